@@ -1,0 +1,154 @@
+#include "intake.hpp"
+
+#include <string>
+
+namespace fastcpp::bind {
+namespace {
+
+std::string dtype_name(const py::array& a) { return py::str(a.dtype()).cast<std::string>(); }
+
+}  // namespace
+
+py::array as_array(const char* func, const char* arg, py::handle obj) {
+    if (py::isinstance<py::array>(obj)) return py::reinterpret_borrow<py::array>(obj);
+    try {
+        return py::module_::import("numpy").attr("asarray")(obj);
+    } catch (py::error_already_set& e) {
+        throw py::type_error(std::string(func) + ": " + arg +
+                             " must be array-like of numbers, got " +
+                             py::str(py::type::of(obj).attr("__name__")).cast<std::string>() +
+                             " (" + e.what() + ")");
+    }
+}
+
+Kind classify(const char* func, const char* arg, const py::array& arr) {
+    const py::dtype dt = arr.dtype();
+    const char kind = dt.kind();
+    const auto size = dt.itemsize();
+    if (kind == 'f' && size == 8) return Kind::f64;
+    if (kind == 'f' && size == 4) return Kind::f32;
+    if (kind == 'i' || kind == 'u') return Kind::integer;
+    if (kind == 'b') return Kind::boolean;
+    throw py::type_error(std::string(func) + ": " + arg + " has unsupported dtype " +
+                         dtype_name(arr) + " (expected float64, float32, integer or bool)");
+}
+
+py::array readable_as(const py::array& arr, const py::dtype& dt) {
+    const bool same = arr.dtype().equal(dt) && arr.dtype().attr("isnative").cast<bool>();
+    bool ok = same && (arr.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_);
+    const auto item = static_cast<py::ssize_t>(dt.itemsize());
+    for (py::ssize_t d = 0; ok && d < arr.ndim(); ++d) ok = arr.strides(d) % item == 0;
+    if (ok) return arr;
+    // A native, aligned copy (C order) in the requested dtype.
+    return py::module_::import("numpy").attr("ascontiguousarray")(arr, dt);
+}
+
+RealArray as_real_array(const char* func, const char* arg, py::handle obj) {
+    py::array arr = as_array(func, arg, obj);
+    switch (classify(func, arg, arr)) {
+        case Kind::f32:
+            return {readable_as<float>(arr), Real::f32};
+        case Kind::f64:
+        case Kind::integer:
+        case Kind::boolean:
+            break;
+    }
+    return {readable_as<double>(arr), Real::f64};
+}
+
+int normalize_axis(int axis, py::ssize_t ndim) {
+    if (axis < -ndim || axis >= ndim) {
+        auto exc = py::module_::import("numpy").attr("exceptions").attr("AxisError");
+        PyErr_SetObject(exc.ptr(), exc(axis, ndim).ptr());
+        throw py::error_already_set();
+    }
+    return axis < 0 ? static_cast<int>(axis + ndim) : axis;
+}
+
+index_t element_stride(const py::array& a, int axis) {
+    return static_cast<index_t>(a.strides(axis) / a.itemsize());
+}
+
+std::vector<index_t> row_offsets(const py::array& a, int axis) {
+    const py::ssize_t nd = a.ndim();
+    if (nd == 0) return {0};
+    std::vector<py::ssize_t> dims, steps;  // the axes other than `axis`
+    index_t rows = 1;
+    for (py::ssize_t d = 0; d < nd; ++d) {
+        if (d == axis) continue;
+        dims.push_back(a.shape(d));
+        steps.push_back(a.strides(d) / a.itemsize());
+        rows *= static_cast<index_t>(a.shape(d));
+    }
+    std::vector<index_t> offsets(static_cast<std::size_t>(rows));
+    std::vector<py::ssize_t> idx(dims.size(), 0);
+    index_t off = 0;
+    for (index_t r = 0; r < rows; ++r) {
+        offsets[static_cast<std::size_t>(r)] = off;
+        // Odometer increment over the remaining axes, last fastest.
+        for (auto d = static_cast<py::ssize_t>(dims.size()) - 1; d >= 0; --d) {
+            const auto ud = static_cast<std::size_t>(d);
+            if (++idx[ud] < dims[ud]) {
+                off += steps[ud];
+                break;
+            }
+            off -= steps[ud] * (dims[ud] - 1);
+            idx[ud] = 0;
+        }
+    }
+    return offsets;
+}
+
+void check_out(const char* func, const py::object& out, const py::dtype& dt,
+               const std::vector<py::ssize_t>& shape) {
+    if (!py::isinstance<py::array>(out))
+        throw py::type_error(std::string(func) + ": out must be a numpy.ndarray, got " +
+                             py::str(py::type::of(out).attr("__name__")).cast<std::string>());
+    auto o = py::reinterpret_borrow<py::array>(out);
+    if (!o.dtype().equal(dt) || !o.dtype().attr("isnative").cast<bool>())
+        throw py::type_error(std::string(func) + ": out must have dtype " +
+                             py::str(dt).cast<std::string>() + ", got " + dtype_name(o));
+    std::vector<py::ssize_t> have(o.shape(), o.shape() + o.ndim());
+    if (have != shape)
+        throw py::value_error(std::string(func) + ": out has shape " +
+                              py::str(o.attr("shape")).cast<std::string>() +
+                              ", the result has shape " +
+                              py::str(py::tuple(py::cast(shape))).cast<std::string>());
+    if (!o.writeable())
+        throw py::value_error(std::string(func) + ": out is read-only");
+}
+
+bool can_write_directly(const py::array& out, const std::vector<py::array>& inputs,
+                        std::size_t itemsize) {
+    if (!(out.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_)) return false;
+    for (py::ssize_t d = 0; d < out.ndim(); ++d)
+        if (out.strides(d) % static_cast<py::ssize_t>(itemsize) != 0) return false;
+    auto may_share = py::module_::import("numpy").attr("may_share_memory");
+    for (const auto& in : inputs)
+        if (may_share(out, in).cast<bool>()) return false;
+    return true;
+}
+
+bool flat_ok(const std::vector<py::array>& ins, const std::vector<py::ssize_t>& shape) {
+    for (const auto& a : ins) {
+        if (!(a.flags() & py::array::c_style)) return false;
+        std::vector<py::ssize_t> s(a.shape(), a.shape() + a.ndim());
+        if (s != shape) return false;
+    }
+    return true;
+}
+
+Real result_real(const char* func, const std::vector<py::array>& arrays,
+                 const std::vector<const char*>& names,
+                 const std::vector<bool>& is_python_scalar) {
+    bool all_f32 = true, any_array = false;
+    for (std::size_t i = 0; i < arrays.size(); ++i) {
+        const Kind k = classify(func, names[i], arrays[i]);
+        if (is_python_scalar[i]) continue;
+        any_array = true;
+        all_f32 = all_f32 && k == Kind::f32;
+    }
+    return any_array && all_f32 ? Real::f32 : Real::f64;
+}
+
+}  // namespace fastcpp::bind

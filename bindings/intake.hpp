@@ -1,0 +1,281 @@
+#pragma once
+/// @file intake.hpp
+/// The one array-intake layer of fastcpp._core. Every binding goes through it:
+///  - dtype policy: float64 and float32 computed as themselves (float32 output,
+///    float64 state inside the core); integers and bool computed as float64;
+///    complex, object, str, bytes, datetime, timedelta, float16 → TypeError
+///    naming the function and the dtype;
+///  - layout: any strides and memory order are passed to the core as
+///    (pointer, length, stride) views without copies; only byte-swapped,
+///    misaligned or non-element-strided input is copied;
+///  - axis: an N-D array becomes a batch of 1-D rows along `axis` (Rows<T>);
+///  - out=: exact shape, exact dtype, writable, else TypeError/ValueError;
+///    written only after every check passed; when it overlaps the input or is
+///    misaligned the result is computed aside and copied in at the end;
+///  - the GIL is released around the core call.
+/// Bindings add a function with a few lines: pick the helper that matches the
+/// kernel's shape (map_rows, map_elementwise, flat_view), call the core.
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fastcpp/strided.hpp"
+
+namespace fastcpp::bind {
+
+namespace py = pybind11;
+
+/// The floating type a call computes in.
+enum class Real { f64, f32 };
+
+/// numpy dtype of T (double, float or any integer type).
+template <class T>
+py::dtype dtype_of() {
+    return py::dtype::of<T>();
+}
+
+/// Calls fn(double{}) or fn(float{}) so one generic lambda serves both types.
+template <class Fn>
+decltype(auto) visit(Real r, Fn&& fn) {
+    if (r == Real::f64) return fn(double{});
+    return fn(float{});
+}
+
+/// What the dtype policy says about one input.
+enum class Kind { f64, f32, integer, boolean };
+
+/// Classifies the dtype of `arr`; TypeError for unsupported dtypes:
+/// "<func>: <arg> has unsupported dtype complex128".
+Kind classify(const char* func, const char* arg, const py::array& arr);
+
+/// np.asarray(obj) with a clear TypeError if NumPy cannot make a numeric
+/// array of it (ragged lists, arbitrary objects).
+py::array as_array(const char* func, const char* arg, py::handle obj);
+
+/// An array whose elements the core can read as T through element strides:
+/// native byte order, aligned, strides a multiple of sizeof(T). Copies only
+/// when `arr` is not like that already (or has another dtype).
+py::array readable_as(const py::array& arr, const py::dtype& dt);
+template <class T>
+py::array readable_as(const py::array& arr) {
+    return readable_as(arr, dtype_of<T>());
+}
+
+/// Input converted by the dtype policy: float64/float32 kept, int/bool → float64.
+struct RealArray {
+    py::array arr;  ///< readable as the computing type
+    Real real;
+};
+RealArray as_real_array(const char* func, const char* arg, py::handle obj);
+
+/// Element offsets of every row of `a` along `axis` (already normalised);
+/// rows in C order of the remaining axes.
+std::vector<index_t> row_offsets(const py::array& a, int axis);
+
+/// Element stride of `a` along `axis` (byte strides are checked multiples).
+index_t element_stride(const py::array& a, int axis);
+
+/// Batch of rows of `a` along `axis`, owning its offsets.
+template <class T>
+struct RowsOf {
+    std::vector<index_t> offsets;
+    Rows<T> rows;
+    RowsOf(const py::array& a, int axis)
+        : offsets(row_offsets(a, axis)),
+          rows{static_cast<T*>(const_cast<void*>(a.data())),
+               a.ndim() == 0 ? 1 : static_cast<index_t>(a.shape(axis)),
+               a.ndim() == 0 ? 1 : element_stride(a, axis), offsets} {}
+    RowsOf(const RowsOf&) = delete;
+    RowsOf& operator=(const RowsOf&) = delete;
+};
+
+/// The whole of `a` as one 1-D view when its memory allows (1-D with any
+/// stride, or C/F-contiguous N-D); otherwise a contiguous copy is made and
+/// kept in `keep`. For reductions, where element order does not matter.
+template <class T>
+Strided<const T> flat_view(py::array& a) {
+    if (a.ndim() > 1 && !(a.flags() & (py::array::c_style | py::array::f_style)))
+        a = py::array(py::module_::import("numpy").attr("ascontiguousarray")(a));
+    const auto n = static_cast<index_t>(a.size());
+    const index_t stride = a.ndim() == 1 ? element_stride(a, 0) : 1;
+    return {static_cast<const T*>(a.data()), n, stride};
+}
+
+/// Normalises `axis` for an array of `ndim` dimensions, numpy.exceptions.AxisError
+/// (a ValueError and IndexError) when out of range.
+int normalize_axis(int axis, py::ssize_t ndim);
+
+/// Validates a user `out=`: ndarray (TypeError), dtype exactly `dt`
+/// (TypeError), shape exactly `shape` (ValueError), writeable (ValueError).
+void check_out(const char* func, const py::object& out, const py::dtype& dt,
+               const std::vector<py::ssize_t>& shape);
+
+/// True when the core may write into `out` directly: aligned, element
+/// strides, and no memory shared with any input.
+bool can_write_directly(const py::array& out, const std::vector<py::array>& inputs,
+                        std::size_t itemsize);
+
+/// True when every input has exactly `shape` and is C-contiguous, so an
+/// elementwise call is one long row.
+bool flat_ok(const std::vector<py::array>& ins, const std::vector<py::ssize_t>& shape);
+
+/// Where a result of `shape` and T goes: the user's `out` when it can be
+/// written directly, else a fresh array (copied into `out` by finish()).
+template <class T>
+struct Output {
+    py::object user_out;  ///< None, or the validated out=
+    py::array target;     ///< what the core writes
+
+    Output(const char* func, py::object out, const std::vector<py::ssize_t>& shape,
+           const std::vector<py::array>& inputs)
+        : user_out(std::move(out)) {
+        if (!user_out.is_none()) {
+            check_out(func, user_out, dtype_of<T>(), shape);
+            auto o = py::reinterpret_borrow<py::array>(user_out);
+            if (can_write_directly(o, inputs, sizeof(T))) {
+                target = o;
+                return;
+            }
+        }
+        target = py::array(dtype_of<T>(), shape);
+    }
+    /// The array to return: `out` itself when given (after copying the
+    /// result into it if it was computed aside).
+    py::object finish() {
+        if (user_out.is_none()) return std::move(target);
+        if (!target.is(user_out))
+            py::module_::import("numpy").attr("copyto")(user_out, target);
+        return user_out;
+    }
+};
+
+/// Same-shape row kernel: out[..., i, ...] along `axis` from the same row of `a`.
+/// kernel(Rows<const T> in, Rows<T> out) runs without the GIL; T is double
+/// or float by the dtype policy. Returns the new array or `out`.
+/// 0-d input is rejected with ValueError unless `allow_0d`.
+template <class Kernel>
+py::object map_rows(const char* func, py::handle a_obj, int axis, py::object out,
+                    Kernel&& kernel) {
+    RealArray in = as_real_array(func, "a", a_obj);
+    if (in.arr.ndim() == 0)
+        throw py::value_error(std::string(func) + ": a must be at least 1-D, got a 0-d array");
+    axis = normalize_axis(axis, in.arr.ndim());
+    std::vector<py::ssize_t> shape(in.arr.shape(), in.arr.shape() + in.arr.ndim());
+    return visit(in.real, [&](auto tag) -> py::object {
+        using T = decltype(tag);
+        Output<T> res(func, std::move(out), shape, {in.arr});
+        RowsOf<const T> src(in.arr, axis);
+        RowsOf<T> dst(res.target, axis);
+        {
+            py::gil_scoped_release nogil;
+            kernel(src.rows, dst.rows);
+        }
+        return res.finish();
+    });
+}
+
+/// Result dtype of an elementwise call: float32 when every array input is
+/// float32 (Python scalars do not promote, as NEP 50), else float64.
+Real result_real(const char* func, const std::vector<py::array>& arrays,
+                 const std::vector<const char*>& names,
+                 const std::vector<bool>& is_python_scalar);
+
+/// Elementwise kernel over N broadcast inputs and K outputs.
+/// kernel(std::array<Rows<const T>, N> in, std::array<Rows<T>, K> out) runs without
+/// the GIL over rows along the last axis (strides may be 0 where broadcast;
+/// a contiguous result is one long row). When every input is a Python or 0-d
+/// scalar and no out= is given the result is a Python float (or a tuple).
+/// `outs`: K objects, None or user arrays.
+template <std::size_t N, std::size_t K, class Kernel>
+py::object map_elementwise(const char* func, const std::array<py::handle, N>& objs,
+                           const std::array<const char*, N>& names,
+                           std::array<py::object, K> outs, Kernel&& kernel) {
+    std::vector<py::array> raw;
+    std::vector<const char*> nm(names.begin(), names.end());
+    std::vector<bool> is_scalar;
+    bool all_scalar = true;
+    for (std::size_t i = 0; i < N; ++i) {
+        raw.push_back(as_array(func, names[i], objs[i]));
+        const bool py_scalar = PyFloat_Check(objs[i].ptr()) || PyLong_Check(objs[i].ptr());
+        is_scalar.push_back(py_scalar);
+        all_scalar = all_scalar && raw.back().ndim() == 0;
+    }
+    const Real real = result_real(func, raw, nm, is_scalar);
+    // Broadcast shape by numpy's rules (ValueError naming the shapes otherwise).
+    auto np = py::module_::import("numpy");
+    std::vector<py::ssize_t> shape;
+    try {
+        py::tuple shapes(N);
+        for (std::size_t i = 0; i < N; ++i) shapes[i] = raw[i].attr("shape");
+        for (auto s : np.attr("broadcast_shapes")(*shapes)) shape.push_back(s.cast<py::ssize_t>());
+    } catch (py::error_already_set& e) {
+        std::string msg = std::string(func) + ": shapes of ";
+        for (std::size_t i = 0; i < N; ++i)
+            msg += std::string(i ? ", " : "") + names[i] + " " +
+                   py::str(raw[i].attr("shape")).cast<std::string>();
+        throw py::value_error(msg + " cannot be broadcast together");
+    }
+    return visit(real, [&](auto tag) -> py::object {
+        using T = decltype(tag);
+        std::vector<py::array> ins;
+        for (auto& r : raw) ins.push_back(readable_as<T>(r));
+        std::vector<std::unique_ptr<Output<T>>> res;
+        for (std::size_t k = 0; k < K; ++k)
+            res.push_back(std::make_unique<Output<T>>(func, std::move(outs[k]), shape, ins));
+        // One long row when every operand is contiguous in the result's shape.
+        const bool flat = flat_ok(ins, shape) && [&] {
+            for (auto& r : res)
+                if (!(r->target.flags() & py::array::c_style)) return false;
+            return true;
+        }();
+        // Rows along the last axis; a flat call or a 0-d result is one 1-D row.
+        const int nd = static_cast<int>(shape.size());
+        const bool one_row = flat || nd == 0;
+        const int axis = one_row ? 0 : nd - 1;
+        auto in_view = [&](const py::array& a) -> py::array {
+            if (one_row) return a.attr("reshape")(-1);
+            return np.attr("broadcast_to")(a, py::cast(shape));
+        };
+        auto out_view = [&](const py::array& a) -> py::array {
+            return one_row ? py::array(a.attr("reshape")(-1)) : a;
+        };
+        std::vector<std::unique_ptr<RowsOf<const T>>> in_rows;
+        std::vector<std::unique_ptr<RowsOf<T>>> out_rows;
+        for (auto& a : ins) in_rows.push_back(std::make_unique<RowsOf<const T>>(in_view(a), axis));
+        for (auto& r : res)
+            out_rows.push_back(std::make_unique<RowsOf<T>>(out_view(r->target), axis));
+        std::array<Rows<const T>, N> in_arr;
+        std::array<Rows<T>, K> out_arr;
+        for (std::size_t i = 0; i < N; ++i) in_arr[i] = in_rows[i]->rows;
+        for (std::size_t k = 0; k < K; ++k) out_arr[k] = out_rows[k]->rows;
+        {
+            py::gil_scoped_release nogil;
+            kernel(in_arr, out_arr);
+        }
+        const bool scalar_out = all_scalar && [&] {
+            for (auto& r : res)
+                if (!r->user_out.is_none()) return false;
+            return true;
+        }();
+        auto one = [&](std::size_t k) -> py::object {
+            if (scalar_out)
+                return py::float_(static_cast<double>(*static_cast<const T*>(res[k]->target.data())));
+            return res[k]->finish();
+        };
+        if constexpr (K == 1) {
+            return one(0);
+        } else {
+            py::tuple t(K);
+            for (std::size_t k = 0; k < K; ++k) t[k] = one(k);
+            return std::move(t);
+        }
+    });
+}
+
+}  // namespace fastcpp::bind

@@ -1,0 +1,13 @@
+#pragma once
+/// @file register.hpp
+/// One register_<area>() per binding file, called from module.cpp.
+
+#include <pybind11/pybind11.h>
+
+namespace fastcpp::bind {
+
+void register_config(pybind11::module_& m);
+void register_accumulator(pybind11::module_& m);
+void register_reduce(pybind11::module_& m);
+
+}  // namespace fastcpp::bind

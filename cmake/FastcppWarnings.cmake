@@ -1,0 +1,13 @@
+# Compiler settings shared by every fastcpp target, in one place.
+add_library(fastcpp_options INTERFACE)
+add_library(fastcpp::options ALIAS fastcpp_options)
+target_compile_options(fastcpp_options INTERFACE
+  $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic -Wconversion -Wshadow>)
+if(FASTCPP_NATIVE)
+  target_compile_options(fastcpp_options INTERFACE -march=native)
+endif()
+if(FASTCPP_SANITIZE)
+  target_compile_options(fastcpp_options INTERFACE
+    -fsanitize=${FASTCPP_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(fastcpp_options INTERFACE -fsanitize=${FASTCPP_SANITIZE})
+endif()

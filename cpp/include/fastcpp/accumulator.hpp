@@ -1,0 +1,91 @@
+#pragma once
+/// @file accumulator.hpp
+/// Streaming statistics in one pass: count, compensated total, mean,
+/// variance, skewness, kurtosis, min and max, mergeable across chunks,
+/// threads and processes.
+///
+/// Algorithms: Welford (1962) single-value updates generalised to the third
+/// and fourth central moments by Pébay (2008, SAND2008-6212); batches are
+/// summarised per cache-sized block with an exact two-pass and combined with
+/// the pairwise formulas of Chan, Golub & LeVeque (1979) / Pébay. The total
+/// is a Neumaier (1974) compensated sum.
+
+#include <cstdint>
+#include <span>
+
+#include "fastcpp/strided.hpp"
+
+namespace fastcpp {
+
+/// Streaming summary of a sequence of doubles. A plain value type: copy it,
+/// compare it, merge it; not synchronised (guard a shared one yourself).
+class Accumulator {
+public:
+    /// Complete internal state, for exact serialisation (pickle, MPI, files).
+    struct State {
+        std::int64_t count = 0;
+        double initial = 0.0;  ///< starting total, not a value
+        double sum = 0.0;      ///< Neumaier sum of the values
+        double sum_comp = 0.0; ///< its running compensation
+        double mean = 0.0;     ///< mean of the values (moment centre)
+        double m2 = 0.0, m3 = 0.0, m4 = 0.0;  ///< central moment sums
+        double min = 0.0, max = 0.0;          ///< valid when count > 0
+        bool operator==(const State&) const = default;
+    };
+
+    /// @param initial starting total: it adds to total() but is not a value
+    explicit Accumulator(double initial = 0.0) noexcept;
+    /// Rebuilds an accumulator from state() output, bit for bit.
+    static Accumulator from_state(const State& s) noexcept;
+    /// Summary of a batch: the same as adding each value, O(n), vectorised.
+    static Accumulator of(Strided<const double> values) noexcept;
+    /// @copydoc of
+    static Accumulator of(Strided<const float> values) noexcept;
+
+    /// Adds one value.
+    void add(double x) noexcept;
+    /// Adds a batch, using all threads for large ones (see num_threads()).
+    void add_many(Strided<const double> values) noexcept;
+    /// @copydoc add_many
+    void add_many(Strided<const float> values) noexcept;
+    /// @copydoc add_many
+    void add_many(std::span<const double> values) noexcept {
+        add_many(Strided<const double>(values));
+    }
+    /// Combines another summary into this one, as if its values were added
+    /// here. Exact up to rounding and associative; `initial` adds up too.
+    void merge(const Accumulator& other) noexcept;
+    /// Forgets every value; keeps `initial`.
+    void reset() noexcept;
+
+    /// Number of values added.
+    [[nodiscard]] std::int64_t count() const noexcept { return s_.count; }
+    /// initial + sum of the values, compensated (Neumaier).
+    [[nodiscard]] double total() const noexcept;
+    /// total() / count(); 0.0 when empty (the original design, as RunStats).
+    [[nodiscard]] double mean() const noexcept;
+    /// Variance of the values with `ddof` delta degrees of freedom;
+    /// NaN when count() <= ddof.
+    [[nodiscard]] double variance(double ddof = 0.0) const noexcept;
+    /// sqrt(variance(ddof)).
+    [[nodiscard]] double std(double ddof = 0.0) const noexcept;
+    /// Smallest value; NaN when empty or when a NaN was added.
+    [[nodiscard]] double min() const noexcept;
+    /// Largest value; NaN when empty or when a NaN was added.
+    [[nodiscard]] double max() const noexcept;
+    /// Biased sample skewness g1 = sqrt(n) M3 / M2^1.5 (scipy.stats.skew);
+    /// NaN when count() < 2 or M2 == 0.
+    [[nodiscard]] double skewness() const noexcept;
+    /// Biased excess kurtosis g2 = n M4 / M2^2 - 3 (scipy.stats.kurtosis);
+    /// NaN when count() < 2 or M2 == 0.
+    [[nodiscard]] double kurtosis() const noexcept;
+
+    /// The full internal state.
+    [[nodiscard]] const State& state() const noexcept { return s_; }
+    bool operator==(const Accumulator&) const = default;
+
+private:
+    State s_;
+};
+
+}  // namespace fastcpp

@@ -1,0 +1,9 @@
+#pragma once
+/// @file fastcpp.hpp
+/// Umbrella header: everything public in fastcpp. One header per area sits
+/// beside this one for code that needs only part of it.
+
+#include "fastcpp/accumulator.hpp"
+#include "fastcpp/config.hpp"
+#include "fastcpp/reduce.hpp"
+#include "fastcpp/strided.hpp"

@@ -1,0 +1,49 @@
+"""fastcpp: fast numeric kernels and streaming statistics, one C++20 core.
+
+Every function takes anything ``numpy.asarray`` accepts. float32 input gives
+float32 output with float64 state inside; integer and bool input is computed
+as float64; unsupported dtypes raise TypeError, bad arguments ValueError.
+The GIL is released while a kernel runs and large inputs use all cores
+(:func:`set_num_threads`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastcpp._core import (
+    Accumulator,
+    dot,
+    get_num_threads,
+    norm,
+    set_num_threads,
+    sum,  # noqa: A004 - the public name is fastcpp.sum, as numpy.sum
+    sum_of_squares,
+)
+
+__version__: str = __import__("fastcpp._core", fromlist=["_build_info"])._build_info()[
+    "version"
+]
+
+__all__ = [
+    "Accumulator",
+    "__version__",
+    "dot",
+    "get_cmake_dir",
+    "get_include",
+    "get_num_threads",
+    "norm",
+    "set_num_threads",
+    "sum",
+    "sum_of_squares",
+]
+
+
+def get_include() -> str:
+    """Directory of the C++ headers (``#include <fastcpp/fastcpp.hpp>``)."""
+    return str(Path(__file__).parent / "include")
+
+
+def get_cmake_dir() -> str:
+    """Directory for ``find_package(fastcpp CONFIG)`` via ``fastcpp_DIR``."""
+    return str(Path(__file__).parent / "lib" / "cmake" / "fastcpp")
