@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone, in one command (README, .ci/run):
+#   1. a venv with every tool and test dependency (PyPI only)
+#   2. Catch2 through Conan: ConanCenter when reachable, else Debian's catch2
+#      through the checked-in platform profile (conan/offline.profile)
+#   3. C++ core + Catch2 tests (ctest), 4. install + the find_package consumer,
+#   5. the same tests under AddressSanitizer + UBSan,
+#   6. the wheel (pip install .) + pytest, ruff and mypy.
+# Environment: VENV (default .venv-test), BUILD (default build/test),
+#              FASTCPP_SKIP_SANITIZE=1 to skip step 5 locally.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+VENV=${VENV:-$ROOT/.venv-test}
+BUILD=${BUILD:-$ROOT/build/test}
+export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
+export CMAKE_GENERATOR=Ninja
+step() { printf '\n=== %s\n' "$*"; }
+
+mkdir -p "$BUILD"
+step "Python environment ($VENV)"
+if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
+PY=$VENV/bin/python
+"$PY" -m pip install -q --upgrade pip
+"$PY" -m pip install -q "cmake>=3.21" ninja "conan>=2.0" "pybind11>=2.13" \
+    "scikit-build-core>=0.10" ruff mypy
+export PATH=$VENV/bin:$PATH
+
+step "Catch2 through Conan"
+CONAN_OUT=$BUILD/conan
+conan profile detect --exist-ok >/dev/null 2>&1 || true
+if conan install . --output-folder "$CONAN_OUT" -pr:a conan/online.profile \
+        --build=missing >"$BUILD.conan-online.log" 2>&1; then
+    echo "Catch2 from ConanCenter"
+else
+    echo "ConanCenter unreachable: Catch2 from the system (platform profile)"
+    if [ ! -f /usr/lib/cmake/Catch2/Catch2Config.cmake ]; then
+        SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+        $SUDO apt-get install -y -q catch2 >/dev/null 2>&1 ||
+            { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q catch2 >/dev/null; }
+    fi
+    conan install . --output-folder "$CONAN_OUT" -pr:a conan/offline.profile
+fi
+TOOLCHAIN=$CONAN_OUT/conan_toolchain.cmake
+
+step "C++ build + ctest"
+cmake -S . -B "$BUILD/cpp" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" \
+    -DCMAKE_BUILD_TYPE=Release -DFASTCPP_BUILD_TESTING=ON
+cmake --build "$BUILD/cpp"
+ctest --test-dir "$BUILD/cpp" --output-on-failure -j2
+
+step "Install + find_package(fastcpp) consumer"
+rm -rf "$BUILD/prefix"
+cmake --install "$BUILD/cpp" --prefix "$BUILD/prefix"
+cmake -S examples/consumer -B "$BUILD/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$BUILD/prefix"
+cmake --build "$BUILD/consumer"
+"$BUILD/consumer/consumer"
+
+if [ "${FASTCPP_SKIP_SANITIZE:-0}" != 1 ]; then
+    step "C++ tests under address,undefined sanitizers"
+    cmake -S . -B "$BUILD/asan" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" \
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTCPP_BUILD_TESTING=ON \
+        -DFASTCPP_SANITIZE=address,undefined
+    cmake --build "$BUILD/asan"
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        ctest --test-dir "$BUILD/asan" --output-on-failure -j2
+fi
+
+step "Wheel: pip install .[test]"
+"$PY" -m pip install -q ".[test]"
+
+step "Lint: ruff, mypy"
+ruff check python tests_py
+mypy python/fastcpp
+
+step "pytest"
+cd "$BUILD"  # import the installed wheel, not the source tree
+"$PY" -m pytest "$ROOT/tests_py" -p no:cacheprovider
