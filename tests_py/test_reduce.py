@@ -39,8 +39,12 @@ def test_sum_integers_are_exact_python_ints():
 
 @pytest.mark.parametrize(
     "layout",
-    [lambda a: a[::2], lambda a: a.reshape(10, 100).T, lambda a: a[::-1],
-     lambda a: a.astype(a.dtype.newbyteorder())],
+    [
+        lambda a: a[::2],
+        lambda a: a.reshape(10, 100).T,
+        lambda a: a[::-1],
+        lambda a: a.astype(a.dtype.newbyteorder()),
+    ],
     ids=["strided", "transposed", "reversed", "byteswapped"],
 )
 def test_layouts(layout):
@@ -60,7 +64,9 @@ def test_dot_and_norm(n, float_dtype):
 
 
 def test_norm_no_overflow_or_underflow():
-    assert fastcpp.norm([1e200, 1e200]) == pytest.approx(math.sqrt(2) * 1e200, rel=1e-15)
+    assert fastcpp.norm([1e200, 1e200]) == pytest.approx(
+        math.sqrt(2) * 1e200, rel=1e-15
+    )
     assert fastcpp.norm([3e-200, 4e-200]) == pytest.approx(5e-200, rel=1e-15)
     assert fastcpp.norm([np.inf, 1.0]) == np.inf
     assert math.isnan(fastcpp.norm([np.nan, 1.0]))
@@ -90,8 +96,13 @@ def test_sum_of_squares_exact():
 
 @pytest.mark.parametrize("func", [fastcpp.sum, fastcpp.norm])
 @pytest.mark.parametrize(
-    "bad", [np.zeros(3, complex), np.array(["a", "b"]), np.zeros(2, "M8[s]"),
-            np.zeros(2, np.float16)],
+    "bad",
+    [
+        np.zeros(3, complex),
+        np.array(["a", "b"]),
+        np.zeros(2, "M8[s]"),
+        np.zeros(2, np.float16),
+    ],
     ids=["complex", "str", "datetime", "float16"],
 )
 def test_bad_dtypes(func, bad):
@@ -120,15 +131,17 @@ def test_threads_settings():
 
 
 def test_env_thread_count(tmp_path):
+    import os
     import subprocess
     import sys
 
-    import os
-
     out = subprocess.run(
         [sys.executable, "-c", "import fastcpp; print(fastcpp.get_num_threads())"],
-        env={**os.environ, "FASTCPP_NUM_THREADS": "3"}, capture_output=True, text=True,
-        check=True, cwd=tmp_path,
+        env={**os.environ, "FASTCPP_NUM_THREADS": "3"},
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
     )
     assert out.stdout.strip() == "3"
 
@@ -137,9 +150,15 @@ def test_info_command(tmp_path):
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "fastcpp", "info"], capture_output=True,
-                         text=True, check=True, cwd=tmp_path)
-    assert "simd level" in out.stdout and "threads" in out.stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "fastcpp", "info"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    assert "simd level" in out.stdout
+    assert "threads" in out.stdout
 
 
 def test_cmake_dir_and_include_exist():

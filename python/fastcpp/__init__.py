@@ -17,7 +17,7 @@ from fastcpp._core import (
     get_num_threads,
     norm,
     set_num_threads,
-    sum,  # noqa: A004 - the public name is fastcpp.sum, as numpy.sum
+    sum,
     sum_of_squares,
 )
 

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m fastcpp")
     parser.add_argument("command", choices=["info", "bench"])
-    args, rest = parser.parse_known_args(argv[:1])
+    args, _rest = parser.parse_known_args(argv[:1])
     if args.command == "info":
         return info()
     from fastcpp.bench import main as bench_main
