@@ -73,13 +73,13 @@ step "Lint: ruff, mypy"
 ruff check python tests_py
 mypy python/fastcpp
 
-step "pytest"
-cd "$BUILD"  # import the installed wheel, not the source tree
-"$PY" -m pytest "$ROOT/tests_py" -p no:cacheprovider
-
 step "C++ consumer against the wheel's own libfastcpp (fastcpp.get_cmake_dir())"
-cd "$ROOT"
 cmake -S examples/consumer -B "$BUILD/consumer-wheel" -G Ninja \
     -Dfastcpp_DIR="$("$PY" -c 'import fastcpp; print(fastcpp.get_cmake_dir())')"
 cmake --build "$BUILD/consumer-wheel"
 "$BUILD/consumer-wheel/consumer"
+
+step "pytest"
+cd "$BUILD"  # import the installed wheel, not the source tree
+"$PY" -m pytest "$ROOT/tests_py" -p no:cacheprovider
+
