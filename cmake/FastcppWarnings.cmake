@@ -2,7 +2,9 @@
 add_library(fastcpp_options INTERFACE)
 add_library(fastcpp::options ALIAS fastcpp_options)
 target_compile_options(fastcpp_options INTERFACE
-  $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic -Wconversion -Wshadow>)
+  $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic -Wconversion -Wshadow>
+  # detail/vec.hpp passes 512-bit vectors only between always_inline functions.
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-psabi>)
 if(FASTCPP_NATIVE)
   target_compile_options(fastcpp_options INTERFACE -march=native)
 endif()

@@ -8,6 +8,7 @@
 #include "fastcpp/detail/parallel.hpp"
 #include "fastcpp/detail/simd.hpp"
 #include "fastcpp/detail/twosum.hpp"
+#include "fastcpp/detail/vec.hpp"
 
 namespace fastcpp {
 namespace {
@@ -15,8 +16,6 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Values per block: 8 KiB of doubles stays in L1 between the two passes.
 constexpr index_t kBlock = 1024;
-// Lanes per accumulator array: wide enough for AVX-512 with two-way unrolling.
-constexpr int kLanes = 8;
 // Below this many values a batch is not worth a thread start.
 constexpr index_t kGrain = index_t{1} << 16;
 
@@ -34,80 +33,86 @@ inline double nan_max(double a, double b) noexcept {
 /// rounding of that mean.
 FASTCPP_CLONES
 Accumulator::State summarize_block(const double* x, index_t n) noexcept {
-    double s[kLanes] = {}, c[kLanes] = {};
-    double lo[kLanes], hi[kLanes];
-    bool nan_seen = false;
-    for (int l = 0; l < kLanes; ++l) lo[l] = hi[l] = x[0];
+    using detail::vd;
+    constexpr index_t W = detail::kVecWidth;
+    // Pass 1: compensated sum, min and max in vector lanes.
+    // Two independent accumulator sets per pass hide the add latency.
+    vd s = {}, c = {}, t = {}, e = {};
+    vd lo = vd{} + x[0], hi = vd{} + x[0];
     index_t i = 0;
-    for (; i + kLanes <= n; i += kLanes) {
-        for (int l = 0; l < kLanes; ++l) {
-            const double v = x[i + l];
-            const double t = s[l] + v;
-            c[l] += std::fabs(s[l]) >= std::fabs(v) ? (s[l] - t) + v : (v - t) + s[l];
-            s[l] = t;
-            lo[l] = v < lo[l] ? v : lo[l];
-            hi[l] = v > hi[l] ? v : hi[l];
-            nan_seen |= (v != v);
-        }
-    }
-    for (; i < n; ++i) {  // tail into lane 0
-        const double v = x[i];
-        const double t = s[0] + v;
-        c[0] += std::fabs(s[0]) >= std::fabs(v) ? (s[0] - t) + v : (v - t) + s[0];
-        s[0] = t;
-        lo[0] = v < lo[0] ? v : lo[0];
-        hi[0] = v > hi[0] ? v : hi[0];
-        nan_seen |= (v != v);
+    for (; i + 2 * W <= n; i += 2 * W) {
+        const vd v = detail::load(x + i), w = detail::load(x + i + W);
+        s = detail::two_sum(s, v, c);
+        t = detail::two_sum(t, w, e);
+        const vd vlo = v < w ? v : w, vhi = v > w ? v : w;
+        lo = vlo < lo ? vlo : lo;
+        hi = vhi > hi ? vhi : hi;
     }
     detail::KahanPair total{};
-    double mn = lo[0], mx = hi[0];
-    for (int l = 0; l < kLanes; ++l) {
+    double mn = x[0], mx = x[0];
+    for (; i < n; ++i) {
+        total.add(x[i]);
+        mn = std::min(mn, x[i]);
+        mx = std::max(mx, x[i]);
+    }
+    for (int l = 0; l < W; ++l) {
         total.add(s[l]);
-        total.add_compensation(c[l]);
+        total.add(t[l]);
         mn = std::min(mn, lo[l]);
         mx = std::max(mx, hi[l]);
+    }
+    for (int l = 0; l < W; ++l) {
+        total.add_compensation(c[l]);
+        total.add_compensation(e[l]);
     }
     const auto dn = static_cast<double>(n);
     const double mean = total.value() / dn;
 
-    double s1[kLanes] = {}, s2[kLanes] = {}, s3[kLanes] = {}, s4[kLanes] = {};
+    // Pass 2 over the cached block: power sums of deviations from `mean`.
+    vd s1 = {}, s2 = {}, s3 = {}, s4 = {}, u1 = {}, u2 = {}, u3 = {}, u4 = {};
     i = 0;
-    for (; i + kLanes <= n; i += kLanes) {
-        for (int l = 0; l < kLanes; ++l) {
-            const double d = x[i + l] - mean;
-            const double d2 = d * d;
-            s1[l] += d;
-            s2[l] += d2;
-            s3[l] += d2 * d;
-            s4[l] += d2 * d2;
-        }
+    for (; i + 2 * W <= n; i += 2 * W) {
+        const vd d = detail::load(x + i) - mean, f = detail::load(x + i + W) - mean;
+        const vd d2 = d * d, f2 = f * f;
+        s1 += d;
+        s2 += d2;
+        s3 += d2 * d;
+        s4 += d2 * d2;
+        u1 += f;
+        u2 += f2;
+        u3 += f2 * f;
+        u4 += f2 * f2;
     }
+    s1 += u1;
+    s2 += u2;
+    s3 += u3;
+    s4 += u4;
+    double S1 = detail::hsum(s1), S2 = detail::hsum(s2), S3 = detail::hsum(s3),
+           S4 = detail::hsum(s4);
     for (; i < n; ++i) {
         const double d = x[i] - mean;
         const double d2 = d * d;
-        s1[0] += d;
-        s2[0] += d2;
-        s3[0] += d2 * d;
-        s4[0] += d2 * d2;
-    }
-    double S1 = 0, S2 = 0, S3 = 0, S4 = 0;
-    for (int l = 0; l < kLanes; ++l) {
-        S1 += s1[l];
-        S2 += s2[l];
-        S3 += s3[l];
-        S4 += s4[l];
+        S1 += d;
+        S2 += d2;
+        S3 += d2 * d;
+        S4 += d2 * d2;
     }
     // Moments about the exact block mean (mean + delta), from sums about `mean`.
     const double delta = S1 / dn;
-    const double d2 = delta * delta;
+    const double dd = delta * delta;
     Accumulator::State st;
     st.count = n;
     st.sum = total.hi;
     st.sum_comp = total.lo;
     st.mean = mean + delta;
     st.m2 = S2 - S1 * delta;
-    st.m3 = S3 - 3 * delta * S2 + 3 * d2 * S1 - dn * d2 * delta;
-    st.m4 = S4 - 4 * delta * S3 + 6 * d2 * S2 - 4 * d2 * delta * S1 + dn * d2 * d2;
+    st.m3 = S3 - 3 * delta * S2 + 3 * dd * S1 - dn * dd * delta;
+    st.m4 = S4 - 4 * delta * S3 + 6 * dd * S2 - 4 * dd * delta * S1 + dn * dd * dd;
+    // A NaN value makes the sum NaN; only then look for one (inf - inf also
+    // gives a NaN sum, but leaves min and max as they are).
+    bool nan_seen = false;
+    if (std::isnan(total.hi))
+        for (index_t k = 0; k < n && !nan_seen; ++k) nan_seen = std::isnan(x[k]);
     st.min = nan_seen ? kNaN : mn;
     st.max = nan_seen ? kNaN : mx;
     return st;

@@ -10,11 +10,11 @@
 #include "fastcpp/detail/parallel.hpp"
 #include "fastcpp/detail/simd.hpp"
 #include "fastcpp/detail/twosum.hpp"
+#include "fastcpp/detail/vec.hpp"
 
 namespace fastcpp {
 namespace {
 
-constexpr int kLanes = 8;
 constexpr index_t kGrain = index_t{1} << 16;  // values worth a thread start
 
 /// Runs `part(begin, end)` over contiguous ranges on all threads and returns
@@ -30,24 +30,26 @@ std::vector<R> per_range(index_t n, Part&& part) {
     return out;
 }
 
-/// Neumaier sum of x[0..n) in kLanes independent lanes (vectorises).
+/// Compensated sum of x[0..n): two independent vectors of TwoSum lanes.
 template <class T>
 FASTCPP_CLONES detail::KahanPair sum_contiguous(const T* x, index_t n) noexcept {
-    double s[kLanes] = {}, c[kLanes] = {};
+    using detail::vd;
+    constexpr index_t W = detail::kVecWidth;
+    vd s0 = {}, s1 = {}, c0 = {}, c1 = {};
     index_t i = 0;
-    for (; i + kLanes <= n; i += kLanes) {
-        for (int l = 0; l < kLanes; ++l) {
-            const double v = static_cast<double>(x[i + l]);
-            const double t = s[l] + v;
-            c[l] += std::fabs(s[l]) >= std::fabs(v) ? (s[l] - t) + v : (v - t) + s[l];
-            s[l] = t;
-        }
+    for (; i + 2 * W <= n; i += 2 * W) {
+        s0 = detail::two_sum(s0, detail::load(x + i), c0);
+        s1 = detail::two_sum(s1, detail::load(x + i + W), c1);
     }
     detail::KahanPair acc;
     for (; i < n; ++i) acc.add(static_cast<double>(x[i]));
-    for (int l = 0; l < kLanes; ++l) {
-        acc.add(s[l]);
-        acc.add_compensation(c[l]);
+    for (int l = 0; l < W; ++l) {
+        acc.add(s0[l]);
+        acc.add(s1[l]);
+    }
+    for (int l = 0; l < W; ++l) {
+        acc.add_compensation(c0[l]);
+        acc.add_compensation(c1[l]);
     }
     return acc;
 }
@@ -71,15 +73,17 @@ double sum_impl(Strided<const T> a) noexcept {
 
 template <class T>
 FASTCPP_CLONES double dot_contiguous(const T* x, const T* y, index_t n) noexcept {
-    double s[kLanes] = {};
+    using detail::vd;
+    constexpr index_t W = detail::kVecWidth;
+    vd s0 = {}, s1 = {};
     index_t i = 0;
-    for (; i + kLanes <= n; i += kLanes)
-        for (int l = 0; l < kLanes; ++l)
-            s[l] += static_cast<double>(x[i + l]) * static_cast<double>(y[i + l]);
+    for (; i + 2 * W <= n; i += 2 * W) {
+        s0 += detail::load(x + i) * detail::load(y + i);
+        s1 += detail::load(x + i + W) * detail::load(y + i + W);
+    }
     double r = 0;
     for (; i < n; ++i) r += static_cast<double>(x[i]) * static_cast<double>(y[i]);
-    for (int l = 0; l < kLanes; ++l) r += s[l];
-    return r;
+    return r + detail::hsum(s0 + s1);
 }
 
 template <class T>
@@ -102,20 +106,21 @@ double dot_impl(Strided<const T> a, Strided<const T> b) {
 /// Sum of (x*scale)^2 over a range, in lanes.
 template <class T>
 FASTCPP_CLONES double sumsq_contiguous(const T* x, index_t n, double scale) noexcept {
-    double s[kLanes] = {};
+    using detail::vd;
+    constexpr index_t W = detail::kVecWidth;
+    vd s0 = {}, s1 = {};
     index_t i = 0;
-    for (; i + kLanes <= n; i += kLanes)
-        for (int l = 0; l < kLanes; ++l) {
-            const double v = static_cast<double>(x[i + l]) * scale;
-            s[l] += v * v;
-        }
+    for (; i + 2 * W <= n; i += 2 * W) {
+        const vd a = detail::load(x + i) * scale, b = detail::load(x + i + W) * scale;
+        s0 += a * a;
+        s1 += b * b;
+    }
     double r = 0;
     for (; i < n; ++i) {
         const double v = static_cast<double>(x[i]) * scale;
         r += v * v;
     }
-    for (int l = 0; l < kLanes; ++l) r += s[l];
-    return r;
+    return r + detail::hsum(s0 + s1);
 }
 
 template <class T>

@@ -7,6 +7,16 @@
 
 namespace fastcpp::detail {
 
+/// Knuth's branch-free TwoSum: returns a + b rounded and adds the exact
+/// rounding error to `err`. Six flops and no comparison, so lane loops
+/// built from it vectorise (Neumaier's |a| >= |b| test does not).
+[[gnu::always_inline]] inline double two_sum(double a, double b, double& err) noexcept {
+    const double s = a + b;
+    const double bb = s - a;
+    err += (a - (s - bb)) + (b - bb);
+    return s;
+}
+
 struct KahanPair {
     double hi = 0.0;  ///< running sum
     double lo = 0.0;  ///< accumulated rounding error of hi
