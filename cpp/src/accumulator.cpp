@@ -144,15 +144,8 @@ Accumulator summarize_range(Strided<const T> v, index_t begin, index_t end) noex
 
 template <class T>
 Accumulator summarize(Strided<const T> v) noexcept {
-    const index_t n = v.size;
-    const index_t parts = std::max<index_t>(1, std::min<index_t>(num_threads(), n / kGrain));
-    if (parts <= 1) return summarize_range(v, 0, n);
-    std::vector<Accumulator> partial(static_cast<std::size_t>(parts));
-    detail::parallel_for(parts, 1, [&](index_t lo, index_t hi) {
-        for (index_t p = lo; p < hi; ++p)
-            partial[static_cast<std::size_t>(p)] =
-                summarize_range(v, n * p / parts, n * (p + 1) / parts);
-    });
+    const auto partial = detail::map_ranges<Accumulator>(
+        v.size, kGrain, [&](index_t b, index_t e) { return summarize_range(v, b, e); });
     Accumulator acc = partial[0];
     for (std::size_t p = 1; p < partial.size(); ++p) acc.merge(partial[p]);
     return acc;

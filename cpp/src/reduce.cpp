@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "fastcpp/detail/checks.hpp"
@@ -17,17 +18,9 @@ namespace {
 
 constexpr index_t kGrain = index_t{1} << 16;  // values worth a thread start
 
-/// Runs `part(begin, end)` over contiguous ranges on all threads and returns
-/// the per-range results in order, so the combination is deterministic.
 template <class R, class Part>
 std::vector<R> per_range(index_t n, Part&& part) {
-    const index_t parts = std::max<index_t>(1, std::min<index_t>(num_threads(), n / kGrain));
-    std::vector<R> out(static_cast<std::size_t>(parts));
-    detail::parallel_for(parts, 1, [&](index_t lo, index_t hi) {
-        for (index_t p = lo; p < hi; ++p)
-            out[static_cast<std::size_t>(p)] = part(n * p / parts, n * (p + 1) / parts);
-    });
-    return out;
+    return detail::map_ranges<R>(n, kGrain, std::forward<Part>(part));
 }
 
 /// Compensated sum of x[0..n): two independent vectors of TwoSum lanes.

@@ -4,6 +4,7 @@
 /// they hand independent ranges (rows or chunks) to parallel_for.
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <thread>
 #include <vector>
@@ -17,44 +18,69 @@ namespace fastcpp::detail {
 /// its ranges), so nested calls run inline instead of oversubscribing.
 inline thread_local bool in_parallel_region = false;
 
-/// Splits [0, n) into at most num_threads() contiguous ranges of at least
-/// `grain` items and calls fn(begin, end) on each, one per thread; the
-/// calling thread takes the last range. Ranges depend only on n, grain and
-/// the thread count, so results are reproducible for a given setting.
-/// Threads are started per call (no pool): simple, fork-safe, and ~20 us,
-/// which is why `grain` must stand for far more work than that.
-/// The first exception thrown by any range is rethrown after all joined.
+/// Calls fn(begin, end) over contiguous ranges covering [0, n) on up to
+/// num_threads() threads (the calling thread is one of them).
+///
+/// [0, n) is cut into fixed chunks of at least `grain` items, a few per
+/// thread; threads take the next chunk from an atomic counter. The chunks
+/// depend only on n, grain and the thread count, so per-chunk results are
+/// reproducible; taking them dynamically means a thread that the OS
+/// descheduled (a shared, busy machine) does not hold the others back.
+/// Threads are started per call (no pool): simple, fork-safe, ~20 us, which
+/// is why `grain` must stand for far more work than that.
+/// The first exception thrown by any chunk is rethrown after all joined.
 template <class Fn>
 void parallel_for(index_t n, index_t grain, Fn&& fn) {
     if (n <= 0) return;
     grain = std::max<index_t>(grain, 1);
     const index_t by_work = (n + grain - 1) / grain;
-    const index_t parts =
+    const index_t threads =
         in_parallel_region ? 1 : std::min<index_t>(num_threads(), by_work);
-    if (parts <= 1) {
+    if (threads <= 1) {
         fn(index_t{0}, n);
         return;
     }
-    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(parts));
-    auto run = [&](index_t p) {
-        const index_t begin = n * p / parts;
-        const index_t end = n * (p + 1) / parts;
+    constexpr index_t kChunksPerThread = 4;
+    const index_t chunks = std::min(by_work, threads * kChunksPerThread);
+    std::atomic<index_t> next{0};
+    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(chunks));
+    auto worker = [&] {
         const bool was = in_parallel_region;
         in_parallel_region = true;
-        try {
-            fn(begin, end);
-        } catch (...) {
-            errors[static_cast<std::size_t>(p)] = std::current_exception();
+        for (index_t c = next++; c < chunks; c = next++) {
+            try {
+                fn(n * c / chunks, n * (c + 1) / chunks);
+            } catch (...) {
+                errors[static_cast<std::size_t>(c)] = std::current_exception();
+            }
         }
         in_parallel_region = was;
     };
-    std::vector<std::thread> workers;
-    workers.reserve(static_cast<std::size_t>(parts - 1));
-    for (index_t p = 0; p + 1 < parts; ++p) workers.emplace_back(run, p);
-    run(parts - 1);
-    for (auto& w : workers) w.join();
+    std::vector<std::thread> pool;
+    pool.reserve(static_cast<std::size_t>(threads - 1));
+    for (index_t t = 0; t + 1 < threads; ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
     for (auto& e : errors)
         if (e) std::rethrow_exception(e);
+}
+
+/// Reduction helper: cuts [0, n) into ranges of at least `grain` items (a
+/// few per thread), computes part(begin, end) -> R for each in parallel and
+/// returns the results in range order, so combining them left to right is
+/// deterministic for a given thread count.
+template <class R, class Part>
+std::vector<R> map_ranges(index_t n, index_t grain, Part&& part) {
+    grain = std::max<index_t>(grain, 1);
+    const index_t threads = in_parallel_region ? 1 : num_threads();
+    const index_t ranges =
+        std::max<index_t>(1, std::min<index_t>(threads == 1 ? 1 : 4 * threads, n / grain));
+    std::vector<R> out(static_cast<std::size_t>(ranges));
+    parallel_for(ranges, 1, [&](index_t lo, index_t hi) {
+        for (index_t r = lo; r < hi; ++r)
+            out[static_cast<std::size_t>(r)] = part(n * r / ranges, n * (r + 1) / ranges);
+    });
+    return out;
 }
 
 /// Runs fn(row, begin, end) over every row of a batch, splitting long rows
