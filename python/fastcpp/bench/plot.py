@@ -30,6 +30,9 @@ def write(rows: list[Result], path: str, machine: dict[str, Any]) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    from fastcpp.bench.report import fmt_time
 
     groups: dict[str, list[Result]] = {}
     for r in rows:
@@ -55,6 +58,17 @@ def write(rows: list[Result], path: str, machine: dict[str, Any]) -> None:
                             for lab, r in zip(labels, group)], fontsize=8)
         ax.invert_yaxis()
         ax.set_xscale("log")
+        lo, hi = min(secs), max(secs)
+        ax.set_xlim(lo / 3, max(hi * 6, lo * 30))  # room for the labels, >= 1 decade
+        ax.xaxis.set_major_locator(LogLocator(base=10))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_time(x)))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        for i, (sec, r) in enumerate(zip(secs, group)):
+            ax.text(sec * 1.1, i, fmt_time(sec), va="center", fontsize=7,
+                    fontweight="bold" if r.role == "fastcpp" else "normal")
+        for tick, r in zip(ax.get_yticklabels(), group):
+            if r.role == "fastcpp":
+                tick.set_fontweight("bold")
         ax.set_title(f"{name} ({group[0].size})", fontsize=9)
         ax.tick_params(axis="x", labelsize=7)
         ax.grid(axis="x", which="major", alpha=0.3)
@@ -64,6 +78,6 @@ def write(rows: list[Result], path: str, machine: dict[str, Any]) -> None:
     fig.suptitle(f"fastcpp {machine.get('fastcpp')} bench — {machine.get('cpu')}, "
                  f"{machine.get('cores_usable')} cores, SIMD {machine.get('fastcpp_simd')}",
                  fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
     fig.savefig(path, dpi=110)
     plt.close(fig)

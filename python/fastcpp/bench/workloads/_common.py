@@ -40,7 +40,7 @@ def pure_python(
 ) -> Contender:
     """The pure-Python contender, timed at ``timed_n`` and scaled to ``full_n``."""
     scale = full_n / timed_n
-    note = "" if scale == 1 else f"timed at {what}={human(timed_n)}, scaled ×{scale:g}"
+    note = "" if scale == 1 else f"timed at {what}={human(timed_n)}, scaled ×{scale:.3g}"
     return Contender("pure python", run, role="python", expected=expected, scale=scale,
                      note=note)
 

@@ -32,7 +32,7 @@ def build_gaussian(mode: str) -> Case:
 
     def np_in_place():
         np.square(a, out=buf_np)
-        buf_np *= c
+        np.multiply(buf_np, c, out=buf_np)
         return np.exp(buf_np, out=buf_np)
 
     cs = [

@@ -85,7 +85,7 @@ def _builder(dtype: str, size: int):
                              note="medianBlur (edges replicated = nearest)")
 
         with_peer("opencv", cs, notes, opencv_contender)
-        return Case(f"{side}², size {size}", ref, cs, exact(), notes)
+        return Case(f"{side}²", ref, cs, exact(), notes)
 
     return build
 
