@@ -1,8 +1,9 @@
 """Is a contender's answer right? Comparisons returning ``(ok, detail)``.
 
 Results may be Python numbers, lists, NumPy arrays or tuples of those; a
-tuple is several outputs (e.g. the (means, stds) pair). NaN equals NaN; shapes must match; ``exact`` also
-requires equal dtypes (median filter selects, it must not round).
+tuple is several outputs (e.g. the (means, stds) pair). NaN equals NaN;
+shapes must match; ``exact`` also requires equal dtypes (a median filter
+selects, it must not round).
 """
 
 from __future__ import annotations

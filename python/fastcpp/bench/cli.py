@@ -1,4 +1,4 @@
-"""``python -m fastcpp bench`` / ``fastcpp-bench``: argument parsing and the run loop."""
+"""``python -m fastcpp bench`` / ``fastcpp-bench``: arguments and the run loop."""
 
 from __future__ import annotations
 
@@ -33,19 +33,39 @@ def parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--quick", action="store_true",
-                   help="smaller sizes and fewer repeats: the whole run in well under a minute")
-    p.add_argument("--only", nargs="+", action="extend", metavar="NAME",
-                   help="run only these workloads (exact names or prefixes, "
-                   "space- or comma-separated)")
-    p.add_argument("--json", metavar="FILE", help="write machine-readable results to FILE")
-    p.add_argument("--plot", metavar="FILE.png",
-                   help="write a bar chart (log scale, one panel per workload); "
-                   "needs matplotlib")
-    p.add_argument("--threads", type=int, metavar="N",
-                   help="threads for fastcpp (fastcpp.set_num_threads) and numba")
-    p.add_argument("--repeats", type=int, metavar="R",
-                   help="samples per contender (default 7, --quick 5)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="smaller sizes and fewer repeats: the whole run in well under a minute",
+    )
+    p.add_argument(
+        "--only",
+        nargs="+",
+        action="extend",
+        metavar="NAME",
+        help="run only these workloads (exact names or prefixes, "
+        "space- or comma-separated)",
+    )
+    p.add_argument(
+        "--json", metavar="FILE", help="write machine-readable results to FILE"
+    )
+    p.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="write a bar chart (log scale, one panel per workload); needs matplotlib",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="threads for fastcpp (fastcpp.set_num_threads) and numba",
+    )
+    p.add_argument(
+        "--repeats",
+        type=int,
+        metavar="R",
+        help="samples per contender (default 7, --quick 5)",
+    )
     p.add_argument("--list", action="store_true", help="list the workloads and exit")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # tests only
@@ -70,15 +90,22 @@ def main(argv: list[str] | None = None) -> int:
     from fastcpp.bench import plot
 
     if args.plot and not plot.available():
-        print("fastcpp bench: --plot needs matplotlib, which is not installed "
-              "(pip install 'fastcpp[bench]' or pip install matplotlib); nothing was run.",
-              file=sys.stderr)
+        print(
+            "fastcpp bench: --plot needs matplotlib, which is not installed "
+            "(pip install 'fastcpp[bench]' or pip install matplotlib); "
+            "nothing was run.",
+            file=sys.stderr,
+        )
         return 2
     if args.threads is not None and args.threads < 1:
-        print(f"fastcpp bench: --threads (={args.threads}) must be >= 1", file=sys.stderr)
+        print(
+            f"fastcpp bench: --threads (={args.threads}) must be >= 1", file=sys.stderr
+        )
         return 2
     if args.repeats is not None and args.repeats < 1:
-        print(f"fastcpp bench: --repeats (={args.repeats}) must be >= 1", file=sys.stderr)
+        print(
+            f"fastcpp bench: --repeats (={args.repeats}) must be >= 1", file=sys.stderr
+        )
         return 2
     _apply_threads(args.threads)
     return run(args, chosen)
@@ -142,18 +169,32 @@ def run(args: argparse.Namespace, chosen: list[Any]) -> int:
             new = report.results_for(w, case, timings)
             rows.extend(new)
             notes[w.name] = case.notes
-            described.append({"name": w.name, "title": w.title, "size": case.size,
-                              "notes": case.notes})
+            described.append(
+                {
+                    "name": w.name,
+                    "title": w.title,
+                    "size": case.size,
+                    "notes": case.notes,
+                }
+            )
             progress.write(report.table(new, notes))
             del case, timings
             progress.advance()
     print(report.summary(rows))
     elapsed = time.perf_counter() - started
-    print(f"\n{len(described)} workloads timed, {len(skipped)} skipped, in {elapsed:.1f} s. "
-          "Read ratios, not absolute times: see docs/benchmarks.md.")
-    config = {"mode": mode, "threads": fastcpp.get_num_threads(), "repeats": plan.repeats,
-              "min_sample": plan.min_sample, "argv": sys.argv if args else None,
-              "elapsed_seconds": elapsed}
+    print(
+        f"\n{len(described)} workloads timed, {len(skipped)} skipped, "
+        f"in {elapsed:.1f} s. "
+        "Read ratios, not absolute times: see docs/benchmarks.md."
+    )
+    config = {
+        "mode": mode,
+        "threads": fastcpp.get_num_threads(),
+        "repeats": plan.repeats,
+        "min_sample": plan.min_sample,
+        "argv": sys.argv if args else None,
+        "elapsed_seconds": elapsed,
+    }
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             f.write(report.to_json(info, config, rows, described, skipped))

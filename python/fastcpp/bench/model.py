@@ -53,7 +53,7 @@ class Case:
 
 @dataclass(frozen=True)
 class Sizes:
-    """A value per run mode: the seeds' size, ``--quick`` and the test-only ``--tiny``."""
+    """A value per run mode: the seeds' size, ``--quick``, test-only ``--tiny``."""
 
     full: Any
     quick: Any

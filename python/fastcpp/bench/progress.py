@@ -19,8 +19,13 @@ class Progress:
         try:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, file=sys.stderr, unit="workload",
-                             dynamic_ncols=True, leave=False)
+            self._bar = tqdm(
+                total=total,
+                file=sys.stderr,
+                unit="workload",
+                dynamic_ncols=True,
+                leave=False,
+            )
             return
         except ImportError:
             pass
@@ -42,7 +47,11 @@ class Progress:
         elif self._rich is not None:
             self._rich.update(self._task, description=name)
         else:
-            print(f"[{self.done + 1}/{self.total}] {name} ...", file=sys.stderr, flush=True)
+            print(
+                f"[{self.done + 1}/{self.total}] {name} ...",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def status(self, text: str) -> None:
         """What is being timed right now."""

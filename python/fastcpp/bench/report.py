@@ -24,15 +24,26 @@ def results_for(workload: Workload, case: Case, timings: list[Timing]) -> list[R
         note = c.note
         ok: bool | None = t.ok
         if t.error:
-            note, ok = f"{t.error}; {note}" if note else t.error, False
+            note, ok = _join(t.error, note), False
         elif ok is False:
-            note = f"WRONG ({t.detail}); {note}" if note else f"WRONG ({t.detail})"
-        rows.append(Result(
-            workload=workload.name, title=workload.title, size=case.size,
-            contender=c.name, role=c.role, seconds=t.seconds, repeats=len(t.samples),
-            number=t.number, ok=ok, note=note, scale=c.scale,
-            compile_seconds=t.compile_seconds, spread=t.spread,
-        ))
+            note = _join(t.detail, note)
+        rows.append(
+            Result(
+                workload=workload.name,
+                title=workload.title,
+                size=case.size,
+                contender=c.name,
+                role=c.role,
+                seconds=t.seconds,
+                repeats=len(t.samples),
+                number=t.number,
+                ok=ok,
+                note=note,
+                scale=c.scale,
+                compile_seconds=t.compile_seconds,
+                spread=t.spread,
+            )
+        )
     valid = [r for r in rows if r.seconds is not None and r.ok]
     python = next((r for r in valid if r.role == "python"), None)
     peers = [r for r in valid if r.role in PEER_ROLES]
@@ -45,6 +56,10 @@ def results_for(workload: Workload, case: Case, timings: list[Timing]) -> list[R
             r.ratio_vs_best_peer = r.seconds / best.seconds
             r.best_peer = best.contender
     return rows
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
 
 
 def fmt_time(s: float | None) -> str:
@@ -93,15 +108,20 @@ def table(rows: list[Result], notes: dict[str, list[str]]) -> str:
     for name, group in by_workload.items():
         head = group[0]
         out.append(f"\n{name} — {head.title}, {head.size}")
-        out.append(f"  {'contender':<{width}}  {'time':>9}  {'vs python':>9}  "
-                   f"{'check':<6}  note")
+        out.append(
+            f"  {'contender':<{width}}  {'time':>9}  {'vs python':>9}  "
+            f"{'check':<6}  note"
+        )
         for r in group:
             note = r.note
             if r.compile_seconds is not None:
-                jit = f"JIT compile {fmt_time(r.compile_seconds)} (not timed)"
-                note = f"{note}; {jit}" if note else jit
-            out.append(f"  {r.contender:<{width}}  {fmt_time(r.seconds):>9}  "
-                       f"{fmt_factor(r.speedup_vs_python):>9}  {_check(r):<6}  {note}")
+                note = _join(
+                    note, f"JIT compile {fmt_time(r.compile_seconds)} (not timed)"
+                )
+            out.append(
+                f"  {r.contender:<{width}}  {fmt_time(r.seconds):>9}  "
+                f"{fmt_factor(r.speedup_vs_python):>9}  {_check(r):<6}  {note}"
+            )
         fc = next((r for r in group if r.role == "fastcpp"), None)
         if fc is not None and fc.ratio_vs_best_peer is not None:
             out.append(f"  → fastcpp / best peer = {ratio_sentence(fc)}")
@@ -109,20 +129,31 @@ def table(rows: list[Result], notes: dict[str, list[str]]) -> str:
             out.append("  → fastcpp gave a wrong answer or failed: no ratio")
         for note in notes.get(name, []):
             out.append(f"  note: {note}")
-    return "\n".join(out)
+    return "\n".join(line.rstrip() for line in out)
 
 
 def summary(rows: list[Result]) -> str:
     """One line per workload: fastcpp time, best peer, ratio."""
-    lines = ["", "summary (ratio = fastcpp time / best correct peer time; < 1 is a win)"]
     fcs = [r for r in rows if r.role == "fastcpp"]
     if not fcs:
         return ""
     width = max(len(r.workload) for r in fcs)
+    lines = [
+        "",
+        "summary (ratio = fastcpp time / best correct peer time; < 1 is a win)",
+        f"  {'workload':<{width}}  {'fastcpp':>9}  {'vs python':>9}  "
+        "ratio vs best peer",
+    ]
     for r in fcs:
-        ratio = ratio_sentence(r) if r.ratio_vs_best_peer is not None else (
-            "no correct peer" if r.ok else "fastcpp WRONG or failed")
-        lines.append(f"  {r.workload:<{width}}  {fmt_time(r.seconds):>9}  {ratio}")
+        ratio = (
+            ratio_sentence(r)
+            if r.ratio_vs_best_peer is not None
+            else ("no correct peer ran" if r.ok else "fastcpp WRONG or failed")
+        )
+        lines.append(
+            f"  {r.workload:<{width}}  {fmt_time(r.seconds):>9}  "
+            f"{fmt_factor(r.speedup_vs_python):>9}  {ratio}"
+        )
     return "\n".join(lines)
 
 
@@ -133,7 +164,11 @@ def to_json(
     workloads: list[dict[str, Any]],
     skipped: list[dict[str, str]],
 ) -> str:
-    """The ``--json`` document: {"machine", "config", "workloads", "results", "skipped"}."""
+    """The ``--json`` document.
+
+    Keys: schema, machine, config, workloads, results (one object per
+    contender and workload, see :class:`~fastcpp.bench.model.Result`), skipped.
+    """
     doc = {
         "schema": SCHEMA_VERSION,
         "machine": machine,
@@ -142,8 +177,9 @@ def to_json(
         "results": [asdict(r) for r in rows],
         "skipped": skipped,
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False,
-                      default=_jsonable)
+    return json.dumps(
+        doc, indent=2, ensure_ascii=False, allow_nan=False, default=_jsonable
+    )
 
 
 def _jsonable(x: Any) -> Any:

@@ -107,7 +107,9 @@ def _warm_up(case: Case, timing: Timing, plan: Plan) -> None:
     first = max(first, 1e-9)
     timing.number = max(1, min(10**6, math.ceil(plan.min_sample / first)))
     per_sample = first * timing.number
-    timing.repeats = max(plan.min_repeats, min(plan.repeats, int(plan.budget / per_sample)))
+    timing.repeats = max(
+        plan.min_repeats, min(plan.repeats, int(plan.budget / per_sample))
+    )
 
 
 def measure(

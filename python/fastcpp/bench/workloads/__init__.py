@@ -41,6 +41,8 @@ def select(patterns: list[str] | None) -> list[Workload]:
         ]
         if not hits:
             names = ", ".join(w.name for w in ALL)
-            raise ValueError(f"--only {pattern!r} matches no workload; choose from: {names}")
+            raise ValueError(
+                f"--only {pattern!r} matches no workload; choose from: {names}"
+            )
         chosen.extend(w for w in hits if w not in chosen)
     return [w for w in ALL if w in chosen]

@@ -36,13 +36,20 @@ def python_n(n: int, mode: str) -> int:
 
 
 def pure_python(
-    run: Callable[[], Any], expected: Any, timed_n: float, full_n: float, what: str = "n"
+    run: Callable[[], Any],
+    expected: Any,
+    timed_n: float,
+    full_n: float,
+    what: str = "n",
 ) -> Contender:
     """The pure-Python contender, timed at ``timed_n`` and scaled to ``full_n``."""
     scale = full_n / timed_n
-    note = "" if scale == 1 else f"timed at {what}={human(timed_n)}, scaled ×{scale:.3g}"
-    return Contender("pure python", run, role="python", expected=expected, scale=scale,
-                     note=note)
+    note = (
+        "" if scale == 1 else f"timed at {what}={human(timed_n)}, scaled ×{scale:.3g}"
+    )
+    return Contender(
+        "pure python", run, role="python", expected=expected, scale=scale, note=note
+    )
 
 
 def with_peer(
@@ -62,3 +69,8 @@ def with_peer(
     if made is None:
         return
     contenders.extend(made if isinstance(made, list) else [made])
+
+
+def join_notes(*parts: str) -> str:
+    """Non-empty note parts joined with ', '."""
+    return ", ".join(p for p in parts if p)

@@ -8,14 +8,14 @@ previous run would hide it).
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 
-@lru_cache(maxsize=None)
+@cache
 def kernels(numba: Any) -> SimpleNamespace:
     """The jitted functions, built on first use."""
     njit, prange = numba.njit, numba.prange
@@ -45,7 +45,10 @@ def kernels(numba: Any) -> SimpleNamespace:
             la = math.radians(lats[i])
             dlat = la - la0
             dlon = math.radians(lons[i]) - lo0
-            h = math.sin(dlat / 2) ** 2 + math.cos(la0) * math.cos(la) * math.sin(dlon / 2) ** 2
+            h = (
+                math.sin(dlat / 2) ** 2
+                + math.cos(la0) * math.cos(la) * math.sin(dlon / 2) ** 2
+            )
             out[i] = 2.0 * radius * math.asin(math.sqrt(min(1.0, h)))
         return out
 

@@ -9,7 +9,14 @@ import numpy as np
 import fastcpp
 from fastcpp.bench.checks import close
 from fastcpp.bench.model import Case, Contender, Sizes, Workload
-from fastcpp.bench.workloads._common import human, pure_python, python_n, rng, with_peer
+from fastcpp.bench.workloads._common import (
+    human,
+    join_notes,
+    pure_python,
+    python_n,
+    rng,
+    with_peer,
+)
 
 N_ADD = Sizes(full=10**6, quick=10**5, tiny=10**3)
 N_MANY = Sizes(full=10**7, quick=10**6, tiny=10**4)
@@ -17,8 +24,13 @@ N_MANY = Sizes(full=10**7, quick=10**6, tiny=10**4)
 
 def _stats(a: np.ndarray) -> tuple[int, float, float, float, float]:
     """The reference: (count, mean, population variance, min, max) by NumPy."""
-    return (int(a.size), float(a.mean()), float(a.var()), float(a.min()),
-            float(a.max()))
+    return (
+        int(a.size),
+        float(a.mean()),
+        float(a.var()),
+        float(a.min()),
+        float(a.max()),
+    )
 
 
 def _welford(xs: list[float]) -> tuple[int, float, float, float, float]:
@@ -64,13 +76,21 @@ def build_add(mode: str) -> Case:
     notes: list[str] = []
     cs = [
         pure_python(lambda: _welford(xs), _stats(a), n, n),
-        Contender("python call floor", lambda: _fabs_floor(xs), role="floor",
-                  note="loop calling math.fabs: the cost of any call"),
+        Contender(
+            "python call floor",
+            lambda: _fabs_floor(xs),
+            role="floor",
+            note="loop calling math.fabs: the cost of any call",
+        ),
         Contender("fastcpp", lambda: _fastcpp_add(xs), role="fastcpp"),
     ]
-    cs[0].note = "Welford loop"
-    with_peer("runstats", cs, notes,
-              lambda rs: Contender("runstats", lambda: _runstats(rs, xs)))
+    cs[0].note = join_notes("Welford loop", cs[0].note)
+    with_peer(
+        "runstats",
+        cs,
+        notes,
+        lambda rs: Contender("runstats", lambda: _runstats(rs, xs)),
+    )
     return Case(f"{human(n)} calls", _stats(a), cs, close(rtol=1e-9), notes)
 
 
@@ -88,24 +108,40 @@ def build_add_many(mode: str) -> Case:
     notes: list[str] = []
     cs = [
         pure_python(lambda: _welford(xs), _stats(a[:m]), m, n),
-        Contender("numpy", lambda: _stats(a), role="numpy",
-                  note="mean, var, min, max: 4 passes"),
-        Contender("fastcpp", lambda: _fastcpp_many(a), role="fastcpp",
-                  note="one pass"),
+        Contender(
+            "numpy",
+            lambda: _stats(a),
+            role="numpy",
+            note="mean, var, min, max: 4 passes",
+        ),
+        Contender("fastcpp", lambda: _fastcpp_many(a), role="fastcpp", note="one pass"),
     ]
-    cs[0].note = f"Welford loop, {cs[0].note}"
+    cs[0].note = join_notes("Welford loop", cs[0].note)
 
     def runstats_contender(rs):
-        return Contender("runstats", lambda: _runstats(rs, xs), expected=_stats(a[:m]),
-                         scale=n / m, note=f"push loop timed at n={human(m)}, scaled")
+        return Contender(
+            "runstats",
+            lambda: _runstats(rs, xs),
+            expected=_stats(a[:m]),
+            scale=n / m,
+            note=f"push loop timed at n={human(m)}, scaled",
+        )
 
     with_peer("runstats", cs, notes, runstats_contender)
     return Case(f"n={human(n)}", _stats(a), cs, close(rtol=1e-9), notes)
 
 
 WORKLOADS = [
-    Workload("accumulator_add", "Accumulator.add(x) in a Python loop", ("Accumulator",),
-             build_add),
-    Workload("accumulator_add_many", "count, mean, var, min, max of an array",
-             ("Accumulator",), build_add_many),
+    Workload(
+        "accumulator_add",
+        "Accumulator.add(x) in a Python loop",
+        ("Accumulator",),
+        build_add,
+    ),
+    Workload(
+        "accumulator_add_many",
+        "count, mean, var, min, max of an array",
+        ("Accumulator",),
+        build_add_many,
+    ),
 ]

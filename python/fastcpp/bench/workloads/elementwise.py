@@ -36,16 +36,32 @@ def build_gaussian(mode: str) -> Case:
         return np.exp(buf_np, out=buf_np)
 
     cs = [
-        pure_python(lambda: [math.exp(x * x * c) for x in small], _np_gaussian(a[:m], SIGMA),
-                    m, n),
+        pure_python(
+            lambda: [math.exp(x * x * c) for x in small],
+            _np_gaussian(a[:m], SIGMA),
+            m,
+            n,
+        ),
         Contender("numpy", np_in_place, role="numpy", note="in place, 3 passes"),
-        Contender("numpy (expression)", lambda: _np_gaussian(a, SIGMA), role="numpy",
-                  note="exp(-a**2/(2σ²)), temporaries"),
-        Contender("fastcpp", lambda: fastcpp.gaussian(a, SIGMA, out=buf_fc), role="fastcpp",
-                  note="out="),
+        Contender(
+            "numpy (expression)",
+            lambda: _np_gaussian(a, SIGMA),
+            role="numpy",
+            note="exp(-a**2/(2σ²)), temporaries",
+        ),
+        Contender(
+            "fastcpp",
+            lambda: fastcpp.gaussian(a, SIGMA, out=buf_fc),
+            role="fastcpp",
+            note="out=",
+        ),
     ]
-    return Case(f"n={human(n)}, σ={SIGMA}", _np_gaussian(a, SIGMA), cs,
-                close(rtol=1e-10, atol=1e-300))
+    return Case(
+        f"n={human(n)}, σ={SIGMA}",
+        _np_gaussian(a, SIGMA),
+        cs,
+        close(rtol=1e-10, atol=1e-300),
+    )
 
 
 def build_polar_to_cartesian(mode: str) -> Case:
@@ -67,8 +83,12 @@ def build_polar_to_cartesian(mode: str) -> Case:
         Contender("numpy", lambda: (r * np.cos(t), r * np.sin(t)), role="numpy"),
         Contender("fastcpp", lambda: fastcpp.polar_to_cartesian(r, t), role="fastcpp"),
     ]
-    return Case(f"n={human(n)}", (r * np.cos(t), r * np.sin(t)), cs,
-                close(rtol=1e-10, atol=1e-12))
+    return Case(
+        f"n={human(n)}",
+        (r * np.cos(t), r * np.sin(t)),
+        cs,
+        close(rtol=1e-10, atol=1e-12),
+    )
 
 
 def build_scale_and_shift(mode: str) -> Case:
@@ -83,19 +103,37 @@ def build_scale_and_shift(mode: str) -> Case:
         return np.add(buf_np, SHIFT, out=buf_np)
 
     cs = [
-        pure_python(lambda: [x * SCALE + SHIFT for x in small], a[:m] * SCALE + SHIFT, m, n),
+        pure_python(
+            lambda: [x * SCALE + SHIFT for x in small], a[:m] * SCALE + SHIFT, m, n
+        ),
         Contender("numpy", np_out, role="numpy", note="multiply+add with out="),
-        Contender("fastcpp", lambda: fastcpp.scale_and_shift(a, SCALE, SHIFT, out=buf_fc),
-                  role="fastcpp", note="out="),
+        Contender(
+            "fastcpp",
+            lambda: fastcpp.scale_and_shift(a, SCALE, SHIFT, out=buf_fc),
+            role="fastcpp",
+            note="out=",
+        ),
     ]
     return Case(f"n={human(n)}", a * SCALE + SHIFT, cs, close(rtol=1e-12, atol=1e-15))
 
 
 WORKLOADS = [
-    Workload("gaussian", "exp(-a²/(2σ²)) into a preallocated array", ("gaussian",),
-             build_gaussian),
-    Workload("polar_to_cartesian", "(r, θ) → (x, y)", ("polar_to_cartesian",),
-             build_polar_to_cartesian),
-    Workload("scale_and_shift", "a·scale + shift into a preallocated array",
-             ("scale_and_shift",), build_scale_and_shift),
+    Workload(
+        "gaussian",
+        "exp(-a²/(2σ²)) into a preallocated array",
+        ("gaussian",),
+        build_gaussian,
+    ),
+    Workload(
+        "polar_to_cartesian",
+        "(r, θ) → (x, y)",
+        ("polar_to_cartesian",),
+        build_polar_to_cartesian,
+    ),
+    Workload(
+        "scale_and_shift",
+        "a·scale + shift into a preallocated array",
+        ("scale_and_shift",),
+        build_scale_and_shift,
+    ),
 ]

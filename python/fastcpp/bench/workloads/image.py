@@ -1,4 +1,4 @@
-"""2-D median filter of a 512² image: sizes 3/5/9, uint8 and float32, edges 'nearest'."""
+"""2-D median filter of a 512² image: sizes 3/5/9, uint8 and float32, mode nearest."""
 
 from __future__ import annotations
 
@@ -32,8 +32,12 @@ def _np_median_filter(img: np.ndarray, size: int) -> np.ndarray:
     padded = np.pad(img, r, mode="edge")
     view = sliding_window_view(padded, (size, size))
     rows = [
-        np.median(view[i:i + ROWS_PER_CHUNK].reshape(*view[i:i + ROWS_PER_CHUNK].shape[:2], -1),
-                  axis=-1)
+        np.median(
+            view[i : i + ROWS_PER_CHUNK].reshape(
+                *view[i : i + ROWS_PER_CHUNK].shape[:2], -1
+            ),
+            axis=-1,
+        )
         for i in range(0, view.shape[0], ROWS_PER_CHUNK)
     ]
     return np.concatenate(rows).astype(img.dtype)
@@ -63,26 +67,49 @@ def _builder(dtype: str, size: int):
         ref = _np_median_filter(img, size)
         notes: list[str] = []
         cs = [
-            Contender("pure python", lambda: np.array(_py_median_filter(small_list, size),
-                                                        dtype=img.dtype),
-                      role="python", expected=_np_median_filter(small, size),
-                      scale=(side * side) / (crop * crop),
-                      note=f"sorted() per pixel on a {crop}² crop, scaled by area"),
-            Contender("numpy", lambda: _np_median_filter(img, size), role="numpy",
-                      note="sliding_window_view + median"),
-            Contender("fastcpp", lambda: fastcpp.median_filter(img, size, mode="nearest"),
-                      role="fastcpp"),
+            Contender(
+                "pure python",
+                lambda: np.array(_py_median_filter(small_list, size), dtype=img.dtype),
+                role="python",
+                expected=_np_median_filter(small, size),
+                scale=(side * side) / (crop * crop),
+                note=f"sorted() per pixel on a {crop}² crop, scaled by area",
+            ),
+            Contender(
+                "numpy",
+                lambda: _np_median_filter(img, size),
+                role="numpy",
+                note="sliding_window_view + median",
+            ),
+            Contender(
+                "fastcpp",
+                lambda: fastcpp.median_filter(img, size, mode="nearest"),
+                role="fastcpp",
+            ),
         ]
-        with_peer("scipy", cs, notes, lambda ndi: Contender(
-            "scipy", lambda: ndi.median_filter(img, size=size, mode="nearest"),
-            note="ndimage.median_filter"), submodule="ndimage")
+        with_peer(
+            "scipy",
+            cs,
+            notes,
+            lambda ndi: Contender(
+                "scipy",
+                lambda: ndi.median_filter(img, size=size, mode="nearest"),
+                note="ndimage.median_filter",
+            ),
+            submodule="ndimage",
+        )
 
         def opencv_contender(cv2):
             if dtype == "float32" and size > 5:
-                notes.append("opencv skipped: medianBlur takes float32 only for size 3 and 5")
+                notes.append(
+                    "opencv skipped: medianBlur takes float32 only for size 3 and 5"
+                )
                 return None
-            return Contender("opencv", lambda: cv2.medianBlur(img, size),
-                             note="medianBlur (edges replicated = nearest)")
+            return Contender(
+                "opencv",
+                lambda: cv2.medianBlur(img, size),
+                note="medianBlur (edges replicated = nearest)",
+            )
 
         with_peer("opencv", cs, notes, opencv_contender)
         return Case(f"{side}²", ref, cs, exact(), notes)
@@ -91,8 +118,12 @@ def _builder(dtype: str, size: int):
 
 
 WORKLOADS = [
-    Workload(f"median_filter_{dtype}_{size}", f"2-D median filter, {dtype}, size {size}",
-             ("median_filter",), _builder(dtype, size))
+    Workload(
+        f"median_filter_{dtype}_{size}",
+        f"2-D median filter, {dtype}, size {size}",
+        ("median_filter",),
+        _builder(dtype, size),
+    )
     for dtype in DTYPES
     for size in SIZES
 ]

@@ -74,9 +74,12 @@ def build_sum(mode: str) -> Case:
         Contender("fastcpp", lambda: fastcpp.sum(a), role="fastcpp"),
     ]
     notes: list[str] = []
-    with_peer("bottleneck", cs, notes,
-              lambda bn: Contender("bottleneck", lambda: float(bn.nansum(a)),
-                                   note="nansum"))
+    with_peer(
+        "bottleneck",
+        cs,
+        notes,
+        lambda bn: Contender("bottleneck", lambda: float(bn.nansum(a)), note="nansum"),
+    )
     return Case(f"n={human(n)}", float(np.sum(a)), cs, close(rtol=1e-10), notes)
 
 
@@ -84,8 +87,12 @@ def build_dot(mode: str) -> Case:
     n, m, a, b = _vectors(mode)
     sa, sb = a[:m].tolist(), b[:m].tolist()
     cs = [
-        pure_python(lambda: math.fsum(map(operator.mul, sa, sb)),
-                    float(np.dot(a[:m], b[:m])), m, n),
+        pure_python(
+            lambda: math.fsum(map(operator.mul, sa, sb)),
+            float(np.dot(a[:m], b[:m])),
+            m,
+            n,
+        ),
         Contender("numpy", lambda: float(np.dot(a, b)), role="numpy", note="BLAS"),
         Contender("fastcpp", lambda: fastcpp.dot(a, b), role="fastcpp"),
     ]
@@ -96,19 +103,32 @@ def build_norm(mode: str) -> Case:
     n, m, a, _ = _vectors(mode)
     small = a[:m].tolist()
     cs = [
-        pure_python(lambda: math.sqrt(math.fsum(x * x for x in small)),
-                    float(np.linalg.norm(a[:m])), m, n),
-        Contender("numpy", lambda: float(np.linalg.norm(a)), role="numpy",
-                  note="sqrt(dot), can overflow"),
-        Contender("fastcpp", lambda: fastcpp.norm(a), role="fastcpp",
-                  note="overflow-safe"),
+        pure_python(
+            lambda: math.sqrt(math.fsum(x * x for x in small)),
+            float(np.linalg.norm(a[:m])),
+            m,
+            n,
+        ),
+        Contender(
+            "numpy",
+            lambda: float(np.linalg.norm(a)),
+            role="numpy",
+            note="sqrt(dot), can overflow",
+        ),
+        Contender(
+            "fastcpp", lambda: fastcpp.norm(a), role="fastcpp", note="overflow-safe"
+        ),
     ]
     return Case(f"n={human(n)}", float(np.linalg.norm(a)), cs, close(rtol=1e-10))
 
 
 WORKLOADS = [
-    Workload("sum_of_squares", "Σ i² for i < n (exact int)", ("sum_of_squares",),
-             build_sum_of_squares),
+    Workload(
+        "sum_of_squares",
+        "Σ i² for i < n (exact int)",
+        ("sum_of_squares",),
+        build_sum_of_squares,
+    ),
     Workload("sum", "sum of float64", ("sum",), build_sum),
     Workload("dot", "dot product of float64", ("dot",), build_dot),
     Workload("norm", "L2 norm of float64", ("norm",), build_norm),

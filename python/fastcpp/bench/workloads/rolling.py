@@ -12,7 +12,14 @@ import fastcpp
 from fastcpp.bench.checks import close
 from fastcpp.bench.model import Case, Contender, Sizes, Workload
 from fastcpp.bench.workloads import _numba
-from fastcpp.bench.workloads._common import human, pure_python, python_n, rng, with_peer
+from fastcpp.bench.workloads._common import (
+    human,
+    join_notes,
+    pure_python,
+    python_n,
+    rng,
+    with_peer,
+)
 
 #: rolling_sum_squares: (n, window, repetitions) — the seed times many calls on
 #: a short array, so per-call overhead matters as much as the loop.
@@ -27,7 +34,7 @@ CHUNK = 2**16  # windows per chunk in the O(n·w) NumPy references (bounded memo
 def _windows_apply(a: np.ndarray, w: int, fn) -> np.ndarray:
     """fn(window_block) -> one value per window, over sliding windows, chunked."""
     view = sliding_window_view(a, w)
-    return np.concatenate([fn(view[i:i + CHUNK]) for i in range(0, len(view), CHUNK)])
+    return np.concatenate([fn(view[i : i + CHUNK]) for i in range(0, len(view), CHUNK)])
 
 
 def _nan_head(valid: np.ndarray, w: int) -> np.ndarray:
@@ -49,7 +56,7 @@ def _py_rolling_sum_squares(xs: list[float], w: int) -> list[float]:
 
 def _np_cumsum_sum_squares(a: np.ndarray, w: int) -> np.ndarray:
     c = np.cumsum(a * a)
-    out = c[w - 1:].copy()
+    out = c[w - 1 :].copy()
     out[1:] -= c[:-w]
     return out
 
@@ -67,22 +74,47 @@ def build_rolling_sum_squares(mode: str) -> Case:
             for _ in range(k):
                 out = fn()
             return out
+
         return run
 
     notes: list[str] = []
     cs = [
-        pure_python(repeat(lambda: _py_rolling_sum_squares(xs, w), reps_py), ref,
-                    reps_py, reps, what="repetitions"),
-        Contender("numpy", repeat(lambda: _np_cumsum_sum_squares(a, w), reps),
-                  role="numpy", note="cumsum difference"),
-        Contender("fastcpp", repeat(lambda: fastcpp.rolling_sum_squares(a, w), reps),
-                  role="fastcpp"),
+        pure_python(
+            repeat(lambda: _py_rolling_sum_squares(xs, w), reps_py),
+            ref,
+            reps_py,
+            reps,
+            what="repetitions",
+        ),
+        Contender(
+            "numpy",
+            repeat(lambda: _np_cumsum_sum_squares(a, w), reps),
+            role="numpy",
+            note="cumsum difference",
+        ),
+        Contender(
+            "fastcpp",
+            repeat(lambda: fastcpp.rolling_sum_squares(a, w), reps),
+            role="fastcpp",
+        ),
     ]
-    with_peer("bottleneck", cs, notes, lambda bn: Contender(
-        "bottleneck", repeat(lambda: bn.move_sum(a * a, w)[w - 1:], reps),
-        note="move_sum(a*a)"))
-    return Case(f"n={human(n)}, w={w}, ×{reps} calls", ref, cs, close(rtol=1e-9, atol=1e-9),
-                notes)
+    with_peer(
+        "bottleneck",
+        cs,
+        notes,
+        lambda bn: Contender(
+            "bottleneck",
+            repeat(lambda: bn.move_sum(a * a, w)[w - 1 :], reps),
+            note="move_sum(a*a)",
+        ),
+    )
+    return Case(
+        f"n={human(n)}, w={w}, ×{reps} calls",
+        ref,
+        cs,
+        close(rtol=1e-9, atol=1e-9),
+        notes,
+    )
 
 
 # --- rolling_mean_std ------------------------------------------------------
@@ -106,17 +138,19 @@ def _py_rolling_mean_std(xs: list[float], w: int) -> tuple[list[float], list[flo
 def _np_rolling_mean_std(a: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
     c1 = np.cumsum(a)
     c2 = np.cumsum(a * a)
-    s1 = c1[w - 1:].copy()
+    s1 = c1[w - 1 :].copy()
     s1[1:] -= c1[:-w]
-    s2 = c2[w - 1:].copy()
+    s2 = c2[w - 1 :].copy()
     s2[1:] -= c2[:-w]
     mean = s1 / w
     return mean, np.sqrt(np.maximum(s2 / w - mean * mean, 0.0))
 
 
 def _reference_mean_std(a: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
-    return (_windows_apply(a, w, lambda v: v.mean(axis=1)),
-            _windows_apply(a, w, lambda v: v.std(axis=1)))
+    return (
+        _windows_apply(a, w, lambda v: v.mean(axis=1)),
+        _windows_apply(a, w, lambda v: v.std(axis=1)),
+    )
 
 
 def build_rolling_mean_std(mode: str) -> Case:
@@ -127,30 +161,55 @@ def build_rolling_mean_std(mode: str) -> Case:
     ref = _reference_mean_std(a, w)
     notes: list[str] = []
     cs = [
-        pure_python(lambda: _py_rolling_mean_std(xs, w), _reference_mean_std(a[:m], w),
-                    m, n),
-        Contender("numpy", lambda: _np_rolling_mean_std(a, w), role="numpy",
-                  note="cumsum differences"),
+        pure_python(
+            lambda: _py_rolling_mean_std(xs, w), _reference_mean_std(a[:m], w), m, n
+        ),
+        Contender(
+            "numpy",
+            lambda: _np_rolling_mean_std(a, w),
+            role="numpy",
+            note="cumsum differences",
+        ),
         Contender("fastcpp", lambda: fastcpp.rolling_mean_std(a, w), role="fastcpp"),
     ]
-    with_peer("bottleneck", cs, notes, lambda bn: Contender(
-        "bottleneck", lambda: (bn.move_mean(a, w)[w - 1:], bn.move_std(a, w)[w - 1:])))
+    with_peer(
+        "bottleneck",
+        cs,
+        notes,
+        lambda bn: Contender(
+            "bottleneck",
+            lambda: (bn.move_mean(a, w)[w - 1 :], bn.move_std(a, w)[w - 1 :]),
+        ),
+    )
 
     def pandas_contender(pd):
         s = pd.Series(a)
 
         def run():
             r = s.rolling(w)
-            return r.mean().to_numpy()[w - 1:], r.std(ddof=0).to_numpy()[w - 1:]
+            return r.mean().to_numpy()[w - 1 :], r.std(ddof=0).to_numpy()[w - 1 :]
+
         return Contender("pandas", run)
 
     with_peer("pandas", cs, notes, pandas_contender)
     fix = math.sqrt((w - 1) / w)
-    with_peer("numbagg", cs, notes, lambda nb: Contender(
+    with_peer(
         "numbagg",
-        lambda: (nb.move_mean(a, window=w)[w - 1:], nb.move_std(a, window=w)[w - 1:] * fix),
-        compile=lambda: (nb.move_mean(a[:2 * w], window=w), nb.move_std(a[:2 * w], window=w)),
-        note="move_std is ddof=1: rescaled"))
+        cs,
+        notes,
+        lambda nb: Contender(
+            "numbagg",
+            lambda: (
+                nb.move_mean(a, window=w)[w - 1 :],
+                nb.move_std(a, window=w)[w - 1 :] * fix,
+            ),
+            compile=lambda: (
+                nb.move_mean(a[: 2 * w], window=w),
+                nb.move_std(a[: 2 * w], window=w),
+            ),
+            note="move_std is ddof=1: rescaled",
+        ),
+    )
     return Case(f"n={human(n)}, w={w}", ref, cs, close(rtol=1e-7, atol=1e-9), notes)
 
 
@@ -180,14 +239,24 @@ def build_move_median(mode: str) -> Case:
     ref = _reference_move_median(a, w)
     notes: list[str] = []
     cs = [
-        pure_python(lambda: _py_move_median(xs, w), _reference_move_median(a[:m], w), m, n),
-        Contender("numpy", lambda: _reference_move_median(a, w), role="numpy",
-                  note="sliding_window_view + median, O(n·w)"),
+        pure_python(
+            lambda: _py_move_median(xs, w), _reference_move_median(a[:m], w), m, n
+        ),
+        Contender(
+            "numpy",
+            lambda: _reference_move_median(a, w),
+            role="numpy",
+            note="sliding_window_view + median, O(n·w)",
+        ),
         Contender("fastcpp", lambda: fastcpp.move_median(a, w), role="fastcpp"),
     ]
-    cs[0].note = f"bisect.insort, {cs[0].note}"
-    with_peer("bottleneck", cs, notes,
-              lambda bn: Contender("bottleneck", lambda: bn.move_median(a, w)))
+    cs[0].note = join_notes("bisect.insort", cs[0].note)
+    with_peer(
+        "bottleneck",
+        cs,
+        notes,
+        lambda bn: Contender("bottleneck", lambda: bn.move_median(a, w)),
+    )
 
     def pandas_contender(pd):
         s = pd.Series(a)
@@ -215,7 +284,7 @@ def _py_move_rank(xs: list[float], w: int) -> list[float]:
     for i in range(w - 1, len(xs)):
         x = xs[i]
         less = equal = 0
-        for y in xs[i - w + 1:i + 1]:
+        for y in xs[i - w + 1 : i + 1]:
             if y < x:
                 less += 1
             elif y == x:
@@ -232,21 +301,36 @@ def build_move_rank(mode: str) -> Case:
     ref = _reference_move_rank(a, w)
     notes: list[str] = []
     cs = [
-        pure_python(lambda: _py_move_rank(xs, w), _reference_move_rank(a[:m], w),
-                    m - w + 1, n - w + 1, what="windows"),
-        Contender("numpy", lambda: _reference_move_rank(a, w), role="numpy",
-                  note="sliding_window_view compares, O(n·w)"),
+        pure_python(
+            lambda: _py_move_rank(xs, w),
+            _reference_move_rank(a[:m], w),
+            m - w + 1,
+            n - w + 1,
+            what="windows",
+        ),
+        Contender(
+            "numpy",
+            lambda: _reference_move_rank(a, w),
+            role="numpy",
+            note="sliding_window_view compares, O(n·w)",
+        ),
         Contender("fastcpp", lambda: fastcpp.move_rank(a, w), role="fastcpp"),
     ]
-    cs[0].note = f"O(n·w) loop, {cs[0].note}"
-    with_peer("bottleneck", cs, notes, lambda bn: Contender(
-        "bottleneck", lambda: bn.move_rank(a, w), note="O(n·w)"))
+    cs[0].note = join_notes("O(n·w) loop", cs[0].note)
+    with_peer(
+        "bottleneck",
+        cs,
+        notes,
+        lambda bn: Contender("bottleneck", lambda: bn.move_rank(a, w), note="O(n·w)"),
+    )
 
     def pandas_contender(pd):
         s = pd.Series(a)
         return Contender(
-            "pandas", lambda: 2.0 * (s.rolling(w).rank().to_numpy() - 1) / (w - 1) - 1.0,
-            note="rolling rank rescaled to [-1, 1]")
+            "pandas",
+            lambda: 2.0 * (s.rolling(w).rank().to_numpy() - 1) / (w - 1) - 1.0,
+            note="rolling rank rescaled to [-1, 1]",
+        )
 
     with_peer("pandas", cs, notes, pandas_contender)
     return Case(f"n={human(n)}, w={w}", ref, cs, close(rtol=1e-12, atol=1e-12), notes)
@@ -288,39 +372,70 @@ def build_ema(mode: str) -> Case:
 
     def pandas_contender(pd):
         s = pd.Series(a)
-        return Contender("pandas", lambda: s.ewm(alpha=ALPHA, adjust=False).mean().to_numpy(),
-                         note="ewm(adjust=False).mean()")
+        return Contender(
+            "pandas",
+            lambda: s.ewm(alpha=ALPHA, adjust=False).mean().to_numpy(),
+            note="ewm(adjust=False).mean()",
+        )
 
     with_peer("pandas", cs, notes, pandas_contender)
 
     def numba_contender(numba):
         k = _numba.kernels(numba)
-        return Contender("numba", lambda: k.ema(a, ALPHA), compile=lambda: k.ema(a[:10], ALPHA),
-                         note="@njit loop")
+        return Contender(
+            "numba",
+            lambda: k.ema(a, ALPHA),
+            compile=lambda: k.ema(a[:10], ALPHA),
+            note="@njit loop",
+        )
 
     with_peer("numba", cs, notes, numba_contender)
 
     def scipy_contender(signal):
         b, den = [ALPHA], [1.0, ALPHA - 1.0]
-        return Contender("scipy", lambda: signal.lfilter(b, den, a, zi=[(1 - ALPHA) * a[0]])[0],
-                         note="signal.lfilter")
+        return Contender(
+            "scipy",
+            lambda: signal.lfilter(b, den, a, zi=[(1 - ALPHA) * a[0]])[0],
+            note="signal.lfilter",
+        )
 
     with_peer("scipy", cs, notes, scipy_contender, submodule="signal")
-    with_peer("numbagg", cs, notes, lambda nb: Contender(
-        "numbagg", lambda: nb.move_exp_nanmean(a, alpha=ALPHA),
-        expected=np.array(_py_ema_adjusted(xs, ALPHA)),
-        compile=lambda: nb.move_exp_nanmean(a[:10], alpha=ALPHA),
-        note="move_exp_nanmean is adjust=True only: checked against that"))
-    return Case(f"n={human(n)}, α={ALPHA}", ref, cs, close(rtol=1e-9, atol=1e-12), notes)
+    with_peer(
+        "numbagg",
+        cs,
+        notes,
+        lambda nb: Contender(
+            "numbagg",
+            lambda: nb.move_exp_nanmean(a, alpha=ALPHA),
+            expected=np.array(_py_ema_adjusted(xs, ALPHA)),
+            compile=lambda: nb.move_exp_nanmean(a[:10], alpha=ALPHA),
+            note="move_exp_nanmean is adjust=True only: checked against that",
+        ),
+    )
+    return Case(
+        f"n={human(n)}, α={ALPHA}", ref, cs, close(rtol=1e-9, atol=1e-12), notes
+    )
 
 
 WORKLOADS = [
-    Workload("rolling_sum_squares", "rolling Σx², 'valid', many calls on a short array",
-             ("rolling_sum_squares",), build_rolling_sum_squares),
-    Workload("rolling_mean_std", "rolling mean and population std, 'valid'",
-             ("rolling_mean_std",), build_rolling_mean_std),
+    Workload(
+        "rolling_sum_squares",
+        "rolling Σx², 'valid', many calls on a short array",
+        ("rolling_sum_squares",),
+        build_rolling_sum_squares,
+    ),
+    Workload(
+        "rolling_mean_std",
+        "rolling mean and population std, 'valid'",
+        ("rolling_mean_std",),
+        build_rolling_mean_std,
+    ),
     Workload("move_median", "rolling median", ("move_median",), build_move_median),
-    Workload("move_rank", "rolling rank of the newest value in [-1, 1]", ("move_rank",),
-             build_move_rank),
+    Workload(
+        "move_rank",
+        "rolling rank of the newest value in [-1, 1]",
+        ("move_rank",),
+        build_move_rank,
+    ),
     Workload("ema", "exponential moving average, adjust=False", ("ema",), build_ema),
 ]
