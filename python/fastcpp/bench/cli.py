@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-PLANS = {
+PLANS: dict[str, dict[str, Any]] = {
     # repeats, min_repeats, min_sample (s), budget per contender (s)
     "full": dict(repeats=7, min_repeats=3, min_sample=0.05, budget=4.0),
     "quick": dict(repeats=5, min_repeats=3, min_sample=0.005, budget=0.3),
@@ -118,8 +118,7 @@ def _apply_threads(n: int | None) -> None:
 
     fastcpp.set_num_threads(n)
     if "numba" in sys.modules:
-        import numba
-
+        numba = sys.modules["numba"]
         numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
     else:  # read by numba at import time
         os.environ["NUMBA_NUM_THREADS"] = str(n)

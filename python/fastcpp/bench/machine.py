@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import platform
 import subprocess
@@ -49,9 +50,10 @@ def blas_info() -> dict[str, Any]:
     """BLAS library and its thread count: threadpoolctl when installed, else
     NumPy's build configuration plus the usual environment variables."""
     try:
-        from threadpoolctl import threadpool_info
-
-        pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+        threadpoolctl = importlib.import_module("threadpoolctl")
+        pools = [
+            p for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"
+        ]
         if pools:
             p = pools[0]
             return {

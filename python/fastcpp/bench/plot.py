@@ -51,7 +51,7 @@ def write(rows: list[Result], path: str, machine: dict[str, Any]) -> None:
     )
     for ax, (name, group) in zip(axes.flat, groups.items()):
         labels = [r.contender for r in group]
-        secs = [r.seconds for r in group]
+        secs = [r.seconds or 0.0 for r in group]
         bars = ax.barh(
             range(len(group)),
             secs,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -16,9 +17,9 @@ class Progress:
         self._task: Any = None
         if not enabled:
             return
+        # optional dependencies, imported by name (no stubs needed)
         try:
-            from tqdm import tqdm
-
+            tqdm = importlib.import_module("tqdm").tqdm
             self._bar = tqdm(
                 total=total,
                 file=sys.stderr,
@@ -30,9 +31,8 @@ class Progress:
         except ImportError:
             pass
         try:
-            from rich.progress import Progress as RichProgress
-
-            self._rich = RichProgress(transient=True, console=None)
+            rich_progress = importlib.import_module("rich.progress")
+            self._rich = rich_progress.Progress(transient=True, console=None)
             self._rich.start()
             self._task = self._rich.add_task("bench", total=total)
         except ImportError:

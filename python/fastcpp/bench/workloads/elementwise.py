@@ -6,10 +6,9 @@ import math
 
 import numpy as np
 
-import fastcpp
 from fastcpp.bench.checks import close
 from fastcpp.bench.model import Case, Contender, Sizes, Workload
-from fastcpp.bench.workloads._common import human, pure_python, python_n, rng
+from fastcpp.bench.workloads._common import fastcpp, human, pure_python, python_n, rng
 
 N_GAUSS = Sizes(full=10**7, quick=10**6, tiny=10**4)
 N_POLAR = Sizes(full=2 * 10**6, quick=2 * 10**5, tiny=10**4)

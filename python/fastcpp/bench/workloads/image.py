@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-import fastcpp
 from fastcpp.bench.checks import exact
 from fastcpp.bench.model import Case, Contender, Sizes, Workload
-from fastcpp.bench.workloads._common import rng, with_peer
+from fastcpp.bench.workloads._common import fastcpp, rng, with_peer
 
 SIDE = Sizes(full=512, quick=256, tiny=32)
 PY_SIDE = Sizes(full=48, quick=24, tiny=8)  # pure Python runs on a crop, scaled by area

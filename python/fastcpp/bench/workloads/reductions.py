@@ -7,11 +7,17 @@ import operator
 
 import numpy as np
 
-import fastcpp
 from fastcpp.bench.checks import close
 from fastcpp.bench.model import Case, Contender, Sizes, Workload
 from fastcpp.bench.workloads import _numba
-from fastcpp.bench.workloads._common import human, pure_python, python_n, rng, with_peer
+from fastcpp.bench.workloads._common import (
+    fastcpp,
+    human,
+    pure_python,
+    python_n,
+    rng,
+    with_peer,
+)
 
 N_SQUARES = Sizes(full=10**8, quick=10**7, tiny=10**4)
 N_REDUCE = Sizes(full=10**7, quick=10**6, tiny=10**4)

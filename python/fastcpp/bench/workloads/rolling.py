@@ -8,11 +8,11 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-import fastcpp
 from fastcpp.bench.checks import close
 from fastcpp.bench.model import Case, Contender, Sizes, Workload
 from fastcpp.bench.workloads import _numba
 from fastcpp.bench.workloads._common import (
+    fastcpp,
     human,
     join_notes,
     pure_python,
