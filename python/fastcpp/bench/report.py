@@ -91,7 +91,9 @@ def ratio_sentence(r: Result) -> str:
     """'0.25 vs bottleneck (fastcpp 4× faster)'."""
     assert r.ratio_vs_best_peer is not None
     x = r.ratio_vs_best_peer
-    if x <= 1:
+    if 0.97 <= x <= 1.03:
+        verdict = "on par"
+    elif x < 1:
         verdict = f"fastcpp {fmt_factor(1 / x)} faster"
     else:
         verdict = f"fastcpp {fmt_factor(x)} slower"
