@@ -264,3 +264,24 @@ def test_every_workload_reference_agrees_with_numpy_and_python(w):
         expected = case.reference if c.expected is REFERENCE else c.expected
         ok, why = case.compare(c.run(), expected)
         assert ok, f"{w.name} / {c.name}: {why}"
+
+
+def test_threads_option_sets_fastcpp_threads(tmp_path, monkeypatch):
+    monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)  # restored afterwards
+    numba = sys.modules.get("numba")
+    before = fastcpp.get_num_threads()
+    numba_before = numba.get_num_threads() if numba else None
+    out = tmp_path / "t.json"
+    try:
+        args = ["--tiny", "--no-progress", "--threads", "1", "--only", "dot"]
+        assert cli.main([*args, "--json", str(out)]) == 0
+        assert fastcpp.get_num_threads() == 1
+        if numba:
+            assert numba.get_num_threads() == 1
+    finally:
+        fastcpp.set_num_threads(before)
+        if numba:
+            numba.set_num_threads(numba_before)
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["config"]["threads"] == 1
+    assert doc["config"]["argv"][:2] == ["--tiny", "--no-progress"]

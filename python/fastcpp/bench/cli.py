@@ -73,7 +73,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser().parse_args(argv)
+    args.argv = argv
 
     from fastcpp.bench import workloads
 
@@ -191,7 +193,7 @@ def run(args: argparse.Namespace, chosen: list[Any]) -> int:
         "threads": fastcpp.get_num_threads(),
         "repeats": plan.repeats,
         "min_sample": plan.min_sample,
-        "argv": sys.argv if args else None,
+        "argv": args.argv,
         "elapsed_seconds": elapsed,
     }
     if args.json:
