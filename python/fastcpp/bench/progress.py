@@ -7,15 +7,26 @@ import sys
 from typing import Any
 
 
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 class Progress:
-    """One step per workload; ``status`` shows what is being timed inside it."""
+    """One step per workload; ``status`` shows what is being timed inside it.
+
+    A live bar (tqdm, else rich) only when stderr is a terminal; in logs and
+    pipes one plain line per workload instead.
+    """
 
     def __init__(self, total: int, enabled: bool = True) -> None:
         self.total, self.done, self.enabled = total, 0, enabled
         self._bar: Any = None
         self._rich: Any = None
         self._task: Any = None
-        if not enabled:
+        if not enabled or not _is_terminal(sys.stderr):
             return
         # optional dependencies, imported by name (no stubs needed)
         try:
