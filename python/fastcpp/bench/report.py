@@ -129,6 +129,13 @@ def table(rows: list[Result], notes: dict[str, list[str]]) -> str:
             out.append(f"  → fastcpp / best peer = {ratio_sentence(fc)}")
         elif fc is not None and not fc.ok:
             out.append("  → fastcpp gave a wrong answer or failed: no ratio")
+        floor = next((r for r in group if r.role == "floor" and r.seconds), None)
+        if fc is not None and fc.ok and fc.seconds and floor is not None:
+            assert floor.seconds is not None
+            out.append(
+                f"  → fastcpp / {floor.contender} = "
+                f"{fc.seconds / floor.seconds:.3g} (1 = the bare cost of a call)"
+            )
         for note in notes.get(name, []):
             out.append(f"  note: {note}")
     return "\n".join(line.rstrip() for line in out)
