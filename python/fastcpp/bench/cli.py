@@ -28,7 +28,7 @@ Exit codes: 0 done, 2 bad arguments or --plot without matplotlib.
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m fastcpp bench",
-        description="Time fastcpp against pure Python, NumPy and the installed peers "
+        description="Time fastcpp against pure Python, NumPy and the installed peers\n"
         "(bottleneck, pandas, numba, numbagg, scipy, scikit-learn, OpenCV, RunStats).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
