@@ -1,0 +1,133 @@
+"""Honest timing: check first, warm up, interleave contenders, report medians.
+
+For each contender of a case:
+
+1. ``compile`` (JIT warm-up, if any) is run once and timed separately: it is
+   reported as ``compile_seconds`` and never counted in ``seconds``.
+2. One warm-up call: its result is checked against the expected answer (a
+   wrong answer is recorded as ``ok=False`` and the contender is never a
+   winner), and its duration sets ``number``, the calls per sample, so that a
+   sample lasts at least ``min_sample`` seconds (timer resolution, call noise).
+3. ``repeats`` rounds; in each round every contender takes one sample, in a
+   rotated order, so that slow drifts of the machine (turbo, other processes,
+   thermal) hit all contenders alike instead of whichever ran last.
+4. ``seconds`` = median of the samples / ``number`` × ``scale`` (scale > 1 for
+   pure Python timed on a smaller input). ``spread`` = (max - min) / median of
+   the samples, a noise indicator.
+
+Garbage collection is disabled while a sample runs, as in :mod:`timeit`.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from fastcpp.bench.model import REFERENCE, Case, Contender
+
+
+@dataclass
+class Plan:
+    """How hard to measure: ``repeats`` samples of at least ``min_sample`` s,
+    at most ``budget`` s per contender (but never fewer than ``min_repeats``)."""
+
+    repeats: int = 5
+    min_repeats: int = 3
+    min_sample: float = 0.02
+    budget: float = 3.0
+
+
+@dataclass
+class Timing:
+    """What was measured for one contender."""
+
+    contender: Contender
+    ok: bool | None = None
+    detail: str = ""
+    error: str = ""
+    compile_seconds: float | None = None
+    number: int = 1
+    repeats: int = 0
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float | None:
+        if not self.samples:
+            return None
+        return statistics.median(self.samples) * self.contender.scale
+
+    @property
+    def spread(self) -> float | None:
+        if len(self.samples) < 2:
+            return None
+        med = statistics.median(self.samples)
+        return (max(self.samples) - min(self.samples)) / med if med > 0 else None
+
+
+def _clock(fn: Callable[[], Any], number: int) -> float:
+    """Seconds per call of ``fn`` over ``number`` calls, GC off."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        return (time.perf_counter() - start) / number
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _warm_up(case: Case, timing: Timing, plan: Plan) -> None:
+    c = timing.contender
+    try:
+        if c.compile is not None:
+            start = time.perf_counter()
+            c.compile()
+            timing.compile_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        got = c.run()
+        first = time.perf_counter() - start
+    except Exception as exc:  # a peer failing is reported, never fatal
+        timing.error = f"failed: {type(exc).__name__}: {exc}".splitlines()[0][:160]
+        return
+    if c.role == "floor":
+        timing.ok = None
+    else:
+        expected = case.reference if c.expected is REFERENCE else c.expected
+        try:
+            timing.ok, timing.detail = case.compare(got, expected)
+        except Exception as exc:
+            timing.ok, timing.detail = False, f"{type(exc).__name__}: {exc}"
+    del got
+    first = max(first, 1e-9)
+    timing.number = max(1, min(10**6, math.ceil(plan.min_sample / first)))
+    per_sample = first * timing.number
+    timing.repeats = max(
+        plan.min_repeats, min(plan.repeats, int(plan.budget / per_sample))
+    )
+
+
+def measure(
+    case: Case, plan: Plan, on_step: Callable[[str], None] | None = None
+) -> list[Timing]:
+    """Time every contender of ``case`` (see the module docstring)."""
+    timings = [Timing(c) for c in case.contenders]
+    for t in timings:
+        if on_step:
+            on_step(f"{t.contender.name}: warm-up")
+        _warm_up(case, t, plan)
+    live = [t for t in timings if not t.error]
+    rounds = max((t.repeats for t in live), default=0)
+    for r in range(rounds):
+        if on_step:
+            on_step(f"round {r + 1}/{rounds}")
+        shift = r % len(live) if live else 0
+        for t in live[shift:] + live[:shift]:
+            if len(t.samples) < t.repeats:
+                t.samples.append(_clock(t.contender.run, t.number))
+    return timings
