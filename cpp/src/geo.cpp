@@ -1,0 +1,380 @@
+// Geometry kernels: distances, haversine, nearest_k (algorithms in geo.hpp).
+// Compiled with -fno-math-errno (so sin/cos/asin/sqrt vectorise into libmvec)
+// and -ffp-contract=off (NumPy's rounding, operation by operation).
+#include "fastcpp/geo.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <numeric>
+#include <vector>
+
+#include "elementwise_loops.hpp"
+#include "fastcpp/config.hpp"
+#include "fastcpp/detail/checks.hpp"
+#include "fastcpp/detail/parallel.hpp"
+#include "fastcpp/detail/simd.hpp"
+
+namespace fastcpp {
+namespace {
+
+using detail::kBlock;
+using detail::kGrain;
+
+/// numpy.radians(x) is x * (pi / 180) with this constant.
+constexpr double kDegToRad = std::numbers::pi / 180.0;
+/// Above this h, arcsin amplifies errors of h by 1/(pi sqrt(1-h)) > 10: such
+/// points are recomputed with the scalar libm sin/cos that NumPy uses.
+constexpr double kNearAntipodal = 0.999;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+/// Up to this k, nearest_k keeps a sorted running top-k per chunk; above,
+/// it computes every h and selects with nth_element.
+constexpr index_t kSmallK = 64;
+
+void check_radius(const char* func, double radius) {
+    detail::require(std::isfinite(radius) && radius > 0, func, "radius (=", radius,
+                    ") must be finite and > 0");
+}
+
+// ---------------------------------------------------------------- distances
+
+/// sqrt(sum x**2) of one point; rescaled by max|x| when the plain sum
+/// overflows or may have underflowed (then NumPy's result would be inf or 0).
+template <class T>
+double point_norm(Strided<const T> p) noexcept {
+    double s = 0;
+    for (index_t j = 0; j < p.size; ++j) {
+        const auto v = static_cast<double>(p[j]);
+        s += v * v;
+    }
+    if (std::isnan(s) || (s < kInf && s >= 1e-280)) return std::sqrt(s);
+    double m = 0;
+    for (index_t j = 0; j < p.size; ++j) m = std::max(m, std::fabs(static_cast<double>(p[j])));
+    if (m == 0 || m == kInf) return m;
+    double t = 0;
+    for (index_t j = 0; j < p.size; ++j) {
+        const double v = static_cast<double>(p[j]) / m;
+        t += v * v;
+    }
+    return m * std::sqrt(t);
+}
+
+// ---------------------------------------------------------------- haversine
+
+/// h for one pair in radians with the scalar libm functions (NumPy's).
+[[gnu::noinline]] double h_scalar(double la1, double lo1, double la2, double lo2) noexcept {
+    const double s1 = std::sin((la2 - la1) / 2);
+    const double s2 = std::sin((lo2 - lo1) / 2);
+    return s1 * s1 + std::cos(la1) * std::cos(la2) * (s2 * s2);
+}
+
+/// dst[i] = radians(v[b + i]) for i < m.
+template <class T>
+[[gnu::always_inline]] inline void load_radians(Strided<const T> v, index_t b, index_t m,
+                                                double* __restrict dst) noexcept {
+    if (v.stride == 1) {
+        const T* p = v.data + b;
+        for (index_t i = 0; i < m; ++i) dst[i] = static_cast<double>(p[i]) * kDegToRad;
+    } else {
+        for (index_t i = 0; i < m; ++i) dst[i] = static_cast<double>(v[b + i]) * kDegToRad;
+    }
+}
+
+/// h[i] = sin(dlat/2)**2 + cos(lat1)*cos(lat2)*sin(dlon/2)**2 for a block in
+/// radians; one libmvec call per loop (sin and cos apart). A constant
+/// latitude (broadcast) gets one scalar cos instead of m vector ones.
+[[gnu::always_inline]] inline void h_block(const double* __restrict la1,
+                                           const double* __restrict lo1,
+                                           const double* __restrict la2,
+                                           const double* __restrict lo2, index_t m,
+                                           bool la1_const, bool la2_const,
+                                           double* __restrict h) noexcept {
+    double s1[kBlock], c1[kBlock], c2[kBlock], s2[kBlock];
+    for (index_t i = 0; i < m; ++i) s1[i] = std::sin((la2[i] - la1[i]) / 2);
+    if (la1_const) {
+        const double c = std::cos(la1[0]);
+        for (index_t i = 0; i < m; ++i) c1[i] = c;
+    } else {
+        for (index_t i = 0; i < m; ++i) c1[i] = std::cos(la1[i]);
+    }
+    if (la2_const) {
+        const double c = std::cos(la2[0]);
+        for (index_t i = 0; i < m; ++i) c2[i] = c;
+    } else {
+        for (index_t i = 0; i < m; ++i) c2[i] = std::cos(la2[i]);
+    }
+    for (index_t i = 0; i < m; ++i) s2[i] = std::sin((lo2[i] - lo1[i]) / 2);
+    for (index_t i = 0; i < m; ++i) h[i] = s1[i] * s1[i] + c1[i] * c2[i] * (s2[i] * s2[i]);
+}
+
+/// d[i] = radius * (2 * arcsin(sqrt(h[i]))), with the near-antipodal fix-up.
+[[gnu::always_inline]] inline void d_block(const double* la1, const double* lo1,
+                                           const double* la2, const double* lo2,
+                                           const double* __restrict h, index_t m,
+                                           double radius, double* __restrict d) noexcept {
+    for (index_t i = 0; i < m; ++i) d[i] = radius * (2 * std::asin(std::sqrt(h[i])));
+    for (index_t i = 0; i < m; ++i)
+        if (h[i] > kNearAntipodal)
+            d[i] = radius * (2 * std::asin(std::sqrt(h_scalar(la1[i], lo1[i], la2[i], lo2[i]))));
+}
+
+template <class T>
+FASTCPP_CLONES void haversine_chunk(Strided<const T> lat1, Strided<const T> lon1,
+                                    Strided<const T> lat2, Strided<const T> lon2,
+                                    Strided<T> out, double radius) noexcept {
+    double a1[kBlock], o1[kBlock], a2[kBlock], o2[kBlock], h[kBlock], d[kBlock];
+    const index_t n = out.size;
+    for (index_t b = 0; b < n; b += kBlock) {
+        const index_t m = std::min(kBlock, n - b);
+        load_radians(lat1, b, m, a1);
+        load_radians(lon1, b, m, o1);
+        load_radians(lat2, b, m, a2);
+        load_radians(lon2, b, m, o2);
+        h_block(a1, o1, a2, o2, m, lat1.stride == 0, lat2.stride == 0, h);
+        d_block(a1, o1, a2, o2, h, m, radius, d);
+        if (out.stride == 1) {
+            T* p = out.data + b;
+            for (index_t i = 0; i < m; ++i) p[i] = static_cast<T>(d[i]);
+        } else {
+            for (index_t i = 0; i < m; ++i) out[b + i] = static_cast<T>(d[i]);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- nearest_k
+
+/// A point by its selection key (h, NaN as +inf) and index.
+struct Candidate {
+    double key;
+    index_t index;
+};
+bool operator<(const Candidate& a, const Candidate& b) noexcept {
+    return a.key < b.key || (a.key == b.key && a.index < b.index);
+}
+double key_of(double h) noexcept { return std::isnan(h) ? kInf : h; }
+
+/// The k smallest candidates seen so far, sorted. Candidates arrive in
+/// increasing index order, so an equal key never displaces a kept one.
+class TopK {
+public:
+    explicit TopK(index_t k) : k_(static_cast<std::size_t>(k)) { best_.reserve(k_ + 1); }
+    [[nodiscard]] bool full() const noexcept { return best_.size() == k_; }
+    /// Key a new (later) candidate must be strictly below to enter, once full.
+    [[nodiscard]] double worst() const noexcept { return best_.back().key; }
+    void push(Candidate c) {
+        best_.insert(std::upper_bound(best_.begin(), best_.end(), c), c);
+        if (best_.size() > k_) best_.pop_back();
+    }
+    [[nodiscard]] const std::vector<Candidate>& items() const noexcept { return best_; }
+
+private:
+    std::size_t k_;
+    std::vector<Candidate> best_;
+};
+
+/// Query point (radians) replicated over a block, as h_block's first point.
+struct Query {
+    double lat[kBlock], lon[kBlock];
+    Query(double lat_deg, double lon_deg) noexcept {
+        std::fill(lat, lat + kBlock, lat_deg * kDegToRad);
+        std::fill(lon, lon + kBlock, lon_deg * kDegToRad);
+    }
+};
+
+/// Running top-k over points [begin, end): h per block by the vector path,
+/// then one vectorised "anything below the threshold?" test per block.
+template <class T>
+FASTCPP_CLONES void nearest_chunk(const Query& q, Strided<const T> lats, Strided<const T> lons,
+                                  index_t begin, index_t end, TopK& top) {
+    double a2[kBlock], o2[kBlock], h[kBlock];
+    for (index_t b = begin; b < end; b += kBlock) {
+        const index_t m = std::min(kBlock, end - b);
+        load_radians(lats, b, m, a2);
+        load_radians(lons, b, m, o2);
+        h_block(q.lat, q.lon, a2, o2, m, true, lats.stride == 0, h);
+        index_t i = 0;
+        for (; i < m && !top.full(); ++i) top.push({key_of(h[i]), b + i});
+        if (i == m) continue;
+        const double thr = top.worst();
+        int any = 0;
+        for (index_t j = i; j < m; ++j) any |= h[j] < thr ? 1 : 0;
+        if (!any) continue;
+        for (index_t j = i; j < m; ++j)
+            if (h[j] < top.worst()) top.push({h[j], b + j});
+    }
+}
+
+/// h of every point into hs (the large-k path).
+template <class T>
+FASTCPP_CLONES void h_chunk(const Query& q, Strided<const T> lats, Strided<const T> lons,
+                            index_t begin, index_t end, double* hs) noexcept {
+    double a2[kBlock], o2[kBlock];
+    for (index_t b = begin; b < end; b += kBlock) {
+        const index_t m = std::min(kBlock, end - b);
+        load_radians(lats, b, m, a2);
+        load_radians(lons, b, m, o2);
+        h_block(q.lat, q.lon, a2, o2, m, true, lats.stride == 0, hs + b);
+    }
+}
+
+/// The k best candidates of all n points, sorted by (key, index).
+template <class T>
+std::vector<Candidate> select_k(const Query& q, Strided<const T> lats, Strided<const T> lons,
+                                index_t k) {
+    const index_t n = lats.size;
+    const index_t parts = std::clamp<index_t>(n / kGrain, 1, num_threads());
+    std::vector<Candidate> all;
+    if (k <= kSmallK) {
+        std::vector<TopK> tops(static_cast<std::size_t>(parts), TopK(k));
+        detail::parallel_for(parts, 1, [&](index_t lo, index_t hi) {
+            for (index_t p = lo; p < hi; ++p)
+                nearest_chunk(q, lats, lons, n * p / parts, n * (p + 1) / parts,
+                              tops[static_cast<std::size_t>(p)]);
+        });
+        for (const auto& t : tops) all.insert(all.end(), t.items().begin(), t.items().end());
+        std::sort(all.begin(), all.end());
+        all.resize(static_cast<std::size_t>(k));
+        return all;
+    }
+    std::vector<double> hs(static_cast<std::size_t>(n));
+    detail::parallel_for(parts, 1, [&](index_t lo, index_t hi) {
+        for (index_t p = lo; p < hi; ++p)
+            h_chunk(q, lats, lons, n * p / parts, n * (p + 1) / parts, hs.data());
+    });
+    all.resize(static_cast<std::size_t>(n));
+    for (index_t i = 0; i < n; ++i)
+        all[static_cast<std::size_t>(i)] = {key_of(hs[static_cast<std::size_t>(i)]), i};
+    const auto kth = all.begin() + k;
+    if (k < n) std::nth_element(all.begin(), kth, all.end());
+    all.resize(static_cast<std::size_t>(k));
+    std::sort(all.begin(), all.end());
+    return all;
+}
+
+/// Distances of the winners (vector asin on their h, fix-up near antipodes).
+template <class T>
+FASTCPP_CLONES void winner_distances(const Query& q, Strided<const T> lats,
+                                     Strided<const T> lons, const index_t* idx, index_t k,
+                                     double radius, double* d) noexcept {
+    double a2[kBlock], o2[kBlock], h[kBlock];
+    for (index_t b = 0; b < k; b += kBlock) {
+        const index_t m = std::min(kBlock, k - b);
+        for (index_t i = 0; i < m; ++i) a2[i] = static_cast<double>(lats[idx[b + i]]) * kDegToRad;
+        for (index_t i = 0; i < m; ++i) o2[i] = static_cast<double>(lons[idx[b + i]]) * kDegToRad;
+        h_block(q.lat, q.lon, a2, o2, m, true, false, h);
+        d_block(q.lat, q.lon, a2, o2, h, m, radius, d + b);
+    }
+}
+
+}  // namespace
+
+template <std::floating_point T>
+void distances(Rows<const T> points, Strided<T> out) {
+    detail::require(out.size == points.count(), "distances", "out has ", out.size,
+                    " elements, expected one per point (", points.count(), ")");
+    const index_t grain = std::max<index_t>(1, kGrain / std::max<index_t>(points.length, 1));
+    detail::parallel_for(points.count(), grain, [&](index_t lo, index_t hi) {
+        for (index_t r = lo; r < hi; ++r) out[r] = static_cast<T>(point_norm(points.row(r)));
+    });
+}
+template <std::floating_point T>
+void distances(std::span<const T> points, index_t dim, std::span<T> out) {
+    detail::require(dim >= 1, "distances", "dim (=", dim, ") must be >= 1");
+    const auto size = static_cast<index_t>(points.size());
+    detail::require(size % dim == 0, "distances", "points has ", size,
+                    " values, not a multiple of dim (=", dim, ")");
+    const index_t n = size / dim;
+    std::vector<index_t> offsets(static_cast<std::size_t>(n));
+    for (index_t r = 0; r < n; ++r) offsets[static_cast<std::size_t>(r)] = r * dim;
+    distances(Rows<const T>{points.data(), dim, 1, offsets}, Strided<T>(out));
+}
+
+double haversine(double lat1, double lon1, double lat2, double lon2, double radius) {
+    check_radius("haversine", radius);
+    const double a1 = lat1 * kDegToRad, o1 = lon1 * kDegToRad;
+    const double a2 = lat2 * kDegToRad, o2 = lon2 * kDegToRad;
+    return radius * (2 * std::asin(std::sqrt(h_scalar(a1, o1, a2, o2))));
+}
+
+template <std::floating_point T>
+void haversine(Rows<const T> lat1, Rows<const T> lon1, Rows<const T> lat2, Rows<const T> lon2,
+               Rows<T> out, double radius) {
+    check_radius("haversine", radius);
+    detail::require_same_shape("haversine", "lat1", lat1, "lon1", lon1);
+    detail::require_same_shape("haversine", "lat1", lat1, "lat2", lat2);
+    detail::require_same_shape("haversine", "lat1", lat1, "lon2", lon2);
+    detail::require_same_shape("haversine", "lat1", lat1, "out", out);
+    detail::parallel_rows(out.count(), out.length, kGrain, [&](index_t r, index_t b, index_t e) {
+        haversine_chunk(lat1.row(r).sub(b, e), lon1.row(r).sub(b, e), lat2.row(r).sub(b, e),
+                        lon2.row(r).sub(b, e), out.row(r).sub(b, e), radius);
+    });
+}
+template <std::floating_point T>
+void haversine(std::span<const T> lat1, std::span<const T> lon1, std::span<const T> lat2,
+               std::span<const T> lon2, std::span<T> out, double radius) {
+    haversine(detail::one_row(lat1), detail::one_row(lon1), detail::one_row(lat2),
+              detail::one_row(lon2), detail::one_row(out), radius);
+}
+
+template <std::floating_point T>
+void nearest_k(double lat, double lon, Strided<const T> lats, Strided<const T> lons, index_t k,
+               std::span<index_t> indices, std::span<T> dists, double radius) {
+    check_radius("nearest_k", radius);
+    detail::require(lats.size == lons.size, "nearest_k",
+                    "lats and lons must have the same length, got ", lats.size, " and ",
+                    lons.size);
+    detail::require_between("nearest_k", "k", k, index_t{1}, lats.size);
+    detail::require(static_cast<index_t>(indices.size()) == k &&
+                        static_cast<index_t>(dists.size()) == k,
+                    "nearest_k", "indices and dists must hold k (=", k, ") values, got ",
+                    indices.size(), " and ", dists.size());
+    const Query q(lat, lon);
+    const std::vector<Candidate> win = select_k(q, lats, lons, k);
+    std::vector<index_t> idx(win.size());
+    for (std::size_t i = 0; i < win.size(); ++i) idx[i] = win[i].index;
+    std::vector<double> d(win.size());
+    winner_distances(q, lats, lons, idx.data(), k, radius, d.data());
+    // Final order by the distances themselves (NaN last, ties by index): two
+    // different h can round to one distance.
+    std::vector<Candidate> final_order(win.size());
+    for (std::size_t i = 0; i < win.size(); ++i) final_order[i] = {key_of(d[i]), idx[i]};
+    std::vector<std::size_t> order(win.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return final_order[a] < final_order[b]; });
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        indices[i] = idx[order[i]];
+        dists[i] = static_cast<T>(d[order[i]]);
+    }
+}
+
+template <std::floating_point T>
+Nearest<T> nearest_k(double lat, double lon, std::span<const T> lats, std::span<const T> lons,
+                     index_t k, double radius) {
+    Nearest<T> res;
+    const index_t n = static_cast<index_t>(std::min(lats.size(), lons.size()));
+    const auto m = static_cast<std::size_t>(std::clamp<index_t>(k, 0, n));
+    res.indices.resize(m);
+    res.distances.resize(m);
+    nearest_k(lat, lon, Strided<const T>(lats), Strided<const T>(lons), k,
+              std::span<index_t>(res.indices), std::span<T>(res.distances), radius);
+    return res;
+}
+
+#define FASTCPP_INSTANTIATE(T)                                                                \
+    template void distances<T>(Rows<const T>, Strided<T>);                                    \
+    template void distances<T>(std::span<const T>, index_t, std::span<T>);                   \
+    template void haversine<T>(Rows<const T>, Rows<const T>, Rows<const T>, Rows<const T>,    \
+                               Rows<T>, double);                                              \
+    template void haversine<T>(std::span<const T>, std::span<const T>, std::span<const T>,    \
+                               std::span<const T>, std::span<T>, double);                     \
+    template void nearest_k<T>(double, double, Strided<const T>, Strided<const T>, index_t,   \
+                               std::span<index_t>, std::span<T>, double);                     \
+    template Nearest<T> nearest_k<T>(double, double, std::span<const T>, std::span<const T>,  \
+                                     index_t, double);
+FASTCPP_INSTANTIATE(double)
+FASTCPP_INSTANTIATE(float)
+#undef FASTCPP_INSTANTIATE
+
+}  // namespace fastcpp
