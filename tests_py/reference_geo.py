@@ -30,7 +30,7 @@ def circle_area(r):
 
 def gaussian(a, sigma):
     with np.errstate(all="ignore"):
-        return np.exp(-as_f64(a) ** 2 / (2 * sigma**2))
+        return np.exp(-(as_f64(a) ** 2) / (2 * sigma**2))
 
 
 def polar_to_cartesian(r, theta):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import reference_geo as ref
-from conftest import nasty_arrays
 
 import fastcpp
+import reference_geo as ref
+from conftest import nasty_arrays
 
 SIZES = [0, 1, 7, 1000, 1_000_003]
 UNSUPPORTED = [
@@ -21,7 +21,11 @@ UNSUPPORTED = [
 
 
 def tol(dtype):
-    return {"rtol": 2e-7, "atol": 1e-37} if dtype == np.float32 else {"rtol": 1e-13, "atol": 0}
+    return (
+        {"rtol": 2e-7, "atol": 1e-37}
+        if dtype == np.float32
+        else {"rtol": 1e-13, "atol": 0}
+    )
 
 
 def check(got, want, dtype):
@@ -29,7 +33,9 @@ def check(got, want, dtype):
     assert isinstance(got, np.ndarray)
     assert got.dtype == dtype
     assert got.shape == np.shape(want)
-    np.testing.assert_allclose(got, np.asarray(want).astype(dtype), equal_nan=True, **tol(dtype))
+    np.testing.assert_allclose(
+        got, np.asarray(want).astype(dtype), equal_nan=True, **tol(dtype)
+    )
 
 
 def unary_cases():
@@ -40,8 +46,10 @@ def unary_cases():
 
 
 UNARY = {
-    "scale_and_shift": (lambda a: fastcpp.scale_and_shift(a, 2.5, -0.75),
-                        lambda a: ref.scale_and_shift(a, 2.5, -0.75)),
+    "scale_and_shift": (
+        lambda a: fastcpp.scale_and_shift(a, 2.5, -0.75),
+        lambda a: ref.scale_and_shift(a, 2.5, -0.75),
+    ),
     "circle_area": (fastcpp.circle_area, ref.circle_area),
     "gaussian": (lambda a: fastcpp.gaussian(a, 3.5), lambda a: ref.gaussian(a, 3.5)),
 }
@@ -75,7 +83,13 @@ def test_scale_and_shift_matches_numpy_exactly():
 def test_unary_nd_and_layouts(name):
     f, r = UNARY[name]
     m = np.random.default_rng(2).standard_normal((6, 5, 4))
-    for a in (m, m.transpose(2, 0, 1), m[::2, ::-1, 1:], np.asfortranarray(m), m[..., 0]):
+    for a in (
+        m,
+        m.transpose(2, 0, 1),
+        m[::2, ::-1, 1:],
+        np.asfortranarray(m),
+        m[..., 0],
+    ):
         check(f(a), r(a), np.dtype(np.float64))
 
 
@@ -87,7 +101,9 @@ def test_unary_scalars_give_python_float(name):
         assert type(got) is float
         # np.float32 is not a Python scalar: computed as float32 (as in NumPy).
         dtype = np.float32 if isinstance(x, np.float32) else np.float64
-        assert got == pytest.approx(float(np.asarray(r(x)).astype(dtype)), rel=tol(dtype)["rtol"])
+        assert got == pytest.approx(
+            float(np.asarray(r(x)).astype(dtype)), rel=tol(dtype)["rtol"]
+        )
 
 
 @pytest.mark.parametrize("name", list(UNARY))
@@ -99,11 +115,17 @@ def test_unary_unsupported_dtype(name, bad):
 
 
 def test_python_lists():
-    check(fastcpp.circle_area([1, 2, 3]), ref.circle_area([1, 2, 3]), np.dtype(np.float64))
-    check(fastcpp.scale_and_shift([[1.0, 2.0]], 2), np.array([[2.0, 4.0]]), np.dtype(np.float64))
+    check(
+        fastcpp.circle_area([1, 2, 3]), ref.circle_area([1, 2, 3]), np.dtype(np.float64)
+    )
+    check(
+        fastcpp.scale_and_shift([[1.0, 2.0]], 2),
+        np.array([[2.0, 4.0]]),
+        np.dtype(np.float64),
+    )
 
 
-# --- out= -----------------------------------------------------------------------------
+# --- out= ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("func", ["scale_and_shift", "gaussian"])
@@ -114,7 +136,11 @@ class TestOut:
         return fastcpp.gaussian(a, 1.5, out=out)
 
     def want(self, func, a):
-        return ref.scale_and_shift(a, 2.0, 1.0) if func == "scale_and_shift" else ref.gaussian(a, 1.5)
+        return (
+            ref.scale_and_shift(a, 2.0, 1.0)
+            if func == "scale_and_shift"
+            else ref.gaussian(a, 1.5)
+        )
 
     @pytest.mark.parametrize("dtype", [np.float64, np.float32])
     def test_fresh_out(self, func, dtype):
@@ -176,7 +202,7 @@ class TestOut:
         with pytest.raises(TypeError, match="out"):
             self.call(func, ints, ints)
         np.testing.assert_array_equal(ints, np.arange(5))
-        with pytest.raises(TypeError, match="out must be a numpy.ndarray"):
+        with pytest.raises(TypeError, match=r"out must be a numpy.ndarray"):
             self.call(func, a, [0.0] * 5)
 
     def test_out_wrong_shape(self, func):
@@ -206,7 +232,7 @@ class TestOut:
         assert out[()] == pytest.approx(float(self.want(func, 0.5)), rel=1e-13)
 
 
-# --- gaussian ------------------------------------------------------------------------
+# --- gaussian ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize("sigma", [0.0, -1.0, np.inf, -np.inf, np.nan])
@@ -234,7 +260,7 @@ def test_gaussian_extremes():
     check(fastcpp.gaussian(a, 1e150), ref.gaussian(a, 1e150), np.dtype(np.float64))
 
 
-# --- polar_to_cartesian ----------------------------------------------------------------
+# --- polar_to_cartesian -------------------------------------------------------
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -251,7 +277,14 @@ def test_polar_sizes(n, dtype):
 
 @pytest.mark.parametrize(
     ("rs", "ts"),
-    [((3, 1), (4,)), ((), (5,)), ((5,), ()), ((2, 1, 3), (4, 1)), ((0,), (1,)), ((3, 4), (3, 4))],
+    [
+        ((3, 1), (4,)),
+        ((), (5,)),
+        ((5,), ()),
+        ((2, 1, 3), (4, 1)),
+        ((0,), (1,)),
+        ((3, 4), (3, 4)),
+    ],
 )
 def test_polar_broadcasting(rs, ts):
     rng = np.random.default_rng(4)
@@ -296,7 +329,7 @@ def test_polar_dtypes_and_scalars():
 def test_polar_errors():
     with pytest.raises(ValueError, match="cannot be broadcast"):
         fastcpp.polar_to_cartesian(np.ones(3), np.ones(4))
-    with pytest.raises(TypeError, match="polar_to_cartesian.*theta.*complex"):
+    with pytest.raises(TypeError, match=r"polar_to_cartesian.*theta.*complex"):
         fastcpp.polar_to_cartesian(np.ones(3), np.ones(3, complex))
 
 
