@@ -1,6 +1,6 @@
 // Elementwise kernels. Every kernel is one function of a chunk of a row
 // (Strided in, Strided out), cloned for x86-64-v3/v4 so the libmvec calls
-// become 4- or 8-wide; detail::parallel_rows spreads chunks over threads.
+// become 4- or 8-wide; detail::for_each_chunk spreads chunks over threads.
 // This file is compiled with -fno-math-errno (errno would block the vector
 // calls) and -ffp-contract=off (NumPy rounds a*b and +c separately).
 #include "fastcpp/elementwise.hpp"
@@ -18,7 +18,6 @@ namespace fastcpp {
 namespace {
 
 using detail::kBlock;
-using detail::kGrain;
 
 /// x * scale + shift (NumPy: a * scale + shift).
 struct ScaleShift {
@@ -98,9 +97,9 @@ FASTCPP_CLONES void polar_chunk(Strided<const T> r, Strided<const T> t, Strided<
 
 /// Runs a unary op over every row of a batch on all threads.
 template <class T, class Op>
-void unary_rows(const char* func, Rows<const T> a, Rows<T> out, Op op) {
+void unary_rows(const char* func, Rows<const T> a, Rows<T> out, index_t grain, Op op) {
     detail::require_same_shape(func, "a", a, "out", out);
-    detail::parallel_rows(a.count(), a.length, kGrain, [&](index_t r, index_t b, index_t e) {
+    detail::for_each_chunk(a.count(), a.length, grain, [&](index_t r, index_t b, index_t e) {
         unary_chunk(a.row(r).sub(b, e), out.row(r).sub(b, e), op);
     });
 }
@@ -114,7 +113,7 @@ void check_sigma(double sigma) {
 
 template <std::floating_point T>
 void scale_and_shift(Rows<const T> a, double scale, double shift, Rows<T> out) {
-    unary_rows("scale_and_shift", a, out, ScaleShift{scale, shift});
+    unary_rows("scale_and_shift", a, out, detail::kGrainArith, ScaleShift{scale, shift});
 }
 template <std::floating_point T>
 void scale_and_shift(std::span<const T> a, double scale, double shift, std::span<T> out) {
@@ -124,7 +123,7 @@ void scale_and_shift(std::span<const T> a, double scale, double shift, std::span
 double circle_area(double r) noexcept { return CircleArea{}(r); }
 template <std::floating_point T>
 void circle_area(Rows<const T> r, Rows<T> out) {
-    unary_rows("circle_area", r, out, CircleArea{});
+    unary_rows("circle_area", r, out, detail::kGrainArith, CircleArea{});
 }
 template <std::floating_point T>
 void circle_area(std::span<const T> r, std::span<T> out) {
@@ -138,7 +137,7 @@ double gaussian(double x, double sigma) {
 template <std::floating_point T>
 void gaussian(Rows<const T> a, double sigma, Rows<T> out) {
     check_sigma(sigma);
-    unary_rows("gaussian", a, out, Gaussian{2 * (sigma * sigma)});
+    unary_rows("gaussian", a, out, detail::kGrainExp, Gaussian{2 * (sigma * sigma)});
 }
 template <std::floating_point T>
 void gaussian(std::span<const T> a, double sigma, std::span<T> out) {
@@ -150,7 +149,8 @@ void polar_to_cartesian(Rows<const T> r, Rows<const T> theta, Rows<T> x, Rows<T>
     detail::require_same_shape("polar_to_cartesian", "r", r, "theta", theta);
     detail::require_same_shape("polar_to_cartesian", "r", r, "x", x);
     detail::require_same_shape("polar_to_cartesian", "r", r, "y", y);
-    detail::parallel_rows(r.count(), r.length, kGrain, [&](index_t row, index_t b, index_t e) {
+    detail::for_each_chunk(r.count(), r.length, detail::kGrainTrig,
+                           [&](index_t row, index_t b, index_t e) {
         polar_chunk(r.row(row).sub(b, e), theta.row(row).sub(b, e), x.row(row).sub(b, e),
                     y.row(row).sub(b, e));
     });

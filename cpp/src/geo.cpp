@@ -4,6 +4,7 @@
 #include "fastcpp/geo.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -20,7 +21,6 @@ namespace fastcpp {
 namespace {
 
 using detail::kBlock;
-using detail::kGrain;
 
 /// numpy.radians(x) is x * (pi / 180) with this constant.
 constexpr double kDegToRad = std::numbers::pi / 180.0;
@@ -154,14 +154,14 @@ bool operator<(const Candidate& a, const Candidate& b) noexcept {
 }
 double key_of(double h) noexcept { return std::isnan(h) ? kInf : h; }
 
-/// The k smallest candidates seen so far, sorted. Candidates arrive in
-/// increasing index order, so an equal key never displaces a kept one.
+/// The k smallest candidates seen so far, sorted by (key, index). Chunks
+/// may arrive in any order (threads take them dynamically).
 class TopK {
 public:
     explicit TopK(index_t k) : k_(static_cast<std::size_t>(k)) { best_.reserve(k_ + 1); }
     [[nodiscard]] bool full() const noexcept { return best_.size() == k_; }
-    /// Key a new (later) candidate must be strictly below to enter, once full.
-    [[nodiscard]] double worst() const noexcept { return best_.back().key; }
+    /// The candidate a new one must precede to enter, once full.
+    [[nodiscard]] const Candidate& worst() const noexcept { return best_.back(); }
     void push(Candidate c) {
         best_.insert(std::upper_bound(best_.begin(), best_.end(), c), c);
         if (best_.size() > k_) best_.pop_back();
@@ -196,12 +196,16 @@ FASTCPP_CLONES void nearest_chunk(const Query& q, Strided<const T> lats, Strided
         index_t i = 0;
         for (; i < m && !top.full(); ++i) top.push({key_of(h[i]), b + i});
         if (i == m) continue;
-        const double thr = top.worst();
+        // Vector pre-test; NaN passes it (a NaN of a smaller index than a
+        // kept NaN must still get in), ties are settled by index below.
+        const double thr = top.worst().key;
         int any = 0;
-        for (index_t j = i; j < m; ++j) any |= h[j] < thr ? 1 : 0;
+        for (index_t j = i; j < m; ++j) any |= h[j] > thr ? 0 : 1;
         if (!any) continue;
-        for (index_t j = i; j < m; ++j)
-            if (h[j] < top.worst()) top.push({h[j], b + j});
+        for (index_t j = i; j < m; ++j) {
+            const Candidate c{key_of(h[j]), b + j};
+            if (c < top.worst()) top.push(c);
+        }
     }
 }
 
@@ -223,14 +227,20 @@ template <class T>
 std::vector<Candidate> select_k(const Query& q, Strided<const T> lats, Strided<const T> lons,
                                 index_t k) {
     const index_t n = lats.size;
-    const index_t parts = std::clamp<index_t>(n / kGrain, 1, num_threads());
     std::vector<Candidate> all;
     if (k <= kSmallK) {
-        std::vector<TopK> tops(static_cast<std::size_t>(parts), TopK(k));
-        detail::parallel_for(parts, 1, [&](index_t lo, index_t hi) {
-            for (index_t p = lo; p < hi; ++p)
-                nearest_chunk(q, lats, lons, n * p / parts, n * (p + 1) / parts,
-                              tops[static_cast<std::size_t>(p)]);
+        // One running top-k per worker; workers take chunks dynamically.
+        const index_t workers =
+            std::clamp<index_t>(n / detail::kGrainTrig, 1, num_threads());
+        const index_t chunks = (n + detail::kChunk - 1) / detail::kChunk;
+        std::vector<TopK> tops(static_cast<std::size_t>(workers), TopK(k));
+        std::atomic<index_t> next{0};
+        detail::parallel_for(workers, 1, [&](index_t lo, index_t hi) {
+            for (index_t w = lo; w < hi; ++w)
+                for (index_t c = next.fetch_add(1); c < chunks; c = next.fetch_add(1))
+                    nearest_chunk(q, lats, lons, c * detail::kChunk,
+                                  std::min(n, (c + 1) * detail::kChunk),
+                                  tops[static_cast<std::size_t>(w)]);
         });
         for (const auto& t : tops) all.insert(all.end(), t.items().begin(), t.items().end());
         std::sort(all.begin(), all.end());
@@ -238,9 +248,8 @@ std::vector<Candidate> select_k(const Query& q, Strided<const T> lats, Strided<c
         return all;
     }
     std::vector<double> hs(static_cast<std::size_t>(n));
-    detail::parallel_for(parts, 1, [&](index_t lo, index_t hi) {
-        for (index_t p = lo; p < hi; ++p)
-            h_chunk(q, lats, lons, n * p / parts, n * (p + 1) / parts, hs.data());
+    detail::for_each_chunk(1, n, detail::kGrainTrig, [&](index_t, index_t b, index_t e) {
+        h_chunk(q, lats, lons, b, e, hs.data());
     });
     all.resize(static_cast<std::size_t>(n));
     for (index_t i = 0; i < n; ++i)
@@ -273,7 +282,8 @@ template <std::floating_point T>
 void distances(Rows<const T> points, Strided<T> out) {
     detail::require(out.size == points.count(), "distances", "out has ", out.size,
                     " elements, expected one per point (", points.count(), ")");
-    const index_t grain = std::max<index_t>(1, kGrain / std::max<index_t>(points.length, 1));
+    const index_t grain =
+        std::max<index_t>(1, detail::kGrainArith / std::max<index_t>(points.length, 1));
     detail::parallel_for(points.count(), grain, [&](index_t lo, index_t hi) {
         for (index_t r = lo; r < hi; ++r) out[r] = static_cast<T>(point_norm(points.row(r)));
     });
@@ -305,7 +315,8 @@ void haversine(Rows<const T> lat1, Rows<const T> lon1, Rows<const T> lat2, Rows<
     detail::require_same_shape("haversine", "lat1", lat1, "lat2", lat2);
     detail::require_same_shape("haversine", "lat1", lat1, "lon2", lon2);
     detail::require_same_shape("haversine", "lat1", lat1, "out", out);
-    detail::parallel_rows(out.count(), out.length, kGrain, [&](index_t r, index_t b, index_t e) {
+    detail::for_each_chunk(out.count(), out.length, detail::kGrainTrig,
+                           [&](index_t r, index_t b, index_t e) {
         haversine_chunk(lat1.row(r).sub(b, e), lon1.row(r).sub(b, e), lat2.row(r).sub(b, e),
                         lon2.row(r).sub(b, e), out.row(r).sub(b, e), radius);
     });
@@ -334,7 +345,9 @@ void nearest_k(double lat, double lon, Strided<const T> lats, Strided<const T> l
     std::vector<index_t> idx(win.size());
     for (std::size_t i = 0; i < win.size(); ++i) idx[i] = win[i].index;
     std::vector<double> d(win.size());
-    winner_distances(q, lats, lons, idx.data(), k, radius, d.data());
+    detail::for_each_chunk(1, k, detail::kGrainTrig, [&](index_t, index_t b, index_t e) {
+        winner_distances(q, lats, lons, idx.data() + b, e - b, radius, d.data() + b);
+    });
     // Final order by the distances themselves (NaN last, ties by index): two
     // different h can round to one distance.
     std::vector<Candidate> final_order(win.size());
