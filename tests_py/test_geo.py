@@ -45,6 +45,17 @@ def test_distances_rows(dim, n, dtype):
     check(fastcpp.distances(p), ref.distances(p), np.dtype(dtype))
 
 
+@pytest.mark.parametrize("dim", [63, 64, 100, 10_001])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_distances_wide_rows(dim, dtype):
+    p = (np.random.default_rng(dim).standard_normal((9, dim)) * 3).astype(dtype)
+    check(fastcpp.distances(p), ref.distances(p), np.dtype(dtype))
+    check(fastcpp.distances(p[:, ::2]), ref.distances(p[:, ::2]), np.dtype(dtype))
+    p[2, 5] = np.nan
+    p[3, -1] = np.inf
+    check(fastcpp.distances(p), ref.distances(p), np.dtype(dtype))
+
+
 def test_distances_flat_pairs():
     flat = np.array([3.0, 4.0, 0.0, 0.0, -6.0, 8.0])
     np.testing.assert_array_equal(fastcpp.distances(flat), [5.0, 0.0, 10.0])
