@@ -3,8 +3,12 @@ haversine_vectorized, np.linalg.norm, np.argsort(kind="stable"))."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fastcpp
 import reference_geo as ref
@@ -431,3 +435,71 @@ def test_nearest_k_threads_agree():
         fastcpp.set_num_threads(before)
     np.testing.assert_array_equal(one[0], many[0])
     np.testing.assert_array_equal(one[1], many[1])
+
+
+# Coordinates from a small set, so exact ties are common; NaN included.
+_coord = st.sampled_from([-90.0, -45.5, -1.0, 0.0, 0.0, 1.0, 12.25, 45.5, 90.0, np.nan])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    pts=st.lists(st.tuples(_coord, _coord), min_size=1, max_size=60),
+    query=st.tuples(_coord.filter(lambda v: v == v), _coord.filter(lambda v: v == v)),
+    data=st.data(),
+)
+def test_nearest_k_property(pts, query, data):
+    lats = np.array([p[0] for p in pts])
+    lons = np.array([p[1] * 2 for p in pts])
+    k = data.draw(st.integers(1, len(pts)))
+    check_nearest(
+        fastcpp.nearest_k(query[0], query[1], lats, lons, k),
+        query[0],
+        query[1],
+        lats,
+        lons,
+        k,
+        np.dtype(np.float64),
+    )
+
+
+def test_python_threads_in_parallel():
+    lats, lons = cloud(200_000, 16)
+    want_h = fastcpp.haversine(1.0, 2.0, lats, lons)
+    want_k = fastcpp.nearest_k(1.0, 2.0, lats, lons, 9)
+    errors = []
+
+    def work():
+        try:
+            for _ in range(5):
+                np.testing.assert_array_equal(
+                    fastcpp.haversine(1.0, 2.0, lats, lons), want_h
+                )
+                idx, d = fastcpp.nearest_k(1.0, 2.0, lats, lons, 9)
+                np.testing.assert_array_equal(idx, want_k[0])
+                np.testing.assert_array_equal(d, want_k[1])
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+
+@pytest.mark.parametrize("n", [*range(1, 20), 511, 512, 513, 4099])
+def test_haversine_equal_inputs_give_equal_outputs(n):
+    v = np.full(n + 1, 0.7)[1:]
+    assert np.unique(fastcpp.haversine(-89.9, 17.3, v * 50, v * 100)).size == 1
+    assert np.unique(fastcpp.haversine(v - 90.6, v + 16.6, v * 50, v * 100)).size == 1
+
+
+def test_nearest_k_ties_at_the_pole():
+    # Equal points whose distance is not exactly 0 must still tie (found by
+    # hypothesis: a scalar tail once computed one of them an ulp smaller).
+    for n in (5, 13, 600):
+        lats, lons = np.full(n, -90.0), np.full(n, -180.0)
+        idx, d = fastcpp.nearest_k(-90.0, -90.0, lats, lons, 3)
+        np.testing.assert_array_equal(idx, [0, 1, 2])
+        assert d[0] == d[1] == d[2]

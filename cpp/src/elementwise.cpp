@@ -18,6 +18,8 @@ namespace fastcpp {
 namespace {
 
 using detail::kBlock;
+using detail::kLanes;
+using detail::pad_lanes;
 
 /// x * scale + shift (NumPy: a * scale + shift).
 struct ScaleShift {
@@ -36,61 +38,70 @@ struct Gaussian {
     double operator()(double x) const noexcept { return std::exp(-(x * x) / twice_var); }
 };
 
-/// out[i] = op(a[i]) over one chunk, computed in double. Contiguous chunks
-/// (including exact in-place ones) run one vector loop; strided or
-/// broadcast ones go through a block buffer so the math still vectorises.
+/// out[i] = op(a[i]) over one chunk, computed in double. The contiguous part
+/// that is a whole number of vectors (including exact in-place) runs one
+/// vector loop in place; the rest (strided, broadcast, or the last < 8
+/// elements) goes through a padded block buffer, so the math always runs in
+/// full vectors (see kLanes).
 template <class T, class Op>
 FASTCPP_CLONES void unary_chunk(Strided<const T> a, Strided<T> o, Op op) noexcept {
     const index_t n = a.size;
+    index_t done = 0;
     if (a.stride == 1 && o.stride == 1) {
+        done = n / kLanes * kLanes;
         if (static_cast<const void*>(a.data) == static_cast<const void*>(o.data)) {
             T* y = o.data;  // in place: each element read before it is written
-            for (index_t i = 0; i < n; ++i) y[i] = static_cast<T>(op(static_cast<double>(y[i])));
+            for (index_t i = 0; i < done; ++i)
+                y[i] = static_cast<T>(op(static_cast<double>(y[i])));
         } else {
             const T* __restrict x = a.data;
             T* __restrict y = o.data;
-            for (index_t i = 0; i < n; ++i) y[i] = static_cast<T>(op(static_cast<double>(x[i])));
+            for (index_t i = 0; i < done; ++i)
+                y[i] = static_cast<T>(op(static_cast<double>(x[i])));
         }
-        return;
     }
-    double buf[kBlock];
-    for (index_t b = 0; b < n; b += kBlock) {
-        const index_t m = std::min(kBlock, n - b);
+    alignas(64) double buf[kBlock];
+    for (index_t b = done; b < n; b += kBlock) {
+        const index_t m = std::min(kBlock, n - b), mp = pad_lanes(m);
         for (index_t i = 0; i < m; ++i) buf[i] = static_cast<double>(a[b + i]);
-        for (index_t i = 0; i < m; ++i) buf[i] = op(buf[i]);
+        for (index_t i = m; i < mp; ++i) buf[i] = 0;
+        for (index_t i = 0; i < mp; ++i) buf[i] = op(buf[i]);
         for (index_t i = 0; i < m; ++i) o[b + i] = static_cast<T>(buf[i]);
     }
 }
 
 /// x = r cos(theta), y = r sin(theta) over one chunk, block by block so the
 /// second (sin) loop reads its inputs from cache. cos and sin are in separate
-/// loops: together GCC would fuse them into scalar sincos.
+/// loops: together GCC would fuse them into scalar sincos. Whole vectors of
+/// contiguous data are read in place; the rest through padded buffers.
 template <class T>
 FASTCPP_CLONES void polar_chunk(Strided<const T> r, Strided<const T> t, Strided<T> x,
                                 Strided<T> y) noexcept {
     const index_t n = r.size;
     const bool contiguous = r.stride == 1 && t.stride == 1 && x.stride == 1 && y.stride == 1;
-    double rb[kBlock], tb[kBlock], ob[kBlock];
-    for (index_t b = 0; b < n; b += kBlock) {
-        const index_t m = std::min(kBlock, n - b);
-        if (contiguous) {
-            const T* __restrict rp = r.data + b;
-            const T* __restrict tp = t.data + b;
-            T* __restrict xp = x.data + b;
-            T* __restrict yp = y.data + b;
-            for (index_t i = 0; i < m; ++i)
-                xp[i] = static_cast<T>(static_cast<double>(rp[i]) *
-                                       std::cos(static_cast<double>(tp[i])));
-            for (index_t i = 0; i < m; ++i)
-                yp[i] = static_cast<T>(static_cast<double>(rp[i]) *
-                                       std::sin(static_cast<double>(tp[i])));
-            continue;
-        }
+    const index_t done = contiguous ? n / kLanes * kLanes : 0;
+    for (index_t b = 0; b < done; b += kBlock) {
+        const index_t m = std::min(kBlock, done - b);
+        const T* __restrict rp = r.data + b;
+        const T* __restrict tp = t.data + b;
+        T* __restrict xp = x.data + b;
+        T* __restrict yp = y.data + b;
+        for (index_t i = 0; i < m; ++i)
+            xp[i] = static_cast<T>(static_cast<double>(rp[i]) *
+                                   std::cos(static_cast<double>(tp[i])));
+        for (index_t i = 0; i < m; ++i)
+            yp[i] = static_cast<T>(static_cast<double>(rp[i]) *
+                                   std::sin(static_cast<double>(tp[i])));
+    }
+    alignas(64) double rb[kBlock], tb[kBlock], ob[kBlock];
+    for (index_t b = done; b < n; b += kBlock) {
+        const index_t m = std::min(kBlock, n - b), mp = pad_lanes(m);
         for (index_t i = 0; i < m; ++i) rb[i] = static_cast<double>(r[b + i]);
         for (index_t i = 0; i < m; ++i) tb[i] = static_cast<double>(t[b + i]);
-        for (index_t i = 0; i < m; ++i) ob[i] = rb[i] * std::cos(tb[i]);
+        for (index_t i = m; i < mp; ++i) rb[i] = tb[i] = 0;
+        for (index_t i = 0; i < mp; ++i) ob[i] = rb[i] * std::cos(tb[i]);
         for (index_t i = 0; i < m; ++i) x[b + i] = static_cast<T>(ob[i]);
-        for (index_t i = 0; i < m; ++i) ob[i] = rb[i] * std::sin(tb[i]);
+        for (index_t i = 0; i < mp; ++i) ob[i] = rb[i] * std::sin(tb[i]);
         for (index_t i = 0; i < m; ++i) y[b + i] = static_cast<T>(ob[i]);
     }
 }

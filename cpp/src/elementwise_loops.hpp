@@ -18,6 +18,15 @@ inline constexpr index_t kGrainExp = index_t{1} << 14;    ///< one libmvec call
 inline constexpr index_t kGrainTrig = index_t{1} << 12;   ///< several libmvec calls
 /// Elements per block buffer: a handful of double arrays of this size stay in L1/L2.
 inline constexpr index_t kBlock = 512;
+/// Widest vector (AVX-512: 8 doubles). Vector-math loops run over multiples of
+/// it, padding partial blocks, so every element takes the same libmvec
+/// variant: equal inputs give bit-equal outputs wherever they sit (scalar
+/// libm and vector libmvec may differ by an ulp), which nearest_k needs to
+/// break distance ties by index.
+inline constexpr index_t kLanes = 8;
+
+/// m rounded up to a multiple of kLanes.
+constexpr index_t pad_lanes(index_t m) noexcept { return (m + kLanes - 1) / kLanes * kLanes; }
 
 /// Elements per unit of work handed out dynamically (see for_each_chunk).
 inline constexpr index_t kChunk = index_t{1} << 14;

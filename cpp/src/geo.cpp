@@ -21,6 +21,7 @@ namespace fastcpp {
 namespace {
 
 using detail::kBlock;
+using detail::pad_lanes;
 
 /// numpy.radians(x) is x * (pi / 180) with this constant.
 constexpr double kDegToRad = std::numbers::pi / 180.0;
@@ -30,7 +31,13 @@ constexpr double kNearAntipodal = 0.999;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 /// Up to this k, nearest_k keeps a sorted running top-k per chunk; above,
 /// it computes every h and selects with nth_element.
-constexpr index_t kSmallK = 64;
+constexpr index_t kSmallK = 96;
+/// nearest_k selects k + kTieSlack candidates by the vector h, so near ties
+/// at the k-th place can be re-ranked by NumPy's exact h.
+constexpr index_t kTieSlack = 16;
+/// Keys closer than this (relative) may be ordered differently by vector and
+/// scalar sin/cos (a few ulp apart): a near tie.
+constexpr double kTieRel = 1e-13;
 
 void check_radius(const char* func, double radius) {
     detail::require(std::isfinite(radius) && radius > 0, func, "radius (=", radius,
@@ -90,16 +97,20 @@ double point_norm(Strided<const T> p) noexcept {
     return s1 * s1 + std::cos(la1) * std::cos(la2) * (s2 * s2);
 }
 
-/// dst[i] = radians(v[b + i]) for i < m.
+/// dst[i] = radians(v[b + i]) for i < m, then zeros up to a whole number of
+/// vectors (see kLanes); returns that padded count.
 template <class T>
-[[gnu::always_inline]] inline void load_radians(Strided<const T> v, index_t b, index_t m,
-                                                double* __restrict dst) noexcept {
+[[gnu::always_inline]] inline index_t load_radians(Strided<const T> v, index_t b, index_t m,
+                                                   double* __restrict dst) noexcept {
     if (v.stride == 1) {
         const T* p = v.data + b;
         for (index_t i = 0; i < m; ++i) dst[i] = static_cast<double>(p[i]) * kDegToRad;
     } else {
         for (index_t i = 0; i < m; ++i) dst[i] = static_cast<double>(v[b + i]) * kDegToRad;
     }
+    const index_t mp = pad_lanes(m);
+    for (index_t i = m; i < mp; ++i) dst[i] = 0;
+    return mp;
 }
 
 /// h[i] = sin(dlat/2)**2 + cos(lat1)*cos(lat2)*sin(dlon/2)**2 for a block in
@@ -111,7 +122,7 @@ template <class T>
                                            const double* __restrict lo2, index_t m,
                                            bool la1_const, bool la2_const,
                                            double* __restrict h) noexcept {
-    double s1[kBlock], c1[kBlock], c2[kBlock], s2[kBlock];
+    alignas(64) double s1[kBlock], c1[kBlock], c2[kBlock], s2[kBlock];
     for (index_t i = 0; i < m; ++i) s1[i] = std::sin((la2[i] - la1[i]) / 2);
     if (la1_const) {
         const double c = std::cos(la1[0]);
@@ -144,16 +155,16 @@ template <class T>
 FASTCPP_CLONES void haversine_chunk(Strided<const T> lat1, Strided<const T> lon1,
                                     Strided<const T> lat2, Strided<const T> lon2,
                                     Strided<T> out, double radius) noexcept {
-    double a1[kBlock], o1[kBlock], a2[kBlock], o2[kBlock], h[kBlock], d[kBlock];
+    alignas(64) double a1[kBlock], o1[kBlock], a2[kBlock], o2[kBlock], h[kBlock], d[kBlock];
     const index_t n = out.size;
     for (index_t b = 0; b < n; b += kBlock) {
         const index_t m = std::min(kBlock, n - b);
         load_radians(lat1, b, m, a1);
         load_radians(lon1, b, m, o1);
         load_radians(lat2, b, m, a2);
-        load_radians(lon2, b, m, o2);
-        h_block(a1, o1, a2, o2, m, lat1.stride == 0, lat2.stride == 0, h);
-        d_block(a1, o1, a2, o2, h, m, radius, d);
+        const index_t mp = load_radians(lon2, b, m, o2);
+        h_block(a1, o1, a2, o2, mp, lat1.stride == 0, lat2.stride == 0, h);
+        d_block(a1, o1, a2, o2, h, mp, radius, d);
         if (out.stride == 1) {
             T* p = out.data + b;
             for (index_t i = 0; i < m; ++i) p[i] = static_cast<T>(d[i]);
@@ -174,6 +185,8 @@ bool operator<(const Candidate& a, const Candidate& b) noexcept {
     return a.key < b.key || (a.key == b.key && a.index < b.index);
 }
 double key_of(double h) noexcept { return std::isnan(h) ? kInf : h; }
+/// a <= b are a near tie (NaN keys tie exactly and need no re-ranking).
+bool near_tie(double a, double b) noexcept { return b < kInf && b - a <= kTieRel * b; }
 
 /// The k smallest candidates seen so far, sorted by (key, index). Chunks
 /// may arrive in any order (threads take them dynamically).
@@ -196,7 +209,7 @@ private:
 
 /// Query point (radians) replicated over a block, as h_block's first point.
 struct Query {
-    double lat[kBlock], lon[kBlock];
+    alignas(64) double lat[kBlock], lon[kBlock];
     Query(double lat_deg, double lon_deg) noexcept {
         std::fill(lat, lat + kBlock, lat_deg * kDegToRad);
         std::fill(lon, lon + kBlock, lon_deg * kDegToRad);
@@ -208,12 +221,12 @@ struct Query {
 template <class T>
 FASTCPP_CLONES void nearest_chunk(const Query& q, Strided<const T> lats, Strided<const T> lons,
                                   index_t begin, index_t end, TopK& top) {
-    double a2[kBlock], o2[kBlock], h[kBlock];
+    alignas(64) double a2[kBlock], o2[kBlock], h[kBlock];
     for (index_t b = begin; b < end; b += kBlock) {
         const index_t m = std::min(kBlock, end - b);
         load_radians(lats, b, m, a2);
-        load_radians(lons, b, m, o2);
-        h_block(q.lat, q.lon, a2, o2, m, true, lats.stride == 0, h);
+        const index_t mp = load_radians(lons, b, m, o2);
+        h_block(q.lat, q.lon, a2, o2, mp, true, lats.stride == 0, h);
         index_t i = 0;
         for (; i < m && !top.full(); ++i) top.push({key_of(h[i]), b + i});
         if (i == m) continue;
@@ -234,12 +247,13 @@ FASTCPP_CLONES void nearest_chunk(const Query& q, Strided<const T> lats, Strided
 template <class T>
 FASTCPP_CLONES void h_chunk(const Query& q, Strided<const T> lats, Strided<const T> lons,
                             index_t begin, index_t end, double* hs) noexcept {
-    double a2[kBlock], o2[kBlock];
+    alignas(64) double a2[kBlock], o2[kBlock], h[kBlock];
     for (index_t b = begin; b < end; b += kBlock) {
         const index_t m = std::min(kBlock, end - b);
         load_radians(lats, b, m, a2);
-        load_radians(lons, b, m, o2);
-        h_block(q.lat, q.lon, a2, o2, m, true, lats.stride == 0, hs + b);
+        const index_t mp = load_radians(lons, b, m, o2);
+        h_block(q.lat, q.lon, a2, o2, mp, true, lats.stride == 0, h);
+        std::copy(h, h + m, hs + b);
     }
 }
 
@@ -287,13 +301,15 @@ template <class T>
 FASTCPP_CLONES void winner_distances(const Query& q, Strided<const T> lats,
                                      Strided<const T> lons, const index_t* idx, index_t k,
                                      double radius, double* d) noexcept {
-    double a2[kBlock], o2[kBlock], h[kBlock];
+    alignas(64) double a2[kBlock], o2[kBlock], h[kBlock], db[kBlock];
     for (index_t b = 0; b < k; b += kBlock) {
-        const index_t m = std::min(kBlock, k - b);
+        const index_t m = std::min(kBlock, k - b), mp = pad_lanes(m);
         for (index_t i = 0; i < m; ++i) a2[i] = static_cast<double>(lats[idx[b + i]]) * kDegToRad;
         for (index_t i = 0; i < m; ++i) o2[i] = static_cast<double>(lons[idx[b + i]]) * kDegToRad;
-        h_block(q.lat, q.lon, a2, o2, m, true, false, h);
-        d_block(q.lat, q.lon, a2, o2, h, m, radius, d + b);
+        for (index_t i = m; i < mp; ++i) a2[i] = o2[i] = 0;
+        h_block(q.lat, q.lon, a2, o2, mp, true, false, h);
+        d_block(q.lat, q.lon, a2, o2, h, mp, radius, db);
+        std::copy(db, db + m, d + b);
     }
 }
 
@@ -362,22 +378,59 @@ void nearest_k(double lat, double lon, Strided<const T> lats, Strided<const T> l
                     "nearest_k", "indices and dists must hold k (=", k, ") values, got ",
                     indices.size(), " and ", dists.size());
     const Query q(lat, lon);
-    const std::vector<Candidate> win = select_k(q, lats, lons, k);
-    std::vector<index_t> idx(win.size());
-    for (std::size_t i = 0; i < win.size(); ++i) idx[i] = win[i].index;
-    std::vector<double> d(win.size());
+    const index_t n = lats.size;
+    // Select a few more than k by the vector h: enough to hold every candidate
+    // of a near-tie run that reaches the k-th place (rarely, select more).
+    index_t want = std::min(n, k + kTieSlack);
+    std::vector<Candidate> win;
+    for (;;) {
+        win = select_k(q, lats, lons, want);
+        auto j = static_cast<std::size_t>(k - 1);
+        while (j + 1 < win.size() && near_tie(win[j].key, win[j + 1].key)) ++j;
+        if (j + 1 < win.size() || want == n) break;
+        want = std::min(n, 2 * want);
+    }
+    // Vector and scalar sin/cos may differ by an ulp, so points at (nearly) the
+    // same distance could come out in another order than NumPy's stable
+    // argsort gives. Re-rank each near-tie run (up to the k-th place) by the
+    // distance from the h that NumPy computes (scalar libm), ties by index.
+    // Runs are more than kTieRel apart, so keys stay ordered between runs.
+    const auto kk = static_cast<std::size_t>(k);
+    std::vector<char> exact(win.size(), 0);
+    for (std::size_t s = 0; s < kk;) {
+        std::size_t e = s + 1;
+        while (e < win.size() && near_tie(win[e - 1].key, win[e].key)) ++e;
+        if (e - s > 1) {
+            for (std::size_t j = s; j < e; ++j) {
+                const index_t i = win[j].index;
+                const double h = h_scalar(q.lat[0], q.lon[0],
+                                          static_cast<double>(lats[i]) * kDegToRad,
+                                          static_cast<double>(lons[i]) * kDegToRad);
+                win[j].key = key_of(radius * (2 * std::asin(std::sqrt(h))));
+                exact[j] = 1;
+            }
+            std::sort(win.begin() + static_cast<std::ptrdiff_t>(s),
+                      win.begin() + static_cast<std::ptrdiff_t>(e));
+        }
+        s = e;
+    }
+    win.resize(kk);
+    std::vector<index_t> idx(kk);
+    for (std::size_t i = 0; i < kk; ++i) idx[i] = win[i].index;
+    std::vector<double> d(kk);
     detail::for_each_chunk(1, k, detail::kGrainTrig, [&](index_t, index_t b, index_t e) {
         winner_distances(q, lats, lons, idx.data() + b, e - b, radius, d.data() + b);
     });
-    // Final order by the distances themselves (NaN last, ties by index): two
-    // different h can round to one distance.
-    std::vector<Candidate> final_order(win.size());
-    for (std::size_t i = 0; i < win.size(); ++i) final_order[i] = {key_of(d[i]), idx[i]};
-    std::vector<std::size_t> order(win.size());
+    for (std::size_t i = 0; i < kk; ++i)
+        if (exact[i]) d[i] = win[i].key;
+    // Final order by the distances themselves (NaN last, ties by index), as
+    // NumPy's argsort of d: two different h can round to one distance.
+    std::vector<std::size_t> order(kk);
     std::iota(order.begin(), order.end(), std::size_t{0});
-    std::sort(order.begin(), order.end(),
-              [&](std::size_t a, std::size_t b) { return final_order[a] < final_order[b]; });
-    for (std::size_t i = 0; i < order.size(); ++i) {
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return Candidate{key_of(d[a]), idx[a]} < Candidate{key_of(d[b]), idx[b]};
+    });
+    for (std::size_t i = 0; i < kk; ++i) {
         indices[i] = idx[order[i]];
         dists[i] = static_cast<T>(d[order[i]]);
     }
