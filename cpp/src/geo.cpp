@@ -29,9 +29,9 @@ constexpr double kDegToRad = std::numbers::pi / 180.0;
 /// points are recomputed with the scalar libm sin/cos that NumPy uses.
 constexpr double kNearAntipodal = 0.999;
 constexpr double kInf = std::numeric_limits<double>::infinity();
-/// Up to this k, nearest_k keeps a sorted running top-k per chunk; above,
+/// Up to this k, nearest_k keeps a running top-k (heap) per thread; above,
 /// it computes every h and selects with nth_element.
-constexpr index_t kSmallK = 96;
+constexpr index_t kSmallK = index_t{1} << 16;
 /// nearest_k selects k + kTieSlack candidates by the vector h, so near ties
 /// at the k-th place can be re-ranked by NumPy's exact h.
 constexpr index_t kTieSlack = 16;
@@ -185,26 +185,35 @@ bool operator<(const Candidate& a, const Candidate& b) noexcept {
     return a.key < b.key || (a.key == b.key && a.index < b.index);
 }
 double key_of(double h) noexcept { return std::isnan(h) ? kInf : h; }
-/// a <= b are a near tie (NaN keys tie exactly and need no re-ranking).
-bool near_tie(double a, double b) noexcept { return b < kInf && b - a <= kTieRel * b; }
+/// a <= b are a near tie (NaN keys tie exactly and need no re-ranking;
+/// h == 0 is exact in both, since sin(0) = 0, so zero keys tie exactly too).
+bool near_tie(double a, double b) noexcept {
+    return b > 0 && b < kInf && b - a <= kTieRel * b;
+}
 
-/// The k smallest candidates seen so far, sorted by (key, index). Chunks
-/// may arrive in any order (threads take them dynamically).
+/// The k smallest candidates seen so far: a max-heap on (key, index), so
+/// chunks may arrive in any order (threads take them dynamically).
 class TopK {
 public:
-    explicit TopK(index_t k) : k_(static_cast<std::size_t>(k)) { best_.reserve(k_ + 1); }
-    [[nodiscard]] bool full() const noexcept { return best_.size() == k_; }
-    /// The candidate a new one must precede to enter, once full.
-    [[nodiscard]] const Candidate& worst() const noexcept { return best_.back(); }
+    explicit TopK(index_t k) : k_(static_cast<std::size_t>(k)) { heap_.reserve(k_); }
+    [[nodiscard]] bool full() const noexcept { return heap_.size() == k_; }
+    /// The candidate a new one must precede to enter (valid once full).
+    [[nodiscard]] const Candidate& worst() const noexcept { return heap_.front(); }
     void push(Candidate c) {
-        best_.insert(std::upper_bound(best_.begin(), best_.end(), c), c);
-        if (best_.size() > k_) best_.pop_back();
+        if (heap_.size() < k_) {
+            heap_.push_back(c);
+            std::push_heap(heap_.begin(), heap_.end());
+        } else if (c < heap_.front()) {
+            std::pop_heap(heap_.begin(), heap_.end());
+            heap_.back() = c;
+            std::push_heap(heap_.begin(), heap_.end());
+        }
     }
-    [[nodiscard]] const std::vector<Candidate>& items() const noexcept { return best_; }
+    [[nodiscard]] const std::vector<Candidate>& items() const noexcept { return heap_; }
 
 private:
     std::size_t k_;
-    std::vector<Candidate> best_;
+    std::vector<Candidate> heap_;
 };
 
 /// Query point (radians) replicated over a block, as h_block's first point.
@@ -388,7 +397,7 @@ void nearest_k(double lat, double lon, Strided<const T> lats, Strided<const T> l
         auto j = static_cast<std::size_t>(k - 1);
         while (j + 1 < win.size() && near_tie(win[j].key, win[j + 1].key)) ++j;
         if (j + 1 < win.size() || want == n) break;
-        want = std::min(n, 2 * want);
+        want = std::min(n, 4 * want);
     }
     // Vector and scalar sin/cos may differ by an ulp, so points at (nearly) the
     // same distance could come out in another order than NumPy's stable
@@ -427,9 +436,11 @@ void nearest_k(double lat, double lon, Strided<const T> lats, Strided<const T> l
     // NumPy's argsort of d: two different h can round to one distance.
     std::vector<std::size_t> order(kk);
     std::iota(order.begin(), order.end(), std::size_t{0});
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    auto by_distance = [&](std::size_t a, std::size_t b) {
         return Candidate{key_of(d[a]), idx[a]} < Candidate{key_of(d[b]), idx[b]};
-    });
+    };
+    if (!std::is_sorted(order.begin(), order.end(), by_distance))
+        std::sort(order.begin(), order.end(), by_distance);
     for (std::size_t i = 0; i < kk; ++i) {
         indices[i] = idx[order[i]];
         dists[i] = static_cast<T>(d[order[i]]);
