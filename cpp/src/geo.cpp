@@ -33,7 +33,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 /// it computes every h and selects with nth_element.
 constexpr index_t kSmallK = index_t{1} << 16;
 /// nearest_k selects k + kTieSlack candidates by the vector h, so near ties
-/// at the k-th place can be re-ranked by NumPy's exact h.
+/// at the k-th place can be re-ranked by NumPy's exact distance.
 constexpr index_t kTieSlack = 16;
 /// Keys closer than this (relative) may be ordered differently by vector and
 /// scalar sin/cos (a few ulp apart): a near tie.
@@ -46,8 +46,6 @@ void check_radius(const char* func, double radius) {
 
 // ---------------------------------------------------------------- distances
 
-/// sqrt(sum x**2) of one point; rescaled by max|x| when the plain sum
-/// overflows or may have underflowed (then NumPy's result would be inf or 0).
 /// Sum of squares of a long contiguous row in 8 independent lanes (vectorises).
 template <class T>
 FASTCPP_CLONES double sum_squares_lanes(const T* x, index_t n) noexcept {
@@ -65,6 +63,8 @@ FASTCPP_CLONES double sum_squares_lanes(const T* x, index_t n) noexcept {
     return s;
 }
 
+/// sqrt(sum x**2) of one point; rescaled by max|x| when the plain sum
+/// overflows or may have underflowed (then NumPy's result would be inf or 0).
 template <class T>
 double point_norm(Strided<const T> p) noexcept {
     double s = 0;
