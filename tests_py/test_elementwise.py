@@ -355,3 +355,25 @@ def test_equal_inputs_give_equal_outputs(n, offset):
     v = np.full(n + offset, 0.7)[offset:]
     for res in (fastcpp.gaussian(v, 0.3), *fastcpp.polar_to_cartesian(1.5, v)):
         assert np.unique(res).size == 1
+
+
+@pytest.mark.parametrize("sigma", [1.0, 0.01, 1e-4])
+def test_gaussian_underflow(sigma):
+    # Arguments below -708 leave libmvec's fast path: masked out, exact zeros
+    # below -746, scalar exp for the subnormal band in between.
+    a = np.sqrt(np.linspace(1380, 1520, 20_001)) * sigma
+    a[::7] *= -1
+    want = ref.gaussian(a, sigma)
+    got = fastcpp.gaussian(a, sigma)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-300)
+    assert (got[want == 0] == 0).all()
+    mixed = np.concatenate(
+        [a, np.random.default_rng(0).standard_normal(1000) * sigma, [np.nan]]
+    )
+    np.testing.assert_allclose(
+        fastcpp.gaussian(mixed, sigma),
+        ref.gaussian(mixed, sigma),
+        rtol=1e-13,
+        atol=1e-300,
+    )

@@ -21,6 +21,9 @@ using detail::kBlock;
 using detail::kLanes;
 using detail::pad_lanes;
 
+/// Scalar libm exp (outside any vector loop).
+[[gnu::noinline]] double scalar_exp(double x) noexcept { return std::exp(x); }
+
 /// x * scale + shift (NumPy: a * scale + shift).
 struct ScaleShift {
     double scale, shift;
@@ -32,11 +35,66 @@ struct CircleArea {
     double operator()(double x) const noexcept { return std::numbers::pi * (x * x); }
 };
 
-/// exp(-x**2 / (2 sigma**2)); `twice_var` is 2 * (sigma * sigma).
-struct Gaussian {
-    double twice_var;
-    double operator()(double x) const noexcept { return std::exp(-(x * x) / twice_var); }
-};
+/// Below this exp argument libmvec leaves the vector path (subnormal or zero
+/// results) for a slow scalar call-out per vector; such lanes are handled apart.
+constexpr double kExpMin = -708.0;
+/// exp(x) rounds to 0 for x below this (exp(-746) < half the least subnormal).
+constexpr double kExpZero = -746.0;
+
+/// exp(-x**2 / (2 sigma**2)) over one chunk (NumPy: np.exp(-a**2 / (2*sigma**2))),
+/// `twice_var` = 2 * (sigma * sigma). Block by block: the arguments, then one
+/// vector exp; in blocks with underflowing arguments those lanes are masked
+/// out of it (so mostly-underflowing data stays fast) and get exact zeros, or
+/// scalar exp in the narrow subnormal band.
+template <class T>
+FASTCPP_CLONES void gaussian_chunk(Strided<const T> a, Strided<T> o, double twice_var) noexcept {
+    alignas(64) double arg[kBlock], e[kBlock];
+    const index_t n = a.size;
+    for (index_t b = 0; b < n; b += kBlock) {
+        const index_t m = std::min(kBlock, n - b), mp = pad_lanes(m);
+        int low = 0;  // any argument below kExpMin (bitwise ops: the loop vectorises)
+        if (a.stride == 1) {
+            const T* x = a.data + b;
+            for (index_t i = 0; i < m; ++i) {
+                const auto v = static_cast<double>(x[i]);
+                arg[i] = -(v * v) / twice_var;
+                low |= static_cast<int>(arg[i] < kExpMin);
+            }
+        } else {
+            for (index_t i = 0; i < m; ++i) {
+                const auto v = static_cast<double>(a[b + i]);
+                arg[i] = -(v * v) / twice_var;
+                low |= static_cast<int>(arg[i] < kExpMin);
+            }
+        }
+        for (index_t i = m; i < mp; ++i) arg[i] = 0;
+        if (!low && o.stride == 1) {  // the common case: exp straight into out
+            T* y = o.data + b;
+            const index_t m8 = m / kLanes * kLanes;  // whole vectors; the rest padded
+            for (index_t i = 0; i < m8; ++i) y[i] = static_cast<T>(std::exp(arg[i]));
+            for (index_t i = m8; i < mp; ++i) e[i] = std::exp(arg[i]);
+            for (index_t i = m8; i < m; ++i) y[i] = static_cast<T>(e[i]);
+            continue;
+        }
+        if (!low) {
+            for (index_t i = 0; i < mp; ++i) e[i] = std::exp(arg[i]);
+        } else {
+            // Clamp in a loop of its own: inside the exp loop GCC would turn
+            // exp(x < c ? c : x) back into x < c ? exp(c) : exp(x).
+            for (index_t i = 0; i < mp; ++i) e[i] = arg[i] < kExpMin ? kExpMin : arg[i];
+            for (index_t i = 0; i < mp; ++i) e[i] = std::exp(e[i]);
+            for (index_t i = 0; i < mp; ++i) e[i] = arg[i] < kExpMin ? 0.0 : e[i];
+            for (index_t i = 0; i < m; ++i)  // subnormal results: scalar libm
+                if (arg[i] < kExpMin && arg[i] >= kExpZero) e[i] = scalar_exp(arg[i]);
+        }
+        if (o.stride == 1) {
+            T* y = o.data + b;
+            for (index_t i = 0; i < m; ++i) y[i] = static_cast<T>(e[i]);
+        } else {
+            for (index_t i = 0; i < m; ++i) o[b + i] = static_cast<T>(e[i]);
+        }
+    }
+}
 
 /// out[i] = op(a[i]) over one chunk, computed in double. The contiguous part
 /// that is a whole number of vectors (including exact in-place) runs one
@@ -143,12 +201,17 @@ void circle_area(std::span<const T> r, std::span<T> out) {
 
 double gaussian(double x, double sigma) {
     check_sigma(sigma);
-    return Gaussian{2 * (sigma * sigma)}(x);
+    return std::exp(-(x * x) / (2 * (sigma * sigma)));
 }
 template <std::floating_point T>
 void gaussian(Rows<const T> a, double sigma, Rows<T> out) {
     check_sigma(sigma);
-    unary_rows("gaussian", a, out, detail::kGrainExp, Gaussian{2 * (sigma * sigma)});
+    detail::require_same_shape("gaussian", "a", a, "out", out);
+    const double twice_var = 2 * (sigma * sigma);
+    detail::for_each_chunk(a.count(), a.length, detail::kGrainExp,
+                           [&](index_t r, index_t b, index_t e) {
+                               gaussian_chunk(a.row(r).sub(b, e), out.row(r).sub(b, e), twice_var);
+                           });
 }
 template <std::floating_point T>
 void gaussian(std::span<const T> a, double sigma, std::span<T> out) {
