@@ -41,58 +41,76 @@ constexpr double kExpMin = -708.0;
 /// exp(x) rounds to 0 for x below this (exp(-746) < half the least subnormal).
 constexpr double kExpZero = -746.0;
 
+/// Fused y[i] = exp(-x[i]**2 / c) over n contiguous elements (n whole
+/// vectors; y may be x). Returns whether an argument fell below kExpMin:
+/// libmvec then took its scalar call-out for those lanes (correct, but slow).
+template <class T>
+[[gnu::always_inline]] inline int gaussian_fused(const T* x, T* y, index_t n, double c) noexcept {
+    int low = 0;  // bitwise ops keep the loop vectorisable
+    if (static_cast<const void*>(x) == static_cast<void*>(y)) {
+        for (index_t i = 0; i < n; ++i) {
+            const auto v = static_cast<double>(y[i]);
+            const double g = -(v * v) / c;
+            low |= static_cast<int>(g < kExpMin);
+            y[i] = static_cast<T>(std::exp(g));
+        }
+    } else {
+        const T* __restrict xr = x;
+        T* __restrict yr = y;
+        for (index_t i = 0; i < n; ++i) {
+            const auto v = static_cast<double>(xr[i]);
+            const double g = -(v * v) / c;
+            low |= static_cast<int>(g < kExpMin);
+            yr[i] = static_cast<T>(std::exp(g));
+        }
+    }
+    return low;
+}
+
 /// exp(-x**2 / (2 sigma**2)) over one chunk (NumPy: np.exp(-a**2 / (2*sigma**2))),
-/// `twice_var` = 2 * (sigma * sigma). Block by block: the arguments, then one
-/// vector exp; in blocks with underflowing arguments those lanes are masked
-/// out of it (so mostly-underflowing data stays fast) and get exact zeros, or
-/// scalar exp in the narrow subnormal band.
+/// `twice_var` = 2 * (sigma * sigma). Contiguous blocks run one fused vector
+/// loop. After a block with underflowing arguments (< kExpMin) the following
+/// blocks go through buffers instead, where those lanes are masked out of the
+/// vector exp and get exact zeros (< kExpZero) or scalar exp (subnormal band):
+/// the same values as libmvec's call-out, without its cost, so mostly
+/// underflowing data (tiny sigma) stays fast.
 template <class T>
 FASTCPP_CLONES void gaussian_chunk(Strided<const T> a, Strided<T> o, double twice_var) noexcept {
     alignas(64) double arg[kBlock], e[kBlock];
     const index_t n = a.size;
+    const bool direct = a.stride == 1 && o.stride == 1;
+    bool expect_low = false;
     for (index_t b = 0; b < n; b += kBlock) {
         const index_t m = std::min(kBlock, n - b), mp = pad_lanes(m);
-        int low = 0;  // any argument below kExpMin (bitwise ops: the loop vectorises)
-        if (a.stride == 1) {
-            const T* x = a.data + b;
-            for (index_t i = 0; i < m; ++i) {
-                const auto v = static_cast<double>(x[i]);
-                arg[i] = -(v * v) / twice_var;
-                low |= static_cast<int>(arg[i] < kExpMin);
-            }
-        } else {
-            for (index_t i = 0; i < m; ++i) {
+        index_t done = 0;
+        int low = 0;
+        if (direct && !expect_low) {
+            done = m / kLanes * kLanes;
+            low = gaussian_fused(a.data + b, o.data + b, done, twice_var);
+        }
+        if (done < m) {  // strided data, a partial last vector, or after underflow
+            int rest_low = 0;
+            for (index_t i = done; i < m; ++i) {
                 const auto v = static_cast<double>(a[b + i]);
                 arg[i] = -(v * v) / twice_var;
-                low |= static_cast<int>(arg[i] < kExpMin);
+                rest_low |= static_cast<int>(arg[i] < kExpMin);
             }
+            for (index_t i = m; i < mp; ++i) arg[i] = 0;
+            if (!rest_low) {
+                for (index_t i = done; i < mp; ++i) e[i] = std::exp(arg[i]);
+            } else {
+                // Clamp in a loop of its own: inside the exp loop GCC would turn
+                // exp(x < c ? c : x) back into x < c ? exp(c) : exp(x).
+                for (index_t i = done; i < mp; ++i) e[i] = arg[i] < kExpMin ? kExpMin : arg[i];
+                for (index_t i = done; i < mp; ++i) e[i] = std::exp(e[i]);
+                for (index_t i = done; i < mp; ++i) e[i] = arg[i] < kExpMin ? 0.0 : e[i];
+                for (index_t i = done; i < m; ++i)  // subnormal results: scalar libm
+                    if (arg[i] < kExpMin && arg[i] >= kExpZero) e[i] = scalar_exp(arg[i]);
+            }
+            for (index_t i = done; i < m; ++i) o[b + i] = static_cast<T>(e[i]);
+            low |= rest_low;
         }
-        for (index_t i = m; i < mp; ++i) arg[i] = 0;
-        if (!low && o.stride == 1) {  // the common case: exp straight into out
-            T* y = o.data + b;
-            const index_t m8 = m / kLanes * kLanes;  // whole vectors; the rest padded
-            for (index_t i = 0; i < m8; ++i) y[i] = static_cast<T>(std::exp(arg[i]));
-            for (index_t i = m8; i < mp; ++i) e[i] = std::exp(arg[i]);
-            for (index_t i = m8; i < m; ++i) y[i] = static_cast<T>(e[i]);
-            continue;
-        }
-        if (!low) {
-            for (index_t i = 0; i < mp; ++i) e[i] = std::exp(arg[i]);
-        } else {
-            // Clamp in a loop of its own: inside the exp loop GCC would turn
-            // exp(x < c ? c : x) back into x < c ? exp(c) : exp(x).
-            for (index_t i = 0; i < mp; ++i) e[i] = arg[i] < kExpMin ? kExpMin : arg[i];
-            for (index_t i = 0; i < mp; ++i) e[i] = std::exp(e[i]);
-            for (index_t i = 0; i < mp; ++i) e[i] = arg[i] < kExpMin ? 0.0 : e[i];
-            for (index_t i = 0; i < m; ++i)  // subnormal results: scalar libm
-                if (arg[i] < kExpMin && arg[i] >= kExpZero) e[i] = scalar_exp(arg[i]);
-        }
-        if (o.stride == 1) {
-            T* y = o.data + b;
-            for (index_t i = 0; i < m; ++i) y[i] = static_cast<T>(e[i]);
-        } else {
-            for (index_t i = 0; i < m; ++i) o[b + i] = static_cast<T>(e[i]);
-        }
+        expect_low = low != 0;
     }
 }
 
