@@ -56,6 +56,12 @@ RealArray as_real_array(const char* func, const char* arg, py::handle obj) {
     return {readable_as<double>(arr), Real::f64};
 }
 
+py::tuple shape_tuple(const std::vector<py::ssize_t>& shape) {
+    py::tuple t(shape.size());
+    for (std::size_t i = 0; i < shape.size(); ++i) t[i] = py::int_(shape[i]);
+    return t;
+}
+
 int normalize_axis(int axis, py::ssize_t ndim) {
     if (axis < -ndim || axis >= ndim) {
         auto exc = py::module_::import("numpy").attr("exceptions").attr("AxisError");
@@ -113,19 +119,33 @@ void check_out(const char* func, const py::object& out, const py::dtype& dt,
         throw py::value_error(std::string(func) + ": out has shape " +
                               py::str(o.attr("shape")).cast<std::string>() +
                               ", the result has shape " +
-                              py::str(py::tuple(py::cast(shape))).cast<std::string>());
+                              py::str(shape_tuple(shape)).cast<std::string>());
     if (!o.writeable())
         throw py::value_error(std::string(func) + ": out is read-only");
 }
 
+namespace {
+/// Same first element, shape and strides (strides of length-1 axes ignored).
+bool same_view(const py::array& a, const py::array& b) {
+    if (a.data() != b.data() || a.ndim() != b.ndim() || !a.dtype().equal(b.dtype()))
+        return false;
+    for (py::ssize_t d = 0; d < a.ndim(); ++d)
+        if (a.shape(d) != b.shape(d) || (a.shape(d) > 1 && a.strides(d) != b.strides(d)))
+            return false;
+    return true;
+}
+}  // namespace
+
 bool can_write_directly(const py::array& out, const std::vector<py::array>& inputs,
-                        std::size_t itemsize) {
+                        std::size_t itemsize, bool allow_exact_alias) {
     if (!(out.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_)) return false;
     for (py::ssize_t d = 0; d < out.ndim(); ++d)
         if (out.strides(d) % static_cast<py::ssize_t>(itemsize) != 0) return false;
     auto may_share = py::module_::import("numpy").attr("may_share_memory");
-    for (const auto& in : inputs)
+    for (const auto& in : inputs) {
+        if (allow_exact_alias && same_view(out, in)) continue;
         if (may_share(out, in).cast<bool>()) return false;
+    }
     return true;
 }
 

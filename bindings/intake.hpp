@@ -107,6 +107,9 @@ Strided<const T> flat_view(py::array& a) {
     return {static_cast<const T*>(a.data()), n, stride};
 }
 
+/// A shape as a Python tuple (no pybind11/stl.h needed).
+py::tuple shape_tuple(const std::vector<py::ssize_t>& shape);
+
 /// Normalises `axis` for an array of `ndim` dimensions, numpy.exceptions.AxisError
 /// (a ValueError and IndexError) when out of range.
 int normalize_axis(int axis, py::ssize_t ndim);
@@ -117,9 +120,13 @@ void check_out(const char* func, const py::object& out, const py::dtype& dt,
                const std::vector<py::ssize_t>& shape);
 
 /// True when the core may write into `out` directly: aligned, element
-/// strides, and no memory shared with any input.
+/// strides, and no memory shared with any input. With `allow_exact_alias`
+/// (elementwise kernels, where element i of the result depends only on
+/// element i of each input) an input that is exactly `out` (same address,
+/// shape and strides: `f(a, out=a)`) is allowed too, so in-place calls
+/// write in place instead of computing aside and copying.
 bool can_write_directly(const py::array& out, const std::vector<py::array>& inputs,
-                        std::size_t itemsize);
+                        std::size_t itemsize, bool allow_exact_alias = false);
 
 /// True when every input has exactly `shape` and is C-contiguous, so an
 /// elementwise call is one long row.
@@ -132,13 +139,15 @@ struct Output {
     py::object user_out;  ///< None, or the validated out=
     py::array target;     ///< what the core writes
 
+    /// `elementwise`: the kernel may write in place over an input that is
+    /// exactly `out` (see can_write_directly).
     Output(const char* func, py::object out, const std::vector<py::ssize_t>& shape,
-           const std::vector<py::array>& inputs)
+           const std::vector<py::array>& inputs, bool elementwise = false)
         : user_out(std::move(out)) {
         if (!user_out.is_none()) {
             check_out(func, user_out, dtype_of<T>(), shape);
             auto o = py::reinterpret_borrow<py::array>(user_out);
-            if (can_write_directly(o, inputs, sizeof(T))) {
+            if (can_write_directly(o, inputs, sizeof(T), elementwise)) {
                 target = o;
                 return;
             }
@@ -227,7 +236,8 @@ py::object map_elementwise(const char* func, const std::array<py::handle, N>& ob
         for (auto& r : raw) ins.push_back(readable_as<T>(r));
         std::vector<std::unique_ptr<Output<T>>> res;
         for (std::size_t k = 0; k < K; ++k)
-            res.push_back(std::make_unique<Output<T>>(func, std::move(outs[k]), shape, ins));
+            res.push_back(
+                std::make_unique<Output<T>>(func, std::move(outs[k]), shape, ins, true));
         // One long row when every operand is contiguous in the result's shape.
         const bool flat = flat_ok(ins, shape) && [&] {
             for (auto& r : res)
@@ -240,7 +250,7 @@ py::object map_elementwise(const char* func, const std::array<py::handle, N>& ob
         const int axis = one_row ? 0 : nd - 1;
         auto in_view = [&](const py::array& a) -> py::array {
             if (one_row) return a.attr("reshape")(-1);
-            return np.attr("broadcast_to")(a, py::cast(shape));
+            return np.attr("broadcast_to")(a, shape_tuple(shape));
         };
         auto out_view = [&](const py::array& a) -> py::array {
             return one_row ? py::array(a.attr("reshape")(-1)) : a;
@@ -273,7 +283,7 @@ py::object map_elementwise(const char* func, const std::array<py::handle, N>& ob
         } else {
             py::tuple t(K);
             for (std::size_t k = 0; k < K; ++k) t[k] = one(k);
-            return std::move(t);
+            return t;  // implicitly moved (C++20)
         }
     });
 }

@@ -9,5 +9,7 @@ namespace fastcpp::bind {
 void register_config(pybind11::module_& m);
 void register_accumulator(pybind11::module_& m);
 void register_reduce(pybind11::module_& m);
+void register_elementwise(pybind11::module_& m);
+void register_geo(pybind11::module_& m);
 
 }  // namespace fastcpp::bind

@@ -13,6 +13,13 @@ from pathlib import Path
 
 from fastcpp._core import (
     Accumulator,
+    circle_area,
+    distances,
+    gaussian,
+    haversine,
+    nearest_k,
+    polar_to_cartesian,
+    scale_and_shift,
     dot,
     get_num_threads,
     norm,
@@ -28,6 +35,13 @@ __version__: str = __import__("fastcpp._core", fromlist=["_build_info"])._build_
 __all__ = [
     "Accumulator",
     "__version__",
+    "circle_area",
+    "distances",
+    "gaussian",
+    "haversine",
+    "nearest_k",
+    "polar_to_cartesian",
+    "scale_and_shift",
     "dot",
     "get_cmake_dir",
     "get_include",

@@ -5,5 +5,7 @@
 
 #include "fastcpp/accumulator.hpp"
 #include "fastcpp/config.hpp"
+#include "fastcpp/elementwise.hpp"
+#include "fastcpp/geo.hpp"
 #include "fastcpp/reduce.hpp"
 #include "fastcpp/strided.hpp"

@@ -42,4 +42,10 @@ float cosf(float) noexcept;
 #pragma omp declare simd notinbranch
 float logf(float) noexcept;
 }
+#if __GLIBC_PREREQ(2, 35)  // libmvec gained asin (and atan2, ...) in glibc 2.35
+extern "C" {
+#pragma omp declare simd notinbranch
+double asin(double) noexcept;
+}
+#endif
 #endif

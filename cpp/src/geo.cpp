@@ -1,0 +1,478 @@
+// Geometry kernels: distances, haversine, nearest_k (algorithms in geo.hpp).
+// Compiled with -fno-math-errno (so sin/cos/asin/sqrt vectorise into libmvec)
+// and -ffp-contract=off (NumPy's rounding, operation by operation).
+#include "fastcpp/geo.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <numeric>
+#include <vector>
+
+#include "elementwise_loops.hpp"
+#include "fastcpp/config.hpp"
+#include "fastcpp/detail/checks.hpp"
+#include "fastcpp/detail/parallel.hpp"
+#include "fastcpp/detail/simd.hpp"
+
+namespace fastcpp {
+namespace {
+
+using detail::kBlock;
+using detail::pad_lanes;
+
+/// numpy.radians(x) is x * (pi / 180) with this constant.
+constexpr double kDegToRad = std::numbers::pi / 180.0;
+/// Above this h, arcsin amplifies errors of h by 1/(pi sqrt(1-h)) > 10: such
+/// points are recomputed with the scalar libm sin/cos that NumPy uses.
+constexpr double kNearAntipodal = 0.999;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+/// Up to this k, nearest_k keeps a running top-k (heap) per thread; above,
+/// it computes every h and selects with nth_element.
+constexpr index_t kSmallK = index_t{1} << 16;
+/// nearest_k selects k + kTieSlack candidates by the vector h, so near ties
+/// at the k-th place can be re-ranked by NumPy's exact distance.
+constexpr index_t kTieSlack = 16;
+/// Keys closer than this (relative) may be ordered differently by vector and
+/// scalar sin/cos (a few ulp apart): a near tie.
+constexpr double kTieRel = 1e-13;
+
+void check_radius(const char* func, double radius) {
+    detail::require(std::isfinite(radius) && radius > 0, func, "radius (=", radius,
+                    ") must be finite and > 0");
+}
+
+// ---------------------------------------------------------------- distances
+
+/// Sum of squares of a long contiguous row in 8 independent lanes (vectorises).
+template <class T>
+FASTCPP_CLONES double sum_squares_lanes(const T* x, index_t n) noexcept {
+    constexpr int kLanes = 8;
+    double acc[kLanes] = {};
+    index_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+        for (int l = 0; l < kLanes; ++l) {
+            const auto v = static_cast<double>(x[i + l]);
+            acc[l] += v * v;
+        }
+    double s = 0;
+    for (; i < n; ++i) s += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+    for (double a : acc) s += a;
+    return s;
+}
+
+/// sqrt(sum x**2) of one point; rescaled by max|x| when the plain sum
+/// overflows or may have underflowed (then NumPy's result would be inf or 0).
+template <class T>
+double point_norm(Strided<const T> p) noexcept {
+    double s = 0;
+    if (p.stride == 1 && p.size >= 64) {
+        s = sum_squares_lanes(p.data, p.size);
+    } else {
+        for (index_t j = 0; j < p.size; ++j) {
+            const auto v = static_cast<double>(p[j]);
+            s += v * v;
+        }
+    }
+    if (std::isnan(s) || (s < kInf && s >= 1e-280)) return std::sqrt(s);
+    double m = 0;
+    for (index_t j = 0; j < p.size; ++j) m = std::max(m, std::fabs(static_cast<double>(p[j])));
+    if (m == 0 || m == kInf) return m;
+    double t = 0;
+    for (index_t j = 0; j < p.size; ++j) {
+        const double v = static_cast<double>(p[j]) / m;
+        t += v * v;
+    }
+    return m * std::sqrt(t);
+}
+
+// ---------------------------------------------------------------- haversine
+
+/// h for one pair in radians with the scalar libm functions (NumPy's).
+[[gnu::noinline]] double h_scalar(double la1, double lo1, double la2, double lo2) noexcept {
+    const double s1 = std::sin((la2 - la1) / 2);
+    const double s2 = std::sin((lo2 - lo1) / 2);
+    return s1 * s1 + std::cos(la1) * std::cos(la2) * (s2 * s2);
+}
+
+/// dst[i] = radians(v[b + i]) for i < m, then zeros up to a whole number of
+/// vectors (see kLanes); returns that padded count.
+template <class T>
+[[gnu::always_inline]] inline index_t load_radians(Strided<const T> v, index_t b, index_t m,
+                                                   double* __restrict dst) noexcept {
+    if (v.stride == 1) {
+        const T* p = v.data + b;
+        for (index_t i = 0; i < m; ++i) dst[i] = static_cast<double>(p[i]) * kDegToRad;
+    } else {
+        for (index_t i = 0; i < m; ++i) dst[i] = static_cast<double>(v[b + i]) * kDegToRad;
+    }
+    const index_t mp = pad_lanes(m);
+    for (index_t i = m; i < mp; ++i) dst[i] = 0;
+    return mp;
+}
+
+/// h[i] = sin(dlat/2)**2 + cos(lat1)*cos(lat2)*sin(dlon/2)**2 for a block in
+/// radians; one libmvec call per loop (sin and cos apart). A constant
+/// latitude (broadcast) gets one scalar cos instead of m vector ones.
+[[gnu::always_inline]] inline void h_block(const double* __restrict la1,
+                                           const double* __restrict lo1,
+                                           const double* __restrict la2,
+                                           const double* __restrict lo2, index_t m,
+                                           bool la1_const, bool la2_const,
+                                           double* __restrict h) noexcept {
+    alignas(64) double s1[kBlock], c1[kBlock], c2[kBlock], s2[kBlock];
+    for (index_t i = 0; i < m; ++i) s1[i] = std::sin((la2[i] - la1[i]) / 2);
+    if (la1_const) {
+        const double c = std::cos(la1[0]);
+        for (index_t i = 0; i < m; ++i) c1[i] = c;
+    } else {
+        for (index_t i = 0; i < m; ++i) c1[i] = std::cos(la1[i]);
+    }
+    if (la2_const) {
+        const double c = std::cos(la2[0]);
+        for (index_t i = 0; i < m; ++i) c2[i] = c;
+    } else {
+        for (index_t i = 0; i < m; ++i) c2[i] = std::cos(la2[i]);
+    }
+    for (index_t i = 0; i < m; ++i) s2[i] = std::sin((lo2[i] - lo1[i]) / 2);
+    for (index_t i = 0; i < m; ++i) h[i] = s1[i] * s1[i] + c1[i] * c2[i] * (s2[i] * s2[i]);
+}
+
+/// d[i] = radius * (2 * arcsin(sqrt(h[i]))), with the near-antipodal fix-up.
+[[gnu::always_inline]] inline void d_block(const double* la1, const double* lo1,
+                                           const double* la2, const double* lo2,
+                                           const double* __restrict h, index_t m,
+                                           double radius, double* __restrict d) noexcept {
+    for (index_t i = 0; i < m; ++i) d[i] = radius * (2 * std::asin(std::sqrt(h[i])));
+    for (index_t i = 0; i < m; ++i)
+        if (h[i] > kNearAntipodal)
+            d[i] = radius * (2 * std::asin(std::sqrt(h_scalar(la1[i], lo1[i], la2[i], lo2[i]))));
+}
+
+template <class T>
+FASTCPP_CLONES void haversine_chunk(Strided<const T> lat1, Strided<const T> lon1,
+                                    Strided<const T> lat2, Strided<const T> lon2,
+                                    Strided<T> out, double radius) noexcept {
+    alignas(64) double a1[kBlock], o1[kBlock], a2[kBlock], o2[kBlock], h[kBlock], d[kBlock];
+    const index_t n = out.size;
+    for (index_t b = 0; b < n; b += kBlock) {
+        const index_t m = std::min(kBlock, n - b);
+        load_radians(lat1, b, m, a1);
+        load_radians(lon1, b, m, o1);
+        load_radians(lat2, b, m, a2);
+        const index_t mp = load_radians(lon2, b, m, o2);
+        h_block(a1, o1, a2, o2, mp, lat1.stride == 0, lat2.stride == 0, h);
+        d_block(a1, o1, a2, o2, h, mp, radius, d);
+        if (out.stride == 1) {
+            T* p = out.data + b;
+            for (index_t i = 0; i < m; ++i) p[i] = static_cast<T>(d[i]);
+        } else {
+            for (index_t i = 0; i < m; ++i) out[b + i] = static_cast<T>(d[i]);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- nearest_k
+
+/// A point by its selection key (h, NaN as +inf) and index.
+struct Candidate {
+    double key;
+    index_t index;
+};
+bool operator<(const Candidate& a, const Candidate& b) noexcept {
+    return a.key < b.key || (a.key == b.key && a.index < b.index);
+}
+double key_of(double h) noexcept { return std::isnan(h) ? kInf : h; }
+/// a <= b are a near tie (NaN keys tie exactly and need no re-ranking;
+/// h == 0 is exact in both, since sin(0) = 0, so zero keys tie exactly too).
+bool near_tie(double a, double b) noexcept {
+    return b > 0 && b < kInf && b - a <= kTieRel * b;
+}
+
+/// The k smallest candidates seen so far: a max-heap on (key, index), so
+/// chunks may arrive in any order (threads take them dynamically).
+class TopK {
+public:
+    explicit TopK(index_t k) : k_(static_cast<std::size_t>(k)) { heap_.reserve(k_); }
+    [[nodiscard]] bool full() const noexcept { return heap_.size() == k_; }
+    /// The candidate a new one must precede to enter (valid once full).
+    [[nodiscard]] const Candidate& worst() const noexcept { return heap_.front(); }
+    void push(Candidate c) {
+        if (heap_.size() < k_) {
+            heap_.push_back(c);
+            std::push_heap(heap_.begin(), heap_.end());
+        } else if (c < heap_.front()) {
+            std::pop_heap(heap_.begin(), heap_.end());
+            heap_.back() = c;
+            std::push_heap(heap_.begin(), heap_.end());
+        }
+    }
+    [[nodiscard]] const std::vector<Candidate>& items() const noexcept { return heap_; }
+
+private:
+    std::size_t k_;
+    std::vector<Candidate> heap_;
+};
+
+/// Query point (radians) replicated over a block, as h_block's first point.
+struct Query {
+    alignas(64) double lat[kBlock], lon[kBlock];
+    Query(double lat_deg, double lon_deg) noexcept {
+        std::fill(lat, lat + kBlock, lat_deg * kDegToRad);
+        std::fill(lon, lon + kBlock, lon_deg * kDegToRad);
+    }
+};
+
+/// Running top-k over points [begin, end): h per block by the vector path,
+/// then one vectorised "anything below the threshold?" test per block.
+template <class T>
+FASTCPP_CLONES void nearest_chunk(const Query& q, Strided<const T> lats, Strided<const T> lons,
+                                  index_t begin, index_t end, TopK& top) {
+    alignas(64) double a2[kBlock], o2[kBlock], h[kBlock];
+    for (index_t b = begin; b < end; b += kBlock) {
+        const index_t m = std::min(kBlock, end - b);
+        load_radians(lats, b, m, a2);
+        const index_t mp = load_radians(lons, b, m, o2);
+        h_block(q.lat, q.lon, a2, o2, mp, true, lats.stride == 0, h);
+        index_t i = 0;
+        for (; i < m && !top.full(); ++i) top.push({key_of(h[i]), b + i});
+        if (i == m) continue;
+        // Vector pre-test; NaN passes it (a NaN of a smaller index than a
+        // kept NaN must still get in), ties are settled by index below.
+        const double thr = top.worst().key;
+        int any = 0;
+        for (index_t j = i; j < m; ++j) any |= h[j] > thr ? 0 : 1;
+        if (!any) continue;
+        for (index_t j = i; j < m; ++j) {
+            const Candidate c{key_of(h[j]), b + j};
+            if (c < top.worst()) top.push(c);
+        }
+    }
+}
+
+/// h of every point into hs (the large-k path).
+template <class T>
+FASTCPP_CLONES void h_chunk(const Query& q, Strided<const T> lats, Strided<const T> lons,
+                            index_t begin, index_t end, double* hs) noexcept {
+    alignas(64) double a2[kBlock], o2[kBlock], h[kBlock];
+    for (index_t b = begin; b < end; b += kBlock) {
+        const index_t m = std::min(kBlock, end - b);
+        load_radians(lats, b, m, a2);
+        const index_t mp = load_radians(lons, b, m, o2);
+        h_block(q.lat, q.lon, a2, o2, mp, true, lats.stride == 0, h);
+        std::copy(h, h + m, hs + b);
+    }
+}
+
+/// The k best candidates of all n points, sorted by (key, index).
+template <class T>
+std::vector<Candidate> select_k(const Query& q, Strided<const T> lats, Strided<const T> lons,
+                                index_t k) {
+    const index_t n = lats.size;
+    std::vector<Candidate> all;
+    if (k <= kSmallK) {
+        // One running top-k per worker; workers take chunks dynamically.
+        const index_t workers =
+            std::clamp<index_t>(n / detail::kGrainTrig, 1, num_threads());
+        const index_t chunks = (n + detail::kChunk - 1) / detail::kChunk;
+        std::vector<TopK> tops(static_cast<std::size_t>(workers), TopK(k));
+        std::atomic<index_t> next{0};
+        detail::parallel_for(workers, 1, [&](index_t lo, index_t hi) {
+            for (index_t w = lo; w < hi; ++w)
+                for (index_t c = next.fetch_add(1); c < chunks; c = next.fetch_add(1))
+                    nearest_chunk(q, lats, lons, c * detail::kChunk,
+                                  std::min(n, (c + 1) * detail::kChunk),
+                                  tops[static_cast<std::size_t>(w)]);
+        });
+        for (const auto& t : tops) all.insert(all.end(), t.items().begin(), t.items().end());
+        std::sort(all.begin(), all.end());
+        all.resize(static_cast<std::size_t>(k));
+        return all;
+    }
+    std::vector<double> hs(static_cast<std::size_t>(n));
+    detail::for_each_chunk(1, n, detail::kGrainTrig, [&](index_t, index_t b, index_t e) {
+        h_chunk(q, lats, lons, b, e, hs.data());
+    });
+    all.resize(static_cast<std::size_t>(n));
+    for (index_t i = 0; i < n; ++i)
+        all[static_cast<std::size_t>(i)] = {key_of(hs[static_cast<std::size_t>(i)]), i};
+    const auto kth = all.begin() + k;
+    if (k < n) std::nth_element(all.begin(), kth, all.end());
+    all.resize(static_cast<std::size_t>(k));
+    std::sort(all.begin(), all.end());
+    return all;
+}
+
+/// Distances of the winners (vector asin on their h, fix-up near antipodes).
+template <class T>
+FASTCPP_CLONES void winner_distances(const Query& q, Strided<const T> lats,
+                                     Strided<const T> lons, const index_t* idx, index_t k,
+                                     double radius, double* d) noexcept {
+    alignas(64) double a2[kBlock], o2[kBlock], h[kBlock], db[kBlock];
+    for (index_t b = 0; b < k; b += kBlock) {
+        const index_t m = std::min(kBlock, k - b), mp = pad_lanes(m);
+        for (index_t i = 0; i < m; ++i) a2[i] = static_cast<double>(lats[idx[b + i]]) * kDegToRad;
+        for (index_t i = 0; i < m; ++i) o2[i] = static_cast<double>(lons[idx[b + i]]) * kDegToRad;
+        for (index_t i = m; i < mp; ++i) a2[i] = o2[i] = 0;
+        h_block(q.lat, q.lon, a2, o2, mp, true, false, h);
+        d_block(q.lat, q.lon, a2, o2, h, mp, radius, db);
+        std::copy(db, db + m, d + b);
+    }
+}
+
+}  // namespace
+
+template <std::floating_point T>
+void distances(Rows<const T> points, Strided<T> out) {
+    detail::require(out.size == points.count(), "distances", "out has ", out.size,
+                    " elements, expected one per point (", points.count(), ")");
+    const index_t grain =
+        std::max<index_t>(1, detail::kGrainArith / std::max<index_t>(points.length, 1));
+    detail::parallel_for(points.count(), grain, [&](index_t lo, index_t hi) {
+        for (index_t r = lo; r < hi; ++r) out[r] = static_cast<T>(point_norm(points.row(r)));
+    });
+}
+template <std::floating_point T>
+void distances(std::span<const T> points, index_t dim, std::span<T> out) {
+    detail::require(dim >= 1, "distances", "dim (=", dim, ") must be >= 1");
+    const auto size = static_cast<index_t>(points.size());
+    detail::require(size % dim == 0, "distances", "points has ", size,
+                    " values, not a multiple of dim (=", dim, ")");
+    const index_t n = size / dim;
+    std::vector<index_t> offsets(static_cast<std::size_t>(n));
+    for (index_t r = 0; r < n; ++r) offsets[static_cast<std::size_t>(r)] = r * dim;
+    distances(Rows<const T>{points.data(), dim, 1, offsets}, Strided<T>(out));
+}
+
+double haversine(double lat1, double lon1, double lat2, double lon2, double radius) {
+    check_radius("haversine", radius);
+    const double a1 = lat1 * kDegToRad, o1 = lon1 * kDegToRad;
+    const double a2 = lat2 * kDegToRad, o2 = lon2 * kDegToRad;
+    return radius * (2 * std::asin(std::sqrt(h_scalar(a1, o1, a2, o2))));
+}
+
+template <std::floating_point T>
+void haversine(Rows<const T> lat1, Rows<const T> lon1, Rows<const T> lat2, Rows<const T> lon2,
+               Rows<T> out, double radius) {
+    check_radius("haversine", radius);
+    detail::require_same_shape("haversine", "lat1", lat1, "lon1", lon1);
+    detail::require_same_shape("haversine", "lat1", lat1, "lat2", lat2);
+    detail::require_same_shape("haversine", "lat1", lat1, "lon2", lon2);
+    detail::require_same_shape("haversine", "lat1", lat1, "out", out);
+    detail::for_each_chunk(out.count(), out.length, detail::kGrainTrig,
+                           [&](index_t r, index_t b, index_t e) {
+        haversine_chunk(lat1.row(r).sub(b, e), lon1.row(r).sub(b, e), lat2.row(r).sub(b, e),
+                        lon2.row(r).sub(b, e), out.row(r).sub(b, e), radius);
+    });
+}
+template <std::floating_point T>
+void haversine(std::span<const T> lat1, std::span<const T> lon1, std::span<const T> lat2,
+               std::span<const T> lon2, std::span<T> out, double radius) {
+    haversine(detail::one_row(lat1), detail::one_row(lon1), detail::one_row(lat2),
+              detail::one_row(lon2), detail::one_row(out), radius);
+}
+
+template <std::floating_point T>
+void nearest_k(double lat, double lon, Strided<const T> lats, Strided<const T> lons, index_t k,
+               std::span<index_t> indices, std::span<T> dists, double radius) {
+    check_radius("nearest_k", radius);
+    detail::require(lats.size == lons.size, "nearest_k",
+                    "lats and lons must have the same length, got ", lats.size, " and ",
+                    lons.size);
+    detail::require_between("nearest_k", "k", k, index_t{1}, lats.size);
+    detail::require(static_cast<index_t>(indices.size()) == k &&
+                        static_cast<index_t>(dists.size()) == k,
+                    "nearest_k", "indices and dists must hold k (=", k, ") values, got ",
+                    indices.size(), " and ", dists.size());
+    const Query q(lat, lon);
+    const index_t n = lats.size;
+    // Select a few more than k by the vector h: enough to hold every candidate
+    // of a near-tie run that reaches the k-th place (rarely, select more).
+    index_t want = std::min(n, k + kTieSlack);
+    std::vector<Candidate> win;
+    for (;;) {
+        win = select_k(q, lats, lons, want);
+        auto j = static_cast<std::size_t>(k - 1);
+        while (j + 1 < win.size() && near_tie(win[j].key, win[j + 1].key)) ++j;
+        if (j + 1 < win.size() || want == n) break;
+        want = std::min(n, 4 * want);
+    }
+    // Vector and scalar sin/cos may differ by an ulp, so points at (nearly) the
+    // same distance could come out in another order than NumPy's stable
+    // argsort gives. Re-rank each near-tie run (up to the k-th place) by the
+    // distance from the h that NumPy computes (scalar libm), ties by index.
+    // Runs are more than kTieRel apart, so keys stay ordered between runs.
+    const auto kk = static_cast<std::size_t>(k);
+    std::vector<char> exact(win.size(), 0);
+    for (std::size_t s = 0; s < kk;) {
+        std::size_t e = s + 1;
+        while (e < win.size() && near_tie(win[e - 1].key, win[e].key)) ++e;
+        if (e - s > 1) {
+            for (std::size_t j = s; j < e; ++j) {
+                const index_t i = win[j].index;
+                const double h = h_scalar(q.lat[0], q.lon[0],
+                                          static_cast<double>(lats[i]) * kDegToRad,
+                                          static_cast<double>(lons[i]) * kDegToRad);
+                win[j].key = key_of(radius * (2 * std::asin(std::sqrt(h))));
+                exact[j] = 1;
+            }
+            std::sort(win.begin() + static_cast<std::ptrdiff_t>(s),
+                      win.begin() + static_cast<std::ptrdiff_t>(e));
+        }
+        s = e;
+    }
+    win.resize(kk);
+    std::vector<index_t> idx(kk);
+    for (std::size_t i = 0; i < kk; ++i) idx[i] = win[i].index;
+    std::vector<double> d(kk);
+    detail::for_each_chunk(1, k, detail::kGrainTrig, [&](index_t, index_t b, index_t e) {
+        winner_distances(q, lats, lons, idx.data() + b, e - b, radius, d.data() + b);
+    });
+    for (std::size_t i = 0; i < kk; ++i)
+        if (exact[i]) d[i] = win[i].key;
+    // Final order by the distances themselves (NaN last, ties by index), as
+    // NumPy's argsort of d: two different h can round to one distance.
+    std::vector<std::size_t> order(kk);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    auto by_distance = [&](std::size_t a, std::size_t b) {
+        return Candidate{key_of(d[a]), idx[a]} < Candidate{key_of(d[b]), idx[b]};
+    };
+    if (!std::is_sorted(order.begin(), order.end(), by_distance))
+        std::sort(order.begin(), order.end(), by_distance);
+    for (std::size_t i = 0; i < kk; ++i) {
+        indices[i] = idx[order[i]];
+        dists[i] = static_cast<T>(d[order[i]]);
+    }
+}
+
+template <std::floating_point T>
+Nearest<T> nearest_k(double lat, double lon, std::span<const T> lats, std::span<const T> lons,
+                     index_t k, double radius) {
+    Nearest<T> res;
+    const index_t n = static_cast<index_t>(std::min(lats.size(), lons.size()));
+    const auto m = static_cast<std::size_t>(std::clamp<index_t>(k, 0, n));
+    res.indices.resize(m);
+    res.distances.resize(m);
+    nearest_k(lat, lon, Strided<const T>(lats), Strided<const T>(lons), k,
+              std::span<index_t>(res.indices), std::span<T>(res.distances), radius);
+    return res;
+}
+
+#define FASTCPP_INSTANTIATE(T)                                                                \
+    template void distances<T>(Rows<const T>, Strided<T>);                                    \
+    template void distances<T>(std::span<const T>, index_t, std::span<T>);                   \
+    template void haversine<T>(Rows<const T>, Rows<const T>, Rows<const T>, Rows<const T>,    \
+                               Rows<T>, double);                                              \
+    template void haversine<T>(std::span<const T>, std::span<const T>, std::span<const T>,    \
+                               std::span<const T>, std::span<T>, double);                     \
+    template void nearest_k<T>(double, double, Strided<const T>, Strided<const T>, index_t,   \
+                               std::span<index_t>, std::span<T>, double);                     \
+    template Nearest<T> nearest_k<T>(double, double, std::span<const T>, std::span<const T>,  \
+                                     index_t, double);
+FASTCPP_INSTANTIATE(double)
+FASTCPP_INSTANTIATE(float)
+#undef FASTCPP_INSTANTIATE
+
+}  // namespace fastcpp
