@@ -1,6 +1,6 @@
 // Elementwise kernels. Every kernel is one function of a chunk of a row
 // (Strided in, Strided out), cloned for x86-64-v3/v4 so the libmvec calls
-// become 4- or 8-wide; detail::for_each_chunk spreads chunks over threads.
+// become 4- or 8-wide; detail::parallel_rows spreads them over threads.
 // This file is compiled with -fno-math-errno (errno would block the vector
 // calls) and -ffp-contract=off (NumPy rounds a*b and +c separately).
 #include "fastcpp/elementwise.hpp"
@@ -186,7 +186,7 @@ FASTCPP_CLONES void polar_chunk(Strided<const T> r, Strided<const T> t, Strided<
 template <class T, class Op>
 void unary_rows(const char* func, Rows<const T> a, Rows<T> out, index_t grain, Op op) {
     detail::require_same_shape(func, "a", a, "out", out);
-    detail::for_each_chunk(a.count(), a.length, grain, [&](index_t r, index_t b, index_t e) {
+    detail::parallel_rows(a.count(), a.length, grain, [&](index_t r, index_t b, index_t e) {
         unary_chunk(a.row(r).sub(b, e), out.row(r).sub(b, e), op);
     });
 }
@@ -226,7 +226,7 @@ void gaussian(Rows<const T> a, double sigma, Rows<T> out) {
     check_sigma(sigma);
     detail::require_same_shape("gaussian", "a", a, "out", out);
     const double twice_var = 2 * (sigma * sigma);
-    detail::for_each_chunk(a.count(), a.length, detail::kGrainExp,
+    detail::parallel_rows(a.count(), a.length, detail::kGrainExp,
                            [&](index_t r, index_t b, index_t e) {
                                gaussian_chunk(a.row(r).sub(b, e), out.row(r).sub(b, e), twice_var);
                            });
@@ -241,7 +241,7 @@ void polar_to_cartesian(Rows<const T> r, Rows<const T> theta, Rows<T> x, Rows<T>
     detail::require_same_shape("polar_to_cartesian", "r", r, "theta", theta);
     detail::require_same_shape("polar_to_cartesian", "r", r, "x", x);
     detail::require_same_shape("polar_to_cartesian", "r", r, "y", y);
-    detail::for_each_chunk(r.count(), r.length, detail::kGrainTrig,
+    detail::parallel_rows(r.count(), r.length, detail::kGrainTrig,
                            [&](index_t row, index_t b, index_t e) {
         polar_chunk(r.row(row).sub(b, e), theta.row(row).sub(b, e), x.row(row).sub(b, e),
                     y.row(row).sub(b, e));

@@ -2,7 +2,6 @@
 // Private helpers shared by elementwise.cpp and geo.cpp (not installed).
 
 #include <algorithm>
-#include <atomic>
 #include <span>
 
 #include "fastcpp/config.hpp"
@@ -27,45 +26,6 @@ inline constexpr index_t kLanes = 8;
 
 /// m rounded up to a multiple of kLanes.
 constexpr index_t pad_lanes(index_t m) noexcept { return (m + kLanes - 1) / kLanes * kLanes; }
-
-/// Elements per unit of work handed out dynamically (see for_each_chunk).
-inline constexpr index_t kChunk = index_t{1} << 14;
-
-/// Calls fn(row, begin, end) over every row of a rows x length batch, cut
-/// into chunks of about kChunk elements (several short rows per chunk, or
-/// several chunks per long row). Up to num_threads() workers started by
-/// parallel_for take chunks from a shared counter, so a thread that the OS
-/// delays (busy machine) does not hold up the others as a static split
-/// would. Elementwise results do not depend on which thread ran a chunk.
-/// `grain`: elements worth one extra thread (kGrainArith/Exp/Trig).
-template <class Fn>
-void for_each_chunk(index_t rows, index_t length, index_t grain, Fn&& fn) {
-    if (rows <= 0 || length <= 0) return;
-    const index_t per_row = std::max<index_t>(1, (length + kChunk - 1) / kChunk);
-    const index_t rows_per = length >= kChunk ? 1 : std::max<index_t>(1, kChunk / length);
-    const index_t units = length >= kChunk ? rows * per_row : (rows + rows_per - 1) / rows_per;
-    auto run = [&](index_t u) {
-        if (length >= kChunk) {
-            const index_t r = u / per_row, c = u % per_row;
-            fn(r, length * c / per_row, length * (c + 1) / per_row);
-        } else {
-            for (index_t r = u * rows_per; r < std::min(rows, (u + 1) * rows_per); ++r)
-                fn(r, index_t{0}, length);
-        }
-    };
-    const index_t workers = std::min<index_t>(num_threads(), rows * length / grain);
-    if (workers <= 1 || in_parallel_region) {
-        for (index_t u = 0; u < units; ++u) run(u);
-        return;
-    }
-    std::atomic<index_t> next{0};
-    parallel_for(workers, 1, [&](index_t lo, index_t hi) {
-        for (index_t w = lo; w < hi; ++w)
-            for (index_t u = next.fetch_add(1, std::memory_order_relaxed); u < units;
-                 u = next.fetch_add(1, std::memory_order_relaxed))
-                run(u);
-    });
-}
 
 /// Offsets of a one-row batch.
 inline constexpr index_t kZeroOffset[1] = {0};

@@ -4,7 +4,6 @@
 #include "fastcpp/geo.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -29,9 +28,11 @@ constexpr double kDegToRad = std::numbers::pi / 180.0;
 /// points are recomputed with the scalar libm sin/cos that NumPy uses.
 constexpr double kNearAntipodal = 0.999;
 constexpr double kInf = std::numeric_limits<double>::infinity();
-/// Up to this k, nearest_k keeps a running top-k (heap) per thread; above,
+/// Up to this k, nearest_k keeps a running top-k (heap) per range; above,
 /// it computes every h and selects with nth_element.
 constexpr index_t kSmallK = index_t{1} << 16;
+/// Points per top-k range: each range keeps k candidates, merged at the end.
+constexpr index_t kTopKGrain = index_t{1} << 14;
 /// nearest_k selects k + kTieSlack candidates by the vector h, so near ties
 /// at the k-th place can be re-ranked by NumPy's exact distance.
 constexpr index_t kTieSlack = 16;
@@ -273,26 +274,21 @@ std::vector<Candidate> select_k(const Query& q, Strided<const T> lats, Strided<c
     const index_t n = lats.size;
     std::vector<Candidate> all;
     if (k <= kSmallK) {
-        // One running top-k per worker; workers take chunks dynamically.
-        const index_t workers =
-            std::clamp<index_t>(n / detail::kGrainTrig, 1, num_threads());
-        const index_t chunks = (n + detail::kChunk - 1) / detail::kChunk;
-        std::vector<TopK> tops(static_cast<std::size_t>(workers), TopK(k));
-        std::atomic<index_t> next{0};
-        detail::parallel_for(workers, 1, [&](index_t lo, index_t hi) {
-            for (index_t w = lo; w < hi; ++w)
-                for (index_t c = next.fetch_add(1); c < chunks; c = next.fetch_add(1))
-                    nearest_chunk(q, lats, lons, c * detail::kChunk,
-                                  std::min(n, (c + 1) * detail::kChunk),
-                                  tops[static_cast<std::size_t>(w)]);
-        });
-        for (const auto& t : tops) all.insert(all.end(), t.items().begin(), t.items().end());
+        // A running top-k per range, merged after: (key, index) order makes
+        // the result independent of how the ranges were cut.
+        const auto tops = detail::map_ranges<std::vector<Candidate>>(
+            n, kTopKGrain, [&](index_t b, index_t e) {
+                TopK top(k);
+                nearest_chunk(q, lats, lons, b, e, top);
+                return top.items();
+            });
+        for (const auto& t : tops) all.insert(all.end(), t.begin(), t.end());
         std::sort(all.begin(), all.end());
         all.resize(static_cast<std::size_t>(k));
         return all;
     }
     std::vector<double> hs(static_cast<std::size_t>(n));
-    detail::for_each_chunk(1, n, detail::kGrainTrig, [&](index_t, index_t b, index_t e) {
+    detail::parallel_rows(1, n, detail::kGrainTrig, [&](index_t, index_t b, index_t e) {
         h_chunk(q, lats, lons, b, e, hs.data());
     });
     all.resize(static_cast<std::size_t>(n));
@@ -361,7 +357,7 @@ void haversine(Rows<const T> lat1, Rows<const T> lon1, Rows<const T> lat2, Rows<
     detail::require_same_shape("haversine", "lat1", lat1, "lat2", lat2);
     detail::require_same_shape("haversine", "lat1", lat1, "lon2", lon2);
     detail::require_same_shape("haversine", "lat1", lat1, "out", out);
-    detail::for_each_chunk(out.count(), out.length, detail::kGrainTrig,
+    detail::parallel_rows(out.count(), out.length, detail::kGrainTrig,
                            [&](index_t r, index_t b, index_t e) {
         haversine_chunk(lat1.row(r).sub(b, e), lon1.row(r).sub(b, e), lat2.row(r).sub(b, e),
                         lon2.row(r).sub(b, e), out.row(r).sub(b, e), radius);
@@ -427,7 +423,7 @@ void nearest_k(double lat, double lon, Strided<const T> lats, Strided<const T> l
     std::vector<index_t> idx(kk);
     for (std::size_t i = 0; i < kk; ++i) idx[i] = win[i].index;
     std::vector<double> d(kk);
-    detail::for_each_chunk(1, k, detail::kGrainTrig, [&](index_t, index_t b, index_t e) {
+    detail::parallel_rows(1, k, detail::kGrainTrig, [&](index_t, index_t b, index_t e) {
         winner_distances(q, lats, lons, idx.data() + b, e - b, radius, d.data() + b);
     });
     for (std::size_t i = 0; i < kk; ++i)

@@ -83,9 +83,11 @@ std::vector<R> map_ranges(index_t n, index_t grain, Part&& part) {
     return out;
 }
 
-/// Runs fn(row, begin, end) over every row of a batch, splitting long rows
-/// into chunks too, so a single long row still uses every thread.
-/// `grain` is the number of elements worth one thread start.
+/// Runs fn(row, begin, end) over every row of a rows x length batch on all
+/// threads: whole rows batched together when rows are many, long rows cut
+/// into pieces of at least `grain` elements when they are few, so a single
+/// long row still uses every thread. Units go out dynamically (parallel_for),
+/// a few per thread. `grain` is the number of elements worth one thread start.
 template <class Fn>
 void parallel_rows(index_t rows, index_t length, index_t grain, Fn&& fn) {
     if (rows <= 0 || length <= 0) return;
@@ -95,19 +97,21 @@ void parallel_rows(index_t rows, index_t length, index_t grain, Fn&& fn) {
         for (index_t r = 0; r < rows; ++r) fn(r, index_t{0}, length);
         return;
     }
-    if (rows >= threads) {
+    constexpr index_t kUnitsPerThread = 4;
+    const index_t want = threads * kUnitsPerThread;
+    if (rows >= want) {
         parallel_for(rows, std::max<index_t>(grain / length, 1), [&](index_t lo, index_t hi) {
             for (index_t r = lo; r < hi; ++r) fn(r, index_t{0}, length);
         });
         return;
     }
-    // Fewer rows than threads: cut each row into chunks of at least `grain`.
-    const index_t chunks = std::max<index_t>(
-        1, std::min<index_t>((threads + rows - 1) / rows, length / grain));
-    parallel_for(rows * chunks, 1, [&](index_t lo, index_t hi) {
+    // Few rows: cut each into pieces of at least `grain` elements.
+    const index_t pieces =
+        std::max<index_t>(1, std::min<index_t>((want + rows - 1) / rows, length / grain));
+    parallel_for(rows * pieces, 1, [&](index_t lo, index_t hi) {
         for (index_t it = lo; it < hi; ++it) {
-            const index_t r = it / chunks, c = it % chunks;
-            fn(r, length * c / chunks, length * (c + 1) / chunks);
+            const index_t r = it / pieces, c = it % pieces;
+            fn(r, length * c / pieces, length * (c + 1) / pieces);
         }
     });
 }
