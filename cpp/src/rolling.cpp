@@ -77,12 +77,15 @@ struct SumOp {
     }
 };
 
-/// Sums of d = x - shift and d² (var, std). The shift is the first finite
-/// value after a reset, so d is of the size of the spread, not of the level.
+/// Compensated sums of d = x - shift and d² (var, std). The shift is the
+/// first finite value after a reset, so d is of the size of the spread, not of
+/// the level. When the window's level moves far from the shift (the mean
+/// offset dominates the spread, so s2 - s1²/n would cancel), the sums are
+/// rebuilt from the window around the window value nearest its mean.
 struct VarOp {
     Counts c;
-    KahanPair s1;
-    double s2 = 0, shift = 0;
+    KahanPair s1, s2;
+    double shift = 0;
     bool has_shift = false;
     void reset() noexcept { *this = VarOp{}; }
     void add(double x) noexcept {
@@ -90,17 +93,48 @@ struct VarOp {
         if (!has_shift) shift = x, has_shift = true;
         const double d = x - shift;
         s1.add(d);
-        s2 += d * d;
+        s2.add(d * d);
     }
     void remove(double x) noexcept {
         if (!c.remove(x)) return;
         const double d = x - shift;
         s1.add(-d);
-        s2 -= d * d;
+        s2.add(-(d * d));
         if (c.n == c.pinf + c.ninf) {  // no finite value left: restart exactly
             s1 = KahanPair{};
-            s2 = 0;
+            s2 = KahanPair{};
             has_shift = false;
+        }
+    }
+    [[nodiscard]] index_t finite() const noexcept { return c.n - c.pinf - c.ninf; }
+    /// True when n·(mean − shift)² exceeds 1e4 times the sum of squared
+    /// deviations: the variance would lose more than ~4 digits.
+    [[nodiscard]] bool needs_refresh() const noexcept {
+        const index_t nf = finite();
+        if (nf < 2) return false;
+        const double m = s1.value();
+        const double q = m * (m / static_cast<double>(nf));
+        return q > 1e4 * (s2.value() - q);
+    }
+    /// Rebuilds the sums from the window x[lo, hi).
+    template <class T>
+    void refresh(Strided<const T> x, index_t lo, index_t hi) noexcept {
+        const double mean = shift + s1.value() / static_cast<double>(finite());
+        double best = shift, dist = INFINITY;
+        for (index_t j = lo; j < hi; ++j) {
+            const double v = static_cast<double>(x[j]);
+            if (std::isfinite(v) && std::fabs(v - mean) < dist) dist = std::fabs(v - mean), best = v;
+        }
+        shift = best;
+        s1 = KahanPair{};
+        s2 = KahanPair{};
+        for (index_t j = lo; j < hi; ++j) {
+            const double v = static_cast<double>(x[j]);
+            if (std::isfinite(v)) {
+                const double d = v - shift;
+                s1.add(d);
+                s2.add(d * d);
+            }
         }
     }
     [[nodiscard]] double mean() const noexcept {
@@ -109,8 +143,9 @@ struct VarOp {
     }
     [[nodiscard]] double var(index_t ddof) const noexcept {
         if (c.pinf || c.ninf || c.n - ddof <= 0) return kNaN;
+        if (c.n == 1) return 0.0;
         const double m = s1.value();
-        const double m2 = std::max(s2 - m * (m / static_cast<double>(c.n)), 0.0);
+        const double m2 = std::max(s2.value() - m * (m / static_cast<double>(c.n)), 0.0);
         return m2 / static_cast<double>(c.n - ddof);
     }
 };
@@ -121,6 +156,13 @@ template <class Op, class T, class Emit>
 void run_blocked(Strided<const T> x, index_t window, index_t begin, index_t end, Op& op,
                  Emit&& emit) {
     const index_t block = reset_block(window);
+    // The refresh test runs at every element of a block, written or not, so
+    // the state at i never depends on where the caller's chunk begins.
+    auto out = [&](index_t i) {
+        if constexpr (requires { op.needs_refresh(); })
+            if (op.needs_refresh()) op.refresh(x, std::max<index_t>(0, i - window + 1), i + 1);
+        if (i >= begin) emit(i, op);
+    };
     for (index_t b0 = begin / block * block; b0 < end; b0 += block) {
         const index_t b1 = std::min(b0 + block, end);
         const index_t ws = std::max<index_t>(0, b0 - (window - 1));
@@ -130,13 +172,14 @@ void run_blocked(Strided<const T> x, index_t window, index_t begin, index_t end,
         // Filling: nothing leaves the window yet.
         for (; i < b1 && i - window < ws; ++i) {
             op.add(static_cast<double>(x[i]));
-            if (i >= begin) emit(i, op);
+            out(i);
         }
         // Steady state: one in, one out.
         for (; i < b1; ++i) {
-            op.add(static_cast<double>(x[i]));
+            // Out first: a window that empties restarts its sums exactly.
             op.remove(static_cast<double>(x[i - window]));
-            if (i >= begin) emit(i, op);
+            op.add(static_cast<double>(x[i]));
+            out(i);
         }
     }
 }
