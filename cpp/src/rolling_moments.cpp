@@ -31,6 +31,9 @@
 namespace fastcpp::detail {
 namespace {
 
+// The per-step state updates must inline into the cloned kernels.
+#define FASTCPP_HOT [[gnu::always_inline]]
+
 index_t reset_block(index_t window) noexcept { return std::max<index_t>(4 * window, 4096); }
 
 constexpr index_t kSub = 256;  ///< outputs finished together
@@ -38,20 +41,20 @@ constexpr index_t kSub = 256;  ///< outputs finished together
 /// Neumaier-compensated sum of finite values.
 struct Comp {
     double hi = 0, lo = 0;
-    void add(double x) noexcept {
+    FASTCPP_HOT void add(double x) noexcept {
         const double t = hi + x;
         lo += std::fabs(hi) >= std::fabs(x) ? (hi - t) + x : (x - t) + hi;
         hi = t;
     }
     /// Adds a - b keeping the rounding error of the difference (TwoSum).
-    void add_diff(double a, double b) noexcept {
+    FASTCPP_HOT void add_diff(double a, double b) noexcept {
         const double d = a - b;
         const double bb = d - a;
         const double e = (a - (d - bb)) + (-b - bb);
         add(d);
         lo += e;
     }
-    [[nodiscard]] double value() const noexcept { return std::isfinite(hi) ? hi + lo : hi; }
+    FASTCPP_HOT [[nodiscard]] double value() const noexcept { return std::isfinite(hi) ? hi + lo : hi; }
 };
 
 /// Snapshots of kSub consecutive states.
@@ -62,19 +65,19 @@ struct Buf {
 /// Window counts: non-NaN n, and the infinities among them.
 struct Counts {
     index_t n = 0, pinf = 0, ninf = 0;
-    bool add(double x) noexcept {
+    FASTCPP_HOT bool add(double x) noexcept {
         if (std::isfinite(x)) return ++n, true;
         if (x == x) ++n, (x > 0 ? ++pinf : ++ninf);
         return false;
     }
-    bool remove(double x) noexcept {
+    FASTCPP_HOT bool remove(double x) noexcept {
         if (std::isfinite(x)) return --n, true;
         if (x == x) --n, (x > 0 ? --pinf : --ninf);
         return false;
     }
-    [[nodiscard]] index_t finite() const noexcept { return n - pinf - ninf; }
+    FASTCPP_HOT [[nodiscard]] index_t finite() const noexcept { return n - pinf - ninf; }
     /// The sum of the window when it holds an inf: ±inf, NaN for both signs.
-    [[nodiscard]] double inf_sum() const noexcept {
+    FASTCPP_HOT [[nodiscard]] double inf_sum() const noexcept {
         return pinf && ninf ? kNaN : (pinf ? INFINITY : -INFINITY);
     }
 };
@@ -83,16 +86,16 @@ struct Counts {
 struct SumState {
     Counts c;
     Comp s;
-    void add(double x) noexcept {
+    FASTCPP_HOT void add(double x) noexcept {
         if (c.add(x)) s.add(x);
     }
-    void remove(double x) noexcept {
+    FASTCPP_HOT void remove(double x) noexcept {
         if (c.remove(x)) {
             s.add(-x);
             if (c.finite() == 0) s = Comp{};  // exact restart
         }
     }
-    void replace(double out, double in) noexcept {
+    FASTCPP_HOT void replace(double out, double in) noexcept {
         if (std::isfinite(out) && std::isfinite(in) && c.finite() > 1) {
             s.add_diff(in, out);
         } else {
@@ -101,8 +104,8 @@ struct SumState {
         }
     }
     template <class T>
-    void refresh_if_needed(Strided<const T>, index_t, index_t) noexcept {}
-    void snap(Buf& b, index_t k) const noexcept {
+    FASTCPP_HOT void refresh_if_needed(Strided<const T>, index_t, index_t) noexcept {}
+    FASTCPP_HOT void snap(Buf& b, index_t k) const noexcept {
         const auto u = static_cast<std::size_t>(k);
         b.s1[u] = c.pinf || c.ninf ? c.inf_sum() : s.value();
         b.n[u] = static_cast<double>(c.n);
@@ -115,14 +118,14 @@ struct VarState {
     Comp s1, s2;
     double shift = 0;
     bool has_shift = false;
-    void add(double x) noexcept {
+    FASTCPP_HOT void add(double x) noexcept {
         if (!c.add(x)) return;
         if (!has_shift) shift = x, has_shift = true;
         const double d = x - shift;
         s1.add(d);
         s2.add(d * d);
     }
-    void remove(double x) noexcept {
+    FASTCPP_HOT void remove(double x) noexcept {
         if (!c.remove(x)) return;
         const double d = x - shift;
         s1.add(-d);
@@ -133,7 +136,7 @@ struct VarState {
             c = keep;
         }
     }
-    void replace(double out, double in) noexcept {
+    FASTCPP_HOT void replace(double out, double in) noexcept {
         if (std::isfinite(out) && std::isfinite(in) && c.finite() > 1) {
             const double dn = in - shift, d_o = out - shift;
             s1.add_diff(dn, d_o);
@@ -147,7 +150,7 @@ struct VarState {
     /// its mean when n·(mean − shift)² exceeds 1e4 times the sum of squared
     /// deviations (the variance would lose more than ~4 digits).
     template <class T>
-    void refresh_if_needed(Strided<const T> x, index_t lo, index_t hi) noexcept {
+    FASTCPP_HOT void refresh_if_needed(Strided<const T> x, index_t lo, index_t hi) noexcept {
         const index_t nf = c.finite();
         if (nf < 2) return;
         const double m = s1.value(), q2 = s2.value(), nd = static_cast<double>(nf);
@@ -170,7 +173,7 @@ struct VarState {
             }
         }
     }
-    void snap(Buf& b, index_t k) const noexcept {
+    FASTCPP_HOT void snap(Buf& b, index_t k) const noexcept {
         const auto u = static_cast<std::size_t>(k);
         const bool inf = c.pinf || c.ninf;
         b.s1[u] = inf ? c.inf_sum() : s1.value();
@@ -268,6 +271,7 @@ FASTCPP_CLONES void moments_kernel(Strided<const T> x, Strided<T> y, index_t win
         run_blocked<VarState>(x, window, begin, end, finish);
 }
 
+#undef FASTCPP_HOT
 }  // namespace
 
 template <class T>
