@@ -9,8 +9,6 @@
 
 #include "fastcpp/detail/checks.hpp"
 #include "fastcpp/detail/parallel.hpp"
-#include "fastcpp/detail/simd.hpp"
-#include "fastcpp/detail/twosum.hpp"
 #include "rolling_kernels.hpp"
 
 namespace fastcpp {
@@ -34,8 +32,6 @@ const char* move_stat_name(MoveStat stat) noexcept {
 namespace detail {
 namespace {
 
-/// The seed's sums of squares are rebuilt at multiples of this many outputs.
-index_t reset_block(index_t window) noexcept { return std::max<index_t>(4 * window, 4096); }
 
 /// Monotonic deque (Lemire 2006) over out[begin, end) of one row. Ties: the
 /// newest equal value replaces older ones, so argmin/argmax report the newest.
@@ -149,40 +145,6 @@ void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
         });
 }
 
-namespace {
-
-/// 'valid' sums of squares of one row: out[j] for windows ending at
-/// j + window - 1, j in [begin, end). Compensated running sum, rebuilt at
-/// fixed blocks; any NaN in a window gives NaN.
-template <class T>
-FASTCPP_CLONES void sum_squares_row(Strided<const T> x, Strided<T> y, index_t window,
-                                    index_t begin, index_t end) {
-    const index_t block = detail::reset_block(window);
-    for (index_t b0 = begin / block * block; b0 < end; b0 += block) {
-        const index_t b1 = std::min(b0 + block, end);
-        detail::KahanPair s;
-        index_t bad = 0, inf = 0;  // NaN and inf counts in the window
-        auto add = [&](double v, double sign) {
-            const double q = v * v;
-            if (std::isfinite(q))
-                s.add(sign * q);
-            else if (q == q)
-                inf += sign > 0 ? 1 : -1;
-            else
-                bad += sign > 0 ? 1 : -1;
-        };
-        for (index_t i = b0; i < b0 + window - 1; ++i) add(static_cast<double>(x[i]), 1.0);
-        for (index_t j = b0; j < b1; ++j) {
-            add(static_cast<double>(x[j + window - 1]), 1.0);
-            if (j > b0) add(static_cast<double>(x[j - 1]), -1.0);
-            if (j >= begin)
-                y[j] = static_cast<T>(bad ? detail::kNaN : inf ? INFINITY : s.value());
-        }
-    }
-}
-
-}  // namespace
-
 template <std::floating_point T>
 void rolling_sum_squares(Rows<const T> a, Rows<T> out, index_t window) {
     const char* func = "rolling_sum_squares";
@@ -190,7 +152,7 @@ void rolling_sum_squares(Rows<const T> a, Rows<T> out, index_t window) {
     const index_t m = a.length - window + 1;
     detail::check_rows(func, "out", a, out, m);
     detail::parallel_rows(a.count(), m, index_t{1} << 15, [&](index_t r, index_t b, index_t e) {
-        sum_squares_row(a.row(r), out.row(r), window, b, e);
+        detail::rolling_sum_squares_row(a.row(r), out.row(r), window, b, e);
     });
 }
 
