@@ -219,11 +219,10 @@ struct Engine {
         const v4d s1 = h1 + l1;
         const v4i enough = n >= minc;
         // A full window of finite values (the common case): multiply by the
-        // reciprocal counts instead of dividing (within 1 ulp; the choice
-        // depends on the data only, so results stay reproducible).
+        // reciprocal counts instead of dividing (within 1 ulp). The choice is
+        // made per lane, so it depends on this block's data only.
         const v4i full = (n == wfull) & (pinf + ninf == zero);
-        const bool all_full = full[0] & full[1] & full[2] & full[3];
-        const v4d inv_n = all_full ? zero + inv_w : 1.0 / n;
+        const v4d inv_n = full ? zero + inv_w : 1.0 / n;
         if constexpr (K == Kind::sum || K == Kind::sum_squares) {
             r1 = enough ? (has_inf ? inf_sum : s1) : nan;
         } else if constexpr (K == Kind::mean) {
@@ -234,7 +233,7 @@ struct Engine {
             m2 = m2 > zero ? m2 : zero;
             m2 = n == zero + 1.0 ? zero : m2;
             const v4d dn = n - ddof;
-            v4d var = all_full ? m2 * inv_wd : (dn > zero ? m2 / dn : nan);
+            v4d var = full ? m2 * inv_wd : (dn > zero ? m2 / dn : nan);
             var = has_inf ? nan : var;
             if constexpr (K == Kind::var) {
                 r1 = enough ? var : nan;
