@@ -37,7 +37,13 @@
 namespace fastcpp::detail {
 namespace {
 
-index_t reset_block(index_t window) noexcept { return std::max<index_t>(4 * window, 4096); }
+/// Block length for a row of `length`: at least 4 windows (warm-up <= 25%),
+/// at most ~4096 elements unless the window needs more, and a quarter of a
+/// short row so that its blocks fill the four lanes. A function of the row's
+/// shape only, never of the chunk a thread computes.
+index_t reset_block(index_t window, index_t length) noexcept {
+    return std::max<index_t>(4 * window, std::min<index_t>(4096, (length + 3) / 4));
+}
 
 constexpr int kLanes = 4;
 using v4d = double __attribute__((vector_size(32)));
@@ -334,10 +340,11 @@ struct Engine {
             step(st, gather<true>(start, lo, off), gather<true>(start, lo, off - w));
             write<true>(st, start, wbeg, wend, off);
         }
-        bool all = true;  // every lane writes its whole block
+        bool all = true;  // every lane writes every remaining step
         for (int l = 0; l < kLanes; ++l)
-            all = all && wbeg[l] <= start[l] && wend[l] == start[l] + len;
+            all = all && wbeg[l] <= start[l] + off && wend[l] == start[l] + len;
         if (all) {
+            if (nb) flush<true>(start, wbeg, wend, off);  // filling steps: checked
             if (x.stride == 1) {
                 bool is_clean = clean(st);
                 for (; off + 4 <= len; off += 4) {
@@ -399,7 +406,7 @@ FASTCPP_CLONES void moments_kernel(Strided<const T> x, Strided<T> y, Strided<T> 
     eng.wfull = static_cast<double>(window);
     eng.inv_w = 1.0 / eng.wfull;
     eng.inv_wd = eng.wfull - eng.ddof > 0 ? 1.0 / (eng.wfull - eng.ddof) : kNaN;
-    const index_t block = reset_block(window), rowlen = x.size;
+    const index_t rowlen = x.size, block = reset_block(window, rowlen);
     index_t b = begin / block * block;
     while (b < end) {
         int used = 0;
