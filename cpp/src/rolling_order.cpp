@@ -179,9 +179,11 @@ void order_tiles(Strided<const T> x, Strided<T> y, index_t window, index_t min_c
                     } else {
                         // bottleneck's definition: g = 2·(# below), e = # equal (self
                         // included); rank = 2·(½(g + e − 1)/(n − 1) − ½).
-                        const index_t below = fw.below(grp_lo[static_cast<std::size_t>(r)]);
+                        const auto u = static_cast<std::size_t>(r);
+                        const index_t below = fw.below(grp_lo[u]);
+                        // A value without ties in the tiles is its own group.
                         const index_t equal =
-                            fw.below(grp_hi[static_cast<std::size_t>(r)] + 1) - below;
+                            grp_lo[u] == grp_hi[u] ? 1 : fw.below(grp_hi[u] + 1) - below;
                         double q = 0.5 * static_cast<double>(2 * below + equal - 1);
                         q = q / static_cast<double>(n - 1);
                         out = 2 * (q - 0.5);
