@@ -332,6 +332,9 @@ struct Engine {
         const index_t w = window, len = lane[0].len;
         // Warm-up over the window - 1 elements before the block.
         index_t off = -(w - 1);
+        index_t first_present = 0;  // no lane has values before this offset
+        for (int l = 0; l < kLanes; ++l) first_present = std::min(first_present, lo[l] - start[l]);
+        off = std::max(off, first_present);
         const v4d absent = v4d{} + kNaN;
         for (; off < 0; ++off) step(st, gather<true>(start, lo, off), absent);
         // Filling: the element leaving may not have been added.
