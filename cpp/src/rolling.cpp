@@ -40,8 +40,10 @@ void minmax_impl(Strided<const T> x, Strided<T> y, index_t window, index_t min_c
                  index_t begin, index_t end) {
     const auto cap = std::bit_ceil(static_cast<std::uint64_t>(window) + 1);
     const index_t mask = static_cast<index_t>(cap) - 1;
-    std::vector<index_t> qi(cap);
-    std::vector<double> qv(cap);
+    thread_local std::vector<index_t> qi;  // reused across rows
+    thread_local std::vector<double> qv;
+    qi.resize(cap);
+    qv.resize(cap);
     index_t head = 0, tail = 0, n = 0;
     const index_t ws = std::max<index_t>(0, begin - (window - 1));
     for (index_t i = ws; i < end; ++i) {
@@ -116,6 +118,27 @@ void check_window(const char* func, index_t window, index_t length) {
 }  // namespace
 }  // namespace detail
 
+namespace detail {
+
+/// One row's outputs [b, e) by the kernel of `stat`.
+template <class T>
+void run_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window, index_t minc,
+             index_t ddof, index_t b, index_t e) {
+    switch (stat) {
+        case MoveStat::sum:
+        case MoveStat::mean:
+        case MoveStat::var:
+        case MoveStat::std: return move_moments_row(stat, x, y, window, minc, ddof, b, e);
+        case MoveStat::min:
+        case MoveStat::max:
+        case MoveStat::argmin:
+        case MoveStat::argmax: return move_minmax_row(stat, x, y, window, minc, b, e);
+        default: return move_order_row(stat, x, y, window, minc, b, e);
+    }
+}
+
+}  // namespace detail
+
 template <std::floating_point T>
 void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
                std::optional<index_t> min_count, index_t ddof) {
@@ -127,23 +150,28 @@ void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
     detail::check_rows(func, "out", a, out, a.length);
     detail::parallel_rows(
         a.count(), a.length, detail::grain_of(stat), [&](index_t r, index_t b, index_t e) {
-            const auto x = a.row(r);
-            const auto y = out.row(r);
-            switch (stat) {
-                case MoveStat::sum:
-                case MoveStat::mean:
-                case MoveStat::var:
-                case MoveStat::std:
-                    return detail::move_moments_row(stat, x, y, window, minc, ddof, b, e);
-                case MoveStat::min:
-                case MoveStat::max:
-                case MoveStat::argmin:
-                case MoveStat::argmax:
-                    return detail::move_minmax_row(stat, x, y, window, minc, b, e);
-                default: return detail::move_order_row(stat, x, y, window, minc, b, e);
+            auto x = a.row(r);
+            auto y = out.row(r);
+            // A whole strided row (e.g. axis=0 of a C-ordered array) is copied
+            // into a contiguous buffer first: the kernels then read it in
+            // sequence instead of one cache line (or page) per element.
+            thread_local std::vector<T> xin, yout;
+            const bool staged = (x.stride != 1 || y.stride != 1) && b == 0 && e == a.length;
+            if (staged) {
+                xin.resize(static_cast<std::size_t>(a.length));
+                yout.resize(static_cast<std::size_t>(a.length));
+                for (index_t i = 0; i < a.length; ++i) xin[static_cast<std::size_t>(i)] = x[i];
+                x = Strided<const T>(xin.data(), a.length, 1);
+                y = Strided<T>(yout.data(), a.length, 1);
+            }
+            detail::run_row(stat, x, y, window, minc, ddof, b, e);
+            if (staged) {
+                const auto dst = out.row(r);
+                for (index_t i = 0; i < a.length; ++i) dst[i] = yout[static_cast<std::size_t>(i)];
             }
         });
 }
+
 
 template <std::floating_point T>
 void rolling_sum_squares(Rows<const T> a, Rows<T> out, index_t window) {

@@ -80,6 +80,12 @@ struct Engine {
 
     Lane lane[kLanes];
 
+    Engine(Strided<const T> x_, Strided<T> y_, Strided<T> y2_, index_t window_,
+           index_t min_count, index_t ddof_) noexcept
+        : x(x_), y(y_), y2(y2_), window(window_), minc(static_cast<double>(min_count)),
+          ddof(static_cast<double>(ddof_)), wfull(static_cast<double>(window_)),
+          inv_w(1.0 / wfull), inv_wd(wfull - ddof > 0 ? 1.0 / (wfull - ddof) : kNaN) {}
+
     /// Running state of the four lanes; a local of run(), so that stores to
     /// the output cannot alias it and it stays in registers.
     struct State {
@@ -276,7 +282,7 @@ struct Engine {
     }
 
     static constexpr int kSteps = 64;  ///< steps buffered before a flush
-    v4d rb1[kSteps]{}, rb2[kSteps]{};
+    v4d rb1[kSteps], rb2[kSteps];  // written before read: no zeroing per row
     int nb = 0;
 
     /// Buffers the results of step `off`; flushes every kSteps steps.
@@ -295,7 +301,7 @@ struct Engine {
                                       const index_t* wend, index_t next) noexcept {
         if constexpr (K == Kind::std || K == Kind::mean_std) {
             double* v = K == Kind::std ? &rb1[0][0] : &rb2[0][0];
-            for (int j = 0; j < kSteps * kLanes; ++j) v[j] = std::sqrt(v[j]);
+            for (int j = 0; j < nb * kLanes; ++j) v[j] = std::sqrt(v[j]);
         }
         // 'valid' forms: output j is the window ending at j + window - 1
         constexpr bool valid = K == Kind::sum_squares || K == Kind::mean_std;
@@ -430,11 +436,7 @@ template <Kind K, class T>
 FASTCPP_CLONES void moments_kernel(Strided<const T> x, Strided<T> y, Strided<T> y2,
                                    index_t window, index_t min_count, index_t ddof,
                                    index_t begin, index_t end) {
-    Engine<K, T> eng{x, y, y2, window, static_cast<double>(min_count),
-                     static_cast<double>(ddof), 0, 0, 0, {}};
-    eng.wfull = static_cast<double>(window);
-    eng.inv_w = 1.0 / eng.wfull;
-    eng.inv_wd = eng.wfull - eng.ddof > 0 ? 1.0 / (eng.wfull - eng.ddof) : kNaN;
+    Engine<K, T> eng(x, y, y2, window, min_count, ddof);
     const index_t rowlen = x.size, block = reset_block(window, rowlen);
     index_t b = begin / block * block;
     while (b < end) {

@@ -38,7 +38,8 @@ namespace {
 template <class T>
 FASTCPP_CLONES void median_sorted(Strided<const T> x, Strided<T> y, index_t window,
                                   index_t min_count, index_t begin, index_t end) {
-    std::vector<double> buf(static_cast<std::size_t>(window) + 1);
+    thread_local std::vector<double> buf;  // reused across rows
+    buf.resize(static_cast<std::size_t>(window) + 1);
     double* s = buf.data();
     index_t m = 0;
     const index_t ws = std::max<index_t>(0, begin - (window - 1));
