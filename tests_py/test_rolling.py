@@ -364,4 +364,5 @@ def test_strided_rows_staged():
         got = call(name, a, 7, 2, axis=0)
         want = move_ref(name, a, 7, 2, axis=0)
         assert_matches(got, want, a, 7, name)
-        np.testing.assert_array_equal(got, call(name, np.ascontiguousarray(a.T), 7, 2).T)
+        rows = call(name, np.ascontiguousarray(a.T), 7, 2)
+        np.testing.assert_array_equal(got, rows.T)
