@@ -115,14 +115,12 @@ struct Engine {
         v4d r[kLanes];
         for (int l = 0; l < kLanes; ++l) {
             const T* p = x.data + start[l] + off;
-            r[l] = v4d{load1(p[0]), load1(p[1]), load1(p[2]), load1(p[3])};
+            r[l] = v4d{static_cast<double>(p[0]), static_cast<double>(p[1]),
+                       static_cast<double>(p[2]), static_cast<double>(p[3])};
         }
         transpose(r, c);
-    }
-    [[gnu::always_inline]] static double load1(T v) noexcept {
-        const double d = static_cast<double>(v);
-        if constexpr (K == Kind::sum_squares) return d * d;
-        return d;
+        if constexpr (K == Kind::sum_squares)
+            for (int k = 0; k < 4; ++k) c[k] *= c[k];
     }
     [[gnu::always_inline]] static void transpose(const v4d (&r)[4], v4d (&c)[4]) noexcept {
         const v4i lo{0, 4, 2, 6}, hi{1, 5, 3, 7}, first{0, 1, 4, 5}, second{2, 3, 6, 7};
