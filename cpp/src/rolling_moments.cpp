@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "fastcpp/detail/simd.hpp"
 #include "rolling_kernels.hpp"
@@ -486,11 +487,81 @@ void rolling_mean_std_row(Strided<const T> x, Strided<T> means, Strided<T> stds,
                                    end + window - 1);
 }
 
+namespace {
+
+/// rolling_sum_squares without running sums (van Herk 1992 / Gil & Werman
+/// 1993 decomposition): with tiles of `window` elements aligned at 0, the
+/// window [j, j + w) starting at offset a of tile t is the suffix of tile t
+/// from a plus the prefix of tile t + 1 before a. Suffix and prefix sums
+/// add squares only (no subtraction, no drift, relative error <= w·eps),
+/// and every output is the same two sums whatever chunk computes it. Four
+/// tiles go in the four lanes of a vector: lanes t0..t0+3 for suffixes and
+/// t0+1..t0+4 for prefixes.
+template <class T>
+FASTCPP_CLONES void sum_squares_tiles(Strided<const T> x, Strided<T> out, index_t w,
+                                      index_t begin, index_t end) {
+    const index_t n = x.size;
+    // Per offset k, the four lanes' sums at [4k, 4k + 4) (plain doubles: a
+    // vector of v4d would not be 32-byte aligned everywhere).
+    std::vector<double> suf(static_cast<std::size_t>(4 * w + 4)), pre(suf.size());
+    auto q = [&](index_t p) {
+        const double v = static_cast<double>(x[p]);
+        return v * v;
+    };
+    // Scalar form of the same sums, for tiles that are not in a full group.
+    auto scalar_tile = [&](index_t t) {
+        const index_t lo = std::max(t * w, begin), hi = std::min((t + 1) * w, end);
+        if (lo >= hi) return;
+        double sv[1] = {0};
+        std::vector<double> sfx(static_cast<std::size_t>(w) + 1, 0.0);
+        for (index_t k = w - 1; k >= 0; --k)  // only offsets >= lo - t*w are needed
+            sfx[static_cast<std::size_t>(k)] = (sv[0] = sv[0] + q(t * w + k));
+        double pv = 0;
+        for (index_t j = t * w; j < hi; ++j) {
+            const index_t a = j - t * w;
+            if (a > 0) pv = pv + q((t + 1) * w + a - 1);
+            if (j >= lo) out[j] = static_cast<T>(a > 0 ? sfx[static_cast<std::size_t>(a)] + pv
+                                                       : sfx[static_cast<std::size_t>(a)]);
+        }
+    };
+    index_t t = begin / w;
+    const index_t t_end = (end - 1) / w + 1;  // tiles holding outputs
+    for (; t + 4 <= t_end && (t + 5) * w <= n; t += 4) {
+        // lanes: suffixes of tiles t..t+3, prefixes of tiles t+1..t+4
+        v4d sacc{}, pacc{};
+        for (index_t k = 0; k < w; ++k) {
+            const index_t ks = w - 1 - k;
+            v4d vs, vp;
+            for (int l = 0; l < kLanes; ++l) {
+                vs[l] = q((t + l) * w + ks);
+                vp[l] = q((t + 1 + l) * w + k);
+            }
+            sacc = sacc + vs;
+            pacc = pacc + vp;
+            for (int l = 0; l < kLanes; ++l) {
+                suf[static_cast<std::size_t>(4 * ks + l)] = sacc[l];
+                pre[static_cast<std::size_t>(4 * k + l)] = pacc[l];
+            }
+        }
+        for (int l = 0; l < kLanes; ++l) {
+            const index_t base = (t + l) * w;
+            const index_t lo = std::max(base, begin) - base, hi = std::min(base + w, end) - base;
+            for (index_t a = lo; a < hi; ++a)
+                out[base + a] = static_cast<T>(
+                    a > 0 ? suf[static_cast<std::size_t>(4 * a + l)] +
+                                pre[static_cast<std::size_t>(4 * (a - 1) + l)]
+                          : suf[static_cast<std::size_t>(l)]);
+        }
+    }
+    for (; t < t_end; ++t) scalar_tile(t);
+}
+
+}  // namespace
+
 template <class T>
 void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window,
                              index_t begin, index_t end) {
-    moments_kernel<Kind::sum_squares>(x, out, out, window, window, 0, begin + window - 1,
-                                      end + window - 1);
+    sum_squares_tiles(x, out, window, begin, end);
 }
 
 template void move_moments_row<double>(MoveStat, Strided<const double>, Strided<double>,
