@@ -508,14 +508,16 @@ FASTCPP_CLONES void sum_squares_tiles(Strided<const T> x, Strided<T> out, index_
         const double v = static_cast<double>(x[p]);
         return v * v;
     };
+    std::vector<double> sfx(static_cast<std::size_t>(w));
     // Scalar form of the same sums, for tiles that are not in a full group.
     auto scalar_tile = [&](index_t t) {
         const index_t lo = std::max(t * w, begin), hi = std::min((t + 1) * w, end);
         if (lo >= hi) return;
-        double sv[1] = {0};
-        std::vector<double> sfx(static_cast<std::size_t>(w) + 1, 0.0);
-        for (index_t k = w - 1; k >= 0; --k)  // only offsets >= lo - t*w are needed
-            sfx[static_cast<std::size_t>(k)] = (sv[0] = sv[0] + q(t * w + k));
+        double sv = 0;
+        for (index_t k = w - 1; k >= 0; --k) {
+            sv = sv + q(t * w + k);
+            sfx[static_cast<std::size_t>(k)] = sv;
+        }
         double pv = 0;
         for (index_t j = t * w; j < hi; ++j) {
             const index_t a = j - t * w;
