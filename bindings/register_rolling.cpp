@@ -199,7 +199,10 @@ O(n log window) with a Fenwick tree (bottleneck's is O(n * window)).
 
 Sum of squares of every full window along the last axis ('valid' mode):
 out[..., j] = sum(a[..., j:j+window]**2), length n - window + 1. A NaN in a
-window gives NaN. Compensated running sums (no drift).
+window gives NaN. Each window is the sum of a suffix and a prefix sum of
+squares over fixed tiles (van Herk / Gil-Werman): no subtraction, so no
+running-sum drift and no trace of a huge value once it has left the window;
+relative error at most window * 2**-53.
 
 Parameters
 ----------

@@ -51,7 +51,7 @@ using v4d = double __attribute__((vector_size(32)));
 using v4i = std::int64_t __attribute__((vector_size(32)));
 
 /// What a kernel computes.
-enum class Kind { sum, mean, var, std, sum_squares, mean_std };
+enum class Kind { sum, mean, var, std, mean_std };
 
 /// One block handled by one lane: elements [start, start + len) of the row,
 /// outputs written for positions [wbeg, wend); positions below lo are absent.
@@ -94,9 +94,7 @@ struct Engine {
     };
 
     [[gnu::always_inline]] double load(index_t p) const noexcept {
-        const double v = static_cast<double>(x[p]);
-        if constexpr (K == Kind::sum_squares) return v * v;
-        return v;
+        return static_cast<double>(x[p]);
     }
     template <bool Guard>
     [[gnu::always_inline]] v4d gather(const index_t* start, const index_t* lo,
@@ -120,8 +118,6 @@ struct Engine {
                        static_cast<double>(p[2]), static_cast<double>(p[3])};
         }
         transpose(r, c);
-        if constexpr (K == Kind::sum_squares)
-            for (int k = 0; k < 4; ++k) c[k] *= c[k];
     }
     [[gnu::always_inline]] static void transpose(const v4d (&r)[4], v4d (&c)[4]) noexcept {
         const v4i lo{0, 4, 2, 6}, hi{1, 5, 3, 7}, first{0, 1, 4, 5}, second{2, 3, 6, 7};
@@ -186,7 +182,7 @@ struct Engine {
     /// results() for a clean state (same arithmetic, fewer tests).
     [[gnu::always_inline]] void results_clean(const State& st, v4d& r1, v4d& r2) const noexcept {
         const v4d s1 = st.h1 + st.l1;
-        if constexpr (K == Kind::sum || K == Kind::sum_squares) {
+        if constexpr (K == Kind::sum) {
             r1 = s1;
         } else if constexpr (K == Kind::mean) {
             r1 = s1 * inv_w;
@@ -257,7 +253,7 @@ struct Engine {
         // made per lane, so it depends on this block's data only.
         const v4i full = (n == wfull) & (pinf + ninf == zero);
         const v4d inv_n = full ? zero + inv_w : 1.0 / n;
-        if constexpr (K == Kind::sum || K == Kind::sum_squares) {
+        if constexpr (K == Kind::sum) {
             r1 = enough ? (has_inf ? inf_sum : s1) : nan;
         } else if constexpr (K == Kind::mean) {
             r1 = enough ? (has_inf ? inf_sum : s1 * inv_n) : nan;
@@ -303,7 +299,7 @@ struct Engine {
             for (int j = 0; j < nb * kLanes; ++j) v[j] = std::sqrt(v[j]);
         }
         // 'valid' forms: output j is the window ending at j + window - 1
-        constexpr bool valid = K == Kind::sum_squares || K == Kind::mean_std;
+        constexpr bool valid = K == Kind::mean_std;
         const index_t first = next - nb;
         if (!Checked && y.stride == 1 && (K != Kind::mean_std || y2.stride == 1)) {
             // Transpose 4 steps x 4 lanes back into 4 contiguous runs per lane.

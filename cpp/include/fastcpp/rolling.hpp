@@ -128,6 +128,9 @@ FASTCPP_MOVE_DDOF_FUNCTION(std)
 
 /// Seed form: sums of squares of every full window ('valid' mode),
 /// out[i] = Σ a[i .. i+window-1]², a NaN inside a window gives NaN.
+/// Each window is a suffix plus a prefix sum of squares over tiles of
+/// `window` elements (van Herk 1992; Gil & Werman 1993): additions only, so
+/// no drift; relative error ≤ window·2⁻⁵³; SIMD over four tiles.
 /// @param a input rows
 /// @param out output rows, same count, length a.length − window + 1
 /// @param window 1 ≤ window ≤ a.length
