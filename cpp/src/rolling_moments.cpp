@@ -497,12 +497,33 @@ template <class T>
 FASTCPP_CLONES void sum_squares_tiles(Strided<const T> x, Strided<T> out, index_t w,
                                       index_t begin, index_t end) {
     const index_t n = x.size;
-    // Per offset k, the four lanes' sums at [4k, 4k + 4) (plain doubles: a
-    // vector of v4d would not be 32-byte aligned everywhere).
-    std::vector<double> suf(static_cast<std::size_t>(4 * w + 4)), pre(suf.size());
+    // Lane-major sums: suf[l*w + k] = suffix of lane l's tile from k,
+    // pre[l*w + k] = prefix of lane l's next tile through k.
+    std::vector<double> suf(static_cast<std::size_t>(4 * w)), pre(suf.size());
     auto q = [&](index_t p) {
         const double v = static_cast<double>(x[p]);
         return v * v;
+    };
+    // Four lanes' values at offsets k .. k+3 of tiles first..first+3, as
+    // four vectors (contiguous loads and a 4x4 transpose), squared.
+    auto load4 = [&](index_t first, index_t k, v4d (&c)[4]) {
+        v4d r[kLanes];
+        for (int l = 0; l < kLanes; ++l) {
+            const T* p = x.data + (first + l) * w + k;
+            r[l] = v4d{static_cast<double>(p[0]), static_cast<double>(p[1]),
+                       static_cast<double>(p[2]), static_cast<double>(p[3])};
+        }
+        const v4i lo{0, 4, 2, 6}, hi{1, 5, 3, 7}, f{0, 1, 4, 5}, sc{2, 3, 6, 7};
+        const v4d t0 = __builtin_shuffle(r[0], r[1], lo), t1 = __builtin_shuffle(r[0], r[1], hi);
+        const v4d t2 = __builtin_shuffle(r[2], r[3], lo), t3 = __builtin_shuffle(r[2], r[3], hi);
+        c[0] = __builtin_shuffle(t0, t2, f);
+        c[1] = __builtin_shuffle(t1, t3, f);
+        c[2] = __builtin_shuffle(t0, t2, sc);
+        c[3] = __builtin_shuffle(t1, t3, sc);
+        for (int i = 0; i < 4; ++i) c[i] = c[i] * c[i];
+    };
+    auto put = [&](std::vector<double>& v, index_t k, v4d acc) {
+        for (int l = 0; l < kLanes; ++l) v[static_cast<std::size_t>(l * w + k)] = acc[l];
     };
     std::vector<double> sfx(static_cast<std::size_t>(w));
     // Scalar form of the same sums, for tiles that are not in a full group.
@@ -527,7 +548,21 @@ FASTCPP_CLONES void sum_squares_tiles(Strided<const T> x, Strided<T> out, index_
     for (; t + 4 <= t_end && (t + 5) * w <= n; t += 4) {
         // lanes: suffixes of tiles t..t+3, prefixes of tiles t+1..t+4
         v4d sacc{}, pacc{};
-        for (index_t k = 0; k < w; ++k) {
+        index_t k = 0;
+        if (x.stride == 1) {
+            for (; k + 4 <= w; k += 4) {
+                v4d cs[4], cp[4];
+                load4(t, w - 4 - k, cs);  // offsets w-4-k .. w-1-k, summed downwards
+                load4(t + 1, k, cp);
+                for (int i = 0; i < 4; ++i) {
+                    sacc = sacc + cs[3 - i];
+                    pacc = pacc + cp[i];
+                    put(suf, w - 1 - k - i, sacc);
+                    put(pre, k + i, pacc);
+                }
+            }
+        }
+        for (; k < w; ++k) {
             const index_t ks = w - 1 - k;
             v4d vs, vp;
             for (int l = 0; l < kLanes; ++l) {
@@ -536,19 +571,22 @@ FASTCPP_CLONES void sum_squares_tiles(Strided<const T> x, Strided<T> out, index_
             }
             sacc = sacc + vs;
             pacc = pacc + vp;
-            for (int l = 0; l < kLanes; ++l) {
-                suf[static_cast<std::size_t>(4 * ks + l)] = sacc[l];
-                pre[static_cast<std::size_t>(4 * k + l)] = pacc[l];
-            }
+            put(suf, ks, sacc);
+            put(pre, k, pacc);
         }
         for (int l = 0; l < kLanes; ++l) {
             const index_t base = (t + l) * w;
             const index_t lo = std::max(base, begin) - base, hi = std::min(base + w, end) - base;
-            for (index_t a = lo; a < hi; ++a)
-                out[base + a] = static_cast<T>(
-                    a > 0 ? suf[static_cast<std::size_t>(4 * a + l)] +
-                                pre[static_cast<std::size_t>(4 * (a - 1) + l)]
-                          : suf[static_cast<std::size_t>(l)]);
+            const double* sl = suf.data() + l * w;
+            const double* pl = pre.data() + l * w;
+            index_t a = lo;
+            if (a == 0 && a < hi) out[base] = static_cast<T>(sl[0]), ++a;
+            if (out.stride == 1) {
+                T* o = out.data + base;
+                for (; a < hi; ++a) o[a] = static_cast<T>(sl[a] + pl[a - 1]);
+            } else {
+                for (; a < hi; ++a) out[base + a] = static_cast<T>(sl[a] + pl[a - 1]);
+            }
         }
     }
     for (; t < t_end; ++t) scalar_tile(t);
