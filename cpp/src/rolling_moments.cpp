@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "fastcpp/detail/simd.hpp"
@@ -497,9 +498,9 @@ template <class T>
 FASTCPP_CLONES void sum_squares_tiles(Strided<const T> x, Strided<T> out, index_t w,
                                       index_t begin, index_t end) {
     const index_t n = x.size;
-    // Lane-major sums: suf[l*w + k] = suffix of lane l's tile from k,
-    // pre[l*w + k] = prefix of lane l's next tile through k.
-    std::vector<double> suf(static_cast<std::size_t>(4 * w)), pre(suf.size());
+    // Offset-major sums: suf[4k + l] = suffix of lane l's tile from k,
+    // pre[4k + 4 + l] = prefix of lane l's next tile through k (pre[0..4) = 0).
+    std::vector<double> suf(static_cast<std::size_t>(4 * w + 4)), pre(suf.size() + 4);
     auto q = [&](index_t p) {
         const double v = static_cast<double>(x[p]);
         return v * v;
@@ -523,7 +524,12 @@ FASTCPP_CLONES void sum_squares_tiles(Strided<const T> x, Strided<T> out, index_
         for (int i = 0; i < 4; ++i) c[i] = c[i] * c[i];
     };
     auto put = [&](std::vector<double>& v, index_t k, v4d acc) {
-        for (int l = 0; l < kLanes; ++l) v[static_cast<std::size_t>(l * w + k)] = acc[l];
+        std::memcpy(v.data() + 4 * k, &acc, sizeof acc);
+    };
+    auto get = [&](const std::vector<double>& v, index_t k) {
+        v4d r;
+        std::memcpy(&r, v.data() + 4 * k, sizeof r);
+        return r;
     };
     std::vector<double> sfx(static_cast<std::size_t>(w));
     // Scalar form of the same sums, for tiles that are not in a full group.
@@ -558,7 +564,7 @@ FASTCPP_CLONES void sum_squares_tiles(Strided<const T> x, Strided<T> out, index_
                     sacc = sacc + cs[3 - i];
                     pacc = pacc + cp[i];
                     put(suf, w - 1 - k - i, sacc);
-                    put(pre, k + i, pacc);
+                    put(pre, k + i + 1, pacc);
                 }
             }
         }
@@ -572,21 +578,36 @@ FASTCPP_CLONES void sum_squares_tiles(Strided<const T> x, Strided<T> out, index_
             sacc = sacc + vs;
             pacc = pacc + vp;
             put(suf, ks, sacc);
-            put(pre, k, pacc);
+            put(pre, k + 1, pacc);
+        }
+        // out at offset a of lane l = suf[a] + pre[a] (pre[0] = 0 for a = 0:
+        // adding +0 to a sum of squares changes nothing).
+        bool whole = out.stride == 1;  // every lane writes its whole tile
+        for (int l = 0; l < kLanes; ++l)
+            whole = whole && (t + l) * w >= begin && (t + l + 1) * w <= end;
+        index_t a = 0;
+        if (whole) {
+            for (; a + 4 <= w; a += 4) {
+                v4d r[4], c[4];
+                for (int i = 0; i < 4; ++i) r[i] = get(suf, a + i) + get(pre, a + i);
+                const v4i lo{0, 4, 2, 6}, hi{1, 5, 3, 7}, f{0, 1, 4, 5}, sc{2, 3, 6, 7};
+                const v4d t0 = __builtin_shuffle(r[0], r[1], lo), t1 = __builtin_shuffle(r[0], r[1], hi);
+                const v4d t2 = __builtin_shuffle(r[2], r[3], lo), t3 = __builtin_shuffle(r[2], r[3], hi);
+                c[0] = __builtin_shuffle(t0, t2, f);
+                c[1] = __builtin_shuffle(t1, t3, f);
+                c[2] = __builtin_shuffle(t0, t2, sc);
+                c[3] = __builtin_shuffle(t1, t3, sc);
+                for (int l = 0; l < kLanes; ++l) {
+                    T* o = out.data + (t + l) * w + a;
+                    for (int i = 0; i < 4; ++i) o[i] = static_cast<T>(c[l][i]);
+                }
+            }
         }
         for (int l = 0; l < kLanes; ++l) {
             const index_t base = (t + l) * w;
-            const index_t lo = std::max(base, begin) - base, hi = std::min(base + w, end) - base;
-            const double* sl = suf.data() + l * w;
-            const double* pl = pre.data() + l * w;
-            index_t a = lo;
-            if (a == 0 && a < hi) out[base] = static_cast<T>(sl[0]), ++a;
-            if (out.stride == 1) {
-                T* o = out.data + base;
-                for (; a < hi; ++a) o[a] = static_cast<T>(sl[a] + pl[a - 1]);
-            } else {
-                for (; a < hi; ++a) out[base + a] = static_cast<T>(sl[a] + pl[a - 1]);
-            }
+            const index_t lo = std::max(base + a, begin) - base, hi = std::min(base + w, end) - base;
+            for (index_t b = lo; b < hi; ++b)
+                out[base + b] = static_cast<T>(get(suf, b)[l] + get(pre, b)[l]);
         }
     }
     for (; t < t_end; ++t) scalar_tile(t);
