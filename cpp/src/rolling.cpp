@@ -128,7 +128,7 @@ void run_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window, in
         case MoveStat::sum:
         case MoveStat::mean:
         case MoveStat::var:
-        case MoveStat::std: return move_moments_row(stat, x, y, window, minc, ddof, b, e);
+        case MoveStat::std: return move_moments_tiles(stat, x, y, window, minc, ddof, b, e);
         case MoveStat::min:
         case MoveStat::max:
         case MoveStat::argmin:
@@ -192,7 +192,7 @@ void rolling_mean_std(Rows<const T> a, Rows<T> means, Rows<T> stds, index_t wind
     detail::check_rows(func, "means", a, means, m);
     detail::check_rows(func, "stds", a, stds, m);
     detail::parallel_rows(a.count(), m, index_t{1} << 15, [&](index_t r, index_t b, index_t e) {
-        detail::rolling_mean_std_row(a.row(r), means.row(r), stds.row(r), window, b, e);
+        detail::rolling_mean_std_tiles(a.row(r), means.row(r), stds.row(r), window, b, e);
     });
 }
 

@@ -27,6 +27,16 @@ template <class T>
 void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window,
                              index_t begin, index_t end);
 
+/// sum, mean, var, std by tile prefix/suffix sums (rolling_tiles.cpp).
+template <class T>
+void move_moments_tiles(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
+                        index_t min_count, index_t ddof, index_t begin, index_t end);
+
+/// rolling_mean_std by tile prefix/suffix sums: outputs [begin, end).
+template <class T>
+void rolling_mean_std_tiles(Strided<const T> x, Strided<T> means, Strided<T> stds,
+                            index_t window, index_t begin, index_t end);
+
 /// min, max, argmin, argmax.
 template <class T>
 void move_minmax_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
