@@ -130,10 +130,11 @@ void def_move_ddof(py::module_& m, MoveStat stat, const std::string& head) {
 constexpr const char* kInf = R"pbdoc(
 Differences from bottleneck 1.6: +-inf inside a window gives the IEEE answer
 and leaves no trace once it has left the window (bottleneck returns NaN for
-the rest of the row); float32 input keeps float64 state (no drift); the
-running sums are compensated and rebuilt at fixed blocks, so windows that
-cancel exactly give 0 even after millions of steps. Results do not depend on
-the thread count.
+the rest of the row); float32 input keeps float64 state (no drift). There are
+no running sums: each window is the sum of a suffix and a prefix sum over
+fixed tiles of `window` elements, so nothing drifts, a huge value leaves no
+trace once outside the window, and windows that cancel exactly give 0 even
+after millions of steps. Results do not depend on the thread count.
 )pbdoc";
 
 }  // namespace
@@ -152,7 +153,7 @@ Moving-window mean of the non-NaN values. +inf/-inf in the window give
     def_move_ddof(m, MoveStat::var, std::string(R"pbdoc(move_var(a, window, min_count=None, axis=-1, ddof=0)
 
 Moving-window variance of the non-NaN values (sums around a shift taken from
-the data, float64 state). Any +-inf in the window gives NaN.
+the neighbouring data, float64 state). Any +-inf in the window gives NaN.
 )pbdoc") + kInf);
     def_move_ddof(m, MoveStat::std, std::string(R"pbdoc(move_std(a, window, min_count=None, axis=-1, ddof=0)
 

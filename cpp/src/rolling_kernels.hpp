@@ -12,21 +12,6 @@ namespace fastcpp::detail {
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-/// sum, mean, var, std.
-template <class T>
-void move_moments_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
-                      index_t min_count, index_t ddof, index_t begin, index_t end);
-
-/// rolling_mean_std: outputs [begin, end) ('valid' indexing).
-template <class T>
-void rolling_mean_std_row(Strided<const T> x, Strided<T> means, Strided<T> stds,
-                          index_t window, index_t begin, index_t end);
-
-/// rolling_sum_squares: outputs [begin, end) ('valid' indexing).
-template <class T>
-void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window,
-                             index_t begin, index_t end);
-
 /// sum, mean, var, std by tile prefix/suffix sums (rolling_tiles.cpp).
 template <class T>
 void move_moments_tiles(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
@@ -36,6 +21,11 @@ void move_moments_tiles(MoveStat stat, Strided<const T> x, Strided<T> y, index_t
 template <class T>
 void rolling_mean_std_tiles(Strided<const T> x, Strided<T> means, Strided<T> stds,
                             index_t window, index_t begin, index_t end);
+
+/// rolling_sum_squares by tile prefix/suffix sums: outputs [begin, end).
+template <class T>
+void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window,
+                             index_t begin, index_t end);
 
 /// min, max, argmin, argmax.
 template <class T>

@@ -1,5 +1,5 @@
 // Moving sums and moments without running sums: move_sum, move_mean,
-// move_var, move_std and the seed's rolling_mean_std.
+// move_var, move_std and the seed's rolling_mean_std and rolling_sum_squares.
 //
 // van Herk (1992) / Gil & Werman (1993) decomposition: with tiles of `window`
 // elements aligned at the row start, the full window that starts at offset a
@@ -262,6 +262,133 @@ struct Tiles {
     }
 };
 
+/// rolling_sum_squares without running sums (van Herk 1992 / Gil & Werman
+/// 1993 decomposition): with tiles of `window` elements aligned at 0, the
+/// window [j, j + w) starting at offset a of tile t is the suffix of tile t
+/// from a plus the prefix of tile t + 1 before a. Suffix and prefix sums
+/// add squares only (no subtraction, no drift, relative error <= w·eps),
+/// and every output is the same two sums whatever chunk computes it. Four
+/// tiles go in the four lanes of a vector: lanes t0..t0+3 for suffixes and
+/// t0+1..t0+4 for prefixes.
+template <class T>
+FASTCPP_CLONES void sum_squares_tiles(Strided<const T> x, Strided<T> out, index_t w,
+                                      index_t begin, index_t end) {
+    const index_t n = x.size;
+    // Offset-major sums: suf[4k + l] = suffix of lane l's tile from k,
+    // pre[4k + 4 + l] = prefix of lane l's next tile through k (pre[0..4) = 0).
+    std::vector<double> suf(static_cast<std::size_t>(4 * w + 4)), pre(suf.size() + 4);
+    auto q = [&](index_t p) {
+        const double v = static_cast<double>(x[p]);
+        return v * v;
+    };
+    // Four lanes' values at offsets k .. k+3 of tiles first..first+3, as
+    // four vectors (contiguous loads and a 4x4 transpose), squared.
+    auto load4 = [&](index_t first, index_t k, v4d (&c)[4]) {
+        v4d r[kLanes];
+        for (int l = 0; l < kLanes; ++l) {
+            const T* p = x.data + (first + l) * w + k;
+            r[l] = v4d{static_cast<double>(p[0]), static_cast<double>(p[1]),
+                       static_cast<double>(p[2]), static_cast<double>(p[3])};
+        }
+        const v4i lo{0, 4, 2, 6}, hi{1, 5, 3, 7}, f{0, 1, 4, 5}, sc{2, 3, 6, 7};
+        const v4d t0 = __builtin_shuffle(r[0], r[1], lo), t1 = __builtin_shuffle(r[0], r[1], hi);
+        const v4d t2 = __builtin_shuffle(r[2], r[3], lo), t3 = __builtin_shuffle(r[2], r[3], hi);
+        c[0] = __builtin_shuffle(t0, t2, f);
+        c[1] = __builtin_shuffle(t1, t3, f);
+        c[2] = __builtin_shuffle(t0, t2, sc);
+        c[3] = __builtin_shuffle(t1, t3, sc);
+        for (int i = 0; i < 4; ++i) c[i] = c[i] * c[i];
+    };
+    auto put = [&](std::vector<double>& v, index_t k, v4d acc) {
+        std::memcpy(v.data() + 4 * k, &acc, sizeof acc);
+    };
+    auto get = [&](const std::vector<double>& v, index_t k) {
+        v4d r;
+        std::memcpy(&r, v.data() + 4 * k, sizeof r);
+        return r;
+    };
+    std::vector<double> sfx(static_cast<std::size_t>(w));
+    // Scalar form of the same sums, for tiles that are not in a full group.
+    auto scalar_tile = [&](index_t t) {
+        const index_t lo = std::max(t * w, begin), hi = std::min((t + 1) * w, end);
+        if (lo >= hi) return;
+        double sv = 0;
+        for (index_t k = w - 1; k >= 0; --k) {
+            sv = sv + q(t * w + k);
+            sfx[static_cast<std::size_t>(k)] = sv;
+        }
+        double pv = 0;
+        for (index_t j = t * w; j < hi; ++j) {
+            const index_t a = j - t * w;
+            if (a > 0) pv = pv + q((t + 1) * w + a - 1);
+            if (j >= lo) out[j] = static_cast<T>(a > 0 ? sfx[static_cast<std::size_t>(a)] + pv
+                                                       : sfx[static_cast<std::size_t>(a)]);
+        }
+    };
+    index_t t = begin / w;
+    const index_t t_end = (end - 1) / w + 1;  // tiles holding outputs
+    for (; t + 4 <= t_end && (t + 5) * w <= n; t += 4) {
+        // lanes: suffixes of tiles t..t+3, prefixes of tiles t+1..t+4
+        v4d sacc{}, pacc{};
+        index_t k = 0;
+        if (x.stride == 1) {
+            for (; k + 4 <= w; k += 4) {
+                v4d cs[4], cp[4];
+                load4(t, w - 4 - k, cs);  // offsets w-4-k .. w-1-k, summed downwards
+                load4(t + 1, k, cp);
+                for (int i = 0; i < 4; ++i) {
+                    sacc = sacc + cs[3 - i];
+                    pacc = pacc + cp[i];
+                    put(suf, w - 1 - k - i, sacc);
+                    put(pre, k + i + 1, pacc);
+                }
+            }
+        }
+        for (; k < w; ++k) {
+            const index_t ks = w - 1 - k;
+            v4d vs, vp;
+            for (int l = 0; l < kLanes; ++l) {
+                vs[l] = q((t + l) * w + ks);
+                vp[l] = q((t + 1 + l) * w + k);
+            }
+            sacc = sacc + vs;
+            pacc = pacc + vp;
+            put(suf, ks, sacc);
+            put(pre, k + 1, pacc);
+        }
+        // out at offset a of lane l = suf[a] + pre[a] (pre[0] = 0 for a = 0:
+        // adding +0 to a sum of squares changes nothing).
+        bool whole = out.stride == 1;  // every lane writes its whole tile
+        for (int l = 0; l < kLanes; ++l)
+            whole = whole && (t + l) * w >= begin && (t + l + 1) * w <= end;
+        index_t a = 0;
+        if (whole) {
+            for (; a + 4 <= w; a += 4) {
+                v4d r[4], c[4];
+                for (int i = 0; i < 4; ++i) r[i] = get(suf, a + i) + get(pre, a + i);
+                const v4i lo{0, 4, 2, 6}, hi{1, 5, 3, 7}, f{0, 1, 4, 5}, sc{2, 3, 6, 7};
+                const v4d t0 = __builtin_shuffle(r[0], r[1], lo), t1 = __builtin_shuffle(r[0], r[1], hi);
+                const v4d t2 = __builtin_shuffle(r[2], r[3], lo), t3 = __builtin_shuffle(r[2], r[3], hi);
+                c[0] = __builtin_shuffle(t0, t2, f);
+                c[1] = __builtin_shuffle(t1, t3, f);
+                c[2] = __builtin_shuffle(t0, t2, sc);
+                c[3] = __builtin_shuffle(t1, t3, sc);
+                for (int l = 0; l < kLanes; ++l) {
+                    T* o = out.data + (t + l) * w + a;
+                    for (int i = 0; i < 4; ++i) o[i] = static_cast<T>(c[l][i]);
+                }
+            }
+        }
+        for (int l = 0; l < kLanes; ++l) {
+            const index_t base = (t + l) * w;
+            const index_t lo = std::max(base + a, begin) - base, hi = std::min(base + w, end) - base;
+            for (index_t b = lo; b < hi; ++b)
+                out[base + b] = static_cast<T>(get(suf, b)[l] + get(pre, b)[l]);
+        }
+    }
+    for (; t < t_end; ++t) scalar_tile(t);
+}
+
 template <Kind K, class T>
 FASTCPP_CLONES void tiles_kernel(Strided<const T> x, Strided<T> y, Strided<T> y2, index_t w,
                                  index_t minc, index_t ddof, index_t begin, index_t end,
@@ -299,6 +426,16 @@ void rolling_mean_std_tiles(Strided<const T> x, Strided<T> means, Strided<T> std
     tiles_kernel<Kind::mean_std>(x, means, stds, window, window, 0, begin, end, true);
 }
 
+template <class T>
+void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window,
+                             index_t begin, index_t end) {
+    sum_squares_tiles(x, out, window, begin, end);
+}
+
+template void rolling_sum_squares_row<double>(Strided<const double>, Strided<double>, index_t,
+                                              index_t, index_t);
+template void rolling_sum_squares_row<float>(Strided<const float>, Strided<float>, index_t,
+                                             index_t, index_t);
 template void move_moments_tiles<double>(MoveStat, Strided<const double>, Strided<double>,
                                          index_t, index_t, index_t, index_t, index_t);
 template void move_moments_tiles<float>(MoveStat, Strided<const float>, Strided<float>,

@@ -4,16 +4,15 @@
 /// seed's 'valid' rolling forms.
 ///
 /// Algorithms:
-///  - sum/mean/var/std: running sums of the finite values, compensated with
-///    TwoSum (Knuth) on the in-out difference and on the accumulation, with
-///    separate counts of NaN, +inf and -inf, so an inf gives the IEEE answer
-///    and leaves no trace once it has left the window; var/std use sums of
-///    (x - c) and (x - c)^2 around a shift c taken from the data ("shifted
-///    data", Chan, Golub & LeVeque 1983), float64 state. Each row is cut into
-///    blocks at fixed positions and every block restarts from an empty state
-///    warmed up over the preceding window - 1 elements: bounded drift, and
-///    results independent of how rows are split over threads (bit for bit);
-///    four blocks run side by side in the lanes of one SIMD vector;
+///  - sum/mean/var/std (and the seed forms): no running sums. With tiles of
+///    `window` elements aligned at the row start, a full window is the suffix
+///    of one tile plus the prefix of the next (van Herk 1992; Gil & Werman
+///    1993); prefix/suffix sums add only the window's own elements, so there
+///    is no drift, an inf or a huge value leaves no trace once outside the
+///    window, and every output is the same two sums whatever thread computes
+///    it (bit for bit). Counts of non-NaN values and sums of d = x - c and d²
+///    around a shift c taken from the tile pair ("shifted data", Chan, Golub
+///    & LeVeque 1983) in float64; four tiles per SIMD vector;
 ///  - min/max/argmin/argmax: monotonic deques (Lemire 2006, "Streaming
 ///    maximum-minimum filter using no more than three comparisons per
 ///    element"), O(n);
