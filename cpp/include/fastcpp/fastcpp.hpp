@@ -8,4 +8,6 @@
 #include "fastcpp/elementwise.hpp"
 #include "fastcpp/geo.hpp"
 #include "fastcpp/reduce.hpp"
+#include "fastcpp/rolling.hpp"
+#include "fastcpp/ema.hpp"
 #include "fastcpp/strided.hpp"
