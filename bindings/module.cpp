@@ -6,4 +6,5 @@ PYBIND11_MODULE(_core, m) {
     fastcpp::bind::register_config(m);
     fastcpp::bind::register_accumulator(m);
     fastcpp::bind::register_reduce(m);
+    fastcpp::bind::register_median_filter(m);
 }

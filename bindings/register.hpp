@@ -9,5 +9,6 @@ namespace fastcpp::bind {
 void register_config(pybind11::module_& m);
 void register_accumulator(pybind11::module_& m);
 void register_reduce(pybind11::module_& m);
+void register_median_filter(pybind11::module_& m);
 
 }  // namespace fastcpp::bind

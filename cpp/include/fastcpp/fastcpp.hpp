@@ -6,4 +6,5 @@
 #include "fastcpp/accumulator.hpp"
 #include "fastcpp/config.hpp"
 #include "fastcpp/reduce.hpp"
+#include "fastcpp/median_filter.hpp"
 #include "fastcpp/strided.hpp"
