@@ -186,11 +186,18 @@ void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr, index_t sc, K
         }
         for (index_t q = q1; q < pw; ++q) dst[q] = cm[q] < 0 ? ckey : median_detail::to_key(src[cm[q] * cs]);
     }
-    auto write = [&](auto&& value_of) {
+    // Keys (or ranks) of the tile -> T in `out`. Local pointers: a store
+    // through T* (possibly a char type) must not force reloads of the source.
+    auto write = [&](const auto* keys, auto&& value_of) {
+        const index_t os = out.col_stride;
         for (index_t i = 0; i < tr; ++i) {
-            T* o = &out(r0 + i, c0);
-            const index_t os = out.col_stride;
-            for (index_t j = 0; j < tc; ++j) o[j * os] = value_of(i * out_stride + j);
+            T* __restrict o = &out(r0 + i, c0);
+            const auto* __restrict k = keys + i * out_stride;
+            if (os == 1) {
+                for (index_t j = 0; j < tc; ++j) o[j] = value_of(k[j]);
+            } else {
+                for (index_t j = 0; j < tc; ++j) o[j * os] = value_of(k[j]);
+            }
         }
     };
     if (plan.algo == Algo::compressed) {
@@ -204,9 +211,9 @@ void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr, index_t sc, K
             Tile<std::uint16_t> t{s.ranks.data(), pad_stride, tr, tc, sr, sc,
                                   s.rank_out.data(), out_stride};
             median_detail::histogram_tile(t, domain);
-            write([&](index_t k) {
-                return median_detail::from_key<T>(s.uniq[s.rank_out[static_cast<std::size_t>(k)]]);
-            });
+            const K* uniq = s.uniq.data();
+            write(s.rank_out.data(),
+                  [uniq](std::uint16_t r) { return median_detail::from_key<T>(uniq[r]); });
         }
         return;
     }
@@ -223,7 +230,7 @@ void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr, index_t sc, K
             median_detail::select_tile(t);
             break;
     }
-    write([&](index_t k) { return median_detail::from_key<T>(s.out[static_cast<std::size_t>(k)]); });
+    write(s.out.data(), [](K k) { return median_detail::from_key<T>(k); });
 }
 
 }  // namespace

@@ -15,6 +15,7 @@ from fastcpp._core import (
     Accumulator,
     dot,
     get_num_threads,
+    median_filter,
     norm,
     set_num_threads,
     sum,  # noqa: A004 - the public name is fastcpp.sum, as numpy.sum
@@ -32,6 +33,7 @@ __all__ = [
     "get_cmake_dir",
     "get_include",
     "get_num_threads",
+    "median_filter",
     "norm",
     "set_num_threads",
     "sum",
