@@ -108,7 +108,7 @@ Plan make_plan(index_t rows, index_t cols, index_t sr, index_t sc) {
         const index_t r = budget_elems / pad_stride - (sr - 1);
         return std::clamp<index_t>(r, 1, rows);
     };
-    if (n <= median_detail::kMaxNetwork) {
+    if (n <= median_detail::kMaxNetworkWide) {
         p.algo = Algo::network;
         p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
         p.tile_cols = std::min<index_t>(cols, 4096);

@@ -26,7 +26,7 @@ struct Op {
 };
 
 struct OpList {
-    std::array<Op, 400> ops{};
+    std::array<Op, 1024> ops{};  // Batcher(81) has 864 before pruning
     int count = 0;
 };
 
@@ -42,7 +42,7 @@ constexpr OpList median_ops(int n) {
                             static_cast<std::uint8_t>(i + j),
                             static_cast<std::uint8_t>(i + j + k), 3};
     // Backward liveness from the median wire.
-    std::array<bool, 64> live{};
+    std::array<bool, 128> live{};
     live[static_cast<std::size_t>(n / 2)] = true;
     OpList rev;
     for (int o = full.count - 1; o >= 0; --o) {
@@ -59,7 +59,7 @@ constexpr OpList median_ops(int n) {
     return out;
 }
 
-static_assert(median_ops(49).count <= 400);
+static_assert(kMaxNetwork <= 81);  // Batcher(81) has 702 comparators after pruning
 
 template <class K>
 using Vec [[gnu::vector_size(64)]] = K;
@@ -193,12 +193,7 @@ void network_tile(const Tile<K>& t) {
         case 25: return network_fixed<25>(t);
         default: break;
     }
-    static const auto lists = [] {
-        std::array<OpList, kMaxNetwork + 1> all{};
-        for (int n = 1; n <= kMaxNetwork; ++n) all[static_cast<std::size_t>(n)] = median_ops(n);
-        return all;
-    }();
-    network_dynamic(t, lists[static_cast<std::size_t>(t.kr * t.kc)]);
+    network_dynamic(t, median_ops(static_cast<int>(t.kr * t.kc)));
 }
 
 template void network_tile(const Tile<std::uint8_t>&);
