@@ -221,6 +221,13 @@ FASTCPP_CLONES void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr
     Tile<K> t{s.pad.data(), pad_stride, tr, tc, sr, sc, s.out.data(), out_stride};
     switch (plan.algo) {
         case Algo::network:
+            if (out.col_stride == 1) {  // convert in registers, no second pass
+                t.direct = &out(r0, c0);
+                t.direct_stride = out.row_stride;
+                t.xform = median_detail::xform_of<T>;
+                median_detail::network_tile(t);
+                return;
+            }
             median_detail::network_tile(t);
             break;
         case Algo::histogram:
