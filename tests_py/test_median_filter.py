@@ -92,6 +92,15 @@ def test_large_windows_all_paths(dtype):
             check(a, size, mode, cval=3)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.int64])
+def test_window_beyond_16_bit_ranks(dtype):
+    """More than 65536 window elements: the nth_element / wide-count paths."""
+    rng = np.random.default_rng(8)
+    a = random_image((4, 5), dtype, rng)
+    for mode in ["nearest", "constant"]:
+        check(a, (260, 260), mode, cval=1)
+
+
 @pytest.mark.parametrize(
     ("dtype", "size", "mode"),
     [(np.uint8, 9, "nearest"), (np.float32, 5, "reflect"), (np.int32, 3, "mirror")],
