@@ -59,7 +59,8 @@ RealArray as_real_array(const char* func, const char* arg, py::handle obj) {
 py::array as_kept_array(const char* func, const char* arg, py::handle obj) {
     py::array arr = as_array(func, arg, obj);
     (void)classify(func, arg, arr);
-    return readable_as(arr, py::reinterpret_borrow<py::dtype>(arr.dtype().attr("newbyteorder")("=")));
+    auto native = py::reinterpret_borrow<py::dtype>(arr.dtype().attr("newbyteorder")("="));
+    return readable_as(arr, native);
 }
 
 int normalize_axis(int axis, py::ssize_t ndim) {

@@ -90,7 +90,8 @@ bool above_range(const py::object& cval) {
     } catch (py::cast_error&) {
         return false;
     }
-    const double top = std::is_same_v<T, bool> ? 1.0 : static_cast<double>(std::numeric_limits<T>::max());
+    const double top =
+        std::is_same_v<T, bool> ? 1.0 : static_cast<double>(std::numeric_limits<T>::max());
     return std::trunc(d) > top;
 }
 

@@ -154,9 +154,10 @@ struct Scratch {
 };
 
 template <class T>
-FASTCPP_CLONES void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr, index_t sc, Key<T> ckey,
-              const std::vector<index_t>& rowmap, const std::vector<index_t>& colmap,
-              const Plan& plan, index_t r0, index_t c0, Scratch<Key<T>>& s) {
+FASTCPP_CLONES void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr, index_t sc,
+                             Key<T> ckey, const std::vector<index_t>& rowmap,
+                             const std::vector<index_t>& colmap, const Plan& plan, index_t r0,
+                             index_t c0, Scratch<Key<T>>& s) {
     using K = Key<T>;
     const index_t tr = std::min(plan.tile_rows, in.rows - r0);
     const index_t tc = std::min(plan.tile_cols, in.cols - c0);
@@ -181,14 +182,17 @@ FASTCPP_CLONES void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr
         }
         const T* src = in.data + r * in.row_stride;
         const index_t cs = in.col_stride;
-        for (index_t q = 0; q < q0; ++q) dst[q] = cm[q] < 0 ? ckey : median_detail::to_key(src[cm[q] * cs]);
+        auto border = [&](index_t q) {
+            return cm[q] < 0 ? ckey : median_detail::to_key(src[cm[q] * cs]);
+        };
+        for (index_t q = 0; q < q0; ++q) dst[q] = border(q);
         const T* run = q0 < q1 ? src + (c0 + q0 - sc / 2) * cs : src;
         if (cs == 1) {
             for (index_t q = q0; q < q1; ++q) dst[q] = median_detail::to_key(run[q - q0]);
         } else {
             for (index_t q = q0; q < q1; ++q) dst[q] = median_detail::to_key(run[(q - q0) * cs]);
         }
-        for (index_t q = q1; q < pw; ++q) dst[q] = cm[q] < 0 ? ckey : median_detail::to_key(src[cm[q] * cs]);
+        for (index_t q = q1; q < pw; ++q) dst[q] = border(q);
     }
     // Keys (or ranks) of the tile -> T in `out`. Local pointers: a store
     // through T* (possibly a char type) must not force reloads of the source.

@@ -201,7 +201,8 @@ FASTCPP_CLONES void network_3x3(const Tile<K>& tile) noexcept {
     const index_t pw = t.cols + 2;
     const index_t len = (pw + lanes - 1) / lanes * lanes + lanes;
     thread_local std::vector<K> buf;
-    if (buf.size() < static_cast<std::size_t>(3 * len)) buf.resize(static_cast<std::size_t>(3 * len));
+    const auto need = static_cast<std::size_t>(3 * len);
+    if (buf.size() < need) buf.resize(need);
     K* lo = buf.data();
     K* mid = lo + len;
     K* hi = mid + len;
