@@ -144,9 +144,9 @@ void register_median_filter(py::module_& m) {
 median_filter(image, size, *, mode="reflect", cval=0) -> numpy.ndarray
 
 2-D median filter, equal to ``scipy.ndimage.median_filter(image, size=size,
-mode=mode, cval=cval)`` and much faster (sorting networks in SIMD registers
-for windows up to 49 elements, Huang/Perreault-Hebert sliding histograms
-beyond, all cores, GIL released).
+mode=mode, cval=cval)`` and much faster: sorting networks in SIMD registers
+for small windows, SIMD radix selection (on ranks for 32/64-bit types) for
+medium ones, Huang sliding histograms beyond; all cores, GIL released.
 
 Parameters
 ----------

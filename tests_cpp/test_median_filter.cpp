@@ -116,7 +116,8 @@ void check_against_reference(int levels) {
                                 BorderMode::wrap, BorderMode::constant};
     const std::pair<index_t, index_t> shapes[] = {{1, 1}, {1, 13}, {11, 1}, {17, 31}, {40, 70}};
     const std::pair<index_t, index_t> sizes[] = {{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5},
-                                                 {3, 7}, {1, 5}, {9, 9}, {13, 2}, {45, 3}};
+                                                 {3, 7}, {1, 5}, {9, 9}, {13, 2}, {45, 3},
+                                                 {15, 15}, {17, 17}};
     for (auto [rows, cols] : shapes)
         for (auto [sr, sc] : sizes)
             for (auto m : modes) {

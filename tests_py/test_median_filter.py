@@ -84,10 +84,10 @@ def test_matches_scipy(dtype, mode):
     "dtype", [np.uint8, np.int16, np.float32, np.float64, np.int64]
 )
 def test_large_windows_all_paths(dtype):
-    """Windows past the sorting networks: histogram and rank-compression paths."""
+    """Windows past the sorting networks: radix selection, histograms, ranks."""
     rng = np.random.default_rng(7)
     a = random_image((60, 90), dtype, rng)
-    for size in [(7, 8), (11, 11), (3, 25), (25, 3)]:
+    for size in [(6, 6), (7, 8), (11, 11), (3, 25), (25, 3), (15, 15), (17, 17)]:
         for mode in ["reflect", "constant", "wrap"]:
             check(a, size, mode, cval=3)
 

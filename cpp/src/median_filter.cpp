@@ -1,6 +1,7 @@
 // Median filter driver: argument checks, scipy's border modes and cval rule,
 // tiling, padding into order-preserving keys, algorithm choice, threads.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -90,7 +91,7 @@ index_t map_index(index_t i, index_t n, BorderMode mode) noexcept {
     return 0;
 }
 
-enum class Algo { network, histogram, compressed, select };
+enum class Algo { network, radix, histogram, compressed, select };
 
 /// Geometry of the tiles of one call.
 struct Plan {
@@ -113,8 +114,19 @@ Plan make_plan(index_t rows, index_t cols, index_t sr, index_t sc) {
         const index_t r = budget_elems / pad_stride - (sr - 1);
         return std::clamp<index_t>(std::min(r, std::max(share, 2 * sr)), 1, rows);
     };
-    if (n <= median_detail::kMaxNetworkWide) {
+    const index_t max_network =
+        sizeof(K) >= 4 ? median_detail::kMaxNetwork64 : median_detail::kMaxNetworkWide;
+    if (n <= max_network) {
         p.algo = Algo::network;
+        p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
+        p.tile_cols = std::min<index_t>(cols, 4096);
+        const index_t stride = p.tile_cols + sc - 1 + p.slack;
+        p.tile_rows = rows_for((index_t{1} << 16) / static_cast<index_t>(sizeof(K)), stride);
+        return p;
+    }
+    if (n <= (sizeof(K) == 1 ? median_detail::kMaxRadix8
+                             : sizeof(K) == 2 ? median_detail::kMaxRadix16 : 0)) {
+        p.algo = Algo::radix;
         p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
         p.tile_cols = std::min<index_t>(cols, 4096);
         const index_t stride = p.tile_cols + sc - 1 + p.slack;
@@ -128,11 +140,14 @@ Plan make_plan(index_t rows, index_t cols, index_t sr, index_t sc) {
         p.tile_rows = rows_for(index_t{1} << 16, stride);
         return p;
     }
-    // Wider keys: ranks within a tile must fit 16 bits.
+    // Wider keys: ranks within a tile must fit 16 bits (slack columns too:
+    // the radix pass reads whole vectors).
     constexpr index_t limit = index_t{1} << 16;
+    p.slack = median_detail::kSlackBytes / 2;
     index_t tc = std::min<index_t>(cols, std::max<index_t>(256, 4 * sc));
-    while (tc > 1 && sr * (tc + sc - 1) > limit) tc = (tc + 1) / 2;
-    if (sr * (tc + sc - 1) > limit) {
+    while (tc > 1 && sr * (tc + sc - 1 + p.slack) > limit) tc = (tc + 1) / 2;
+    if (sr * (tc + sc - 1 + p.slack) > limit) {
+        p.slack = 0;
         p.algo = Algo::select;
         p.tile_cols = std::min<index_t>(cols, 64);
         p.tile_rows = 1;
@@ -140,7 +155,7 @@ Plan make_plan(index_t rows, index_t cols, index_t sr, index_t sc) {
     }
     p.algo = Algo::compressed;
     p.tile_cols = tc;
-    p.tile_rows = rows_for(limit, tc + sc - 1);
+    p.tile_rows = rows_for(limit, tc + sc - 1 + p.slack);
     return p;
 }
 
@@ -211,14 +226,18 @@ FASTCPP_CLONES void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr
     if (plan.algo == Algo::compressed) {
         if constexpr (sizeof(K) > 2) {
             const index_t count = ph * pad_stride;
-            s.ranks.resize(static_cast<std::size_t>(count));
-            s.rank_out.resize(static_cast<std::size_t>(tr * out_stride));
+            s.ranks.resize(static_cast<std::size_t>(count + plan.slack));
+            s.rank_out.resize(static_cast<std::size_t>(tr * out_stride + plan.slack));
             s.uniq.resize(static_cast<std::size_t>(count));
             const index_t domain = median_detail::compress_ranks(
                 s.pad.data(), count, s.ranks.data(), s.uniq.data(), s.sort_keys, s.sort_idx);
             Tile<std::uint16_t> t{s.ranks.data(), pad_stride, tr, tc, sr, sc,
                                   s.rank_out.data(), out_stride};
-            median_detail::histogram_tile(t, domain);
+            if (sr * sc <= median_detail::kMaxRadix16)
+                median_detail::radix_tile(t, std::max(1, static_cast<int>(std::bit_width(
+                                                             static_cast<std::uint64_t>(domain - 1)))));
+            else
+                median_detail::histogram_tile(t, domain);
             const K* uniq = s.uniq.data();
             write(s.rank_out.data(),
                   [uniq](std::uint16_t r) { return median_detail::from_key<T>(uniq[r]); });
@@ -236,6 +255,19 @@ FASTCPP_CLONES void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr
                 return;
             }
             median_detail::network_tile(t);
+            break;
+        case Algo::radix:
+            if constexpr (sizeof(K) <= 2) {
+                constexpr int bits = 8 * sizeof(K);
+                if (out.col_stride == 1) {
+                    t.direct = &out(r0, c0);
+                    t.direct_stride = out.row_stride;
+                    t.xform = median_detail::xform_of<T>;
+                    median_detail::radix_tile(t, bits);
+                    return;
+                }
+                median_detail::radix_tile(t, bits);
+            }
             break;
         case Algo::histogram:
             if constexpr (sizeof(K) <= 2)
@@ -286,10 +318,14 @@ void median_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows,
     double ns_per_pixel = 5.0 * n;
     if (plan.algo == Algo::network)
         ns_per_pixel = 0.02 * n * static_cast<double>(sizeof(K));
+    else if (plan.algo == Algo::radix)
+        ns_per_pixel = 0.01 * n * static_cast<double>(8 * sizeof(K) * sizeof(K));
     else if (plan.algo == Algo::histogram)
         ns_per_pixel = 3.0 * static_cast<double>(sr);
     else if (plan.algo == Algo::compressed)
-        ns_per_pixel = 4.0 * static_cast<double>(sr) + 20.0;
+        ns_per_pixel = 20.0 + (n <= static_cast<double>(median_detail::kMaxRadix16)
+                                   ? 0.3 * n
+                                   : 4.0 * static_cast<double>(sr));
     const double tile_ns =
         ns_per_pixel * static_cast<double>(plan.tile_rows * plan.tile_cols) + 1.0;
     const auto grain = static_cast<index_t>(std::ceil(1e5 / tile_ns));

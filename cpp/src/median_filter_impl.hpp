@@ -117,6 +117,22 @@ inline constexpr index_t kMaxNetworkWide = 49;
 template <class K>
 void network_tile(const Tile<K>& t);
 
+/// Largest window count served by radix selection: counts must fit the
+/// lanes (8-bit: 255); with 16 passes (16-bit values, ranks) histograms
+/// catch up at about 200 elements.
+inline constexpr index_t kMaxRadix8 = 255;
+inline constexpr index_t kMaxRadix16 = 160;
+
+/// Largest window count for which sorting networks beat rank compression
+/// plus radix selection on 32- and 64-bit keys (16 or 8 lanes per vector).
+inline constexpr index_t kMaxNetwork64 = 25;
+
+/// Medians of a tile of values below 2**bits by radix selection across SIMD
+/// lanes: one pass per bit counts the window below a per-pixel candidate and
+/// decides that bit of the median. Needs kr * kc < 2**(8 * sizeof(R)).
+template <class R>
+void radix_tile(const Tile<R>& t, int bits);
+
 /// Medians of a tile whose values are < `domain` (<= 65536) by Huang's
 /// sliding two-level histogram.
 template <class R>

@@ -230,6 +230,38 @@ FASTCPP_CLONES void network_3x3(const Tile<K>& tile) noexcept {
 
 }  // namespace
 
+template <class R>
+FASTCPP_CLONES void radix_tile(const Tile<R>& tile, int bits) {
+    using V = Vec<R>;
+    const Tile<R> t = tile;
+    const index_t n = t.kr * t.kc;
+    const auto rank = static_cast<R>(n / 2);
+    std::vector<index_t> off(static_cast<std::size_t>(n));
+    for (index_t w = 0; w < n; ++w)
+        off[static_cast<std::size_t>(w)] = (w / t.kc) * t.pad_stride + w % t.kc;
+    const index_t* o = off.data();
+    for (index_t i = 0; i < t.rows; ++i) {
+        const R* row = t.pad + i * t.pad_stride;
+        emit_row(t, i, [&](index_t j) __attribute__((always_inline)) {
+            // The median is the largest v with #(x < v) <= rank: decide its
+            // bits from the top, counting in lanes of R (n < 2**bits(R)).
+            const R* src = row + j;
+            V prefix{};
+            for (int b = bits - 1; b >= 0; --b) {
+                const V cand = prefix | static_cast<R>(1u << b);
+                V cnt{};
+                for (index_t w = 0; w < n; ++w)
+                    cnt -= reinterpret_cast<V>(load<V>(src + o[w]) < cand);
+                prefix = cnt <= rank ? cand : prefix;
+            }
+            return prefix;
+        });
+    }
+}
+
+template void radix_tile(const Tile<std::uint8_t>&, int);
+template void radix_tile(const Tile<std::uint16_t>&, int);
+
 template <class K>
 void network_tile(const Tile<K>& t) {
     if (t.kr == 3 && t.kc == 3) return network_3x3(t);

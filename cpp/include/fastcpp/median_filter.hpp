@@ -6,17 +6,21 @@
 ///
 /// Algorithms (all on an order-preserving map of the values to unsigned
 /// integer keys, in tiles of output rows padded once by the border mode):
-///  - windows of up to 49 elements: a median-pruned Batcher odd-even merge
-///    sorting network (Batcher 1968; Knuth TAOCP 5.3.4) evaluated with SIMD
-///    across 64 bytes of neighbouring output pixels, fully unrolled in
-///    registers for common counts (3, 4, 5, 9, 15, 16, 21, 25), 3x3 with
-///    column sorts shared between neighbours (Paeth 1990; the approach of
-///    OpenCV's medianBlur sorting-network path);
+///  - small windows (up to 49 elements for 8/16-bit types, 25 for wider):
+///    a median-pruned Batcher odd-even merge sorting network (Batcher 1968;
+///    Knuth TAOCP 5.3.4) evaluated with SIMD across 64 bytes of neighbouring
+///    output pixels, fully unrolled in registers for common counts (3, 4, 5,
+///    9, 15, 16, 21, 25), 3x3 with column sorts shared between neighbours
+///    (Paeth 1990; the approach of OpenCV's medianBlur sorting-network path);
+///  - medium windows (up to 255 elements for 8-bit, 160 for wider types):
+///    radix selection across SIMD lanes, one counting pass per bit of the
+///    median (branch-free, data-independent); wider than 16-bit types run on
+///    16-bit ranks after coordinate compression (LSD radix sort) of each
+///    padded tile, with as many passes as the tile has distinct-value bits;
 ///  - larger windows: Huang's sliding histogram (Huang, Yang, Tang 1979):
-///    one level with a tracked median for 8-bit values; for 16-bit values,
-///    and for wider types on ranks after coordinate compression (LSD radix
-///    sort) of each padded tile, a three-level histogram in the spirit of
-///    Perreault & Hebert 2007's coarse/fine bins;
+///    one level with a tracked median for 8-bit values, a three-level
+///    histogram (after Perreault & Hebert 2007's coarse/fine bins) for 16-bit
+///    values and ranks;
 ///  - windows too large for 16-bit ranks (> 65536 padded elements per row
 ///    band): std::nth_element per pixel.
 /// Floating point: NaN sorts above +inf (NumPy's sort order) and -0.0 below
