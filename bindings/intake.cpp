@@ -62,6 +62,13 @@ py::tuple shape_tuple(const std::vector<py::ssize_t>& shape) {
     return t;
 }
 
+py::array as_kept_array(const char* func, const char* arg, py::handle obj) {
+    py::array arr = as_array(func, arg, obj);
+    (void)classify(func, arg, arr);
+    auto native = py::reinterpret_borrow<py::dtype>(arr.dtype().attr("newbyteorder")("="));
+    return readable_as(arr, native);
+}
+
 int normalize_axis(int axis, py::ssize_t ndim) {
     if (axis < -ndim || axis >= ndim) {
         auto exc = py::module_::import("numpy").attr("exceptions").attr("AxisError");

@@ -13,5 +13,6 @@ void register_elementwise(pybind11::module_& m);
 void register_geo(pybind11::module_& m);
 void register_rolling(pybind11::module_& m);
 void register_ema(pybind11::module_& m);
+void register_median_filter(pybind11::module_& m);
 
 }  // namespace fastcpp::bind

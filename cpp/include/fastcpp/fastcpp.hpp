@@ -10,4 +10,5 @@
 #include "fastcpp/reduce.hpp"
 #include "fastcpp/rolling.hpp"
 #include "fastcpp/ema.hpp"
+#include "fastcpp/median_filter.hpp"
 #include "fastcpp/strided.hpp"
