@@ -6,4 +6,6 @@ PYBIND11_MODULE(_core, m) {
     fastcpp::bind::register_config(m);
     fastcpp::bind::register_accumulator(m);
     fastcpp::bind::register_reduce(m);
+    fastcpp::bind::register_rolling(m);
+    fastcpp::bind::register_ema(m);
 }

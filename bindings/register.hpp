@@ -9,5 +9,7 @@ namespace fastcpp::bind {
 void register_config(pybind11::module_& m);
 void register_accumulator(pybind11::module_& m);
 void register_reduce(pybind11::module_& m);
+void register_rolling(pybind11::module_& m);
+void register_ema(pybind11::module_& m);
 
 }  // namespace fastcpp::bind

@@ -20,6 +20,21 @@ from fastcpp._core import (
     sum,
     sum_of_squares,
 )
+from fastcpp._core import (
+    ema,
+    move_argmax,
+    move_argmin,
+    move_max,
+    move_mean,
+    move_median,
+    move_min,
+    move_rank,
+    move_std,
+    move_sum,
+    move_var,
+    rolling_mean_std,
+    rolling_sum_squares,
+)
 
 __version__: str = __import__("fastcpp._core", fromlist=["_build_info"])._build_info()[
     "version"
@@ -36,6 +51,21 @@ __all__ = [
     "set_num_threads",
     "sum",
     "sum_of_squares",
+]
+__all__ += [
+    "ema",
+    "move_argmax",
+    "move_argmin",
+    "move_max",
+    "move_mean",
+    "move_median",
+    "move_min",
+    "move_rank",
+    "move_std",
+    "move_sum",
+    "move_var",
+    "rolling_mean_std",
+    "rolling_sum_squares",
 ]
 
 

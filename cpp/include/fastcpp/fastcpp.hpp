@@ -6,4 +6,6 @@
 #include "fastcpp/accumulator.hpp"
 #include "fastcpp/config.hpp"
 #include "fastcpp/reduce.hpp"
+#include "fastcpp/rolling.hpp"
+#include "fastcpp/ema.hpp"
 #include "fastcpp/strided.hpp"

@@ -1,0 +1,30 @@
+#pragma once
+// Private to libfastcpp: the per-row kernels of the move_* family. Each
+// computes out[begin, end) of one row; it reads whatever earlier elements it
+// needs (warm-up), so a row may be split into chunks processed independently.
+
+#include <limits>
+
+#include "fastcpp/rolling.hpp"
+#include "fastcpp/strided.hpp"
+
+namespace fastcpp::detail {
+
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// sum, mean, var, std.
+template <class T>
+void move_moments_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
+                      index_t min_count, index_t ddof, index_t begin, index_t end);
+
+/// min, max, argmin, argmax.
+template <class T>
+void move_minmax_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
+                     index_t min_count, index_t begin, index_t end);
+
+/// median, rank.
+template <class T>
+void move_order_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
+                    index_t min_count, index_t begin, index_t end);
+
+}  // namespace fastcpp::detail

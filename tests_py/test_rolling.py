@@ -1,0 +1,286 @@
+"""move_* family, rolling_sum_squares and rolling_mean_std against slow
+references (reference_rolling.py) and bottleneck where it is the contract."""
+
+from __future__ import annotations
+
+import bottleneck as bn
+import numpy as np
+import pytest
+from conftest import nasty_arrays
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reference_rolling import move_ref, rolling_mean_std_ref, rolling_sum_squares_ref
+
+import fastcpp
+
+NAMES = ["sum", "mean", "var", "std", "min", "max", "argmin", "argmax", "median", "rank"]
+INF, NAN = np.inf, np.nan
+
+
+def call(name, a, window, min_count=None, axis=-1, ddof=0):
+    f = getattr(fastcpp, "move_" + name)
+    if name in ("var", "std"):
+        return f(a, window, min_count, axis=axis, ddof=ddof)
+    return f(a, window, min_count, axis=axis)
+
+
+def assert_matches(got, want, data, window, name):
+    assert got.dtype == want.dtype, (got.dtype, want.dtype)
+    assert got.shape == want.shape
+    x = np.asarray(data, dtype=np.float64)
+    finite = x[np.isfinite(x)]
+    scale = float(np.max(np.abs(finite))) if finite.size else 1.0
+    if want.dtype == np.float32:
+        rtol, atol = 2e-6, 1e-6 * max(scale, 1.0) * (scale if name == "var" else 1.0)
+    else:
+        rtol, atol = 1e-9, 1e-12 * max(scale, 1.0) * window * (scale if name == "var" else 1)
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True, err_msg=name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.bool_])
+def test_against_reference_nasty(name, dtype):
+    for case, a in nasty_arrays(dtype):
+        if a.ndim != 1 or a.size == 0:
+            continue
+        n = a.size
+        for window in sorted({1, 2, 3, 7, n}):
+            if window > n:
+                continue
+            counts = range(1, window + 1) if window <= 7 else [1, window // 2, window]
+            for mc in [None, *counts]:
+                got = call(name, a, window, mc)
+                want = move_ref(name, a, window, mc)
+                assert_matches(got, want, a, window, f"{name} {case} w={window} mc={mc}")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_nd_axes(name):
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((4, 5, 9))
+    a[rng.random(a.shape) < 0.15] = NAN
+    a[0, 1, 2] = INF
+    for axis in (0, 1, 2, -1, -2):
+        for window in (1, 2, a.shape[axis]):
+            got = call(name, a, window, 1, axis=axis)
+            want = move_ref(name, a, window, 1, axis=axis)
+            assert_matches(got, want, a, window, f"{name} axis={axis} w={window}")
+    for case, m in nasty_arrays(np.float32):
+        if m.ndim == 2:
+            for axis in (0, 1):
+                got = call(name, m, 3, 2, axis=axis)
+                want = move_ref(name, m, 3, 2, axis=axis)
+                assert got.dtype == np.float32
+                assert_matches(got, want, m, 3, f"{name} {case} axis={axis}")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_matches_bottleneck_on_finite_data(name):
+    rng = np.random.default_rng(2)
+    a = np.round(rng.standard_normal(300) * 4)  # ties
+    a[rng.random(300) < 0.2] = NAN
+    for window in (1, 4, 30, 300):
+        for mc in (None, 1, window):
+            got = call(name, a, window, mc)
+            want = getattr(bn, "move_" + name)(a, window, mc)
+            if name in ("var", "std"):
+                # bottleneck: count - ddof <= 0 is not NaN there; and w=1 junk
+                np.testing.assert_allclose(got, want, atol=1e-6, equal_nan=True)
+            else:
+                np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_int_and_bool_give_float64(name):
+    a = np.array([3, 1, 4, 1, 5, 9, 2, 6])
+    got = call(name, a, 3)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, call(name, a.astype(float), 3), equal_nan=True)
+    assert call(name, a.astype(bool), 3).dtype == np.float64
+    assert call(name, a.astype(np.float32), 3).dtype == np.float32
+    assert call(name, list(a), 3).dtype == np.float64
+
+
+def test_inf_leaves_no_trace():
+    a = [1, INF, 2, 3, 4, 5]
+    np.testing.assert_array_equal(fastcpp.move_sum(a, 2), [NAN, INF, INF, 5, 7, 9])
+    np.testing.assert_array_equal(fastcpp.move_mean(a, 2), [NAN, INF, INF, 2.5, 3.5, 4.5])
+    np.testing.assert_array_equal(fastcpp.move_var(a, 2), [NAN, NAN, NAN, 0.25, 0.25, 0.25])
+    np.testing.assert_array_equal(fastcpp.move_sum([1, INF, -INF, 3, 4], 2), [NAN, INF, NAN, -INF, 7])
+    np.testing.assert_array_equal(fastcpp.move_max(a, 2), [NAN, INF, INF, 3, 4, 5])
+    np.testing.assert_array_equal(fastcpp.move_argmax(a, 2), [NAN, 0, 1, 0, 0, 0])
+    np.testing.assert_array_equal(fastcpp.move_min([1, -INF, 2, 3], 2), [NAN, -INF, -INF, 2])
+    np.testing.assert_array_equal(fastcpp.move_median([1, INF, 2, 3], 3), [NAN, NAN, 2, 3])
+    np.testing.assert_array_equal(fastcpp.move_rank([1, INF, 2, 3], 2), [NAN, 1, -1, 1])
+    # Bit-for-bit as if the inf had been a 0 once it has left the window.
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(5000)
+    y = x.copy()
+    x[100], y[100] = INF, 0.0
+    x[2000], y[2000] = -INF, 0.0
+    for name in ("sum", "mean", "var", "std"):
+        fx, fy = call(name, x, 10), call(name, y, 10)
+        clean = np.ones(x.size, bool)
+        for p in (100, 2000):
+            clean[p : p + 10] = False
+        if name in ("sum", "mean"):
+            np.testing.assert_array_equal(fx[clean], fy[clean], err_msg=name)
+        else:  # the 0 stand-in moved the shift of the running sums: rounding only
+            np.testing.assert_allclose(fx[clean], fy[clean], rtol=1e-12, err_msg=name)
+        assert not np.isfinite(fx[~clean]).any()
+
+
+def test_float32_keeps_float64_state():
+    rng = np.random.default_rng(4)
+    a = (1e6 + rng.random(100_000)).astype(np.float32)
+    for name in ("var", "std", "mean", "sum"):
+        got = call(name, a, 10)
+        want = call(name, a.astype(np.float64), 10).astype(np.float32)
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got[9:], want[9:], rtol=1e-6, err_msg=name)
+    v = fastcpp.move_var(a, 10)[9:]
+    assert abs(float(v.mean()) - 1 / 12) < 0.01  # bottleneck's float32 gives ~3
+
+
+def test_no_running_sum_drift():
+    rng = np.random.default_rng(5)
+    big = rng.standard_normal(2_000_000) * 1e6
+    a = np.concatenate([big, np.zeros(200), big[:1000], np.zeros(100)])
+    for name in ("sum", "mean", "var", "std"):
+        r = call(name, a, 50)
+        for lo, hi in ((2_000_050, 2_000_200), (2_001_250, 2_001_300)):
+            tol = 1e-12 * (1e12 if name == "var" else 1e6)
+            np.testing.assert_allclose(r[lo:hi], 0.0, atol=tol, err_msg=name)
+    # Alternating +-v windows of even length cancel exactly.
+    v = rng.random(1_000_000) * 1e3
+    alt = np.repeat(v, 2) * np.tile([1.0, -1.0], v.size)
+    assert np.abs(fastcpp.move_sum(alt, 2)[1::2]).max() <= 1e-12 * 1e3
+
+
+def test_ddof():
+    a = np.array([1.0, 2, 4, NAN, 7, 11])
+    for ddof in (0, 1, 2, 3, 5, -1):
+        got = fastcpp.move_var(a, 3, 1, ddof=ddof)
+        want = move_ref("var", a, 3, 1, ddof=ddof)
+        np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
+        np.testing.assert_allclose(
+            fastcpp.move_std(a, 3, 1, ddof=ddof), np.sqrt(want), rtol=1e-12, equal_nan=True
+        )
+    # count - ddof <= 0 is NaN (bottleneck gives inf / -0 there)
+    assert np.isnan(fastcpp.move_var(np.arange(5.0), 3, ddof=3)).all()
+
+
+def test_rank_and_argminmax_ties():
+    np.testing.assert_array_equal(fastcpp.move_argmin([1.0, 1, 1, 0, 0], 3), [NAN, NAN, 0, 0, 0])
+    np.testing.assert_array_equal(fastcpp.move_argmax([1.0, 1, 1, 0, 0], 3), [NAN, NAN, 0, 1, 2])
+    np.testing.assert_array_equal(fastcpp.move_rank([2.0, 2, 2], 3), [NAN, NAN, 0])
+    np.testing.assert_array_equal(
+        fastcpp.move_rank([1.0, 2, 2, NAN, 3], 3, min_count=1), [0, 1, 0.5, NAN, 1]
+    )
+    np.testing.assert_array_equal(fastcpp.move_rank([1.0, NAN, 3], 1), [0, NAN, 0])
+
+
+@pytest.mark.parametrize("window", [1, 64, 129, 700, 2500])
+def test_order_statistics_large_windows(window):
+    rng = np.random.default_rng(window)
+    a = np.round(rng.standard_normal(6000) * 20)
+    a[rng.random(a.size) < 0.05] = NAN
+    a[rng.integers(0, a.size, 5)] = INF
+    for name in ("median", "rank", "min", "argmax"):
+        for mc in (1, window):
+            got = call(name, a, window, mc)
+            want = move_ref(name, a, window, mc) if window <= 700 else None
+            if want is None:  # reference too big: compare with bottleneck on finite data
+                b = np.where(np.isinf(a), 1e300, a)
+                got = call(name, b, window, mc)
+                want = getattr(bn, "move_" + name)(b, window, mc)
+            np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True, err_msg=name)
+
+
+def _all(a, window, mc):
+    return [call(n, a, window, mc) for n in NAMES]
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    window=st.integers(1, 6000),
+    nan_frac=st.sampled_from([0.0, 0.1, 0.9]),
+    mc_frac=st.floats(0.0, 1.0),
+)
+def test_thread_count_independent(seed, window, nan_frac, mc_frac):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(70_000) * 10
+    a[rng.random(a.size) < nan_frac] = NAN
+    a[rng.integers(0, a.size, 3)] = INF
+    mc = max(1, int(mc_frac * window))
+    old = fastcpp.get_num_threads()
+    try:
+        fastcpp.set_num_threads(1)
+        one = _all(a, window, mc)
+        fastcpp.set_num_threads(3)
+        many = _all(a, window, mc)
+    finally:
+        fastcpp.set_num_threads(old)
+    for n, x, y in zip(NAMES, one, many, strict=True):
+        np.testing.assert_array_equal(x, y, err_msg=n)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_bad_arguments(name):
+    a = np.arange(5.0)
+    with pytest.raises(ValueError, match=r"window \(=0\)"):
+        call(name, a, 0)
+    with pytest.raises(ValueError, match=r"window \(=6\)"):
+        call(name, a, 6)
+    with pytest.raises(ValueError, match=r"window \(=-2\)"):
+        call(name, a, -2)
+    with pytest.raises(ValueError, match=r"min_count \(=0\)"):
+        call(name, a, 3, 0)
+    with pytest.raises(ValueError, match=r"min_count \(=4\)"):
+        call(name, a, 3, 4)
+    with pytest.raises(ValueError, match="0-d"):
+        call(name, np.float64(1.0), 1)
+    with pytest.raises(ValueError, match=r"window \(=1\)"):
+        call(name, np.array([]), 1)
+    with pytest.raises(np.exceptions.AxisError):
+        call(name, a, 1, axis=1)
+    with pytest.raises(TypeError, match="move_" + name):
+        call(name, np.arange(5, dtype=complex), 1)
+    assert call(name, np.zeros((0, 4)), 2).shape == (0, 4)
+
+
+def test_seed_forms():
+    for dtype in (np.float64, np.float32, np.int32):
+        for case, a in nasty_arrays(dtype):
+            if a.ndim != 1 or a.size < 3:
+                continue
+            for window in (1, 3, a.size):
+                got = fastcpp.rolling_sum_squares(a, window)
+                want = rolling_sum_squares_ref(a, window)
+                assert got.dtype == want.dtype
+                assert_matches(got, want, np.asarray(a, float) ** 2, window, case)
+                m, s = fastcpp.rolling_mean_std(a, window)
+                wm, ws = rolling_mean_std_ref(a, window)
+                assert m.dtype == wm.dtype and s.dtype == ws.dtype
+                assert_matches(m, wm, a, window, case)
+                assert_matches(s, ws, a, window, case)
+    a = np.random.default_rng(6).standard_normal((3, 4, 20))
+    np.testing.assert_allclose(
+        fastcpp.rolling_sum_squares(a, 5), rolling_sum_squares_ref(a, 5), rtol=1e-12
+    )
+    m, s = fastcpp.rolling_mean_std(a, 20)
+    assert m.shape == s.shape == (3, 4, 1)
+    np.testing.assert_allclose(s, a.std(-1, keepdims=True), rtol=1e-12)
+    # 'valid' forms are the move_* forms cut at window - 1
+    b = a[0, 0]
+    np.testing.assert_allclose(fastcpp.rolling_sum_squares(b, 4), fastcpp.move_sum(b * b, 4)[3:])
+    for name in ("rolling_sum_squares", "rolling_mean_std"):
+        f = getattr(fastcpp, name)
+        for w in (0, 21, -1):
+            with pytest.raises(ValueError, match=rf"{name}: window \(={w}\)"):
+                f(b, w)
+        with pytest.raises(ValueError, match="0-d"):
+            f(3.0, 1)
+        with pytest.raises(TypeError, match=name):
+            f(b.astype(complex), 1)
