@@ -56,6 +56,12 @@ RealArray as_real_array(const char* func, const char* arg, py::handle obj) {
     return {readable_as<double>(arr), Real::f64};
 }
 
+py::array as_kept_array(const char* func, const char* arg, py::handle obj) {
+    py::array arr = as_array(func, arg, obj);
+    (void)classify(func, arg, arr);
+    return readable_as(arr, py::reinterpret_borrow<py::dtype>(arr.dtype().attr("newbyteorder")("=")));
+}
+
 int normalize_axis(int axis, py::ssize_t ndim) {
     if (axis < -ndim || axis >= ndim) {
         auto exc = py::module_::import("numpy").attr("exceptions").attr("AxisError");

@@ -20,6 +20,7 @@
 #include <pybind11/pybind11.h>
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -73,6 +74,36 @@ struct RealArray {
     Real real;
 };
 RealArray as_real_array(const char* func, const char* arg, py::handle obj);
+
+/// Input of a function that keeps the input dtype (median_filter): float64,
+/// float32, every integer width and bool, readable as its own dtype (native
+/// byte order, aligned, element strides; copied only when not so already).
+/// Other dtypes: TypeError from classify().
+py::array as_kept_array(const char* func, const char* arg, py::handle obj);
+
+/// Calls fn(T{}) with T the C++ type of an as_kept_array dtype: double,
+/// float, std::int8_t ... std::uint64_t or bool, so one generic lambda serves
+/// every kept dtype.
+template <class Fn>
+decltype(auto) visit_kept(const py::dtype& dt, Fn&& fn) {
+    const char kind = dt.kind();
+    const auto size = dt.itemsize();
+    if (kind == 'f') {
+        if (size == 8) return fn(double{});
+        return fn(float{});
+    }
+    if (kind == 'b') return fn(bool{});
+    if (kind == 'i') {
+        if (size == 1) return fn(std::int8_t{});
+        if (size == 2) return fn(std::int16_t{});
+        if (size == 4) return fn(std::int32_t{});
+        return fn(std::int64_t{});
+    }
+    if (size == 1) return fn(std::uint8_t{});
+    if (size == 2) return fn(std::uint16_t{});
+    if (size == 4) return fn(std::uint32_t{});
+    return fn(std::uint64_t{});
+}
 
 /// Element offsets of every row of `a` along `axis` (already normalised);
 /// rows in C order of the remaining axes.

@@ -8,4 +8,5 @@ PYBIND11_MODULE(_core, m) {
     fastcpp::bind::register_reduce(m);
     fastcpp::bind::register_rolling(m);
     fastcpp::bind::register_ema(m);
+    fastcpp::bind::register_median_filter(m);
 }

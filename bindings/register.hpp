@@ -11,5 +11,6 @@ void register_accumulator(pybind11::module_& m);
 void register_reduce(pybind11::module_& m);
 void register_rolling(pybind11::module_& m);
 void register_ema(pybind11::module_& m);
+void register_median_filter(pybind11::module_& m);
 
 }  // namespace fastcpp::bind

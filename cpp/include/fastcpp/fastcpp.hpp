@@ -8,4 +8,5 @@
 #include "fastcpp/reduce.hpp"
 #include "fastcpp/rolling.hpp"
 #include "fastcpp/ema.hpp"
+#include "fastcpp/median_filter.hpp"
 #include "fastcpp/strided.hpp"

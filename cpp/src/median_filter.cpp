@@ -1,0 +1,304 @@
+// Median filter driver: argument checks, scipy's border modes and cval rule,
+// tiling, padding into order-preserving keys, algorithm choice, threads.
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "fastcpp/detail/checks.hpp"
+#include "fastcpp/detail/parallel.hpp"
+#include "median_filter_impl.hpp"
+
+namespace fastcpp {
+
+BorderMode border_mode_from_name(std::string_view name) {
+    if (name == "reflect" || name == "grid-mirror") return BorderMode::reflect;
+    if (name == "mirror") return BorderMode::mirror;
+    if (name == "nearest") return BorderMode::nearest;
+    if (name == "wrap" || name == "grid-wrap") return BorderMode::wrap;
+    if (name == "constant" || name == "grid-constant") return BorderMode::constant;
+    throw std::invalid_argument(detail::message(
+        "median_filter: mode (='", name,
+        "') must be one of 'reflect', 'nearest', 'mirror', 'constant', 'wrap'"));
+}
+
+template <MedianElement T>
+T median_filter_cval(double cval, index_t window_count) {
+    if constexpr (std::is_floating_point_v<T>) {
+        (void)window_count;
+        return static_cast<T>(cval);
+    } else {
+        detail::require(std::isfinite(cval), "median_filter", "cval (=", cval,
+                        ") must be finite for an integer or bool image");
+        const double v = std::trunc(cval);
+        constexpr double lowest =
+            std::is_same_v<T, bool> ? 0.0 : static_cast<double>(std::numeric_limits<T>::lowest());
+        if (window_count == 2 && v < lowest) return std::numeric_limits<T>::lowest();
+        // v modulo 2**64, exactly.
+        constexpr double two64 = 18446744073709551616.0, two63 = 9223372036854775808.0;
+        std::uint64_t u;
+        if (v >= 0) {
+            u = static_cast<std::uint64_t>(std::fmod(v, two64));
+        } else {
+            double m = std::fmod(v, two64);  // in (-2**64, 0]
+            if (m >= -two63)
+                u = static_cast<std::uint64_t>(static_cast<std::int64_t>(m));
+            else
+                u = static_cast<std::uint64_t>(m + two64);
+        }
+        if constexpr (std::is_same_v<T, bool>) {
+            return static_cast<std::uint8_t>(u) != 0;
+        } else {
+            using U = std::make_unsigned_t<T>;
+            return static_cast<T>(static_cast<U>(u));
+        }
+    }
+}
+
+namespace {
+
+using median_detail::Key;
+using median_detail::Tile;
+
+/// Image index of padded position i (may be outside [0, n)) under `mode`,
+/// scipy.ndimage's definitions; -1 for the constant border.
+index_t map_index(index_t i, index_t n, BorderMode mode) noexcept {
+    if (i >= 0 && i < n) return i;
+    auto mod = [](index_t a, index_t p) {
+        const index_t r = a % p;
+        return r < 0 ? r + p : r;
+    };
+    switch (mode) {
+        case BorderMode::constant:
+            return -1;
+        case BorderMode::nearest:
+            return i < 0 ? 0 : n - 1;
+        case BorderMode::wrap:
+            return n <= 1 ? 0 : mod(i, n);
+        case BorderMode::reflect: {
+            if (n <= 1) return 0;
+            const index_t j = mod(i, 2 * n);
+            return j < n ? j : 2 * n - 1 - j;
+        }
+        case BorderMode::mirror: {
+            if (n <= 1) return 0;
+            const index_t j = mod(i, 2 * n - 2);
+            return j < n ? j : 2 * n - 2 - j;
+        }
+    }
+    return 0;
+}
+
+enum class Algo { network, histogram, compressed, select };
+
+/// Geometry of the tiles of one call.
+struct Plan {
+    Algo algo = Algo::select;
+    index_t tile_rows = 1, tile_cols = 1;
+    index_t slack = 0;  ///< extra key columns per padded/output row
+};
+
+template <class T>
+Plan make_plan(index_t rows, index_t cols, index_t sr, index_t sc) {
+    using K = Key<T>;
+    const index_t n = sr * sc;
+    Plan p;
+    auto rows_for = [&](index_t budget_elems, index_t pad_stride) {
+        const index_t r = budget_elems / pad_stride - (sr - 1);
+        return std::clamp<index_t>(r, 1, rows);
+    };
+    if (n <= median_detail::kMaxNetwork) {
+        p.algo = Algo::network;
+        p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
+        p.tile_cols = std::min<index_t>(cols, 4096);
+        const index_t stride = p.tile_cols + sc - 1 + p.slack;
+        p.tile_rows = rows_for((index_t{1} << 17) / static_cast<index_t>(sizeof(K)), stride);
+        p.tile_rows = std::max(p.tile_rows, std::min<index_t>(rows, 2 * sr));
+        return p;
+    }
+    if (sizeof(K) <= 2) {
+        p.algo = Algo::histogram;
+        p.tile_cols = std::min<index_t>(cols, 2048);
+        const index_t stride = p.tile_cols + sc - 1;
+        p.tile_rows = rows_for(index_t{1} << 17, stride);
+        p.tile_rows = std::max(p.tile_rows, std::min<index_t>(rows, 2 * sr));
+        return p;
+    }
+    // Wider keys: ranks within a tile must fit 16 bits.
+    constexpr index_t limit = index_t{1} << 16;
+    index_t tc = std::min<index_t>(cols, std::max<index_t>(256, 4 * sc));
+    while (tc > 1 && sr * (tc + sc - 1) > limit) tc = (tc + 1) / 2;
+    if (sr * (tc + sc - 1) > limit) {
+        p.algo = Algo::select;
+        p.tile_cols = std::min<index_t>(cols, 64);
+        p.tile_rows = 1;
+        return p;
+    }
+    p.algo = Algo::compressed;
+    p.tile_cols = tc;
+    p.tile_rows = rows_for(limit, tc + sc - 1);
+    return p;
+}
+
+/// Per-thread buffers, reused across the tiles of one range.
+template <class K>
+struct Scratch {
+    std::vector<K> pad, out;
+    std::vector<std::uint16_t> ranks, rank_out;
+    std::vector<K> uniq, sort_keys;
+    std::vector<std::uint32_t> sort_idx;
+};
+
+template <class T>
+void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr, index_t sc, Key<T> ckey,
+              const std::vector<index_t>& rowmap, const std::vector<index_t>& colmap,
+              const Plan& plan, index_t r0, index_t c0, Scratch<Key<T>>& s) {
+    using K = Key<T>;
+    const index_t tr = std::min(plan.tile_rows, in.rows - r0);
+    const index_t tc = std::min(plan.tile_cols, in.cols - c0);
+    const index_t ph = tr + sr - 1, pw = tc + sc - 1;
+    const index_t pad_stride = pw + plan.slack;
+    const index_t out_stride = tc + plan.slack;
+    s.pad.resize(static_cast<std::size_t>(ph * pad_stride + plan.slack));
+    s.out.resize(static_cast<std::size_t>(tr * out_stride + plan.slack));
+    // Pad: rowmap/colmap give the image index of every padded position.
+    const index_t* cm = colmap.data() + c0;
+    // Interior run of columns that map to themselves.
+    index_t q0 = 0, q1 = pw;
+    auto interior = [&](index_t q) { return cm[q] >= 0 && cm[q] == c0 + q - sc / 2; };
+    while (q0 < pw && !interior(q0)) ++q0;
+    while (q1 > q0 && !interior(q1 - 1)) --q1;
+    for (index_t p = 0; p < ph; ++p) {
+        K* dst = s.pad.data() + p * pad_stride;
+        const index_t r = rowmap[static_cast<std::size_t>(r0 + p)];
+        if (r < 0) {
+            std::fill(dst, dst + pw, ckey);
+            continue;
+        }
+        const T* src = in.data + r * in.row_stride;
+        const index_t cs = in.col_stride;
+        for (index_t q = 0; q < q0; ++q) dst[q] = cm[q] < 0 ? ckey : median_detail::to_key(src[cm[q] * cs]);
+        const T* run = q0 < q1 ? src + (c0 + q0 - sc / 2) * cs : src;
+        if (cs == 1) {
+            for (index_t q = q0; q < q1; ++q) dst[q] = median_detail::to_key(run[q - q0]);
+        } else {
+            for (index_t q = q0; q < q1; ++q) dst[q] = median_detail::to_key(run[(q - q0) * cs]);
+        }
+        for (index_t q = q1; q < pw; ++q) dst[q] = cm[q] < 0 ? ckey : median_detail::to_key(src[cm[q] * cs]);
+    }
+    auto write = [&](auto&& value_of) {
+        for (index_t i = 0; i < tr; ++i) {
+            T* o = &out(r0 + i, c0);
+            const index_t os = out.col_stride;
+            for (index_t j = 0; j < tc; ++j) o[j * os] = value_of(i * out_stride + j);
+        }
+    };
+    if (plan.algo == Algo::compressed) {
+        if constexpr (sizeof(K) > 2) {
+            const index_t count = ph * pad_stride;
+            s.ranks.resize(static_cast<std::size_t>(count));
+            s.rank_out.resize(static_cast<std::size_t>(tr * out_stride));
+            s.uniq.resize(static_cast<std::size_t>(count));
+            const index_t domain = median_detail::compress_ranks(
+                s.pad.data(), count, s.ranks.data(), s.uniq.data(), s.sort_keys, s.sort_idx);
+            Tile<std::uint16_t> t{s.ranks.data(), pad_stride, tr, tc, sr, sc,
+                                  s.rank_out.data(), out_stride};
+            median_detail::histogram_tile(t, domain);
+            write([&](index_t k) {
+                return median_detail::from_key<T>(s.uniq[s.rank_out[static_cast<std::size_t>(k)]]);
+            });
+        }
+        return;
+    }
+    Tile<K> t{s.pad.data(), pad_stride, tr, tc, sr, sc, s.out.data(), out_stride};
+    switch (plan.algo) {
+        case Algo::network:
+            median_detail::network_tile(t);
+            break;
+        case Algo::histogram:
+            if constexpr (sizeof(K) <= 2)
+                median_detail::histogram_tile(t, index_t{1} << (8 * sizeof(K)));
+            break;
+        default:
+            median_detail::select_tile(t);
+            break;
+    }
+    write([&](index_t k) { return median_detail::from_key<T>(s.out[static_cast<std::size_t>(k)]); });
+}
+
+}  // namespace
+
+template <MedianElement T>
+void median_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows,
+                   index_t size_cols, BorderMode mode, T cval) {
+    detail::require(size_rows >= 1, "median_filter", "size (=", size_rows,
+                    ") must be >= 1 along rows");
+    detail::require(size_cols >= 1, "median_filter", "size (=", size_cols,
+                    ") must be >= 1 along columns");
+    detail::require(size_rows <= (index_t{1} << 31) / size_cols, "median_filter",
+                    "size (=(", size_rows, ", ", size_cols, ")) is too large, the window "
+                    "must have at most 2**31 elements");
+    detail::require(in.rows == out.rows && in.cols == out.cols, "median_filter",
+                    "out has shape (", out.rows, ", ", out.cols, "), the image has shape (",
+                    in.rows, ", ", in.cols, ")");
+    detail::require(in.rows >= 0 && in.cols >= 0, "median_filter",
+                    "image shape must not be negative");
+    if (in.rows == 0 || in.cols == 0) return;
+    using K = Key<T>;
+    const K ckey = median_detail::to_key(cval);
+    const index_t sr = size_rows, sc = size_cols;
+    std::vector<index_t> rowmap(static_cast<std::size_t>(in.rows + sr - 1));
+    std::vector<index_t> colmap(static_cast<std::size_t>(in.cols + sc - 1));
+    for (index_t p = 0; p < in.rows + sr - 1; ++p)
+        rowmap[static_cast<std::size_t>(p)] = map_index(p - sr / 2, in.rows, mode);
+    for (index_t q = 0; q < in.cols + sc - 1; ++q)
+        colmap[static_cast<std::size_t>(q)] = map_index(q - sc / 2, in.cols, mode);
+    const Plan plan = make_plan<T>(in.rows, in.cols, sr, sc);
+    const index_t tiles_r = (in.rows + plan.tile_rows - 1) / plan.tile_rows;
+    const index_t tiles_c = (in.cols + plan.tile_cols - 1) / plan.tile_cols;
+    // Grain: about 64k window-elements of work per tile is worth a thread.
+    const index_t work = plan.tile_rows * plan.tile_cols * std::min<index_t>(sr * sc, 64);
+    const index_t grain = std::max<index_t>(1, (index_t{1} << 18) / std::max<index_t>(work, 1));
+    detail::parallel_for(tiles_r * tiles_c, grain, [&](index_t lo, index_t hi) {
+        Scratch<K> s;
+        for (index_t k = lo; k < hi; ++k)
+            run_tile<T>(in, out, sr, sc, ckey, rowmap, colmap, plan,
+                        (k / tiles_c) * plan.tile_rows, (k % tiles_c) * plan.tile_cols, s);
+    });
+}
+
+template <MedianElement T>
+void median_filter(std::span<const T> in, std::span<T> out, index_t rows, index_t cols,
+                   index_t size_rows, index_t size_cols, BorderMode mode, T cval) {
+    detail::require(rows >= 0 && cols >= 0, "median_filter", "shape (", rows, ", ", cols,
+                    ") must not be negative");
+    const auto n = static_cast<std::size_t>(rows * cols);
+    detail::require(in.size() == n, "median_filter", "image has ", in.size(),
+                    " elements, rows * cols is ", n);
+    detail::require(out.size() == n, "median_filter", "out has ", out.size(),
+                    " elements, rows * cols is ", n);
+    median_filter(ImageView<const T>{in.data(), rows, cols, cols, 1},
+                  ImageView<T>{out.data(), rows, cols, cols, 1}, size_rows, size_cols, mode,
+                  cval);
+}
+
+#define FASTCPP_MEDIAN_INSTANTIATE(T)                                                      \
+    template T median_filter_cval<T>(double, index_t);                                     \
+    template void median_filter<T>(ImageView<const T>, ImageView<T>, index_t, index_t,     \
+                                   BorderMode, T);                                         \
+    template void median_filter<T>(std::span<const T>, std::span<T>, index_t, index_t,     \
+                                   index_t, index_t, BorderMode, T);
+FASTCPP_MEDIAN_INSTANTIATE(bool)
+FASTCPP_MEDIAN_INSTANTIATE(std::int8_t)
+FASTCPP_MEDIAN_INSTANTIATE(std::uint8_t)
+FASTCPP_MEDIAN_INSTANTIATE(std::int16_t)
+FASTCPP_MEDIAN_INSTANTIATE(std::uint16_t)
+FASTCPP_MEDIAN_INSTANTIATE(std::int32_t)
+FASTCPP_MEDIAN_INSTANTIATE(std::uint32_t)
+FASTCPP_MEDIAN_INSTANTIATE(std::int64_t)
+FASTCPP_MEDIAN_INSTANTIATE(std::uint64_t)
+FASTCPP_MEDIAN_INSTANTIATE(float)
+FASTCPP_MEDIAN_INSTANTIATE(double)
+#undef FASTCPP_MEDIAN_INSTANTIATE
+
+}  // namespace fastcpp

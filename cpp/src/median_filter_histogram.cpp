@@ -1,0 +1,171 @@
+// Median filter, large windows: Huang's sliding histogram (Huang, Yang, Tang,
+// "A fast two-dimensional median filtering algorithm", IEEE TASSP 1979) with a
+// two-level coarse/fine histogram (Perreault & Hebert, "Median filtering in
+// constant time", IEEE TIP 2007) and an incrementally tracked coarse bin, on
+// values below 65536: 8/16-bit keys directly, wider keys as ranks after
+// coordinate compression of the tile by an LSD radix sort.
+// Fallback for windows too large for 16-bit ranks: std::nth_element.
+#include <algorithm>
+#include <bit>
+#include <numeric>
+#include <utility>
+#include <vector>
+
+#include "fastcpp/detail/simd.hpp"
+#include "median_filter_impl.hpp"
+
+namespace fastcpp::median_detail {
+namespace {
+
+/// Window histogram: fine counts per value, coarse counts per 2**shift values,
+/// and the coarse bin `b` holding the last median with `below` = number of
+/// window values in coarse bins < b.
+struct Histogram {
+    std::vector<std::uint32_t> fine, coarse;
+    int shift = 0;
+    index_t b = 0, below = 0;
+
+    explicit Histogram(index_t domain) {
+        const int bits = std::max(1, static_cast<int>(std::bit_width(
+                                         static_cast<std::uint64_t>(domain - 1))));
+        shift = (bits + 1) / 2;
+        fine.assign(static_cast<std::size_t>(domain), 0);
+        coarse.assign(static_cast<std::size_t>((domain >> shift) + 1), 0);
+    }
+    [[gnu::always_inline]] void add(std::uint32_t v) noexcept {
+        ++fine[v];
+        const auto c = v >> shift;
+        ++coarse[c];
+        below += static_cast<index_t>(c) < b;
+    }
+    [[gnu::always_inline]] void remove(std::uint32_t v) noexcept {
+        --fine[v];
+        const auto c = v >> shift;
+        --coarse[c];
+        below -= static_cast<index_t>(c) < b;
+    }
+    /// The value of 0-based rank t in the window.
+    [[gnu::always_inline]] std::uint32_t select(index_t t) noexcept {
+        const std::uint32_t* cs = coarse.data();
+        while (below > t) below -= cs[--b];
+        while (below + cs[b] <= t) below += cs[b++];
+        index_t cnt = below;
+        auto v = static_cast<std::uint32_t>(b << shift);
+        const std::uint32_t* fs = fine.data();
+        while (cnt + fs[v] <= t) cnt += fs[v++];
+        return v;
+    }
+};
+
+template <class R>
+FASTCPP_CLONES void huang(const Tile<R>& t, Histogram& h) noexcept {
+    const index_t kr = t.kr, kc = t.kc, n = kr * kc, rank = n / 2;
+    for (index_t i = 0; i < t.rows; ++i) {
+        const R* top = t.pad + i * t.pad_stride;
+        R* out = t.out + i * t.out_stride;
+        h.b = 0;
+        h.below = 0;
+        for (index_t di = 0; di < kr; ++di)
+            for (index_t dj = 0; dj < kc; ++dj) h.add(top[di * t.pad_stride + dj]);
+        out[0] = static_cast<R>(h.select(rank));
+        for (index_t j = 1; j < t.cols; ++j) {
+            const R* leave = top + j - 1;
+            const R* enter = top + j + kc - 1;
+            for (index_t di = 0; di < kr; ++di) {
+                h.remove(leave[di * t.pad_stride]);
+                h.add(enter[di * t.pad_stride]);
+            }
+            out[j] = static_cast<R>(h.select(rank));
+        }
+        // Empty the histogram again (cheaper than clearing `domain` counts).
+        const R* last = top + t.cols - 1;
+        for (index_t di = 0; di < kr; ++di)
+            for (index_t dj = 0; dj < kc; ++dj) h.remove(last[di * t.pad_stride + dj]);
+    }
+}
+
+}  // namespace
+
+template <class R>
+void histogram_tile(const Tile<R>& t, index_t domain) {
+    thread_local std::vector<Histogram> cache;
+    Histogram* h = nullptr;
+    for (auto& c : cache)
+        if (static_cast<index_t>(c.fine.size()) == domain) h = &c;
+    if (!h) {
+        if (cache.size() > 4) cache.clear();
+        h = &cache.emplace_back(domain);
+    }
+    huang(t, *h);
+}
+
+template <class K>
+void select_tile(const Tile<K>& t) {
+    const index_t n = t.kr * t.kc;
+    std::vector<K> win(static_cast<std::size_t>(n));
+    for (index_t i = 0; i < t.rows; ++i) {
+        for (index_t j = 0; j < t.cols; ++j) {
+            auto w = win.begin();
+            for (index_t di = 0; di < t.kr; ++di) {
+                const K* src = t.pad + (i + di) * t.pad_stride + j;
+                w = std::copy(src, src + t.kc, w);
+            }
+            auto mid = win.begin() + n / 2;
+            std::nth_element(win.begin(), mid, win.end());
+            t.out[i * t.out_stride + j] = *mid;
+        }
+    }
+}
+
+template <class K>
+index_t compress_ranks(const K* keys, index_t n, std::uint16_t* ranks, K* uniq,
+                       std::vector<K>& scratch_keys, std::vector<std::uint32_t>& scratch_idx) {
+    if (n == 0) return 0;
+    const auto un = static_cast<std::size_t>(n);
+    scratch_keys.resize(2 * un);
+    scratch_idx.resize(2 * un);
+    K* ka = scratch_keys.data();
+    K* kb = ka + n;
+    std::uint32_t* ia = scratch_idx.data();
+    std::uint32_t* ib = ia + n;
+    std::copy(keys, keys + n, ka);
+    std::iota(ia, ia + n, std::uint32_t{0});
+    constexpr int bytes = sizeof(K);
+    std::vector<index_t> counts(static_cast<std::size_t>(256 * bytes), 0);
+    for (index_t i = 0; i < n; ++i)
+        for (int byte = 0; byte < bytes; ++byte)
+            ++counts[static_cast<std::size_t>(256 * byte + ((ka[i] >> (8 * byte)) & 0xff))];
+    for (int byte = 0; byte < bytes; ++byte) {
+        index_t* c = counts.data() + 256 * byte;
+        if (std::any_of(c, c + 256, [n](index_t x) { return x == n; })) continue;
+        index_t sum = 0;
+        for (int d = 0; d < 256; ++d) sum += std::exchange(c[d], sum);
+        for (index_t i = 0; i < n; ++i) {
+            const index_t dst = c[(ka[i] >> (8 * byte)) & 0xff]++;
+            kb[dst] = ka[i];
+            ib[dst] = ia[i];
+        }
+        std::swap(ka, kb);
+        std::swap(ia, ib);
+    }
+    index_t u = 0;
+    uniq[0] = ka[0];
+    for (index_t i = 0; i < n; ++i) {
+        if (ka[i] != uniq[u]) uniq[++u] = ka[i];
+        ranks[ia[i]] = static_cast<std::uint16_t>(u);
+    }
+    return u + 1;
+}
+
+template void histogram_tile(const Tile<std::uint8_t>&, index_t);
+template void histogram_tile(const Tile<std::uint16_t>&, index_t);
+template void select_tile(const Tile<std::uint8_t>&);
+template void select_tile(const Tile<std::uint16_t>&);
+template void select_tile(const Tile<std::uint32_t>&);
+template void select_tile(const Tile<std::uint64_t>&);
+template index_t compress_ranks(const std::uint32_t*, index_t, std::uint16_t*, std::uint32_t*,
+                                std::vector<std::uint32_t>&, std::vector<std::uint32_t>&);
+template index_t compress_ranks(const std::uint64_t*, index_t, std::uint16_t*, std::uint64_t*,
+                                std::vector<std::uint64_t>&, std::vector<std::uint32_t>&);
+
+}  // namespace fastcpp::median_detail

@@ -1,0 +1,156 @@
+// Median filter, small windows: Batcher's odd-even merge sorting network
+// (Batcher 1968; the arbitrary-n form of Knuth TAOCP 5.3.4), pruned backwards
+// to the comparators the median wire depends on, evaluated on 64-byte SIMD
+// vectors (GCC vector extensions) of neighbouring output pixels. Common window
+// counts are fully unrolled so the whole network lives in registers.
+#include <array>
+#include <cstring>
+#include <utility>
+
+#include "fastcpp/detail/simd.hpp"
+#include "median_filter_impl.hpp"
+
+// The 64-byte vectors never cross a non-inlined call, so the ABI note about
+// passing them without AVX-512 does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace fastcpp::median_detail {
+namespace {
+
+/// One comparator of the network: wire a gets the min, wire b the max;
+/// `keep` says which of the two outputs is still needed after pruning.
+struct Op {
+    std::uint8_t a = 0, b = 0;
+    std::uint8_t keep = 0;  ///< 1: min only, 2: max only, 3: both
+};
+
+struct OpList {
+    std::array<Op, 400> ops{};
+    int count = 0;
+};
+
+/// Batcher's network sorting n wires, pruned to what wire n / 2 needs.
+constexpr OpList median_ops(int n) {
+    OpList full;
+    for (int p = 1; p < n; p <<= 1)
+        for (int k = p; k >= 1; k >>= 1)
+            for (int j = k % p; j + k < n; j += 2 * k)
+                for (int i = 0; i < k && i < n - j - k; ++i)
+                    if ((i + j) / (2 * p) == (i + j + k) / (2 * p))
+                        full.ops[static_cast<std::size_t>(full.count++)] = {
+                            static_cast<std::uint8_t>(i + j),
+                            static_cast<std::uint8_t>(i + j + k), 3};
+    // Backward liveness from the median wire.
+    std::array<bool, 64> live{};
+    live[static_cast<std::size_t>(n / 2)] = true;
+    OpList rev;
+    for (int o = full.count - 1; o >= 0; --o) {
+        Op op = full.ops[static_cast<std::size_t>(o)];
+        const bool la = live[op.a], lb = live[op.b];
+        if (!la && !lb) continue;
+        op.keep = static_cast<std::uint8_t>((la ? 1 : 0) | (lb ? 2 : 0));
+        live[op.a] = live[op.b] = true;
+        rev.ops[static_cast<std::size_t>(rev.count++)] = op;
+    }
+    OpList out;
+    for (int o = rev.count - 1; o >= 0; --o)
+        out.ops[static_cast<std::size_t>(out.count++)] = rev.ops[static_cast<std::size_t>(o)];
+    return out;
+}
+
+static_assert(median_ops(49).count <= 400);
+
+template <class K>
+using Vec [[gnu::vector_size(64)]] = K;
+
+template <class V>
+[[gnu::always_inline]] inline V load(const void* p) noexcept {
+    V v;
+    std::memcpy(&v, p, sizeof(V));
+    return v;
+}
+
+template <class V>
+[[gnu::always_inline]] inline void apply(V* r, const Op& op) noexcept {
+    const V x = r[op.a], y = r[op.b];
+    if (op.keep & 1) r[op.a] = x < y ? x : y;
+    if (op.keep & 2) r[op.b] = x < y ? y : x;
+}
+
+/// Network with a compile-time op list: fully unrolled.
+template <int N, class V, std::size_t... I>
+[[gnu::always_inline]] inline void run_fixed(V* r, std::index_sequence<I...>) noexcept {
+    static constexpr OpList L = median_ops(N);
+    (apply(r, L.ops[I]), ...);
+}
+
+template <int N, class K>
+FASTCPP_CLONES void network_fixed(const Tile<K>& t) noexcept {
+    using V = Vec<K>;
+    constexpr index_t lanes = 64 / sizeof(K);
+    constexpr int count = median_ops(N).count;
+    index_t off[N];  // window element w at src + off[w]
+    for (index_t w = 0; w < N; ++w) off[w] = (w / t.kc) * t.pad_stride + w % t.kc;
+    for (index_t i = 0; i < t.rows; ++i) {
+        K* out = t.out + i * t.out_stride;
+        const K* row = t.pad + i * t.pad_stride;
+        for (index_t j = 0; j < t.cols; j += lanes) {
+            V r[N];
+#pragma GCC unroll 64
+            for (int w = 0; w < N; ++w) r[w] = load<V>(row + j + off[w]);
+            run_fixed<N>(r, std::make_index_sequence<static_cast<std::size_t>(count)>{});
+            std::memcpy(out + j, &r[N / 2], sizeof(V));
+        }
+    }
+}
+
+/// Network with a run-time op list (other counts up to kMaxNetwork).
+template <class K>
+FASTCPP_CLONES void network_dynamic(const Tile<K>& t, const OpList& L) noexcept {
+    using V = Vec<K>;
+    constexpr index_t lanes = 64 / sizeof(K);
+    const index_t n = t.kr * t.kc;
+    V r[kMaxNetwork];
+    for (index_t i = 0; i < t.rows; ++i) {
+        K* out = t.out + i * t.out_stride;
+        for (index_t j = 0; j < t.cols; j += lanes) {
+            index_t w = 0;
+            for (index_t di = 0; di < t.kr; ++di) {
+                const K* src = t.pad + (i + di) * t.pad_stride + j;
+                for (index_t dj = 0; dj < t.kc; ++dj) r[w++] = load<V>(src + dj);
+            }
+            for (int o = 0; o < L.count; ++o) apply(r, L.ops[static_cast<std::size_t>(o)]);
+            std::memcpy(out + j, &r[n / 2], sizeof(V));
+        }
+    }
+}
+
+}  // namespace
+
+template <class K>
+void network_tile(const Tile<K>& t) {
+    switch (t.kr * t.kc) {
+        case 3: return network_fixed<3>(t);
+        case 4: return network_fixed<4>(t);
+        case 5: return network_fixed<5>(t);
+        case 9: return network_fixed<9>(t);
+        case 15: return network_fixed<15>(t);
+        case 16: return network_fixed<16>(t);
+        case 21: return network_fixed<21>(t);
+        case 25: return network_fixed<25>(t);
+        default: break;
+    }
+    static const auto lists = [] {
+        std::array<OpList, kMaxNetwork + 1> all{};
+        for (int n = 1; n <= kMaxNetwork; ++n) all[static_cast<std::size_t>(n)] = median_ops(n);
+        return all;
+    }();
+    network_dynamic(t, lists[static_cast<std::size_t>(t.kr * t.kc)]);
+}
+
+template void network_tile(const Tile<std::uint8_t>&);
+template void network_tile(const Tile<std::uint16_t>&);
+template void network_tile(const Tile<std::uint32_t>&);
+template void network_tile(const Tile<std::uint64_t>&);
+
+}  // namespace fastcpp::median_detail
