@@ -75,7 +75,12 @@ def _summary(block: np.ndarray, axis: int, alpha: float, adjust: bool) -> dict[s
     y = _core.ema(x, alpha, axis=-1, adjust=adjust)
     obs = ~np.isnan(x)
     if adjust:
-        return {"n": n, "y": y[:, -1], "w": _running_weight(obs, alpha)[:, -1]}
+        return {
+            "n": n,
+            "y": y[:, -1],
+            "w": _running_weight(obs, alpha)[:, -1],
+            "has": obs.any(axis=1),
+        }
     has = obs.any(axis=1)
     first = np.argmax(obs, axis=1)
     trailing = np.argmax(obs[:, ::-1], axis=1)
@@ -95,9 +100,18 @@ def _summary(block: np.ndarray, axis: int, alpha: float, adjust: bool) -> dict[s
 
 
 def _combine(
-    y_in: np.ndarray, a: np.ndarray, y_loc: np.ndarray, w_loc: np.ndarray
+    y_in: np.ndarray,
+    a: np.ndarray,
+    y_loc: np.ndarray,
+    w_loc: np.ndarray,
+    seen: np.ndarray,
 ) -> np.ndarray:
-    """Weighted mean of the carried value (weight a) and the local one (w_loc)."""
+    """Weighted mean of the carried value (weight a) and the local one (w_loc).
+
+    ``seen`` marks where the block has had an observation (before that the
+    carried value stands); a weight of exactly 0 (alpha = 1, or underflow)
+    means the other value alone, as in the kernel.
+    """
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         ratio = a / (a + w_loc)
         finite = np.isfinite(y_in) & np.isfinite(y_loc)
@@ -106,7 +120,8 @@ def _combine(
         )
         mixed = np.where(y_in == y_loc, y_loc, mixed)
         mixed = np.where(a == 0, y_loc, mixed)
-        return np.where(w_loc == 0, y_in, mixed)
+        mixed = np.where(w_loc == 0, y_in, mixed)
+        return np.where(seen, np.where(a == 0, y_loc, mixed), y_in)
 
 
 def _scan(summaries: list[dict[str, Any]], alpha: float, adjust: bool) -> list[Any]:
@@ -122,7 +137,7 @@ def _scan(summaries: list[dict[str, Any]], alpha: float, adjust: bool) -> list[A
             if not s["n"]:
                 continue
             a = w * beta ** s["n"]
-            y = _combine(y, a, s["y"], s["w"])
+            y = _combine(y, a, s["y"], s["w"], s["has"])
             w = a + s["w"]
         return states
     seen = np.zeros(rows, dtype=bool)
@@ -163,12 +178,14 @@ def _finish(
         out = np.empty(x.shape)
     elif adjust:
         y_loc = _core.ema(x, alpha, axis=-1, adjust=True)
-        if np.any(carry > 0):
-            w_loc = _running_weight(~np.isnan(x), alpha)
+        if not np.all(np.isnan(y_in)):  # some row carries a value in
+            obs = ~np.isnan(x)
+            w_loc = _running_weight(obs, alpha)
             steps = np.arange(1, x.shape[1] + 1, dtype=np.float64)
             with np.errstate(under="ignore"):
-                a = carry[:, None] * np.exp(steps * math.log1p(-alpha))[None, :]
-            out = _combine(y_in[:, None], a, y_loc, w_loc)
+                a = carry[:, None] * np.power(1.0 - alpha, steps)[None, :]
+            seen = np.logical_or.accumulate(obs, axis=1)
+            out = _combine(y_in[:, None], a, y_loc, w_loc, seen)
         else:
             out = y_loc
     else:

@@ -50,7 +50,7 @@ def _probe(x: Array, window: Any, axis: Any) -> np.ndarray:
     if n is not None:
         fits = isinstance(window, (int, np.integer)) and 1 <= window <= n
         shape[int(axis)] = int(window) if fits else n
-    return np.broadcast_to(np.zeros(1, dtype=x.dtype), tuple(shape))
+    return np.broadcast_to(np.zeros((), dtype=x.dtype), tuple(shape))
 
 
 def _move_segment(
