@@ -74,7 +74,9 @@ def test_import_fastcpp_does_not_import_dask():
 
 @pytest.mark.parametrize("name", MOVE)
 @pytest.mark.parametrize("chunks", CHUNKS_40.values(), ids=CHUNKS_40.keys())
-@pytest.mark.parametrize(("window", "min_count"), [(1, None), (4, None), (7, 2), (40, 1)])
+@pytest.mark.parametrize(
+    ("window", "min_count"), [(1, None), (4, None), (7, 2), (40, 1)]
+)
 def test_move_1d(name, chunks, window, min_count):
     a = _data(40)
     x = da.from_array(a, chunks=chunks)
@@ -141,15 +143,15 @@ def test_errors_like_in_memory(call, exc, match):
 
 def test_window_error_message_is_the_in_memory_one():
     a = _data(40)
-    with pytest.raises(ValueError) as want:
+    with pytest.raises(ValueError, match="window") as want:
         fastcpp.move_sum(a, 50)
-    with pytest.raises(ValueError) as got:
+    with pytest.raises(ValueError, match="window") as got:
         fd.move_sum(da.from_array(a, chunks=4), 50)
     assert str(got.value) == str(want.value)
 
 
 def test_zero_d_rejected():
-    with pytest.raises(ValueError, match="0-d|dimension"):
+    with pytest.raises(ValueError, match=r"0-d|dimension"):
         fd.move_sum(da.from_array(np.float64(1.0)), 1)
 
 
@@ -199,7 +201,10 @@ def test_ema_nan_patterns(adjust):
     a[5, 1:] = np.nan  # one observation, then decay only
     x = da.from_array(a, chunks=(4, 23))
     for alpha in [0.05, 0.5, 0.9]:
-        _close(fd.ema(x, alpha, adjust=adjust).compute(), fastcpp.ema(a, alpha, adjust=adjust))
+        _close(
+            fd.ema(x, alpha, adjust=adjust).compute(),
+            fastcpp.ema(a, alpha, adjust=adjust),
+        )
 
 
 @pytest.mark.parametrize("adjust", [False, True])
@@ -232,7 +237,9 @@ def test_ema_inf_follows_kernel():
     a[20] = -np.inf  # inf - inf: NaN from there on
     x = da.from_array(a, chunks=4)
     for adjust in (False, True):
-        _close(fd.ema(x, 0.3, adjust=adjust).compute(), fastcpp.ema(a, 0.3, adjust=adjust))
+        _close(
+            fd.ema(x, 0.3, adjust=adjust).compute(), fastcpp.ema(a, 0.3, adjust=adjust)
+        )
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])

@@ -123,11 +123,15 @@ def _doc(name: str, ddof: bool = False) -> str:
     )
 
 
-def move_sum(a: Any, window: int, min_count: int | None = None, axis: int = -1) -> Array:
+def move_sum(
+    a: Any, window: int, min_count: int | None = None, axis: int = -1
+) -> Array:
     return _move("move_sum", a, window, min_count, axis)
 
 
-def move_mean(a: Any, window: int, min_count: int | None = None, axis: int = -1) -> Array:
+def move_mean(
+    a: Any, window: int, min_count: int | None = None, axis: int = -1
+) -> Array:
     return _move("move_mean", a, window, min_count, axis)
 
 
@@ -143,11 +147,15 @@ def move_std(
     return _move("move_std", a, window, min_count, axis, ddof=ddof)
 
 
-def move_min(a: Any, window: int, min_count: int | None = None, axis: int = -1) -> Array:
+def move_min(
+    a: Any, window: int, min_count: int | None = None, axis: int = -1
+) -> Array:
     return _move("move_min", a, window, min_count, axis)
 
 
-def move_max(a: Any, window: int, min_count: int | None = None, axis: int = -1) -> Array:
+def move_max(
+    a: Any, window: int, min_count: int | None = None, axis: int = -1
+) -> Array:
     return _move("move_max", a, window, min_count, axis)
 
 
@@ -169,7 +177,9 @@ def move_median(
     return _move("move_median", a, window, min_count, axis)
 
 
-def move_rank(a: Any, window: int, min_count: int | None = None, axis: int = -1) -> Array:
+def move_rank(
+    a: Any, window: int, min_count: int | None = None, axis: int = -1
+) -> Array:
     return _move("move_rank", a, window, min_count, axis)
 
 
@@ -282,7 +292,9 @@ def ema(a: Any, alpha: float, *, axis: int = -1, adjust: bool = False) -> Array:
     return _ema(a, alpha, axis=axis, adjust=adjust)
 
 
-def median_filter(image: Any, size: Any, *, mode: str = "reflect", cval: Any = 0) -> Array:
+def median_filter(
+    image: Any, size: Any, *, mode: str = "reflect", cval: Any = 0
+) -> Array:
     """median_filter(image, size, *, mode="reflect", cval=0)
 
     :func:`fastcpp.median_filter` over a 2-D dask array, equal to the in-memory

@@ -67,7 +67,9 @@ def _running_weight(obs: np.ndarray, alpha: float) -> np.ndarray:
     return frac * total
 
 
-def _summary(block: np.ndarray, axis: int, alpha: float, adjust: bool) -> dict[str, Any]:
+def _summary(
+    block: np.ndarray, axis: int, alpha: float, adjust: bool
+) -> dict[str, Any]:
     x = _rows(block, axis)
     n = x.shape[1]
     if n == 0:
@@ -116,7 +118,9 @@ def _combine(
         ratio = a / (a + w_loc)
         finite = np.isfinite(y_in) & np.isfinite(y_loc)
         mixed = np.where(
-            finite, y_loc + (y_in - y_loc) * ratio, (a * y_in + w_loc * y_loc) / (a + w_loc)
+            finite,
+            y_loc + (y_in - y_loc) * ratio,
+            (a * y_in + w_loc * y_loc) / (a + w_loc),
         )
         mixed = np.where(y_in == y_loc, y_loc, mixed)
         mixed = np.where(a == 0, y_loc, mixed)
@@ -154,6 +158,8 @@ def _scan(summaries: list[dict[str, Any]], alpha: float, adjust: bool) -> list[A
             shifted = np.where(
                 (s["reach"] == 0) | (y0 == x0), s["y"], s["y"] + s["reach"] * (y0 - x0)
             )
+        # Once the state is NaN (inf - inf) it stays NaN, as in the kernel.
+        shifted = np.where(np.isnan(y), np.nan, shifted)
         carried = np.where(seen, shifted, s["y"])
         y = np.where(has, carried, y)
         k = np.where(has, s["trailing"], np.where(seen, k + s["n"], k))
@@ -178,7 +184,7 @@ def _finish(
         out = np.empty(x.shape)
     elif adjust:
         y_loc = _core.ema(x, alpha, axis=-1, adjust=True)
-        if not np.all(np.isnan(y_in)):  # some row carries a value in
+        if np.any((carry > 0) | ~np.isnan(y_in)):  # some row carries a state
             obs = ~np.isnan(x)
             w_loc = _running_weight(obs, alpha)
             steps = np.arange(1, x.shape[1] + 1, dtype=np.float64)
@@ -197,9 +203,13 @@ def _finish(
             seed = np.full((x.shape[0], width), np.nan)
             r = np.flatnonzero(seeds)
             seed[r, width - 1 - carry[r]] = y_in[r]
-            out = _core.ema(np.concatenate([seed, x], axis=1), alpha, axis=-1)[:, width:]
+            out = _core.ema(np.concatenate([seed, x], axis=1), alpha, axis=-1)[
+                :, width:
+            ]
         else:
             out = _core.ema(x, alpha, axis=-1)
+        # A seed cannot carry a NaN state (inf - inf): it stays NaN.
+        out[seeds & np.isnan(y_in)] = np.nan
     return np.moveaxis(out.astype(dtype, copy=False).reshape(shape), -1, axis)
 
 
@@ -212,7 +222,12 @@ def ema(a: Any, alpha: float, *, axis: int = -1, adjust: bool = False) -> Array:
     token = tokenize(x, alpha, ax, adjust)
     if x.numblocks[ax] == 1:
         return x.map_blocks(
-            _core.ema, alpha, axis=ax, adjust=adjust, dtype=meta.dtype, name=f"ema-{token}"
+            _core.ema,
+            alpha,
+            axis=ax,
+            adjust=adjust,
+            dtype=meta.dtype,
+            name=f"ema-{token}",
         )
     summary, scan, out = f"ema-summary-{token}", f"ema-scan-{token}", f"ema-{token}"
     dsk: dict[Any, Any] = {}
@@ -226,7 +241,14 @@ def ema(a: Any, alpha: float, *, axis: int = -1, adjust: bool = False) -> Array:
     for idx in blocks:
         rest = idx[:ax] + idx[ax + 1 :]
         dsk[(out, *idx)] = (
-            _finish, (x.name, *idx), (scan, *rest), idx[ax], ax, alpha, adjust, meta.dtype
+            _finish,
+            (x.name, *idx),
+            (scan, *rest),
+            idx[ax],
+            ax,
+            alpha,
+            adjust,
+            meta.dtype,
         )
     graph = HighLevelGraph.from_collections(out, dsk, dependencies=[x])
     return Array(graph, out, x.chunks, dtype=meta.dtype)

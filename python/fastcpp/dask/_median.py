@@ -24,7 +24,9 @@ _PAD_MODE = {
 }
 
 
-def _np_pad(block: np.ndarray, widths: Any, mode: str, kwargs: dict[str, Any]) -> np.ndarray:
+def _np_pad(
+    block: np.ndarray, widths: Any, mode: str, kwargs: dict[str, Any]
+) -> np.ndarray:
     return np.pad(block, widths, mode=mode, **kwargs)
 
 
@@ -52,14 +54,18 @@ def _filter_block(block: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return _core.median_filter(block, size, mode="nearest")
 
 
-def median_filter(image: Any, size: Any, *, mode: str = "reflect", cval: Any = 0) -> Array:
+def median_filter(
+    image: Any, size: Any, *, mode: str = "reflect", cval: Any = 0
+) -> Array:
     x = da.asarray(image)
     # Validate as the in-memory call does (dtype, ndim, size, mode, cval).
     probe = np.zeros((1,) * x.ndim, dtype=x.dtype)
     _core.median_filter(probe, size, mode=mode, cval=cval)
     sizes = (int(size),) * 2 if np.ndim(size) == 0 else tuple(int(s) for s in size)
     if x.size == 0:
-        return x.map_blocks(_core.median_filter, sizes, mode=mode, cval=cval, dtype=x.dtype)
+        return x.map_blocks(
+            _core.median_filter, sizes, mode=mode, cval=cval, dtype=x.dtype
+        )
     pad_mode = _PAD_MODE[mode]
     kwargs: dict[str, Any] = {}
     if pad_mode == "constant":
