@@ -303,9 +303,9 @@ def test_median_filter_dtypes_single_and_tiny_chunks(dtype):
     img = (rng.standard_normal((17, 12)) * 50).astype(dtype)
     if dtype == np.float64:
         img[3, 4] = np.nan
-    for chunks in [(17, 12), 2]:
-        got = fd.median_filter(da.from_array(img, chunks=chunks), (3, 4)).compute()
-        want = _median(img, (3, 4))
+    for chunks, size in [((17, 12), (3, 4)), (2, (3, 4)), (3, (7, 9))]:
+        got = fd.median_filter(da.from_array(img, chunks=chunks), size).compute()
+        want = _median(img, size)
         assert got.dtype == img.dtype
         np.testing.assert_array_equal(got, want)
 

@@ -180,6 +180,7 @@ def _finish(
     shape = moved.shape
     x = _rows(block, axis)
     y_in, carry = states[index]
+    out: np.ndarray
     if x.shape[1] == 0 or x.shape[0] == 0:
         out = np.empty(x.shape)
     elif adjust:

@@ -80,7 +80,7 @@ def with_left_context(
                 dsk[key] = (_take, src, axis, lo, hi)
                 pieces.append(key)
         dsk[(out, *idx)] = (_run_segment, pieces, (x.name, *idx), axis, s - cs, cs, fn)
-    graph = HighLevelGraph.from_collections(out, dsk, dependencies=[x])
+    graph = HighLevelGraph.from_collections(out, dsk, dependencies=[x])  # type: ignore[list-item]
     return graph, out
 
 
@@ -93,7 +93,7 @@ def select(
         (out, *idx): (_getitem, (source, *idx), item)
         for idx in itertools.product(*(range(n) for n in numblocks))
     }
-    layers = dict(graph.layers)
+    layers: dict[str, Any] = dict(graph.layers)
     deps = {k: set(v) for k, v in graph.dependencies.items()}
     layers[out] = dsk
     deps[out] = {source}

@@ -9,7 +9,9 @@ import dask.array as da
 import numpy as np
 from dask.array.core import Array
 
-from fastcpp import _core
+from fastcpp import _core as _core_module
+
+_core: Any = _core_module  # median_filter is typed in _core.pyi by its own branch
 
 # scipy.ndimage border mode -> the numpy.pad mode that extends the same way.
 _PAD_MODE = {
@@ -25,7 +27,7 @@ _PAD_MODE = {
 
 
 def _np_pad(
-    block: np.ndarray, widths: Any, mode: str, kwargs: dict[str, Any]
+    block: np.ndarray, widths: Any, mode: Any, kwargs: dict[str, Any]
 ) -> np.ndarray:
     return np.pad(block, widths, mode=mode, **kwargs)
 
@@ -44,12 +46,12 @@ def _pad_axis(
     x = x.rechunk({axis: -1})
     chunks = list(x.chunks)
     chunks[axis] = (x.shape[axis] + left + right,)
-    return x.map_blocks(
-        _np_pad, tuple(widths), mode, kwargs, chunks=tuple(chunks), dtype=x.dtype
+    return da.map_blocks(
+        _np_pad, x, tuple(widths), mode, kwargs, chunks=tuple(chunks), dtype=x.dtype
     )
 
 
-def _filter_block(block: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def _filter_block(block: np.ndarray, size: tuple[int, ...]) -> np.ndarray:
     # The padding supplies every border value: mode does not matter here.
     return _core.median_filter(block, size, mode="nearest")
 
