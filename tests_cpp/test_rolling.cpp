@@ -1,0 +1,228 @@
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+#include "catch_compat.hpp"
+#include "fastcpp/config.hpp"
+#include "fastcpp/rolling.hpp"
+
+using fastcpp::index_t;
+using fastcpp::MoveStat;
+using fastcpp::Strided;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+template <class T>
+std::vector<double> run(MoveStat stat, const std::vector<double>& x, index_t window,
+                        std::optional<index_t> min_count = std::nullopt, index_t ddof = 0) {
+    std::vector<T> in(x.begin(), x.end()), out(x.size());
+    fastcpp::move_stat<T>(stat, Strided<const T>(in.data(), static_cast<index_t>(in.size())),
+                          Strided<T>(out.data(), static_cast<index_t>(out.size())), window,
+                          min_count, ddof);
+    return {out.begin(), out.end()};
+}
+
+/// Equal, NaN matching NaN, within a relative tolerance.
+void require_same(const std::vector<double>& got, const std::vector<double>& want,
+                  double rel = 1e-12) {
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        INFO("i = " << i << " got " << got[i] << " want " << want[i]);
+        if (std::isnan(want[i])) {
+            REQUIRE(std::isnan(got[i]));
+        } else if (std::isinf(want[i])) {
+            REQUIRE(got[i] == want[i]);
+        } else {
+            REQUIRE(got[i] == Approx(want[i]).epsilon(rel).margin(rel));
+        }
+    }
+}
+
+/// Direct O(n·w) definition of a moving statistic (NaN skipped).
+double naive(MoveStat stat, const std::vector<double>& x, index_t i, index_t window,
+             index_t min_count, index_t ddof) {
+    std::vector<double> v;
+    for (index_t j = std::max<index_t>(0, i - window + 1); j <= i; ++j)
+        if (!std::isnan(x[static_cast<std::size_t>(j)])) v.push_back(x[static_cast<std::size_t>(j)]);
+    const auto n = static_cast<index_t>(v.size());
+    if (n < min_count) return kNaN;
+    const double newest = x[static_cast<std::size_t>(i)];
+    switch (stat) {
+        case MoveStat::sum: return std::accumulate(v.begin(), v.end(), 0.0);
+        case MoveStat::mean: return std::accumulate(v.begin(), v.end(), 0.0) / double(n);
+        case MoveStat::var:
+        case MoveStat::std: {
+            if (n - ddof <= 0) return kNaN;
+            const double m = std::accumulate(v.begin(), v.end(), 0.0) / double(n);
+            double s = 0;
+            for (double e : v) s += (e - m) * (e - m);
+            const double var = s / double(n - ddof);
+            return stat == MoveStat::var ? var : std::sqrt(var);
+        }
+        case MoveStat::min: return *std::min_element(v.begin(), v.end());
+        case MoveStat::max: return *std::max_element(v.begin(), v.end());
+        case MoveStat::argmin:
+        case MoveStat::argmax: {
+            index_t best = -1;
+            double bv = 0;
+            for (index_t j = i; j > i - window && j >= 0; --j) {
+                const double e = x[static_cast<std::size_t>(j)];
+                if (std::isnan(e)) continue;
+                const bool better = stat == MoveStat::argmin ? e < bv : e > bv;
+                if (best < 0 || better) best = j, bv = e;
+            }
+            return double(i - best);
+        }
+        case MoveStat::median: {
+            std::sort(v.begin(), v.end());
+            return n % 2 ? v[std::size_t(n / 2)] : (v[std::size_t(n / 2 - 1)] + v[std::size_t(n / 2)]) / 2;
+        }
+        case MoveStat::rank: {
+            if (std::isnan(newest)) return kNaN;
+            if (n == 1) return 0.0;
+            double below = 0, equal = 0;
+            for (double e : v) below += e < newest, equal += e == newest;
+            return 2 * (0.5 * (2 * below + equal - 1) / double(n - 1) - 0.5);
+        }
+    }
+    return kNaN;
+}
+
+const MoveStat kAll[] = {MoveStat::sum,    MoveStat::mean,   MoveStat::var,
+                         MoveStat::std,    MoveStat::min,    MoveStat::max,
+                         MoveStat::argmin, MoveStat::argmax, MoveStat::median,
+                         MoveStat::rank};
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("move_* agree with the direct definition", "[rolling]", float, double) {
+    using T = TestType;
+    const double rel = std::is_same_v<T, float> ? 1e-5 : 1e-10;
+    std::vector<double> x(300);
+    for (std::size_t i = 0; i < x.size(); ++i)
+        x[i] = std::round(std::sin(double(i) * 1.7) * 8);  // ties
+    for (std::size_t i = 0; i < x.size(); i += 7) x[i] = kNaN;
+    std::vector<double> xt(x.begin(), x.end());
+    for (auto& e : xt) e = static_cast<double>(static_cast<T>(e));
+    for (MoveStat stat : kAll) {
+        for (index_t window : {1, 2, 5, 64, 150, 300}) {
+            for (index_t mc : {index_t{1}, (window + 1) / 2, window}) {
+                INFO(fastcpp::move_stat_name(stat) << " window " << window << " min_count " << mc);
+                std::vector<double> want(x.size());
+                for (index_t i = 0; i < index_t(x.size()); ++i)
+                    want[std::size_t(i)] = naive(stat, xt, i, window, mc, 1);
+                require_same(run<T>(stat, x, window, mc, 1), want, rel);
+            }
+        }
+    }
+}
+
+TEST_CASE("move_* infinities and NaN", "[rolling]") {
+    SECTION("inf leaves no trace") {
+        const std::vector<double> x{1, kInf, 2, 3, 4, 5};
+        require_same(run<double>(MoveStat::sum, x, 2), {kNaN, kInf, kInf, 5, 7, 9});
+        require_same(run<double>(MoveStat::mean, x, 2), {kNaN, kInf, kInf, 2.5, 3.5, 4.5});
+        require_same(run<double>(MoveStat::std, x, 2), {kNaN, kNaN, kNaN, 0.5, 0.5, 0.5});
+        require_same(run<double>(MoveStat::sum, {1, kInf, -kInf, 3, 4}, 2),
+                     {kNaN, kInf, kNaN, -kInf, 7});
+        require_same(run<double>(MoveStat::max, x, 3), {kNaN, kNaN, kInf, kInf, 4, 5});
+    }
+    SECTION("all NaN") {
+        const std::vector<double> x(10, kNaN);
+        for (MoveStat stat : kAll) require_same(run<double>(stat, x, 3, 1), x);
+    }
+    SECTION("count - ddof <= 0 is NaN") {
+        require_same(run<double>(MoveStat::var, {1, 2, 3}, 3, 1, 1), {kNaN, 0.5, 1.0});
+    }
+}
+
+TEST_CASE("move_* drift and float32 state", "[rolling]") {
+    SECTION("exact cancellation after a long run") {
+        std::vector<double> x(1'000'000);
+        for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(double(i)) * 1e6;
+        x.resize(x.size() + 100, 0.0);
+        const auto s = run<double>(MoveStat::sum, x, 20);
+        const auto v = run<double>(MoveStat::var, x, 20);
+        for (std::size_t i = x.size() - 80; i < x.size(); ++i) {
+            REQUIRE(std::fabs(s[i]) <= 1e-12 * 1e6);
+            REQUIRE(std::fabs(v[i]) <= 1e-12 * 1e12);
+        }
+    }
+    SECTION("float32 1e6 + U(0,1)") {
+        std::vector<double> x(100'000);
+        for (std::size_t i = 0; i < x.size(); ++i)
+            x[i] = static_cast<float>(1e6 + std::fmod(double(i) * 0.618033988749895, 1.0));
+        const auto f = run<float>(MoveStat::var, x, 10);
+        const auto d = run<double>(MoveStat::var, x, 10);
+        for (std::size_t i = 9; i < x.size(); ++i)
+            REQUIRE(f[i] == Approx(static_cast<float>(d[i])).epsilon(1e-6));
+    }
+}
+
+TEST_CASE("move_* results do not depend on the thread count", "[rolling]") {
+    std::vector<double> x(200'000);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(double(i) * 0.01) * 100 + double(i % 13);
+    for (std::size_t i = 5; i < x.size(); i += 1001) x[i] = kNaN;
+    const int old = fastcpp::num_threads();
+    for (MoveStat stat : kAll) {
+        fastcpp::set_num_threads(1);
+        const auto one = run<double>(stat, x, 37, 10);
+        fastcpp::set_num_threads(4);
+        const auto four = run<double>(stat, x, 37, 10);
+        INFO(fastcpp::move_stat_name(stat));
+        for (std::size_t i = 0; i < x.size(); ++i)
+            REQUIRE((one[i] == four[i] || (std::isnan(one[i]) && std::isnan(four[i]))));
+    }
+    fastcpp::set_num_threads(old);
+}
+
+TEMPLATE_TEST_CASE("move_* argument checks", "[rolling]", float, double) {
+    using T = TestType;
+    std::vector<T> a(5), o(5), short_out(4);
+    const Strided<const T> in(a.data(), 5);
+    const Strided<T> out(o.data(), 5);
+    REQUIRE_THROWS_WITH(fastcpp::move_mean(in, out, 0), FASTCPP_CONTAINS("window (=0)"));
+    REQUIRE_THROWS_WITH(fastcpp::move_std(in, out, 6), FASTCPP_CONTAINS("window (=6)"));
+    REQUIRE_THROWS_WITH(fastcpp::move_median(in, out, 3, index_t{0}),
+                        FASTCPP_CONTAINS("min_count (=0)"));
+    REQUIRE_THROWS_WITH(fastcpp::move_rank(in, out, 3, index_t{4}),
+                        FASTCPP_CONTAINS("min_count (=4)"));
+    REQUIRE_THROWS_AS(fastcpp::move_sum(in, Strided<T>(short_out.data(), 4), 2),
+                      std::invalid_argument);
+    SECTION("span overloads") {
+        std::vector<T> v{1, 2, 3, 4};
+        std::vector<T> r(4);
+        fastcpp::move_sum(std::span<const T>(v), std::span<T>(r), 2);
+        REQUIRE(r[3] == 7);
+        fastcpp::move_var(std::span<const T>(v), std::span<T>(r), 2, index_t{1}, 1);
+        REQUIRE(r[0] != r[0]);
+        REQUIRE(r[1] == Approx(0.5));
+    }
+}
+
+TEMPLATE_TEST_CASE("rolling_sum_squares and rolling_mean_std", "[rolling]", float, double) {
+    using T = TestType;
+    std::vector<T> a{1, 2, 3, 4, 5, 6};
+    std::vector<T> s(4), m(4), d(4);
+    fastcpp::rolling_sum_squares(std::span<const T>(a), std::span<T>(s), 3);
+    REQUIRE(s == std::vector<T>{14, 29, 50, 77});
+    fastcpp::rolling_mean_std(std::span<const T>(a), std::span<T>(m), std::span<T>(d), 3);
+    REQUIRE(m == std::vector<T>{2, 3, 4, 5});
+    for (T e : d) REQUIRE(e == Approx(std::sqrt(2.0 / 3.0)));
+    REQUIRE_THROWS_WITH(
+        fastcpp::rolling_sum_squares(std::span<const T>(a), std::span<T>(s), 7),
+        FASTCPP_CONTAINS("window (=7)"));
+    REQUIRE_THROWS_AS(fastcpp::rolling_mean_std(std::span<const T>(a), std::span<T>(s),
+                                                std::span<T>(d), 2),
+                      std::invalid_argument);
+    a[2] = std::numeric_limits<T>::quiet_NaN();
+    fastcpp::rolling_sum_squares(std::span<const T>(a), std::span<T>(s), 3);
+    REQUIRE(std::isnan(s[0]));
+    REQUIRE(s[3] == 77);
+}

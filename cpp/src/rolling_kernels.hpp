@@ -17,6 +17,16 @@ template <class T>
 void move_moments_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
                       index_t min_count, index_t ddof, index_t begin, index_t end);
 
+/// rolling_mean_std: outputs [begin, end) ('valid' indexing).
+template <class T>
+void rolling_mean_std_row(Strided<const T> x, Strided<T> means, Strided<T> stds,
+                          index_t window, index_t begin, index_t end);
+
+/// rolling_sum_squares: outputs [begin, end) ('valid' indexing).
+template <class T>
+void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window,
+                             index_t begin, index_t end);
+
 /// min, max, argmin, argmax.
 template <class T>
 void move_minmax_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,

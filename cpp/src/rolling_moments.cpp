@@ -1,0 +1,348 @@
+// Moving sums and moments: move_sum, move_mean, move_var, move_std, and the
+// seed's rolling_sum_squares and rolling_mean_std.
+//
+// Running sums of the finite values, compensated with TwoSum (Knuth TAOCP
+// 4.2.2) on both the in-out difference and the accumulation, with NaN, +inf
+// and -inf counted apart: an inf gives the IEEE answer while inside the
+// window and leaves no trace. Variance uses sums of d = x - shift and d²
+// ("shifted data", Chan, Golub & LeVeque 1983) with the shift taken from the
+// data of each block.
+//
+// Each row is cut into blocks of reset_block(window) elements at fixed
+// positions; every block starts from an empty state warmed up over the
+// window - 1 elements before it. That bounds any drift and makes every output
+// a function of the data alone, bit for bit, whatever the split of a row over
+// threads. Four blocks run side by side in the lanes of one SIMD vector (GCC
+// vector extensions: SSE2 pairs in the baseline build, AVX2/AVX-512 in the
+// target clones), so the running sums cost no more than one serial chain.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "fastcpp/detail/simd.hpp"
+#include "rolling_kernels.hpp"
+
+// No FMA contraction: results must not depend on which copy of a loop (vector
+// body or scalar tail, one clone or another inlined site) computes them.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+// 32-byte vectors pass between always-inline helpers of this file only.
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+namespace fastcpp::detail {
+namespace {
+
+index_t reset_block(index_t window) noexcept { return std::max<index_t>(4 * window, 4096); }
+
+constexpr int kLanes = 4;
+using v4d = double __attribute__((vector_size(32)));
+using v4i = std::int64_t __attribute__((vector_size(32)));
+
+/// What a kernel computes.
+enum class Kind { sum, mean, var, std, sum_squares, mean_std };
+
+/// One block handled by one lane: elements [start, start + len) of the row,
+/// outputs written for positions [wbeg, wend); positions below lo are absent.
+struct Lane {
+    index_t start = 0, len = 0, lo = 0, wbeg = 0, wend = 0;
+    double shift = 0;
+};
+
+template <Kind K>
+constexpr bool kShifted = K == Kind::var || K == Kind::std || K == Kind::mean_std;
+template <Kind K>
+constexpr bool kSecond = kShifted<K>;
+
+/// TwoSum: a + b = s + err exactly.
+[[gnu::always_inline]] inline v4d two_sum_err(v4d a, v4d b, v4d s) noexcept {
+    const v4d bb = s - a;
+    return (a - (s - bb)) + (b - bb);
+}
+
+template <Kind K, class T>
+struct Engine {
+    Strided<const T> x;
+    Strided<T> y, y2;  ///< y2: stds of mean_std
+    index_t window;
+    double minc, ddof;
+
+    Lane lane[kLanes];
+
+    /// Running state of the four lanes; a local of run(), so that stores to
+    /// the output cannot alias it and it stays in registers.
+    struct State {
+        v4d shift{}, h1{}, l1{}, h2{}, l2{}, n{}, pinf{}, ninf{};
+    };
+
+    [[gnu::always_inline]] double load(index_t p) const noexcept {
+        const double v = static_cast<double>(x[p]);
+        if constexpr (K == Kind::sum_squares) return v * v;
+        return v;
+    }
+    template <bool Guard>
+    [[gnu::always_inline]] v4d gather(const index_t* start, const index_t* lo,
+                                      index_t off) const noexcept {
+        v4d r;
+        for (int l = 0; l < kLanes; ++l) {
+            const index_t p = start[l] + off;
+            r[l] = !Guard || p >= lo[l] ? load(p) : kNaN;
+        }
+        return r;
+    }
+
+    /// One step: `in` enters the window, `out` leaves it (NaN: nothing).
+    [[gnu::always_inline]] static void step(State& st, v4d in, v4d out) noexcept {
+        auto& [shift, h1, l1, h2, l2, n, pinf, ninf] = st;
+        const v4d zero{}, one = zero + 1.0, inf = zero + INFINITY;
+        const v4i fin_in = (in - in) == zero, fin_out = (out - out) == zero;
+        const v4i fin = fin_in & fin_out;
+        if (fin[0] & fin[1] & fin[2] & fin[3]) [[likely]] {
+            // Every value finite: counts unchanged, the window cannot empty.
+            const v4d di = in - shift, dq = out - shift;
+            const v4d d = di - dq;
+            const v4d e = two_sum_err(di, -dq, d);
+            const v4d t = h1 + d;
+            l1 += e + two_sum_err(h1, d, t);
+            h1 = t;
+            if constexpr (kSecond<K>) {
+                const v4d qi = di * di, qo = dq * dq;
+                const v4d q = qi - qo;
+                const v4d eq = two_sum_err(qi, -qo, q);
+                const v4d t2 = h2 + q;
+                l2 += eq + two_sum_err(h2, q, t2);
+                h2 = t2;
+            }
+            return;
+        }
+        const v4d di = fin_in ? in - shift : zero;
+        const v4d dq = fin_out ? out - shift : zero;
+        n += (in == in ? one : zero) - (out == out ? one : zero);
+        pinf += (in == inf ? one : zero) - (out == inf ? one : zero);
+        ninf += (in == -inf ? one : zero) - (out == -inf ? one : zero);
+        const v4d d = di - dq;
+        const v4d e = two_sum_err(di, -dq, d);
+        const v4d t = h1 + d;
+        l1 += e + two_sum_err(h1, d, t);
+        h1 = t;
+        if constexpr (kSecond<K>) {
+            const v4d qi = di * di, qo = dq * dq;
+            const v4d q = qi - qo;
+            const v4d eq = two_sum_err(qi, -qo, q);
+            const v4d t2 = h2 + q;
+            l2 += eq + two_sum_err(h2, q, t2);
+            h2 = t2;
+        }
+        // A window without finite values restarts its sums exactly at 0.
+        const v4i empty = (n - pinf - ninf) == zero;
+        h1 = empty ? zero : h1;
+        l1 = empty ? zero : l1;
+        if constexpr (kSecond<K>) {
+            h2 = empty ? zero : h2;
+            l2 = empty ? zero : l2;
+        }
+    }
+
+    /// Results of the current windows.
+    [[gnu::always_inline]] void results(const State& st, v4d& r1, v4d& r2) const noexcept {
+        const auto& [shift, h1, l1, h2, l2, n, pinf, ninf] = st;
+        const v4d zero{}, nan = zero + kNaN, inf = zero + INFINITY;
+        const v4i has_inf = (pinf + ninf) > zero;
+        const v4d inf_sum = pinf > zero ? (ninf > zero ? nan : inf) : -inf;
+        const v4d s1 = h1 + l1;
+        const v4i enough = n >= minc;
+        if constexpr (K == Kind::sum || K == Kind::sum_squares) {
+            r1 = enough ? (has_inf ? inf_sum : s1) : nan;
+        } else if constexpr (K == Kind::mean) {
+            r1 = enough ? (has_inf ? inf_sum : s1 / n) : nan;
+        } else {
+            const v4d s2 = h2 + l2;
+            v4d m2 = s2 - s1 * (s1 / n);
+            m2 = m2 > zero ? m2 : zero;
+            m2 = n == zero + 1.0 ? zero : m2;
+            const v4d dn = n - ddof;
+            v4d var = dn > zero ? m2 / dn : nan;
+            var = has_inf ? nan : var;
+            if constexpr (K == Kind::var) {
+                r1 = enough ? var : nan;
+            } else if constexpr (K == Kind::std) {
+                r1 = enough ? var : nan;  // square root taken in flush()
+            } else {  // mean_std: enough means a full window (min_count = window)
+                r1 = enough ? (has_inf ? inf_sum : shift + s1 / n) : nan;
+                r2 = enough ? var : nan;
+            }
+        }
+    }
+
+    static constexpr int kSteps = 64;  ///< steps buffered before a flush
+    v4d rb1[kSteps]{}, rb2[kSteps]{};
+    int nb = 0;
+
+    /// Buffers the results of step `off`; flushes every kSteps steps.
+    template <bool Checked>
+    [[gnu::always_inline]] void write(const State& st, const index_t* start,
+                                      const index_t* wbeg, const index_t* wend,
+                                      index_t off) noexcept {
+        results(st, rb1[nb], rb2[nb]);
+        if (++nb == kSteps) flush<Checked>(start, wbeg, wend, off + 1);
+    }
+
+    /// Square roots (one vectorised loop), then each lane's results to its
+    /// block of the output; `next` is the offset after the last buffered step.
+    template <bool Checked>
+    [[gnu::always_inline]] void flush(const index_t* start, const index_t* wbeg,
+                                      const index_t* wend, index_t next) noexcept {
+        if constexpr (K == Kind::std || K == Kind::mean_std) {
+            double* v = K == Kind::std ? &rb1[0][0] : &rb2[0][0];
+            for (int j = 0; j < kSteps * kLanes; ++j) v[j] = std::sqrt(v[j]);
+        }
+        // 'valid' forms: output j is the window ending at j + window - 1
+        constexpr bool valid = K == Kind::sum_squares || K == Kind::mean_std;
+        const index_t first = next - nb;
+        for (int l = 0; l < kLanes; ++l) {
+            for (int j = 0; j < nb; ++j) {
+                const index_t p = start[l] + first + j;
+                if (Checked && !(p >= wbeg[l] && p < wend[l])) continue;
+                const index_t q = valid ? p - (window - 1) : p;
+                y[q] = static_cast<T>(rb1[j][l]);
+                if constexpr (K == Kind::mean_std) y2[q] = static_cast<T>(rb2[j][l]);
+            }
+        }
+        nb = 0;
+    }
+
+    /// Runs the four lanes over their blocks (equal lengths).
+    [[gnu::always_inline]] void run() noexcept {
+        State st{};
+        index_t start[kLanes], lo[kLanes], wbeg[kLanes], wend[kLanes];
+        for (int l = 0; l < kLanes; ++l) {
+            start[l] = lane[l].start;
+            lo[l] = lane[l].lo;
+            wbeg[l] = lane[l].wbeg;
+            wend[l] = lane[l].wend;
+        }
+        st.shift = v4d{lane[0].shift, lane[1].shift, lane[2].shift, lane[3].shift};
+        const index_t w = window, len = lane[0].len;
+        // Warm-up over the window - 1 elements before the block.
+        index_t off = -(w - 1);
+        const v4d absent = v4d{} + kNaN;
+        for (; off < 0; ++off) step(st, gather<true>(start, lo, off), absent);
+        // Filling: the element leaving may not have been added.
+        nb = 0;
+        for (; off < std::min(w, len); ++off) {
+            step(st, gather<true>(start, lo, off), gather<true>(start, lo, off - w));
+            write<true>(st, start, wbeg, wend, off);
+        }
+        bool all = true;  // every lane writes its whole block
+        for (int l = 0; l < kLanes; ++l)
+            all = all && wbeg[l] <= start[l] && wend[l] == start[l] + len;
+        if (all) {
+            for (; off < len; ++off) {
+                step(st, gather<false>(start, lo, off), gather<false>(start, lo, off - w));
+                write<false>(st, start, wbeg, wend, off);
+            }
+            if (nb) flush<false>(start, wbeg, wend, off);
+        }
+        for (; off < len; ++off) {
+            step(st, gather<false>(start, lo, off), gather<false>(start, lo, off - w));
+            write<true>(st, start, wbeg, wend, off);
+        }
+        if (nb) flush<true>(start, wbeg, wend, off);
+    }
+};
+
+/// First finite value of x[lo, hi), else 0: the shift of a block.
+template <class T>
+double first_finite(Strided<const T> x, index_t lo, index_t hi) noexcept {
+    for (index_t j = lo; j < hi; ++j) {
+        const double v = static_cast<double>(x[j]);
+        if (std::isfinite(v)) return v;
+    }
+    return 0.0;
+}
+
+/// Outputs for the element positions [begin, end) of one row, blocks in
+/// groups of four lanes (a row's short last block runs with copies of
+/// itself in the unused lanes, which write nothing).
+template <Kind K, class T>
+FASTCPP_CLONES void moments_kernel(Strided<const T> x, Strided<T> y, Strided<T> y2,
+                                   index_t window, index_t min_count, index_t ddof,
+                                   index_t begin, index_t end) {
+    Engine<K, T> eng{x, y, y2, window, static_cast<double>(min_count),
+                     static_cast<double>(ddof), {}};
+    const index_t block = reset_block(window), rowlen = x.size;
+    index_t b = begin / block * block;
+    while (b < end) {
+        int used = 0;
+        index_t len0 = 0;
+        while (used < kLanes && b < end) {
+            const index_t len = std::min(block, rowlen - b);
+            if (used > 0 && len != len0) break;  // a short block goes alone
+            Lane& ln = eng.lane[used];
+            ln.start = b;
+            ln.len = len;
+            ln.lo = std::max<index_t>(0, b - (window - 1));
+            ln.wbeg = std::max(b, begin);
+            ln.wend = std::min(b + len, end);
+            ln.shift = kShifted<K> ? first_finite(x, ln.lo, b + len) : 0.0;
+            len0 = len;
+            ++used;
+            b += block;
+        }
+        for (int l = used; l < kLanes; ++l) {
+            eng.lane[l] = eng.lane[0];
+            eng.lane[l].wend = eng.lane[l].wbeg;  // writes nothing
+        }
+        eng.run();
+    }
+}
+
+}  // namespace
+
+template <class T>
+void move_moments_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
+                      index_t min_count, index_t ddof, index_t begin, index_t end) {
+    const auto a = [&]<Kind K>() {
+        moments_kernel<K>(x, y, y, window, min_count, ddof, begin, end);
+    };
+    switch (stat) {
+        case MoveStat::sum: return a.template operator()<Kind::sum>();
+        case MoveStat::mean: return a.template operator()<Kind::mean>();
+        case MoveStat::var: return a.template operator()<Kind::var>();
+        default: return a.template operator()<Kind::std>();
+    }
+}
+
+template <class T>
+void rolling_mean_std_row(Strided<const T> x, Strided<T> means, Strided<T> stds,
+                          index_t window, index_t begin, index_t end) {
+    // Output j is the window ending at element j + window - 1.
+    moments_kernel<Kind::mean_std>(x, means, stds, window, window, 0, begin + window - 1,
+                                   end + window - 1);
+}
+
+template <class T>
+void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window,
+                             index_t begin, index_t end) {
+    moments_kernel<Kind::sum_squares>(x, out, out, window, window, 0, begin + window - 1,
+                                      end + window - 1);
+}
+
+template void move_moments_row<double>(MoveStat, Strided<const double>, Strided<double>,
+                                       index_t, index_t, index_t, index_t, index_t);
+template void move_moments_row<float>(MoveStat, Strided<const float>, Strided<float>, index_t,
+                                      index_t, index_t, index_t, index_t);
+template void rolling_mean_std_row<double>(Strided<const double>, Strided<double>,
+                                           Strided<double>, index_t, index_t, index_t);
+template void rolling_mean_std_row<float>(Strided<const float>, Strided<float>, Strided<float>,
+                                          index_t, index_t, index_t);
+template void rolling_sum_squares_row<double>(Strided<const double>, Strided<double>, index_t,
+                                              index_t, index_t);
+template void rolling_sum_squares_row<float>(Strided<const float>, Strided<float>, index_t,
+                                             index_t, index_t);
+
+}  // namespace fastcpp::detail
