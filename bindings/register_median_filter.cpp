@@ -1,4 +1,6 @@
 // Image: median_filter (keeps the input dtype; dispatch over every kept dtype).
+#include <cmath>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -79,6 +81,19 @@ T parse_cval(const py::object& cval, index_t window_count) {
     return median_filter_cval<T>(d, window_count);
 }
 
+/// True when cval (as scipy's float) truncates above T's largest value.
+template <class T>
+bool above_range(const py::object& cval) {
+    double d;
+    try {
+        d = cval.cast<double>();
+    } catch (py::cast_error&) {
+        return false;
+    }
+    const double top = std::is_same_v<T, bool> ? 1.0 : static_cast<double>(std::numeric_limits<T>::max());
+    return std::trunc(d) > top;
+}
+
 py::object median_filter_py(const py::object& image, const py::object& size,
                             const std::string& mode_name, const py::object& cval) {
     constexpr const char* func = "median_filter";
@@ -102,6 +117,18 @@ py::object median_filter_py(const py::object& image, const py::object& size,
         {
             py::gil_scoped_release nogil;
             fastcpp::median_filter<T>(in, o, sr, sc, mode, c);
+        }
+        if constexpr (std::is_integral_v<T>) {
+            // scipy takes a two-element window's maximum against the float
+            // cval itself: a cval above T's range wins wherever the window
+            // meets the border (the first row or column), converted as usual.
+            if (mode == BorderMode::constant && sr * sc == 2 && in.rows > 0 && in.cols > 0 &&
+                above_range<T>(cval)) {
+                if (sr == 2)
+                    for (index_t j = 0; j < in.cols; ++j) o(0, j) = c;
+                else
+                    for (index_t i = 0; i < in.rows; ++i) o(i, 0) = c;
+            }
         }
         return out;
     });

@@ -93,8 +93,10 @@ struct Tile {
     index_t out_stride = 0;  ///< >= cols + slack
 };
 
-/// Largest window count served by the sorting networks.
-inline constexpr index_t kMaxNetwork = 49;
+/// Largest window count the sorting networks can serve (their op tables hold
+/// Batcher(81)); kMaxNetworkWide is where they stay faster than histograms.
+inline constexpr index_t kMaxNetwork = 81;
+inline constexpr index_t kMaxNetworkWide = 49;
 
 /// Medians of a tile by a pruned sorting network; needs kr * kc <= kMaxNetwork.
 template <class K>

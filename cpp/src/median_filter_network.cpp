@@ -6,6 +6,7 @@
 #include <array>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "fastcpp/detail/simd.hpp"
 #include "median_filter_impl.hpp"
@@ -25,7 +26,7 @@ struct Op {
 };
 
 struct OpList {
-    std::array<Op, 400> ops{};
+    std::array<Op, 1024> ops{};  // Batcher(81) has 864 before pruning
     int count = 0;
 };
 
@@ -41,7 +42,7 @@ constexpr OpList median_ops(int n) {
                             static_cast<std::uint8_t>(i + j),
                             static_cast<std::uint8_t>(i + j + k), 3};
     // Backward liveness from the median wire.
-    std::array<bool, 64> live{};
+    std::array<bool, 128> live{};
     live[static_cast<std::size_t>(n / 2)] = true;
     OpList rev;
     for (int o = full.count - 1; o >= 0; --o) {
@@ -58,7 +59,7 @@ constexpr OpList median_ops(int n) {
     return out;
 }
 
-static_assert(median_ops(49).count <= 400);
+static_assert(kMaxNetwork <= 81);  // Batcher(81) has 702 comparators after pruning
 
 template <class K>
 using Vec [[gnu::vector_size(64)]] = K;
@@ -125,10 +126,62 @@ FASTCPP_CLONES void network_dynamic(const Tile<K>& t, const OpList& L) noexcept 
     }
 }
 
+template <class V>
+[[gnu::always_inline]] inline V vmin(V a, V b) noexcept {
+    return a < b ? a : b;
+}
+template <class V>
+[[gnu::always_inline]] inline V vmax(V a, V b) noexcept {
+    return a < b ? b : a;
+}
+template <class V>
+[[gnu::always_inline]] inline V med3(V a, V b, V c) noexcept {
+    return vmax(vmin(a, b), vmin(vmax(a, b), c));
+}
+
+/// 3x3 with shared column sorts (as in Paeth's / Devillard's 3x3 median): each
+/// padded column's three values are sorted once per output row, then the
+/// median is med3(max of lows, med3 of middles, min of highs).
+template <class K>
+FASTCPP_CLONES void network_3x3(const Tile<K>& t) noexcept {
+    using V = Vec<K>;
+    constexpr index_t lanes = 64 / sizeof(K);
+    const index_t pw = t.cols + 2;
+    const index_t len = (pw + lanes - 1) / lanes * lanes + lanes;
+    thread_local std::vector<K> buf;
+    if (buf.size() < static_cast<std::size_t>(3 * len)) buf.resize(static_cast<std::size_t>(3 * len));
+    K* lo = buf.data();
+    K* mid = lo + len;
+    K* hi = mid + len;
+    for (index_t i = 0; i < t.rows; ++i) {
+        const K* r0 = t.pad + i * t.pad_stride;
+        const K* r1 = r0 + t.pad_stride;
+        const K* r2 = r1 + t.pad_stride;
+        for (index_t q = 0; q < pw; q += lanes) {
+            V a = load<V>(r0 + q), b = load<V>(r1 + q), c = load<V>(r2 + q);
+            const V a1 = vmin(a, b), b1 = vmax(a, b);
+            const V b2 = vmin(b1, c), c2 = vmax(b1, c);
+            const V a3 = vmin(a1, b2), b3 = vmax(a1, b2);
+            std::memcpy(lo + q, &a3, sizeof(V));
+            std::memcpy(mid + q, &b3, sizeof(V));
+            std::memcpy(hi + q, &c2, sizeof(V));
+        }
+        K* out = t.out + i * t.out_stride;
+        for (index_t j = 0; j < t.cols; j += lanes) {
+            const V l = vmax(vmax(load<V>(lo + j), load<V>(lo + j + 1)), load<V>(lo + j + 2));
+            const V h = vmin(vmin(load<V>(hi + j), load<V>(hi + j + 1)), load<V>(hi + j + 2));
+            const V m = med3(load<V>(mid + j), load<V>(mid + j + 1), load<V>(mid + j + 2));
+            const V r = med3(l, m, h);
+            std::memcpy(out + j, &r, sizeof(V));
+        }
+    }
+}
+
 }  // namespace
 
 template <class K>
 void network_tile(const Tile<K>& t) {
+    if (t.kr == 3 && t.kc == 3) return network_3x3(t);
     switch (t.kr * t.kc) {
         case 3: return network_fixed<3>(t);
         case 4: return network_fixed<4>(t);
@@ -140,12 +193,7 @@ void network_tile(const Tile<K>& t) {
         case 25: return network_fixed<25>(t);
         default: break;
     }
-    static const auto lists = [] {
-        std::array<OpList, kMaxNetwork + 1> all{};
-        for (int n = 1; n <= kMaxNetwork; ++n) all[static_cast<std::size_t>(n)] = median_ops(n);
-        return all;
-    }();
-    network_dynamic(t, lists[static_cast<std::size_t>(t.kr * t.kc)]);
+    network_dynamic(t, median_ops(static_cast<int>(t.kr * t.kc)));
 }
 
 template void network_tile(const Tile<std::uint8_t>&);

@@ -68,3 +68,12 @@ def rolling_mean_std(a: ArrayLike, window: int) -> tuple[_FloatArray, _FloatArra
 
 # --- ema ------------------------------------------------------------------
 def ema(a: ArrayLike, alpha: float, *, axis: int = -1, adjust: bool = False) -> _FloatArray: ...
+
+# --- median_filter ----------------------------------------------------------
+def median_filter(
+    image: ArrayLike,
+    size: SupportsIndex | tuple[SupportsIndex, SupportsIndex],
+    *,
+    mode: str = "reflect",
+    cval: float = 0,
+) -> NDArray[Any]: ...

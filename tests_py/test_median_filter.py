@@ -1,0 +1,258 @@
+"""median_filter: exact equality with scipy.ndimage.median_filter over dtypes,
+sizes, modes, shapes and layouts; NaN order; cval conversion; errors."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from reference_median_filter import median_filter_ref
+
+import fastcpp
+
+ndi = pytest.importorskip("scipy.ndimage")
+
+MODES = ["reflect", "nearest", "mirror", "constant", "wrap"]
+INT_DTYPES = [
+    np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64,
+]
+DTYPES = [*INT_DTYPES, np.bool_, np.float32, np.float64]
+SIZES = [1, 2, 3, 4, 5, 9, (3, 7), (1, 5), (2, 1), (20, 3), (40, 40)]
+SHAPES = [(1, 1), (1, 23), (19, 1), (17, 31)]
+
+
+def random_image(shape, dtype, rng, levels=None):
+    """Values spread over the dtype (64-bit ints within +-2**53, where scipy's
+    float64 buffer is exact); `levels` limits them to a few distinct values."""
+    dt = np.dtype(dtype)
+    if dt == np.bool_:
+        return rng.random(shape) < 0.5
+    if dt.kind == "f":
+        a = rng.standard_normal(shape) * 100
+        if levels:
+            a = np.round(a / 100 * levels)
+        a = a.astype(dt)
+        if a.size > 4:
+            a.flat[[1, -2]] = [np.inf, -np.inf]
+        return a
+    info = np.iinfo(dt)
+    lo, hi = max(info.min, -(2**53)), min(info.max, 2**53)
+    if levels:
+        lo, hi = max(lo, -levels), min(hi, levels)
+    return rng.integers(lo, hi, shape, dtype=dt, endpoint=True)
+
+
+def scipy_bug(shape, size, mode):
+    """scipy's rank filter indexes out of bounds for 'reflect' when the window
+    reaches 4 periods past the border (cc == -4n in NI_InitFilterOffsets)."""
+    sizes = (size, size) if np.ndim(size) == 0 else size
+    return mode == "reflect" and any(
+        n > 1 and s // 2 >= 4 * n for n, s in zip(shape, sizes)
+    )
+
+
+def check(a, size, mode="reflect", cval=0):
+    got = fastcpp.median_filter(a, size, mode=mode, cval=cval)
+    assert got.dtype == np.asarray(a).dtype
+    assert got.shape == np.asarray(a).shape
+    if scipy_bug(np.shape(a), size, mode):
+        want = median_filter_ref(a, size, mode, cval)
+    else:
+        want = ndi.median_filter(a, size=size, mode=mode, cval=cval)
+    np.testing.assert_array_equal(got, want, err_msg=f"size={size} mode={mode}")
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_matches_scipy(dtype, mode):
+    rng = np.random.default_rng(abs(hash((np.dtype(dtype).name, mode))) % 2**32)
+    for shape in SHAPES:
+        for size in SIZES:
+            check(random_image(shape, dtype, rng), size, mode, cval=1)
+            check(random_image(shape, dtype, rng, levels=2), size, mode)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.float32, np.float64, np.int64])
+def test_large_windows_all_paths(dtype):
+    """Windows past the sorting networks: histogram and rank-compression paths."""
+    rng = np.random.default_rng(7)
+    a = random_image((60, 90), dtype, rng)
+    for size in [(7, 8), (11, 11), (3, 25), (25, 3)]:
+        for mode in ["reflect", "constant", "wrap"]:
+            check(a, size, mode, cval=3)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "size", "mode"),
+    [(np.uint8, 9, "nearest"), (np.float32, 5, "reflect"), (np.int32, 3, "mirror")],
+)
+def test_512x512(dtype, size, mode):
+    rng = np.random.default_rng(3)
+    check(random_image((512, 512), dtype, rng), size, mode)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int32, np.float64, np.bool_])
+def test_layouts(dtype):
+    """Strided, transposed, Fortran-ordered, negative-stride, byte-swapped input."""
+    rng = np.random.default_rng(5)
+    base = random_image((40, 46), dtype, rng)
+    views = {
+        "strided": base[::2, ::3],
+        "transposed": base.T,
+        "fortran": np.asfortranarray(base),
+        "reversed": base[::-1, ::-2],
+        "byteswapped": base.astype(base.dtype.newbyteorder()),
+        "list": base[:5, :6].tolist(),
+    }
+    for name, v in views.items():
+        for size, mode in [(3, "reflect"), ((2, 5), "constant"), (7, "wrap")]:
+            got = fastcpp.median_filter(v, size, mode=mode)
+            want = ndi.median_filter(np.asarray(v), size=size, mode=mode)
+            assert got.dtype == (np.asarray(v).dtype if name == "list" else dtype), name
+            np.testing.assert_array_equal(got, want, err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.int64])
+def test_constant_and_ties(dtype):
+    a = np.full((13, 17), 5, dtype=dtype)
+    for mode in MODES:
+        np.testing.assert_array_equal(fastcpp.median_filter(a, 4, mode=mode, cval=5), a)
+        check(a, 5, mode, cval=2)
+    stripes = (np.arange(13 * 17).reshape(13, 17) % 3).astype(dtype)
+    for mode in MODES:
+        check(stripes, (3, 4), mode)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mode", MODES)
+def test_nan_sorts_last(dtype, mode):
+    """NaN above +inf (NumPy sort order), checked against np.sort of windows."""
+    rng = np.random.default_rng(11)
+    a = random_image((21, 26), dtype, rng)
+    a[rng.random(a.shape) < 0.3] = np.nan
+    a[3:9, 4:12] = np.nan
+    for size in [2, 3, 5, (1, 4), (9, 9), (13, 4)]:
+        got = fastcpp.median_filter(a, size, mode=mode, cval=np.nan)
+        want = median_filter_ref(a, size, mode, np.nan)
+        np.testing.assert_array_equal(got, want, err_msg=f"size={size}")
+
+
+def test_nan_count_rule():
+    # 3x3 window of 9: the median (rank 4) is NaN exactly when >= 5 are NaN.
+    a = np.arange(9, dtype=np.float64).reshape(3, 3)
+    a.flat[:4] = np.nan
+    assert fastcpp.median_filter(a, 3, mode="nearest")[1, 1] == 8.0
+    a.flat[4] = np.nan
+    assert np.isnan(fastcpp.median_filter(a, 3, mode="nearest")[1, 1])
+    b = np.array([[np.inf, np.nan, -np.inf]])
+    np.testing.assert_array_equal(
+        fastcpp.median_filter(b, (1, 3), mode="wrap"), [[np.inf, np.inf, np.inf]]
+    )
+
+
+def test_int64_exact_beyond_2_53():
+    """scipy rounds through float64; fastcpp selects the exact element."""
+    a = (2**62 + np.arange(30, dtype=np.int64) * 3).reshape(5, 6)[::-1]
+    got = fastcpp.median_filter(a, 3)
+    np.testing.assert_array_equal(got, median_filter_ref(a, 3))
+    u = np.array([[2**64 - 1, 2**64 - 2, 2**64 - 3]], dtype=np.uint64)
+    np.testing.assert_array_equal(fastcpp.median_filter(u, (1, 3), mode="nearest"),
+                                  [[2**64 - 1, 2**64 - 2, 2**64 - 3]])
+
+
+@pytest.mark.parametrize(
+    ("dtype", "cval"),
+    [
+        (np.uint8, -1), (np.uint8, 300), (np.uint8, 2.7), (np.uint8, -2.7),
+        (np.int8, 200), (np.int8, -1), (np.uint16, 70000), (np.int32, -5.5),
+        (np.uint64, 2**40), (np.int64, -3), (np.bool_, 0.5), (np.bool_, 2),
+        (np.bool_, -1), (np.float32, 0.1), (np.float64, -np.inf),
+    ],
+)
+def test_cval_conversion_like_scipy(dtype, cval):
+    rng = np.random.default_rng(2)
+    a = random_image((6, 7), dtype, rng, levels=3)
+    for size in [3, (2, 2), (1, 2), (2, 1), (3, 5)]:
+        check(a, size, "constant", cval)
+
+
+def test_cval_exact_python_int():
+    a = np.full((3, 3), 2**62, dtype=np.int64)
+    got = fastcpp.median_filter(a, 3, mode="constant", cval=2**62 + 1)
+    assert got[0, 0] == 2**62 + 1  # 5 of the corner's 9 are cval
+    assert got.dtype == np.int64
+
+
+def test_empty_and_threads():
+    for shape in [(0, 5), (4, 0), (0, 0)]:
+        e = np.zeros(shape, dtype=np.float32)
+        out = fastcpp.median_filter(e, 3)
+        assert out.shape == shape
+        assert out.dtype == np.float32
+    rng = np.random.default_rng(4)
+    a = random_image((300, 257), np.float32, rng)
+    want = ndi.median_filter(a, size=(4, 3))
+    n = fastcpp.get_num_threads()
+    try:
+        for t in [1, 2, 3]:
+            fastcpp.set_num_threads(t)
+            np.testing.assert_array_equal(fastcpp.median_filter(a, (4, 3)), want)
+    finally:
+        fastcpp.set_num_threads(n)
+    results = [None] * 4
+
+    def work(i):
+        results[i] = fastcpp.median_filter(a, (4, 3))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in results:
+        np.testing.assert_array_equal(r, want)
+
+
+def test_mode_aliases():
+    a = np.arange(30, dtype=np.int16).reshape(5, 6)
+    for alias in ["grid-wrap", "grid-mirror", "grid-constant"]:
+        check(a, 3, alias)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "complex64", "complex128", "object", "U3",
+                                   "datetime64[s]"])
+def test_unsupported_dtype(dtype):
+    a = np.zeros((4, 4), dtype=dtype)
+    with pytest.raises(TypeError, match="median_filter: image has unsupported dtype"):
+        fastcpp.median_filter(a, 3)
+
+
+def test_bad_arguments():
+    a = np.zeros((5, 5))
+    with pytest.raises(ValueError, match=r"image must be 2-D, got a 1-D array"):
+        fastcpp.median_filter(np.zeros(5), 3)
+    with pytest.raises(ValueError, match=r"image must be 2-D, got a 3-D array"):
+        fastcpp.median_filter(np.zeros((2, 3, 4)), 3)
+    with pytest.raises(ValueError, match=r"image must be 2-D, got a 0-D array"):
+        fastcpp.median_filter(3.0, 3)
+    with pytest.raises(ValueError, match=r"size \(=0\) must be >= 1"):
+        fastcpp.median_filter(a, 0)
+    with pytest.raises(ValueError, match=r"size \(=-2\) must be >= 1"):
+        fastcpp.median_filter(a, (3, -2))
+    with pytest.raises(ValueError, match=r"size \(=\(1, 2, 3\)\) must be an int or a"):
+        fastcpp.median_filter(a, (1, 2, 3))
+    with pytest.raises(ValueError, match=r"size \(=\[3\]\)"):
+        fastcpp.median_filter(a, [3])
+    with pytest.raises(TypeError, match="size must be an int"):
+        fastcpp.median_filter(a, 2.5)
+    with pytest.raises(TypeError, match="size must be an int"):
+        fastcpp.median_filter(a, "3")
+    with pytest.raises(ValueError, match=r"mode \(='bogus'\) must be one of"):
+        fastcpp.median_filter(a, 3, mode="bogus")
+    with pytest.raises(ValueError, match=r"cval \(=nan\) must be finite"):
+        fastcpp.median_filter(a.astype(np.int32), 3, mode="constant", cval=np.nan)
+    with pytest.raises(TypeError, match="cval must be a real number"):
+        fastcpp.median_filter(a, 3, cval="x")
+    with pytest.raises(TypeError):
+        fastcpp.median_filter(a, 3, "reflect")  # mode is keyword-only
