@@ -220,6 +220,20 @@ def test_ema_nd_axis_float32(adjust, axis):
     np.testing.assert_allclose(got, want, rtol=1e-6, equal_nan=True)
 
 
+@pytest.mark.parametrize("adjust", [False, True])
+@pytest.mark.parametrize("alpha", [0.5, 0.9, 0.001])
+def test_ema_long_chunks(adjust, alpha):
+    # Chunks longer than the reach of the carried weight, NaN gaps at borders.
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((2, 9000)) + 5
+    a[0, 2990:3400] = np.nan
+    a[1, rng.choice(9000, 3000, replace=False)] = np.nan
+    x = da.from_array(a, chunks=(1, 3000))
+    _close(
+        fd.ema(x, alpha, adjust=adjust).compute(), fastcpp.ema(a, alpha, adjust=adjust)
+    )
+
+
 def test_ema_adjust_false_first_chunk_bit_identical():
     a = _data(400, seed=9)
     got = fd.ema(da.from_array(a, chunks=100), 0.1).compute()

@@ -54,11 +54,8 @@ from typing import Any
 
 from dask.array.core import Array
 
+from . import _ema, _median, _rolling
 from ._describe import describe, describe_graph
-from ._ema import ema as _ema
-from ._median import median_filter as _median_filter
-from ._rolling import move as _move
-from ._rolling import valid as _valid
 
 __all__ = [
     "describe",
@@ -126,61 +123,61 @@ def _doc(name: str, ddof: bool = False) -> str:
 def move_sum(
     a: Any, window: int, min_count: int | None = None, axis: int = -1
 ) -> Array:
-    return _move("move_sum", a, window, min_count, axis)
+    return _rolling.move("move_sum", a, window, min_count, axis)
 
 
 def move_mean(
     a: Any, window: int, min_count: int | None = None, axis: int = -1
 ) -> Array:
-    return _move("move_mean", a, window, min_count, axis)
+    return _rolling.move("move_mean", a, window, min_count, axis)
 
 
 def move_var(
     a: Any, window: int, min_count: int | None = None, axis: int = -1, ddof: int = 0
 ) -> Array:
-    return _move("move_var", a, window, min_count, axis, ddof=ddof)
+    return _rolling.move("move_var", a, window, min_count, axis, ddof=ddof)
 
 
 def move_std(
     a: Any, window: int, min_count: int | None = None, axis: int = -1, ddof: int = 0
 ) -> Array:
-    return _move("move_std", a, window, min_count, axis, ddof=ddof)
+    return _rolling.move("move_std", a, window, min_count, axis, ddof=ddof)
 
 
 def move_min(
     a: Any, window: int, min_count: int | None = None, axis: int = -1
 ) -> Array:
-    return _move("move_min", a, window, min_count, axis)
+    return _rolling.move("move_min", a, window, min_count, axis)
 
 
 def move_max(
     a: Any, window: int, min_count: int | None = None, axis: int = -1
 ) -> Array:
-    return _move("move_max", a, window, min_count, axis)
+    return _rolling.move("move_max", a, window, min_count, axis)
 
 
 def move_argmin(
     a: Any, window: int, min_count: int | None = None, axis: int = -1
 ) -> Array:
-    return _move("move_argmin", a, window, min_count, axis)
+    return _rolling.move("move_argmin", a, window, min_count, axis)
 
 
 def move_argmax(
     a: Any, window: int, min_count: int | None = None, axis: int = -1
 ) -> Array:
-    return _move("move_argmax", a, window, min_count, axis)
+    return _rolling.move("move_argmax", a, window, min_count, axis)
 
 
 def move_median(
     a: Any, window: int, min_count: int | None = None, axis: int = -1
 ) -> Array:
-    return _move("move_median", a, window, min_count, axis)
+    return _rolling.move("move_median", a, window, min_count, axis)
 
 
 def move_rank(
     a: Any, window: int, min_count: int | None = None, axis: int = -1
 ) -> Array:
-    return _move("move_rank", a, window, min_count, axis)
+    return _rolling.move("move_rank", a, window, min_count, axis)
 
 
 for _f in (
@@ -222,7 +219,7 @@ def rolling_sum_squares(a: Any, window: int) -> Array:
     ValueError, TypeError
         As :func:`fastcpp.rolling_sum_squares`, when the graph is built.
     """
-    (out,) = _valid("rolling_sum_squares", a, window)
+    (out,) = _rolling.valid("rolling_sum_squares", a, window)
     return out
 
 
@@ -250,7 +247,7 @@ def rolling_mean_std(a: Any, window: int) -> tuple[Array, Array]:
     ValueError, TypeError
         As :func:`fastcpp.rolling_mean_std`, when the graph is built.
     """
-    means, stds = _valid("rolling_mean_std", a, window)
+    means, stds = _rolling.valid("rolling_mean_std", a, window)
     return means, stds
 
 
@@ -289,7 +286,7 @@ def ema(a: Any, alpha: float, *, axis: int = -1, adjust: bool = False) -> Array:
     ValueError, TypeError, numpy.exceptions.AxisError
         As :func:`fastcpp.ema`, when the graph is built.
     """
-    return _ema(a, alpha, axis=axis, adjust=adjust)
+    return _ema.ema(a, alpha, axis=axis, adjust=adjust)
 
 
 def median_filter(
@@ -329,4 +326,4 @@ def median_filter(
     ValueError, TypeError
         As :func:`fastcpp.median_filter`, when the graph is built.
     """
-    return _median_filter(image, size, mode=mode, cval=cval)
+    return _median.median_filter(image, size, mode=mode, cval=cval)

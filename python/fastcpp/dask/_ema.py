@@ -67,6 +67,19 @@ def _running_weight(obs: np.ndarray, alpha: float) -> np.ndarray:
     return frac * total
 
 
+def _reach(alpha: float, weight: float) -> int:
+    """Steps after which ``weight · (1 − α)^steps`` is exactly 0 in float64.
+
+    Past that many steps a carried adjust=True weight no longer changes any
+    result, so only that prefix of a block needs the combination.
+    """
+    if alpha >= 1.0:
+        return 1
+    # 2**-1075 rounds to 0; a little margin for the rounding of the powers.
+    need = math.log(max(weight, 1.0)) + 1080 * math.log(2.0)
+    return math.ceil(need / -math.log1p(-alpha)) + 2
+
+
 def _summary(
     block: np.ndarray, axis: int, alpha: float, adjust: bool
 ) -> dict[str, Any]:
@@ -77,10 +90,12 @@ def _summary(
     y = _core.ema(x, alpha, axis=-1, adjust=adjust)
     obs = ~np.isnan(x)
     if adjust:
+        # The last weight only depends on the last _reach(alpha, 1) steps.
+        tail = obs[:, -min(n, _reach(alpha, 1.0)) :]
         return {
             "n": n,
             "y": y[:, -1],
-            "w": _running_weight(obs, alpha)[:, -1],
+            "w": _running_weight(tail, alpha)[:, -1],
             "has": obs.any(axis=1),
         }
     has = obs.any(axis=1)
@@ -187,12 +202,16 @@ def _finish(
         y_loc = _core.ema(x, alpha, axis=-1, adjust=True)
         if np.any((carry > 0) | ~np.isnan(y_in)):  # some row carries a state
             obs = ~np.isnan(x)
-            w_loc = _running_weight(obs, alpha)
-            steps = np.arange(1, x.shape[1] + 1, dtype=np.float64)
+            seen = np.logical_or.accumulate(obs, axis=1)
+            # Before the block's first observation the carried value stands;
+            # after it, the carried weight matters only while it is nonzero.
+            out = np.where(seen, y_loc, y_in[:, None])
+            m = min(x.shape[1], _reach(alpha, float(carry.max())))
+            w_loc = _running_weight(obs[:, :m], alpha)
+            steps = np.arange(1, m + 1, dtype=np.float64)
             with np.errstate(under="ignore"):
                 a = carry[:, None] * np.power(1.0 - alpha, steps)[None, :]
-            seen = np.logical_or.accumulate(obs, axis=1)
-            out = _combine(y_in[:, None], a, y_loc, w_loc, seen)
+            out[:, :m] = _combine(y_in[:, None], a, y_loc[:, :m], w_loc, seen[:, :m])
         else:
             out = y_loc
     else:
