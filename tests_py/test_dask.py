@@ -131,6 +131,7 @@ def test_move_exact_for_order_statistics():
         (lambda x: fd.move_mean(x.astype(complex), 4), TypeError, "complex"),
         (lambda x: fd.ema(x, 0.0), ValueError, "alpha"),
         (lambda x: fd.ema(x, 0.5, axis=2), np.exceptions.AxisError, "axis"),
+        (lambda x: fd.ema(x, 0.5, method="magic"), ValueError, "method"),
         (lambda x: fd.rolling_sum_squares(x, 41), ValueError, "window"),
         (lambda x: fd.median_filter(x, 3), ValueError, "2-D"),
     ],
@@ -178,19 +179,28 @@ def test_rolling_valid_float32_and_nan():
     _close(got, fastcpp.rolling_sum_squares(a, 5))
 
 
+METHODS = ["parallel", "sequential"]
+
+
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("adjust", [False, True])
 @pytest.mark.parametrize("alpha", [0.3, 0.5, 1.0, 0.01])
 @pytest.mark.parametrize("chunks", CHUNKS_40.values(), ids=CHUNKS_40.keys())
-def test_ema_1d(adjust, alpha, chunks):
+def test_ema_1d(adjust, alpha, chunks, method):
     a = _data(40)
     x = da.from_array(a, chunks=chunks)
-    got = fd.ema(x, alpha, adjust=adjust)
+    got = fd.ema(x, alpha, adjust=adjust, method=method)
     assert got.chunks == x.chunks
-    _close(got.compute(), fastcpp.ema(a, alpha, adjust=adjust))
+    want = fastcpp.ema(a, alpha, adjust=adjust)
+    if method == "sequential" and not adjust:
+        np.testing.assert_array_equal(got.compute(), want)  # bit for bit
+    else:
+        _close(got.compute(), want)
 
 
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("adjust", [False, True])
-def test_ema_nan_patterns(adjust):
+def test_ema_nan_patterns(adjust, method):
     rng = np.random.default_rng(5)
     a = rng.standard_normal((6, 300))
     a[0, :150] = np.nan  # leading NaNs over several chunks
@@ -202,17 +212,18 @@ def test_ema_nan_patterns(adjust):
     x = da.from_array(a, chunks=(4, 23))
     for alpha in [0.05, 0.5, 0.9]:
         _close(
-            fd.ema(x, alpha, adjust=adjust).compute(),
+            fd.ema(x, alpha, adjust=adjust, method=method).compute(),
             fastcpp.ema(a, alpha, adjust=adjust),
         )
 
 
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("adjust", [False, True])
 @pytest.mark.parametrize("axis", [0, -1])
-def test_ema_nd_axis_float32(adjust, axis):
+def test_ema_nd_axis_float32(adjust, axis, method):
     a = _data((50, 7), np.float32, seed=2)
     x = da.from_array(a, chunks=(6, 3))
-    got = fd.ema(x, 0.2, axis=axis, adjust=adjust).compute()
+    got = fd.ema(x, 0.2, axis=axis, adjust=adjust, method=method).compute()
     want = fastcpp.ema(a, 0.2, axis=axis, adjust=adjust)
     assert got.dtype == np.float32
     # float32 results are the float64 state rounded once: equal but for the
@@ -220,9 +231,10 @@ def test_ema_nd_axis_float32(adjust, axis):
     np.testing.assert_allclose(got, want, rtol=1e-6, equal_nan=True)
 
 
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("adjust", [False, True])
 @pytest.mark.parametrize("alpha", [0.5, 0.9, 0.001])
-def test_ema_long_chunks(adjust, alpha):
+def test_ema_long_chunks(adjust, alpha, method):
     # Chunks longer than the reach of the carried weight, NaN gaps at borders.
     rng = np.random.default_rng(8)
     a = rng.standard_normal((2, 9000)) + 5
@@ -250,6 +262,9 @@ def test_ema_inf_follows_kernel():
     _close(fd.ema(x, 0.3, adjust=True).compute(), fastcpp.ema(a, 0.3, adjust=True))
     a[20] = -np.inf  # inf - inf: NaN from there on
     x = da.from_array(a, chunks=4)
+    np.testing.assert_array_equal(
+        fd.ema(x, 0.3, method="sequential").compute(), fastcpp.ema(a, 0.3)
+    )
     for adjust in (False, True):
         _close(
             fd.ema(x, 0.3, adjust=adjust).compute(), fastcpp.ema(a, 0.3, adjust=adjust)

@@ -251,19 +251,35 @@ def rolling_mean_std(a: Any, window: int) -> tuple[Array, Array]:
     return means, stds
 
 
-def ema(a: Any, alpha: float, *, axis: int = -1, adjust: bool = False) -> Array:
-    """ema(a, alpha, *, axis=-1, adjust=False)
+def ema(
+    a: Any,
+    alpha: float,
+    *,
+    axis: int = -1,
+    adjust: bool = False,
+    method: str = "parallel",
+) -> Array:
+    """ema(a, alpha, *, axis=-1, adjust=False, method="parallel")
 
     :func:`fastcpp.ema` over a dask array, chunked any way along ``axis``.
 
-    Three layers of tasks: every block from an empty state (parallel), a
-    small scan per row of blocks that carries the state across chunk borders,
-    and every block once more from its carried state (parallel). With
-    adjust=False (the default; pandas' default is adjust=True) the finishing
-    pass puts the kernel in exactly the carried state, so the first block is
-    bit-identical to the in-memory call and the rest agree to ≤ 1e-12
-    relative; with adjust=True carried and local weighted means are combined,
-    to a few ulp. A single chunk along ``axis`` is one in-memory call per block.
+    method="parallel" (default): three layers of tasks — every block from an
+    empty state (parallel), a small scan per row of blocks that carries the
+    state across chunk borders, and every block once more from its carried
+    state (parallel). About three kernel passes of work, spread over all
+    workers. With adjust=False (the default; pandas' default is adjust=True)
+    the finishing pass puts the kernel in exactly the carried state, so the
+    first block is bit-identical to the in-memory call and the rest agree to
+    ≤ 1e-12 relative (the carried value is rounded once by the scan); with
+    adjust=True carried and local weighted means are combined, to a few ulp.
+
+    method="sequential": a chain of tasks along ``axis``, each block started
+    from the exact state the previous one ended in (one kernel pass of work,
+    but no parallelism along ``axis``; rows in other chunks still run in
+    parallel). With adjust=False this is bit-identical to the in-memory call;
+    adjust=True is combined as above. Faster on few workers.
+
+    A single chunk along ``axis`` is one in-memory call per block.
 
     Parameters
     ----------
@@ -275,6 +291,9 @@ def ema(a: Any, alpha: float, *, axis: int = -1, adjust: bool = False) -> Array:
         Axis along which to average (default -1).
     adjust : bool
         pandas' adjust (default False: y = alpha*x + (1-alpha)*y).
+    method : {"parallel", "sequential"}
+        How the state crosses chunk borders (see above); an extra keyword of
+        the dask face only.
 
     Returns
     -------
@@ -284,9 +303,10 @@ def ema(a: Any, alpha: float, *, axis: int = -1, adjust: bool = False) -> Array:
     Raises
     ------
     ValueError, TypeError, numpy.exceptions.AxisError
-        As :func:`fastcpp.ema`, when the graph is built.
+        As :func:`fastcpp.ema`, when the graph is built; ValueError for an
+        unknown method.
     """
-    return _ema.ema(a, alpha, axis=axis, adjust=adjust)
+    return _ema.ema(a, alpha, axis=axis, adjust=adjust, method=method)
 
 
 def median_filter(

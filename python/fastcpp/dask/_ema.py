@@ -182,19 +182,9 @@ def _scan(summaries: list[dict[str, Any]], alpha: float, adjust: bool) -> list[A
     return states
 
 
-def _finish(
-    block: np.ndarray,
-    states: list[Any],
-    index: int,
-    axis: int,
-    alpha: float,
-    adjust: bool,
-    dtype: np.dtype,
-) -> np.ndarray:
-    moved = np.moveaxis(np.asarray(block), axis, -1)
-    shape = moved.shape
-    x = _rows(block, axis)
-    y_in, carry = states[index]
+def _advance(x: np.ndarray, state: Any, alpha: float, adjust: bool) -> np.ndarray:
+    """The kernel's result (float64 rows) for rows ``x`` entered in ``state``."""
+    y_in, carry = state
     out: np.ndarray
     if x.shape[1] == 0 or x.shape[0] == 0:
         out = np.empty(x.shape)
@@ -223,23 +213,89 @@ def _finish(
             seed = np.full((x.shape[0], width), np.nan)
             r = np.flatnonzero(seeds)
             seed[r, width - 1 - carry[r]] = y_in[r]
-            out = _core.ema(np.concatenate([seed, x], axis=1), alpha, axis=-1)[
-                :, width:
-            ]
+            out = _core.ema(np.concatenate([seed, x], axis=1), alpha, axis=-1)
+            out = out[:, width:]
         else:
             out = _core.ema(x, alpha, axis=-1)
         # A seed cannot carry a NaN state (inf - inf): it stays NaN.
         out[seeds & np.isnan(y_in)] = np.nan
+    return out
+
+
+def _state_after(
+    x: np.ndarray, out: np.ndarray, state: Any, alpha: float, adjust: bool
+) -> Any:
+    """The state leaving rows ``x`` (results ``out``) entered in ``state``."""
+    carry = state[1]
+    n = x.shape[1]
+    if n == 0:
+        return state
+    obs = ~np.isnan(x)
+    if adjust:
+        tail = obs[:, -min(n, _reach(alpha, 1.0)) :]
+        with np.errstate(under="ignore"):
+            w = carry * (1.0 - alpha) ** n + _running_weight(tail, alpha)[:, -1]
+        return out[:, -1].copy(), w
+    has = obs.any(axis=1)
+    trailing = np.argmax(obs[:, ::-1], axis=1)
+    k = np.where(has, trailing, np.where(carry >= 0, carry + n, -1))
+    return out[:, -1].copy(), k
+
+
+def _finish(
+    block: np.ndarray,
+    states: list[Any],
+    index: int,
+    axis: int,
+    alpha: float,
+    adjust: bool,
+    dtype: np.dtype,
+) -> np.ndarray:
+    shape = np.moveaxis(np.asarray(block), axis, -1).shape
+    out = _advance(_rows(block, axis), states[index], alpha, adjust)
     return np.moveaxis(out.astype(dtype, copy=False).reshape(shape), -1, axis)
 
 
-def ema(a: Any, alpha: float, *, axis: int = -1, adjust: bool = False) -> Array:
+def _chain_step(
+    block: np.ndarray,
+    previous: Any,
+    axis: int,
+    alpha: float,
+    adjust: bool,
+    dtype: np.dtype,
+) -> tuple[np.ndarray, Any]:
+    """One link of the sequential chain: (this block's result, state after it)."""
+    shape = np.moveaxis(np.asarray(block), axis, -1).shape
+    x = _rows(block, axis)
+    if previous is None:  # first block: empty state
+        rows = x.shape[0]
+        state: Any = (np.full(rows, np.nan), np.full(rows, 0.0 if adjust else -1))
+        if not adjust:
+            state = (state[0], state[1].astype(np.int64))
+    else:
+        state = previous[1]
+    out = _advance(x, state, alpha, adjust)
+    after = _state_after(x, out, state, alpha, adjust)
+    result = np.moveaxis(out.astype(dtype, copy=False).reshape(shape), -1, axis)
+    return result, after
+
+
+def ema(
+    a: Any,
+    alpha: float,
+    *,
+    axis: int = -1,
+    adjust: bool = False,
+    method: str = "parallel",
+) -> Array:
     x = da.asarray(a)
     meta = _core.ema(_probe(x, 1, axis), alpha, axis=axis, adjust=adjust)
+    if method not in ("parallel", "sequential"):
+        raise ValueError(f"method (={method!r}) must be 'parallel' or 'sequential'")
     ax = int(axis) % x.ndim
     alpha = float(alpha)
     adjust = bool(adjust)
-    token = tokenize(x, alpha, ax, adjust)
+    token = tokenize(x, alpha, ax, adjust, method)
     if x.numblocks[ax] == 1:
         return x.map_blocks(
             _core.ema,
@@ -249,9 +305,27 @@ def ema(a: Any, alpha: float, *, axis: int = -1, adjust: bool = False) -> Array:
             dtype=meta.dtype,
             name=f"ema-{token}",
         )
-    summary, scan, out = f"ema-summary-{token}", f"ema-scan-{token}", f"ema-{token}"
-    dsk: dict[Any, Any] = {}
     blocks = list(itertools.product(*(range(n) for n in x.numblocks)))
+    dsk: dict[Any, Any] = {}
+    out = f"ema-{token}"
+    if method == "sequential":
+        chain = f"ema-chain-{token}"
+        for idx in blocks:
+            k = idx[ax]
+            prev = (chain, *idx[:ax], k - 1, *idx[ax + 1 :]) if k else None
+            dsk[(chain, *idx)] = (
+                _chain_step,
+                (x.name, *idx),
+                prev,
+                ax,
+                alpha,
+                adjust,
+                meta.dtype,
+            )
+            dsk[(out, *idx)] = (_first, (chain, *idx))
+        graph = HighLevelGraph.from_collections(out, dsk, dependencies=[x])
+        return Array(graph, out, x.chunks, dtype=meta.dtype)
+    summary, scan = f"ema-summary-{token}", f"ema-scan-{token}"
     for idx in blocks:
         dsk[(summary, *idx)] = (_summary, (x.name, *idx), ax, alpha, adjust)
     others = [range(n) for i, n in enumerate(x.numblocks) if i != ax]
@@ -272,3 +346,7 @@ def ema(a: Any, alpha: float, *, axis: int = -1, adjust: bool = False) -> Array:
         )
     graph = HighLevelGraph.from_collections(out, dsk, dependencies=[x])
     return Array(graph, out, x.chunks, dtype=meta.dtype)
+
+
+def _first(pair: tuple[Any, Any]) -> Any:
+    return pair[0]
