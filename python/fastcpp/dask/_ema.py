@@ -102,9 +102,19 @@ def _summary(
     first = np.argmax(obs, axis=1)
     trailing = np.argmax(obs[:, ::-1], axis=1)
     rows = np.arange(x.shape[0])
-    impulse = np.where(obs, 0.0, np.nan)
-    impulse[rows[has], first[has]] = 1.0
-    reach = _core.ema(impulse, alpha, axis=-1)[:, -1]
+    # reach = d y_end / d (value after the first observation): the kernel's
+    # response to an impulse there. Without NaN after the first observation
+    # it is (1 - alpha)^steps; else run the kernel on the impulse.
+    gaps = has & (obs.sum(axis=1) < n - first)
+    reach = np.zeros(x.shape[0])
+    plain = has & ~gaps
+    with np.errstate(under="ignore"):
+        reach[plain] = (1.0 - alpha) ** (n - 1 - first[plain]).astype(np.float64)
+    if gaps.any():
+        sub = obs[gaps]
+        impulse = np.where(sub, 0.0, np.nan)
+        impulse[np.arange(sub.shape[0]), first[gaps]] = 1.0
+        reach[gaps] = _core.ema(impulse, alpha, axis=-1)[:, -1]
     return {
         "n": n,
         "has": has,
