@@ -37,15 +37,48 @@ How chunk borders are handled
 
 Benchmark hook
 --------------
-A workload for the benchmark tool (``python -m fastcpp bench``)::
+A workload for the benchmark tool (``python -m fastcpp bench``), to drop into
+``fastcpp/bench/workloads/`` (its model: Case, Contender, Sizes, Workload)::
 
-    def dask_describe(n=200_000_000, chunk=10_000_000):
-        import dask.array as da
-        import fastcpp.dask
-        x = da.random.default_rng(0).standard_normal(n, chunks=chunk).persist()
-        return lambda: fastcpp.dask.describe(x)
+    import numpy as np
+    import fastcpp
+    from fastcpp.bench.checks import close
+    from fastcpp.bench.model import Case, Contender, Sizes, Workload
+    from fastcpp.bench.workloads._common import human, rng, with_peer
 
-    # peer: lambda: fastcpp.Accumulator().add_many(x_numpy)
+    N_DASK = Sizes(full=2 * 10**7, quick=2 * 10**6, tiny=10**4)
+
+    def _stats(acc):
+        return acc.count, acc.mean(), acc.variance(), acc.min, acc.max
+
+    def build_dask_describe(mode):
+        n = N_DASK.pick(mode)
+        a = rng().normal(size=n) + 1e3
+        ref = fastcpp.Accumulator()
+        ref.add_many(a)
+        def in_memory():
+            acc = fastcpp.Accumulator()
+            acc.add_many(a)
+            return _stats(acc)
+
+        cs = [Contender("fastcpp add_many (in memory)", in_memory, role="fastcpp")]
+        notes = []
+
+        def make(dask_array):
+            import fastcpp.dask
+            x = dask_array.from_array(a, chunks=max(n // 20, 1)).persist()
+            return Contender("fastcpp.dask describe (threads, 20 chunks)",
+                             lambda: _stats(fastcpp.dask.describe(
+                                 x, scheduler="threads")))
+
+        with_peer("dask", cs, notes, make, submodule="array")
+        return Case(f"n={human(n)}", _stats(ref), cs, close(rtol=1e-9), notes)
+
+    WORKLOADS = [Workload("dask_describe", "describe() of a chunked dask array",
+                          ("Accumulator",), build_dask_describe)]
+
+(``with_peer(..., submodule="array")`` assumes the bench's peers registry
+knows "dask"; else import ``dask.array`` directly.)
 """
 
 from __future__ import annotations

@@ -240,12 +240,14 @@ def _state_after(
     n = x.shape[1]
     if n == 0:
         return state
-    obs = ~np.isnan(x)
     if adjust:
-        tail = obs[:, -min(n, _reach(alpha, 1.0)) :]
+        tail = ~np.isnan(x[:, -min(n, _reach(alpha, 1.0)) :])
         with np.errstate(under="ignore"):
             w = carry * (1.0 - alpha) ** n + _running_weight(tail, alpha)[:, -1]
         return out[:, -1].copy(), w
+    if not np.isnan(x[:, -1]).any():  # common case: every row ends observed
+        return out[:, -1].copy(), np.zeros(x.shape[0], dtype=np.int64)
+    obs = ~np.isnan(x)
     has = obs.any(axis=1)
     trailing = np.argmax(obs[:, ::-1], axis=1)
     k = np.where(has, trailing, np.where(carry >= 0, carry + n, -1))
