@@ -85,7 +85,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from dask.array.core import Array
+try:
+    from dask.array.core import Array
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "fastcpp.dask needs dask[array]: pip install 'fastcpp[dask]'"
+    ) from exc
 
 from . import _ema, _median, _rolling
 from ._describe import describe, describe_graph
