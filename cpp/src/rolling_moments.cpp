@@ -37,7 +37,13 @@
 namespace fastcpp::detail {
 namespace {
 
-index_t reset_block(index_t window) noexcept { return std::max<index_t>(4 * window, 4096); }
+/// Block length for a row of `length`: at least 4 windows (warm-up <= 25%),
+/// at most ~4096 elements unless the window needs more, and a quarter of a
+/// short row so that its blocks fill the four lanes. A function of the row's
+/// shape only, never of the chunk a thread computes.
+index_t reset_block(index_t window, index_t length) noexcept {
+    return std::max<index_t>(4 * window, std::min<index_t>(4096, (length + 3) / 4));
+}
 
 constexpr int kLanes = 4;
 using v4d = double __attribute__((vector_size(32)));
@@ -70,6 +76,7 @@ struct Engine {
     Strided<T> y, y2;  ///< y2: stds of mean_std
     index_t window;
     double minc, ddof;
+    double wfull, inv_w, inv_wd;  ///< count of a full window, 1/count, 1/(count - ddof)
 
     Lane lane[kLanes];
 
@@ -95,28 +102,90 @@ struct Engine {
         return r;
     }
 
+    /// The four lanes' values at offsets off .. off+3 as four vectors (one per
+    /// offset): four contiguous loads and a 4x4 transpose. Stride-1 rows only.
+    [[gnu::always_inline]] void gather4(const index_t* start, index_t off,
+                                        v4d (&c)[4]) const noexcept {
+        v4d r[kLanes];
+        for (int l = 0; l < kLanes; ++l) {
+            const T* p = x.data + start[l] + off;
+            r[l] = v4d{load1(p[0]), load1(p[1]), load1(p[2]), load1(p[3])};
+        }
+        transpose(r, c);
+    }
+    [[gnu::always_inline]] static double load1(T v) noexcept {
+        const double d = static_cast<double>(v);
+        if constexpr (K == Kind::sum_squares) return d * d;
+        return d;
+    }
+    [[gnu::always_inline]] static void transpose(const v4d (&r)[4], v4d (&c)[4]) noexcept {
+        const v4i lo{0, 4, 2, 6}, hi{1, 5, 3, 7}, first{0, 1, 4, 5}, second{2, 3, 6, 7};
+        const v4d t0 = __builtin_shuffle(r[0], r[1], lo), t1 = __builtin_shuffle(r[0], r[1], hi);
+        const v4d t2 = __builtin_shuffle(r[2], r[3], lo), t3 = __builtin_shuffle(r[2], r[3], hi);
+        c[0] = __builtin_shuffle(t0, t2, first);
+        c[1] = __builtin_shuffle(t1, t3, first);
+        c[2] = __builtin_shuffle(t0, t2, second);
+        c[3] = __builtin_shuffle(t1, t3, second);
+    }
+
+    /// A step where `in` and `out` are finite in every lane: the counts do not
+    /// change and (with more than one value in the window) it cannot empty.
+    [[gnu::always_inline]] static void step_finite(State& st, v4d in, v4d out) noexcept {
+        auto& [shift, h1, l1, h2, l2, n, pinf, ninf] = st;
+        const v4d di = in - shift, dq = out - shift;
+        const v4d d = di - dq;
+        const v4d e = two_sum_err(di, -dq, d);
+        const v4d t = h1 + d;
+        l1 += e + two_sum_err(h1, d, t);
+        h1 = t;
+        if constexpr (kSecond<K>) {
+            const v4d qi = di * di, qo = dq * dq;
+            const v4d q = qi - qo;
+            const v4d eq = two_sum_err(qi, -qo, q);
+            const v4d t2 = h2 + q;
+            l2 += eq + two_sum_err(h2, q, t2);
+            h2 = t2;
+        }
+    }
+
+    /// True when every lane holds a full window of finite values and
+    /// window > 1: then results_clean() applies and finite steps keep it so.
+    [[gnu::always_inline]] bool clean(const State& st) const noexcept {
+        const v4i c = (st.n == wfull) & (st.pinf + st.ninf == v4d{});
+        return window > 1 && (c[0] & c[1] & c[2] & c[3]);
+    }
+
+    /// results() for a clean state (same arithmetic, fewer tests).
+    [[gnu::always_inline]] void results_clean(const State& st, v4d& r1, v4d& r2) const noexcept {
+        const v4d s1 = st.h1 + st.l1;
+        if constexpr (K == Kind::sum || K == Kind::sum_squares) {
+            r1 = s1;
+        } else if constexpr (K == Kind::mean) {
+            r1 = s1 * inv_w;
+        } else {
+            const v4d zero{};
+            v4d m2 = (st.h2 + st.l2) - s1 * (s1 * inv_w);
+            m2 = m2 > zero ? m2 : zero;
+            const v4d var = m2 * inv_wd;
+            if constexpr (K == Kind::mean_std) {
+                r1 = st.shift + s1 * inv_w;
+                r2 = var;
+            } else {
+                r1 = var;
+            }
+        }
+    }
+
     /// One step: `in` enters the window, `out` leaves it (NaN: nothing).
     [[gnu::always_inline]] static void step(State& st, v4d in, v4d out) noexcept {
         auto& [shift, h1, l1, h2, l2, n, pinf, ninf] = st;
         const v4d zero{}, one = zero + 1.0, inf = zero + INFINITY;
         const v4i fin_in = (in - in) == zero, fin_out = (out - out) == zero;
         const v4i fin = fin_in & fin_out;
-        if (fin[0] & fin[1] & fin[2] & fin[3]) [[likely]] {
-            // Every value finite: counts unchanged, the window cannot empty.
-            const v4d di = in - shift, dq = out - shift;
-            const v4d d = di - dq;
-            const v4d e = two_sum_err(di, -dq, d);
-            const v4d t = h1 + d;
-            l1 += e + two_sum_err(h1, d, t);
-            h1 = t;
-            if constexpr (kSecond<K>) {
-                const v4d qi = di * di, qo = dq * dq;
-                const v4d q = qi - qo;
-                const v4d eq = two_sum_err(qi, -qo, q);
-                const v4d t2 = h2 + q;
-                l2 += eq + two_sum_err(h2, q, t2);
-                h2 = t2;
-            }
+        const v4i many = n > one;
+        const v4i fast = fin & many;
+        if (fast[0] & fast[1] & fast[2] & fast[3]) [[likely]] {
+            step_finite(st, in, out);
             return;
         }
         const v4d di = fin_in ? in - shift : zero;
@@ -155,24 +224,29 @@ struct Engine {
         const v4d inf_sum = pinf > zero ? (ninf > zero ? nan : inf) : -inf;
         const v4d s1 = h1 + l1;
         const v4i enough = n >= minc;
+        // A full window of finite values (the common case): multiply by the
+        // reciprocal counts instead of dividing (within 1 ulp). The choice is
+        // made per lane, so it depends on this block's data only.
+        const v4i full = (n == wfull) & (pinf + ninf == zero);
+        const v4d inv_n = full ? zero + inv_w : 1.0 / n;
         if constexpr (K == Kind::sum || K == Kind::sum_squares) {
             r1 = enough ? (has_inf ? inf_sum : s1) : nan;
         } else if constexpr (K == Kind::mean) {
-            r1 = enough ? (has_inf ? inf_sum : s1 / n) : nan;
+            r1 = enough ? (has_inf ? inf_sum : s1 * inv_n) : nan;
         } else {
             const v4d s2 = h2 + l2;
-            v4d m2 = s2 - s1 * (s1 / n);
+            v4d m2 = s2 - s1 * (s1 * inv_n);
             m2 = m2 > zero ? m2 : zero;
             m2 = n == zero + 1.0 ? zero : m2;
             const v4d dn = n - ddof;
-            v4d var = dn > zero ? m2 / dn : nan;
+            v4d var = full ? m2 * inv_wd : (dn > zero ? m2 / dn : nan);
             var = has_inf ? nan : var;
             if constexpr (K == Kind::var) {
                 r1 = enough ? var : nan;
             } else if constexpr (K == Kind::std) {
                 r1 = enough ? var : nan;  // square root taken in flush()
             } else {  // mean_std: enough means a full window (min_count = window)
-                r1 = enough ? (has_inf ? inf_sum : shift + s1 / n) : nan;
+                r1 = enough ? (has_inf ? inf_sum : shift + s1 * inv_n) : nan;
                 r2 = enough ? var : nan;
             }
         }
@@ -203,6 +277,35 @@ struct Engine {
         // 'valid' forms: output j is the window ending at j + window - 1
         constexpr bool valid = K == Kind::sum_squares || K == Kind::mean_std;
         const index_t first = next - nb;
+        if (!Checked && y.stride == 1 && (K != Kind::mean_std || y2.stride == 1)) {
+            // Transpose 4 steps x 4 lanes back into 4 contiguous runs per lane.
+            const index_t shift_q = valid ? window - 1 : 0;
+            int j = 0;
+            for (; j + 4 <= nb; j += 4) {
+                v4d c[4];
+                transpose({rb1[j], rb1[j + 1], rb1[j + 2], rb1[j + 3]}, c);
+                for (int l = 0; l < kLanes; ++l) {
+                    T* q = y.data + start[l] + first + j - shift_q;
+                    for (int k = 0; k < 4; ++k) q[k] = static_cast<T>(c[l][k]);
+                }
+                if constexpr (K == Kind::mean_std) {
+                    transpose({rb2[j], rb2[j + 1], rb2[j + 2], rb2[j + 3]}, c);
+                    for (int l = 0; l < kLanes; ++l) {
+                        T* q = y2.data + start[l] + first + j - shift_q;
+                        for (int k = 0; k < 4; ++k) q[k] = static_cast<T>(c[l][k]);
+                    }
+                }
+            }
+            for (; j < nb; ++j) {
+                for (int l = 0; l < kLanes; ++l) {
+                    const index_t q = start[l] + first + j - shift_q;
+                    y[q] = static_cast<T>(rb1[j][l]);
+                    if constexpr (K == Kind::mean_std) y2[q] = static_cast<T>(rb2[j][l]);
+                }
+            }
+            nb = 0;
+            return;
+        }
         for (int l = 0; l < kLanes; ++l) {
             for (int j = 0; j < nb; ++j) {
                 const index_t p = start[l] + first + j;
@@ -237,10 +340,36 @@ struct Engine {
             step(st, gather<true>(start, lo, off), gather<true>(start, lo, off - w));
             write<true>(st, start, wbeg, wend, off);
         }
-        bool all = true;  // every lane writes its whole block
+        bool all = true;  // every lane writes every remaining step
         for (int l = 0; l < kLanes; ++l)
-            all = all && wbeg[l] <= start[l] && wend[l] == start[l] + len;
+            all = all && wbeg[l] <= start[l] + off && wend[l] == start[l] + len;
         if (all) {
+            if (nb) flush<true>(start, wbeg, wend, off);  // filling steps: checked
+            if (x.stride == 1) {
+                bool is_clean = clean(st);
+                for (; off + 4 <= len; off += 4) {
+                    v4d in[4], out[4];
+                    gather4(start, off, in);
+                    gather4(start, off - w, out);
+                    const v4d zero{};
+                    v4i fin = (in[0] - in[0]) == zero;
+                    for (int k = 1; k < 4; ++k) fin &= (in[k] - in[k]) == zero;
+                    for (int k = 0; k < 4; ++k) fin &= (out[k] - out[k]) == zero;
+                    if (is_clean && (fin[0] & fin[1] & fin[2] & fin[3])) [[likely]] {
+                        for (int k = 0; k < 4; ++k) {
+                            step_finite(st, in[k], out[k]);
+                            results_clean(st, rb1[nb], rb2[nb]);
+                            if (++nb == kSteps) flush<false>(start, wbeg, wend, off + k + 1);
+                        }
+                    } else {
+                        for (int k = 0; k < 4; ++k) {
+                            step(st, in[k], out[k]);
+                            write<false>(st, start, wbeg, wend, off + k);
+                        }
+                        is_clean = clean(st);
+                    }
+                }
+            }
             for (; off < len; ++off) {
                 step(st, gather<false>(start, lo, off), gather<false>(start, lo, off - w));
                 write<false>(st, start, wbeg, wend, off);
@@ -273,8 +402,11 @@ FASTCPP_CLONES void moments_kernel(Strided<const T> x, Strided<T> y, Strided<T> 
                                    index_t window, index_t min_count, index_t ddof,
                                    index_t begin, index_t end) {
     Engine<K, T> eng{x, y, y2, window, static_cast<double>(min_count),
-                     static_cast<double>(ddof), {}};
-    const index_t block = reset_block(window), rowlen = x.size;
+                     static_cast<double>(ddof), 0, 0, 0, {}};
+    eng.wfull = static_cast<double>(window);
+    eng.inv_w = 1.0 / eng.wfull;
+    eng.inv_wd = eng.wfull - eng.ddof > 0 ? 1.0 / (eng.wfull - eng.ddof) : kNaN;
+    const index_t rowlen = x.size, block = reset_block(window, rowlen);
     index_t b = begin / block * block;
     while (b < end) {
         int used = 0;

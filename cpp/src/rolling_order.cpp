@@ -23,30 +23,56 @@
 namespace fastcpp::detail {
 namespace {
 
-/// Median of a sorted vector of n >= 1 values.
-double median_of_sorted(const std::vector<double>& s) noexcept {
-    const std::size_t n = s.size();
-    if (n % 2 == 1) return s[n / 2];
-    return (s[n / 2 - 1] + s[n / 2]) / 2;
+/// Number of the first m values of s below v (vectorises: no branches).
+[[gnu::always_inline]] inline index_t count_below(const double* s, index_t m,
+                                                  double v) noexcept {
+    index_t c = 0;
+    for (index_t j = 0; j < m; ++j) c += s[j] < v;
+    return c;
 }
 
+/// Small windows: the non-NaN values of the window kept sorted in s[0, m).
+/// A step finds the leaving and the entering value's places by counting
+/// (SIMD compares over at most `window` values) and moves the values between
+/// them by one: O(w) but with a tiny constant.
 template <class T>
-void median_sorted(Strided<const T> x, Strided<T> y, index_t window, index_t min_count,
-                   index_t begin, index_t end) {
-    std::vector<double> s;
-    s.reserve(static_cast<std::size_t>(window) + 1);
+FASTCPP_CLONES void median_sorted(Strided<const T> x, Strided<T> y, index_t window,
+                                  index_t min_count, index_t begin, index_t end) {
+    std::vector<double> buf(static_cast<std::size_t>(window) + 1);
+    double* s = buf.data();
+    index_t m = 0;
     const index_t ws = std::max<index_t>(0, begin - (window - 1));
     for (index_t i = ws; i < end; ++i) {
-        if (i - window >= ws) {
-            const double old = static_cast<double>(x[i - window]);
-            if (old == old) s.erase(std::lower_bound(s.begin(), s.end(), old));
-        }
         const double v = static_cast<double>(x[i]);
-        if (v == v) s.insert(std::upper_bound(s.begin(), s.end(), v), v);
-        if (i >= begin)
-            y[i] = static_cast<T>(static_cast<index_t>(s.size()) >= min_count
-                                      ? median_of_sorted(s)
-                                      : kNaN);
+        const bool has_old = i - window >= ws;
+        const double old = has_old ? static_cast<double>(x[i - window]) : kNaN;
+        if (old == old) {
+            index_t po = 0, pv = 0;  // places of old (s[po] == old) and of v
+            for (index_t j = 0; j < m; ++j) po += s[j] < old, pv += s[j] < v;
+            if (v == v) {
+                if (pv <= po) {  // v goes left of old's place: shift right
+                    for (index_t j = po; j > pv; --j) s[j] = s[j - 1];
+                    s[pv] = v;
+                } else {  // v goes right: shift left
+                    for (index_t j = po; j < pv - 1; ++j) s[j] = s[j + 1];
+                    s[pv - 1] = v;
+                }
+            } else {
+                for (index_t j = po; j < m - 1; ++j) s[j] = s[j + 1];
+                --m;
+            }
+        } else if (v == v) {
+            const index_t pv = count_below(s, m, v);
+            for (index_t j = m; j > pv; --j) s[j] = s[j - 1];
+            s[pv] = v;
+            ++m;
+        }
+        if (i >= begin) {
+            double r = kNaN;
+            if (m >= min_count)
+                r = m % 2 == 1 ? s[m / 2] : (s[m / 2 - 1] + s[m / 2]) / 2;
+            y[i] = static_cast<T>(r);
+        }
     }
 }
 
@@ -153,9 +179,11 @@ void order_tiles(Strided<const T> x, Strided<T> y, index_t window, index_t min_c
                     } else {
                         // bottleneck's definition: g = 2·(# below), e = # equal (self
                         // included); rank = 2·(½(g + e − 1)/(n − 1) − ½).
-                        const index_t below = fw.below(grp_lo[static_cast<std::size_t>(r)]);
+                        const auto u = static_cast<std::size_t>(r);
+                        const index_t below = fw.below(grp_lo[u]);
+                        // A value without ties in the tiles is its own group.
                         const index_t equal =
-                            fw.below(grp_hi[static_cast<std::size_t>(r)] + 1) - below;
+                            grp_lo[u] == grp_hi[u] ? 1 : fw.below(grp_hi[u] + 1) - below;
                         double q = 0.5 * static_cast<double>(2 * below + equal - 1);
                         q = q / static_cast<double>(n - 1);
                         out = 2 * (q - 0.5);
