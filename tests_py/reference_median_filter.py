@@ -30,10 +30,16 @@ def median_filter_ref(image, size, mode="reflect", cval=0):
         a2 = a
         for ax, n in enumerate(a.shape):
             if n == 1:
-                a2 = np.pad(a2, [pads[ax] if d == ax else (0, 0) for d in range(2)], "edge")
+                a2 = np.pad(
+                    a2, [pads[ax] if d == ax else (0, 0) for d in range(2)], "edge"
+                )
         pads = tuple(pads[ax] if a.shape[ax] > 1 else (0, 0) for ax in range(2))
         a = a2
-    kw = {"constant_values": np.asarray(cval).astype(a.dtype)} if mode == "constant" else {}
+    kw = (
+        {"constant_values": np.asarray(cval).astype(a.dtype)}
+        if mode == "constant"
+        else {}
+    )
     p = np.pad(a, pads, _PAD[mode], **kw)
     win = sliding_window_view(p, (sr, sc)).reshape(*np.asarray(image).shape, sr * sc)
     return np.sort(win, axis=-1)[..., (sr * sc) // 2]

@@ -7,15 +7,22 @@ import threading
 
 import numpy as np
 import pytest
-from reference_median_filter import median_filter_ref
 
 import fastcpp
+from reference_median_filter import median_filter_ref
 
 ndi = pytest.importorskip("scipy.ndimage")
 
 MODES = ["reflect", "nearest", "mirror", "constant", "wrap"]
 INT_DTYPES = [
-    np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64,
+    np.int8,
+    np.uint8,
+    np.int16,
+    np.uint16,
+    np.int32,
+    np.uint32,
+    np.int64,
+    np.uint64,
 ]
 DTYPES = [*INT_DTYPES, np.bool_, np.float32, np.float64]
 SIZES = [1, 2, 3, 4, 5, 9, (3, 7), (1, 5), (2, 1), (20, 3), (40, 40)]
@@ -73,7 +80,9 @@ def test_matches_scipy(dtype, mode):
             check(random_image(shape, dtype, rng, levels=2), size, mode)
 
 
-@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.float32, np.float64, np.int64])
+@pytest.mark.parametrize(
+    "dtype", [np.uint8, np.int16, np.float32, np.float64, np.int64]
+)
 def test_large_windows_all_paths(dtype):
     """Windows past the sorting networks: histogram and rank-compression paths."""
     rng = np.random.default_rng(7)
@@ -81,6 +90,15 @@ def test_large_windows_all_paths(dtype):
     for size in [(7, 8), (11, 11), (3, 25), (25, 3)]:
         for mode in ["reflect", "constant", "wrap"]:
             check(a, size, mode, cval=3)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.int64])
+def test_window_beyond_16_bit_ranks(dtype):
+    """More than 65536 window elements: the nth_element / wide-count paths."""
+    rng = np.random.default_rng(8)
+    a = random_image((4, 5), dtype, rng)
+    for mode in ["nearest", "constant"]:
+        check(a, (260, 260), mode, cval=1)
 
 
 @pytest.mark.parametrize(
@@ -157,17 +175,30 @@ def test_int64_exact_beyond_2_53():
     got = fastcpp.median_filter(a, 3)
     np.testing.assert_array_equal(got, median_filter_ref(a, 3))
     u = np.array([[2**64 - 1, 2**64 - 2, 2**64 - 3]], dtype=np.uint64)
-    np.testing.assert_array_equal(fastcpp.median_filter(u, (1, 3), mode="nearest"),
-                                  [[2**64 - 1, 2**64 - 2, 2**64 - 3]])
+    np.testing.assert_array_equal(
+        fastcpp.median_filter(u, (1, 3), mode="nearest"),
+        [[2**64 - 1, 2**64 - 2, 2**64 - 3]],
+    )
 
 
 @pytest.mark.parametrize(
     ("dtype", "cval"),
     [
-        (np.uint8, -1), (np.uint8, 300), (np.uint8, 2.7), (np.uint8, -2.7),
-        (np.int8, 200), (np.int8, -1), (np.uint16, 70000), (np.int32, -5.5),
-        (np.uint64, 2**40), (np.int64, -3), (np.bool_, 0.5), (np.bool_, 2),
-        (np.bool_, -1), (np.float32, 0.1), (np.float64, -np.inf),
+        (np.uint8, -1),
+        (np.uint8, 300),
+        (np.uint8, 2.7),
+        (np.uint8, -2.7),
+        (np.int8, 200),
+        (np.int8, -1),
+        (np.uint16, 70000),
+        (np.int32, -5.5),
+        (np.uint64, 2**40),
+        (np.int64, -3),
+        (np.bool_, 0.5),
+        (np.bool_, 2),
+        (np.bool_, -1),
+        (np.float32, 0.1),
+        (np.float64, -np.inf),
     ],
 )
 def test_cval_conversion_like_scipy(dtype, cval):
@@ -220,8 +251,9 @@ def test_mode_aliases():
         check(a, 3, alias)
 
 
-@pytest.mark.parametrize("dtype", ["float16", "complex64", "complex128", "object", "U3",
-                                   "datetime64[s]"])
+@pytest.mark.parametrize(
+    "dtype", ["float16", "complex64", "complex128", "object", "U3", "datetime64[s]"]
+)
 def test_unsupported_dtype(dtype):
     a = np.zeros((4, 4), dtype=dtype)
     with pytest.raises(TypeError, match="median_filter: image has unsupported dtype"):

@@ -104,9 +104,14 @@ Plan make_plan(index_t rows, index_t cols, index_t sr, index_t sc) {
     using K = Key<T>;
     const index_t n = sr * sc;
     Plan p;
+    // Rows per tile: what fits the cache budget, but no more than a quarter of
+    // one thread's share of the rows, so ranges of whole tiles balance.
+    const index_t share = std::max<index_t>(
+        1, (rows + 4 * static_cast<index_t>(num_threads()) - 1) /
+               (4 * static_cast<index_t>(num_threads())));
     auto rows_for = [&](index_t budget_elems, index_t pad_stride) {
         const index_t r = budget_elems / pad_stride - (sr - 1);
-        return std::clamp<index_t>(r, 1, rows);
+        return std::clamp<index_t>(std::min(r, std::max(share, 2 * sr)), 1, rows);
     };
     if (n <= median_detail::kMaxNetworkWide) {
         p.algo = Algo::network;
@@ -114,7 +119,6 @@ Plan make_plan(index_t rows, index_t cols, index_t sr, index_t sc) {
         p.tile_cols = std::min<index_t>(cols, 4096);
         const index_t stride = p.tile_cols + sc - 1 + p.slack;
         p.tile_rows = rows_for((index_t{1} << 16) / static_cast<index_t>(sizeof(K)), stride);
-        p.tile_rows = std::max(p.tile_rows, std::min<index_t>(rows, 2 * sr));
         return p;
     }
     if (sizeof(K) <= 2) {
@@ -122,7 +126,6 @@ Plan make_plan(index_t rows, index_t cols, index_t sr, index_t sc) {
         p.tile_cols = std::min<index_t>(cols, 2048);
         const index_t stride = p.tile_cols + sc - 1;
         p.tile_rows = rows_for(index_t{1} << 16, stride);
-        p.tile_rows = std::max(p.tile_rows, std::min<index_t>(rows, 2 * sr));
         return p;
     }
     // Wider keys: ranks within a tile must fit 16 bits.
@@ -221,6 +224,13 @@ FASTCPP_CLONES void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr
     Tile<K> t{s.pad.data(), pad_stride, tr, tc, sr, sc, s.out.data(), out_stride};
     switch (plan.algo) {
         case Algo::network:
+            if (out.col_stride == 1) {  // convert in registers, no second pass
+                t.direct = &out(r0, c0);
+                t.direct_stride = out.row_stride;
+                t.xform = median_detail::xform_of<T>;
+                median_detail::network_tile(t);
+                return;
+            }
             median_detail::network_tile(t);
             break;
         case Algo::histogram:

@@ -80,6 +80,15 @@ inline T from_key(Key<T> k) noexcept {
 /// 64-byte vector loads/stores at the end of a row stay inside the buffer.
 inline constexpr index_t kSlackBytes = 128;
 
+/// How a key becomes the element type (the inverse of to_key by kind).
+enum class KeyXform { identity, sign, floating };
+
+template <class T>
+inline constexpr KeyXform xform_of =
+    std::is_floating_point_v<T> ? KeyXform::floating
+    : (std::is_signed_v<T> && !std::is_same_v<T, bool>) ? KeyXform::sign
+                                                        : KeyXform::identity;
+
 /// A padded tile of keys and where its medians go.
 /// Output pixel (i, j) of the tile (0 <= i < rows, 0 <= j < cols) has the
 /// window pad[(i + di) * pad_stride + j + dj], 0 <= di < kr, 0 <= dj < kc.
@@ -91,6 +100,12 @@ struct Tile {
     index_t kr = 1, kc = 1;
     K* out = nullptr;        ///< medians, row i at out + i * out_stride
     index_t out_stride = 0;  ///< >= cols + slack
+    /// Optional (networks only): write the medians converted to the element
+    /// type straight to `direct` + i * direct_stride (elements of sizeof(K),
+    /// contiguous within a row) instead of `out`.
+    void* direct = nullptr;
+    index_t direct_stride = 0;
+    KeyXform xform = KeyXform::identity;
 };
 
 /// Largest window count the sorting networks can serve (their op tables hold

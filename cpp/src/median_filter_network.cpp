@@ -78,6 +78,59 @@ template <class V>
     if (op.keep & 2) r[op.b] = x < y ? y : x;
 }
 
+/// from_key on a vector of keys, in registers.
+template <KeyXform X, class V, class K = std::remove_cvref_t<decltype(V{}[0])>>
+[[gnu::always_inline]] inline V convert(V r) noexcept {
+    constexpr K sign = K(1) << (8 * sizeof(K) - 1);
+    if constexpr (X == KeyXform::sign) {
+        return r ^ sign;
+    } else if constexpr (X == KeyXform::floating) {
+        constexpr K qnan = sizeof(K) == 4 ? K(0x7FC00000u) : K(0x7FF8000000000000ull);
+        const V back = (r & sign) != 0 ? (r ^ sign) : ~r;
+        return r == static_cast<K>(~K(0)) ? V{} + qnan : back;
+    } else {
+        return r;
+    }
+}
+
+/// Runs body(j) -> median vector for output columns j .. j + lanes of row i
+/// and stores it: as keys into t.out (whose slack absorbs the last vector), or
+/// converted into t.direct with the row's last partial vector cut to size.
+template <class K, class Body>
+[[gnu::always_inline]] inline void emit_row(const Tile<K>& t, index_t i, Body&& body) noexcept {
+    using V = Vec<K>;
+    constexpr index_t lanes = 64 / sizeof(K);
+    const index_t cols = t.cols;
+    if (!t.direct) {
+        K* out = t.out + i * t.out_stride;
+        for (index_t j = 0; j < cols; j += lanes) {
+            const V r = body(j);
+            std::memcpy(out + j, &r, sizeof(V));
+        }
+        return;
+    }
+    K* dst = static_cast<K*>(t.direct) + i * t.direct_stride;
+    auto run = [&]<KeyXform X>() __attribute__((always_inline)) {
+        index_t j = 0;
+        for (; j + lanes <= cols; j += lanes) {
+            const V r = convert<X>(body(j));
+            std::memcpy(dst + j, &r, sizeof(V));
+        }
+        if (j < cols) {
+            const V r = convert<X>(body(j));
+            K tmp[lanes];
+            std::memcpy(tmp, &r, sizeof(V));
+            std::memcpy(dst + j, tmp, static_cast<std::size_t>(cols - j) * sizeof(K));
+        }
+    };
+    if (t.xform == KeyXform::sign)
+        run.template operator()<KeyXform::sign>();
+    else if (t.xform == KeyXform::floating)
+        run.template operator()<KeyXform::floating>();
+    else
+        run.template operator()<KeyXform::identity>();
+}
+
 /// Network with a compile-time op list: fully unrolled.
 template <int N, class V, std::size_t... I>
 [[gnu::always_inline]] inline void run_fixed(V* r, std::index_sequence<I...>) noexcept {
@@ -86,43 +139,41 @@ template <int N, class V, std::size_t... I>
 }
 
 template <int N, class K>
-FASTCPP_CLONES void network_fixed(const Tile<K>& t) noexcept {
+FASTCPP_CLONES void network_fixed(const Tile<K>& tile) noexcept {
     using V = Vec<K>;
-    constexpr index_t lanes = 64 / sizeof(K);
+    const Tile<K> t = tile;  // a local copy: stores through K* cannot alias it
     constexpr int count = median_ops(N).count;
     index_t off[N];  // window element w at src + off[w]
     for (index_t w = 0; w < N; ++w) off[w] = (w / t.kc) * t.pad_stride + w % t.kc;
     for (index_t i = 0; i < t.rows; ++i) {
-        K* out = t.out + i * t.out_stride;
         const K* row = t.pad + i * t.pad_stride;
-        for (index_t j = 0; j < t.cols; j += lanes) {
+        emit_row(t, i, [&](index_t j) __attribute__((always_inline)) {
             V r[N];
 #pragma GCC unroll 64
             for (int w = 0; w < N; ++w) r[w] = load<V>(row + j + off[w]);
             run_fixed<N>(r, std::make_index_sequence<static_cast<std::size_t>(count)>{});
-            std::memcpy(out + j, &r[N / 2], sizeof(V));
-        }
+            return r[N / 2];
+        });
     }
 }
 
 /// Network with a run-time op list (other counts up to kMaxNetwork).
 template <class K>
-FASTCPP_CLONES void network_dynamic(const Tile<K>& t, const OpList& L) noexcept {
+FASTCPP_CLONES void network_dynamic(const Tile<K>& tile, const OpList& L) noexcept {
     using V = Vec<K>;
-    constexpr index_t lanes = 64 / sizeof(K);
+    const Tile<K> t = tile;
     const index_t n = t.kr * t.kc;
     V r[kMaxNetwork];
     for (index_t i = 0; i < t.rows; ++i) {
-        K* out = t.out + i * t.out_stride;
-        for (index_t j = 0; j < t.cols; j += lanes) {
+        emit_row(t, i, [&](index_t j) __attribute__((always_inline)) {
             index_t w = 0;
             for (index_t di = 0; di < t.kr; ++di) {
                 const K* src = t.pad + (i + di) * t.pad_stride + j;
                 for (index_t dj = 0; dj < t.kc; ++dj) r[w++] = load<V>(src + dj);
             }
             for (int o = 0; o < L.count; ++o) apply(r, L.ops[static_cast<std::size_t>(o)]);
-            std::memcpy(out + j, &r[n / 2], sizeof(V));
-        }
+            return r[n / 2];
+        });
     }
 }
 
@@ -143,9 +194,10 @@ template <class V>
 /// padded column's three values are sorted once per output row, then the
 /// median is med3(max of lows, med3 of middles, min of highs).
 template <class K>
-FASTCPP_CLONES void network_3x3(const Tile<K>& t) noexcept {
+FASTCPP_CLONES void network_3x3(const Tile<K>& tile) noexcept {
     using V = Vec<K>;
     constexpr index_t lanes = 64 / sizeof(K);
+    const Tile<K> t = tile;
     const index_t pw = t.cols + 2;
     const index_t len = (pw + lanes - 1) / lanes * lanes + lanes;
     thread_local std::vector<K> buf;
@@ -166,14 +218,12 @@ FASTCPP_CLONES void network_3x3(const Tile<K>& t) noexcept {
             std::memcpy(mid + q, &b3, sizeof(V));
             std::memcpy(hi + q, &c2, sizeof(V));
         }
-        K* out = t.out + i * t.out_stride;
-        for (index_t j = 0; j < t.cols; j += lanes) {
+        emit_row(t, i, [&](index_t j) __attribute__((always_inline)) {
             const V l = vmax(vmax(load<V>(lo + j), load<V>(lo + j + 1)), load<V>(lo + j + 2));
             const V h = vmin(vmin(load<V>(hi + j), load<V>(hi + j + 1)), load<V>(hi + j + 2));
             const V m = med3(load<V>(mid + j), load<V>(mid + j + 1), load<V>(mid + j + 2));
-            const V r = med3(l, m, h);
-            std::memcpy(out + j, &r, sizeof(V));
-        }
+            return med3(l, m, h);
+        });
     }
 }
 
