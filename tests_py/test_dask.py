@@ -347,3 +347,20 @@ def test_median_filter_errors():
         fd.median_filter(x, 0)
     with pytest.raises(TypeError, match="complex"):
         fd.median_filter(x.astype(complex), 3)
+
+
+def test_zero_length_chunks_and_empty_arrays():
+    a = np.arange(10.0)
+    a[4] = np.nan
+    x = da.from_array(a, chunks=((3, 0, 7),))
+    _close(fd.move_mean(x, 4, 2).compute(), fastcpp.move_mean(a, 4, 2))
+    _close(fd.rolling_sum_squares(x, 3).compute(), fastcpp.rolling_sum_squares(a, 3))
+    for method in METHODS:
+        for adjust in (False, True):
+            got = fd.ema(x, 0.3, adjust=adjust, method=method).compute()
+            _close(got, fastcpp.ema(a, 0.3, adjust=adjust))
+    empty = np.zeros((0, 5))
+    e = da.from_array(empty, chunks=2)
+    assert fd.move_mean(e, 2).compute().shape == fastcpp.move_mean(empty, 2).shape
+    assert fd.ema(e, 0.5, axis=0).compute().shape == (0, 5)
+    assert fd.median_filter(e, 3).compute().shape == (0, 5)

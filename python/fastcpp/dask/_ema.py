@@ -53,7 +53,8 @@ from ._rolling import _probe
 def _rows(block: np.ndarray, axis: int) -> np.ndarray:
     """The block as float64 rows along ``axis``: shape (rows, length)."""
     moved = np.moveaxis(np.asarray(block), axis, -1)
-    return moved.reshape(-1, moved.shape[-1]).astype(np.float64, copy=False)
+    rows = math.prod(moved.shape[:-1])
+    return moved.reshape(rows, moved.shape[-1]).astype(np.float64, copy=False)
 
 
 def _running_weight(obs: np.ndarray, alpha: float) -> np.ndarray:
