@@ -30,7 +30,9 @@ def _arg(win: np.ndarray, count: np.ndarray, fill: float, pick) -> np.ndarray:
     r = pick(rev, axis=-1).astype(np.float64)
     # A real value equal to `fill` may lose against a NaN placeholder: fix up
     # by taking the first non-NaN position holding the extreme value.
-    best = np.where(count > 0, np.take_along_axis(rev, r.astype(int)[..., None], -1)[..., 0], 0)
+    best = np.where(
+        count > 0, np.take_along_axis(rev, r.astype(int)[..., None], -1)[..., 0], 0
+    )
     hit = (rev == best[..., None]) & ~np.isnan(win[..., ::-1])
     first = np.argmax(hit, axis=-1).astype(np.float64)
     return np.where(count > 0, first, np.nan)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import nasty_arrays
-from reference_rolling import ema_ref
 
 import fastcpp
+from conftest import nasty_arrays
+from reference_rolling import ema_ref
 
 NAN, INF = np.nan, np.inf
 
@@ -27,11 +27,15 @@ def test_against_recursion(alpha, adjust):
                 continue
             got = fastcpp.ema(a, alpha, adjust=adjust)
             want = ema_ref(a, alpha, adjust).astype(
-                np.float32 if a.dtype.kind == "f" and a.dtype.itemsize == 4 else np.float64
+                np.float32
+                if a.dtype.kind == "f" and a.dtype.itemsize == 4
+                else np.float64
             )
             assert got.dtype == want.dtype, case
             rtol = 1e-5 if got.dtype == np.float32 else 1e-12
-            np.testing.assert_allclose(got, want, rtol=rtol, atol=0, equal_nan=True, err_msg=case)
+            np.testing.assert_allclose(
+                got, want, rtol=rtol, atol=0, equal_nan=True, err_msg=case
+            )
 
 
 @pytest.mark.parametrize("adjust", [False, True])
@@ -41,13 +45,19 @@ def test_against_pandas(alpha, adjust):
     a = rng.standard_normal(2000) * 5 + 100
     a[rng.random(a.size) < 0.2] = NAN
     a[:7] = NAN
-    want = pd.Series(a).ewm(alpha=alpha, adjust=adjust, ignore_na=False, min_periods=0).mean()
+    want = (
+        pd.Series(a)
+        .ewm(alpha=alpha, adjust=adjust, ignore_na=False, min_periods=0)
+        .mean()
+    )
     np.testing.assert_allclose(fastcpp.ema(a, alpha, adjust=adjust), want, rtol=1e-12)
 
 
 def test_inf_and_axis():
     np.testing.assert_array_equal(fastcpp.ema([1.0, INF, 2.0], 0.5), [1, INF, INF])
-    np.testing.assert_array_equal(fastcpp.ema([1.0, INF, -INF, 2.0], 0.5), [1, INF, NAN, NAN])
+    np.testing.assert_array_equal(
+        fastcpp.ema([1.0, INF, -INF, 2.0], 0.5), [1, INF, NAN, NAN]
+    )
     rng = np.random.default_rng(1)
     a = rng.standard_normal((3, 4, 50))
     a[rng.random(a.shape) < 0.1] = NAN

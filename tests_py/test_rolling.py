@@ -6,14 +6,25 @@ from __future__ import annotations
 import bottleneck as bn
 import numpy as np
 import pytest
-from conftest import nasty_arrays
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reference_rolling import move_ref, rolling_mean_std_ref, rolling_sum_squares_ref
 
 import fastcpp
+from conftest import nasty_arrays
+from reference_rolling import move_ref, rolling_mean_std_ref, rolling_sum_squares_ref
 
-NAMES = ["sum", "mean", "var", "std", "min", "max", "argmin", "argmax", "median", "rank"]
+NAMES = [
+    "sum",
+    "mean",
+    "var",
+    "std",
+    "min",
+    "max",
+    "argmin",
+    "argmax",
+    "median",
+    "rank",
+]
 INF, NAN = np.inf, np.nan
 
 
@@ -33,8 +44,13 @@ def assert_matches(got, want, data, window, name):
     if want.dtype == np.float32:
         rtol, atol = 2e-6, 1e-6 * max(scale, 1.0) * (scale if name == "var" else 1.0)
     else:
-        rtol, atol = 1e-9, 1e-12 * max(scale, 1.0) * window * (scale if name == "var" else 1)
-    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True, err_msg=name)
+        rtol, atol = (
+            1e-9,
+            1e-12 * max(scale, 1.0) * window * (scale if name == "var" else 1),
+        )
+    np.testing.assert_allclose(
+        got, want, rtol=rtol, atol=atol, equal_nan=True, err_msg=name
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -51,7 +67,9 @@ def test_against_reference_nasty(name, dtype):
             for mc in [None, *counts]:
                 got = call(name, a, window, mc)
                 want = move_ref(name, a, window, mc)
-                assert_matches(got, want, a, window, f"{name} {case} w={window} mc={mc}")
+                assert_matches(
+                    got, want, a, window, f"{name} {case} w={window} mc={mc}"
+                )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -87,7 +105,9 @@ def test_matches_bottleneck_on_finite_data(name):
                 # bottleneck: count - ddof <= 0 is not NaN there; and w=1 junk
                 np.testing.assert_allclose(got, want, atol=1e-6, equal_nan=True)
             else:
-                np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, equal_nan=True)
+                np.testing.assert_allclose(
+                    got, want, rtol=1e-12, atol=1e-12, equal_nan=True
+                )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -104,13 +124,23 @@ def test_int_and_bool_give_float64(name):
 def test_inf_leaves_no_trace():
     a = [1, INF, 2, 3, 4, 5]
     np.testing.assert_array_equal(fastcpp.move_sum(a, 2), [NAN, INF, INF, 5, 7, 9])
-    np.testing.assert_array_equal(fastcpp.move_mean(a, 2), [NAN, INF, INF, 2.5, 3.5, 4.5])
-    np.testing.assert_array_equal(fastcpp.move_var(a, 2), [NAN, NAN, NAN, 0.25, 0.25, 0.25])
-    np.testing.assert_array_equal(fastcpp.move_sum([1, INF, -INF, 3, 4], 2), [NAN, INF, NAN, -INF, 7])
+    np.testing.assert_array_equal(
+        fastcpp.move_mean(a, 2), [NAN, INF, INF, 2.5, 3.5, 4.5]
+    )
+    np.testing.assert_array_equal(
+        fastcpp.move_var(a, 2), [NAN, NAN, NAN, 0.25, 0.25, 0.25]
+    )
+    np.testing.assert_array_equal(
+        fastcpp.move_sum([1, INF, -INF, 3, 4], 2), [NAN, INF, NAN, -INF, 7]
+    )
     np.testing.assert_array_equal(fastcpp.move_max(a, 2), [NAN, INF, INF, 3, 4, 5])
     np.testing.assert_array_equal(fastcpp.move_argmax(a, 2), [NAN, 0, 1, 0, 0, 0])
-    np.testing.assert_array_equal(fastcpp.move_min([1, -INF, 2, 3], 2), [NAN, -INF, -INF, 2])
-    np.testing.assert_array_equal(fastcpp.move_median([1, INF, 2, 3], 3), [NAN, NAN, 2, 3])
+    np.testing.assert_array_equal(
+        fastcpp.move_min([1, -INF, 2, 3], 2), [NAN, -INF, -INF, 2]
+    )
+    np.testing.assert_array_equal(
+        fastcpp.move_median([1, INF, 2, 3], 3), [NAN, NAN, 2, 3]
+    )
     np.testing.assert_array_equal(fastcpp.move_rank([1, INF, 2, 3], 2), [NAN, 1, -1, 1])
     # Bit-for-bit as if the inf had been a 0 once it has left the window.
     rng = np.random.default_rng(3)
@@ -164,15 +194,22 @@ def test_ddof():
         want = move_ref("var", a, 3, 1, ddof=ddof)
         np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
         np.testing.assert_allclose(
-            fastcpp.move_std(a, 3, 1, ddof=ddof), np.sqrt(want), rtol=1e-12, equal_nan=True
+            fastcpp.move_std(a, 3, 1, ddof=ddof),
+            np.sqrt(want),
+            rtol=1e-12,
+            equal_nan=True,
         )
     # count - ddof <= 0 is NaN (bottleneck gives inf / -0 there)
     assert np.isnan(fastcpp.move_var(np.arange(5.0), 3, ddof=3)).all()
 
 
 def test_rank_and_argminmax_ties():
-    np.testing.assert_array_equal(fastcpp.move_argmin([1.0, 1, 1, 0, 0], 3), [NAN, NAN, 0, 0, 0])
-    np.testing.assert_array_equal(fastcpp.move_argmax([1.0, 1, 1, 0, 0], 3), [NAN, NAN, 0, 1, 2])
+    np.testing.assert_array_equal(
+        fastcpp.move_argmin([1.0, 1, 1, 0, 0], 3), [NAN, NAN, 0, 0, 0]
+    )
+    np.testing.assert_array_equal(
+        fastcpp.move_argmax([1.0, 1, 1, 0, 0], 3), [NAN, NAN, 0, 1, 2]
+    )
     np.testing.assert_array_equal(fastcpp.move_rank([2.0, 2, 2], 3), [NAN, NAN, 0])
     np.testing.assert_array_equal(
         fastcpp.move_rank([1.0, 2, 2, NAN, 3], 3, min_count=1), [0, 1, 0.5, NAN, 1]
@@ -190,11 +227,15 @@ def test_order_statistics_large_windows(window):
         for mc in (1, window):
             got = call(name, a, window, mc)
             want = move_ref(name, a, window, mc) if window <= 700 else None
-            if want is None:  # reference too big: compare with bottleneck on finite data
+            if (
+                want is None
+            ):  # reference too big: compare with bottleneck on finite data
                 b = np.where(np.isinf(a), 1e300, a)
                 got = call(name, b, window, mc)
                 want = getattr(bn, "move_" + name)(b, window, mc)
-            np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True, err_msg=name)
+            np.testing.assert_allclose(
+                got, want, rtol=1e-12, equal_nan=True, err_msg=name
+            )
 
 
 def _all(a, window, mc):
@@ -218,12 +259,24 @@ def test_thread_count_independent(seed, window, nan_frac, mc_frac):
     try:
         fastcpp.set_num_threads(1)
         one = _all(a, window, mc)
-        fastcpp.set_num_threads(3)
-        many = _all(a, window, mc)
+        many = []
+        for threads in (2, 3):
+            fastcpp.set_num_threads(threads)
+            many.append(_all(a, window, mc))
     finally:
         fastcpp.set_num_threads(old)
-    for n, x, y in zip(NAMES, one, many, strict=True):
-        np.testing.assert_array_equal(x, y, err_msg=n)
+    for other in many:
+        for n, x, y in zip(NAMES, one, other, strict=True):
+            np.testing.assert_array_equal(x, y, err_msg=n)
+    # strided and float32 rows take other paths: same results whatever the split
+    b = np.repeat(a, 2)[::2].astype(np.float32)
+    try:
+        fastcpp.set_num_threads(1)
+        one = fastcpp.move_std(b, window, mc)
+        fastcpp.set_num_threads(3)
+        np.testing.assert_array_equal(fastcpp.move_std(b, window, mc), one)
+    finally:
+        fastcpp.set_num_threads(old)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -262,7 +315,8 @@ def test_seed_forms():
                 assert_matches(got, want, np.asarray(a, float) ** 2, window, case)
                 m, s = fastcpp.rolling_mean_std(a, window)
                 wm, ws = rolling_mean_std_ref(a, window)
-                assert m.dtype == wm.dtype and s.dtype == ws.dtype
+                assert m.dtype == wm.dtype
+                assert s.dtype == ws.dtype
                 assert_matches(m, wm, a, window, case)
                 assert_matches(s, ws, a, window, case)
     a = np.random.default_rng(6).standard_normal((3, 4, 20))
@@ -274,7 +328,9 @@ def test_seed_forms():
     np.testing.assert_allclose(s, a.std(-1, keepdims=True), rtol=1e-12)
     # 'valid' forms are the move_* forms cut at window - 1
     b = a[0, 0]
-    np.testing.assert_allclose(fastcpp.rolling_sum_squares(b, 4), fastcpp.move_sum(b * b, 4)[3:])
+    np.testing.assert_allclose(
+        fastcpp.rolling_sum_squares(b, 4), fastcpp.move_sum(b * b, 4)[3:]
+    )
     for name in ("rolling_sum_squares", "rolling_mean_std"):
         f = getattr(fastcpp, name)
         for w in (0, 21, -1):

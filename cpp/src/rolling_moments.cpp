@@ -148,6 +148,29 @@ struct Engine {
         }
     }
 
+    /// Warm-up step: `in` enters, nothing leaves (same arithmetic as step()
+    /// with an absent `out`).
+    [[gnu::always_inline]] static void step_add(State& st, v4d in) noexcept {
+        const v4d zero{};
+        const v4i fin = (in - in) == zero;
+        if (fin[0] & fin[1] & fin[2] & fin[3]) [[likely]] {
+            auto& [shift, h1, l1, h2, l2, n, pinf, ninf] = st;
+            n += 1.0;
+            const v4d d = in - shift;
+            const v4d t = h1 + d;
+            l1 += two_sum_err(h1, d, t);
+            h1 = t;
+            if constexpr (kSecond<K>) {
+                const v4d q = d * d;
+                const v4d t2 = h2 + q;
+                l2 += two_sum_err(h2, q, t2);
+                h2 = t2;
+            }
+            return;
+        }
+        step(st, in, zero + kNaN);
+    }
+
     /// True when every lane holds a full window of finite values and
     /// window > 1: then results_clean() applies and finite steps keep it so.
     [[gnu::always_inline]] bool clean(const State& st) const noexcept {
@@ -332,11 +355,17 @@ struct Engine {
         const index_t w = window, len = lane[0].len;
         // Warm-up over the window - 1 elements before the block.
         index_t off = -(w - 1);
-        const v4d absent = v4d{} + kNaN;
-        for (; off < 0; ++off) step(st, gather<true>(start, lo, off), absent);
-        // Filling: the element leaving may not have been added.
+        index_t first_present = 0;  // no lane has values before this offset
+        for (int l = 0; l < kLanes; ++l) first_present = std::min(first_present, lo[l] - start[l]);
+        off = std::max(off, first_present);
+        for (; off < 0; ++off) step_add(st, gather<true>(start, lo, off));
+        // Filling: the element leaving may not have been added (only a row's
+        // first block: the others were warmed up over the whole window).
         nb = 0;
-        for (; off < std::min(w, len); ++off) {
+        index_t fill_end = 0;
+        for (int l = 0; l < kLanes; ++l) fill_end = std::max(fill_end, lo[l] - start[l] + w);
+        fill_end = std::min(fill_end, len);
+        for (; off < fill_end; ++off) {
             step(st, gather<true>(start, lo, off), gather<true>(start, lo, off - w));
             write<true>(st, start, wbeg, wend, off);
         }

@@ -4,21 +4,23 @@
 /// seed's 'valid' rolling forms.
 ///
 /// Algorithms:
-///  - sum/mean: running Neumaier-compensated sums (Neumaier 1974) of the
-///    finite values, with separate counts of NaN, +inf and -inf, so an inf
-///    leaves no trace once it has left the window; the running state is
-///    rebuilt from scratch at fixed block boundaries of each row, which bounds
-///    any drift and makes results independent of how rows are split over
-///    threads (bit for bit);
-///  - var/std: running sums of (x - c) and (x - c)^2 around a shift c taken
-///    from the data at each block start ("shifted data" algorithm, Chan,
-///    Golub & LeVeque 1983), float64 state;
+///  - sum/mean/var/std: running sums of the finite values, compensated with
+///    TwoSum (Knuth) on the in-out difference and on the accumulation, with
+///    separate counts of NaN, +inf and -inf, so an inf gives the IEEE answer
+///    and leaves no trace once it has left the window; var/std use sums of
+///    (x - c) and (x - c)^2 around a shift c taken from the data ("shifted
+///    data", Chan, Golub & LeVeque 1983), float64 state. Each row is cut into
+///    blocks at fixed positions and every block restarts from an empty state
+///    warmed up over the preceding window - 1 elements: bounded drift, and
+///    results independent of how rows are split over threads (bit for bit);
+///    four blocks run side by side in the lanes of one SIMD vector;
 ///  - min/max/argmin/argmax: monotonic deques (Lemire 2006, "Streaming
 ///    maximum-minimum filter using no more than three comparisons per
 ///    element"), O(n);
-///  - median: a sorted window (binary search + block move) for small windows,
-///    else a Fenwick tree (Fenwick 1994) over the ranks of each pair of
-///    adjacent tiles; rank: the Fenwick tree, O(n log w) for every window.
+///  - median: for windows up to 300 a sorted window updated by SIMD counting
+///    and a short block move; above, and for rank always, a Fenwick tree
+///    (Fenwick 1994) over the ranks of each pair of adjacent sorted tiles,
+///    O(n log w) (bottleneck's move_rank is O(n w)).
 ///
 /// Semantics follow bottleneck 1.6 (NaN skipped inside the window,
 /// `min_count` = minimum number of non-NaN values, default = window;
