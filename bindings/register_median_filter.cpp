@@ -100,7 +100,8 @@ py::object median_filter_py(const py::object& image, const py::object& size,
     py::array arr = as_kept_array(func, "image", image);
     if (arr.ndim() != 2)
         throw py::value_error("median_filter: image must be 2-D, got a " +
-                              std::to_string(arr.ndim()) + "-D array of shape " +
+                              std::to_string(arr.ndim()) + "-D array (ndim=" +
+                              std::to_string(arr.ndim()) + ") of shape " +
                               py::str(arr.attr("shape")).cast<std::string>());
     const auto [sr, sc] = parse_size(size);
     const BorderMode mode = border_mode_from_name(mode_name);

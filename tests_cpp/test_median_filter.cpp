@@ -172,6 +172,27 @@ TEMPLATE_TEST_CASE("median_filter NaN and extremes", "[median_filter]", float, d
     }
 }
 
+TEST_CASE("median_filter windows beyond 16-bit ranks", "[median_filter]") {
+    // 300 x 300 = 90000 window elements: nth_element (wide keys), Huang (8-bit).
+    std::mt19937 gen(9);
+    SECTION("double") {
+        const auto img = random_image<double>(3 * 4, gen, 50);
+        Buf<double> out(img.size());
+        fastcpp::median_filter<double>(std::span<const double>(img), std::span<double>(out), 3,
+                                       4, 300, 300, BorderMode::wrap);
+        REQUIRE(same(out, reference(img, 3, 4, 300, 300, BorderMode::wrap, 0.0)));
+    }
+    SECTION("uint8") {
+        const auto img = random_image<std::uint8_t>(3 * 4, gen, 50);
+        Buf<std::uint8_t> out(img.size());
+        fastcpp::median_filter<std::uint8_t>(std::span<const std::uint8_t>(img),
+                                             std::span<std::uint8_t>(out), 3, 4, 300, 300,
+                                             BorderMode::constant, std::uint8_t{7});
+        REQUIRE(same(out, reference(img, 3, 4, 300, 300, BorderMode::constant,
+                                    std::uint8_t{7})));
+    }
+}
+
 TEST_CASE("median_filter strided views", "[median_filter]") {
     std::mt19937 gen(3);
     const auto img = random_image<std::int32_t>(12 * 9, gen, 1000);

@@ -1,9 +1,10 @@
 // Median filter, large windows: Huang's sliding histogram (Huang, Yang, Tang,
-// "A fast two-dimensional median filtering algorithm", IEEE TASSP 1979) with a
-// two-level coarse/fine histogram (Perreault & Hebert, "Median filtering in
-// constant time", IEEE TIP 2007) and an incrementally tracked coarse bin, on
-// values below 65536: 8/16-bit keys directly, wider keys as ranks after
-// coordinate compression of the tile by an LSD radix sort.
+// "A fast two-dimensional median filtering algorithm", IEEE TASSP 1979):
+// one level with a tracked median for 8-bit values, three levels (values,
+// 16-value and 256-value bins, after Perreault & Hebert's coarse/fine
+// histograms, "Median filtering in constant time", IEEE TIP 2007) for values
+// below 65536: 16-bit keys directly, wider keys as ranks after coordinate
+// compression of the tile by an LSD radix sort.
 // Fallback for windows too large for 16-bit ranks: std::nth_element.
 #include <algorithm>
 #include <bit>

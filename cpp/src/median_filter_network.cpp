@@ -80,7 +80,7 @@ template <class V>
 
 /// from_key on a vector of keys, in registers.
 template <KeyXform X, class V, class K = std::remove_cvref_t<decltype(V{}[0])>>
-[[gnu::always_inline]] inline V convert(V r) noexcept {
+[[gnu::always_inline]] inline V convert(const V& r) noexcept {
     constexpr K sign = K(1) << (8 * sizeof(K) - 1);
     if constexpr (X == KeyXform::sign) {
         return r ^ sign;
@@ -178,15 +178,15 @@ FASTCPP_CLONES void network_dynamic(const Tile<K>& tile, const OpList& L) noexce
 }
 
 template <class V>
-[[gnu::always_inline]] inline V vmin(V a, V b) noexcept {
+[[gnu::always_inline]] inline V vmin(const V& a, const V& b) noexcept {
     return a < b ? a : b;
 }
 template <class V>
-[[gnu::always_inline]] inline V vmax(V a, V b) noexcept {
+[[gnu::always_inline]] inline V vmax(const V& a, const V& b) noexcept {
     return a < b ? b : a;
 }
 template <class V>
-[[gnu::always_inline]] inline V med3(V a, V b, V c) noexcept {
+[[gnu::always_inline]] inline V med3(const V& a, const V& b, const V& c) noexcept {
     return vmax(vmin(a, b), vmin(vmax(a, b), c));
 }
 

@@ -9,13 +9,16 @@
 ///  - windows of up to 49 elements: a median-pruned Batcher odd-even merge
 ///    sorting network (Batcher 1968; Knuth TAOCP 5.3.4) evaluated with SIMD
 ///    across 64 bytes of neighbouring output pixels, fully unrolled in
-///    registers for 3x3, 5x5 and other common counts (the approach of
+///    registers for common counts (3, 4, 5, 9, 15, 16, 21, 25), 3x3 with
+///    column sorts shared between neighbours (Paeth 1990; the approach of
 ///    OpenCV's medianBlur sorting-network path);
-///  - larger windows: Huang's sliding histogram (Huang, Yang, Tang 1979) with
-///    a two-level (coarse/fine) histogram as in Perreault & Hebert 2007, on the
-///    8/16-bit values themselves or, for wider types, on ranks after coordinate
-///    compression (radix sort) of each padded tile;
-///  - windows too large for 16-bit ranks: std::nth_element per pixel.
+///  - larger windows: Huang's sliding histogram (Huang, Yang, Tang 1979):
+///    one level with a tracked median for 8-bit values; for 16-bit values,
+///    and for wider types on ranks after coordinate compression (LSD radix
+///    sort) of each padded tile, a three-level histogram in the spirit of
+///    Perreault & Hebert 2007's coarse/fine bins;
+///  - windows too large for 16-bit ranks (> 65536 padded elements per row
+///    band): std::nth_element per pixel.
 /// Floating point: NaN sorts above +inf (NumPy's sort order) and -0.0 below
 /// +0.0, so every result is one of the window's values and deterministic.
 
