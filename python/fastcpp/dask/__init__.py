@@ -1,0 +1,387 @@
+"""fastcpp on Dask: the same kernels over chunked and distributed arrays.
+
+Install with the ``dask`` extra (``pip install fastcpp[dask]``); importing
+:mod:`fastcpp` itself never imports dask. Every function takes a
+``dask.array.Array`` (or anything ``dask.array.asarray`` accepts) and returns
+lazy dask arrays with the input's chunks — except :func:`describe`, which
+computes (or returns a ``Delayed`` with ``compute=False``). They run on any
+scheduler: threads (the default; the kernels release the GIL) or a
+``distributed`` cluster (worker processes; Accumulators pickle exactly).
+
+Arguments are validated when the graph is built, with the exceptions and
+messages of the in-memory calls (window against the full axis length, not a
+chunk's).
+
+How chunk borders are handled
+-----------------------------
+- ``move_*``: each block is computed on itself preceded by the ``window - 1``
+  elements before it, gathered from as many preceding blocks as needed (chunks
+  smaller than the window are fine; nothing is rechunked; only the needed
+  slices travel). Window-exact statistics (min, max, arg*, median, rank,
+  counts and min_count) equal the in-memory call exactly; sums, means and
+  variances to rounding (≤ 1e-12 relative: the kernels' running sums restart
+  at other positions).
+- ``rolling_sum_squares``, ``rolling_mean_std``: the 'valid' forms (last axis,
+  length n - window + 1), likewise; blocks in which no full window ends give
+  empty output chunks.
+- ``ema``: a parallel pass per block, a small scan of the carried state over
+  the blocks of each row, and a parallel finishing pass (see
+  :mod:`fastcpp.dask._ema`). adjust=False reproduces the kernel's state, so the
+  first block is bit-identical and later ones differ only by the rounding of
+  the carried value (≤ 1e-12 relative); adjust=True combines carried and local
+  weighted means, to a few ulp.
+- ``median_filter``: the image is padded with the numpy.pad mode that extends
+  as the scipy mode does (reflect→symmetric, mirror→reflect, nearest→edge,
+  wrap→wrap, constant), then filtered block-wise with an overlap of size // 2
+  and cropped: exact, output dtype = input dtype.
+
+Benchmark hook
+--------------
+A workload for the benchmark tool (``python -m fastcpp bench``), to drop into
+``fastcpp/bench/workloads/`` (its model: Case, Contender, Sizes, Workload)::
+
+    import numpy as np
+    import fastcpp
+    from fastcpp.bench.checks import close
+    from fastcpp.bench.model import Case, Contender, Sizes, Workload
+    from fastcpp.bench.workloads._common import human, rng, with_peer
+
+    N_DASK = Sizes(full=2 * 10**7, quick=2 * 10**6, tiny=10**4)
+
+    def _stats(acc):
+        return acc.count, acc.mean(), acc.variance(), acc.min, acc.max
+
+    def build_dask_describe(mode):
+        n = N_DASK.pick(mode)
+        a = rng().normal(size=n) + 1e3
+        ref = fastcpp.Accumulator()
+        ref.add_many(a)
+        def in_memory():
+            acc = fastcpp.Accumulator()
+            acc.add_many(a)
+            return _stats(acc)
+
+        cs = [Contender("fastcpp add_many (in memory)", in_memory, role="fastcpp")]
+        notes = []
+
+        def make(dask_array):
+            import fastcpp.dask
+            x = dask_array.from_array(a, chunks=max(n // 20, 1)).persist()
+            return Contender("fastcpp.dask describe (threads, 20 chunks)",
+                             lambda: _stats(fastcpp.dask.describe(
+                                 x, scheduler="threads")))
+
+        with_peer("dask", cs, notes, make, submodule="array")
+        return Case(f"n={human(n)}", _stats(ref), cs, close(rtol=1e-9), notes)
+
+    WORKLOADS = [Workload("dask_describe", "describe() of a chunked dask array",
+                          ("Accumulator",), build_dask_describe)]
+
+(``with_peer(..., submodule="array")`` assumes the bench's peers registry
+knows "dask"; else import ``dask.array`` directly.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:
+    from dask.array.core import Array
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "fastcpp.dask needs dask[array]: pip install 'fastcpp[dask]'"
+    ) from exc
+
+from . import _ema, _median, _rolling
+from ._describe import describe, describe_graph
+
+__all__ = [
+    "describe",
+    "describe_graph",
+    "ema",
+    "median_filter",
+    "move_argmax",
+    "move_argmin",
+    "move_max",
+    "move_mean",
+    "move_median",
+    "move_min",
+    "move_rank",
+    "move_std",
+    "move_sum",
+    "move_var",
+    "rolling_mean_std",
+    "rolling_sum_squares",
+]
+
+_MOVE_DOC = """{name}(a, window, min_count=None, axis=-1{ddof_sig})
+
+:func:`fastcpp.{name}` over a dask array, block by block.
+
+Each block is computed together with the ``window - 1`` elements before it
+along ``axis`` (taken from as many preceding blocks as needed), so the result
+equals the in-memory call on the whole array; chunks may be smaller than the
+window, uneven, or a single chunk.
+
+Parameters
+----------
+a : dask.array.Array or array_like
+    At least 1-D. float32 gives float32, ints/bool float64.
+window : int
+    1 <= window <= a.shape[axis] (the whole axis, not one chunk).
+min_count : int or None
+    1 <= min_count <= window; None means window.
+axis : int
+    Axis along which to move (default -1); may be chunked any way.{ddof_doc}
+
+Returns
+-------
+dask.array.Array
+    Lazy, same shape and chunks as ``a``.
+
+Raises
+------
+ValueError, TypeError, numpy.exceptions.AxisError
+    As :func:`fastcpp.{name}`, when the graph is built.
+"""
+
+_DDOF_DOC = """
+ddof : int
+    Delta degrees of freedom (default 0)."""
+
+
+def _doc(name: str, ddof: bool = False) -> str:
+    return _MOVE_DOC.format(
+        name=name,
+        ddof_sig=", ddof=0" if ddof else "",
+        ddof_doc=_DDOF_DOC if ddof else "",
+    )
+
+
+def move_sum(
+    a: Any, window: int, min_count: int | None = None, axis: int = -1
+) -> Array:
+    return _rolling.move("move_sum", a, window, min_count, axis)
+
+
+def move_mean(
+    a: Any, window: int, min_count: int | None = None, axis: int = -1
+) -> Array:
+    return _rolling.move("move_mean", a, window, min_count, axis)
+
+
+def move_var(
+    a: Any, window: int, min_count: int | None = None, axis: int = -1, ddof: int = 0
+) -> Array:
+    return _rolling.move("move_var", a, window, min_count, axis, ddof=ddof)
+
+
+def move_std(
+    a: Any, window: int, min_count: int | None = None, axis: int = -1, ddof: int = 0
+) -> Array:
+    return _rolling.move("move_std", a, window, min_count, axis, ddof=ddof)
+
+
+def move_min(
+    a: Any, window: int, min_count: int | None = None, axis: int = -1
+) -> Array:
+    return _rolling.move("move_min", a, window, min_count, axis)
+
+
+def move_max(
+    a: Any, window: int, min_count: int | None = None, axis: int = -1
+) -> Array:
+    return _rolling.move("move_max", a, window, min_count, axis)
+
+
+def move_argmin(
+    a: Any, window: int, min_count: int | None = None, axis: int = -1
+) -> Array:
+    return _rolling.move("move_argmin", a, window, min_count, axis)
+
+
+def move_argmax(
+    a: Any, window: int, min_count: int | None = None, axis: int = -1
+) -> Array:
+    return _rolling.move("move_argmax", a, window, min_count, axis)
+
+
+def move_median(
+    a: Any, window: int, min_count: int | None = None, axis: int = -1
+) -> Array:
+    return _rolling.move("move_median", a, window, min_count, axis)
+
+
+def move_rank(
+    a: Any, window: int, min_count: int | None = None, axis: int = -1
+) -> Array:
+    return _rolling.move("move_rank", a, window, min_count, axis)
+
+
+for _f in (
+    move_sum,
+    move_mean,
+    move_var,
+    move_std,
+    move_min,
+    move_max,
+    move_argmin,
+    move_argmax,
+    move_median,
+    move_rank,
+):
+    _f.__doc__ = _doc(_f.__name__, ddof=_f in (move_var, move_std))
+
+
+def rolling_sum_squares(a: Any, window: int) -> Array:
+    """rolling_sum_squares(a, window)
+
+    :func:`fastcpp.rolling_sum_squares` over a dask array: the sum of squares
+    of every full window along the last axis ('valid', length n - window + 1).
+
+    Parameters
+    ----------
+    a : dask.array.Array or array_like
+        At least 1-D; the last axis may be chunked any way.
+    window : int
+        1 <= window <= a.shape[-1].
+
+    Returns
+    -------
+    dask.array.Array
+        Shape ``a.shape[:-1] + (n - window + 1,)``; the output chunk of a
+        block holds the windows ending in it (empty if none does).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`fastcpp.rolling_sum_squares`, when the graph is built.
+    """
+    (out,) = _rolling.valid("rolling_sum_squares", a, window)
+    return out
+
+
+def rolling_mean_std(a: Any, window: int) -> tuple[Array, Array]:
+    """rolling_mean_std(a, window)
+
+    :func:`fastcpp.rolling_mean_std` over a dask array: mean and population
+    standard deviation of every full window along the last axis ('valid').
+
+    Parameters
+    ----------
+    a : dask.array.Array or array_like
+        At least 1-D; the last axis may be chunked any way.
+    window : int
+        1 <= window <= a.shape[-1].
+
+    Returns
+    -------
+    (means, stds) : tuple of dask.array.Array
+        Each of shape ``a.shape[:-1] + (n - window + 1,)``, computed by the
+        same tasks.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`fastcpp.rolling_mean_std`, when the graph is built.
+    """
+    means, stds = _rolling.valid("rolling_mean_std", a, window)
+    return means, stds
+
+
+def ema(
+    a: Any,
+    alpha: float,
+    *,
+    axis: int = -1,
+    adjust: bool = False,
+    method: str = "parallel",
+) -> Array:
+    """ema(a, alpha, *, axis=-1, adjust=False, method="parallel")
+
+    :func:`fastcpp.ema` over a dask array, chunked any way along ``axis``.
+
+    method="parallel" (default): three layers of tasks — every block from an
+    empty state (parallel), a small scan per row of blocks that carries the
+    state across chunk borders, and every block once more from its carried
+    state (parallel). About three kernel passes of work, spread over all
+    workers. With adjust=False (the default; pandas' default is adjust=True)
+    the finishing pass puts the kernel in exactly the carried state, so the
+    first block is bit-identical to the in-memory call and the rest agree to
+    ≤ 1e-12 relative (the carried value is rounded once by the scan); with
+    adjust=True carried and local weighted means are combined, to a few ulp.
+
+    method="sequential": a chain of tasks along ``axis``, each block started
+    from the exact state the previous one ended in (one kernel pass of work,
+    but no parallelism along ``axis``; rows in other chunks still run in
+    parallel). With adjust=False this is bit-identical to the in-memory call;
+    adjust=True is combined as above. Faster on few workers.
+
+    A single chunk along ``axis`` is one in-memory call per block.
+
+    Parameters
+    ----------
+    a : dask.array.Array or array_like
+        At least 1-D; float32 gives float32 (float64 state), ints/bool float64.
+    alpha : float
+        Smoothing factor, 0 < alpha <= 1.
+    axis : int
+        Axis along which to average (default -1).
+    adjust : bool
+        pandas' adjust (default False: y = alpha*x + (1-alpha)*y).
+    method : {"parallel", "sequential"}
+        How the state crosses chunk borders (see above); an extra keyword of
+        the dask face only.
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy, same shape and chunks as ``a``.
+
+    Raises
+    ------
+    ValueError, TypeError, numpy.exceptions.AxisError
+        As :func:`fastcpp.ema`, when the graph is built; ValueError for an
+        unknown method.
+    """
+    return _ema.ema(a, alpha, axis=axis, adjust=adjust, method=method)
+
+
+def median_filter(
+    image: Any, size: Any, *, mode: str = "reflect", cval: Any = 0
+) -> Array:
+    """median_filter(image, size, *, mode="reflect", cval=0)
+
+    :func:`fastcpp.median_filter` over a 2-D dask array, equal to the in-memory
+    call (and to ``scipy.ndimage.median_filter``) element for element.
+
+    The image is first padded by the window's extent (``size // 2`` before,
+    ``size - 1 - size // 2`` after, per axis) with the numpy.pad mode that
+    extends as the scipy mode does — reflect → "symmetric", mirror →
+    "reflect", nearest → "edge", wrap → "wrap", constant → "constant" with
+    cval converted to the image dtype as the kernel converts it — then every
+    block is filtered with an overlap of ``size // 2`` rows/columns and the
+    padding is cropped.
+
+    Parameters
+    ----------
+    image : dask.array.Array or array_like, 2-D
+        Any integer dtype, bool, float32 or float64.
+    size : int or (int, int)
+        Window height and width, each >= 1 (may exceed the image).
+    mode : {"reflect", "nearest", "mirror", "constant", "wrap"}
+        Border extension, as scipy.ndimage (the "grid-" aliases too).
+    cval : int or float
+        Border value for mode="constant".
+
+    Returns
+    -------
+    dask.array.Array
+        Same shape and dtype as ``image``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`fastcpp.median_filter`, when the graph is built.
+    """
+    return _median.median_filter(image, size, mode=mode, cval=cval)

@@ -1,0 +1,153 @@
+"""Moving-window kernels over dask arrays: left context of window − 1."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Callable
+
+import dask.array as da
+import numpy as np
+from dask.array.core import Array
+
+from fastcpp import _core
+
+from ._graph import bounds, select, with_left_context
+
+MOVE_NAMES = (
+    "move_sum",
+    "move_mean",
+    "move_var",
+    "move_std",
+    "move_min",
+    "move_max",
+    "move_argmin",
+    "move_argmax",
+    "move_median",
+    "move_rank",
+)
+
+
+def _axis_length(x: Array, axis: Any) -> int | None:
+    """Length of x along axis, or None when the axis is invalid (0-d included)."""
+    try:
+        ax = int(axis)
+    except TypeError:
+        return None
+    return x.shape[ax] if -x.ndim <= ax < x.ndim else None
+
+
+def _probe(x: Array, window: Any, axis: Any) -> np.ndarray:
+    """A zero-strided stand-in for x (no memory) to validate arguments on.
+
+    Same dtype and ndim as x; along ``axis`` it is ``window`` long when the
+    window fits x (so min_count and friends are checked as in memory), else as
+    long as x (so the in-memory "window (=..) must be between .." message
+    names the real length). An invalid axis keeps every length 1: the kernel
+    then raises the same AxisError/ValueError as in memory.
+    """
+    n = _axis_length(x, axis)
+    shape = [1] * x.ndim
+    if n is not None:
+        fits = isinstance(window, (int, np.integer)) and 1 <= window <= n
+        shape[int(axis)] = int(window) if fits else n
+    return np.broadcast_to(np.zeros((), dtype=x.dtype), tuple(shape))
+
+
+def _move_segment(
+    segment: np.ndarray,
+    context: int,
+    start: int,
+    *,
+    kernel: Callable[..., np.ndarray],
+    window: int,
+    min_count: int | None,
+    axis: int,
+    extra: dict[str, Any],
+    dtype: np.dtype,
+) -> np.ndarray:
+    length = segment.shape[axis]
+    if length >= window:
+        out = kernel(segment, window, min_count, axis, **extra)
+    else:
+        # Only at the start of the axis (else the context alone is window - 1
+        # long): every window is clipped there, so window = length is the same
+        # statistic; fewer values than min_count means NaN everywhere.
+        need = window if min_count is None else min_count
+        if need > length:
+            out = np.full(segment.shape, np.nan, dtype=dtype)
+        else:
+            out = kernel(segment, length, need, axis, **extra)
+    index = [slice(None)] * out.ndim
+    index[axis] = slice(context, None)
+    return out[tuple(index)]
+
+
+def move(
+    name: str,
+    a: Any,
+    window: int,
+    min_count: int | None = None,
+    axis: int = -1,
+    **extra: Any,
+) -> Array:
+    """Apply the in-memory ``fastcpp.<name>`` chunk by chunk with left context."""
+    kernel = getattr(_core, name)
+    x = da.asarray(a)
+    # Validate exactly as the in-memory call would (same exceptions, messages).
+    meta = kernel(_probe(x, window, axis), window, min_count, axis, **extra)
+    ax = axis % x.ndim
+    fn = partial(
+        _move_segment,
+        kernel=kernel,
+        window=int(window),
+        min_count=None if min_count is None else int(min_count),
+        axis=ax,
+        extra=extra,
+        dtype=meta.dtype,
+    )
+    graph, out = with_left_context(
+        x, ax, int(window) - 1, fn, name.replace("_", "-"), (window, min_count, extra)
+    )
+    return Array(graph, out, x.chunks, dtype=meta.dtype)
+
+
+def _valid_segment(
+    segment: np.ndarray,
+    context: int,
+    start: int,
+    *,
+    kernel: Callable[..., Any],
+    window: int,
+    dtypes: tuple[np.dtype, ...],
+) -> Any:
+    if segment.shape[-1] >= window:
+        return kernel(segment, window)
+    # No full window ends in this block: an empty piece of the output.
+    empty = [np.empty((*segment.shape[:-1], 0), dtype=d) for d in dtypes]
+    return tuple(empty) if len(empty) > 1 else empty[0]
+
+
+def valid(name: str, a: Any, window: int) -> tuple[Array, ...]:
+    """Shared body of the 'valid' forms (last axis); one dask array per output."""
+    kernel = getattr(_core, name)
+    x = da.asarray(a)
+    meta = kernel(_probe(x, window, -1), window)
+    metas = meta if isinstance(meta, tuple) else (meta,)
+    ax = x.ndim - 1
+    w = int(window)
+    b = bounds(x.chunks[ax])
+    out_chunks = tuple(
+        max(0, b[k + 1] - max(b[k], w - 1)) for k in range(len(x.chunks[ax]))
+    )
+    chunks = (*x.chunks[:-1], out_chunks)
+    fn = partial(
+        _valid_segment, kernel=kernel, window=w, dtypes=tuple(m.dtype for m in metas)
+    )
+    graph, out = with_left_context(x, ax, w - 1, fn, name.replace("_", "-"), w)
+    if not isinstance(meta, tuple):
+        return (Array(graph, out, chunks, dtype=meta.dtype),)
+    results = []
+    for item, m in enumerate(metas):
+        g, o = select(graph, out, item, name.replace("_", "-"), x.numblocks)
+        results.append(Array(g, o, chunks, dtype=m.dtype))
+    return tuple(results)
