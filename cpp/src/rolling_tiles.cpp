@@ -63,6 +63,19 @@ constexpr bool kVar = K == Kind::var || K == Kind::std || K == Kind::mean_std;
     c[3] = __builtin_shuffle(t1, t3, s);
 }
 
+using v4f = float __attribute__((vector_size(16)));
+
+/// Stores four results at o[0..4) (one vector store).
+template <class T>
+[[gnu::always_inline]] inline void store4(T* o, v4d v) noexcept {
+    if constexpr (sizeof(T) == sizeof(double)) {
+        std::memcpy(o, &v, sizeof v);
+    } else {
+        const v4f f = __builtin_convertvector(v, v4f);
+        std::memcpy(o, &f, sizeof f);
+    }
+}
+
 /// Sums of a window part: count, Σd, Σd² (four lanes).
 struct Sums {
     v4d n{}, s1{}, s2{};
@@ -221,16 +234,11 @@ struct Tiles {
                     v4d r1[4], r2[4], c1[4], c2[4];
                     for (int i = 0; i < 4; ++i) result(a + i, r1[i], r2[i]);
                     transpose(r1, c1);
-                    for (int l = 0; l < kLanes; ++l) {
-                        T* o = y.data + (t + l) * w + a + out_shift;
-                        for (int i = 0; i < 4; ++i) o[i] = static_cast<T>(c1[l][i]);
-                    }
+                    for (int l = 0; l < kLanes; ++l) store4(y.data + (t + l) * w + a + out_shift, c1[l]);
                     if constexpr (K == Kind::mean_std) {
                         transpose(r2, c2);
-                        for (int l = 0; l < kLanes; ++l) {
-                            T* o = y2.data + (t + l) * w + a + out_shift;
-                            for (int i = 0; i < 4; ++i) o[i] = static_cast<T>(c2[l][i]);
-                        }
+                        for (int l = 0; l < kLanes; ++l)
+                            store4(y2.data + (t + l) * w + a + out_shift, c2[l]);
                     }
                 }
             }
