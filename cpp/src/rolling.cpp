@@ -1,5 +1,7 @@
-// move_* family: argument checks, threading, and the moment (sum/mean/var/std)
-// and min/max kernels. Order statistics are in rolling_order.cpp.
+// move_* family and seed forms: argument checks (before anything is written),
+// threading over rows and chunks of rows, strided-row staging, and the
+// min/max kernels. Sums and moments: rolling_tiles.cpp; median and rank:
+// rolling_order.cpp.
 #include "fastcpp/rolling.hpp"
 
 #include <algorithm>
@@ -31,7 +33,6 @@ const char* move_stat_name(MoveStat stat) noexcept {
 
 namespace detail {
 namespace {
-
 
 /// Monotonic deque (Lemire 2006) over out[begin, end) of one row. Ties: the
 /// newest equal value replaces older ones, so argmin/argmax report the newest.

@@ -53,14 +53,35 @@ enum class Kind { sum, mean, var, std, mean_std };
 template <Kind K>
 constexpr bool kVar = K == Kind::var || K == Kind::std || K == Kind::mean_std;
 
+#if defined(__clang__)
+#define FASTCPP_SHUFFLE(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
+#else
+#define FASTCPP_SHUFFLE(a, b, i, j, k, l) __builtin_shuffle(a, b, v4i{i, j, k, l})
+#endif
+
+/// 4x4 transpose: c[i][l] = r[l][i].
 [[gnu::always_inline]] inline void transpose(const v4d (&r)[4], v4d (&c)[4]) noexcept {
-    const v4i lo{0, 4, 2, 6}, hi{1, 5, 3, 7}, f{0, 1, 4, 5}, s{2, 3, 6, 7};
-    const v4d t0 = __builtin_shuffle(r[0], r[1], lo), t1 = __builtin_shuffle(r[0], r[1], hi);
-    const v4d t2 = __builtin_shuffle(r[2], r[3], lo), t3 = __builtin_shuffle(r[2], r[3], hi);
-    c[0] = __builtin_shuffle(t0, t2, f);
-    c[1] = __builtin_shuffle(t1, t3, f);
-    c[2] = __builtin_shuffle(t0, t2, s);
-    c[3] = __builtin_shuffle(t1, t3, s);
+    const v4d t0 = FASTCPP_SHUFFLE(r[0], r[1], 0, 4, 2, 6);
+    const v4d t1 = FASTCPP_SHUFFLE(r[0], r[1], 1, 5, 3, 7);
+    const v4d t2 = FASTCPP_SHUFFLE(r[2], r[3], 0, 4, 2, 6);
+    const v4d t3 = FASTCPP_SHUFFLE(r[2], r[3], 1, 5, 3, 7);
+    c[0] = FASTCPP_SHUFFLE(t0, t2, 0, 1, 4, 5);
+    c[1] = FASTCPP_SHUFFLE(t1, t3, 0, 1, 4, 5);
+    c[2] = FASTCPP_SHUFFLE(t0, t2, 2, 3, 6, 7);
+    c[3] = FASTCPP_SHUFFLE(t1, t3, 2, 3, 6, 7);
+}
+
+using v4f = float __attribute__((vector_size(16)));
+
+/// Stores four results at o[0..4) (one vector store).
+template <class T>
+[[gnu::always_inline]] inline void store4(T* o, v4d v) noexcept {
+    if constexpr (sizeof(T) == sizeof(double)) {
+        std::memcpy(o, &v, sizeof v);
+    } else {
+        const v4f f = __builtin_convertvector(v, v4f);
+        std::memcpy(o, &f, sizeof f);
+    }
 }
 
 /// Sums of a window part: count, Σd, Σd² (four lanes).
@@ -221,16 +242,11 @@ struct Tiles {
                     v4d r1[4], r2[4], c1[4], c2[4];
                     for (int i = 0; i < 4; ++i) result(a + i, r1[i], r2[i]);
                     transpose(r1, c1);
-                    for (int l = 0; l < kLanes; ++l) {
-                        T* o = y.data + (t + l) * w + a + out_shift;
-                        for (int i = 0; i < 4; ++i) o[i] = static_cast<T>(c1[l][i]);
-                    }
+                    for (int l = 0; l < kLanes; ++l) store4(y.data + (t + l) * w + a + out_shift, c1[l]);
                     if constexpr (K == Kind::mean_std) {
                         transpose(r2, c2);
-                        for (int l = 0; l < kLanes; ++l) {
-                            T* o = y2.data + (t + l) * w + a + out_shift;
-                            for (int i = 0; i < 4; ++i) o[i] = static_cast<T>(c2[l][i]);
-                        }
+                        for (int l = 0; l < kLanes; ++l)
+                            store4(y2.data + (t + l) * w + a + out_shift, c2[l]);
                     }
                 }
             }
@@ -290,13 +306,7 @@ FASTCPP_CLONES void sum_squares_tiles(Strided<const T> x, Strided<T> out, index_
             r[l] = v4d{static_cast<double>(p[0]), static_cast<double>(p[1]),
                        static_cast<double>(p[2]), static_cast<double>(p[3])};
         }
-        const v4i lo{0, 4, 2, 6}, hi{1, 5, 3, 7}, f{0, 1, 4, 5}, sc{2, 3, 6, 7};
-        const v4d t0 = __builtin_shuffle(r[0], r[1], lo), t1 = __builtin_shuffle(r[0], r[1], hi);
-        const v4d t2 = __builtin_shuffle(r[2], r[3], lo), t3 = __builtin_shuffle(r[2], r[3], hi);
-        c[0] = __builtin_shuffle(t0, t2, f);
-        c[1] = __builtin_shuffle(t1, t3, f);
-        c[2] = __builtin_shuffle(t0, t2, sc);
-        c[3] = __builtin_shuffle(t1, t3, sc);
+        transpose(r, c);
         for (int i = 0; i < 4; ++i) c[i] = c[i] * c[i];
     };
     auto put = [&](std::vector<double>& v, index_t k, v4d acc) {
@@ -366,17 +376,8 @@ FASTCPP_CLONES void sum_squares_tiles(Strided<const T> x, Strided<T> out, index_
             for (; a + 4 <= w; a += 4) {
                 v4d r[4], c[4];
                 for (int i = 0; i < 4; ++i) r[i] = get(suf, a + i) + get(pre, a + i);
-                const v4i lo{0, 4, 2, 6}, hi{1, 5, 3, 7}, f{0, 1, 4, 5}, sc{2, 3, 6, 7};
-                const v4d t0 = __builtin_shuffle(r[0], r[1], lo), t1 = __builtin_shuffle(r[0], r[1], hi);
-                const v4d t2 = __builtin_shuffle(r[2], r[3], lo), t3 = __builtin_shuffle(r[2], r[3], hi);
-                c[0] = __builtin_shuffle(t0, t2, f);
-                c[1] = __builtin_shuffle(t1, t3, f);
-                c[2] = __builtin_shuffle(t0, t2, sc);
-                c[3] = __builtin_shuffle(t1, t3, sc);
-                for (int l = 0; l < kLanes; ++l) {
-                    T* o = out.data + (t + l) * w + a;
-                    for (int i = 0; i < 4; ++i) o[i] = static_cast<T>(c[l][i]);
-                }
+                transpose(r, c);
+                for (int l = 0; l < kLanes; ++l) store4(out.data + (t + l) * w + a, c[l]);
             }
         }
         for (int l = 0; l < kLanes; ++l) {
