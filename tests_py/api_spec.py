@@ -89,13 +89,16 @@ class Call:
         return "(" + ", ".join(parts) + ")"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Bad:
     """One bad input class: turns a valid call into a bad one.
 
     `label` is the column of the audit table; `exc` the exception; `match`
     regular expressions (case-insensitive) that must all occur in the message;
     `shape` the input shape of the valid call it starts from (None: spec.shapes[0])."""
+
+    def __repr__(self) -> str:
+        return f"Bad({self.label!r})"
 
     label: str
     mutate: Callable[[Call], Call]
@@ -119,7 +122,7 @@ def arg_value(arg: str, v: object) -> tuple[str, ...]:
     return (rf"\b{re.escape(arg)}\b", value_re(v))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Spec:
     """How to call one public function and what it promises.
 
@@ -158,7 +161,11 @@ class Spec:
     int_exact: bool = False
     bad: tuple[Bad, ...] = ()
     note: str = ""
+    big: tuple[tuple, ...] = ()  # large shapes for thread-count independence
     first_arg: str = "a"  # name of the first array argument in messages
+
+    def __repr__(self) -> str:
+        return f"Spec({self.name!r})"
 
     # -- resolution -------------------------------------------------------
     @property
@@ -190,6 +197,18 @@ class Spec:
                 return acc
             return merge
         return getattr(fastcpp, self.name)
+
+    def big_shapes(self) -> tuple[tuple, ...]:
+        if self.big:
+            return self.big
+        return {
+            "reduce": ((1_000_003,), (700, 1001)),
+            "rows": ((300_007,), (2, 150_001), (20_011, 5)),
+            "valid": ((300_007,), (2, 150_001)),
+            "elementwise": ((400_009,), (3, 100_003)),
+            "geo": ((300_007,),),
+            "image": ((301, 457),),
+        }.get(self.kind, ())
 
     def valid(self, rng, shape=None, dtype=np.float64, axis=-1) -> Call:
         assert self.make is not None, self.name
@@ -563,6 +582,7 @@ SPECS: list[Spec] = [
                   (r"\br\b", r"\btheta\b")),)),
     # -- geometry -------------------------------------------------------------------
     Spec("distances", "geo", _distances_make, arrays=(0,), shapes=((20, 3), (40,)),
+         big=((200_003, 3), (400_006,)),
          f32_ulps=1, first_arg="points",
          bad=(Bad("odd flat length", lambda c: c.with_(0, np.arange(7.0)), ValueError,
                   (r"\bpoints\b", value_re(7))),)),
