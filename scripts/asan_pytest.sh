@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-BUILD=${1:-$ROOT/build/asan-py}
+BUILD=$(realpath -m "${1:-$ROOT/build/asan-py}")
 PY=${PY:-python3}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 

@@ -110,7 +110,9 @@ def render() -> str:
     for spec in SPECS:
         for bad in spec.bad:
             frags = ", ".join(f"`{readable(f)}`" for f in bad.match) or "—"
-            lines.append(f"| `{spec.name}` | {bad.label} | {bad.exc.__name__} | {frags} |")
+            lines.append(
+                f"| `{spec.name}` | {bad.label} | {bad.exc.__name__} | {frags} |"
+            )
     others = [s for s in SPECS if s.make is None]
     lines += [
         "",

@@ -32,8 +32,14 @@ Key = Any  # int (positional index) or str (keyword name)
 # dtypes the policy accepts, and what they compute as.
 FLOAT_DTYPES = (np.float64, np.float32)
 INT_DTYPES = (
-    np.int8, np.int16, np.int32, np.int64,
-    np.uint8, np.uint16, np.uint32, np.uint64,
+    np.int8,
+    np.int16,
+    np.int32,
+    np.int64,
+    np.uint8,
+    np.uint16,
+    np.uint32,
+    np.uint64,
 )
 OK_DTYPES = (*FLOAT_DTYPES, *INT_DTYPES, np.bool_)
 
@@ -179,22 +185,28 @@ class Spec:
         """The callable; methods of Accumulator are wrapped as functions that
         return the Accumulator."""
         if self.name == "Accumulator.add_many":
+
             def add_many(values):
                 acc = fastcpp.Accumulator()
                 acc.add_many(values)
                 return acc
+
             return add_many
         if self.name == "Accumulator.add":
+
             def add(x):
                 acc = fastcpp.Accumulator()
                 acc.add(x)
                 return acc
+
             return add
         if self.name == "Accumulator.merge":
+
             def merge(other):
                 acc = fastcpp.Accumulator()
                 acc.merge(other)
                 return acc
+
             return merge
         return getattr(fastcpp, self.name)
 
@@ -220,10 +232,15 @@ class Spec:
         for key in self.arrays:
             arg = key if isinstance(key, str) else None
             for label, dt in BAD_DTYPES.items():
-                out.append(Bad(
-                    f"{label} dtype" + (f" ({arg})" if arg and len(self.arrays) > 1 else ""),
-                    _retype(key, dt), TypeError,
-                    (re.escape(self.name), _dtype_re(dt))))
+                out.append(
+                    Bad(
+                        f"{label} dtype"
+                        + (f" ({arg})" if arg and len(self.arrays) > 1 else ""),
+                        _retype(key, dt),
+                        TypeError,
+                        (re.escape(self.name), _dtype_re(dt)),
+                    )
+                )
         return out
 
     def generated_bads(self) -> list[Bad]:
@@ -232,14 +249,32 @@ class Spec:
             return []
         bads = self.dtype_bads()
         first = self.arrays[0]
-        bads.append(Bad("ragged list", lambda c: c.with_(first, [[1.0, 2.0], [3.0]]),
-                        TypeError, (re.escape(self.name),)))
+        bads.append(
+            Bad(
+                "ragged list",
+                lambda c: c.with_(first, [[1.0, 2.0], [3.0]]),
+                TypeError,
+                (re.escape(self.name),),
+            )
+        )
         if not self.zero_d:
-            bads.append(Bad("0-d input", lambda c: c.with_(first, np.array(1.5)),
-                            ValueError, (re.escape(self.name), r"0-d|0-D|\(\)")))
+            bads.append(
+                Bad(
+                    "0-d input",
+                    lambda c: c.with_(first, np.array(1.5)),
+                    ValueError,
+                    (re.escape(self.name), r"0-d|0-D|\(\)"),
+                )
+            )
         if self.axis:
-            bads.append(Bad("axis out of range", lambda c: c.with_("axis", 3),
-                            ValueError, ("axis", value_re(3))))
+            bads.append(
+                Bad(
+                    "axis out of range",
+                    lambda c: c.with_("axis", 3),
+                    ValueError,
+                    ("axis", value_re(3)),
+                )
+            )
         if self.out:
             bads += out_bads(self)
         return bads
@@ -344,8 +379,9 @@ def data(rng, shape, dtype=np.float64, lo=None, hi=None) -> np.ndarray:
         return rng.random(shape) < 0.5
     if lo is not None:
         if d.kind in "iu":
-            return rng.integers(max(int(lo), 0 if d.kind == "u" else int(lo)),
-                                int(hi), size=shape).astype(d)
+            return rng.integers(
+                max(int(lo), 0 if d.kind == "u" else int(lo)), int(hi), size=shape
+            ).astype(d)
         return rng.uniform(lo, hi, size=shape).astype(d)
     if d.kind in "iu":
         return rng.integers(0 if d.kind == "u" else -50, 50, size=shape).astype(d)
@@ -384,27 +420,51 @@ def _move_maker(ddof: bool):
         if ddof:
             kw["ddof"] = int(rng.integers(0, 2))
         return Call((data(rng, shape, dtype),), kw)
+
     return make
 
 
 def _window_bads(name: str, min_count: bool) -> tuple[Bad, ...]:
     bads = [
-        Bad("window < 1", lambda c: c.with_("window", 0), ValueError,
-            arg_value("window", 0)),
-        Bad("window negative", lambda c: c.with_("window", -3), ValueError,
-            arg_value("window", -3)),
-        Bad("window > length", lambda c: c.with_("window", _length(c) + 1),
-            ValueError, arg_value("window", 38)),
-        Bad("window not an int", lambda c: c.with_("window", 2.5), TypeError,
-            (re.escape(name),)),
+        Bad(
+            "window < 1",
+            lambda c: c.with_("window", 0),
+            ValueError,
+            arg_value("window", 0),
+        ),
+        Bad(
+            "window negative",
+            lambda c: c.with_("window", -3),
+            ValueError,
+            arg_value("window", -3),
+        ),
+        Bad(
+            "window > length",
+            lambda c: c.with_("window", _length(c) + 1),
+            ValueError,
+            arg_value("window", 38),
+        ),
+        Bad(
+            "window not an int",
+            lambda c: c.with_("window", 2.5),
+            TypeError,
+            (re.escape(name),),
+        ),
     ]
     if min_count:
         bads += [
-            Bad("min_count < 1", lambda c: c.with_("window", 3).with_("min_count", 0),
-                ValueError, arg_value("min_count", 0)),
-            Bad("min_count > window",
+            Bad(
+                "min_count < 1",
+                lambda c: c.with_("window", 3).with_("min_count", 0),
+                ValueError,
+                arg_value("min_count", 0),
+            ),
+            Bad(
+                "min_count > window",
                 lambda c: c.with_("window", 3).with_("min_count", 4),
-                ValueError, arg_value("min_count", 4)),
+                ValueError,
+                arg_value("min_count", 4),
+            ),
         ]
     return tuple(bads)
 
@@ -416,25 +476,39 @@ def _valid_make(rng, shape, dtype, axis):
 
 def _ema_make(rng, shape, dtype, axis):
     alpha = float(rng.choice([1.0, rng.uniform(0.01, 1.0)]))
-    return Call((data(rng, shape, dtype),),
-                {"alpha": alpha, "axis": axis, "adjust": bool(rng.random() < 0.5)})
+    return Call(
+        (data(rng, shape, dtype),),
+        {"alpha": alpha, "axis": axis, "adjust": bool(rng.random() < 0.5)},
+    )
 
 
 def _scalar_bads(arg: str, values: Sequence[float]) -> tuple[Bad, ...]:
     return tuple(
-        Bad(f"{arg} = {v}", (lambda c, v=v: c.with_(arg, v)), ValueError,
-            arg_value(arg, v))
-        for v in values)
+        Bad(
+            f"{arg} = {v}",
+            (lambda c, v=v: c.with_(arg, v)),
+            ValueError,
+            arg_value(arg, v),
+        )
+        for v in values
+    )
 
 
 def _scale_make(rng, shape, dtype, axis):
-    return Call((data(rng, shape, dtype),),
-                {"scale": float(rng.standard_normal()), "shift": float(rng.standard_normal())})
+    return Call(
+        (data(rng, shape, dtype),),
+        {"scale": float(rng.standard_normal()), "shift": float(rng.standard_normal())},
+    )
 
 
 def _circle_make(rng, shape, dtype, axis):
-    return Call((np.abs(data(rng, shape, dtype)) if np.dtype(dtype).kind != "u"
-                 else data(rng, shape, dtype),))
+    return Call(
+        (
+            np.abs(data(rng, shape, dtype))
+            if np.dtype(dtype).kind != "u"
+            else data(rng, shape, dtype),
+        )
+    )
 
 
 def _gauss_make(rng, shape, dtype, axis):
@@ -457,22 +531,35 @@ def _haversine_make(rng, shape, dtype, axis):
 
 def _nearest_make(rng, shape, dtype, axis):
     n = int(np.prod(shape))
-    return Call((float(rng.uniform(-90, 90)), float(rng.uniform(-180, 180)),
-                 data(rng, (n,), dtype, -90, 90), data(rng, (n,), dtype, -180, 180)),
-                {"k": int(rng.integers(1, n + 1)) if n else 0})
+    return Call(
+        (
+            float(rng.uniform(-90, 90)),
+            float(rng.uniform(-180, 180)),
+            data(rng, (n,), dtype, -90, 90),
+            data(rng, (n,), dtype, -180, 180),
+        ),
+        {"k": int(rng.integers(1, n + 1)) if n else 0},
+    )
 
 
 def _median_make(rng, shape, dtype, axis):
-    size = int(rng.integers(1, 6)) if rng.random() < 0.5 else (
-        int(rng.integers(1, 5)), int(rng.integers(1, 5)))
+    size = (
+        int(rng.integers(1, 6))
+        if rng.random() < 0.5
+        else (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
+    )
     mode = str(rng.choice(["reflect", "nearest", "mirror", "constant", "wrap"]))
     return Call((data(rng, shape, dtype),), {"size": size, "mode": mode})
 
 
 def _last_shape(c: Call, key: Key, extra: int) -> Call:
     a = np.asarray(c.get(key))
-    return c.with_(key, np.resize(a, (a.size + extra,)) if a.ndim <= 1
-                   else np.resize(a, (*a.shape[:-1], a.shape[-1] + extra)))
+    return c.with_(
+        key,
+        np.resize(a, (a.size + extra,))
+        if a.ndim <= 1
+        else np.resize(a, (*a.shape[:-1], a.shape[-1] + extra)),
+    )
 
 
 def _acc_merge_make(rng, shape, dtype, axis):
@@ -487,134 +574,412 @@ def _acc_merge_make(rng, shape, dtype, axis):
 
 _ROWS = dict(kind="rows", arrays=(0,), axis=True, shapes=((37,), (5, 12), (3, 4, 6)))
 
-MOVE_NAMES = ("move_sum", "move_mean", "move_var", "move_std", "move_min", "move_max",
-              "move_argmin", "move_argmax", "move_median", "move_rank")
+MOVE_NAMES = (
+    "move_sum",
+    "move_mean",
+    "move_var",
+    "move_std",
+    "move_min",
+    "move_max",
+    "move_argmin",
+    "move_argmax",
+    "move_median",
+    "move_rank",
+)
 
 SPECS: list[Spec] = [
     # -- reductions ---------------------------------------------------------
-    Spec("sum", "reduce", _reduce_make, arrays=(0,), result="scalar", zero_d=True,
-         int_exact=True, reassoc=True, f32_ulps=0,
-         shapes=((37,), (5, 12), (0,))),
-    Spec("dot", "reduce", _dot_make, arrays=(0, 1), result="scalar", zero_d=True,
-         reassoc=True, f32_ulps=0, shapes=((37,), (5, 12)),
-         bad=(Bad("length mismatch", lambda c: _last_shape(c, 1, -1), ValueError,
-                  (r"\ba\b", r"\bb\b", value_re(37), value_re(36))),)),
-    Spec("norm", "reduce", _reduce_make, arrays=(0,), result="scalar", zero_d=True,
-         reassoc=True, f32_ulps=0, shapes=((37,), (5, 12), (0,))),
-    Spec("sum_of_squares", "int",
-         lambda rng, shape, dtype, axis: Call((int(rng.integers(0, 10**6)),)),
-         result="none",
-         bad=(Bad("n negative", lambda c: c.with_(0, -1), ValueError, arg_value("n", -1)),
-              Bad("n too large", lambda c: c.with_(0, 2**64), ValueError,
-                  (r"\bn\b", value_re(2**64))),
-              Bad("n not an int", lambda c: c.with_(0, 2.5), TypeError,
-                  ("sum_of_squares", "float")),
-              Bad("n a string", lambda c: c.with_(0, "3"), TypeError,
-                  ("sum_of_squares", "str")))),
+    Spec(
+        "sum",
+        "reduce",
+        _reduce_make,
+        arrays=(0,),
+        result="scalar",
+        zero_d=True,
+        int_exact=True,
+        reassoc=True,
+        f32_ulps=0,
+        shapes=((37,), (5, 12), (0,)),
+    ),
+    Spec(
+        "dot",
+        "reduce",
+        _dot_make,
+        arrays=(0, 1),
+        result="scalar",
+        zero_d=True,
+        reassoc=True,
+        f32_ulps=0,
+        shapes=((37,), (5, 12)),
+        bad=(
+            Bad(
+                "length mismatch",
+                lambda c: _last_shape(c, 1, -1),
+                ValueError,
+                (r"\ba\b", r"\bb\b", value_re(37), value_re(36)),
+            ),
+        ),
+    ),
+    Spec(
+        "norm",
+        "reduce",
+        _reduce_make,
+        arrays=(0,),
+        result="scalar",
+        zero_d=True,
+        reassoc=True,
+        f32_ulps=0,
+        shapes=((37,), (5, 12), (0,)),
+    ),
+    Spec(
+        "sum_of_squares",
+        "int",
+        lambda rng, shape, dtype, axis: Call((int(rng.integers(0, 10**6)),)),
+        result="none",
+        bad=(
+            Bad("n negative", lambda c: c.with_(0, -1), ValueError, arg_value("n", -1)),
+            Bad(
+                "n too large",
+                lambda c: c.with_(0, 2**64),
+                ValueError,
+                (r"\bn\b", value_re(2**64)),
+            ),
+            Bad(
+                "n not an int",
+                lambda c: c.with_(0, 2.5),
+                TypeError,
+                ("sum_of_squares", "float"),
+            ),
+            Bad(
+                "n a string",
+                lambda c: c.with_(0, "3"),
+                TypeError,
+                ("sum_of_squares", "str"),
+            ),
+        ),
+    ),
     # -- threads and tools ----------------------------------------------------
-    Spec("set_num_threads", "config",
-         lambda rng, shape, dtype, axis: Call((fastcpp.get_num_threads(),)),
-         result="none",
-         bad=(Bad("n < 1", lambda c: c.with_(0, 0), ValueError, arg_value("n", 0)),
-              Bad("n negative", lambda c: c.with_(0, -2), ValueError,
-                  arg_value("n", -2)),
-              Bad("n not an int", lambda c: c.with_(0, 1.5), TypeError,
-                  ("set_num_threads",)))),
-    Spec("get_num_threads", "config", lambda rng, shape, dtype, axis: Call(),
-         result="none",
-         bad=(Bad("unexpected argument", lambda c: Call((1,)), TypeError,
-                  ("get_num_threads",)),)),
+    Spec(
+        "set_num_threads",
+        "config",
+        lambda rng, shape, dtype, axis: Call((fastcpp.get_num_threads(),)),
+        result="none",
+        bad=(
+            Bad("n < 1", lambda c: c.with_(0, 0), ValueError, arg_value("n", 0)),
+            Bad("n negative", lambda c: c.with_(0, -2), ValueError, arg_value("n", -2)),
+            Bad(
+                "n not an int",
+                lambda c: c.with_(0, 1.5),
+                TypeError,
+                ("set_num_threads",),
+            ),
+        ),
+    ),
+    Spec(
+        "get_num_threads",
+        "config",
+        lambda rng, shape, dtype, axis: Call(),
+        result="none",
+        bad=(
+            Bad(
+                "unexpected argument",
+                lambda c: Call((1,)),
+                TypeError,
+                ("get_num_threads",),
+            ),
+        ),
+    ),
     Spec("get_include", "other", note="path of the C++ headers"),
     Spec("get_cmake_dir", "other", note="path for find_package(fastcpp)"),
     Spec("__version__", "other", note="version string"),
     Spec("dask", "other", note="submodule fastcpp.dask (tests_py/test_dask.py)"),
     # -- Accumulator ----------------------------------------------------------
-    Spec("Accumulator", "class",
-         lambda rng, shape, dtype, axis: Call((float(rng.standard_normal()),)),
-         result="none",
-         bad=(Bad("initial not a number", lambda c: c.with_(0, "x"), TypeError,
-                  ("Accumulator",)),)),
-    Spec("Accumulator.add_many", "reduce", _reduce_make, arrays=(0,),
-         result="accumulator", zero_d=True, reassoc=True, f32_ulps=0,
-         first_arg="values", shapes=((37,), (5, 12), (0,))),
-    Spec("Accumulator.add", "class",
-         lambda rng, shape, dtype, axis: Call((float(rng.standard_normal()),)),
-         result="none",
-         bad=(Bad("x a string", lambda c: c.with_(0, "1.5"), TypeError,
-                  ("Accumulator.add", "str")),
-              Bad("x complex", lambda c: c.with_(0, 1 + 2j), TypeError,
-                  ("Accumulator.add", "complex")),
-              Bad("x None", lambda c: c.with_(0, None), TypeError,
-                  ("Accumulator.add", "None")))),
-    Spec("Accumulator.merge", "class", _acc_merge_make, result="none",
-         bad=(Bad("other not an Accumulator", lambda c: c.with_(0, 3.0), TypeError,
-                  ("merge",)),)),
+    Spec(
+        "Accumulator",
+        "class",
+        lambda rng, shape, dtype, axis: Call((float(rng.standard_normal()),)),
+        result="none",
+        bad=(
+            Bad(
+                "initial not a number",
+                lambda c: c.with_(0, "x"),
+                TypeError,
+                ("Accumulator",),
+            ),
+        ),
+    ),
+    Spec(
+        "Accumulator.add_many",
+        "reduce",
+        _reduce_make,
+        arrays=(0,),
+        result="accumulator",
+        zero_d=True,
+        reassoc=True,
+        f32_ulps=0,
+        first_arg="values",
+        shapes=((37,), (5, 12), (0,)),
+    ),
+    Spec(
+        "Accumulator.add",
+        "class",
+        lambda rng, shape, dtype, axis: Call((float(rng.standard_normal()),)),
+        result="none",
+        bad=(
+            Bad(
+                "x a string",
+                lambda c: c.with_(0, "1.5"),
+                TypeError,
+                ("Accumulator.add", "str"),
+            ),
+            Bad(
+                "x complex",
+                lambda c: c.with_(0, 1 + 2j),
+                TypeError,
+                ("Accumulator.add", "complex"),
+            ),
+            Bad(
+                "x None",
+                lambda c: c.with_(0, None),
+                TypeError,
+                ("Accumulator.add", "None"),
+            ),
+        ),
+    ),
+    Spec(
+        "Accumulator.merge",
+        "class",
+        _acc_merge_make,
+        result="none",
+        bad=(
+            Bad(
+                "other not an Accumulator",
+                lambda c: c.with_(0, 3.0),
+                TypeError,
+                ("merge",),
+            ),
+        ),
+    ),
     # -- rolling windows ------------------------------------------------------
-    *[Spec(name, make=_move_maker(name in ("move_var", "move_std")),
-           bad=_window_bads(name, True)
-           + ((Bad("ddof not an int", lambda c: c.with_("ddof", 0.5), TypeError,
-                   ("move_",)),) if name in ("move_var", "move_std") else ()),
-           f32_ulps=1, **_ROWS)
-      for name in MOVE_NAMES],
-    Spec("rolling_sum_squares", "valid", _valid_make, arrays=(0,),
-         shapes=((37,), (5, 12)), bad=_window_bads("rolling_sum_squares", False)),
-    Spec("rolling_mean_std", "valid", _valid_make, arrays=(0,),
-         shapes=((37,), (5, 12)), bad=_window_bads("rolling_mean_std", False)),
-    Spec("ema", make=_ema_make, f32_ulps=1,
-         bad=(*_scalar_bads("alpha", [0.0, -0.5, 1.5, float("nan"),
-                                             float("inf")]),
-              Bad("alpha not a number", lambda c: c.with_("alpha", "x"), TypeError,
-                  ("ema",))),
-         **_ROWS),
+    *[
+        Spec(
+            name,
+            make=_move_maker(name in ("move_var", "move_std")),
+            bad=_window_bads(name, True)
+            + (
+                (
+                    Bad(
+                        "ddof not an int",
+                        lambda c: c.with_("ddof", 0.5),
+                        TypeError,
+                        ("move_",),
+                    ),
+                )
+                if name in ("move_var", "move_std")
+                else ()
+            ),
+            f32_ulps=1,
+            **_ROWS,
+        )
+        for name in MOVE_NAMES
+    ],
+    Spec(
+        "rolling_sum_squares",
+        "valid",
+        _valid_make,
+        arrays=(0,),
+        shapes=((37,), (5, 12)),
+        bad=_window_bads("rolling_sum_squares", False),
+    ),
+    Spec(
+        "rolling_mean_std",
+        "valid",
+        _valid_make,
+        arrays=(0,),
+        shapes=((37,), (5, 12)),
+        bad=_window_bads("rolling_mean_std", False),
+    ),
+    Spec(
+        "ema",
+        make=_ema_make,
+        f32_ulps=1,
+        bad=(
+            *_scalar_bads("alpha", [0.0, -0.5, 1.5, float("nan"), float("inf")]),
+            Bad(
+                "alpha not a number",
+                lambda c: c.with_("alpha", "x"),
+                TypeError,
+                ("ema",),
+            ),
+        ),
+        **_ROWS,
+    ),
     # -- elementwise ------------------------------------------------------------
-    Spec("scale_and_shift", "elementwise", _scale_make, arrays=(0,), out=True,
-         zero_d=True, f32_ulps=1,
-         bad=(Bad("scale not a number", lambda c: c.with_("scale", "x"), TypeError,
-                  ("scale_and_shift",)),)),
-    Spec("circle_area", "elementwise", _circle_make, arrays=(0,), zero_d=True,
-         f32_ulps=1, first_arg="r"),
-    Spec("gaussian", "elementwise", _gauss_make, arrays=(0,), out=True, zero_d=True,
-         f32_ulps=2,
-         bad=_scalar_bads("sigma", [0.0, -1.0, float("nan"), float("inf")])),
-    Spec("polar_to_cartesian", "elementwise", _polar_make, arrays=(0, 1), zero_d=True,
-         f32_ulps=2, first_arg="r",
-         bad=(Bad("shape mismatch", lambda c: _last_shape(c, 1, 1), ValueError,
-                  (r"\br\b", r"\btheta\b")),)),
+    Spec(
+        "scale_and_shift",
+        "elementwise",
+        _scale_make,
+        arrays=(0,),
+        out=True,
+        zero_d=True,
+        f32_ulps=1,
+        bad=(
+            Bad(
+                "scale not a number",
+                lambda c: c.with_("scale", "x"),
+                TypeError,
+                ("scale_and_shift",),
+            ),
+        ),
+    ),
+    Spec(
+        "circle_area",
+        "elementwise",
+        _circle_make,
+        arrays=(0,),
+        zero_d=True,
+        f32_ulps=1,
+        first_arg="r",
+    ),
+    Spec(
+        "gaussian",
+        "elementwise",
+        _gauss_make,
+        arrays=(0,),
+        out=True,
+        zero_d=True,
+        f32_ulps=2,
+        bad=_scalar_bads("sigma", [0.0, -1.0, float("nan"), float("inf")]),
+    ),
+    Spec(
+        "polar_to_cartesian",
+        "elementwise",
+        _polar_make,
+        arrays=(0, 1),
+        zero_d=True,
+        f32_ulps=2,
+        first_arg="r",
+        bad=(
+            Bad(
+                "shape mismatch",
+                lambda c: _last_shape(c, 1, 1),
+                ValueError,
+                (r"\br\b", r"\btheta\b"),
+            ),
+        ),
+    ),
     # -- geometry -------------------------------------------------------------------
-    Spec("distances", "geo", _distances_make, arrays=(0,), shapes=((20, 3), (40,)),
-         big=((200_003, 3), (400_006,)),
-         f32_ulps=1, first_arg="points",
-         bad=(Bad("odd flat length", lambda c: c.with_(0, np.arange(7.0)), ValueError,
-                  (r"\bpoints\b", value_re(7))),)),
-    Spec("haversine", "geo", _haversine_make, arrays=(0, 1, 2, 3), zero_d=True,
-         f32_ulps=4, first_arg="lat1",
-         bad=(Bad("shape mismatch", lambda c: _last_shape(c, 2, 1), ValueError,
-                  (r"\blat1\b", r"\blat2\b")),
-              *_scalar_bads("radius", [0.0, -1.0, float("nan")]))),
-    Spec("nearest_k", "geo", _nearest_make, arrays=(2, 3), shapes=((50,),),
-         f32_ulps=None, first_arg="lats",
-         bad=(Bad("k < 1", lambda c: c.with_("k", 0), ValueError, arg_value("k", 0)),
-              Bad("k > n", lambda c: c.with_("k", 51), ValueError, arg_value("k", 51)),
-              Bad("length mismatch", lambda c: _last_shape(c, 3, 1), ValueError,
-                  (r"\blats\b", r"\blons\b")),
-              Bad("lats 2-D", lambda c: c.with_(2, np.zeros((5, 10))), ValueError,
-                  (r"\blats\b",)),
-              *_scalar_bads("radius", [0.0, float("nan")]))),
+    Spec(
+        "distances",
+        "geo",
+        _distances_make,
+        arrays=(0,),
+        shapes=((20, 3), (40,)),
+        big=((200_003, 3), (400_006,)),
+        f32_ulps=1,
+        first_arg="points",
+        bad=(
+            Bad(
+                "odd flat length",
+                lambda c: c.with_(0, np.arange(7.0)),
+                ValueError,
+                (r"\bpoints\b", value_re(7)),
+            ),
+        ),
+    ),
+    Spec(
+        "haversine",
+        "geo",
+        _haversine_make,
+        arrays=(0, 1, 2, 3),
+        zero_d=True,
+        f32_ulps=4,
+        first_arg="lat1",
+        bad=(
+            Bad(
+                "shape mismatch",
+                lambda c: _last_shape(c, 2, 1),
+                ValueError,
+                (r"\blat1\b", r"\blat2\b"),
+            ),
+            *_scalar_bads("radius", [0.0, -1.0, float("nan")]),
+        ),
+    ),
+    Spec(
+        "nearest_k",
+        "geo",
+        _nearest_make,
+        arrays=(2, 3),
+        shapes=((50,),),
+        f32_ulps=None,
+        first_arg="lats",
+        bad=(
+            Bad("k < 1", lambda c: c.with_("k", 0), ValueError, arg_value("k", 0)),
+            Bad("k > n", lambda c: c.with_("k", 51), ValueError, arg_value("k", 51)),
+            Bad(
+                "length mismatch",
+                lambda c: _last_shape(c, 3, 1),
+                ValueError,
+                (r"\blats\b", r"\blons\b"),
+            ),
+            Bad(
+                "lats 2-D",
+                lambda c: c.with_(2, np.zeros((5, 10))),
+                ValueError,
+                (r"\blats\b",),
+            ),
+            *_scalar_bads("radius", [0.0, float("nan")]),
+        ),
+    ),
     # -- image ------------------------------------------------------------------------
-    Spec("median_filter", "image", _median_make, arrays=(0,), result="keep",
-         shapes=((9, 11),), f32_ulps=0, first_arg="image",
-         bad=(Bad("size < 1", lambda c: c.with_("size", 0), ValueError,
-                  arg_value("size", 0)),
-              Bad("size negative", lambda c: c.with_("size", (3, -2)), ValueError,
-                  (r"\bsize\b", "-2")),
-              Bad("size not an int", lambda c: c.with_("size", 2.5), TypeError,
-                  (r"\bsize\b",)),
-              Bad("unknown mode", lambda c: c.with_("mode", "bogus"), ValueError,
-                  (r"\bmode\b", "bogus")),
-              Bad("image 1-D", lambda c: c.with_(0, np.zeros(9)), ValueError,
-                  (r"\bimage\b", "1-D")),
-              Bad("image 3-D", lambda c: c.with_(0, np.zeros((2, 3, 4))), ValueError,
-                  (r"\bimage\b", "3-D")))),
+    Spec(
+        "median_filter",
+        "image",
+        _median_make,
+        arrays=(0,),
+        result="keep",
+        shapes=((9, 11),),
+        f32_ulps=0,
+        first_arg="image",
+        bad=(
+            Bad(
+                "size < 1",
+                lambda c: c.with_("size", 0),
+                ValueError,
+                arg_value("size", 0),
+            ),
+            Bad(
+                "size negative",
+                lambda c: c.with_("size", (3, -2)),
+                ValueError,
+                (r"\bsize\b", "-2"),
+            ),
+            Bad(
+                "size not an int",
+                lambda c: c.with_("size", 2.5),
+                TypeError,
+                (r"\bsize\b",),
+            ),
+            Bad(
+                "unknown mode",
+                lambda c: c.with_("mode", "bogus"),
+                ValueError,
+                (r"\bmode\b", "bogus"),
+            ),
+            Bad(
+                "image 1-D",
+                lambda c: c.with_(0, np.zeros(9)),
+                ValueError,
+                (r"\bimage\b", "1-D"),
+            ),
+            Bad(
+                "image 3-D",
+                lambda c: c.with_(0, np.zeros((2, 3, 4))),
+                ValueError,
+                (r"\bimage\b", "3-D"),
+            ),
+        ),
+    ),
 ]
 
 BY_NAME: dict[str, Spec] = {s.name: s for s in SPECS}
@@ -622,9 +987,13 @@ BY_NAME: dict[str, Spec] = {s.name: s for s in SPECS}
 
 def present(kinds: Sequence[str] | None = None, *, array: bool = False) -> list[Spec]:
     """Specs whose function is built, optionally of `kinds` / with array input."""
-    return [s for s in SPECS
-            if s.present() and (kinds is None or s.kind in kinds)
-            and (not array or (s.make is not None and s.arrays))]
+    return [
+        s
+        for s in SPECS
+        if s.present()
+        and (kinds is None or s.kind in kinds)
+        and (not array or (s.make is not None and s.arrays))
+    ]
 
 
 def all_with(pred: Callable[[Spec], bool]) -> list[Spec]:
@@ -646,8 +1015,20 @@ def parts(result) -> list:
     """A result as a list of comparable parts (arrays or Python scalars);
     an Accumulator becomes its statistics."""
     if isinstance(result, fastcpp.Accumulator):
-        return [np.array([result.count, result.total, result.mean(), result.variance(),
-                          result.min, result.max, result.skewness(), result.kurtosis()])]
+        return [
+            np.array(
+                [
+                    result.count,
+                    result.total,
+                    result.mean(),
+                    result.variance(),
+                    result.min,
+                    result.max,
+                    result.skewness(),
+                    result.kurtosis(),
+                ]
+            )
+        ]
     if isinstance(result, tuple):
         return list(result)
     return [result]
@@ -659,7 +1040,11 @@ def same(x, y, *, rtol: float = 0.0) -> bool:
     if len(px) != len(py_):
         return False
     for a, b in zip(px, py_):
-        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype != b.dtype:
+        if (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.dtype != b.dtype
+        ):
             return False
         a, b = np.asarray(a), np.asarray(b)
         if a.shape != b.shape:
@@ -667,8 +1052,9 @@ def same(x, y, *, rtol: float = 0.0) -> bool:
         if rtol == 0.0:
             if not np.array_equal(a, b, equal_nan=a.dtype.kind == "f"):
                 return False
-        elif not np.allclose(a.astype(float), b.astype(float), rtol=rtol, atol=0,
-                             equal_nan=True):
+        elif not np.allclose(
+            a.astype(float), b.astype(float), rtol=rtol, atol=0, equal_nan=True
+        ):
             return False
     return True
 

@@ -75,8 +75,11 @@ def test_all_names_exist():
         assert hasattr(fastcpp, name), name
 
 
-@pytest.mark.parametrize("spec", [s for s in SPECS if "." not in s.name and s.kind
-                                  not in ("other", "class")], ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "spec",
+    [s for s in SPECS if "." not in s.name and s.kind not in ("other", "class")],
+    ids=lambda s: s.name,
+)
 def test_signature_matches_spec(spec):
     """axis= and out= in the docstring's signature line agree with the spec,
     so a kernel that gains out= later gets the out= tests."""
@@ -180,11 +183,16 @@ def test_layouts_are_read_correctly(spec, layout):
                     odd = odd.with_(key, LAYOUTS[layout](a))
             got = odd(spec.func())
             assert same(got, want, rtol=1e-13 if spec.reassoc else 0.0), (
-                spec.name, layout, shape, dtype)
+                spec.name,
+                layout,
+                shape,
+                dtype,
+            )
 
 
-@pytest.mark.parametrize("spec", [s for s in ARRAY_SPECS if len(s.shapes[-1]) >= 2],
-                         ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "spec", [s for s in ARRAY_SPECS if len(s.shapes[-1]) >= 2], ids=lambda s: s.name
+)
 def test_transposed_input(spec):
     """A transposed (non-contiguous N-D) input equals its C-ordered copy."""
     need(spec)
@@ -209,15 +217,17 @@ def _raises(spec: Spec, bad: Bad, call: Call) -> None:
     msg = str(info.value)
     if "axis" not in bad.label:  # numpy's AxisError text is numpy's
         assert spec.name.split(".")[-1] in msg, (
-            f"{spec.name} [{bad.label}]: message {msg!r} does not name the function")
+            f"{spec.name} [{bad.label}]: message {msg!r} does not name the function"
+        )
     for frag in bad.match:
         assert re.search(frag, msg, re.IGNORECASE), (
-            f"{spec.name} [{bad.label}]: message {msg!r} lacks {frag!r}")
+            f"{spec.name} [{bad.label}]: message {msg!r} lacks {frag!r}"
+        )
 
 
 @pytest.mark.parametrize(
-    ("spec", "bad"), BAD_CASES,
-    ids=[f"{s.name}-{b.label}" for s, b in BAD_CASES])
+    ("spec", "bad"), BAD_CASES, ids=[f"{s.name}-{b.label}" for s, b in BAD_CASES]
+)
 def test_bad_input(spec, bad):
     """Every bad input class raises the documented exception whose message
     names the argument and its value (or the function and dtype); an out=
@@ -264,8 +274,11 @@ def test_out_is_written_and_returned(spec, dtype):
         assert parts(got)[0] is out
         assert same(out, parts(want)[0])
         # A strided out (a view) is written through.
-        big = np.full((*out.shape[:-1], out.shape[-1] * 2) if out.ndim else (), np.nan,
-                      dtype=out.dtype)
+        big = np.full(
+            (*out.shape[:-1], out.shape[-1] * 2) if out.ndim else (),
+            np.nan,
+            dtype=out.dtype,
+        )
         view = big[..., ::2] if out.ndim else big
         call.with_("out", view)(spec.func())
         assert same(np.ascontiguousarray(view), parts(want)[0])
@@ -283,10 +296,12 @@ def test_out_may_alias_the_input(spec):
         assert got is a
         assert same(a, parts(want)[0])
         # Overlapping but shifted views (1-D): computed aside, copied in.
-        b = np.asarray(spec.valid(rng_for(spec.name, "shift"), (40,), dtype)
-                       .get(spec.arrays[0]))
+        b = np.asarray(
+            spec.valid(rng_for(spec.name, "shift"), (40,), dtype).get(spec.arrays[0])
+        )
         c2 = spec.valid(rng_for(spec.name, "shift"), (40,), dtype).with_(
-            spec.arrays[0], b[1:])
+            spec.arrays[0], b[1:]
+        )
         want2 = c2(spec.func())
         c2.with_("out", b[:-1])(spec.func())
         assert same(b[:-1].copy(), parts(want2)[0])
@@ -301,10 +316,16 @@ def test_out_may_alias_the_input(spec):
 def test_refcounts_unchanged(spec):
     need(spec)
     rng = rng_for(spec.name, "ref")
-    calls = [spec.valid(rng, shape, dt) for shape in spec.shapes
-             for dt in (np.float64, np.float32, np.int16)]
-    calls += [b.mutate(spec.valid(rng)) for b in spec.all_bads()
-              if not b.label.startswith("out")]
+    calls = [
+        spec.valid(rng, shape, dt)
+        for shape in spec.shapes
+        for dt in (np.float64, np.float32, np.int16)
+    ]
+    calls += [
+        b.mutate(spec.valid(rng))
+        for b in spec.all_bads()
+        if not b.label.startswith("out")
+    ]
     for call in calls:
         arrays = call.arrays()
         before = [sys.getrefcount(a) for a in arrays]
@@ -389,7 +410,8 @@ def test_bad_inputs_doc_is_current():
     python scripts/bad_inputs_table.py --write."""
     table = _load("bad_inputs_table.py")
     assert table.DOC.read_text() == table.render(), (
-        "docs/bad_inputs.md is stale: python scripts/bad_inputs_table.py --write")
+        "docs/bad_inputs.md is stale: python scripts/bad_inputs_table.py --write"
+    )
 
 
 def test_fuzz_smoke():

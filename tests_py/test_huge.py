@@ -49,7 +49,10 @@ def b(v):
 
 CASES = {
     "sum_float64": "assert fastcpp.sum(b(1.5)) == 1.5 * N",
-    "sum_int64_exact": "r = fastcpp.sum(b(np.int64(3)))\nassert r == 3 * N and type(r) is int",
+    "sum_int64_exact": """
+r = fastcpp.sum(b(np.int64(3)))
+assert r == 3 * N and type(r) is int
+""",
     "dot": "assert fastcpp.dot(b(1.5), b(2.0)) == 3.0 * N",
     "norm": "assert fastcpp.norm(b(3.0)) == math.sqrt(9.0 * N)",
     "accumulator_add_many": """
@@ -100,8 +103,13 @@ def run_child(code: str, limit_gb: float) -> None:
     src = PREAMBLE.format(limit=int(limit_gb * 2**30)) + textwrap.dedent(code)
     env = dict(os.environ)
     env.setdefault("FASTCPP_NUM_THREADS", "2")
-    res = subprocess.run([sys.executable, "-c", src], capture_output=True, text=True,
-                         env=env, timeout=600)
+    res = subprocess.run(
+        [sys.executable, "-c", src],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
 
 
@@ -110,15 +118,18 @@ def test_lengths_past_2_31(case):
     run_child(CASES[case], 3)
 
 
-@pytest.mark.skipif(os.environ.get("FASTCPP_TEST_SLOW") != "1",
-                    reason="~1 min; FASTCPP_TEST_SLOW=1")
+@pytest.mark.skipif(
+    os.environ.get("FASTCPP_TEST_SLOW") != "1", reason="~1 min; FASTCPP_TEST_SLOW=1"
+)
 @pytest.mark.parametrize("case", SLOW_CASES)
 def test_lengths_past_2_31_slow(case):
     run_child(SLOW_CASES[case], 3)
 
 
-@pytest.mark.skipif(os.environ.get("FASTCPP_TEST_HUGE_MEMORY") != "1",
-                    reason="needs ~9 GB RAM; FASTCPP_TEST_HUGE_MEMORY=1")
+@pytest.mark.skipif(
+    os.environ.get("FASTCPP_TEST_HUGE_MEMORY") != "1",
+    reason="needs ~9 GB RAM; FASTCPP_TEST_HUGE_MEMORY=1",
+)
 @pytest.mark.parametrize("case", MEMORY_CASES)
 def test_output_sized_past_2_31(case):
     run_child(MEMORY_CASES[case], 12)
@@ -186,7 +197,8 @@ def test_at_most_one_extra_copy(spec):
     limit = out + 1.1 * inputs + (1 << 20)
     assert peak <= limit, (
         f"{spec.name}: Python-side peak {peak / 2**20:.1f} MiB for "
-        f"{inputs / 2**20:.1f} MiB in, {out / 2**20:.1f} MiB out")
+        f"{inputs / 2**20:.1f} MiB in, {out / 2**20:.1f} MiB out"
+    )
     # 2. Everything, C++ included: the resident high-water mark of the call.
     if reset_hwm():
         base = vm_hwm()
@@ -196,4 +208,5 @@ def test_at_most_one_extra_copy(spec):
         # + 16 MiB: thread stacks, allocator slack and NumPy's caches.
         assert grown <= out + 1.1 * inputs + (16 << 20), (
             f"{spec.name}: RSS peak grew {grown / 2**20:.1f} MiB for "
-            f"{inputs / 2**20:.1f} MiB in, {out / 2**20:.1f} MiB out")
+            f"{inputs / 2**20:.1f} MiB in, {out / 2**20:.1f} MiB out"
+        )

@@ -20,9 +20,11 @@ from hypothesis.extra import numpy as hnp
 import fastcpp
 from api_spec import Spec, array_specs, parts, same
 
-FEW = settings(max_examples=12, deadline=None,
-               suppress_health_check=[HealthCheck.too_slow,
-                                      HealthCheck.function_scoped_fixture])
+FEW = settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 F32_SPECS = [s for s in array_specs() if s.f32_ulps is not None]
 AXIS_SPECS = [s for s in array_specs() if s.axis]
@@ -85,7 +87,8 @@ def test_float32_is_rounded_float64(spec, data):
                 # Subnormal float32 results carry no relative precision:
                 # compare those absolutely.
                 close = (ulps32(p32, rounded) <= spec.f32_ulps) | (
-                    np.abs(p32.astype(float) - rounded.astype(float)) <= 1e-37)
+                    np.abs(p32.astype(float) - rounded.astype(float)) <= 1e-37
+                )
             assert close.all(), (spec.name, p32[~close][:5], rounded[~close][:5])
         else:
             # Scalar results (reductions, Accumulator): float64 state, so the
@@ -101,7 +104,9 @@ def test_axis_equivalence(spec, data):
     rows = data.draw(st.integers(1, 9), label="rows")
     cols = data.draw(st.integers(1, 9), label="cols")
     seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
-    dtype = data.draw(st.sampled_from([np.float64, np.float32, np.int32]), label="dtype")
+    dtype = data.draw(
+        st.sampled_from([np.float64, np.float32, np.int32]), label="dtype"
+    )
     call = spec.valid(np.random.default_rng(seed), (rows, cols), dtype, axis=0)
     a = call.get(0)
     f = spec.func()
@@ -142,7 +147,11 @@ def test_thread_count_independence(spec, restore_threads):
                 fastcpp.set_num_threads(n)
                 many = call(f)
                 assert same(one, many, rtol=1e-12 if spec.reassoc else 0.0), (
-                    spec.name, shape, dtype, n)
+                    spec.name,
+                    shape,
+                    dtype,
+                    n,
+                )
 
 
 # ---------------------------------------------------------------------------
@@ -175,8 +184,11 @@ def close_stats(x, y) -> bool:
 
 
 @FEW
-@given(st.lists(finite, max_size=40), st.lists(finite, max_size=40),
-       st.lists(finite, max_size=40))
+@given(
+    st.lists(finite, max_size=40),
+    st.lists(finite, max_size=40),
+    st.lists(finite, max_size=40),
+)
 def test_merge_associative(xs, ys, zs):
     a, b, c = acc_of(xs), acc_of(ys), acc_of(zs)
     left = (a + b) + c
@@ -192,7 +204,7 @@ def test_chunking_independent(xs, chunk):
     whole = acc_of(xs)
     parts_acc = fastcpp.Accumulator()
     for i in range(0, len(xs), chunk):
-        parts_acc.add_many(xs[i:i + chunk])
+        parts_acc.add_many(xs[i : i + chunk])
     one_by_one = fastcpp.Accumulator()
     for x in xs:
         one_by_one.add(x)
