@@ -127,6 +127,49 @@ def render() -> str:
         "negative strides, Fortran order, byte-swapped, misaligned and read-only",
         "inputs (`test_layouts_are_read_correctly`), Python lists and scalars.",
         "",
+        "## Where each common rule is checked",
+        "",
+        "All of these iterate over `tests_py/api_spec.py::SPECS` and skip the",
+        "functions a branch does not build, so a kernel is covered the moment it",
+        "is merged; `test_every_public_name_has_a_spec` fails for a public name",
+        "without an entry.",
+        "",
+        "| rule (API.md) | where |",
+        "|---|---|",
+        "| dtype policy, float32 in → float32 out, ints/bool as float64 "
+        "| `test_common_rules.py::test_dtype_policy` |",
+        "| float32 = float64 computation rounded | "
+        "`test_properties.py::test_float32_is_rounded_float64` |",
+        "| any strides / order / byte order / alignment | "
+        "`test_common_rules.py::test_layouts_are_read_correctly`, "
+        "`test_transposed_input` |",
+        "| bad arguments → ValueError naming argument and value | "
+        "`test_common_rules.py::test_bad_input` (this table) |",
+        "| `out=` exact, untouched on error, may alias | "
+        "`test_common_rules.py::test_bad_input`, `test_out_*` |",
+        "| axis equivalence | `test_properties.py::test_axis_equivalence` |",
+        "| GIL released, threads give serial results | "
+        "`test_threads_leaks.py::"
+        "test_every_kernel_concurrently_gives_serial_results` |",
+        "| results independent of the thread count | "
+        "`test_properties.py::test_thread_count_independence` |",
+        "| shared Accumulator loses nothing | "
+        "`test_threads_leaks.py::test_shared_accumulator_loses_nothing` |",
+        "| no leaks (RSS, Python heap, refcounts) | "
+        "`test_threads_leaks.py::test_rss_flat`, `test_python_heap_flat`, "
+        "`test_common_rules.py::test_refcounts_unchanged` |",
+        "| 64-bit lengths past 2**31 | `test_huge.py::test_lengths_past_2_31` |",
+        "| at most one extra copy of the input | "
+        "`test_huge.py::test_at_most_one_extra_copy` |",
+        "| never a crash, only TypeError/ValueError | `scripts/fuzz_api.py` "
+        "(45 s in scripts/test.sh; `--atheris` for coverage-guided runs) |",
+        "| no memory errors / UB reached from Python | `scripts/asan_pytest.sh` "
+        "(pytest + fuzzer on an ASan/UBSan build) |",
+        "",
+        "Adding a function: add a `Spec` to `tests_py/api_spec.py` (copy the",
+        "closest one; list its function-specific bad inputs), then",
+        "`python scripts/bad_inputs_table.py --write`.",
+        "",
     ]
     return "\n".join(lines)
 
