@@ -22,8 +22,12 @@ BUILD=$(realpath -m "${1:-$ROOT/build/asan-py}")
 PY=${PY:-python3}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 
+# An existing sanitizer build dir (scripts/test.sh passes the one ctest ran
+# in) is reused: only the bindings are compiled on top of it.
+EXTRA=()
+[ -f "$BUILD/CMakeCache.txt" ] || EXTRA=(-DFASTCPP_BUILD_TESTING=OFF)
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DFASTCPP_BUILD_PYTHON=ON -DFASTCPP_BUILD_TESTING=OFF \
+    -DFASTCPP_BUILD_PYTHON=ON "${EXTRA[@]}" \
     -DFASTCPP_SANITIZE=address,undefined \
     -DPython_EXECUTABLE="$(command -v "$PY")" \
     -Dpybind11_DIR="$("$PY" -m pybind11 --cmakedir)" >/dev/null

@@ -92,6 +92,6 @@ step "API fuzzer against the wheel (${FUZZ_SECONDS:-45} s; longer: scripts/fuzz_
 if [ "${FASTCPP_SKIP_SANITIZE:-0}" != 1 ]; then
     step "pytest + fuzzer against an ASan/UBSan build of the extension"
     cd "$ROOT"
-    PY="$PY" FUZZ_SECONDS=30 scripts/asan_pytest.sh "$BUILD/asan-py"
+    PY="$PY" FUZZ_SECONDS=30 scripts/asan_pytest.sh "$BUILD/asan"
 fi
 

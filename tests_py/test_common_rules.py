@@ -380,6 +380,25 @@ def test_nonfinite_inputs_give_results(spec):
                     c(spec.func())
 
 
+@pytest.mark.parametrize(
+    "state",
+    [
+        (1, 2),
+        tuple("abcdefghij"),
+        (-5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        (1.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        (2**70, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+    ],
+    ids=["short", "strings", "negative-count", "float-count", "huge-count"],
+)
+def test_accumulator_rejects_corrupt_pickle_state(state):
+    """A tampered pickle gives ValueError (it gave RuntimeError for
+    non-numbers and accepted a negative count)."""
+    acc = fastcpp.Accumulator.__new__(fastcpp.Accumulator)
+    with pytest.raises(ValueError, match="invalid pickle state"):
+        acc.__setstate__(state)
+
+
 def test_registry_names_are_unique():
     assert len(BY_NAME) == len(SPECS)
 
