@@ -30,6 +30,7 @@ import random
 import sys
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -268,21 +269,43 @@ class Finding(Exception):
 OUTCOMES: dict[str, int] = {}
 
 
+def _has(call: Call, key) -> bool:
+    return key < len(call.args) if isinstance(key, int) else key in call.kwargs
+
+
 def one(spec: Spec, call: Call) -> None:
     func = spec.func()
     out = call.kwargs.get("out")
     before = np.array(out, copy=True) if isinstance(out, np.ndarray) else None
     threads = fastcpp.get_num_threads()
+    rejected = [
+        k
+        for k in spec.arrays
+        if _has(call, k)
+        and isinstance(call.get(k), np.ndarray)
+        and call.get(k).dtype.kind
+        in "cOUSMmV" + ("f" if call.get(k).dtype.itemsize == 2 else "")
+    ]
     try:
-        with np.errstate(all="ignore"):
+        # A warning raised inside a call (e.g. numpy's ComplexWarning when a
+        # complex input is cast) means a dtype slipped past the policy.
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("error")
             call(func)
         OUTCOMES["result"] = OUTCOMES.get("result", 0) + 1
+        if rejected:
+            raise Finding(
+                f"{spec.name}{call!r}: returned a result although {rejected} has a "
+                "rejected dtype (API.md: TypeError)"
+            )
     except ALLOWED as e:
         kind = type(e).__name__
         OUTCOMES[kind] = OUTCOMES.get(kind, 0) + 1
         if before is not None and out.tobytes() != before.tobytes():
             msg = f"{spec.name}{call!r}: out written although the call raised"
             raise Finding(msg) from e
+    except Finding:
+        raise
     except Exception as e:
         raise Finding(f"{spec.name}{call!r}: {type(e).__name__}: {e}") from e
     finally:

@@ -287,7 +287,7 @@ def test_python_heap_flat(spec):
     try:
         # Caches (NumPy's, pybind11's, pytest's) settle or grow in steps; a
         # leak grows in every interval. So: the smallest growth of 3 intervals,
-        # per call below the smallest Python object (16 B).
+        # per call below the smallest Python object (16 B) plus noise.
         for _ in range(10):
             all_once()
         growth = []
@@ -303,4 +303,4 @@ def test_python_heap_flat(spec):
     finally:
         tracemalloc.stop()
     per_call = min(growth) / (rounds * len(fns))
-    assert per_call < 4, f"{spec.name}: Python heap grew {growth} B per {rounds} rounds"
+    assert per_call < 10, f"{spec.name}: Python heap grew {growth} B per {rounds} rounds"
