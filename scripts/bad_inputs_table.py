@@ -29,6 +29,7 @@ GENERIC = [
     "out integer dtype",
     "out wrong shape",
     "out read-only",
+    "out byte-swapped",
     "out not an ndarray",
 ]
 SHORT = {
@@ -47,6 +48,7 @@ SHORT = {
     "out integer dtype": "out int64",
     "out wrong shape": "out shape",
     "out read-only": "out read-only",
+    "out byte-swapped": "out swapped",
     "out not an ndarray": "out list",
 }
 EXC = {"TypeError": "TE", "ValueError": "VE"}

@@ -352,6 +352,10 @@ def out_bads(spec: Spec) -> list[Bad]:
         r.flags.writeable = False
         return c.with_("out", r)
 
+    def byteswapped(c: Call) -> Call:
+        r = result_of(c)
+        return c.with_("out", np.zeros(r.shape, r.dtype.newbyteorder()))
+
     def not_array(c: Call) -> Call:
         return c.with_("out", result_of(c).tolist())
 
@@ -361,6 +365,12 @@ def out_bads(spec: Spec) -> list[Bad]:
         Bad("out integer dtype", int_dtype, TypeError, (name, r"\bout\b", "int64")),
         Bad("out wrong shape", wrong_shape, ValueError, (name, r"\bout\b", "shape")),
         Bad("out read-only", readonly, ValueError, (name, r"\bout\b", "read-only")),
+        Bad(
+            "out byte-swapped",
+            byteswapped,
+            TypeError,
+            (name, r"\bout\b", "dtype"),
+        ),
         Bad("out not an ndarray", not_array, TypeError, (name, r"\bout\b")),
     ]
 

@@ -303,4 +303,5 @@ def test_python_heap_flat(spec):
     finally:
         tracemalloc.stop()
     per_call = min(growth) / (rounds * len(fns))
-    assert per_call < 10, f"{spec.name}: Python heap grew {growth} B per {rounds} rounds"
+    msg = f"{spec.name}: Python heap grew {growth} B per {rounds} rounds"
+    assert per_call < 10, msg
