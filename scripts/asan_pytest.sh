@@ -37,8 +37,7 @@ CXX_BIN=${CXX:-g++}
 LOGS=$BUILD/sanitizer-logs
 rm -rf "$LOGS" && mkdir -p "$LOGS"
 export LD_PRELOAD="$("$CXX_BIN" -print-file-name=libasan.so):$("$CXX_BIN" -print-file-name=libubsan.so)"
-# Reports go to files as well: pytest's output capture would swallow stderr
-# of a process that aborts.
+# Reports go to stderr, and (ASan) to files as well.
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:log_path=$LOGS/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$LOGS/ubsan"
 export PYTHONPATH="$BUILD/python${PYTHONPATH:+:$PYTHONPATH}"
@@ -58,7 +57,8 @@ report() {
 # Everything but the leak/RSS tests (ASan's allocator makes RSS meaningless),
 # the huge-input tests (ASan's shadow memory vs RLIMIT_AS) and dask (slow).
 set +e
-timeout "${ASAN_PYTEST_TIMEOUT:-900}" "$PY" -m pytest "$ROOT/tests_py" -q -x \
+# -s: a sanitizer aborts the process, and pytest's capture would lose the report.
+timeout "${ASAN_PYTEST_TIMEOUT:-900}" "$PY" -m pytest "$ROOT/tests_py" -q -x -s \
     -p no:cacheprovider --ignore="$ROOT/tests_py/test_huge.py" \
     --ignore-glob="$ROOT/tests_py/test_dask*.py" \
     -k "not rss_flat and not python_heap_flat" ${ASAN_PYTEST_ARGS:-}
