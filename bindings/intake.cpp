@@ -39,8 +39,10 @@ py::array readable_as(const py::array& arr, const py::dtype& dt) {
     const auto item = static_cast<py::ssize_t>(dt.itemsize());
     for (py::ssize_t d = 0; ok && d < arr.ndim(); ++d) ok = arr.strides(d) % item == 0;
     if (ok) return arr;
-    // A native, aligned copy (C order) in the requested dtype.
-    return py::module_::import("numpy").attr("ascontiguousarray")(arr, dt);
+    // A native, aligned copy (C order) in the requested dtype. Not
+    // ascontiguousarray: it returns a misaligned C-contiguous input as is.
+    return py::module_::import("numpy").attr("array")(arr, dt, py::arg("copy") = true,
+                                                      py::arg("order") = "C");
 }
 
 RealArray as_real_array(const char* func, const char* arg, py::handle obj) {

@@ -44,19 +44,29 @@ py::tuple to_tuple(const Accumulator& a) {
                           s.min, s.max);
 }
 
+/// The state of a pickle; ValueError for anything that is not the 10 numbers
+/// to_tuple writes with a count >= 0 (a tampered or foreign pickle must not
+/// become an Accumulator with a negative count, nor a RuntimeError).
 Accumulator from_tuple(const py::tuple& t) {
-    if (t.size() != 10) throw py::value_error("Accumulator: invalid pickle state");
+    const auto invalid = [] { return py::value_error("Accumulator: invalid pickle state"); };
+    if (t.size() != 10) throw invalid();
     Accumulator::State s;
-    s.count = t[0].cast<std::int64_t>();
-    s.initial = t[1].cast<double>();
-    s.sum = t[2].cast<double>();
-    s.sum_comp = t[3].cast<double>();
-    s.mean = t[4].cast<double>();
-    s.m2 = t[5].cast<double>();
-    s.m3 = t[6].cast<double>();
-    s.m4 = t[7].cast<double>();
-    s.min = t[8].cast<double>();
-    s.max = t[9].cast<double>();
+    try {
+        if (!PyLong_Check(t[0].ptr())) throw invalid();
+        s.count = t[0].cast<std::int64_t>();
+        s.initial = t[1].cast<double>();
+        s.sum = t[2].cast<double>();
+        s.sum_comp = t[3].cast<double>();
+        s.mean = t[4].cast<double>();
+        s.m2 = t[5].cast<double>();
+        s.m3 = t[6].cast<double>();
+        s.m4 = t[7].cast<double>();
+        s.min = t[8].cast<double>();
+        s.max = t[9].cast<double>();
+    } catch (const py::cast_error&) {
+        throw invalid();
+    }
+    if (s.count < 0) throw invalid();
     return Accumulator::from_state(s);
 }
 

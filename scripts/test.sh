@@ -5,7 +5,10 @@
 #      through the checked-in platform profile (conan/offline.profile)
 #   3. C++ core + Catch2 tests (ctest), 4. install + the find_package consumer,
 #   5. the same tests under AddressSanitizer + UBSan,
-#   6. the wheel (pip install .) + pytest, ruff and mypy.
+#   6. the wheel (pip install .) + pytest, ruff and mypy,
+#   7. the API fuzzer (scripts/fuzz_api.py, 45 s) against the wheel,
+#   8. pytest + the fuzzer against an ASan/UBSan build of the extension
+#      (scripts/asan_pytest.sh; skipped with FASTCPP_SKIP_SANITIZE=1).
 # Environment: VENV (default .venv-test), BUILD (default build/test),
 #              FASTCPP_SKIP_SANITIZE=1 to skip step 5 locally.
 set -euo pipefail
@@ -82,4 +85,13 @@ cmake --build "$BUILD/consumer-wheel"
 step "pytest"
 cd "$BUILD"  # import the installed wheel, not the source tree
 "$PY" -m pytest "$ROOT/tests_py" -p no:cacheprovider
+
+step "API fuzzer against the wheel (${FUZZ_SECONDS:-45} s; longer: scripts/fuzz_api.py --help)"
+"$PY" "$ROOT/scripts/fuzz_api.py" --seconds "${FUZZ_SECONDS:-45}"
+
+if [ "${FASTCPP_SKIP_SANITIZE:-0}" != 1 ]; then
+    step "pytest + fuzzer against an ASan/UBSan build of the extension"
+    cd "$ROOT"
+    PY="$PY" FUZZ_SECONDS=30 scripts/asan_pytest.sh "$BUILD/asan"
+fi
 

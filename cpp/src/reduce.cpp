@@ -81,8 +81,8 @@ FASTCPP_CLONES double dot_contiguous(const T* x, const T* y, index_t n) noexcept
 
 template <class T>
 double dot_impl(Strided<const T> a, Strided<const T> b) {
-    detail::require(a.size == b.size, "dot", "lengths must match, got ", a.size, " and ",
-                    b.size);
+    detail::require(a.size == b.size, "dot", "lengths of a (=", a.size, ") and b (=", b.size,
+                    ") must match");
     double r = 0;
     for (double p : per_range<double>(a.size, [&](index_t lo, index_t hi) {
              if (a.stride == 1 && b.stride == 1)
