@@ -56,8 +56,10 @@ py::tuple nearest_k_py(double lat, double lon, py::handle lats_obj, py::handle l
                        index_t k, double radius) {
     py::array lats = as_array("nearest_k", "lats", lats_obj);
     py::array lons = as_array("nearest_k", "lons", lons_obj);
-    const bool f32 = classify("nearest_k", "lats", lats) == Kind::f32 &&
-                     classify("nearest_k", "lons", lons) == Kind::f32;
+    // Classify both (each may raise its own TypeError) before combining.
+    const Kind lat_kind = classify("nearest_k", "lats", lats);
+    const Kind lon_kind = classify("nearest_k", "lons", lons);
+    const bool f32 = lat_kind == Kind::f32 && lon_kind == Kind::f32;
     if (lats.ndim() != 1 || lons.ndim() != 1)
         throw py::value_error("nearest_k: lats and lons must be 1-D, got shapes " +
                               shape_str(lats) + " and " + shape_str(lons));

@@ -503,3 +503,11 @@ def test_nearest_k_ties_at_the_pole():
         idx, d = fastcpp.nearest_k(-90.0, -90.0, lats, lons, 3)
         np.testing.assert_array_equal(idx, [0, 1, 2])
         assert d[0] == d[1] == d[2]
+
+
+@pytest.mark.parametrize("bad", ["complex128", "float16", "<U1", "M8[s]"])
+def test_nearest_k_checks_the_dtype_of_lons_too(bad):
+    lats = np.zeros(4)
+    lons = np.zeros(4, dtype=bad)
+    with pytest.raises(TypeError, match="nearest_k: lons has unsupported dtype"):
+        fastcpp.nearest_k(0.0, 0.0, lats, lons, k=2)
