@@ -248,7 +248,10 @@ FASTCPP_CLONES void radix_tile(const Tile<R>& tile, int bits) {
             const R* src = row + j;
             V prefix{};
             for (int b = bits - 1; b >= 0; --b) {
-                const V cand = prefix | static_cast<R>(1u << b);
+                V bit;  // every lane 1 << b (a vector operand: no scalar promotion)
+                for (std::size_t l = 0; l < sizeof(V) / sizeof(R); ++l)
+                    bit[l] = static_cast<R>(1u << b);
+                const V cand = prefix | bit;
                 V cnt{};
                 for (index_t w = 0; w < n; ++w)
                     cnt -= reinterpret_cast<V>(load<V>(src + o[w]) < cand);
