@@ -3,6 +3,11 @@
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "fastcpp._core: compiled kernels of fastcpp (use the fastcpp package).";
+    // Every docstring starts with its own NumPy-style signature line
+    // (`move_mean(a, window, min_count=None, axis=-1)`); pybind11's generated
+    // one (`a: object -> object`) would only add noise in front of it.
+    pybind11::options options;
+    options.disable_function_signatures();
     fastcpp::bind::register_config(m);
     fastcpp::bind::register_accumulator(m);
     fastcpp::bind::register_reduce(m);

@@ -81,6 +81,8 @@ std::string repr(const Accumulator& a) {
 
 void register_accumulator(py::module_& m) {
     py::class_<Accumulator> cls(m, "Accumulator", R"pbdoc(
+Accumulator(initial=0.0)
+
 Streaming statistics in one pass: count, total, mean, variance, std,
 skewness, kurtosis, min and max. Mergeable (``merge``, ``+``, ``+=``),
 copyable and picklable with its exact state, so partial results from
@@ -109,7 +111,9 @@ Examples
 >>> acc
 <Accumulator count=3 total=6.000000>
 )pbdoc");
-    cls.def(py::init<double>(), py::arg("initial") = 0.0);
+    cls.def(py::init<double>(), py::arg("initial") = 0.0,
+            "__init__(self, initial=0.0)\n\nStart empty; initial is a starting total, "
+            "not a value.");
 
     // The hot single-value method, as a plain METH_O descriptor on the type.
     py::handle type = cls;
