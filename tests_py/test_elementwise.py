@@ -56,7 +56,7 @@ UNARY = {
 
 
 @pytest.mark.parametrize("name", list(UNARY))
-@pytest.mark.parametrize("a", unary_cases())
+@pytest.mark.parametrize("a", list(unary_cases()))
 def test_unary_nasty_arrays(name, a):
     f, r = UNARY[name]
     check(f(a), r(a), ref.result_dtype(a))
