@@ -15,10 +15,8 @@ from dask.delayed import Delayed  # noqa: E402
 
 import fastcpp  # noqa: E402
 import fastcpp.dask as fd  # noqa: E402
-from fastcpp import _core  # noqa: E402
 
-# The in-memory median filter (exported from fastcpp once the median branch lands).
-_median = getattr(fastcpp, "median_filter", _core.median_filter)
+_median = fastcpp.median_filter
 
 MOVE = [
     "move_sum",

@@ -14,9 +14,8 @@ distributed = pytest.importorskip("distributed")
 
 import fastcpp  # noqa: E402
 import fastcpp.dask as fd  # noqa: E402
-from fastcpp import _core  # noqa: E402
 
-_median = getattr(fastcpp, "median_filter", _core.median_filter)
+_median = fastcpp.median_filter
 
 # distributed may warn while the cluster shuts down (sockets closed late):
 # not fastcpp's business, so only that is silenced.
