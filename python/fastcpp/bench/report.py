@@ -12,7 +12,7 @@ from fastcpp.bench.timing import Timing
 
 #: Roles that compete with fastcpp for "best peer" (pure Python never does).
 PEER_ROLES = ("numpy", "peer")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def results_for(workload: Workload, case: Case, timings: list[Timing]) -> list[Result]:
