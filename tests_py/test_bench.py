@@ -657,3 +657,20 @@ def test_geo_many_queries_reference_against_brute_force():
         want = np.lexsort((np.arange(500), d))[:5]
         np.testing.assert_array_equal(idx[q], want)
         np.testing.assert_allclose(dist[q], d[want], rtol=1e-12)
+
+
+def test_compare_two_runs_side_by_side():
+    from fastcpp.bench import compare
+
+    def doc(level: str, ratio: float) -> dict:
+        r = {"workload": "sum", "size": "n=10", "role": "fastcpp", "seconds": 1e-3,
+             "ratio_vs_best_peer": ratio, "best_peer": "numpy", "ok": True}  # fmt: skip
+        return {"machine": {"fastcpp_simd": level}, "results": [r]}
+
+    text = compare.table([doc("x86-64-v4", 0.5), doc("x86-64-v3", 1.25)])
+    head, rule, row = text.splitlines()
+    assert "ratio (x86-64-v4)" in head
+    assert "ratio (x86-64-v3)" in head
+    assert row.count("|") == head.count("|")
+    assert "0.5 vs numpy" in row
+    assert "1.25 vs numpy" in row
