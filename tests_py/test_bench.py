@@ -668,7 +668,7 @@ def test_compare_two_runs_side_by_side():
         return {"machine": {"fastcpp_simd": level}, "results": [r]}
 
     text = compare.table([doc("x86-64-v4", 0.5), doc("x86-64-v3", 1.25)])
-    head, rule, row = text.splitlines()
+    head, _rule, row = text.splitlines()
     assert "ratio (x86-64-v4)" in head
     assert "ratio (x86-64-v3)" in head
     assert row.count("|") == head.count("|")
