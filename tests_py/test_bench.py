@@ -369,11 +369,20 @@ def test_cpu_max_reads_the_flags(monkeypatch):
     monkeypatch.setattr(simd.platform, "machine", lambda: "x86_64")
     v3 = set().union(simd._FLAGS["x86-64-v2"], simd._FLAGS["x86-64-v3"])
     monkeypatch.setattr(simd, "_cpu_flags", lambda: v3)
-    assert simd.cpu_max() == "x86-64-v3"
+    assert simd.cpu_max_from_flags() == "x86-64-v3"
     monkeypatch.setattr(simd, "_cpu_flags", lambda: set())
-    assert simd.cpu_max() == "baseline"
+    assert simd.cpu_max_from_flags() == "baseline"
     monkeypatch.setattr(simd.platform, "machine", lambda: "aarch64")
-    assert simd.cpu_max() is None
+    assert simd.cpu_max_from_flags() is None
+
+
+def test_cpu_max_agrees_with_the_flags_here():
+    if simd.cpu_max_from_flags() is None:
+        pytest.skip("not Linux x86-64")
+    # fastcpp may be stricter (OS support for AVX-512 state), never looser
+    assert simd.LEVELS.index(simd.cpu_max()) <= simd.LEVELS.index(
+        simd.cpu_max_from_flags()
+    )
 
 
 # --- --scaling ------------------------------------------------------------------

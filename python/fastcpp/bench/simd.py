@@ -41,8 +41,23 @@ def _cpu_flags() -> set[str] | None:
 
 
 def cpu_max() -> str | None:
-    """Highest level this CPU runs (None when it cannot be told: not x86-64,
-    or no /proc/cpuinfo; fastcpp's own check still applies then)."""
+    """Highest level this CPU runs: fastcpp's own detection
+    (``_build_info()["cpu_simd_level"]``) where the build reports it, else the
+    /proc/cpuinfo flags; None when neither can tell."""
+    try:
+        from fastcpp._core import _build_info
+
+        level = _build_info().get("cpu_simd_level")
+        if level:
+            return str(level)
+    except Exception:  # an old build, or fastcpp not importable yet
+        pass
+    return cpu_max_from_flags()
+
+
+def cpu_max_from_flags() -> str | None:
+    """Highest x86-64 level whose /proc/cpuinfo flags are all present (None:
+    not x86-64 or no /proc/cpuinfo)."""
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return None
     flags = _cpu_flags()
