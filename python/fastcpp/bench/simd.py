@@ -14,7 +14,6 @@ import os
 import platform
 import subprocess
 import sys
-from typing import Any
 
 #: x86-64 micro-architecture levels, lowest first (psABI names).
 LEVELS = ("baseline", "x86-64-v2", "x86-64-v3", "x86-64-v4")
@@ -122,8 +121,3 @@ def verify(level: str) -> str | None:
     if got != level:
         return f"--simd {level}: {ENV}={level} was set but fastcpp runs {got}"
     return None
-
-
-def describe() -> dict[str, Any]:
-    """The SIMD facts of the machine header and the JSON ``machine`` object."""
-    return {"fastcpp_simd": in_use(), "cpu_simd_max": cpu_max()}
