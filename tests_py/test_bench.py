@@ -654,20 +654,6 @@ def test_nan_omit_reference_against_a_pixel_loop():
     assert np.isnan(ref[0, 0])
 
 
-def test_geo_many_queries_reference_against_brute_force():
-    pytest.importorskip("scipy.spatial")
-    from fastcpp.bench.workloads import geo
-
-    lats, lons = geo._points(500)
-    qlat, qlon = lats[:7] + 0.01, lons[:7] - 0.02
-    idx, dist = geo._exact_knn(lats, lons, qlat, qlon, 5)
-    for q in range(7):
-        d = geo._np_haversine(qlat[q], qlon[q], lats, lons)
-        want = np.lexsort((np.arange(500), d))[:5]
-        np.testing.assert_array_equal(idx[q], want)
-        np.testing.assert_allclose(dist[q], d[want], rtol=1e-12)
-
-
 def test_compare_two_runs_side_by_side():
     from fastcpp.bench import compare
 

@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 
-from fastcpp.bench import peers
 from fastcpp.bench.checks import close
 from fastcpp.bench.model import Case, Contender, Sizes, Workload
 from fastcpp.bench.workloads import _numba
@@ -271,179 +270,6 @@ def scale_nearest_k(n: int, mode: str) -> Case:
     return Case(f"k={k} of {human(n)} points", ref, cs, _compare_knn, notes, n=n)
 
 
-# --- GeoIndex: a tree built once, many queries -------------------------------------
-#: (points, queries) for build + many queries
-MANY = Sizes(full=(10**6, 10**4), quick=(10**5, 10**3), tiny=(2000, 50))
-RADIUS_KM = 500.0
-
-
-def _unit(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    la, lo = np.radians(lats), np.radians(lons)
-    return np.column_stack(
-        [np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)]
-    )
-
-
-def _exact_knn(lats, lons, qlat, qlon, k):
-    """Reference for many queries: k-d tree over unit vectors for the
-    candidates (chord length is monotone in great-circle distance), then exact
-    haversine distances, ascending, ties by index."""
-    spatial = peers.get("scipy", "spatial")
-    if spatial is None:
-        raise RuntimeError("the reference needs scipy (cKDTree)")
-    _, idx = spatial.cKDTree(_unit(lats, lons)).query(_unit(qlat, qlon), k=k + 2)
-    idx = np.atleast_2d(idx)
-    out_i = np.empty((len(qlat), k), dtype=np.int64)
-    out_d = np.empty((len(qlat), k))
-    for q in range(len(qlat)):
-        d = _np_haversine(qlat[q], qlon[q], lats[idx[q]], lons[idx[q]])
-        order = np.lexsort((idx[q], d))[:k]
-        out_i[q], out_d[q] = idx[q][order], d[order]
-    return out_i, out_d
-
-
-def build_geoindex_query(mode: str) -> Case:
-    """One query, k=5 of 100k points, index built beforehand (untimed)."""
-    n = N_POINTS.pick(mode)
-    lats, lons = _points(n)
-    ref = _reference_nearest(_np_haversine(LAT0, LON0, lats, lons), K)
-    index = fastcpp.GeoIndex(lats, lons)
-    notes: list[str] = []
-
-    def mine():
-        i, d = index.query(LAT0, LON0, k=K)
-        return np.ravel(i), np.ravel(d)
-
-    cs = [
-        Contender(
-            "numpy",
-            lambda: _np_nearest(_np_haversine(LAT0, LON0, lats, lons), K),
-            role="numpy",
-            note="brute force",
-        ),
-        Contender("fastcpp", mine, role="fastcpp", note="GeoIndex.query"),
-    ]
-
-    def sklearn_contender(neighbors):
-        tree = neighbors.BallTree(
-            np.radians(np.column_stack([lats, lons])), metric="haversine"
-        )
-        here = np.radians([[LAT0, LON0]])
-
-        def run():
-            dist, idx = tree.query(here, k=K)
-            return idx[0], dist[0] * RADIUS
-
-        return Contender("scikit-learn", run, note="BallTree.query (built untimed)")
-
-    with_peer("scikit-learn", cs, notes, sklearn_contender, submodule="neighbors")
-    return Case(f"k={K} of {human(n)} points", ref, cs, _compare_knn, notes, n=n)
-
-
-def build_geoindex_many(mode: str) -> Case:
-    """Build + Q queries (k=5) of N points: the whole job, build timed."""
-    n, q = MANY.pick(mode)
-    lats, lons = _points(n)
-    g = np.random.default_rng(7)
-    qlat = np.degrees(np.arcsin(g.uniform(-1, 1, q)))
-    qlon = g.uniform(-180, 180, q)
-    ref = _exact_knn(lats, lons, qlat, qlon, K)
-    notes = ["reference: k-d tree candidates + exact haversine, ties by index"]
-
-    def mine():
-        return fastcpp.GeoIndex(lats, lons).query(qlat, qlon, k=K)
-
-    cs = [Contender("fastcpp", mine, role="fastcpp", note="GeoIndex + query")]
-
-    def sklearn_contender(neighbors):
-        def run():
-            tree = neighbors.BallTree(
-                np.radians(np.column_stack([lats, lons])), metric="haversine"
-            )
-            dist, idx = tree.query(np.radians(np.column_stack([qlat, qlon])), k=K)
-            return idx, dist * RADIUS
-
-        return Contender("scikit-learn", run, note="BallTree build + query")
-
-    with_peer("scikit-learn", cs, notes, sklearn_contender, submodule="neighbors")
-
-    def scipy_contender(spatial):
-        def run():
-            _, idx = spatial.cKDTree(_unit(lats, lons)).query(
-                _unit(qlat, qlon), k=K, workers=-1
-            )
-            d = _np_haversine(qlat[:, None], qlon[:, None], lats[idx], lons[idx])
-            return idx, d
-
-        return Contender(
-            "scipy",
-            run,
-            note="cKDTree on unit vectors (conversion timed) + exact distances",
-        )
-
-    with_peer("scipy", cs, notes, scipy_contender, submodule="spatial")
-    return Case(
-        f"build + {human(q)} queries, k={K} of {human(n)} points",
-        ref,
-        cs,
-        _compare_knn,
-        notes,
-        n=n,
-    )
-
-
-def build_geoindex_radius(mode: str) -> Case:
-    """All points within 500 km of one point (index prebuilt), ascending."""
-    n = N_POINTS.pick(mode)
-    lats, lons = _points(n)
-    d = _np_haversine(LAT0, LON0, lats, lons)
-    inside = np.flatnonzero(d <= RADIUS_KM)
-    order = np.lexsort((inside, d[inside]))
-    ref = inside[order], d[inside][order]
-    index = fastcpp.GeoIndex(lats, lons)
-    notes: list[str] = []
-
-    def brute():
-        d = _np_haversine(LAT0, LON0, lats, lons)
-        hit = np.flatnonzero(d <= RADIUS_KM)
-        o = np.lexsort((hit, d[hit]))
-        return hit[o], d[hit][o]
-
-    cs = [
-        Contender("numpy", brute, role="numpy", note="brute force + sort"),
-        Contender(
-            "fastcpp",
-            lambda: index.query_radius(LAT0, LON0, RADIUS_KM),
-            role="fastcpp",
-            note="GeoIndex.query_radius",
-        ),
-    ]
-
-    def sklearn_contender(neighbors):
-        tree = neighbors.BallTree(
-            np.radians(np.column_stack([lats, lons])), metric="haversine"
-        )
-        here = np.radians([[LAT0, LON0]])
-
-        def run():
-            idx, dist = tree.query_radius(
-                here, RADIUS_KM / RADIUS, return_distance=True, sort_results=True
-            )
-            return idx[0], dist[0] * RADIUS
-
-        return Contender("scikit-learn", run, note="BallTree.query_radius, sorted")
-
-    with_peer("scikit-learn", cs, notes, sklearn_contender, submodule="neighbors")
-    return Case(
-        f"r={RADIUS_KM:g} km of {human(n)} points ({len(inside)} inside)",
-        ref,
-        cs,
-        _compare_knn,
-        notes,
-        n=n,
-    )
-
-
 WORKLOADS = [
     Workload(
         "haversine",
@@ -459,25 +285,8 @@ WORKLOADS = [
         build_nearest_k,
         scaling=scale_nearest_k,
     ),
-    Workload(
-        "geoindex_query",
-        "one k-nearest query against a prebuilt index",
-        ("GeoIndex",),
-        build_geoindex_query,
-    ),
-    Workload(
-        "geoindex_build_query",
-        "build an index, then many k-nearest queries",
-        ("GeoIndex",),
-        build_geoindex_many,
-    ),
-    Workload(
-        "geoindex_radius",
-        "all points within a radius, prebuilt index",
-        ("GeoIndex",),
-        build_geoindex_radius,
-    ),
 ]
+
 
 PERCALL = [
     Workload(
