@@ -34,8 +34,7 @@ void parallel_for(index_t n, index_t grain, Fn&& fn) {
     if (n <= 0) return;
     grain = std::max<index_t>(grain, 1);
     const index_t by_work = (n + grain - 1) / grain;
-    const index_t threads =
-        in_parallel_region ? 1 : std::min<index_t>(num_threads(), by_work);
+    const index_t threads = in_parallel_region ? 1 : std::min<index_t>(num_threads(), by_work);
     if (threads <= 1) {
         fn(index_t{0}, n);
         return;
@@ -58,7 +57,16 @@ void parallel_for(index_t n, index_t grain, Fn&& fn) {
     };
     std::vector<std::thread> pool;
     pool.reserve(static_cast<std::size_t>(threads - 1));
-    for (index_t t = 0; t + 1 < threads; ++t) pool.emplace_back(worker);
+    // A thread that cannot start (EAGAIN, address-space cap) is not an error:
+    // the threads already running and this one take every chunk. Letting the
+    // exception leave here would destroy joinable threads: std::terminate.
+    for (index_t t = 0; t + 1 < threads; ++t) {
+        try {
+            pool.emplace_back(worker);
+        } catch (...) {
+            break;
+        }
+    }
     worker();
     for (auto& t : pool) t.join();
     for (auto& e : errors)
