@@ -34,7 +34,8 @@ void parallel_for(index_t n, index_t grain, Fn&& fn) {
     if (n <= 0) return;
     grain = std::max<index_t>(grain, 1);
     const index_t by_work = (n + grain - 1) / grain;
-    const index_t threads = in_parallel_region ? 1 : std::min<index_t>(num_threads(), by_work);
+    const index_t threads =
+        in_parallel_region ? 1 : std::min<index_t>(num_threads(), by_work);
     if (threads <= 1) {
         fn(index_t{0}, n);
         return;
