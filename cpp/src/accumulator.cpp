@@ -49,6 +49,18 @@ inline double shift_of(double x) noexcept { return std::isfinite(x) ? x : 0.0; }
 // baseline. Eight accumulators of this width fit the 16 registers of v3
 // without spills, which a wider type would not.
 typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
+typedef double v8d __attribute__((vector_size(8 * sizeof(double))));
+/// W doubles as one vector type.
+template <int W>
+struct VecOf;
+template <>
+struct VecOf<4> {
+    using type = v4d;
+};
+template <>
+struct VecOf<8> {
+    using type = v8d;
+};
 
 /// Power sums of d = x - K over one block, with its min and max.
 struct BlockSums {
@@ -71,39 +83,47 @@ constexpr double kSumDepth = kRun / 2 + 3;
 // only runs there under dispatch); without dispatch, contraction is switched
 // on for this region instead (target_clones' baseline copy has no FMA).
 #if FASTCPP_ACC_DISPATCH
-[[gnu::always_inline]] inline v4d fmadd(v4d a, v4d b, v4d c) noexcept {
-    v4d r;
-    for (int l = 0; l < 4; ++l) r[l] = __builtin_fma(a[l], b[l], c[l]);
+template <class V>
+[[gnu::always_inline]] inline V fmadd(V a, V b, V c) noexcept {
+    V r;
+    for (int l = 0; l < static_cast<int>(sizeof(V) / sizeof(double)); ++l)
+        r[l] = __builtin_fma(a[l], b[l], c[l]);
     return r;
 }
 #else
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=fast")
-[[gnu::always_inline]] inline v4d fmadd(v4d a, v4d b, v4d c) noexcept { return a * b + c; }
+template <class V>
+[[gnu::always_inline]] inline V fmadd(V a, V b, V c) noexcept {
+    return a * b + c;
+}
 #endif
 
 /// One fused pass over a block of n (1..kBlock) doubles: shifted power sums
 /// S1..S4 of d = x - K (with K a value of the block the sums carry no large
 /// cancellation), min and max. 8 vector operations per 4 values (sub, mul,
 /// 2 add, 2 fma, min, max): the pass runs at the speed of a plain sum's loads
-/// on two FP ports.
-FASTCPP_ACC_KERNEL
-BlockSums block_sums_wide(const double* x, index_t n, double K) noexcept {
-    const v4d k = {K, K, K, K};
-    v4d q1 = {}, c1 = {}, p2 = {}, p3 = {}, p4 = {}, r3 = {}, r4 = {};
-    v4d lo = {x[0], x[0], x[0], x[0]}, hi = lo;
+/// on two FP ports. W doubles per vector: 4 (one AVX2 register, 16 of them
+/// hold the eleven accumulators without spills), 8 at x86-64-v4 under
+/// dispatch (one AVX-512 register).
+template <int W>
+FASTCPP_ACC_KERNEL BlockSums block_sums_wide(const double* x, index_t n, double K) noexcept {
+    using V = typename VecOf<W>::type;
+    const V k = V{} + K;
+    V q1 = {}, c1 = {}, p2 = {}, p3 = {}, p4 = {}, r3 = {}, r4 = {};
+    V lo = V{} + x[0], hi = lo;
     index_t i = 0;
-    while (i + 8 <= n) {
+    while (i + 2 * W <= n) {
         // Two vectors per step, paired before they meet an accumulator, so
-        // no loop-carried chain is longer than one operation per 8 values.
-        const index_t run_end = std::min(n, i + 4 * kRun);
-        v4d p1 = {};
-        for (; i + 8 <= run_end; i += 8) {
-            v4d v, w;
+        // no loop-carried chain is longer than one operation per 2W values.
+        const index_t run_end = std::min(n, i + W * kRun);
+        V p1 = {};
+        for (; i + 2 * W <= run_end; i += 2 * W) {
+            V v, w;
             std::memcpy(&v, x + i, sizeof v);
-            std::memcpy(&w, x + i + 4, sizeof w);
-            const v4d d = v - k, e = w - k;
-            const v4d d2 = d * d, e2 = e * e;
+            std::memcpy(&w, x + i + W, sizeof w);
+            const V d = v - k, e = w - k;
+            const V d2 = d * d, e2 = e * e;
             p1 += d + e;
             p2 += d2 + e2;
             p3 = fmadd(d2, d, p3);
@@ -113,8 +133,8 @@ BlockSums block_sums_wide(const double* x, index_t n, double K) noexcept {
             lo = (v < w ? v : w) < lo ? (v < w ? v : w) : lo;
             hi = (v > w ? v : w) > hi ? (v > w ? v : w) : hi;
         }
-        const v4d t = q1 + p1;  // TwoSum(q1, p1)
-        const v4d bb = t - q1;
+        const V t = q1 + p1;  // TwoSum(q1, p1)
+        const V bb = t - q1;
         c1 += (q1 - (t - bb)) + (p1 - bb);
         q1 = t;
     }
@@ -133,7 +153,7 @@ BlockSums block_sums_wide(const double* x, index_t n, double K) noexcept {
     }
     p3 += r3;
     p4 += r4;
-    for (int l = 0; l < 4; ++l) {
+    for (int l = 0; l < W; ++l) {
         s1.add(q1[l]);
         b.s2 += p2[l];
         b.s3 += p3[l];
@@ -141,7 +161,7 @@ BlockSums block_sums_wide(const double* x, index_t n, double K) noexcept {
         b.mn = std::min(b.mn, lo[l]);
         b.mx = std::max(b.mx, hi[l]);
     }
-    for (int l = 0; l < 4; ++l) s1.add_compensation(c1[l]);
+    for (int l = 0; l < W; ++l) s1.add_compensation(c1[l]);
     b.s1 = s1.hi;
     b.s1_lo = s1.lo;
     return b;
@@ -281,9 +301,10 @@ BlockSums block_sums_narrow(const double* x, index_t n, double K) noexcept {
 FASTCPP_ACC_KERNEL
 BlockSums block_sums(const double* x, index_t n, double K) noexcept {
 #if FASTCPP_ACC_DISPATCH
+    if (detail::active_level() >= detail::SimdLevel::x86_64_v4) return block_sums_wide<8>(x, n, K);
     if (detail::active_level() < detail::SimdLevel::x86_64_v3) return block_sums_narrow(x, n, K);
 #endif
-    return block_sums_wide(x, n, K);
+    return block_sums_wide<4>(x, n, K);
 }
 
 /// Central moments about the block mean from power sums about K, where
