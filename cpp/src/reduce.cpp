@@ -269,8 +269,10 @@ std::optional<double> certify(const SumPart& p) noexcept {
     const double g = p.terms * u / (1 - p.terms * u);
     // Round the bound up generously: the factors cover the rounding of every
     // operation here; 4 denorm_min cover underflow in the products.
-    const double bound =
-        g * p.a * (1 + 2 * g) * (1 + 0x1p-48) + 4 * std::numeric_limits<double>::denorm_min();
+    // (No error term at all, a == 0: the compensated pair is exact.)
+    const double bound = p.a == 0 ? 0.0
+                                  : g * p.a * (1 + 2 * g) * (1 + 0x1p-48) +
+                                        4 * std::numeric_limits<double>::denorm_min();
     double t = 0;
     const double r = detail::two_sum(p.s, p.c, t);
     if (r == 0 || !std::isfinite(r)) return {};  // signs of zero, overflow: tier 2
