@@ -109,8 +109,10 @@ TEST_CASE("GeoIndex query_radius equals a scan", "[geo_index]") {
             std::vector<index_t> want, maybe;
             for (std::size_t j = 0; j < every.indices.size(); ++j) {
                 const double d = every.distances[j];
-                if (std::fabs(d - r) <= 1e-12) maybe.push_back(every.indices[j]);
-                else if (d <= r) want.push_back(every.indices[j]);
+                if (std::fabs(d - r) <= 1e-12)
+                    maybe.push_back(every.indices[j]);
+                else if (d <= r)
+                    want.push_back(every.indices[j]);
             }
             const auto b = static_cast<std::size_t>(res.offsets[q]),
                        e = static_cast<std::size_t>(res.offsets[q + 1]);
@@ -135,7 +137,7 @@ TEST_CASE("GeoIndex query_radius equals a scan", "[geo_index]") {
 
 TEST_CASE("GeoIndex does not depend on the thread count", "[geo_index]") {
     const Points p = mixed(5000, 9);
-    const index_t before = fastcpp::num_threads();
+    const int before = fastcpp::num_threads();
     fastcpp::set_num_threads(1);
     const GeoIndex one(p.lats, p.lons);
     const auto a = one.query(-12.0, 100.0, 7);

@@ -36,10 +36,11 @@ constexpr index_t kSlack = 1;
 /// Queries worth one thread start (a query is a few microseconds).
 constexpr index_t kQueryGrain = 8;
 
-/// A point's Morton code (tree order) and original index.
+/// A point's Morton code (tree order), original index and unit vector.
 struct Keyed {
     std::uint64_t key;
     index_t index;
+    double xyz[3];  ///< unit vector (carried along: no gathers after the sort)
 };
 
 /// Bits per axis of the Morton code: cells of 2/65536 (200 m on Earth) are
@@ -67,19 +68,55 @@ inline std::uint64_t morton(double x, double y, double z) noexcept {
     return spread3(q(x)) | spread3(q(y)) << 1 | spread3(q(z)) << 2;
 }
 
-/// LSD radix sort by key, a byte per pass (stable; passes in which every key
-/// has the same byte are skipped).
-void radix_sort(std::vector<Keyed>& a) {
-    std::vector<Keyed> tmp(a.size());
-    for (int shift = 0; shift < 3 * kMortonBits; shift += 8) {
-        std::size_t count[257] = {};
-        for (const Keyed& k : a) ++count[((k.key >> shift) & 0xff) + 1];
-        if (std::any_of(count + 1, count + 257, [&](std::size_t c) { return c == a.size(); }))
-            continue;
-        for (int b = 0; b < 256; ++b) count[b + 1] += count[b];
-        for (const Keyed& k : a) tmp[count[(k.key >> shift) & 0xff]++] = k;
-        a.swap(tmp);
+/// Top bits of the Morton code that the first (parallel) pass buckets by.
+constexpr int kBucketBits = 12;
+
+/// Sorts by (key, index): one parallel counting pass on the top kBucketBits
+/// bits of the keys (per-range histograms, so the scatter is parallel and
+/// stable), then each bucket, small enough for the cache, by std::sort on all
+/// threads. Deterministic: (key, index) pairs are distinct.
+void sort_keyed(std::vector<Keyed>& a) {
+    constexpr int kShift = 3 * kMortonBits - kBucketBits;
+    constexpr std::size_t kBuckets = std::size_t{1} << kBucketBits;
+    const auto n = static_cast<index_t>(a.size());
+    using Histogram = std::vector<index_t>;
+    const auto hist = detail::map_ranges<Histogram>(n, index_t{1} << 15, [&](index_t b, index_t e) {
+        Histogram h(kBuckets, 0);
+        for (index_t i = b; i < e; ++i) ++h[a[static_cast<std::size_t>(i)].key >> kShift];
+        return h;
+    });
+    const auto ranges = static_cast<index_t>(hist.size());
+    // start[r][k]: where range r writes its first key of bucket k.
+    std::vector<Histogram> start(hist.size(), Histogram(kBuckets));
+    std::vector<index_t> bucket_begin(kBuckets + 1, 0);
+    index_t at = 0;
+    for (std::size_t k = 0; k < kBuckets; ++k) {
+        bucket_begin[k] = at;
+        for (std::size_t r = 0; r < hist.size(); ++r) {
+            start[r][k] = at;
+            at += hist[r][k];
+        }
     }
+    bucket_begin[kBuckets] = at;
+    std::vector<Keyed> out(a.size());
+    detail::parallel_for(ranges, 1, [&](index_t lo, index_t hi) {
+        for (index_t r = lo; r < hi; ++r) {
+            Histogram& pos = start[static_cast<std::size_t>(r)];
+            for (index_t i = n * r / ranges; i < n * (r + 1) / ranges; ++i) {
+                const Keyed& k = a[static_cast<std::size_t>(i)];
+                out[static_cast<std::size_t>(pos[k.key >> kShift]++)] = k;
+            }
+        }
+    });
+    detail::parallel_for(static_cast<index_t>(kBuckets), 16, [&](index_t lo, index_t hi) {
+        for (index_t k = lo; k < hi; ++k)
+            std::sort(out.begin() + bucket_begin[static_cast<std::size_t>(k)],
+                      out.begin() + bucket_begin[static_cast<std::size_t>(k) + 1],
+                      [](const Keyed& u, const Keyed& v) {
+                          return u.key < v.key || (u.key == v.key && u.index < v.index);
+                      });
+    });
+    a.swap(out);
 }
 
 /// The pruning bound (squared chord) that keeps every point within the slack
@@ -267,18 +304,21 @@ GeoIndex::GeoIndex(std::span<const double> lats, std::span<const double> lons, d
                     lons_[static_cast<std::size_t>(i)]);
     if (n == 0) return;
 
-    // Unit vectors and their Morton codes, sorted (radix): the tree order.
-    std::vector<double> ux(static_cast<std::size_t>(n)), uy(ux.size()), uz(ux.size());
-    std::vector<Keyed> keyed(ux.size());
+    // Unit vectors and their Morton codes, sorted: the tree order.
+    std::vector<Keyed> keyed(static_cast<std::size_t>(n));
     detail::parallel_for(n, index_t{1} << 14, [&](index_t b, index_t e) {
-        unit_vectors(lats_.data(), lons_.data(), b, e, ux.data(), uy.data(), uz.data());
-        for (index_t i = b; i < e; ++i) {
-            const auto u = static_cast<std::size_t>(i);
-            keyed[u] = {morton(ux[u], uy[u], uz[u]), i};
+        constexpr index_t kB = 256;
+        alignas(64) double x[kB], y[kB], z[kB];
+        for (index_t s = b; s < e; s += kB) {
+            const index_t m = std::min(kB, e - s);
+            unit_vectors(lats_.data() + s, lons_.data() + s, 0, m, x, y, z);
+            for (index_t i = 0; i < m; ++i)
+                keyed[static_cast<std::size_t>(s + i)] = {
+                    morton(x[i], y[i], z[i]), s + i, {x[i], y[i], z[i]}};
         }
     });
-    radix_sort(keyed);
-    order_.resize(ux.size());
+    sort_keyed(keyed);
+    order_.resize(keyed.size());
     for (std::size_t s = 0; s < keyed.size(); ++s) order_[s] = keyed[s].index;
 
     // Nodes: split a range where its codes' highest differing bit turns on
@@ -305,7 +345,7 @@ GeoIndex::GeoIndex(std::span<const double> lats, std::span<const double> lons, d
 
     // Coordinates leaf by leaf (x.. y.. z..), leaf boxes from them, then inner
     // boxes as the union of their children (children come after parents).
-    xyz_.resize(3 * ux.size());
+    xyz_.resize(3 * keyed.size());
     detail::parallel_for(
         static_cast<index_t>(nodes_.size()), index_t{1} << 12, [&](index_t lo, index_t hi) {
             for (index_t i = lo; i < hi; ++i) {
@@ -313,12 +353,11 @@ GeoIndex::GeoIndex(std::span<const double> lats, std::span<const double> lons, d
                 if (nd.left >= 0) continue;
                 const index_t m = nd.end - nd.begin;
                 double* out = xyz_.data() + 3 * nd.begin;
-                const double* src[3] = {ux.data(), uy.data(), uz.data()};
                 for (int a = 0; a < 3; ++a) {
                     nd.lo[a] = kInf;
                     nd.hi[a] = -kInf;
                     for (index_t s = 0; s < m; ++s) {
-                        const double v = src[a][order_[static_cast<std::size_t>(nd.begin + s)]];
+                        const double v = keyed[static_cast<std::size_t>(nd.begin + s)].xyz[a];
                         out[a * m + s] = v;
                         nd.lo[a] = std::min(nd.lo[a], v);
                         nd.hi[a] = std::max(nd.hi[a], v);
