@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "dunders.hpp"
 #include "fastcpp/geo_index.hpp"
 #include "geo_queries.hpp"
 #include "intake.hpp"
@@ -35,7 +36,7 @@ std::unique_ptr<GeoIndex> make_index(py::handle lats_obj, py::handle lons_obj, d
 py::array copy_out(std::span<const double> v) {
     py::array_t<double> a(static_cast<py::ssize_t>(v.size()));
     std::copy(v.begin(), v.end(), a.mutable_data());
-    return std::move(a);
+    return a;
 }
 
 py::tuple query_py(const GeoIndex& ix, py::handle lat, py::handle lon, index_t k) {
@@ -58,7 +59,7 @@ template <class T>
 py::array vector_to_array(const std::vector<T>& v) {
     py::array_t<T> a(static_cast<py::ssize_t>(v.size()));
     std::copy(v.begin(), v.end(), a.mutable_data());
-    return std::move(a);
+    return a;
 }
 
 py::tuple query_radius_py(const GeoIndex& ix, py::handle lat, py::handle lon, double r) {
@@ -128,19 +129,20 @@ radius; unpickling rebuilds the same tree, so results are identical.
         return "GeoIndex(<" + std::to_string(ix.size()) +
                " points>, radius=" + py::repr(py::float_(ix.radius())).cast<std::string>() + ")";
     });
-    // Pickle (every protocol, 0-5) and copy as a call that rebuilds from the
-    // points: the build is deterministic, so the copy answers identically.
-    m.def(
-        "_geo_index",
-        [](py::handle lats, py::handle lons, double radius) {
-            return make_index(lats, lons, radius);
+    // Pickle (every protocol, 0-5) and copy as the points and radius; the
+    // build is deterministic, so the copy answers identically.
+    add_pickle(
+        cls,
+        [](const GeoIndex& ix) {
+            return py::make_tuple(copy_out(ix.lats()), copy_out(ix.lons()), ix.radius());
         },
-        py::arg("lats"), py::arg("lons"), py::arg("radius"),
-        "_geo_index(lats, lons, radius)\n\nUnpickling helper of GeoIndex.");
-    cls.def("__reduce__", [rebuild = py::object(m.attr("_geo_index"))](const GeoIndex& ix) {
-        return py::make_tuple(
-            rebuild, py::make_tuple(copy_out(ix.lats()), copy_out(ix.lons()), ix.radius()));
-    });
+        [](const py::tuple& t) {
+            if (t.size() != 3) throw py::value_error("GeoIndex: malformed pickle state");
+            py::array lats = coordinates("lats", t[0]), lons = coordinates("lons", t[1]);
+            const auto radius = t[2].cast<double>();
+            py::gil_scoped_release nogil;
+            return GeoIndex(as_span(lats), as_span(lons), radius);
+        });
     cls.def("query", &query_py, py::arg("lat"), py::arg("lon"), py::arg("k") = 5, R"pbdoc(
 query(lat, lon, k=5) -> tuple[ndarray, ndarray]
 

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "elementwise_loops.hpp"
 #include "fastcpp/config.hpp"
 #include "fastcpp/detail/checks.hpp"
 #include "fastcpp/detail/parallel.hpp"
@@ -149,20 +150,26 @@ void unit_vector(double lat, double lon, double* v) noexcept {
     v[2] = std::sin(la);
 }
 
-/// Unit vectors of points [b, e) (vector sin/cos: one function per loop).
-FASTCPP_CLONES void unit_vectors(const double* lats, const double* lons, index_t b, index_t e,
-                                 double* x, double* y, double* z) noexcept {
-    constexpr index_t kB = 256;
-    alignas(64) double cl[kB], co[kB], so[kB];
-    for (index_t s = b; s < e; s += kB) {
-        const index_t m = std::min(kB, e - s);
-        for (index_t i = 0; i < m; ++i) cl[i] = std::cos(lats[s + i] * kDegToRad);
-        for (index_t i = 0; i < m; ++i) z[s + i] = std::sin(lats[s + i] * kDegToRad);
-        for (index_t i = 0; i < m; ++i) co[i] = std::cos(lons[s + i] * kDegToRad);
-        for (index_t i = 0; i < m; ++i) so[i] = std::sin(lons[s + i] * kDegToRad);
-        for (index_t i = 0; i < m; ++i) x[s + i] = cl[i] * co[i];
-        for (index_t i = 0; i < m; ++i) y[s + i] = cl[i] * so[i];
-    }
+/// Points per unit_vectors() call.
+constexpr index_t kUnitBlock = 256;
+
+/// Unit vectors of m <= kUnitBlock points into x, y, z (kUnitBlock long each).
+/// The loops run over whole vectors (padded, as geo.cpp's), one libmvec
+/// function per loop, so they vectorise at -O2 too.
+FASTCPP_CLONES void unit_vectors(const double* lats, const double* lons, index_t m, double* x,
+                                 double* y, double* z) noexcept {
+    alignas(64) double la[kUnitBlock], lo[kUnitBlock], cl[kUnitBlock], co[kUnitBlock],
+        so[kUnitBlock];
+    const index_t mp = detail::pad_lanes(m);
+    for (index_t i = 0; i < m; ++i) la[i] = lats[i] * kDegToRad;
+    for (index_t i = 0; i < m; ++i) lo[i] = lons[i] * kDegToRad;
+    for (index_t i = m; i < mp; ++i) la[i] = lo[i] = 0;
+    for (index_t i = 0; i < mp; ++i) cl[i] = std::cos(la[i]);
+    for (index_t i = 0; i < mp; ++i) z[i] = std::sin(la[i]);
+    for (index_t i = 0; i < mp; ++i) co[i] = std::cos(lo[i]);
+    for (index_t i = 0; i < mp; ++i) so[i] = std::sin(lo[i]);
+    for (index_t i = 0; i < mp; ++i) x[i] = cl[i] * co[i];
+    for (index_t i = 0; i < mp; ++i) y[i] = cl[i] * so[i];
 }
 
 }  // namespace
@@ -307,11 +314,10 @@ GeoIndex::GeoIndex(std::span<const double> lats, std::span<const double> lons, d
     // Unit vectors and their Morton codes, sorted: the tree order.
     std::vector<Keyed> keyed(static_cast<std::size_t>(n));
     detail::parallel_for(n, index_t{1} << 14, [&](index_t b, index_t e) {
-        constexpr index_t kB = 256;
-        alignas(64) double x[kB], y[kB], z[kB];
-        for (index_t s = b; s < e; s += kB) {
-            const index_t m = std::min(kB, e - s);
-            unit_vectors(lats_.data() + s, lons_.data() + s, 0, m, x, y, z);
+        alignas(64) double x[kUnitBlock], y[kUnitBlock], z[kUnitBlock];
+        for (index_t s = b; s < e; s += kUnitBlock) {
+            const index_t m = std::min(kUnitBlock, e - s);
+            unit_vectors(lats_.data() + s, lons_.data() + s, m, x, y, z);
             for (index_t i = 0; i < m; ++i)
                 keyed[static_cast<std::size_t>(s + i)] = {
                     morton(x[i], y[i], z[i]), s + i, {x[i], y[i], z[i]}};
