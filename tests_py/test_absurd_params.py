@@ -279,10 +279,8 @@ CASES = _cases()
 
 # Open items owned by other engineers: expected to fail until they land
 # (then the case passes and this entry should go).
-KNOWN_OPEN = {
-    "median_filter-": "issue 12 item 2 (median): memory must grow with the image, "
-    "never with the window; worker exceptions carried to the caller",
-    "norm-subnormal": "issue 12 item 4 (reduce): norm of subnormals",
+KNOWN_OPEN: dict[str, str] = {
+    # "case-id-prefix": "issue N (owner): what is still open",
 }
 
 # Names exercised above (the coverage test checks every public callable).

@@ -10,6 +10,19 @@
 #include "fastcpp/detail/simd.hpp"
 #include "fastcpp/detail/twosum.hpp"
 
+// The block kernels are compiled per SIMD level: with detail/dispatch.hpp
+// (run-time dispatch, cappable by FASTCPP_SIMD) a wide kernel for x86-64-v3
+// and v4 and a narrow one for baseline/v2; without it (until it lands), one
+// kernel as load-time target_clones.
+#if __has_include("fastcpp/detail/dispatch.hpp")
+#include "fastcpp/detail/dispatch.hpp"
+#define FASTCPP_ACC_DISPATCH 1
+#define FASTCPP_ACC_KERNEL FASTCPP_KERNEL
+#else
+#define FASTCPP_ACC_DISPATCH 0
+#define FASTCPP_ACC_KERNEL FASTCPP_CLONES
+#endif
+
 namespace fastcpp {
 namespace {
 
@@ -53,17 +66,29 @@ constexpr index_t kRun = 16;
 constexpr double kSumDepth = kRun / 2 + 3;
 
 // The power sums want fused multiply-adds where the CPU has them (v3, v4):
-// two fewer operations per vector, no change in accuracy that matters here.
+// two fewer operations per vector. ISO C++ mode does not contract a*b + c,
+// so say it: lane-wise fma, one vfmadd per vector at v3/v4 (the wide kernel
+// only runs there under dispatch); without dispatch, contraction is switched
+// on for this region instead (target_clones' baseline copy has no FMA).
+#if FASTCPP_ACC_DISPATCH
+[[gnu::always_inline]] inline v4d fmadd(v4d a, v4d b, v4d c) noexcept {
+    v4d r;
+    for (int l = 0; l < 4; ++l) r[l] = __builtin_fma(a[l], b[l], c[l]);
+    return r;
+}
+#else
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=fast")
+[[gnu::always_inline]] inline v4d fmadd(v4d a, v4d b, v4d c) noexcept { return a * b + c; }
+#endif
 
 /// One fused pass over a block of n (1..kBlock) doubles: shifted power sums
 /// S1..S4 of d = x - K (with K a value of the block the sums carry no large
 /// cancellation), min and max. 8 vector operations per 4 values (sub, mul,
 /// 2 add, 2 fma, min, max): the pass runs at the speed of a plain sum's loads
 /// on two FP ports.
-FASTCPP_CLONES
-BlockSums block_sums(const double* x, index_t n, double K) noexcept {
+FASTCPP_ACC_KERNEL
+BlockSums block_sums_wide(const double* x, index_t n, double K) noexcept {
     const v4d k = {K, K, K, K};
     v4d q1 = {}, c1 = {}, p2 = {}, p3 = {}, p4 = {}, r3 = {}, r4 = {};
     v4d lo = {x[0], x[0], x[0], x[0]}, hi = lo;
@@ -81,10 +106,10 @@ BlockSums block_sums(const double* x, index_t n, double K) noexcept {
             const v4d d2 = d * d, e2 = e * e;
             p1 += d + e;
             p2 += d2 + e2;
-            p3 += d2 * d;
-            r3 += e2 * e;
-            p4 += d2 * d2;
-            r4 += e2 * e2;
+            p3 = fmadd(d2, d, p3);
+            r3 = fmadd(e2, e, r3);
+            p4 = fmadd(d2, d2, p4);
+            r4 = fmadd(e2, e2, r4);
             lo = (v < w ? v : w) < lo ? (v < w ? v : w) : lo;
             hi = (v > w ? v : w) > hi ? (v > w ? v : w) : hi;
         }
@@ -125,7 +150,7 @@ BlockSums block_sums(const double* x, index_t n, double K) noexcept {
 /// Compensated sum of a block (TwoSum in lanes): the total when the cheap
 /// one, n K + S1, cannot be trusted to ~1/4 ulp (values spanning many
 /// magnitudes, cancelling sums, inf/NaN).
-FASTCPP_CLONES
+FASTCPP_ACC_KERNEL
 detail::KahanPair block_total(const double* x, index_t n) noexcept {
     v4d s = {}, c = {};
     index_t i = 0;
@@ -145,7 +170,7 @@ detail::KahanPair block_total(const double* x, index_t n) noexcept {
 }
 
 /// Power sums S1..S4 of x - K only (the second pass of a badly shifted block).
-FASTCPP_CLONES
+FASTCPP_ACC_KERNEL
 void power_sums(const double* x, index_t n, double K, double out[4]) noexcept {
     const v4d k = {K, K, K, K};
     v4d p1 = {}, p2 = {}, p3 = {}, p4 = {};
@@ -180,7 +205,86 @@ void power_sums(const double* x, index_t n, double K, double out[4]) noexcept {
     out[3] = s4;
 }
 
+#if !FASTCPP_ACC_DISPATCH
 #pragma GCC pop_options
+#endif
+
+#if FASTCPP_ACC_DISPATCH
+/// The same pass as block_sums_wide for levels without AVX2 (baseline, v2):
+/// written on lane arrays, so the vectoriser maps it onto the level's
+/// registers (two doubles at SSE2) with minpd/maxpd and no spills; the v4d
+/// form spills and scalarises its min/max there.
+FASTCPP_ACC_KERNEL
+BlockSums block_sums_narrow(const double* x, index_t n, double K) noexcept {
+    constexpr int L = 4;
+    double q1[L] = {}, c1[L] = {}, p2[L] = {}, p3[L] = {}, p4[L] = {}, r3[L] = {}, r4[L] = {};
+    double lo[L], hi[L];
+    for (int l = 0; l < L; ++l) lo[l] = hi[l] = x[0];
+    index_t i = 0;
+    while (i + 2 * L <= n) {
+        const index_t run_end = std::min(n, i + L * kRun);
+        double p1[L] = {};
+        for (; i + 2 * L <= run_end; i += 2 * L) {
+#pragma GCC unroll 4
+            for (int l = 0; l < L; ++l) {
+                const double v = x[i + l], w = x[i + L + l];
+                const double d = v - K, e = w - K;
+                const double d2 = d * d, e2 = e * e;
+                p1[l] += d + e;
+                p2[l] += d2 + e2;
+                p3[l] += d2 * d;
+                r3[l] += e2 * e;
+                p4[l] += d2 * d2;
+                r4[l] += e2 * e2;
+                lo[l] = std::min(lo[l], std::min(v, w));
+                hi[l] = std::max(hi[l], std::max(v, w));
+            }
+        }
+#pragma GCC unroll 4
+        for (int l = 0; l < L; ++l) {
+            const double t = q1[l] + p1[l];  // TwoSum(q1, p1)
+            const double bb = t - q1[l];
+            c1[l] += (q1[l] - (t - bb)) + (p1[l] - bb);
+            q1[l] = t;
+        }
+    }
+    BlockSums b;
+    b.mn = x[0];
+    b.mx = x[0];
+    detail::KahanPair s1;
+    for (; i < n; ++i) {
+        const double d = x[i] - K, d2 = d * d;
+        s1.add(d);
+        b.s2 += d2;
+        b.s3 += d2 * d;
+        b.s4 += d2 * d2;
+        b.mn = std::min(b.mn, x[i]);
+        b.mx = std::max(b.mx, x[i]);
+    }
+    for (int l = 0; l < L; ++l) {
+        s1.add(q1[l]);
+        b.s2 += p2[l];
+        b.s3 += p3[l] + r3[l];
+        b.s4 += p4[l] + r4[l];
+        b.mn = std::min(b.mn, lo[l]);
+        b.mx = std::max(b.mx, hi[l]);
+    }
+    for (int l = 0; l < L; ++l) s1.add_compensation(c1[l]);
+    b.s1 = s1.hi;
+    b.s1_lo = s1.lo;
+    return b;
+}
+
+#endif
+
+/// The pass of the level in use.
+FASTCPP_ACC_KERNEL
+BlockSums block_sums(const double* x, index_t n, double K) noexcept {
+#if FASTCPP_ACC_DISPATCH
+    if (detail::active_level() < detail::SimdLevel::x86_64_v3) return block_sums_narrow(x, n, K);
+#endif
+    return block_sums_wide(x, n, K);
+}
 
 /// Central moments about the block mean from power sums about K, where
 /// mu = S1/n is the block mean minus K.
@@ -193,7 +297,8 @@ void central_from_power(double n, const double s[4], Accumulator::State& st) noe
 }
 
 /// Exact summary of one contiguous block of n (1..kBlock) doubles.
-Accumulator::State summarize_block(const double* x, index_t n) {
+FASTCPP_ACC_KERNEL
+Accumulator::State summarize_block_at_level(const double* x, index_t n) {
     double K = shift_of(x[0]);
     const BlockSums b = block_sums(x, n, K);
     const auto dn = static_cast<double>(n);
@@ -233,6 +338,14 @@ Accumulator::State summarize_block(const double* x, index_t n) {
     st.min = nan_seen ? kNaN : b.mn;
     st.max = nan_seen ? kNaN : b.mx;
     return st;
+}
+
+Accumulator::State summarize_block(const double* x, index_t n) {
+#if FASTCPP_ACC_DISPATCH
+    return detail::dispatch([&] { return summarize_block_at_level(x, n); });
+#else
+    return summarize_block_at_level(x, n);
+#endif
 }
 
 /// Pairwise combination of two summaries (Chan, Golub & LeVeque 1979;
