@@ -1,8 +1,8 @@
 """``--simd LEVEL``: run the fastcpp side on one code path, and say which.
 
-fastcpp picks its SIMD code path once (when it is loaded), capped by the environment
-variable ``FASTCPP_SIMD``; ``fastcpp.simd_level()`` reports the path in use.
-The variable must therefore be set before fastcpp runs its first kernel, so
+fastcpp picks its SIMD code path once, when it is loaded, capped by the
+environment variable ``FASTCPP_SIMD``; ``fastcpp.simd_level()`` reports the
+path in use. The variable must therefore be set before fastcpp loads, so
 ``--simd`` re-runs the bench in a child process with the variable set (the
 child checks that fastcpp really took that path) rather than setting it late
 in this one.
