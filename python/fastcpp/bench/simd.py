@@ -108,16 +108,21 @@ def reexec(level: str, argv: list[str]) -> int:
     return subprocess.call(cmd, env=env)
 
 
-def verify(level: str) -> str | None:
-    """After import: None if fastcpp runs ``level``, else the reason it does not."""
+def verify(level: str) -> tuple[str | None, str | None]:
+    """After import: (error, note). error when fastcpp cannot select a path or
+    runs above ``level``; note when it runs below it by design (a level with
+    no code path of its own, e.g. x86-64-v2 running the baseline kernels)."""
     import fastcpp
 
     if not hasattr(fastcpp, "simd_level"):
         return (
             f"--simd needs a fastcpp that can select its code path "
-            f"({ENV} and fastcpp.simd_level()); this build cannot"
+            f"({ENV} and fastcpp.simd_level()); this build cannot",
+            None,
         )
     got = str(fastcpp.simd_level())
-    if got != level:
-        return f"--simd {level}: {ENV}={level} was set but fastcpp runs {got}"
-    return None
+    if got == level:
+        return None, None
+    if got in LEVELS and LEVELS.index(got) < LEVELS.index(level):
+        return None, f"fastcpp has no {level} code path of its own: it runs {got}"
+    return f"--simd {level}: {ENV}={level} was set but fastcpp runs {got}", None
