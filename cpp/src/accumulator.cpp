@@ -10,6 +10,20 @@
 #include "fastcpp/detail/simd.hpp"
 #include "fastcpp/detail/twosum.hpp"
 
+// The block kernels are compiled per SIMD level: with detail/dispatch.hpp
+// (run-time dispatch, cappable by FASTCPP_SIMD) one kernel at the register
+// width of each level (8 doubles at x86-64-v4, 4 with FMA at v3, 2 without
+// FMA at baseline/v2); without it (until it lands), the 4-wide kernel as
+// load-time target_clones.
+#if __has_include("fastcpp/detail/dispatch.hpp")
+#include "fastcpp/detail/dispatch.hpp"
+#define FASTCPP_ACC_DISPATCH 1
+#define FASTCPP_ACC_KERNEL FASTCPP_KERNEL
+#else
+#define FASTCPP_ACC_DISPATCH 0
+#define FASTCPP_ACC_KERNEL FASTCPP_CLONES
+#endif
+
 namespace fastcpp {
 namespace {
 
@@ -36,6 +50,23 @@ inline double shift_of(double x) noexcept { return std::isfinite(x) ? x : 0.0; }
 // baseline. Eight accumulators of this width fit the 16 registers of v3
 // without spills, which a wider type would not.
 typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
+typedef double v2d __attribute__((vector_size(2 * sizeof(double))));
+typedef double v8d __attribute__((vector_size(8 * sizeof(double))));
+/// W doubles as one vector type.
+template <int W>
+struct VecOf;
+template <>
+struct VecOf<2> {
+    using type = v2d;
+};
+template <>
+struct VecOf<4> {
+    using type = v4d;
+};
+template <>
+struct VecOf<8> {
+    using type = v8d;
+};
 
 /// Power sums of d = x - K over one block, with its min and max.
 struct BlockSums {
@@ -53,43 +84,64 @@ constexpr index_t kRun = 16;
 constexpr double kSumDepth = kRun / 2 + 3;
 
 // The power sums want fused multiply-adds where the CPU has them (v3, v4):
-// two fewer operations per vector, no change in accuracy that matters here.
+// two fewer operations per vector. ISO C++ mode does not contract a*b + c,
+// so say it: lane-wise fma, one vfmadd per vector at v3/v4 (the wide kernel
+// only runs there under dispatch); without dispatch, contraction is switched
+// on for this region instead (target_clones' baseline copy has no FMA).
+#if FASTCPP_ACC_DISPATCH
+template <class V>
+[[gnu::always_inline]] inline V fmadd(V a, V b, V c) noexcept {
+    V r;
+    for (int l = 0; l < static_cast<int>(sizeof(V) / sizeof(double)); ++l)
+        r[l] = __builtin_fma(a[l], b[l], c[l]);
+    return r;
+}
+#else
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=fast")
+template <class V>
+[[gnu::always_inline]] inline V fmadd(V a, V b, V c) noexcept {
+    return a * b + c;
+}
+#endif
 
 /// One fused pass over a block of n (1..kBlock) doubles: shifted power sums
 /// S1..S4 of d = x - K (with K a value of the block the sums carry no large
 /// cancellation), min and max. 8 vector operations per 4 values (sub, mul,
 /// 2 add, 2 fma, min, max): the pass runs at the speed of a plain sum's loads
-/// on two FP ports.
-FASTCPP_CLONES
-BlockSums block_sums(const double* x, index_t n, double K) noexcept {
-    const v4d k = {K, K, K, K};
-    v4d q1 = {}, c1 = {}, p2 = {}, p3 = {}, p4 = {}, r3 = {}, r4 = {};
-    v4d lo = {x[0], x[0], x[0], x[0]}, hi = lo;
+/// on two FP ports. W doubles per vector, one register of the level: 4 at
+/// v3 (16 AVX2 registers hold the eleven accumulators without spills), 8 at
+/// v4, 2 at baseline (SSE2: a 4-wide type there spills and scalarises its
+/// min/max, 5x slower); kFma: a*b + c fused (v3, v4).
+template <int W, bool kFma = true>
+FASTCPP_ACC_KERNEL BlockSums block_sums_wide(const double* x, index_t n, double K) noexcept {
+    using V = typename VecOf<W>::type;
+    const V k = V{} + K;
+    V q1 = {}, c1 = {}, p2 = {}, p3 = {}, p4 = {}, r3 = {}, r4 = {};
+    V lo = V{} + x[0], hi = lo;
     index_t i = 0;
-    while (i + 8 <= n) {
+    while (i + 2 * W <= n) {
         // Two vectors per step, paired before they meet an accumulator, so
-        // no loop-carried chain is longer than one operation per 8 values.
-        const index_t run_end = std::min(n, i + 4 * kRun);
-        v4d p1 = {};
-        for (; i + 8 <= run_end; i += 8) {
-            v4d v, w;
+        // no loop-carried chain is longer than one operation per 2W values.
+        const index_t run_end = std::min(n, i + W * kRun);
+        V p1 = {};
+        for (; i + 2 * W <= run_end; i += 2 * W) {
+            V v, w;
             std::memcpy(&v, x + i, sizeof v);
-            std::memcpy(&w, x + i + 4, sizeof w);
-            const v4d d = v - k, e = w - k;
-            const v4d d2 = d * d, e2 = e * e;
+            std::memcpy(&w, x + i + W, sizeof w);
+            const V d = v - k, e = w - k;
+            const V d2 = d * d, e2 = e * e;
             p1 += d + e;
             p2 += d2 + e2;
-            p3 += d2 * d;
-            r3 += e2 * e;
-            p4 += d2 * d2;
-            r4 += e2 * e2;
+            p3 = kFma ? fmadd(d2, d, p3) : p3 + d2 * d;
+            r3 = kFma ? fmadd(e2, e, r3) : r3 + e2 * e;
+            p4 = kFma ? fmadd(d2, d2, p4) : p4 + d2 * d2;
+            r4 = kFma ? fmadd(e2, e2, r4) : r4 + e2 * e2;
             lo = (v < w ? v : w) < lo ? (v < w ? v : w) : lo;
             hi = (v > w ? v : w) > hi ? (v > w ? v : w) : hi;
         }
-        const v4d t = q1 + p1;  // TwoSum(q1, p1)
-        const v4d bb = t - q1;
+        const V t = q1 + p1;  // TwoSum(q1, p1)
+        const V bb = t - q1;
         c1 += (q1 - (t - bb)) + (p1 - bb);
         q1 = t;
     }
@@ -108,7 +160,7 @@ BlockSums block_sums(const double* x, index_t n, double K) noexcept {
     }
     p3 += r3;
     p4 += r4;
-    for (int l = 0; l < 4; ++l) {
+    for (int l = 0; l < W; ++l) {
         s1.add(q1[l]);
         b.s2 += p2[l];
         b.s3 += p3[l];
@@ -116,7 +168,7 @@ BlockSums block_sums(const double* x, index_t n, double K) noexcept {
         b.mn = std::min(b.mn, lo[l]);
         b.mx = std::max(b.mx, hi[l]);
     }
-    for (int l = 0; l < 4; ++l) s1.add_compensation(c1[l]);
+    for (int l = 0; l < W; ++l) s1.add_compensation(c1[l]);
     b.s1 = s1.hi;
     b.s1_lo = s1.lo;
     return b;
@@ -125,7 +177,7 @@ BlockSums block_sums(const double* x, index_t n, double K) noexcept {
 /// Compensated sum of a block (TwoSum in lanes): the total when the cheap
 /// one, n K + S1, cannot be trusted to ~1/4 ulp (values spanning many
 /// magnitudes, cancelling sums, inf/NaN).
-FASTCPP_CLONES
+FASTCPP_ACC_KERNEL
 detail::KahanPair block_total(const double* x, index_t n) noexcept {
     v4d s = {}, c = {};
     index_t i = 0;
@@ -145,7 +197,7 @@ detail::KahanPair block_total(const double* x, index_t n) noexcept {
 }
 
 /// Power sums S1..S4 of x - K only (the second pass of a badly shifted block).
-FASTCPP_CLONES
+FASTCPP_ACC_KERNEL
 void power_sums(const double* x, index_t n, double K, double out[4]) noexcept {
     const v4d k = {K, K, K, K};
     v4d p1 = {}, p2 = {}, p3 = {}, p4 = {};
@@ -180,7 +232,20 @@ void power_sums(const double* x, index_t n, double K, double out[4]) noexcept {
     out[3] = s4;
 }
 
+#if !FASTCPP_ACC_DISPATCH
 #pragma GCC pop_options
+#endif
+
+/// The pass of the level in use.
+FASTCPP_ACC_KERNEL
+BlockSums block_sums(const double* x, index_t n, double K) noexcept {
+#if FASTCPP_ACC_DISPATCH
+    if (detail::active_level() >= detail::SimdLevel::x86_64_v4) return block_sums_wide<8>(x, n, K);
+    if (detail::active_level() < detail::SimdLevel::x86_64_v3)
+        return block_sums_wide<2, false>(x, n, K);
+#endif
+    return block_sums_wide<4>(x, n, K);
+}
 
 /// Central moments about the block mean from power sums about K, where
 /// mu = S1/n is the block mean minus K.
@@ -193,7 +258,8 @@ void central_from_power(double n, const double s[4], Accumulator::State& st) noe
 }
 
 /// Exact summary of one contiguous block of n (1..kBlock) doubles.
-Accumulator::State summarize_block(const double* x, index_t n) {
+FASTCPP_ACC_KERNEL
+Accumulator::State summarize_block_at_level(const double* x, index_t n) {
     double K = shift_of(x[0]);
     const BlockSums b = block_sums(x, n, K);
     const auto dn = static_cast<double>(n);
@@ -233,6 +299,14 @@ Accumulator::State summarize_block(const double* x, index_t n) {
     st.min = nan_seen ? kNaN : b.mn;
     st.max = nan_seen ? kNaN : b.mx;
     return st;
+}
+
+Accumulator::State summarize_block(const double* x, index_t n) {
+#if FASTCPP_ACC_DISPATCH
+    return detail::dispatch([&] { return summarize_block_at_level(x, n); });
+#else
+    return summarize_block_at_level(x, n);
+#endif
 }
 
 /// Pairwise combination of two summaries (Chan, Golub & LeVeque 1979;
