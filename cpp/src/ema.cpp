@@ -34,13 +34,43 @@ FASTCPP_CLONES void ema_row(Strided<const T> x, Strided<T> y, double alpha,
         // observation (old_w was reset to 1), beta^k after k-1 NaN steps.
         const double denom = beta + alpha;
         double decay = beta;
-        for (; i < n; ++i) {
+        // Blocks of four observations (no NaN) right after an observation,
+        // when the recursion is y = beta·y + alpha·x (denom == 1):
+        // y[j] = u[j] + beta^(j+1)·y_prev with u[j] = alpha·x[j] + beta·u[j-1].
+        // The u[j] do not depend on y_prev, so the serial chain is one
+        // multiply-add per four elements instead of one per element; the
+        // result differs from the step-by-step recursion by rounding only.
+        // A block equal to y throughout keeps y exactly (pandas' rule).
+        const bool blocks = denom == 1.0;
+        const double b2 = beta * beta, b3 = b2 * beta, b4 = b3 * beta;
+        while (i < n) {
+            if (blocks && decay == beta && i + 4 <= n) {
+                const double x0 = static_cast<double>(x[i]), x1 = static_cast<double>(x[i + 1]),
+                             x2 = static_cast<double>(x[i + 2]),
+                             x3 = static_cast<double>(x[i + 3]);
+                if (x0 == x0 && x1 == x1 && x2 == x2 && x3 == x3) {
+                    if (!(x0 == w && x1 == w && x2 == w && x3 == w)) {
+                        const double u0 = alpha * x0;
+                        const double u1 = alpha * x1 + beta * u0;
+                        const double u2 = alpha * x2 + beta * u1;
+                        const double u3 = alpha * x3 + beta * u2;
+                        y[i] = static_cast<T>(u0 + beta * w);
+                        y[i + 1] = static_cast<T>(u1 + b2 * w);
+                        y[i + 2] = static_cast<T>(u2 + b3 * w);
+                        w = u3 + b4 * w;
+                        y[i + 3] = static_cast<T>(w);
+                    } else {
+                        for (index_t k = 0; k < 4; ++k) y[i + k] = static_cast<T>(w);
+                    }
+                    i += 4;
+                    continue;
+                }
+            }
             const double v = static_cast<double>(x[i]);
             if (v == v) {
                 if (w != v) {  // pandas: constant series stay exact
                     if (decay == beta)
-                        w = denom == 1.0 ? std::fma(beta, w, alpha * v)
-                                         : (beta * w + alpha * v) / denom;
+                        w = blocks ? beta * w + alpha * v : (beta * w + alpha * v) / denom;
                     else
                         w = (decay * w + alpha * v) / (decay + alpha);
                 }
@@ -49,6 +79,7 @@ FASTCPP_CLONES void ema_row(Strided<const T> x, Strided<T> y, double alpha,
                 decay *= beta;
             }
             y[i] = static_cast<T>(w);
+            ++i;
         }
         return;
     }

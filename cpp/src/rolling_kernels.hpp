@@ -32,6 +32,17 @@ template <class T>
 void move_minmax_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
                      index_t min_count, index_t begin, index_t end);
 
+/// True for the statistics of the tile kernels (all but median and rank).
+constexpr bool is_tile_stat(MoveStat stat) noexcept {
+    return stat != MoveStat::median && stat != MoveStat::rank;
+}
+
+/// Whole rows [r0, r1) of a batch by the tile kernels, four rows side by side
+/// in the lanes of a vector; `stat` must be a tile statistic.
+template <class T>
+void move_tiles_rows(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
+                     index_t min_count, index_t ddof, index_t r0, index_t r1);
+
 /// median, rank.
 template <class T>
 void move_order_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
