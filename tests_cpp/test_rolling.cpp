@@ -226,3 +226,62 @@ TEMPLATE_TEST_CASE("rolling_sum_squares and rolling_mean_std", "[rolling]", floa
     REQUIRE(std::isnan(s[0]));
     REQUIRE(s[3] == 77);
 }
+
+TEMPLATE_TEST_CASE("move_* batches of rows equal one call per row", "[rolling]", float, double) {
+    // Many short rows go side by side through the vector lanes: every layout
+    // (C rows, strided rows as for axis=0) must give each row's own result.
+    using T = TestType;
+    const index_t rows = 7, len = 45;
+    std::vector<T> a(static_cast<std::size_t>(rows * len));
+    for (std::size_t i = 0; i < a.size(); ++i)
+        a[i] = static_cast<T>(std::round(std::sin(double(i) * 0.37) * 50) / 4);
+    for (std::size_t i = 3; i < a.size(); i += 29) a[i] = std::numeric_limits<T>::quiet_NaN();
+    a[40] = std::numeric_limits<T>::infinity();
+    std::vector<index_t> c_off(static_cast<std::size_t>(rows)), f_off(c_off.size());
+    for (index_t r = 0; r < rows; ++r) c_off[std::size_t(r)] = r * len, f_off[std::size_t(r)] = r;
+    for (MoveStat stat : kAll) {
+        for (index_t window : {1, 3, 4, 9, 20, 45}) {
+            INFO(fastcpp::move_stat_name(stat) << " window " << window);
+            // C layout: row r contiguous at r*len.
+            std::vector<T> out(a.size()), tout(a.size());
+            fastcpp::move_stat<T>(stat, fastcpp::Rows<const T>{a.data(), len, 1, c_off},
+                                  fastcpp::Rows<T>{out.data(), len, 1, c_off}, window, index_t{1});
+            // Transposed copy: row r at offset r, stride rows (axis=0 of a (len, rows) array).
+            std::vector<T> at(a.size());
+            for (index_t r = 0; r < rows; ++r)
+                for (index_t i = 0; i < len; ++i)
+                    at[std::size_t(i * rows + r)] = a[std::size_t(r * len + i)];
+            fastcpp::move_stat<T>(stat, fastcpp::Rows<const T>{at.data(), len, rows, f_off},
+                                  fastcpp::Rows<T>{tout.data(), len, rows, f_off}, window,
+                                  index_t{1});
+            for (index_t r = 0; r < rows; ++r) {
+                std::vector<T> one(static_cast<std::size_t>(len));
+                fastcpp::move_stat<T>(stat,
+                                      Strided<const T>(a.data() + r * len, len),
+                                      Strided<T>(one.data(), len), window, index_t{1});
+                for (index_t i = 0; i < len; ++i) {
+                    const T want = one[std::size_t(i)];
+                    const T got = out[std::size_t(r * len + i)];
+                    const T got_t = tout[std::size_t(i * rows + r)];
+                    INFO("row " << r << " i " << i << " want " << want << " got " << got
+                                << " / " << got_t);
+                    REQUIRE((got == want || (got != got && want != want)));
+                    REQUIRE((got_t == want || (got_t != got_t && want != want)));
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("move_argmin/argmax skip NaN next to -inf and +inf", "[rolling]") {
+    const std::vector<double> x{kNaN, -kInf, kNaN, 3, kInf, kNaN, kInf, -kInf, kNaN};
+    for (index_t window : {1, 2, 3, 4, 9}) {
+        INFO("window " << window);
+        std::vector<double> want(x.size());
+        for (MoveStat stat : {MoveStat::argmin, MoveStat::argmax, MoveStat::min, MoveStat::max}) {
+            for (index_t i = 0; i < index_t(x.size()); ++i)
+                want[std::size_t(i)] = naive(stat, x, i, window, 1, 0);
+            require_same(run<double>(stat, x, window, 1), want);
+        }
+    }
+}

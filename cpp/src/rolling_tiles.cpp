@@ -138,8 +138,11 @@ template <Kind K, class T>
 struct Engine {
     index_t w;
     double minc, ddof;
-    // The suffix scans from offset k (k = w: empty), one array per quantity.
-    std::vector<v4d>&sn_, &sa_, &sb_;
+    // The suffix scans from offset k (k = w: empty), one array per quantity,
+    // four lanes at [4k, 4k + 4). Plain double arrays (unaligned vector
+    // access): over-aligned allocation is not something to rely on in a
+    // Python extension.
+    std::vector<double>&sn_, &sa_, &sb_;
 
     FASTCPP_INLINE static State empty() noexcept {
         State s;
@@ -251,27 +254,33 @@ struct Engine {
             return v4d{static_cast<double>(q0[k]), static_cast<double>(q1[k]),
                        static_cast<double>(q2[k]), static_cast<double>(q3[k])};
         };
-        v4d* const sn = sn_.data();
-        v4d* const sa = sa_.data();
-        v4d* const sb = sb_.data();
+        double* const sn = sn_.data();
+        double* const sa = sa_.data();
+        double* const sb = sb_.data();
+        auto put = [](double* arr, index_t k, v4d v) { std::memcpy(arr + 4 * k, &v, sizeof v); };
+        auto get = [](const double* arr, index_t k) {
+            v4d v;
+            std::memcpy(&v, arr + 4 * k, sizeof v);
+            return v;
+        };
         auto save = [&](index_t k, const State& st) {
             if constexpr (K != Kind::sumsq) {
-                if constexpr (!Clean) sn[k] = st.n;
-                sa[k] = st.a;
+                if constexpr (!Clean) put(sn, k, st.n);
+                put(sa, k, st.a);
             } else {
-                sn[k] = st.a;
+                put(sn, k, st.a);
             }
-            if constexpr (kVar<K> || kArg<K>) sb[k] = st.b;
+            if constexpr (kVar<K> || kArg<K>) put(sb, k, st.b);
         };
         auto restore = [&](index_t k) {
             State st;
             if constexpr (K != Kind::sumsq) {
-                if constexpr (!Clean) st.n = sn[k];
-                st.a = sa[k];
+                if constexpr (!Clean) st.n = get(sn, k);
+                st.a = get(sa, k);
             } else {
-                st.a = sn[k];
+                st.a = get(sn, k);
             }
-            if constexpr (kVar<K> || kArg<K>) st.b = sb[k];
+            if constexpr (kVar<K> || kArg<K>) st.b = get(sb, k);
             return st;
         };
         // Non-NaN values in the window: counted, or w when clean.
@@ -339,12 +348,13 @@ struct Engine {
 /// Per-thread buffers, kept between calls (no allocation per call or row).
 template <class T>
 struct Buffers {
-    std::vector<v4d> sn, sa, sb;
+    std::vector<double> sn, sa, sb;
     std::vector<T> nan_tile, pad, scratch, scratch2;
 
     void size_for(index_t w) {
         const auto uw = static_cast<std::size_t>(w);
-        if (sn.size() < uw + 1) sn.resize(uw + 1), sa.resize(uw + 1), sb.resize(uw + 1);
+        const std::size_t m = kLanes * (uw + 1);
+        if (sn.size() < m) sn.resize(m), sa.resize(m), sb.resize(m);
         if (nan_tile.size() != uw) nan_tile.assign(uw, std::numeric_limits<T>::quiet_NaN());
         if (pad.size() < 2 * kLanes * uw) pad.resize(2 * kLanes * uw);
         if (scratch.size() < kLanes * uw) scratch.resize(kLanes * uw), scratch2.resize(kLanes * uw);
