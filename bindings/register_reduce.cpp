@@ -111,10 +111,15 @@ sum(a) -> float | int
 
 Sum of all elements of an array-like (any shape, flattened).
 
-Floating input is summed in float64 with Neumaier compensation in SIMD lanes:
-the error is close to ``math.fsum``'s correctly rounded result, not the
-O(log n) ulps of NumPy's pairwise sum. Integer and bool input (including a
-Python list of ints, however large) give the exact Python ``int``.
+Floating input gives the exact sum correctly rounded to float64 (float32
+values are summed exactly as float64): equal to ``math.fsum``, also where
+fsum raises OverflowError on an intermediate overflow
+(``sum([1e308, 1e308, -1e308, -1e308, 1.0]) == 1.0``), at memory speed. A
+sum beyond the float64 range is ±inf; NaN if any value is NaN or +inf meets
+-inf, else ±inf if any value is infinite. An exact zero is 0.0 (as fsum).
+The result does not depend on the thread count or the SIMD level. Integer
+and bool input (including a Python list of ints, however large) give the
+exact Python ``int``.
 
 Raises
 ------
@@ -124,8 +129,10 @@ TypeError
     m.def("dot", &dot_py, py::arg("a"), py::arg("b"), R"pbdoc(
 dot(a, b) -> float
 
-Inner product of two equally long array-likes (flattened), float64 accumulator,
-all threads.
+Inner product of two equally long array-likes (flattened), all threads.
+Compensated (Ogita-Rump-Oishi Dot2: exact products, TwoSum accumulation): as
+accurate as float64 arithmetic in twice the precision,
+``|dot - exact| <= 2**-53 * |exact| + (n * 2**-53)**2 * sum(|a * b|)``.
 
 Raises
 ------
@@ -137,9 +144,22 @@ TypeError
     m.def("norm", &norm_py, py::arg("a"), R"pbdoc(
 norm(a) -> float
 
-Euclidean (L2) norm of all elements, without overflow or underflow:
-``norm([1e200, 1e200])`` is 1.414e200, not inf.
+Euclidean (L2) norm of all elements, in one pass, without overflow or
+underflow (Blue's scaled accumulators, as LAPACK's dnrm2):
+``norm([1e200, 1e200])`` is 1.414e200, not inf; ``norm([3e-320, 4e-320])``
+is 5e-320. NaN if any element is NaN, else inf if any is infinite.
 )pbdoc");
+    m.def(
+        "_plain_sum",
+        [](const py::array_t<double, py::array::c_style | py::array::forcecast>& a) {
+            fastcpp::Strided<const double> view(a.data(), a.size(), 1);
+            py::gil_scoped_release nogil;
+            return fastcpp::detail::plain_sum(view);
+        },
+        py::arg("a"),
+        "_plain_sum(a) -> float\n\nPrivate: a plain vectorised float64 sum (not\n"
+        "compensated) on the same threads as sum: the benchmark's memory-bandwidth\n"
+        "reference.");
     m.def("sum_of_squares", &sum_of_squares_py, py::arg("n"), R"pbdoc(
 sum_of_squares(n) -> int
 

@@ -96,7 +96,9 @@ def build_haversine(mode: str) -> Case:
             note="metrics.haversine_distances",
         )
 
-    with_peer("scikit-learn", cs, notes, sklearn_contender, submodule="metrics")
+    with_peer(
+        "scikit-learn", cs, notes, sklearn_contender, submodule="metrics.pairwise"
+    )
     return Case(f"1 → {human(n)} points", ref, cs, close(rtol=1e-9, atol=1e-6), notes)
 
 
@@ -178,17 +180,120 @@ def build_nearest_k(mode: str) -> Case:
     return Case(f"k={K} of {human(n)} points", ref, cs, compare, notes)
 
 
+# --- per-call and --scaling ------------------------------------------------------
+def build_percall_haversine(mode: str) -> Case:
+    """One point against 10: the fixed cost of a call."""
+    n = 10
+    lats, lons = _points(n)
+    ref = _np_haversine(LAT0, LON0, lats, lons)
+    sl, so = lats.tolist(), lons.tolist()
+    cs = [
+        pure_python(lambda: _py_haversine(LAT0, LON0, sl, so), ref, n, n),
+        Contender(
+            "numpy",
+            lambda: _np_haversine(LAT0, LON0, lats, lons),
+            role="numpy",
+            note="the vectorised formula",
+        ),
+        Contender(
+            "fastcpp", lambda: fastcpp.haversine(LAT0, LON0, lats, lons), role="fastcpp"
+        ),
+    ]
+    return Case("1 → 10 points", ref, cs, close(rtol=1e-9, atol=1e-6), n=n)
+
+
+def scale_haversine(n: int, mode: str) -> Case:
+    lats, lons = _points(n)
+    ref = _np_haversine(LAT0, LON0, lats, lons)
+    notes: list[str] = []
+    cs = [
+        Contender(
+            "fastcpp", lambda: fastcpp.haversine(LAT0, LON0, lats, lons), role="fastcpp"
+        ),
+        Contender("numpy", lambda: _np_haversine(LAT0, LON0, lats, lons), role="numpy"),
+    ]
+
+    def numba_contender(numba):
+        k = _numba.kernels(numba)
+        return Contender(
+            "numba",
+            lambda: k.haversine(LAT0, LON0, lats, lons, RADIUS),
+            compile=lambda: k.haversine(LAT0, LON0, lats[:4], lons[:4], RADIUS),
+        )
+
+    with_peer("numba", cs, notes, numba_contender)
+    return Case(
+        f"1 → {human(n)} points", ref, cs, close(rtol=1e-9, atol=1e-6), notes, n=n
+    )
+
+
+def _compare_knn(got, expected):
+    (gi, gd), (ei, ed) = got, expected
+    gi, ei = np.asarray(gi), np.asarray(ei)
+    if not np.array_equal(gi, ei):
+        bad = int(np.sum(gi != ei)) if gi.shape == ei.shape else "shape"
+        return False, f"indices differ ({bad})"
+    return close(rtol=1e-9, atol=1e-6)(np.asarray(gd), np.asarray(ed))
+
+
+def scale_nearest_k(n: int, mode: str) -> Case:
+    lats, lons = _points(n)
+    k = min(K, n)
+    ref = _reference_nearest(_np_haversine(LAT0, LON0, lats, lons), k)
+    cs = [
+        Contender(
+            "fastcpp",
+            lambda: fastcpp.nearest_k(LAT0, LON0, lats, lons, k=k),
+            role="fastcpp",
+        ),
+        Contender(
+            "numpy",
+            lambda: _np_nearest(_np_haversine(LAT0, LON0, lats, lons), k),
+            role="numpy",
+        ),
+    ]
+    notes: list[str] = []
+
+    def sklearn_contender(neighbors):
+        tree = neighbors.BallTree(
+            np.radians(np.column_stack([lats, lons])), metric="haversine"
+        )
+        here = np.radians([[LAT0, LON0]])
+
+        def run():
+            dist, idx = tree.query(here, k=k)
+            return idx[0], dist[0] * RADIUS
+
+        return Contender("scikit-learn", run, note="BallTree (built once, untimed)")
+
+    with_peer("scikit-learn", cs, notes, sklearn_contender, submodule="neighbors")
+    return Case(f"k={k} of {human(n)} points", ref, cs, _compare_knn, notes, n=n)
+
+
 WORKLOADS = [
     Workload(
         "haversine",
         "great-circle distance, one point to many",
         ("haversine",),
         build_haversine,
+        scaling=scale_haversine,
     ),
     Workload(
         "nearest_k",
         "k nearest points by great-circle distance",
         ("nearest_k",),
         build_nearest_k,
+        scaling=scale_nearest_k,
     ),
+]
+
+
+PERCALL = [
+    Workload(
+        "percall_haversine_10",
+        "haversine, one point against 10",
+        ("haversine",),
+        build_percall_haversine,
+        section="per-call",
+    )
 ]
