@@ -94,7 +94,8 @@ void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
     const index_t rows = a.count();
     const index_t grain = detail::grain_of(stat);
     if (rows >= 4 && a.length < 64 * window && detail::is_tile_stat(stat)) {
-        detail::parallel_for(rows, std::max<index_t>(4, grain / a.length), [&](index_t lo, index_t hi) {
+        const index_t rows_grain = std::max<index_t>(4, grain / a.length);
+        detail::parallel_for(rows, rows_grain, [&](index_t lo, index_t hi) {
             detail::move_tiles_rows(stat, a, out, window, minc, ddof, lo, hi);
         });
         return;

@@ -19,13 +19,13 @@ void move_moments_tiles(MoveStat stat, Strided<const T> x, Strided<T> y, index_t
 
 /// rolling_mean_std by tile prefix/suffix sums: outputs [begin, end).
 template <class T>
-void rolling_mean_std_tiles(Strided<const T> x, Strided<T> means, Strided<T> stds,
-                            index_t window, index_t begin, index_t end);
+void rolling_mean_std_tiles(Strided<const T> x, Strided<T> means, Strided<T> stds, index_t window,
+                            index_t begin, index_t end);
 
 /// rolling_sum_squares by tile prefix/suffix sums: outputs [begin, end).
 template <class T>
-void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window,
-                             index_t begin, index_t end);
+void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window, index_t begin,
+                             index_t end);
 
 /// min, max, argmin, argmax.
 template <class T>
@@ -40,8 +40,8 @@ constexpr bool is_tile_stat(MoveStat stat) noexcept {
 /// Whole rows [r0, r1) of a batch by the tile kernels, four rows side by side
 /// in the lanes of a vector; `stat` must be a tile statistic.
 template <class T>
-void move_tiles_rows(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
-                     index_t min_count, index_t ddof, index_t r0, index_t r1);
+void move_tiles_rows(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window, index_t min_count,
+                     index_t ddof, index_t r0, index_t r1);
 
 /// median, rank.
 template <class T>

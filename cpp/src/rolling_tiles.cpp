@@ -65,8 +65,8 @@ enum class Kind { sum, mean, var, std, mean_std, sumsq, min, max, argmin, argmax
 template <Kind K>
 constexpr bool kVar = K == Kind::var || K == Kind::std || K == Kind::mean_std;
 template <Kind K>
-constexpr bool kExtreme = K == Kind::min || K == Kind::max || K == Kind::argmin ||
-                          K == Kind::argmax;
+constexpr bool kExtreme =
+    K == Kind::min || K == Kind::max || K == Kind::argmin || K == Kind::argmax;
 template <Kind K>
 constexpr bool kArg = K == Kind::argmin || K == Kind::argmax;
 template <Kind K>
@@ -191,8 +191,8 @@ struct Engine {
 
     /// Results at offset a of the lanes' tiles from the suffix scan s (from
     /// a + 1) and the prefix scan p (through a): r1, and r2 for mean_std.
-    FASTCPP_INLINE void result(const State& s, const State& p, v4d n, v4d c, double a,
-                               v4d& r1, v4d& r2) const noexcept {
+    FASTCPP_INLINE void result(const State& s, const State& p, v4d n, v4d c, double a, v4d& r1,
+                               v4d& r2) const noexcept {
         const v4d zero{}, nan = zero + NAN;
         if constexpr (K == Kind::sumsq) {
             r1 = s.a + p.a;
@@ -218,7 +218,7 @@ struct Engine {
                 const v4d a2 = s.b + p.b;
                 v4d m2 = a2 - a1 * (a1 / n);
                 m2 = m2 > zero ? m2 : (m2 == m2 ? zero : m2);  // NaN (inf in window) stays
-                m2 = n == zero + 1.0 ? a2 - a2 : m2;            // one value: 0 (inf: NaN)
+                m2 = n == zero + 1.0 ? a2 - a2 : m2;           // one value: 0 (inf: NaN)
                 const v4d dn = n - ddof;
                 const v4d var = dn > zero ? m2 / dn : nan;
                 if constexpr (K == Kind::var) {
@@ -323,8 +323,7 @@ struct Engine {
                 result(st, p, count(st, p), c, ai, r1[i], r2[i]);
             }
             transpose(r1, o);
-            store4(o0 + a, o[0]), store4(o1 + a, o[1]), store4(o2 + a, o[2]),
-                store4(o3 + a, o[3]);
+            store4(o0 + a, o[0]), store4(o1 + a, o[1]), store4(o2 + a, o[2]), store4(o3 + a, o[3]);
             if constexpr (K == Kind::mean_std) {
                 transpose(r2, o);
                 store4(g.out2[0] + a, o[0]), store4(g.out2[1] + a, o[1]),
@@ -468,14 +467,14 @@ template <Kind K, class T>
 FASTCPP_CLONES void tiles_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) {
     auto& buf = Buffers<T>::mine();
     buf.size_for(w);
-    const Engine<K, T> eng{w, static_cast<double>(minc), static_cast<double>(ddof), buf.sn, buf.sa,
-                              buf.sb};
+    const Engine<K, T> eng{
+        w, static_cast<double>(minc), static_cast<double>(ddof), buf.sn, buf.sa, buf.sb};
     const index_t t_end = (j.end - 1) / w + 1;
     const index_t t0 = j.begin / w;
     // Is the tile before the group's first real and NaN-free? (Lane l's
     // suffix tile is lane l-1's prefix tile.)
-    bool before_clean = t0 > 0 && tile_clean(j.x.stride == 1 ? j.x.data + (t0 - 1) * w
-                                                             : nullptr, w, j.x, t0 - 1);
+    bool before_clean =
+        t0 > 0 && tile_clean(j.x.stride == 1 ? j.x.data + (t0 - 1) * w : nullptr, w, j.x, t0 - 1);
     for (index_t t = t0; t < t_end; t += kLanes) {
         Lanes<T> g;
         bool copy[kLanes], pc[kLanes];
@@ -494,12 +493,12 @@ FASTCPP_CLONES void tiles_row(const RowJob<T>& j, index_t w, index_t minc, index
 
 /// Whole rows, up to four at a time: lane l is row l, all at tile t.
 template <Kind K, class T>
-FASTCPP_CLONES void tiles_rows4(const RowJob<T> (&j)[kLanes], int count, index_t w,
-                                index_t minc, index_t ddof) {
+FASTCPP_CLONES void tiles_rows4(const RowJob<T> (&j)[kLanes], int count, index_t w, index_t minc,
+                                index_t ddof) {
     auto& buf = Buffers<T>::mine();
     buf.size_for(w);
-    const Engine<K, T> eng{w, static_cast<double>(minc), static_cast<double>(ddof), buf.sn, buf.sa,
-                              buf.sb};
+    const Engine<K, T> eng{
+        w, static_cast<double>(minc), static_cast<double>(ddof), buf.sn, buf.sa, buf.sb};
     const index_t t_end = (j[0].end - 1) / w + 1;
     bool before_clean[kLanes] = {};  // each lane's suffix tile (t - 1)
     for (index_t t = 0; t < t_end; ++t) {
@@ -520,12 +519,11 @@ FASTCPP_CLONES void tiles_rows4(const RowJob<T> (&j)[kLanes], int count, index_t
 }
 
 template <Kind K, class T>
-void run_rows(Rows<const T> a, Rows<T> out, Rows<T> out2, index_t r0, index_t r1,
-              index_t begin, index_t end, index_t out_shift, index_t w, index_t minc,
-              index_t ddof) {
+void run_rows(Rows<const T> a, Rows<T> out, Rows<T> out2, index_t r0, index_t r1, index_t begin,
+              index_t end, index_t out_shift, index_t w, index_t minc, index_t ddof) {
     auto job = [&](index_t r) {
-        return RowJob<T>{a.row(r), out.row(r), out2.base ? out2.row(r) : out.row(r), begin, end,
-                         out_shift};
+        return RowJob<T>{a.row(r), out.row(r), out2.base ? out2.row(r) : out.row(r),
+                         begin,    end,        out_shift};
     };
     // Rows shorter than a few vectors of tiles fill the lanes better side by
     // side; a long row fills them with its own tiles.
@@ -549,8 +547,8 @@ void run_one(Strided<const T> x, Strided<T> y, Strided<T> y2, index_t begin, ind
 }
 
 template <class T>
-void tiles_rows_dispatch(MoveStat stat, Rows<const T> a, Rows<T> out, index_t r0,
-                           index_t r1, index_t window, index_t minc, index_t ddof) {
+void tiles_rows_dispatch(MoveStat stat, Rows<const T> a, Rows<T> out, index_t r0, index_t r1,
+                         index_t window, index_t minc, index_t ddof) {
     const Rows<T> none{};
     const index_t len = a.length;
     switch (stat) {
@@ -570,7 +568,8 @@ void tiles_rows_dispatch(MoveStat stat, Rows<const T> a, Rows<T> out, index_t r0
             return run_rows<Kind::argmin>(a, out, none, r0, r1, 0, len, 0, window, minc, ddof);
         case MoveStat::argmax:
             return run_rows<Kind::argmax>(a, out, none, r0, r1, 0, len, 0, window, minc, ddof);
-        default: break;
+        default:
+            break;
     }
 }
 
@@ -586,7 +585,8 @@ void move_moments_tiles(MoveStat stat, Strided<const T> x, Strided<T> y, index_t
             return run_one<Kind::mean>(x, y, y, begin, end, 0, window, min_count, ddof);
         case MoveStat::var:
             return run_one<Kind::var>(x, y, y, begin, end, 0, window, min_count, ddof);
-        default: return run_one<Kind::std>(x, y, y, begin, end, 0, window, min_count, ddof);
+        default:
+            return run_one<Kind::std>(x, y, y, begin, end, 0, window, min_count, ddof);
     }
 }
 
@@ -600,43 +600,44 @@ void move_minmax_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t wi
             return run_one<Kind::max>(x, y, y, begin, end, 0, window, min_count, 0);
         case MoveStat::argmin:
             return run_one<Kind::argmin>(x, y, y, begin, end, 0, window, min_count, 0);
-        default: return run_one<Kind::argmax>(x, y, y, begin, end, 0, window, min_count, 0);
+        default:
+            return run_one<Kind::argmax>(x, y, y, begin, end, 0, window, min_count, 0);
     }
 }
 
 template <class T>
-void move_tiles_rows(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
-                     index_t min_count, index_t ddof, index_t r0, index_t r1) {
+void move_tiles_rows(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window, index_t min_count,
+                     index_t ddof, index_t r0, index_t r1) {
     tiles_rows_dispatch(stat, a, out, r0, r1, window, min_count, ddof);
 }
 
 // 'valid' seed forms: output j is the window [j, j + w), i.e. the window
 // ending at position j + w - 1.
 template <class T>
-void rolling_mean_std_tiles(Strided<const T> x, Strided<T> means, Strided<T> stds,
-                            index_t window, index_t begin, index_t end) {
+void rolling_mean_std_tiles(Strided<const T> x, Strided<T> means, Strided<T> stds, index_t window,
+                            index_t begin, index_t end) {
     run_one<Kind::mean_std>(x, means, stds, begin + window - 1, end + window - 1, window - 1,
                             window, window, 0);
 }
 
 template <class T>
-void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window,
-                             index_t begin, index_t end) {
-    run_one<Kind::sumsq>(x, out, out, begin + window - 1, end + window - 1, window - 1,
-                         window, window, 0);
+void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window, index_t begin,
+                             index_t end) {
+    run_one<Kind::sumsq>(x, out, out, begin + window - 1, end + window - 1, window - 1, window,
+                         window, 0);
 }
 
-#define FASTCPP_INSTANTIATE(T)                                                               \
-    template void rolling_sum_squares_row<T>(Strided<const T>, Strided<T>, index_t, index_t, \
-                                             index_t);                                       \
-    template void move_moments_tiles<T>(MoveStat, Strided<const T>, Strided<T>, index_t,     \
-                                        index_t, index_t, index_t, index_t);                 \
-    template void move_minmax_row<T>(MoveStat, Strided<const T>, Strided<T>, index_t,        \
-                                     index_t, index_t, index_t);                             \
-    template void move_tiles_rows<T>(MoveStat, Rows<const T>, Rows<T>, index_t, index_t,     \
-                                     index_t, index_t, index_t);                             \
-    template void rolling_mean_std_tiles<T>(Strided<const T>, Strided<T>, Strided<T>,        \
-                                            index_t, index_t, index_t);
+#define FASTCPP_INSTANTIATE(T)                                                                    \
+    template void rolling_sum_squares_row<T>(Strided<const T>, Strided<T>, index_t, index_t,      \
+                                             index_t);                                            \
+    template void move_moments_tiles<T>(MoveStat, Strided<const T>, Strided<T>, index_t, index_t, \
+                                        index_t, index_t, index_t);                               \
+    template void move_minmax_row<T>(MoveStat, Strided<const T>, Strided<T>, index_t, index_t,    \
+                                     index_t, index_t);                                           \
+    template void move_tiles_rows<T>(MoveStat, Rows<const T>, Rows<T>, index_t, index_t, index_t, \
+                                     index_t, index_t);                                           \
+    template void rolling_mean_std_tiles<T>(Strided<const T>, Strided<T>, Strided<T>, index_t,    \
+                                            index_t, index_t);
 FASTCPP_INSTANTIATE(double)
 FASTCPP_INSTANTIATE(float)
 #undef FASTCPP_INSTANTIATE
