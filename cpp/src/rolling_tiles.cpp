@@ -476,6 +476,13 @@ FASTCPP_CLONES void tiles_row(const RowJob<T>& j, index_t w, index_t minc, index
     bool before_clean =
         t0 > 0 && tile_clean(j.x.stride == 1 ? j.x.data + (t0 - 1) * w : nullptr, w, j.x, t0 - 1);
     for (index_t t = t0; t < t_end; t += kLanes) {
+        // The next group's tiles, one cache line at a time: their loads then
+        // overlap this group's arithmetic (a long row streams from memory).
+        if (j.x.stride == 1) {
+            const index_t lo = (t + kLanes) * w, hi = std::min((t + 2 * kLanes) * w, j.x.size);
+            for (index_t p = lo; p < hi; p += 64 / static_cast<index_t>(sizeof(T)))
+                __builtin_prefetch(j.x.data + p);
+        }
         Lanes<T> g;
         bool copy[kLanes], pc[kLanes];
         for (int l = 0; l < kLanes; ++l)
