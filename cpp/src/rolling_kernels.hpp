@@ -32,6 +32,17 @@ template <class T>
 void move_minmax_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
                      index_t min_count, index_t begin, index_t end);
 
+/// Moving skewness / excess kurtosis of one row, outputs [begin, end), NaN
+/// skipped (tile kernels: shifted sums of d..d⁴, no running sums). bias=true:
+/// scipy.stats.skew/kurtosis (g1, g2); false: pandas' rolling skew/kurt
+/// (G1 needs 3 values, G2 4). A window without spread, or with ±inf: NaN.
+template <class T>
+void move_skew_row(Strided<const T> x, Strided<T> y, index_t window, index_t min_count, bool bias,
+                   index_t begin, index_t end);
+template <class T>
+void move_kurt_row(Strided<const T> x, Strided<T> y, index_t window, index_t min_count, bool bias,
+                   index_t begin, index_t end);
+
 /// True for the statistics of the tile kernels (all but median and rank).
 constexpr bool is_tile_stat(MoveStat stat) noexcept {
     return stat != MoveStat::median && stat != MoveStat::rank;

@@ -60,10 +60,13 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 #define FASTCPP_INLINE [[gnu::always_inline]] inline
 
-enum class Kind { sum, mean, var, std, mean_std, sumsq, min, max, argmin, argmax };
+enum class Kind { sum, mean, var, std, mean_std, sumsq, min, max, argmin, argmax, skew, kurt };
 
+/// Kinds that keep Σd³ (and Σd⁴ for kurt) besides Σd and Σd².
 template <Kind K>
-constexpr bool kVar = K == Kind::var || K == Kind::std || K == Kind::mean_std;
+constexpr bool kHigher = K == Kind::skew || K == Kind::kurt;
+template <Kind K>
+constexpr bool kVar = K == Kind::var || K == Kind::std || K == Kind::mean_std || kHigher<K>;
 template <Kind K>
 constexpr bool kExtreme =
     K == Kind::min || K == Kind::max || K == Kind::argmin || K == Kind::argmax;
@@ -131,7 +134,7 @@ struct Lanes {
 /// Running state of one scan: count of non-NaN values and, for sums, Σd and
 /// Σd²; for extremes, the best value and its offset in the tile.
 struct State {
-    v4d n{}, a{}, b{};
+    v4d n{}, a{}, b{}, d3{}, d4{};  // d3, d4: Σd³, Σd⁴ (skew, kurt)
 };
 
 template <Kind K, class T>
@@ -142,7 +145,7 @@ struct Engine {
     // four lanes at [4k, 4k + 4). Plain double arrays (unaligned vector
     // access): over-aligned allocation is not something to rely on in a
     // Python extension.
-    std::vector<double>&sn_, &sa_, &sb_;
+    std::vector<double>&sn_, &sa_, &sb_, &s3_, &s4_;
 
     FASTCPP_INLINE static State empty() noexcept {
         State s;
@@ -186,6 +189,8 @@ struct Engine {
             const v4d d = Clean ? v - c : (ok ? v - c : zero);
             s.a += d;
             if constexpr (kVar<K>) s.b += d * d;
+            if constexpr (kHigher<K>) s.d3 += d * d * d;
+            if constexpr (K == Kind::kurt) s.d4 += (d * d) * (d * d);
         }
     }
 
@@ -214,6 +219,8 @@ struct Engine {
                 r1 = enough ? a1 : nan;
             } else if constexpr (K == Kind::mean) {
                 r1 = enough ? a1 / n : nan;
+            } else if constexpr (kHigher<K>) {
+                r1 = enough ? higher(n, a1, s.b + p.b, s.d3 + p.d3, s.d4 + p.d4) : nan;
             } else {
                 const v4d a2 = s.b + p.b;
                 v4d m2 = a2 - a1 * (a1 / n);
@@ -237,6 +244,37 @@ struct Engine {
         }
     }
 
+    /// Skewness or excess kurtosis from the window's shifted sums: central
+    /// moments M2..M4 by the binomial expansion around the mean of d (d is
+    /// of the size of the local spread, so nothing large cancels), then
+    /// scipy's g1 = m3/m2^1.5, g2 = m4/m2² - 3 (bias, ddof == 0) or pandas'
+    /// unbiased G1 = g1·√(n(n-1))/(n-2) (n >= 3), G2 = (n-1)((n+1)g2 + 6) /
+    /// ((n-2)(n-3)) (n >= 4). A window without spread (m2 = 0) or with ±inf
+    /// gives NaN.
+    FASTCPP_INLINE v4d higher(v4d n, v4d s1, v4d s2, v4d s3, v4d s4) const noexcept {
+        const v4d zero{}, nan = zero + NAN, one = zero + 1.0;
+        const v4d mu = s1 / n;
+        const v4d m2 = (s2 - mu * s1) / n;
+        const v4d m3 = (s3 - 3.0 * mu * s2 + 2.0 * mu * mu * s1) / n;
+        v4d r;
+        if constexpr (K == Kind::skew) {
+            v4d root;
+            for (int l = 0; l < kLanes; ++l) root[l] = std::sqrt(m2[l]);
+            r = m3 / (m2 * root);
+            if (ddof != 0) {
+                v4d f;
+                for (int l = 0; l < kLanes; ++l) f[l] = std::sqrt(n[l] * (n[l] - 1.0));
+                r = n >= 3.0 ? r * (f / (n - 2.0)) : nan;
+            }
+        } else {
+            const v4d m4 = (s4 - 4.0 * mu * s3 + 6.0 * mu * mu * s2 - 3.0 * mu * mu * mu * s1) / n;
+            r = m4 / (m2 * m2) - 3.0;
+            if (ddof != 0)
+                r = n >= 4.0 ? (n - one) * ((n + one) * r + 6.0) / ((n - 2.0) * (n - 3.0)) : nan;
+        }
+        return m2 > zero ? r : nan;
+    }
+
     /// One step: the four lanes' tiles, suffix scan then prefix scan. Clean:
     /// all eight tiles are real data without NaN, so every window holds w
     /// values and nothing needs counting. Both paths compute every output by
@@ -257,6 +295,8 @@ struct Engine {
         double* const sn = sn_.data();
         double* const sa = sa_.data();
         double* const sb = sb_.data();
+        double* const q3 = s3_.data();
+        double* const q4 = s4_.data();
         auto put = [](double* arr, index_t k, v4d v) { std::memcpy(arr + 4 * k, &v, sizeof v); };
         auto get = [](const double* arr, index_t k) {
             v4d v;
@@ -271,6 +311,8 @@ struct Engine {
                 put(sn, k, st.a);
             }
             if constexpr (kVar<K> || kArg<K>) put(sb, k, st.b);
+            if constexpr (kHigher<K>) put(q3, k, st.d3);
+            if constexpr (K == Kind::kurt) put(q4, k, st.d4);
         };
         auto restore = [&](index_t k) {
             State st;
@@ -281,6 +323,8 @@ struct Engine {
                 st.a = get(sn, k);
             }
             if constexpr (kVar<K> || kArg<K>) st.b = get(sb, k);
+            if constexpr (kHigher<K>) st.d3 = get(q3, k);
+            if constexpr (K == Kind::kurt) st.d4 = get(q4, k);
             return st;
         };
         // Non-NaN values in the window: counted, or w when clean.
@@ -347,13 +391,13 @@ struct Engine {
 /// Per-thread buffers, kept between calls (no allocation per call or row).
 template <class T>
 struct Buffers {
-    std::vector<double> sn, sa, sb;
+    std::vector<double> sn, sa, sb, s3, s4;
     std::vector<T> nan_tile, pad, scratch, scratch2;
 
     void size_for(index_t w) {
         const auto uw = static_cast<std::size_t>(w);
         const std::size_t m = kLanes * (uw + 1);
-        if (sn.size() < m) sn.resize(m), sa.resize(m), sb.resize(m);
+        if (sn.size() < m) sn.resize(m), sa.resize(m), sb.resize(m), s3.resize(m), s4.resize(m);
         if (nan_tile.size() != uw) nan_tile.assign(uw, std::numeric_limits<T>::quiet_NaN());
         if (pad.size() < 2 * kLanes * uw) pad.resize(2 * kLanes * uw);
         if (scratch.size() < kLanes * uw) scratch.resize(kLanes * uw), scratch2.resize(kLanes * uw);
@@ -468,7 +512,8 @@ FASTCPP_CLONES void tiles_row(const RowJob<T>& j, index_t w, index_t minc, index
     auto& buf = Buffers<T>::mine();
     buf.size_for(w);
     const Engine<K, T> eng{
-        w, static_cast<double>(minc), static_cast<double>(ddof), buf.sn, buf.sa, buf.sb};
+        w,     static_cast<double>(minc), static_cast<double>(ddof), buf.sn, buf.sa, buf.sb, buf.s3,
+        buf.s4};
     const index_t t_end = (j.end - 1) / w + 1;
     const index_t t0 = j.begin / w;
     // Is the tile before the group's first real and NaN-free? (Lane l's
@@ -505,7 +550,8 @@ FASTCPP_CLONES void tiles_rows4(const RowJob<T> (&j)[kLanes], int count, index_t
     auto& buf = Buffers<T>::mine();
     buf.size_for(w);
     const Engine<K, T> eng{
-        w, static_cast<double>(minc), static_cast<double>(ddof), buf.sn, buf.sa, buf.sb};
+        w,     static_cast<double>(minc), static_cast<double>(ddof), buf.sn, buf.sa, buf.sb, buf.s3,
+        buf.s4};
     const index_t t_end = (j[0].end - 1) / w + 1;
     bool before_clean[kLanes] = {};  // each lane's suffix tile (t - 1)
     for (index_t t = 0; t < t_end; ++t) {
@@ -618,6 +664,18 @@ void move_tiles_rows(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window
     tiles_rows_dispatch(stat, a, out, r0, r1, window, min_count, ddof);
 }
 
+template <class T>
+void move_skew_row(Strided<const T> x, Strided<T> y, index_t window, index_t min_count, bool bias,
+                   index_t begin, index_t end) {
+    run_one<Kind::skew>(x, y, y, begin, end, 0, window, min_count, bias ? 0 : 1);
+}
+
+template <class T>
+void move_kurt_row(Strided<const T> x, Strided<T> y, index_t window, index_t min_count, bool bias,
+                   index_t begin, index_t end) {
+    run_one<Kind::kurt>(x, y, y, begin, end, 0, window, min_count, bias ? 0 : 1);
+}
+
 // 'valid' seed forms: output j is the window [j, j + w), i.e. the window
 // ending at position j + w - 1.
 template <class T>
@@ -643,6 +701,10 @@ void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window,
                                      index_t, index_t);                                           \
     template void move_tiles_rows<T>(MoveStat, Rows<const T>, Rows<T>, index_t, index_t, index_t, \
                                      index_t, index_t);                                           \
+    template void move_skew_row<T>(Strided<const T>, Strided<T>, index_t, index_t, bool, index_t, \
+                                   index_t);                                                      \
+    template void move_kurt_row<T>(Strided<const T>, Strided<T>, index_t, index_t, bool, index_t, \
+                                   index_t);                                                      \
     template void rolling_mean_std_tiles<T>(Strided<const T>, Strided<T>, Strided<T>, index_t,    \
                                             index_t, index_t);
 FASTCPP_INSTANTIATE(double)
