@@ -162,9 +162,13 @@ FASTCPP_CLONES void polar_chunk(Strided<const T> r, Strided<const T> t, Strided<
         const T* __restrict tp = t.data + b;
         T* __restrict xp = x.data + b;
         T* __restrict yp = y.data + b;
+        // omp simd: vectorised (libmvec) at -O2 too, where GCC's cheap cost
+        // model would leave these loops scalar.
+#pragma omp simd
         for (index_t i = 0; i < m; ++i)
             xp[i] = static_cast<T>(static_cast<double>(rp[i]) *
                                    std::cos(static_cast<double>(tp[i])));
+#pragma omp simd
         for (index_t i = 0; i < m; ++i)
             yp[i] = static_cast<T>(static_cast<double>(rp[i]) *
                                    std::sin(static_cast<double>(tp[i])));

@@ -12,12 +12,12 @@
 //      small superaccumulator, superaccumulator.hpp) sums the input again.
 //   Both tiers are threaded over ranges and merged exactly, so the result is
 //   the same double for every thread count and every SIMD level.
-// dot: Ogita-Rump-Oishi Dot2 (products split exactly by FMA, or by Dekker's
-//   TwoProduct without FMA; sums by TwoSum): as accurate as a float64 loop in
-//   twice the working precision, |dot - exact| <= u|exact| + n^2 u^2 sum|a_i b_i|.
+// dot: blocked summation (see kDotBlock): one FMA per product, as BLAS, with
+//   an error bounded by the block length instead of n.
 // norm: Blue's three-accumulator scaling (J. L. Blue, ACM TOMS 4(1), 1978, as
 //   in LAPACK 3.10's dnrm2, Anderson 2017), branch-free in lanes, one pass;
 //   the small-value scale is widened so subnormal inputs keep every bit.
+//   Blocks whose values all have safe squares take a one-FMA-per-value path.
 
 #include "fastcpp/reduce.hpp"
 
@@ -96,20 +96,14 @@ decltype(auto) dispatch(F&& f) {
 }  // namespace fastcpp::detail
 #endif
 
-// Lanes per register and FMA: from the dispatched level, or, in builds
+// Lanes per register: from the dispatched level, or, in builds
 // without run-time dispatch, from what the build's -march enables.
 #if FASTCPP_DISPATCH_X86
-#define FASTCPP_REDUCE_HAS_FMA (detail::active_level() >= detail::SimdLevel::x86_64_v3)
 #define FASTCPP_REDUCE_LANES                                      \
     (detail::active_level() >= detail::SimdLevel::x86_64_v4   ? 8 \
      : detail::active_level() >= detail::SimdLevel::x86_64_v3 ? 4 \
                                                               : 2)
 #else
-#if defined(__FMA__) || defined(__aarch64__)
-#define FASTCPP_REDUCE_HAS_FMA true
-#else
-#define FASTCPP_REDUCE_HAS_FMA false
-#endif
 #if defined(__AVX512F__)
 #define FASTCPP_REDUCE_LANES 8
 #elif defined(__AVX2__)
@@ -274,9 +268,11 @@ std::optional<double> certify(const SumPart& p) noexcept {
     constexpr double u = 0x1p-53;
     const double g = p.terms * u / (1 - p.terms * u);
     // Round the bound up generously: the factors cover the rounding of every
-    // operation here; denorm_min covers underflow of the product.
-    const double bound =
-        g * p.a * (1 + 2 * g) * (1 + 0x1p-48) + std::numeric_limits<double>::denorm_min();
+    // operation here; 4 denorm_min cover underflow in the products.
+    // (No error term at all, a == 0: the compensated pair is exact.)
+    const double bound = p.a == 0 ? 0.0
+                                  : g * p.a * (1 + 2 * g) * (1 + 0x1p-48) +
+                                        4 * std::numeric_limits<double>::denorm_min();
     double t = 0;
     const double r = detail::two_sum(p.s, p.c, t);
     if (r == 0 || !std::isfinite(r)) return {};  // signs of zero, overflow: tier 2
@@ -338,75 +334,67 @@ FASTCPP_KERNEL double plain_feed(const T* x, index_t n) noexcept {
 
 // ---------------------------------------------------------------- dot
 
+// dot: blocked summation. Each of 4 vectors of lanes sums kDotBlock products
+// plainly (one FMA each, as BLAS), then adds that block sum into a running
+// TwoSum pair. The error is then bounded by the block length instead of n:
+// |dot - exact| <= (kDotBlock + 1) u sum|a_i b_i| + u |dot| (to first order),
+// where a plain loop (BLAS, NumPy) has ~(n / lanes) u sum|a_i b_i|.
+constexpr int kDotBlock = 16;
+constexpr int kDotLanes = 32;  // 4 vectors of up to 8
+
 struct DotLanes {
-    alignas(64) double s[kMaxLanes] = {};
-    alignas(64) double c[kMaxLanes] = {};
+    alignas(64) double s[kDotLanes] = {};
+    alignas(64) double c[kDotLanes] = {};
 };
 
-/// Exact product x*y = p + e: one FMA (Dot2's TwoProduct).
 template <int N>
-[[gnu::always_inline]] inline Vec<N> two_prod_fma(Vec<N> x, Vec<N> y, Vec<N>& e) noexcept {
-    const Vec<N> p = x * y;
-    for (int l = 0; l < N; ++l) e[l] = __builtin_fma(x[l], y[l], -p[l]);
-    return p;
-}
-
-/// Exact product without FMA: Dekker's TwoProduct with Veltkamp splitting.
-/// (A factor above 2^996 overflows the split; the compensation then turns
-/// non-finite and is dropped, see dot_impl.)
-template <int N>
-[[gnu::always_inline]] inline Vec<N> two_prod_split(Vec<N> x, Vec<N> y, Vec<N>& e) noexcept {
-    const Vec<N> p = x * y;
-    const Vec<N> tx = x * 134217729.0, ty = y * 134217729.0;  // 2^27 + 1
-    const Vec<N> xh = tx - (tx - x), xl = x - xh;
-    const Vec<N> yh = ty - (ty - y), yl = y - yh;
-    e = xl * yl - (((p - xh * yh) - xl * yh) - xh * yl);
-    return p;
-}
-
-template <int N, bool kFma>
-[[gnu::always_inline]] inline void dot_step(Vec<N>& s, Vec<N>& c, Vec<N> x, Vec<N> y) noexcept {
-    Vec<N> ep;
-    const Vec<N> p = kFma ? two_prod_fma<N>(x, y, ep) : two_prod_split<N>(x, y, ep);
+[[gnu::always_inline]] inline void fold(Vec<N>& s, Vec<N>& c, Vec<N> p) noexcept {
     const Vec<N> t = s + p;
     const Vec<N> bb = t - s;
-    const Vec<N> es = (s - (t - bb)) + (p - bb);
+    c += (s - (t - bb)) + (p - bb);  // exact error of s + p
     s = t;
-    c += ep + es;
 }
 
-template <int N, bool kFma, class T>
+template <int N, class T>
 FASTCPP_KERNEL void dot_feed(DotLanes& st, const T* x, const T* y, index_t n) noexcept {
     using L = detail::Lanes<N>;
-    Vec<N> s0 = L::load(st.s), s1 = L::load(st.s + N);
-    Vec<N> c0 = L::load(st.c), c1 = L::load(st.c + N);
-    index_t i = 0;
-    for (; i + 2 * N <= n; i += 2 * N) {
-        dot_step<N, kFma>(s0, c0, L::load(x + i), L::load(y + i));
-        dot_step<N, kFma>(s1, c1, L::load(x + i + N), L::load(y + i + N));
+    Vec<N> s0 = L::load(st.s), s1 = L::load(st.s + N), s2 = L::load(st.s + 2 * N),
+           s3 = L::load(st.s + 3 * N);
+    Vec<N> c0 = L::load(st.c), c1 = L::load(st.c + N), c2 = L::load(st.c + 2 * N),
+           c3 = L::load(st.c + 3 * N);
+    constexpr index_t kStep = 4 * N;
+    for (index_t i = 0; i < n;) {
+        Vec<N> p0 = {}, p1 = {}, p2 = {}, p3 = {};
+        const index_t end = std::min(n, i + kDotBlock * kStep);
+        for (; i + kStep <= end; i += kStep) {
+            p0 += L::load(x + i) * L::load(y + i);
+            p1 += L::load(x + i + N) * L::load(y + i + N);
+            p2 += L::load(x + i + 2 * N) * L::load(y + i + 2 * N);
+            p3 += L::load(x + i + 3 * N) * L::load(y + i + 3 * N);
+        }
+        if (i < end) {  // the last < 4N values: zero-padded
+            alignas(64) double tx[kStep] = {}, ty[kStep] = {};
+            for (index_t j = 0; j < end - i; ++j)
+                tx[j] = static_cast<double>(x[i + j]), ty[j] = static_cast<double>(y[i + j]);
+            p0 += L::load(tx) * L::load(ty);
+            p1 += L::load(tx + N) * L::load(ty + N);
+            p2 += L::load(tx + 2 * N) * L::load(ty + 2 * N);
+            p3 += L::load(tx + 3 * N) * L::load(ty + 3 * N);
+            i = end;
+        }
+        fold<N>(s0, c0, p0), fold<N>(s1, c1, p1), fold<N>(s2, c2, p2), fold<N>(s3, c3, p3);
     }
-    if (i < n) {
-        Vec<N> xl, xh, yl, yh;
-        load_tail<N>(x + i, n - i, xl, xh);
-        load_tail<N>(y + i, n - i, yl, yh);
-        dot_step<N, kFma>(s0, c0, xl, yl);
-        dot_step<N, kFma>(s1, c1, xh, yh);
-    }
-    L::store(st.s, s0), L::store(st.s + N, s1);
-    L::store(st.c, c0), L::store(st.c + N, c1);
+    L::store(st.s, s0), L::store(st.s + N, s1), L::store(st.s + 2 * N, s2),
+        L::store(st.s + 3 * N, s3);
+    L::store(st.c, c0), L::store(st.c + N, c1), L::store(st.c + 2 * N, c2),
+        L::store(st.c + 3 * N, c3);
 }
 
 template <class T>
 detail::KahanPair dot_part(Strided<const T> a, Strided<const T> b, index_t lo, index_t hi) {
     DotLanes st;
-    const bool fma = FASTCPP_REDUCE_HAS_FMA;
     auto feed = [&](const T* x, const T* y, index_t m) {
-        with_lanes([&](auto n) {
-            if (fma)
-                dot_feed<n(), true>(st, x, y, m);
-            else
-                dot_feed<n(), false>(st, x, y, m);
-        });
+        with_lanes([&](auto n) { dot_feed<n()>(st, x, y, m); });
     };
     if (a.stride == 1 && b.stride == 1) {
         feed(a.data + lo, b.data + lo, hi - lo);
@@ -420,7 +408,7 @@ detail::KahanPair dot_part(Strided<const T> a, Strided<const T> b, index_t lo, i
         }
     }
     detail::KahanPair r;
-    for (int l = 0; l < kMaxLanes; ++l) {
+    for (int l = 0; l < kDotLanes; ++l) {
         r.add(st.s[l]);
         r.lo += st.c[l];
     }
@@ -435,9 +423,6 @@ double dot_impl(Strided<const T> a, Strided<const T> b) {
     for (const auto& p : per_range<detail::KahanPair>(
              a.size, kGrain / 2, [&](index_t lo, index_t hi) { return dot_part(a, b, lo, hi); }))
         total.add(p);
-    // A non-finite compensation next to a finite sum can only come from the
-    // split overflowing (finite inputs): the sum alone is then the answer.
-    if (std::isfinite(total.hi) && !std::isfinite(total.lo)) return total.hi;
     return total.value();
 }
 
@@ -482,8 +467,9 @@ template <int N>
     big += yb * yb;
 }
 
+/// Blue's three accumulators over x[0, n).
 template <int N, class T>
-FASTCPP_KERNEL void norm_feed(NormLanes& st, const T* x, index_t n) noexcept {
+FASTCPP_KERNEL void norm_blue(NormLanes& st, const T* x, index_t n) noexcept {
     using L = detail::Lanes<N>;
     Vec<N> m0 = L::load(st.med), m1 = L::load(st.med + N);
     Vec<N> s0 = L::load(st.sml), s1 = L::load(st.sml + N);
@@ -502,6 +488,49 @@ FASTCPP_KERNEL void norm_feed(NormLanes& st, const T* x, index_t n) noexcept {
     L::store(st.med, m0), L::store(st.med + N, m1);
     L::store(st.sml, s0), L::store(st.sml + N, s1);
     L::store(st.big, b0), L::store(st.big + N, b1);
+}
+
+/// The common case, at one FMA per value: if every value of x[0, n) (n a
+/// multiple of 2N) lies in [kTsml, kTbig], adds their squares to the medium
+/// accumulators and returns true; otherwise changes nothing, returns false.
+template <int N, class T>
+FASTCPP_KERNEL bool norm_medium(NormLanes& st, const T* x, index_t n) noexcept {
+    using L = detail::Lanes<N>;
+    using vu64 = typename L::vu;
+    constexpr auto kBig = std::bit_cast<std::uint64_t>(kTbig);
+    constexpr auto kSml = std::bit_cast<std::uint64_t>(kTsml);
+    Vec<N> m0 = L::load(st.med), m1 = L::load(st.med + N);
+    vu64 out = {};  // sign bit set in a lane once a value fell outside
+    for (index_t i = 0; i < n; i += 2 * N) {
+        const Vec<N> x0 = L::load(x + i), x1 = L::load(x + i + N);
+        const vu64 a0 = reinterpret_cast<vu64>(x0) & std::uint64_t{0x7FFFFFFFFFFFFFFF};
+        const vu64 a1 = reinterpret_cast<vu64>(x1) & std::uint64_t{0x7FFFFFFFFFFFFFFF};
+        out |= ((kBig - a0) | (a0 - kSml)) | ((kBig - a1) | (a1 - kSml));
+        m0 += x0 * x0;
+        m1 += x1 * x1;
+    }
+    std::uint64_t any = 0;
+    for (int l = 0; l < N; ++l) any |= out[l];
+    if (any >> 63) return false;
+    L::store(st.med, m0), L::store(st.med + N, m1);
+    return true;
+}
+
+/// Blocks of kNormBlock values (in L1 cache) take the medium-only path when
+/// they can and Blue's otherwise (zeros, tiny or huge values, inf, NaN):
+/// still one pass over memory.
+constexpr index_t kNormBlock = 512;
+
+template <int N, class T>
+FASTCPP_KERNEL void norm_feed(NormLanes& st, const T* x, index_t n) noexcept {
+    for (index_t b = 0; b < n; b += kNormBlock) {
+        const index_t m = std::min(kNormBlock, n - b), full = m - m % (2 * N);
+        if (!norm_medium<N>(st, x + b, full)) {
+            norm_blue<N>(st, x + b, m);
+        } else if (full < m) {
+            norm_blue<N>(st, x + b + full, m - full);
+        }
+    }
 }
 
 struct NormPart {

@@ -54,6 +54,10 @@ struct LaneTypes;  // (vector_size with a dependent size is not honoured)
     struct LaneTypes<N> {                                                          \
         typedef double vd __attribute__((vector_size(N * sizeof(double))));        \
         typedef std::uint64_t vu __attribute__((vector_size(N * sizeof(double)))); \
+        typedef float vf __attribute__((vector_size(N * sizeof(float))));          \
+        [[gnu::always_inline]] static vd widen(vf v) noexcept {                    \
+            return __builtin_convertvector(v, vd);                                 \
+        }                                                                          \
     };
 FASTCPP_LANE_TYPES(2)
 FASTCPP_LANE_TYPES(4)
@@ -71,9 +75,9 @@ struct Lanes {
         return v;
     }
     [[gnu::always_inline]] static vd load(const float* p) noexcept {
-        vd v;  // (__builtin_convertvector rejects a dependent vector type)
-        for (int l = 0; l < N; ++l) v[l] = static_cast<double>(p[l]);
-        return v;
+        typename LaneTypes<N>::vf v;
+        std::memcpy(&v, p, sizeof v);
+        return LaneTypes<N>::widen(v);
     }
     [[gnu::always_inline]] static void store(double* p, vd v) noexcept {
         std::memcpy(p, &v, sizeof v);
