@@ -31,7 +31,7 @@ inline double nan_max(double a, double b) noexcept {
 /// Neumaier sum in lanes, then central moments around the block mean in a
 /// second pass over the (cached) block, with the shift corrections for the
 /// rounding of that mean.
-FASTCPP_CLONES
+FASTCPP_KERNEL
 Accumulator::State summarize_block(const double* x, index_t n) noexcept {
     using detail::vd;
     constexpr index_t W = detail::kVecWidth;
@@ -137,7 +137,7 @@ Accumulator summarize_range(Strided<const T> v, index_t begin, index_t end) noex
             for (index_t i = 0; i < n; ++i) buf[i] = static_cast<double>(v[b + i]);
             block = buf;
         }
-        acc.merge(Accumulator::from_state(summarize_block(block, n)));
+        acc.merge(Accumulator::from_state(detail::dispatch([&] { return summarize_block(block, n); })));
     }
     return acc;
 }

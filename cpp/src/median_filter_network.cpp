@@ -139,7 +139,7 @@ template <int N, class V, std::size_t... I>
 }
 
 template <int N, class K>
-FASTCPP_CLONES void network_fixed(const Tile<K>& tile) noexcept {
+FASTCPP_KERNEL void network_fixed(const Tile<K>& tile) noexcept {
     using V = Vec<K>;
     const Tile<K> t = tile;  // a local copy: stores through K* cannot alias it
     constexpr int count = median_ops(N).count;
@@ -159,7 +159,7 @@ FASTCPP_CLONES void network_fixed(const Tile<K>& tile) noexcept {
 
 /// Network with a run-time op list (other counts up to kMaxNetwork).
 template <class K>
-FASTCPP_CLONES void network_dynamic(const Tile<K>& tile, const OpList& L) noexcept {
+FASTCPP_KERNEL void network_dynamic(const Tile<K>& tile, const OpList& L) noexcept {
     using V = Vec<K>;
     const Tile<K> t = tile;
     const index_t n = t.kr * t.kc;
@@ -194,7 +194,7 @@ template <class V>
 /// padded column's three values are sorted once per output row, then the
 /// median is med3(max of lows, med3 of middles, min of highs).
 template <class K>
-FASTCPP_CLONES void network_3x3(const Tile<K>& tile) noexcept {
+FASTCPP_KERNEL void network_3x3(const Tile<K>& tile) noexcept {
     using V = Vec<K>;
     constexpr index_t lanes = 64 / sizeof(K);
     const Tile<K> t = tile;
@@ -231,7 +231,7 @@ FASTCPP_CLONES void network_3x3(const Tile<K>& tile) noexcept {
 }  // namespace
 
 template <class R>
-FASTCPP_CLONES void radix_tile(const Tile<R>& tile, int bits) {
+FASTCPP_KERNEL void radix_kernel(const Tile<R>& tile, int bits) {
     using V = Vec<R>;
     const Tile<R> t = tile;
     const index_t n = t.kr * t.kc;
@@ -262,11 +262,16 @@ FASTCPP_CLONES void radix_tile(const Tile<R>& tile, int bits) {
     }
 }
 
+template <class R>
+void radix_tile(const Tile<R>& t, int bits) {
+    detail::dispatch([&] { radix_kernel(t, bits); });
+}
+
 template void radix_tile(const Tile<std::uint8_t>&, int);
 template void radix_tile(const Tile<std::uint16_t>&, int);
 
 template <class K>
-void network_tile(const Tile<K>& t) {
+FASTCPP_KERNEL void network_any(const Tile<K>& t) {
     if (t.kr == 3 && t.kc == 3) return network_3x3(t);
     switch (t.kr * t.kc) {
         case 3: return network_fixed<3>(t);
@@ -280,6 +285,11 @@ void network_tile(const Tile<K>& t) {
         default: break;
     }
     network_dynamic(t, median_ops(static_cast<int>(t.kr * t.kc)));
+}
+
+template <class K>
+void network_tile(const Tile<K>& t) {
+    detail::dispatch([&] { network_any(t); });
 }
 
 template void network_tile(const Tile<std::uint8_t>&);

@@ -25,7 +25,7 @@ std::vector<R> per_range(index_t n, Part&& part) {
 
 /// Compensated sum of x[0..n): two independent vectors of TwoSum lanes.
 template <class T>
-FASTCPP_CLONES detail::KahanPair sum_contiguous(const T* x, index_t n) noexcept {
+FASTCPP_KERNEL detail::KahanPair sum_contiguous(const T* x, index_t n) noexcept {
     using detail::vd;
     constexpr index_t W = detail::kVecWidth;
     vd s0 = {}, s1 = {}, c0 = {}, c1 = {};
@@ -49,7 +49,7 @@ FASTCPP_CLONES detail::KahanPair sum_contiguous(const T* x, index_t n) noexcept 
 
 template <class T>
 detail::KahanPair sum_range(Strided<const T> a, index_t b, index_t e) noexcept {
-    if (a.stride == 1) return sum_contiguous(a.data + b, e - b);
+    if (a.stride == 1) return detail::dispatch([&] { return sum_contiguous(a.data + b, e - b); });
     detail::KahanPair acc;
     for (index_t i = b; i < e; ++i) acc.add(static_cast<double>(a[i]));
     return acc;
@@ -65,7 +65,7 @@ double sum_impl(Strided<const T> a) noexcept {
 }
 
 template <class T>
-FASTCPP_CLONES double dot_contiguous(const T* x, const T* y, index_t n) noexcept {
+FASTCPP_KERNEL double dot_contiguous(const T* x, const T* y, index_t n) noexcept {
     using detail::vd;
     constexpr index_t W = detail::kVecWidth;
     vd s0 = {}, s1 = {};
@@ -86,7 +86,8 @@ double dot_impl(Strided<const T> a, Strided<const T> b) {
     double r = 0;
     for (double p : per_range<double>(a.size, [&](index_t lo, index_t hi) {
              if (a.stride == 1 && b.stride == 1)
-                 return dot_contiguous(a.data + lo, b.data + lo, hi - lo);
+                 return detail::dispatch(
+                     [&] { return dot_contiguous(a.data + lo, b.data + lo, hi - lo); });
              double s = 0;
              for (index_t i = lo; i < hi; ++i)
                  s += static_cast<double>(a[i]) * static_cast<double>(b[i]);
@@ -98,7 +99,7 @@ double dot_impl(Strided<const T> a, Strided<const T> b) {
 
 /// Sum of (x*scale)^2 over a range, in lanes.
 template <class T>
-FASTCPP_CLONES double sumsq_contiguous(const T* x, index_t n, double scale) noexcept {
+FASTCPP_KERNEL double sumsq_contiguous(const T* x, index_t n, double scale) noexcept {
     using detail::vd;
     constexpr index_t W = detail::kVecWidth;
     vd s0 = {}, s1 = {};
@@ -120,7 +121,8 @@ template <class T>
 double sumsq(Strided<const T> a, double scale) noexcept {
     double r = 0;
     for (double p : per_range<double>(a.size, [&](index_t lo, index_t hi) {
-             if (a.stride == 1) return sumsq_contiguous(a.data + lo, hi - lo, scale);
+             if (a.stride == 1)
+                 return detail::dispatch([&] { return sumsq_contiguous(a.data + lo, hi - lo, scale); });
              double s = 0;
              for (index_t i = lo; i < hi; ++i) {
                  const double v = static_cast<double>(a[i]) * scale;

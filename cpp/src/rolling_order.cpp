@@ -36,7 +36,7 @@ namespace {
 /// (SIMD compares over at most `window` values) and moves the values between
 /// them by one: O(w) but with a tiny constant.
 template <class T>
-FASTCPP_CLONES void median_sorted(Strided<const T> x, Strided<T> y, index_t window,
+FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t window,
                                   index_t min_count, index_t begin, index_t end) {
     thread_local std::vector<double> buf;  // reused across rows
     buf.resize(static_cast<std::size_t>(window) + 1);
@@ -248,7 +248,7 @@ void move_order_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t win
                     index_t min_count, index_t begin, index_t end) {
     if (stat == MoveStat::rank) return order_tiles<true>(x, y, window, min_count, begin, end);
     if (window <= kSortedMedianMax)
-        return median_sorted(x, y, window, min_count, begin, end);
+        return detail::dispatch([&] { median_sorted(x, y, window, min_count, begin, end); });
     order_tiles<false>(x, y, window, min_count, begin, end);
 }
 

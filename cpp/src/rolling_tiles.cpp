@@ -287,7 +287,7 @@ struct Tiles {
 /// tiles go in the four lanes of a vector: lanes t0..t0+3 for suffixes and
 /// t0+1..t0+4 for prefixes.
 template <class T>
-FASTCPP_CLONES void sum_squares_tiles(Strided<const T> x, Strided<T> out, index_t w,
+FASTCPP_KERNEL void sum_squares_tiles(Strided<const T> x, Strided<T> out, index_t w,
                                       index_t begin, index_t end) {
     const index_t n = x.size;
     // Offset-major sums: suf[4k + l] = suffix of lane l's tile from k,
@@ -391,7 +391,7 @@ FASTCPP_CLONES void sum_squares_tiles(Strided<const T> x, Strided<T> out, index_
 }
 
 template <Kind K, class T>
-FASTCPP_CLONES void tiles_kernel(Strided<const T> x, Strided<T> y, Strided<T> y2, index_t w,
+FASTCPP_KERNEL void tiles_kernel(Strided<const T> x, Strided<T> y, Strided<T> y2, index_t w,
                                  index_t minc, index_t ddof, index_t begin, index_t end,
                                  bool valid) {
     Tiles<K, T> tl(x, y, y2, w, minc, ddof);
@@ -411,26 +411,36 @@ void move_moments_tiles(MoveStat stat, Strided<const T> x, Strided<T> y, index_t
                         index_t min_count, index_t ddof, index_t begin, index_t end) {
     switch (stat) {
         case MoveStat::sum:
-            return tiles_kernel<Kind::sum>(x, y, y, window, min_count, ddof, begin, end, false);
+            return detail::dispatch([&] {
+                tiles_kernel<Kind::sum>(x, y, y, window, min_count, ddof, begin, end, false);
+            });
         case MoveStat::mean:
-            return tiles_kernel<Kind::mean>(x, y, y, window, min_count, ddof, begin, end, false);
+            return detail::dispatch([&] {
+                tiles_kernel<Kind::mean>(x, y, y, window, min_count, ddof, begin, end, false);
+            });
         case MoveStat::var:
-            return tiles_kernel<Kind::var>(x, y, y, window, min_count, ddof, begin, end, false);
+            return detail::dispatch([&] {
+                tiles_kernel<Kind::var>(x, y, y, window, min_count, ddof, begin, end, false);
+            });
         default:
-            return tiles_kernel<Kind::std>(x, y, y, window, min_count, ddof, begin, end, false);
+            return detail::dispatch([&] {
+                tiles_kernel<Kind::std>(x, y, y, window, min_count, ddof, begin, end, false);
+            });
     }
 }
 
 template <class T>
 void rolling_mean_std_tiles(Strided<const T> x, Strided<T> means, Strided<T> stds,
                             index_t window, index_t begin, index_t end) {
-    tiles_kernel<Kind::mean_std>(x, means, stds, window, window, 0, begin, end, true);
+    detail::dispatch([&] {
+        tiles_kernel<Kind::mean_std>(x, means, stds, window, window, 0, begin, end, true);
+    });
 }
 
 template <class T>
 void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window,
                              index_t begin, index_t end) {
-    sum_squares_tiles(x, out, window, begin, end);
+    detail::dispatch([&] { sum_squares_tiles(x, out, window, begin, end); });
 }
 
 template void rolling_sum_squares_row<double>(Strided<const double>, Strided<double>, index_t,

@@ -38,9 +38,11 @@ from fastcpp._core import (
     rolling_sum_squares,
     scale_and_shift,
     set_num_threads,
+    simd_level,
     sum,
     sum_of_squares,
 )
+from fastcpp._settings import warn_ignored_settings as _warn_ignored_settings
 
 __version__: str = __import__("fastcpp._core", fromlist=["_build_info"])._build_info()[
     "version"
@@ -76,6 +78,7 @@ __all__ = [
     "rolling_sum_squares",
     "scale_and_shift",
     "set_num_threads",
+    "simd_level",
     "sum",
     "sum_of_squares",
 ]
@@ -89,3 +92,6 @@ def get_include() -> str:
 def get_cmake_dir() -> str:
     """Directory for ``find_package(fastcpp CONFIG)`` via ``fastcpp_DIR``."""
     return str(Path(__file__).parent / "lib" / "cmake" / "fastcpp")
+
+
+_warn_ignored_settings()
