@@ -25,9 +25,10 @@ ValueError
 simd_level() -> str
 
 Instruction-set level the kernels run at: ``"x86-64-v4"`` (AVX-512),
-``"x86-64-v3"`` (AVX2+FMA), ``"x86-64-v2"`` (SSE4.2) or ``"baseline"``
-(SSE2; NEON on aarch64). The highest level this CPU supports, capped by the
-environment variable ``FASTCPP_SIMD`` (same names), read at import.
+``"x86-64-v3"`` (AVX2+FMA) or ``"baseline"`` (SSE2; NEON on aarch64). The
+highest level this CPU supports, capped by the environment variable
+``FASTCPP_SIMD`` (``baseline``, ``x86-64-v2``, ``x86-64-v3``, ``x86-64-v4``;
+``x86-64-v2`` runs the baseline kernels), read at import.
 )pbdoc");
     m.def("_settings_warnings", &fastcpp::settings_warnings,
           "_settings_warnings() -> list[str]\n\nFASTCPP_* environment values that were ignored.");

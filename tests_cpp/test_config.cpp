@@ -6,6 +6,7 @@
 #include "fastcpp/detail/parallel.hpp"
 
 #include <atomic>
+#include <cstdio>
 #include <vector>
 
 TEST_CASE("thread count setting", "[config]") {
@@ -63,6 +64,14 @@ TEST_CASE("build facts", "[config]") {
     REQUIRE(level <= fastcpp::cpu_simd_level());  // the names sort by capability
 }
 
+// scripts/test.sh reads the CPU's level from this line to pick the levels
+// it reruns the suite at.
+TEST_CASE("SIMD levels in use", "[config][simd-level]") {
+    std::printf("simd level: %s, cpu simd level: %s\n", fastcpp::simd_level().c_str(),
+                fastcpp::cpu_simd_level().c_str());
+    SUCCEED();
+}
+
 TEST_CASE("FASTCPP_SIMD caps the dispatch level", "[config][simd]") {
     using fastcpp::detail::choose_simd_level;
     using L = fastcpp::detail::SimdLevel;
@@ -74,7 +83,10 @@ TEST_CASE("FASTCPP_SIMD caps the dispatch level", "[config][simd]") {
     }
     SECTION("a lower level is taken, case-insensitively") {
         REQUIRE(choose_simd_level(L::x86_64_v4, "baseline").active == L::baseline);
-        REQUIRE(choose_simd_level(L::x86_64_v4, "x86-64-v2").active == L::x86_64_v2);
+        // x86-64-v2 is accepted and runs the baseline copy (no separate one).
+        REQUIRE(choose_simd_level(L::x86_64_v4, "x86-64-v2").active == L::baseline);
+        REQUIRE(choose_simd_level(L::x86_64_v2, nullptr).active == L::baseline);
+        REQUIRE(choose_simd_level(L::x86_64_v2, nullptr).cpu == L::x86_64_v2);
         REQUIRE(choose_simd_level(L::x86_64_v4, "X86-64-V3").active == L::x86_64_v3);
         REQUIRE(choose_simd_level(L::x86_64_v4, "x86-64-v3").warning.empty());
     }

@@ -109,6 +109,8 @@ SimdChoice choose_simd_level(SimdLevel cpu, const char* env) {
     SimdChoice c;
     c.cpu = cpu;
     c.active = FASTCPP_DISPATCH_X86 ? c.cpu : compiled_level();
+    if (FASTCPP_DISPATCH_X86 && c.active == SimdLevel::x86_64_v2)
+        c.active = SimdLevel::baseline;  // no separate v2 copy (detail/dispatch.hpp)
     if (env == nullptr || *env == '\0') return c;
     std::string want(env);
     for (char& ch : want) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -120,6 +122,8 @@ SimdChoice choose_simd_level(SimdLevel cpu, const char* env) {
                         "always runs at " + simd_level_name(c.active);
         else if (l < c.active)  // never above what the CPU supports
             c.active = l;
+        if (FASTCPP_DISPATCH_X86 && c.active == SimdLevel::x86_64_v2)
+            c.active = SimdLevel::baseline;  // no separate v2 copy (detail/dispatch.hpp)
         return c;
     }
     c.warning = "FASTCPP_SIMD='" + std::string(env) +

@@ -20,6 +20,17 @@
 // lanes t..t+3 for suffixes, t+1..t+4 for prefixes, loads and stores
 // transposed 4x4. Windows shorter than `window` at the row start (clipped at
 // 0) are prefixes of tile 0.
+
+// No FMA contraction: the vector and scalar copies of one formula must round
+// alike, or an output would depend on which copy computed it. Before the
+// includes, so that the per-level wrappers of detail/dispatch.hpp get the
+// same option and GCC inlines the kernels into them.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -29,13 +40,6 @@
 #include "fastcpp/detail/simd.hpp"
 #include "rolling_kernels.hpp"
 
-// No FMA contraction: the vector and scalar copies of one formula must round
-// alike, or an output would depend on which copy computed it.
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
 #if defined(__GNUC__) && !defined(__clang__)
 // 32-byte vectors pass between always-inline helpers of this file only.
 #pragma GCC diagnostic ignored "-Wpsabi"

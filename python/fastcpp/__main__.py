@@ -1,4 +1,4 @@
-"""Command line: ``python -m fastcpp info|bench`` and ``python -m fastcpp --version``."""
+"""Command line: ``python -m fastcpp info|bench|--version``."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fastcpp {fastcpp.__version__}")
         return 0
     parser = argparse.ArgumentParser(
-        prog="python -m fastcpp", epilog="python -m fastcpp --version prints the version."
+        prog="python -m fastcpp",
+        epilog="python -m fastcpp --version prints the version.",
     )
     parser.add_argument("command", choices=["info", "bench"])
     args, _rest = parser.parse_known_args(argv[:1])

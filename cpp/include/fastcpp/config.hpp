@@ -26,10 +26,11 @@ void set_num_threads(int n);
 [[nodiscard]] std::string compiler();
 
 /// Instruction-set level the kernels run at (detail/dispatch.hpp):
-/// "x86-64-v4" (AVX-512), "x86-64-v3" (AVX2+FMA), "x86-64-v2" (SSE4.2,
-/// POPCNT) or "baseline" (SSE2 on x86-64, NEON on aarch64). The highest level
-/// the CPU supports, capped by the environment variable `FASTCPP_SIMD`
-/// (same names), read once at the first kernel call.
+/// "x86-64-v4" (AVX-512), "x86-64-v3" (AVX2+FMA) or "baseline" (SSE2 on
+/// x86-64, NEON on aarch64). The highest level the CPU supports, capped by
+/// the environment variable `FASTCPP_SIMD` (baseline, x86-64-v2, x86-64-v3,
+/// x86-64-v4), read once at the first kernel call; x86-64-v2 runs the
+/// baseline kernels.
 [[nodiscard]] std::string simd_level();
 
 /// Highest level this CPU supports (what simd_level() is without a cap).

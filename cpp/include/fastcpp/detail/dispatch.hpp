@@ -12,12 +12,27 @@
 /// and `flatten`: the lambda and everything it calls in this translation unit
 /// is inlined into the wrapper and compiled for that level (vector width,
 /// FMA, libmvec variant), so one portable binary holds a baseline, an
-/// x86-64-v2, an x86-64-v3 (AVX2+FMA) and an x86-64-v4 (AVX-512) copy of
-/// each kernel. Functions meant to be compiled this way are marked
-/// FASTCPP_KERNEL (always inlined: a kernel that cannot be inlined is a
-/// compile error, never a silent baseline copy). Recursive calls (e.g. the
-/// introsort loop inside std::sort) and calls into other translation units
-/// stay out-of-line at baseline; a kernel in another file dispatches itself.
+/// x86-64-v3 (AVX2+FMA) and an x86-64-v4 (AVX-512) copy of each kernel.
+/// Functions meant to be compiled this way are marked FASTCPP_KERNEL (always
+/// inlined: a kernel that cannot be inlined is a compile error, never a
+/// silent baseline copy). Recursive calls (e.g. the introsort loop inside
+/// std::sort) and calls into other translation units stay out-of-line at
+/// baseline; a kernel in another file dispatches itself.
+///
+/// Two rules keep a kernel's helpers inside its per-level copy (GCC will
+/// not inline across differing function options, and an out-of-line
+/// baseline helper that takes or returns a vector wider than 16 bytes by
+/// value is an ABI mismatch, i.e. a crash, when called from AVX code):
+/// - no `#pragma GCC optimize` after the includes of a kernel file: put it
+///   before them (it must cover the wrappers here too), or use a compile flag;
+/// - helpers passing 32/64-byte vectors by value are [[gnu::always_inline]]
+///   (detail/vec.hpp does so).
+/// `python scripts/check_dispatch.py <library>` lists the out-of-line calls
+/// made from the per-level copies.
+///
+/// x86-64-v2 (SSE4.2, POPCNT) is accepted as a level but runs the baseline
+/// copy: for these floating-point kernels GCC emits nearly the same code for
+/// both, and a fourth copy would cost ~1/3 more compile time and size.
 ///
 /// Unlike `target_clones` (an ifunc resolved at load time), the choice is
 /// ours: active_level() is the highest level the CPU supports, capped by the
@@ -85,11 +100,6 @@ template <class F>
 
 #if FASTCPP_DISPATCH_X86
 template <class F>
-[[gnu::noinline, gnu::flatten]] __attribute__((target("arch=x86-64-v2"))) decltype(auto) at_v2(
-    F& f) {
-    return f();
-}
-template <class F>
 [[gnu::noinline, gnu::flatten]] __attribute__((target("arch=x86-64-v3"))) decltype(auto) at_v3(
     F& f) {
     return f();
@@ -108,7 +118,7 @@ decltype(auto) dispatch(F&& f) {
     switch (active_level()) {
         case SimdLevel::x86_64_v4: return at_v4(f);
         case SimdLevel::x86_64_v3: return at_v3(f);
-        case SimdLevel::x86_64_v2: return at_v2(f);
+        case SimdLevel::x86_64_v2: break;  // runs the baseline copy (see above)
         case SimdLevel::baseline: break;
     }
 #endif
