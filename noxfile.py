@@ -43,6 +43,6 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """The side-by-side benchmark (pass e.g. ``-- --quick`` or ``-- --simd x86-64-v3``)."""
+    """The side-by-side benchmark (e.g. ``nox -s bench -- --simd x86-64-v3``)."""
     session.install(".[bench]")
     session.run("python", "-m", "fastcpp", "bench", *session.posargs)
