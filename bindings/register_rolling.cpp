@@ -174,12 +174,15 @@ are ordinary values.
 
 Position of the moving-window minimum counted back from the newest element
 (0 = the newest); among equal minima the newest wins. Returned as float
-(NaN where min_count is not met), as bottleneck.
+(NaN where min_count is not met), as bottleneck. Where a window's only
+non-NaN values are +inf, it points at an inf; bottleneck points at a NaN.
 )pbdoc");
     def_move(m, MoveStat::argmax, R"pbdoc(move_argmax(a, window, min_count=None, axis=-1)
 
 Position of the moving-window maximum counted back from the newest element
 (0 = the newest); among equal maxima the newest wins. Returned as float.
+Where a window's only non-NaN values are -inf, it points at an inf;
+bottleneck points at a NaN.
 )pbdoc");
     def_move(m, MoveStat::median, R"pbdoc(move_median(a, window, min_count=None, axis=-1)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fastcpp._core import (
     Accumulator,
+    GeoIndex,
     circle_area,
     distances,
     dot,
@@ -50,6 +51,7 @@ __version__: str = __import__("fastcpp._core", fromlist=["_build_info"])._build_
 
 __all__ = [
     "Accumulator",
+    "GeoIndex",
     "__version__",
     "circle_area",
     "distances",

@@ -7,6 +7,7 @@
 #include "fastcpp/config.hpp"
 #include "fastcpp/elementwise.hpp"
 #include "fastcpp/geo.hpp"
+#include "fastcpp/geo_index.hpp"
 #include "fastcpp/reduce.hpp"
 #include "fastcpp/rolling.hpp"
 #include "fastcpp/ema.hpp"

@@ -94,11 +94,13 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from . import _ema, _median, _rolling
 from ._describe import describe, describe_graph
+from ._geo import geo_query, nearest_k
 
 __all__ = [
     "describe",
     "describe_graph",
     "ema",
+    "geo_query",
     "median_filter",
     "move_argmax",
     "move_argmin",
@@ -110,6 +112,7 @@ __all__ = [
     "move_std",
     "move_sum",
     "move_var",
+    "nearest_k",
     "rolling_mean_std",
     "rolling_sum_squares",
 ]

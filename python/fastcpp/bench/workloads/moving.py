@@ -651,15 +651,11 @@ def build_percall(row: Move, n: int) -> Callable[[str], Case]:
     return build
 
 
-def _needs(row: Move) -> tuple[str, ...]:
-    return (row.name,)
-
-
 WORKLOADS = [
     Workload(
         row.name,
-        f"{row.title}",
-        _needs(row),
+        row.title,
+        (row.name,),
         build_main(row),
         scaling=build_scaling(row),
     )
@@ -674,7 +670,7 @@ PERCALL = [
     Workload(
         f"percall_{row.name}_{n}",
         f"{row.name}, one call on {n} elements",
-        _needs(row),
+        (row.name,),
         build_percall(row, n),
         section="per-call",
     )
