@@ -1,7 +1,7 @@
 // fastcpp._core: the private extension module. Each area registers itself.
 #include "register.hpp"
 
-PYBIND11_MODULE(_core, m) {
+PYBIND11_MODULE(_core, m, pybind11::mod_gil_not_used()) {
     m.doc() = "fastcpp._core: compiled kernels of fastcpp (use the fastcpp package).";
     // Every docstring starts with its own NumPy-style signature line
     // (`move_mean(a, window, min_count=None, axis=-1)`); pybind11's generated

@@ -128,23 +128,6 @@ def _cases():
         "fastcpp.nearest_k(0.0, 0.0, lats, lons, k=3, radius=math.inf)",
         "len(r[0]) == 3",
     )
-    for k in [*HUGE_INTS, 11]:
-        add(
-            f"GeoIndex.query-k={k}",
-            f"fastcpp.GeoIndex(lats, lons).query(0.0, 0.0, k={k})",
-            "len(r[0]) <= 10 and len(r[0]) == len(r[1])",
-        )
-    for r in ["1e308", "math.inf", "-1e-300"]:
-        add(
-            f"GeoIndex.query_radius-r={r}",
-            f"fastcpp.GeoIndex(lats, lons).query_radius(0.0, 0.0, {r})",
-            "len(r[0]) == len(lats)",
-        )
-    add(
-        "GeoIndex-radius=1e308",
-        "fastcpp.GeoIndex(lats, lons, radius=1e308).query(0.0, 0.0, 3)",
-        "len(r[0]) == 3",
-    )
     add(
         "haversine-broadcast-16GiB",
         "fastcpp.haversine(0.0, 0.0, np.broadcast_to(1.0, (2**31,)), 1.0)",
@@ -161,6 +144,46 @@ def _cases():
         "fastcpp.distances(np.broadcast_to(1.0, (2**31, 2)))",
         allow=(MEM,),
         cap=True,
+    )
+
+    # GeoIndex: k, r and query shapes far out of range; pickle and copies.
+    ix = "ix = fastcpp.GeoIndex(lats, lons)\n"
+    for k in [*HUGE_INTS, 11]:
+        add(
+            f"GeoIndex.query-k={k}",
+            f"{ix}ix.query(0.0, 0.0, k={k})",
+            "len(r[0]) <= 10 and len(r[0]) == len(r[1])",
+        )
+    for r in ("1e308", "math.inf", "-1.0", "math.nan", "0.0"):
+        add(
+            f"GeoIndex.query_radius-r={r}",
+            f"{ix}ix.query_radius(0.0, 0.0, {r})",
+            "len(r[0]) <= 10",
+        )
+    for radius in ("0.0", "-1.0", "math.nan", "math.inf", "1e308"):
+        add(
+            f"GeoIndex-radius={radius}",
+            f"len(fastcpp.GeoIndex(lats, lons, radius={radius}))",
+            "r == 10",
+        )
+    add(
+        "GeoIndex.query-broadcast-16GiB",
+        f"{ix}ix.query(np.broadcast_to(0.0, (2**31,)), 0.0, k=1)",
+        allow=(MEM,),
+        cap=True,
+    )
+    for proto in range(6):
+        add(
+            f"GeoIndex-pickle-protocol={proto}",
+            f"import pickle\n{ix}b = pickle.loads(pickle.dumps(ix, protocol={proto}))\n"
+            "all(np.array_equal(u, v) for u, v in zip(b.query(3.0, 4.0, k=4), "
+            "ix.query(3.0, 4.0, k=4)))",
+            "r is True",
+        )
+    add(
+        "GeoIndex-deepcopy",
+        f"import copy\n{ix}b = copy.deepcopy(ix)\n(len(b), b.radius == ix.radius)",
+        "r == (10, True)",
     )
 
     # Elementwise.

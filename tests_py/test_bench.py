@@ -361,8 +361,14 @@ def test_simd_unknown_level_is_exit_2(capsys):
 
 def test_simd_verify_catches_a_level_not_taken(monkeypatch):
     monkeypatch.setattr(fastcpp, "simd_level", lambda: "x86-64-v4", raising=False)
-    assert "runs x86-64-v4" in (simd.verify("baseline") or "")
-    assert simd.verify("x86-64-v4") is None
+    error, _ = simd.verify("baseline")
+    assert "runs x86-64-v4" in (error or "")
+    assert simd.verify("x86-64-v4") == (None, None)
+    # a level without a code path of its own runs the one below: a note
+    monkeypatch.setattr(fastcpp, "simd_level", lambda: "baseline", raising=False)
+    error, note = simd.verify("x86-64-v2")
+    assert error is None
+    assert "runs baseline" in (note or "")
 
 
 def test_cpu_max_reads_the_flags(monkeypatch):

@@ -11,9 +11,10 @@
 #include "fastcpp/detail/twosum.hpp"
 
 // The block kernels are compiled per SIMD level: with detail/dispatch.hpp
-// (run-time dispatch, cappable by FASTCPP_SIMD) a wide kernel for x86-64-v3
-// and v4 and a narrow one for baseline/v2; without it (until it lands), one
-// kernel as load-time target_clones.
+// (run-time dispatch, cappable by FASTCPP_SIMD) one kernel at the register
+// width of each level (8 doubles at x86-64-v4, 4 with FMA at v3, 2 without
+// FMA at baseline/v2); without it (until it lands), the 4-wide kernel as
+// load-time target_clones.
 #if __has_include("fastcpp/detail/dispatch.hpp")
 #include "fastcpp/detail/dispatch.hpp"
 #define FASTCPP_ACC_DISPATCH 1
@@ -49,10 +50,15 @@ inline double shift_of(double x) noexcept { return std::isfinite(x) ? x : 0.0; }
 // baseline. Eight accumulators of this width fit the 16 registers of v3
 // without spills, which a wider type would not.
 typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
+typedef double v2d __attribute__((vector_size(2 * sizeof(double))));
 typedef double v8d __attribute__((vector_size(8 * sizeof(double))));
 /// W doubles as one vector type.
 template <int W>
 struct VecOf;
+template <>
+struct VecOf<2> {
+    using type = v2d;
+};
 template <>
 struct VecOf<4> {
     using type = v4d;
@@ -103,10 +109,11 @@ template <class V>
 /// S1..S4 of d = x - K (with K a value of the block the sums carry no large
 /// cancellation), min and max. 8 vector operations per 4 values (sub, mul,
 /// 2 add, 2 fma, min, max): the pass runs at the speed of a plain sum's loads
-/// on two FP ports. W doubles per vector: 4 (one AVX2 register, 16 of them
-/// hold the eleven accumulators without spills), 8 at x86-64-v4 under
-/// dispatch (one AVX-512 register).
-template <int W>
+/// on two FP ports. W doubles per vector, one register of the level: 4 at
+/// v3 (16 AVX2 registers hold the eleven accumulators without spills), 8 at
+/// v4, 2 at baseline (SSE2: a 4-wide type there spills and scalarises its
+/// min/max, 5x slower); kFma: a*b + c fused (v3, v4).
+template <int W, bool kFma = true>
 FASTCPP_ACC_KERNEL BlockSums block_sums_wide(const double* x, index_t n, double K) noexcept {
     using V = typename VecOf<W>::type;
     const V k = V{} + K;
@@ -126,10 +133,10 @@ FASTCPP_ACC_KERNEL BlockSums block_sums_wide(const double* x, index_t n, double 
             const V d2 = d * d, e2 = e * e;
             p1 += d + e;
             p2 += d2 + e2;
-            p3 = fmadd(d2, d, p3);
-            r3 = fmadd(e2, e, r3);
-            p4 = fmadd(d2, d2, p4);
-            r4 = fmadd(e2, e2, r4);
+            p3 = kFma ? fmadd(d2, d, p3) : p3 + d2 * d;
+            r3 = kFma ? fmadd(e2, e, r3) : r3 + e2 * e;
+            p4 = kFma ? fmadd(d2, d2, p4) : p4 + d2 * d2;
+            r4 = kFma ? fmadd(e2, e2, r4) : r4 + e2 * e2;
             lo = (v < w ? v : w) < lo ? (v < w ? v : w) : lo;
             hi = (v > w ? v : w) > hi ? (v > w ? v : w) : hi;
         }
@@ -229,80 +236,13 @@ void power_sums(const double* x, index_t n, double K, double out[4]) noexcept {
 #pragma GCC pop_options
 #endif
 
-#if FASTCPP_ACC_DISPATCH
-/// The same pass as block_sums_wide for levels without AVX2 (baseline, v2):
-/// written on lane arrays, so the vectoriser maps it onto the level's
-/// registers (two doubles at SSE2) with minpd/maxpd and no spills; the v4d
-/// form spills and scalarises its min/max there.
-FASTCPP_ACC_KERNEL
-BlockSums block_sums_narrow(const double* x, index_t n, double K) noexcept {
-    constexpr int L = 4;
-    double q1[L] = {}, c1[L] = {}, p2[L] = {}, p3[L] = {}, p4[L] = {}, r3[L] = {}, r4[L] = {};
-    double lo[L], hi[L];
-    for (int l = 0; l < L; ++l) lo[l] = hi[l] = x[0];
-    index_t i = 0;
-    while (i + 2 * L <= n) {
-        const index_t run_end = std::min(n, i + L * kRun);
-        double p1[L] = {};
-        for (; i + 2 * L <= run_end; i += 2 * L) {
-#pragma GCC unroll 4
-            for (int l = 0; l < L; ++l) {
-                const double v = x[i + l], w = x[i + L + l];
-                const double d = v - K, e = w - K;
-                const double d2 = d * d, e2 = e * e;
-                p1[l] += d + e;
-                p2[l] += d2 + e2;
-                p3[l] += d2 * d;
-                r3[l] += e2 * e;
-                p4[l] += d2 * d2;
-                r4[l] += e2 * e2;
-                lo[l] = std::min(lo[l], std::min(v, w));
-                hi[l] = std::max(hi[l], std::max(v, w));
-            }
-        }
-#pragma GCC unroll 4
-        for (int l = 0; l < L; ++l) {
-            const double t = q1[l] + p1[l];  // TwoSum(q1, p1)
-            const double bb = t - q1[l];
-            c1[l] += (q1[l] - (t - bb)) + (p1[l] - bb);
-            q1[l] = t;
-        }
-    }
-    BlockSums b;
-    b.mn = x[0];
-    b.mx = x[0];
-    detail::KahanPair s1;
-    for (; i < n; ++i) {
-        const double d = x[i] - K, d2 = d * d;
-        s1.add(d);
-        b.s2 += d2;
-        b.s3 += d2 * d;
-        b.s4 += d2 * d2;
-        b.mn = std::min(b.mn, x[i]);
-        b.mx = std::max(b.mx, x[i]);
-    }
-    for (int l = 0; l < L; ++l) {
-        s1.add(q1[l]);
-        b.s2 += p2[l];
-        b.s3 += p3[l] + r3[l];
-        b.s4 += p4[l] + r4[l];
-        b.mn = std::min(b.mn, lo[l]);
-        b.mx = std::max(b.mx, hi[l]);
-    }
-    for (int l = 0; l < L; ++l) s1.add_compensation(c1[l]);
-    b.s1 = s1.hi;
-    b.s1_lo = s1.lo;
-    return b;
-}
-
-#endif
-
 /// The pass of the level in use.
 FASTCPP_ACC_KERNEL
 BlockSums block_sums(const double* x, index_t n, double K) noexcept {
 #if FASTCPP_ACC_DISPATCH
     if (detail::active_level() >= detail::SimdLevel::x86_64_v4) return block_sums_wide<8>(x, n, K);
-    if (detail::active_level() < detail::SimdLevel::x86_64_v3) return block_sums_narrow(x, n, K);
+    if (detail::active_level() < detail::SimdLevel::x86_64_v3)
+        return block_sums_wide<2, false>(x, n, K);
 #endif
     return block_sums_wide<4>(x, n, K);
 }

@@ -113,10 +113,12 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         if simd.needs_reexec(args.simd):
             return simd.reexec(args.simd, argv)
-        why = simd.verify(args.simd)
+        why, note = simd.verify(args.simd)
         if why:
             print(f"fastcpp bench: {why}", file=sys.stderr)
             return 2
+        if note:
+            print(f"fastcpp bench: note: {note}", file=sys.stderr)
 
     from fastcpp.bench import workloads
 

@@ -1,8 +1,8 @@
 """``--simd LEVEL``: run the fastcpp side on one code path, and say which.
 
-fastcpp picks its SIMD code path once, at first use, capped by the environment
-variable ``FASTCPP_SIMD``; ``fastcpp.simd_level()`` reports the path in use.
-The variable must therefore be set before fastcpp runs its first kernel, so
+fastcpp picks its SIMD code path once, when it is loaded, capped by the
+environment variable ``FASTCPP_SIMD``; ``fastcpp.simd_level()`` reports the
+path in use. The variable must therefore be set before fastcpp loads, so
 ``--simd`` re-runs the bench in a child process with the variable set (the
 child checks that fastcpp really took that path) rather than setting it late
 in this one.
@@ -108,16 +108,21 @@ def reexec(level: str, argv: list[str]) -> int:
     return subprocess.call(cmd, env=env)
 
 
-def verify(level: str) -> str | None:
-    """After import: None if fastcpp runs ``level``, else the reason it does not."""
+def verify(level: str) -> tuple[str | None, str | None]:
+    """After import: (error, note). error when fastcpp cannot select a path or
+    runs above ``level``; note when it runs below it by design (a level with
+    no code path of its own, e.g. x86-64-v2 running the baseline kernels)."""
     import fastcpp
 
     if not hasattr(fastcpp, "simd_level"):
         return (
             f"--simd needs a fastcpp that can select its code path "
-            f"({ENV} and fastcpp.simd_level()); this build cannot"
+            f"({ENV} and fastcpp.simd_level()); this build cannot",
+            None,
         )
     got = str(fastcpp.simd_level())
-    if got != level:
-        return f"--simd {level}: {ENV}={level} was set but fastcpp runs {got}"
-    return None
+    if got == level:
+        return None, None
+    if got in LEVELS and LEVELS.index(got) < LEVELS.index(level):
+        return None, f"fastcpp has no {level} code path of its own: it runs {got}"
+    return f"--simd {level}: {ENV}={level} was set but fastcpp runs {got}", None
