@@ -34,14 +34,18 @@ from fastcpp._core import (
     move_var,
     nearest_k,
     norm,
+    percentile_filter,
     polar_to_cartesian,
+    rank_filter,
     rolling_mean_std,
     rolling_sum_squares,
     scale_and_shift,
     set_num_threads,
+    simd_level,
     sum,
     sum_of_squares,
 )
+from fastcpp._settings import warn_ignored_settings as _warn_ignored_settings
 
 __version__: str = __import__("fastcpp._core", fromlist=["_build_info"])._build_info()[
     "version"
@@ -73,11 +77,14 @@ __all__ = [
     "move_var",
     "nearest_k",
     "norm",
+    "percentile_filter",
     "polar_to_cartesian",
+    "rank_filter",
     "rolling_mean_std",
     "rolling_sum_squares",
     "scale_and_shift",
     "set_num_threads",
+    "simd_level",
     "sum",
     "sum_of_squares",
 ]
@@ -91,3 +98,6 @@ def get_include() -> str:
 def get_cmake_dir() -> str:
     """Directory for ``find_package(fastcpp CONFIG)`` via ``fastcpp_DIR``."""
     return str(Path(__file__).parent / "lib" / "cmake" / "fastcpp")
+
+
+_warn_ignored_settings()

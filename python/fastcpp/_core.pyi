@@ -12,6 +12,8 @@ _FloatArray = NDArray[np.float64] | NDArray[np.float32]
 # --- config ---------------------------------------------------------------
 def set_num_threads(n: int) -> None: ...
 def get_num_threads() -> int: ...
+def simd_level() -> str: ...
+def _settings_warnings() -> list[str]: ...
 def _build_info() -> dict[str, Any]: ...
 
 # --- accumulator ----------------------------------------------------------
@@ -149,6 +151,22 @@ def ema(
 # --- median_filter ----------------------------------------------------------
 def median_filter(
     image: ArrayLike,
+    size: SupportsIndex | tuple[SupportsIndex, SupportsIndex],
+    *,
+    mode: str = "reflect",
+    cval: float = 0,
+) -> NDArray[Any]: ...
+def rank_filter(
+    image: ArrayLike,
+    rank: SupportsIndex,
+    size: SupportsIndex | tuple[SupportsIndex, SupportsIndex],
+    *,
+    mode: str = "reflect",
+    cval: float = 0,
+) -> NDArray[Any]: ...
+def percentile_filter(
+    image: ArrayLike,
+    percentile: float,
     size: SupportsIndex | tuple[SupportsIndex, SupportsIndex],
     *,
     mode: str = "reflect",
