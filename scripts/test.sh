@@ -7,8 +7,10 @@
 #      lower level it supports (FASTCPP_SIMD: baseline, x86-64-v3),
 #   4. install + the find_package consumer,
 #   5. the same tests under AddressSanitizer + UBSan,
-#   6. the wheel (pip install .) + pytest, ruff and mypy; the per-kernel pytest
-#      files again at each lower SIMD level,
+#   6. the wheel (python -m build, check-wheel-contents, auditwheel show, imported
+#      in a clean venv), installed with the test extras; pytest, ruff and mypy;
+#      the per-kernel pytest files again at each lower SIMD level; the docs site
+#      (scripts/docs.sh: warning-free, every example run) and sp-repo-review,
 #   7. the API fuzzer (scripts/fuzz_api.py, 45 s) against the wheel,
 #   8. pytest + the fuzzer against an ASan/UBSan build of the extension
 #      (scripts/asan_pytest.sh; skipped with FASTCPP_SKIP_SANITIZE=1).
@@ -41,7 +43,8 @@ if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
 PY=$VENV/bin/python
 "$PY" -m pip install -q --upgrade pip
 "$PY" -m pip install -q "cmake>=3.21" ninja "conan>=2.0" "pybind11>=2.13" \
-    "scikit-build-core>=0.10" ruff mypy
+    "scikit-build-core>=0.10" ruff mypy build check-wheel-contents auditwheel \
+    "sp-repo-review[cli]"
 export PATH=$VENV/bin:$PATH
 
 step "Catch2 through Conan"
@@ -91,8 +94,25 @@ if [ "${FASTCPP_SKIP_SANITIZE:-0}" != 1 ]; then
         ctest --test-dir "$BUILD/asan" --output-on-failure -j2
 fi
 
-step "Wheel: pip install .[test]"
-"$PY" -m pip install -q ".[test]"
+step "Wheel: python -m build, check-wheel-contents, auditwheel show"
+rm -rf "$BUILD/dist"
+"$PY" -m build --wheel --outdir "$BUILD/dist" . >"$BUILD/wheel.log" 2>&1 ||
+    { tail -40 "$BUILD/wheel.log"; exit 1; }
+WHEEL=$(ls "$BUILD"/dist/fastcpp-*.whl)
+echo "built $WHEEL"
+check-wheel-contents "$WHEEL"
+auditwheel show "$WHEEL"
+
+step "Wheel in a clean venv: install and import"
+rm -rf "$BUILD/clean-venv"
+python3 -m venv "$BUILD/clean-venv"
+"$BUILD/clean-venv/bin/pip" install -q "$WHEEL"
+(cd "$BUILD" && "$BUILD/clean-venv/bin/python" -c \
+    "import fastcpp; assert fastcpp.sum([1e16, 1.0, -1e16]) == 1.0; print('clean venv:', fastcpp.__version__, fastcpp.simd_level())")
+
+step "Wheel + test and docs dependencies"
+"$PY" -m pip install -q --force-reinstall --no-deps "$WHEEL"
+"$PY" -m pip install -q "$WHEEL[test,docs]"
 
 step "Lint: ruff, mypy"
 ruff check python tests_py
@@ -116,6 +136,12 @@ for level in $(lower_levels "$CPU_LEVEL"); do
     FASTCPP_SIMD=$level "$PY" -c "import fastcpp, sys; sys.exit(fastcpp.simd_level() != '$level')"
     FASTCPP_SIMD=$level "$PY" -m pytest "${KERNEL_TESTS[@]}" -x -q -m "not slow" -p no:cacheprovider
 done
+
+step "Docs site: warning-free build, every example run (scripts/docs.sh)"
+(cd "$ROOT" && PY="$PY" DOCS_OUT="$BUILD/docs-html" bash scripts/docs.sh)
+
+step "Scientific Python repo-review"
+(cd "$ROOT" && sp-repo-review --show err .)
 
 step "API fuzzer against the wheel (${FUZZ_SECONDS:-45} s; longer: scripts/fuzz_api.py --help)"
 "$PY" "$ROOT/scripts/fuzz_api.py" --seconds "${FUZZ_SECONDS:-45}"
