@@ -22,7 +22,6 @@ import numpy as np
 
 import fastcpp
 
-
 CLOCK = time.perf_counter
 
 
@@ -57,12 +56,30 @@ def cases(only: str | None):
     rows = rng.standard_normal((2000, 500))
     small = rng.standard_normal(10_000)
     out = []
-    names = ["sum", "mean", "var", "std", "min", "max", "argmin", "argmax", "median", "rank"]
+    names = [
+        "sum",
+        "mean",
+        "var",
+        "std",
+        "min",
+        "max",
+        "argmin",
+        "argmax",
+        "median",
+        "rank",
+    ]
     for name in names:
         f, g = getattr(fastcpp, "move_" + name), getattr(bn, "move_" + name)
-        out.append((f"move_{name} 1M w=50", lambda f=f: f(a, 50), lambda g=g: g(a, 50), "bn"))
+        out.append(
+            (f"move_{name} 1M w=50", lambda f=f: f(a, 50), lambda g=g: g(a, 50), "bn")
+        )
     out.append(
-        ("move_mean f32 1M w=50", lambda: fastcpp.move_mean(a32, 50), lambda: bn.move_mean(a32, 50), "bn")
+        (
+            "move_mean f32 1M w=50",
+            lambda: fastcpp.move_mean(a32, 50),
+            lambda: bn.move_mean(a32, 50),
+            "bn",
+        )
     )
     out.append(
         (
@@ -73,7 +90,12 @@ def cases(only: str | None):
         )
     )
     out.append(
-        ("move_max 10k w=5", lambda: fastcpp.move_max(small, 5), lambda: bn.move_max(small, 5), "bn")
+        (
+            "move_max 10k w=5",
+            lambda: fastcpp.move_max(small, 5),
+            lambda: bn.move_max(small, 5),
+            "bn",
+        )
     )
     try:
         k = numba_ema()

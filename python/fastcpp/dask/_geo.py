@@ -46,12 +46,12 @@ def _by_blocks(
     layer: dict[Any, Any] = dict(shared)
     for ix in itertools.product(*(range(n) for n in lat.numblocks)):
         layer[(pair, *ix)] = (task, (lat.name, *ix), (lon.name, *ix), *args)
-    deps = [lat, lon]
+    deps: list[Any] = [lat, lon]
     chunks = (*lat.chunks, (k,))
     outs = []
     for which, dtype in enumerate(dtypes):
         out = f"{name}-{('indices', 'distances')[which]}-{token}"
-        pick = {
+        pick: dict[Any, Any] = {
             (out, *ix, 0): (operator.getitem, (pair, *ix), which)
             for ix in itertools.product(*(range(n) for n in lat.numblocks))
         }
