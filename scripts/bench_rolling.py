@@ -1,6 +1,6 @@
 """Issue-11 moving-window targets in one interleaved run: fastcpp ÷ peer.
 
-    PYTHONPATH=build/dev/python python scripts/bench_rolling.py [--rounds 7] [--only move_sum]
+    PYTHONPATH=build/dev/python python scripts/bench_rolling.py [--rounds 7]
 
 Rows: every move_* at 1M float64, w=50, on 1 and 2 threads (bottleneck is
 single-threaded); move_mean float32 1M; move_mean 2000×500 rows (axis=-1,
@@ -128,7 +128,7 @@ def main() -> None:
     p.add_argument(
         "--cpu",
         action="store_true",
-        help="time the calling thread's CPU time (a busy shared machine; 1 thread only)",
+        help="time the calling thread's CPU time (busy machine; 1 thread only)",
     )
     args = p.parse_args()
     if args.cpu:
