@@ -17,6 +17,7 @@ PYBIND11_MODULE(_core, m) {
     fastcpp::bind::register_reduce(m);
     fastcpp::bind::register_elementwise(m);
     fastcpp::bind::register_geo(m);
+    fastcpp::bind::register_geo_index(m);
     fastcpp::bind::register_rolling(m);
     fastcpp::bind::register_ema(m);
     fastcpp::bind::register_median_filter(m);

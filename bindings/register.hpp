@@ -11,6 +11,7 @@ void register_accumulator(pybind11::module_& m);
 void register_reduce(pybind11::module_& m);
 void register_elementwise(pybind11::module_& m);
 void register_geo(pybind11::module_& m);
+void register_geo_index(pybind11::module_& m);
 void register_rolling(pybind11::module_& m);
 void register_ema(pybind11::module_& m);
 void register_median_filter(pybind11::module_& m);

@@ -55,8 +55,8 @@ TypeError
 
 Examples
 --------
->>> fastcpp.ema([np.nan, 2, np.nan, np.nan, 8, 4], 0.3)
-array([      nan, 2.       , 2.       , 2.       , 4.7993779, 4.5595645])
+>>> fastcpp.ema([np.nan, 2, np.nan, np.nan, 8, 4], 0.3).round(6)
+array([     nan, 2.      , 2.      , 2.      , 4.799378, 4.559565])
 )pbdoc";
 
 }  // namespace

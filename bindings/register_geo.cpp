@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "fastcpp/geo.hpp"
+#include "geo_queries.hpp"
 #include "intake.hpp"
 #include "register.hpp"
 
@@ -22,9 +23,10 @@ py::object distances_py(py::handle points) {
             "array, got a 0-d array");
     if (a.ndim() == 1) {
         if (a.size() % 2 != 0)
-            throw py::value_error("distances: a flat points array is read as (x, y) pairs "
-                                  "and must have even length, got length " +
-                                  std::to_string(a.size()));
+            throw py::value_error(
+                "distances: a flat points array is read as (x, y) pairs "
+                "and must have even length, got length " +
+                std::to_string(a.size()));
         a = a.attr("reshape")(-1, 2);
     }
     const int axis = static_cast<int>(a.ndim()) - 1;
@@ -47,13 +49,12 @@ py::object haversine_py(py::handle lat1, py::handle lon1, py::handle lat2, py::h
     (void)fastcpp::haversine(0, 0, 0, 0, radius);  // ValueError for a bad radius first
     return map_elementwise<4, 1>(
         "haversine", {lat1, lon1, lat2, lon2}, {"lat1", "lon1", "lat2", "lon2"}, {py::none()},
-        [&](auto in, auto res) {
-            fastcpp::haversine(in[0], in[1], in[2], in[3], res[0], radius);
-        });
+        [&](auto in, auto res) { fastcpp::haversine(in[0], in[1], in[2], in[3], res[0], radius); });
 }
 
-py::tuple nearest_k_py(double lat, double lon, py::handle lats_obj, py::handle lons_obj,
-                       index_t k, double radius) {
+py::tuple nearest_k_py(py::handle lat_obj, py::handle lon_obj, py::handle lats_obj,
+                       py::handle lons_obj, index_t k, double radius) {
+    const GeoQueries q = as_geo_queries("nearest_k", lat_obj, lon_obj);
     py::array lats = as_array("nearest_k", "lats", lats_obj);
     py::array lons = as_array("nearest_k", "lons", lons_obj);
     // Classify both (each may raise its own TypeError) before combining.
@@ -70,13 +71,16 @@ py::tuple nearest_k_py(double lat, double lon, py::handle lats_obj, py::handle l
         Strided<const T> slo(static_cast<const T*>(lo.data()), lo.size(), element_stride(lo, 0));
         // Sized for a valid k; the core rejects an invalid one before writing.
         const auto m = std::clamp<index_t>(k, 0, std::min(sla.size, slo.size));
-        py::array_t<std::int64_t> idx(m);
-        py::array dist(dtype_of<T>(), std::vector<py::ssize_t>{m});
-        std::span<index_t> idx_span(idx.mutable_data(), static_cast<std::size_t>(m));
-        std::span<T> dist_span(static_cast<T*>(dist.mutable_data()), static_cast<std::size_t>(m));
+        const auto nq = static_cast<index_t>(q.lat.size());
+        py::array_t<std::int64_t> idx(q.with(m));
+        py::array dist(dtype_of<T>(), q.with(m));
+        std::span<index_t> idx_span(idx.mutable_data(), static_cast<std::size_t>(nq * m));
+        std::span<T> dist_span(static_cast<T*>(dist.mutable_data()),
+                               static_cast<std::size_t>(nq * m));
         {
             py::gil_scoped_release nogil;
-            fastcpp::nearest_k(lat, lon, sla, slo, k, idx_span, dist_span, radius);
+            fastcpp::nearest_k(q.lat_span(), q.lon_span(), sla, slo, k, idx_span, dist_span,
+                               radius);
         }
         const bool f16 = lat_kind == Kind::f16 && lon_kind == Kind::f16;
         return py::make_tuple(idx, stored(dist, f16 ? Real::f16 : Real::f64));
@@ -151,12 +155,14 @@ nearest_k(lat, lon, lats, lons, k=5, *, radius=6371.0) -> tuple[ndarray, ndarray
 
 The k points of (lats, lons) nearest to (lat, lon) on a sphere, by haversine
 distance: one fused pass with a running top-k on the haversine term, on all
-threads; arcsin/sqrt only for the winners.
+threads; arcsin/sqrt only for the winners. For many queries against one
+point set, :class:`GeoIndex` answers the same (bit for bit) far faster.
 
 Parameters
 ----------
-lat, lon : float
-    Query point in degrees.
+lat, lon : float or array_like
+    Query point(s) in degrees. Arrays (broadcast together, shape S) ask Q
+    queries at once, spread over the threads.
 lats, lons : array_like
     1-D arrays of the same length n, degrees.
 k : int
@@ -167,7 +173,8 @@ radius : float
 Returns
 -------
 indices : ndarray of int64
-    Ascending by distance, ties by index (as ``np.argsort(d, kind="stable")[:k]``).
+    Shape (k,) for one query, S + (k,) (e.g. (Q, k)) for arrays of queries;
+    ascending by distance, ties by index (as ``np.argsort(d, kind="stable")[:k]``).
     Points with NaN coordinates come after every real one.
 distances : ndarray
     Their distances; float32 when lats and lons are float32, else float64.
@@ -175,8 +182,8 @@ distances : ndarray
 Raises
 ------
 ValueError
-    If k < 1 or k > n, lats/lons are not 1-D of one length, or radius is
-    not finite and > 0.
+    If k < 1 or k > n, lats/lons are not 1-D of one length, lat and lon do
+    not broadcast, or radius is not finite and > 0.
 TypeError
     For unsupported dtypes.
 )pbdoc");

@@ -4,6 +4,7 @@
 
 #include "fastcpp/reduce.hpp"
 #include "intake.hpp"
+#include "pylist.hpp"
 #include "register.hpp"
 
 namespace fastcpp::bind {
@@ -21,17 +22,22 @@ py::int_ to_pyint(int128_t v) {
 }
 
 py::object sum_py(const py::object& a) {
-    // A Python list of ints too large for int64 becomes an object array:
-    // the exact answer is Python's own integer sum.
-    if (py::isinstance<py::list>(a) || py::isinstance<py::tuple>(a)) {
-        py::array arr = as_array("sum", "a", a);
-        if (arr.dtype().kind() == 'O') {
-            bool all_int = true;
-            for (auto v : a) all_int = all_int && PyLong_Check(v.ptr());
-            if (all_int) return py::module_::import("builtins").attr("sum")(a);
-        }
-    }
+    // A list NumPy can only hold as objects (an int beyond int64): all ints
+    // give the exact int, as sum(); otherwise the correctly rounded float of
+    // the values converted as math.fsum converts them.
     py::array arr = as_array("sum", "a", a);
+    if (py::object values = object_list_values(a, arr); !values.is_none()) {
+        py::list objs = values;
+        if (all_integers(objs)) return exact_int_sum(objs);
+        py::array f = floats_of_objects("sum", "a", objs);
+        auto view = flat_view<double>(f);
+        double r;
+        {
+            py::gil_scoped_release nogil;
+            r = fastcpp::sum(view);
+        }
+        return py::float_(r);
+    }
     const Kind kind = classify("sum", "a", arr);
     if (kind == Kind::integer || kind == Kind::boolean) {
         // Exact integer result, as NumPy's integer sum but without overflow.
@@ -111,10 +117,16 @@ sum(a) -> float | int
 
 Sum of all elements of an array-like (any shape, flattened).
 
-Floating input is summed in float64 with Neumaier compensation in SIMD lanes:
-the error is close to ``math.fsum``'s correctly rounded result, not the
-O(log n) ulps of NumPy's pairwise sum. Integer and bool input (including a
-Python list of ints, however large) give the exact Python ``int``.
+Floating input gives the exact sum correctly rounded to float64 (float32
+values are summed exactly as float64): equal to ``math.fsum``, also where
+fsum raises OverflowError on an intermediate overflow
+(``sum([1e308, 1e308, -1e308, -1e308, 1.0]) == 1.0``), at memory speed. A
+sum beyond the float64 range is ±inf; NaN if any value is NaN or +inf meets
+-inf, else ±inf if any value is infinite. An exact zero is 0.0 (as fsum).
+The result does not depend on the thread count or the SIMD level. Integer
+and bool input (including a Python list of ints, however large) give the
+exact Python ``int``; a list mixing ints beyond int64 with floats is summed
+as ``math.fsum`` converts each value.
 
 Raises
 ------
@@ -124,8 +136,10 @@ TypeError
     m.def("dot", &dot_py, py::arg("a"), py::arg("b"), R"pbdoc(
 dot(a, b) -> float
 
-Inner product of two equally long array-likes (flattened), float64 accumulator,
-all threads.
+Inner product of two equally long array-likes (flattened), all threads.
+Blocked summation (each SIMD lane adds 16 products, then a compensated
+total): ``|dot - exact| <= 2**-53 * |exact| + 18 * 2**-53 * sum(|a * b|)``
+whatever the length, where a plain loop's error grows with it.
 
 Raises
 ------
@@ -137,9 +151,22 @@ TypeError
     m.def("norm", &norm_py, py::arg("a"), R"pbdoc(
 norm(a) -> float
 
-Euclidean (L2) norm of all elements, without overflow or underflow:
-``norm([1e200, 1e200])`` is 1.414e200, not inf.
+Euclidean (L2) norm of all elements, in one pass, without overflow or
+underflow (Blue's scaled accumulators, as LAPACK's dnrm2):
+``norm([1e200, 1e200])`` is 1.414e200, not inf; ``norm([3e-320, 4e-320])``
+is 5e-320. NaN if any element is NaN, else inf if any is infinite.
 )pbdoc");
+    m.def(
+        "_plain_sum",
+        [](const py::array_t<double, py::array::c_style | py::array::forcecast>& a) {
+            fastcpp::Strided<const double> view(a.data(), a.size(), 1);
+            py::gil_scoped_release nogil;
+            return fastcpp::detail::plain_sum(view);
+        },
+        py::arg("a"),
+        "_plain_sum(a) -> float\n\nPrivate: a plain vectorised float64 sum (not\n"
+        "compensated) on the same threads as sum: the benchmark's memory-bandwidth\n"
+        "reference.");
     m.def("sum_of_squares", &sum_of_squares_py, py::arg("n"), R"pbdoc(
 sum_of_squares(n) -> int
 

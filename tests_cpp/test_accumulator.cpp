@@ -180,3 +180,51 @@ TEST_CASE("Accumulator scenarios", "[accumulator]") {
         REQUIRE(four.variance() == Approx(one.variance()).epsilon(1e-12));
     }
 }
+
+TEST_CASE("Accumulator far from zero and at the edges (issue 12)", "[accumulator]") {
+    std::mt19937_64 gen(12);
+    std::normal_distribution<double> dist(0.0, 1.0);
+    std::vector<double> v(50000);
+    for (auto& x : v) x = 1e12 + dist(gen);
+    // Two-pass reference in long double around the exact-ish mean.
+    long double mean = 0;
+    for (double x : v) mean += x;
+    mean /= static_cast<long double>(v.size());
+    long double m2 = 0;
+    for (double x : v) m2 += (x - mean) * (x - mean);
+    const auto ref = static_cast<double>(m2 / static_cast<long double>(v.size()));
+
+    SECTION("add, add_many and merge keep 1e-10") {
+        Accumulator one, many, merged;
+        for (double x : v) one.add(x);
+        many.add_many(v);
+        for (std::size_t i = 0; i < v.size(); i += 997) {
+            Accumulator part;
+            part.add_many(
+                std::span<const double>(v).subspan(i, std::min<std::size_t>(997, v.size() - i)));
+            merged.merge(part);
+        }
+        REQUIRE(one.variance() == Approx(ref).epsilon(1e-10));
+        REQUIRE(many.variance() == Approx(ref).epsilon(1e-10));
+        REQUIRE(merged.variance() == Approx(ref).epsilon(1e-10));
+    }
+    SECTION("variance is never negative nor -0.0") {
+        Accumulator a;
+        a.add_many(std::vector<double>{1e-300, 2e-300, 3e-300});
+        REQUIRE(!std::signbit(a.variance()));
+        REQUIRE(!std::signbit(a.std()));
+        Accumulator b;
+        for (double x : {1e-300, 2e-300, 3e-300}) b.add(x);
+        REQUIRE(!std::signbit(b.variance()));
+    }
+    SECTION("merge: totals add, a + b == b + a bit for bit") {
+        Accumulator a(10.0), b(-2.5);
+        a.add_many(std::span<const double>(v).first(1000));
+        b.add_many(std::span<const double>(v).subspan(1000, 333));
+        Accumulator ab = a, ba = b;
+        ab.merge(b);
+        ba.merge(a);
+        REQUIRE(ab == ba);
+        REQUIRE(ab.count() == 1333);
+    }
+}

@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
-#include <span>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -30,7 +30,7 @@ struct Buf {
     T* begin() const { return p.get(); }
     T* end() const { return p.get() + n; }
     T& operator[](std::size_t i) const { return p[i]; }
-    operator std::span<T>() const { return {p.get(), n}; }  // NOLINT
+    operator std::span<T>() const { return {p.get(), n}; }        // NOLINT
     operator std::span<const T>() const { return {p.get(), n}; }  // NOLINT
 };
 
@@ -71,8 +71,8 @@ Buf<T> reference(const Buf<T>& img, index_t rows, index_t cols, index_t sr, inde
                 for (index_t j = 0; j < sc; ++j) {
                     const index_t rr = ref_index(r - sr / 2 + i, rows, m);
                     const index_t cc = ref_index(c - sc / 2 + j, cols, m);
-                    win[w++] = rr < 0 || cc < 0 ? cval
-                                                : img[static_cast<std::size_t>(rr * cols + cc)];
+                    win[w++] =
+                        rr < 0 || cc < 0 ? cval : img[static_cast<std::size_t>(rr * cols + cc)];
                 }
             std::sort(win.begin(), win.end(), less_nan_last<T>);
             out[static_cast<std::size_t>(r * cols + c)] = win[win.size() / 2];
@@ -115,19 +115,19 @@ void check_against_reference(int levels) {
     const BorderMode modes[] = {BorderMode::reflect, BorderMode::mirror, BorderMode::nearest,
                                 BorderMode::wrap, BorderMode::constant};
     const std::pair<index_t, index_t> shapes[] = {{1, 1}, {1, 13}, {11, 1}, {17, 31}, {40, 70}};
-    const std::pair<index_t, index_t> sizes[] = {{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5},
-                                                 {3, 7}, {1, 5}, {9, 9}, {13, 2}, {45, 3},
-                                                 {15, 15}, {17, 17}};
+    const std::pair<index_t, index_t> sizes[] = {{1, 1},  {2, 2},  {3, 3},   {4, 4},
+                                                 {5, 5},  {3, 7},  {1, 5},   {9, 9},
+                                                 {13, 2}, {45, 3}, {15, 15}, {17, 17}};
     for (auto [rows, cols] : shapes)
         for (auto [sr, sc] : sizes)
             for (auto m : modes) {
                 const auto img = random_image<T>(rows * cols, gen, levels);
                 const T cval = static_cast<T>(1);
                 Buf<T> out(img.size());
-                fastcpp::median_filter<T>(std::span<const T>(img), std::span<T>(out), rows,
-                                          cols, sr, sc, m, cval);
-                INFO("shape " << rows << "x" << cols << " size " << sr << "x" << sc
-                              << " mode " << static_cast<int>(m));
+                fastcpp::median_filter<T>(std::span<const T>(img), std::span<T>(out), rows, cols,
+                                          sr, sc, m, cval);
+                INFO("shape " << rows << "x" << cols << " size " << sr << "x" << sc << " mode "
+                              << static_cast<int>(m));
                 REQUIRE(same(out, reference(img, rows, cols, sr, sc, m, cval)));
             }
 }
@@ -179,8 +179,8 @@ TEST_CASE("median_filter windows beyond 16-bit ranks", "[median_filter]") {
     SECTION("double") {
         const auto img = random_image<double>(3 * 4, gen, 50);
         Buf<double> out(img.size());
-        fastcpp::median_filter<double>(std::span<const double>(img), std::span<double>(out), 3,
-                                       4, 300, 300, BorderMode::wrap);
+        fastcpp::median_filter<double>(std::span<const double>(img), std::span<double>(out), 3, 4,
+                                       300, 300, BorderMode::wrap);
         REQUIRE(same(out, reference(img, 3, 4, 300, 300, BorderMode::wrap, 0.0)));
     }
     SECTION("uint8") {
@@ -189,8 +189,97 @@ TEST_CASE("median_filter windows beyond 16-bit ranks", "[median_filter]") {
         fastcpp::median_filter<std::uint8_t>(std::span<const std::uint8_t>(img),
                                              std::span<std::uint8_t>(out), 3, 4, 300, 300,
                                              BorderMode::constant, std::uint8_t{7});
-        REQUIRE(same(out, reference(img, 3, 4, 300, 300, BorderMode::constant,
-                                    std::uint8_t{7})));
+        REQUIRE(same(out, reference(img, 3, 4, 300, 300, BorderMode::constant, std::uint8_t{7})));
+    }
+}
+
+/// Brute force for windows of any size: multiplicity of every image index
+/// by walking all s positions, then a weighted selection.
+template <class T>
+Buf<T> weighted_reference(const Buf<T>& img, index_t rows, index_t cols, index_t sr, index_t sc,
+                          BorderMode m, T cval) {
+    // ref_index reduced by the period first (its reflection loop is O(|p| / n)).
+    auto index = [m](index_t p, index_t n) {
+        const index_t period = n == 1                     ? 1
+                               : m == BorderMode::wrap    ? n
+                               : m == BorderMode::reflect ? 2 * n
+                                                          : 2 * n - 2;
+        if (m == BorderMode::constant || m == BorderMode::nearest) return ref_index(p, n, m);
+        return ref_index(((p % period) + period) % period, n, m);
+    };
+    auto counts = [index](index_t start, index_t s, index_t n) {
+        std::vector<std::int64_t> w(static_cast<std::size_t>(n + 1), 0);
+        for (index_t p = start; p < start + s; ++p) {
+            const index_t k = index(p, n);
+            ++w[static_cast<std::size_t>(k < 0 ? n : k)];
+        }
+        return w;
+    };
+    Buf<T> out(img.size());
+    for (index_t r = 0; r < rows; ++r) {
+        const auto wr = counts(r - sr / 2, sr, rows);
+        for (index_t c = 0; c < cols; ++c) {
+            const auto wc = counts(c - sc / 2, sc, cols);
+            std::vector<std::pair<T, std::int64_t>> vw;
+            for (index_t i = 0; i <= rows; ++i)
+                for (index_t j = 0; j <= cols; ++j) {
+                    const std::int64_t w =
+                        wr[static_cast<std::size_t>(i)] * wc[static_cast<std::size_t>(j)];
+                    if (w == 0) continue;
+                    const T v =
+                        i == rows || j == cols ? cval : img[static_cast<std::size_t>(i * cols + j)];
+                    vw.emplace_back(v, w);
+                }
+            std::sort(vw.begin(), vw.end(),
+                      [](const auto& a, const auto& b) { return less_nan_last(a.first, b.first); });
+            std::int64_t cum = 0;
+            const std::int64_t rank = sr * sc / 2;
+            for (const auto& [v, w] : vw) {
+                cum += w;
+                if (cum > rank) {
+                    out[static_cast<std::size_t>(r * cols + c)] = v;
+                    break;
+                }
+            }
+        }
+    }
+    return out;
+}
+
+TEMPLATE_TEST_CASE("median_filter windows far beyond the image", "[median_filter]", std::uint8_t,
+                   std::int16_t, std::int64_t, float) {
+    using T = TestType;
+    std::mt19937 gen(21);
+    const BorderMode modes[] = {BorderMode::reflect, BorderMode::mirror, BorderMode::nearest,
+                                BorderMode::wrap, BorderMode::constant};
+    const std::pair<index_t, index_t> shapes[] = {{4, 4}, {1, 5}, {3, 1}, {2, 7}};
+    const std::pair<index_t, index_t> sizes[] = {
+        {70001, 3}, {5, 100003}, {1, 200000}, {333, 777}, {12, 2}};
+    for (auto [rows, cols] : shapes)
+        for (auto [sr, sc] : sizes)
+            for (auto m : modes) {
+                const auto img = random_image<T>(rows * cols, gen, 40);
+                const T cval = static_cast<T>(3);
+                Buf<T> out(img.size());
+                fastcpp::median_filter<T>(std::span<const T>(img), std::span<T>(out), rows, cols,
+                                          sr, sc, m, cval);
+                INFO("shape " << rows << "x" << cols << " size " << sr << "x" << sc << " mode "
+                              << static_cast<int>(m));
+                REQUIRE(same(out, weighted_reference(img, rows, cols, sr, sc, m, cval)));
+            }
+    SECTION("2**31 elements: no allocation or loop proportional to the window") {
+        Buf<T> img(16), out(16);
+        for (index_t k = 0; k < 16; ++k) img[static_cast<std::size_t>(k)] = static_cast<T>(k);
+        fastcpp::median_filter<T>(std::span<const T>(img), std::span<T>(out), 4, 4,
+                                  index_t{1} << 16, index_t{1} << 15);
+        fastcpp::median_filter<T>(std::span<const T>(img), std::span<T>(out), 4, 4, 1,
+                                  index_t{1} << 31);
+        // Reflect: row r repeats 4r .. 4r + 3 equally; the upper median is 4r + 2.
+        for (index_t k = 0; k < 16; ++k)
+            REQUIRE(out[static_cast<std::size_t>(k)] == static_cast<T>(k / 4 * 4 + 2));
+        REQUIRE_THROWS_AS(fastcpp::median_filter<T>(std::span<const T>(img), std::span<T>(out), 4,
+                                                    4, 2, index_t{1} << 31),
+                          std::invalid_argument);
     }
 }
 
@@ -226,8 +315,8 @@ TEST_CASE("median_filter cval conversion and errors", "[median_filter]") {
     SECTION("bad arguments") {
         std::vector<float> img(6), out(6), small(5);
         auto call = [&](index_t sr, index_t sc) {
-            fastcpp::median_filter<float>(std::span<const float>(img), std::span<float>(out), 2,
-                                          3, sr, sc);
+            fastcpp::median_filter<float>(std::span<const float>(img), std::span<float>(out), 2, 3,
+                                          sr, sc);
         };
         REQUIRE_THROWS_AS(call(0, 3), std::invalid_argument);
         REQUIRE_THROWS_WITH(call(3, -1), FASTCPP_CONTAINS("size (=-1)"));
@@ -240,8 +329,76 @@ TEST_CASE("median_filter cval conversion and errors", "[median_filter]") {
     }
     SECTION("empty image") {
         std::vector<double> img, out;
-        fastcpp::median_filter<double>(std::span<const double>(img), std::span<double>(out), 0,
-                                       5, 3, 3);
+        fastcpp::median_filter<double>(std::span<const double>(img), std::span<double>(out), 0, 5,
+                                       3, 3);
         SUCCEED();
+    }
+}
+
+namespace {
+/// binary16 bits -> float (test's own decoder).
+float half_to_float(std::uint16_t h) {
+    const int sign = h >> 15, e = (h >> 10) & 0x1F, m = h & 0x3FF;
+    float v;
+    if (e == 0)
+        v = std::ldexp(static_cast<float>(m), -24);
+    else if (e == 31)
+        v = m ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
+    else
+        v = std::ldexp(static_cast<float>(m + 1024), e - 25);
+    return sign ? -v : v;
+}
+}  // namespace
+
+TEST_CASE("median_filter on float16 bits equals the float32 filter", "[median_filter]") {
+    using fastcpp::Half;
+    std::mt19937 gen(5);
+    std::uniform_int_distribution<int> any(0, 0xFFFF), few(0, 40);
+    const BorderMode modes[] = {BorderMode::reflect, BorderMode::constant, BorderMode::wrap};
+    const std::pair<index_t, index_t> sizes[] = {{3, 3},   {5, 5}, {7, 9}, {15, 15},
+                                                 {21, 21}, {1, 2}, {60, 3}};
+    for (int variant = 0; variant < 2; ++variant)
+        for (auto [sr, sc] : sizes)
+            for (auto m : modes) {
+                const index_t rows = 23, cols = 70;
+                Buf<Half> img(static_cast<std::size_t>(rows * cols)), out(img.size());
+                Buf<float> f(img.size()), fout(img.size());
+                for (std::size_t k = 0; k < img.size(); ++k) {
+                    // All bit patterns (NaNs, infs, +-0, subnormals) or a few values.
+                    const int b = variant == 0 ? any(gen) : 0x3C00 + few(gen) - 20;
+                    img[k] = Half{static_cast<std::uint16_t>(b)};
+                    f[k] = half_to_float(img[k].bits);
+                }
+                const Half hc = fastcpp::median_filter_cval<Half>(1.5, sr * sc);
+                REQUIRE(hc.bits == 0x3E00);
+                fastcpp::median_filter<Half>(std::span<const Half>(img), std::span<Half>(out), rows,
+                                             cols, sr, sc, m, hc);
+                fastcpp::median_filter<float>(std::span<const float>(f), std::span<float>(fout),
+                                              rows, cols, sr, sc, m, 1.5f);
+                INFO("size " << sr << "x" << sc << " mode " << static_cast<int>(m));
+                for (std::size_t k = 0; k < img.size(); ++k) {
+                    const float got = half_to_float(out[k].bits);
+                    if (std::isnan(fout[k])) {
+                        REQUIRE(std::isnan(got));
+                    } else {
+                        REQUIRE(got == fout[k]);
+                        REQUIRE(std::signbit(got) == std::signbit(fout[k]));
+                    }
+                }
+            }
+    SECTION("cval rounds to nearest half, ties to even") {
+        using fastcpp::median_filter_cval;
+        REQUIRE(median_filter_cval<Half>(1.0, 9).bits == 0x3C00);
+        REQUIRE(median_filter_cval<Half>(-2.0, 9).bits == 0xC000);
+        REQUIRE(median_filter_cval<Half>(65504.0, 9).bits == 0x7BFF);
+        REQUIRE(median_filter_cval<Half>(65519.0, 9).bits == 0x7BFF);
+        REQUIRE(median_filter_cval<Half>(65520.0, 9).bits == 0x7C00);
+        REQUIRE(median_filter_cval<Half>(-1e300, 9).bits == 0xFC00);
+        REQUIRE(median_filter_cval<Half>(0x1p-24, 9).bits == 0x0001);
+        REQUIRE(median_filter_cval<Half>(0x1p-25, 9).bits == 0x0000);        // tie -> even
+        REQUIRE(median_filter_cval<Half>(1.0 + 0x1p-11, 9).bits == 0x3C00);  // tie -> even
+        REQUIRE(median_filter_cval<Half>(1.0 + 0x1p-11 + 0x1p-20, 9).bits == 0x3C01);
+        REQUIRE(median_filter_cval<Half>(-0.0, 9).bits == 0x8000);
+        REQUIRE((median_filter_cval<Half>(NAN, 9).bits & 0x7FFF) > 0x7C00);
     }
 }

@@ -934,6 +934,53 @@ SPECS: list[Spec] = [
             *_scalar_bads("radius", [0.0, float("nan")]),
         ),
     ),
+    Spec(
+        "GeoIndex",
+        "class",
+        lambda rng, shape, dtype, axis: Call(
+            (rng.uniform(-90, 90, 20), rng.uniform(-180, 180, 20))
+        ),
+        result="none",
+        note="methods query/query_radius: tests_py/test_geo_index.py",
+        bad=(
+            Bad(
+                "lat NaN",
+                lambda c: c.with_(0, np.r_[np.nan, c.get(0)[1:]]),
+                ValueError,
+                (r"GeoIndex", r"lats\[0\]", r"\bnan\b"),
+            ),
+            Bad(
+                "lat > 90",
+                lambda c: c.with_(0, np.r_[91.0, c.get(0)[1:]]),
+                ValueError,
+                (r"GeoIndex", r"lats\[0\]", r"\b91\b"),
+            ),
+            Bad(
+                "lon inf",
+                lambda c: c.with_(1, np.r_[np.inf, c.get(1)[1:]]),
+                ValueError,
+                (r"GeoIndex", r"lons\[0\]", r"\binf\b"),
+            ),
+            Bad(
+                "length mismatch",
+                lambda c: c.with_(1, c.get(1)[:5]),
+                ValueError,
+                (r"\blats\b", r"\blons\b"),
+            ),
+            Bad(
+                "lats 2-D",
+                lambda c: c.with_(0, np.zeros((4, 5))),
+                ValueError,
+                (r"\blats\b", "1-D"),
+            ),
+            Bad(
+                "lats complex",
+                lambda c: c.with_(0, c.get(0).astype(complex)),
+                TypeError,
+                ("GeoIndex", "complex"),
+            ),
+        ),
+    ),
     # -- image ------------------------------------------------------------------------
     Spec(
         "median_filter",

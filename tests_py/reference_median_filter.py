@@ -43,3 +43,66 @@ def median_filter_ref(image, size, mode="reflect", cval=0):
     p = np.pad(a, pads, _PAD[mode], **kw)
     win = sliding_window_view(p, (sr, sc)).reshape(*np.asarray(image).shape, sr * sc)
     return np.sort(win, axis=-1)[..., (sr * sc) // 2]
+
+
+def _axis_index(p, n, mode):
+    """scipy.ndimage's image index of padded position p (-1: the constant)."""
+    if 0 <= p < n:
+        return p
+    if mode == "constant":
+        return -1
+    if mode == "nearest" or n == 1:
+        return 0 if p < 0 else n - 1
+    if mode == "wrap":
+        return p % n
+    if mode == "reflect":
+        p %= 2 * n
+        return p if p < n else 2 * n - 1 - p
+    p %= 2 * n - 2  # mirror
+    return p if p < n else 2 * n - 2 - p
+
+
+def _axis_counts(start, s, n, mode):
+    """Multiplicity of each image index (last entry: the constant border) in
+    the padded positions [start, start + s), counted over one period of the
+    extension times the number of whole periods plus the rest one by one."""
+    counts = np.zeros(n + 1, dtype=np.int64)
+    if mode in ("constant", "nearest"):
+        lo, hi = max(start, 0), min(start + s, n)
+        counts[lo:hi] += 1
+        before = max(0, min(start + s, 0) - start)
+        after = max(0, start + s - max(start, n))
+        if mode == "constant":
+            counts[n] += before + after
+        else:
+            counts[0] += before
+            counts[n - 1] += after
+        return counts
+    period = 1 if n == 1 else {"wrap": n, "reflect": 2 * n, "mirror": 2 * n - 2}[mode]
+    q = s // period
+    for p in range(period):
+        counts[_axis_index(p, n, mode)] += q
+    for p in range(start + q * period, start + s):
+        counts[_axis_index(p, n, mode)] += 1
+    return counts
+
+
+def median_filter_weighted_ref(image, size, mode="reflect", cval=0, rank=None):
+    """Element `rank` (default: the median) of every sorted window for windows
+    of any size, from per-axis multiplicities: O(image) memory per pixel."""
+    a = np.asarray(image)
+    sr, sc = (size, size) if np.ndim(size) == 0 else size
+    rank = (sr * sc) // 2 if rank is None else rank
+    values = np.append(a.reshape(-1, a.shape[1]), np.zeros((a.shape[0], 1), a.dtype), 1)
+    values = np.append(values, np.zeros((1, a.shape[1] + 1), a.dtype), 0)
+    values[-1, :] = values[:, -1] = np.asarray(cval).astype(a.dtype)
+    flat = values.ravel()
+    order = np.argsort(flat, kind="stable")  # NaN last, as np.sort
+    out = np.empty_like(a)
+    for i in range(a.shape[0]):
+        wr = _axis_counts(i - sr // 2, sr, a.shape[0], mode)
+        for j in range(a.shape[1]):
+            wc = _axis_counts(j - sc // 2, sc, a.shape[1], mode)
+            cum = np.cumsum(np.outer(wr, wc).ravel()[order])
+            out[i, j] = flat[order[np.searchsorted(cum, rank, side="right")]]
+    return out

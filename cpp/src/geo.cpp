@@ -15,6 +15,7 @@
 #include "fastcpp/detail/checks.hpp"
 #include "fastcpp/detail/parallel.hpp"
 #include "fastcpp/detail/simd.hpp"
+#include "geo_exact.hpp"
 
 namespace fastcpp {
 namespace {
@@ -177,14 +178,7 @@ FASTCPP_CLONES void haversine_chunk(Strided<const T> lat1, Strided<const T> lon1
 
 // ---------------------------------------------------------------- nearest_k
 
-/// A point by its selection key (h, NaN as +inf) and index.
-struct Candidate {
-    double key;
-    index_t index;
-};
-bool operator<(const Candidate& a, const Candidate& b) noexcept {
-    return a.key < b.key || (a.key == b.key && a.index < b.index);
-}
+using Candidate = detail::GeoCandidate;
 double key_of(double h) noexcept { return std::isnan(h) ? kInf : h; }
 /// a <= b are a near tie (NaN keys tie exactly and need no re-ranking;
 /// h == 0 is exact in both, since sin(0) = 0, so zero keys tie exactly too).
@@ -318,6 +312,29 @@ FASTCPP_CLONES void winner_distances(const Query& q, Strided<const T> lats,
     }
 }
 
+/// Keys of gathered points c[i].index (degrees in lats/lons), as nearest_chunk
+/// computes them: the same radians, the same h_block, bit for bit.
+FASTCPP_CLONES void gathered_keys(const Query& q, const double* lats, const double* lons,
+                                  Candidate* c, index_t m) noexcept {
+    alignas(64) double a2[kBlock], o2[kBlock], h[kBlock];
+    for (index_t b = 0; b < m; b += kBlock) {
+        const index_t mb = std::min(kBlock, m - b), mp = pad_lanes(mb);
+        for (index_t i = 0; i < mb; ++i) a2[i] = lats[c[b + i].index] * kDegToRad;
+        for (index_t i = 0; i < mb; ++i) o2[i] = lons[c[b + i].index] * kDegToRad;
+        for (index_t i = mb; i < mp; ++i) a2[i] = o2[i] = 0;
+        h_block(q.lat, q.lon, a2, o2, mp, true, false, h);
+        for (index_t i = 0; i < mb; ++i) c[b + i].key = key_of(h[i]);
+    }
+}
+
+template <class T>
+void check_nearest_args(Strided<const T> lats, Strided<const T> lons, index_t k, double radius) {
+    check_radius("nearest_k", radius);
+    detail::require(lats.size == lons.size, "nearest_k",
+                    "lats and lons must have the same length, got ", lats.size, " and ", lons.size);
+    detail::require_between("nearest_k", "k", k, index_t{1}, lats.size);
+}
+
 }  // namespace
 
 template <std::floating_point T>
@@ -370,26 +387,20 @@ void haversine(std::span<const T> lat1, std::span<const T> lon1, std::span<const
               detail::one_row(lon2), detail::one_row(out), radius);
 }
 
-template <std::floating_point T>
-void nearest_k(double lat, double lon, Strided<const T> lats, Strided<const T> lons, index_t k,
-               std::span<index_t> indices, std::span<T> dists, double radius) {
-    check_radius("nearest_k", radius);
-    detail::require(lats.size == lons.size, "nearest_k",
-                    "lats and lons must have the same length, got ", lats.size, " and ",
-                    lons.size);
-    detail::require_between("nearest_k", "k", k, index_t{1}, lats.size);
-    detail::require(static_cast<index_t>(indices.size()) == k &&
-                        static_cast<index_t>(dists.size()) == k,
-                    "nearest_k", "indices and dists must hold k (=", k, ") values, got ",
-                    indices.size(), " and ", dists.size());
+namespace detail {
+
+template <class T>
+void nearest_from(double lat, double lon, Strided<const T> lats, Strided<const T> lons, index_t k,
+                  const GeoSelect& select, index_t slack, std::span<index_t> indices,
+                  std::span<T> dists, double radius) {
     const Query q(lat, lon);
     const index_t n = lats.size;
     // Select a few more than k by the vector h: enough to hold every candidate
     // of a near-tie run that reaches the k-th place (rarely, select more).
-    index_t want = std::min(n, k + kTieSlack);
+    index_t want = std::min(n, k + std::max<index_t>(slack, 1));
     std::vector<Candidate> win;
     for (;;) {
-        win = select_k(q, lats, lons, want);
+        win = select(want);
         auto j = static_cast<std::size_t>(k - 1);
         while (j + 1 < win.size() && near_tie(win[j].key, win[j + 1].key)) ++j;
         if (j + 1 < win.size() || want == n) break;
@@ -408,9 +419,9 @@ void nearest_k(double lat, double lon, Strided<const T> lats, Strided<const T> l
         if (e - s > 1) {
             for (std::size_t j = s; j < e; ++j) {
                 const index_t i = win[j].index;
-                const double h = h_scalar(q.lat[0], q.lon[0],
-                                          static_cast<double>(lats[i]) * kDegToRad,
-                                          static_cast<double>(lons[i]) * kDegToRad);
+                const double h =
+                    h_scalar(q.lat[0], q.lon[0], static_cast<double>(lats[i]) * kDegToRad,
+                             static_cast<double>(lons[i]) * kDegToRad);
                 win[j].key = key_of(radius * (2 * std::asin(std::sqrt(h))));
                 exact[j] = 1;
             }
@@ -443,6 +454,66 @@ void nearest_k(double lat, double lon, Strided<const T> lats, Strided<const T> l
     }
 }
 
+}  // namespace detail
+
+void detail::geo_keys(double lat, double lon, const double* lats, const double* lons,
+                      GeoCandidate* c, index_t m) {
+    const Query q(lat, lon);
+    gathered_keys(q, lats, lons, c, m);
+}
+
+void detail::geo_distances(double lat, double lon, const double* lats, const double* lons,
+                           const index_t* idx, index_t m, double radius, double* d) {
+    const Query q(lat, lon);
+    // Sizes are not used by winner_distances (it reads idx[i] only).
+    const Strided<const double> la(lats, 0), lo(lons, 0);
+    winner_distances(q, la, lo, idx, m, radius, d);
+}
+
+template <std::floating_point T>
+void nearest_k(double lat, double lon, Strided<const T> lats, Strided<const T> lons, index_t k,
+               std::span<index_t> indices, std::span<T> dists, double radius) {
+    check_nearest_args(lats, lons, k, radius);
+    detail::require(
+        static_cast<index_t>(indices.size()) == k && static_cast<index_t>(dists.size()) == k,
+        "nearest_k", "indices and dists must hold k (=", k, ") values, got ", indices.size(),
+        " and ", dists.size());
+    const Query q(lat, lon);
+    detail::nearest_from<T>(
+        lat, lon, lats, lons, k, [&](index_t want) { return select_k(q, lats, lons, want); },
+        kTieSlack, indices, dists, radius);
+}
+
+template <std::floating_point T>
+void nearest_k(std::span<const double> lat, std::span<const double> lon, Strided<const T> lats,
+               Strided<const T> lons, index_t k, std::span<index_t> indices, std::span<T> dists,
+               double radius) {
+    check_nearest_args(lats, lons, k, radius);
+    detail::require(lat.size() == lon.size(), "nearest_k",
+                    "lat and lon must have the same length, got ", lat.size(), " and ", lon.size());
+    const auto q = static_cast<index_t>(lat.size());
+    detail::require(static_cast<index_t>(indices.size()) == q * k &&
+                        static_cast<index_t>(dists.size()) == q * k,
+                    "nearest_k", "indices and dists must hold ", q, " * k (=", k, ") values, got ",
+                    indices.size(), " and ", dists.size());
+    auto one = [&](index_t i) {
+        const auto at = static_cast<std::size_t>(i * k), kk = static_cast<std::size_t>(k);
+        nearest_k(lat[static_cast<std::size_t>(i)], lon[static_cast<std::size_t>(i)], lats, lons, k,
+                  indices.subspan(at, kk), dists.subspan(at, kk), radius);
+    };
+    // Few queries: one after the other, each on all threads; many: queries
+    // spread over the threads (each then runs single-threaded inside).
+    if (q < 2 * num_threads()) {
+        for (index_t i = 0; i < q; ++i) one(i);
+        return;
+    }
+    const index_t grain =
+        std::max<index_t>(1, detail::kGrainTrig / std::max<index_t>(lats.size, 1));
+    detail::parallel_for(q, grain, [&](index_t b, index_t e) {
+        for (index_t i = b; i < e; ++i) one(i);
+    });
+}
+
 template <std::floating_point T>
 Nearest<T> nearest_k(double lat, double lon, std::span<const T> lats, std::span<const T> lons,
                      index_t k, double radius) {
@@ -456,17 +527,23 @@ Nearest<T> nearest_k(double lat, double lon, std::span<const T> lats, std::span<
     return res;
 }
 
-#define FASTCPP_INSTANTIATE(T)                                                                \
-    template void distances<T>(Rows<const T>, Strided<T>);                                    \
-    template void distances<T>(std::span<const T>, index_t, std::span<T>);                   \
-    template void haversine<T>(Rows<const T>, Rows<const T>, Rows<const T>, Rows<const T>,    \
-                               Rows<T>, double);                                              \
-    template void haversine<T>(std::span<const T>, std::span<const T>, std::span<const T>,    \
-                               std::span<const T>, std::span<T>, double);                     \
-    template void nearest_k<T>(double, double, Strided<const T>, Strided<const T>, index_t,   \
-                               std::span<index_t>, std::span<T>, double);                     \
-    template Nearest<T> nearest_k<T>(double, double, std::span<const T>, std::span<const T>,  \
-                                     index_t, double);
+#define FASTCPP_INSTANTIATE(T)                                                                     \
+    template void distances<T>(Rows<const T>, Strided<T>);                                         \
+    template void distances<T>(std::span<const T>, index_t, std::span<T>);                         \
+    template void haversine<T>(Rows<const T>, Rows<const T>, Rows<const T>, Rows<const T>,         \
+                               Rows<T>, double);                                                   \
+    template void haversine<T>(std::span<const T>, std::span<const T>, std::span<const T>,         \
+                               std::span<const T>, std::span<T>, double);                          \
+    template void nearest_k<T>(double, double, Strided<const T>, Strided<const T>, index_t,        \
+                               std::span<index_t>, std::span<T>, double);                          \
+    template Nearest<T> nearest_k<T>(double, double, std::span<const T>, std::span<const T>,       \
+                                     index_t, double);                                             \
+    template void nearest_k<T>(std::span<const double>, std::span<const double>, Strided<const T>, \
+                               Strided<const T>, index_t, std::span<index_t>, std::span<T>,        \
+                               double);                                                            \
+    template void detail::nearest_from<T>(double, double, Strided<const T>, Strided<const T>,      \
+                                          index_t, const detail::GeoSelect&, index_t,              \
+                                          std::span<index_t>, std::span<T>, double);
 FASTCPP_INSTANTIATE(double)
 FASTCPP_INSTANTIATE(float)
 #undef FASTCPP_INSTANTIATE

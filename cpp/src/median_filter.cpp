@@ -19,14 +19,39 @@ BorderMode border_mode_from_name(std::string_view name) {
     if (name == "nearest") return BorderMode::nearest;
     if (name == "wrap" || name == "grid-wrap") return BorderMode::wrap;
     if (name == "constant" || name == "grid-constant") return BorderMode::constant;
-    throw std::invalid_argument(detail::message(
-        "median_filter: mode (='", name,
-        "') must be one of 'reflect', 'nearest', 'mirror', 'constant', 'wrap'"));
+    throw std::invalid_argument(
+        detail::message("median_filter: mode (='", name,
+                        "') must be one of 'reflect', 'nearest', 'mirror', 'constant', 'wrap'"));
 }
+
+namespace {
+
+/// binary16 bits of x rounded to nearest, ties to even (overflow: +-inf).
+Half half_from_double(double x) noexcept {
+    const auto sign = static_cast<std::uint16_t>(std::signbit(x) ? 0x8000u : 0u);
+    if (std::isnan(x)) return Half{static_cast<std::uint16_t>(sign | 0x7E00u)};
+    const double a = std::fabs(x);
+    if (a >= 65520.0) return Half{static_cast<std::uint16_t>(sign | 0x7C00u)};  // rounds to inf
+    if (a < 0x1p-14) {  // subnormal: multiples of 2**-24 (1024 carries into the first normal)
+        const auto r = static_cast<std::uint16_t>(std::nearbyint(a * 0x1p24));
+        return Half{static_cast<std::uint16_t>(sign | r)};
+    }
+    int e = 0;
+    (void)std::frexp(a, &e);  // a = m * 2**e, m in [0.5, 1)
+    // 11 significant bits: q in [1024, 2048]; 2048 carries into the exponent.
+    const auto q = static_cast<std::uint32_t>(std::nearbyint(std::ldexp(a, 11 - e)));
+    const auto bits = static_cast<std::uint32_t>((e - 1 + 15) << 10) + q - 1024u;
+    return Half{static_cast<std::uint16_t>(sign | bits)};
+}
+
+}  // namespace
 
 template <MedianElement T>
 T median_filter_cval(double cval, index_t window_count) {
-    if constexpr (std::is_floating_point_v<T>) {
+    if constexpr (std::is_same_v<T, Half>) {
+        (void)window_count;
+        return half_from_double(cval);
+    } else if constexpr (std::is_floating_point_v<T>) {
         (void)window_count;
         return static_cast<T>(cval);
     } else {
@@ -60,36 +85,8 @@ T median_filter_cval(double cval, index_t window_count) {
 namespace {
 
 using median_detail::Key;
+using median_detail::map_index;
 using median_detail::Tile;
-
-/// Image index of padded position i (may be outside [0, n)) under `mode`,
-/// scipy.ndimage's definitions; -1 for the constant border.
-index_t map_index(index_t i, index_t n, BorderMode mode) noexcept {
-    if (i >= 0 && i < n) return i;
-    auto mod = [](index_t a, index_t p) {
-        const index_t r = a % p;
-        return r < 0 ? r + p : r;
-    };
-    switch (mode) {
-        case BorderMode::constant:
-            return -1;
-        case BorderMode::nearest:
-            return i < 0 ? 0 : n - 1;
-        case BorderMode::wrap:
-            return n <= 1 ? 0 : mod(i, n);
-        case BorderMode::reflect: {
-            if (n <= 1) return 0;
-            const index_t j = mod(i, 2 * n);
-            return j < n ? j : 2 * n - 1 - j;
-        }
-        case BorderMode::mirror: {
-            if (n <= 1) return 0;
-            const index_t j = mod(i, 2 * n - 2);
-            return j < n ? j : 2 * n - 2 - j;
-        }
-    }
-    return 0;
-}
 
 enum class Algo { network, radix, histogram, compressed, select };
 
@@ -107,9 +104,9 @@ Plan make_plan(index_t rows, index_t cols, index_t sr, index_t sc) {
     Plan p;
     // Rows per tile: what fits the cache budget, but no more than a quarter of
     // one thread's share of the rows, so ranges of whole tiles balance.
-    const index_t share = std::max<index_t>(
-        1, (rows + 4 * static_cast<index_t>(num_threads()) - 1) /
-               (4 * static_cast<index_t>(num_threads())));
+    const index_t share =
+        std::max<index_t>(1, (rows + 4 * static_cast<index_t>(num_threads()) - 1) /
+                                 (4 * static_cast<index_t>(num_threads())));
     auto rows_for = [&](index_t budget_elems, index_t pad_stride) {
         const index_t r = budget_elems / pad_stride - (sr - 1);
         return std::clamp<index_t>(std::min(r, std::max(share, 2 * sr)), 1, rows);
@@ -124,8 +121,9 @@ Plan make_plan(index_t rows, index_t cols, index_t sr, index_t sc) {
         p.tile_rows = rows_for((index_t{1} << 16) / static_cast<index_t>(sizeof(K)), stride);
         return p;
     }
-    if (n <= (sizeof(K) == 1 ? median_detail::kMaxRadix8
-                             : sizeof(K) == 2 ? median_detail::kMaxRadix16 : 0)) {
+    if (n <= (sizeof(K) == 1   ? median_detail::kMaxRadix8
+              : sizeof(K) == 2 ? median_detail::kMaxRadix16
+                               : 0)) {
         p.algo = Algo::radix;
         p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
         p.tile_cols = std::min<index_t>(cols, 4096);
@@ -231,11 +229,12 @@ FASTCPP_CLONES void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr
             s.uniq.resize(static_cast<std::size_t>(count));
             const index_t domain = median_detail::compress_ranks(
                 s.pad.data(), count, s.ranks.data(), s.uniq.data(), s.sort_keys, s.sort_idx);
-            Tile<std::uint16_t> t{s.ranks.data(), pad_stride, tr, tc, sr, sc,
+            Tile<std::uint16_t> t{s.ranks.data(),    pad_stride, tr, tc, sr, sc,
                                   s.rank_out.data(), out_stride};
             if (sr * sc <= median_detail::kMaxRadix16)
-                median_detail::radix_tile(t, std::max(1, static_cast<int>(std::bit_width(
-                                                             static_cast<std::uint64_t>(domain - 1)))));
+                median_detail::radix_tile(
+                    t, std::max(1, static_cast<int>(
+                                       std::bit_width(static_cast<std::uint64_t>(domain - 1)))));
             else
                 median_detail::histogram_tile(t, domain);
             const K* uniq = s.uniq.data();
@@ -280,27 +279,63 @@ FASTCPP_CLONES void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr
     write(s.out.data(), [](K k) { return median_detail::from_key<T>(k); });
 }
 
+/// Windows wider than about twice the image along an axis: the exact
+/// weighted-histogram filter on the image's value ranks (memory and time grow
+/// with the image, not the window).
+template <class T>
+void huge_filter(ImageView<const T> in, ImageView<T> out, index_t sr, index_t sc, BorderMode mode,
+                 Key<T> ckey, std::int64_t rank) {
+    using K = Key<T>;
+    const index_t rows = in.rows, cols = in.cols, gs = cols + 1;
+    std::vector<K> uniq;
+    uniq.reserve(static_cast<std::size_t>(rows * cols + 1));
+    for (index_t r = 0; r < rows; ++r)
+        for (index_t c = 0; c < cols; ++c) uniq.push_back(median_detail::to_key(in(r, c)));
+    uniq.push_back(ckey);
+    std::sort(uniq.begin(), uniq.end());
+    uniq.erase(std::unique(uniq.begin(), uniq.end()), uniq.end());
+    auto rank_of = [&](K k) {
+        return static_cast<std::uint32_t>(std::lower_bound(uniq.begin(), uniq.end(), k) -
+                                          uniq.begin());
+    };
+    std::vector<std::uint32_t> grid(static_cast<std::size_t>((rows + 1) * gs));
+    for (index_t r = 0; r <= rows; ++r)
+        for (index_t c = 0; c <= cols; ++c)
+            grid[static_cast<std::size_t>(r * gs + c)] =
+                r < rows && c < cols ? rank_of(median_detail::to_key(in(r, c))) : rank_of(ckey);
+    std::vector<std::uint32_t> res(static_cast<std::size_t>(rows * cols));
+    median_detail::weighted_filter(grid.data(), rows, cols, static_cast<index_t>(uniq.size()), sr,
+                                   sc, mode, rank, res.data());
+    for (index_t r = 0; r < rows; ++r)
+        for (index_t c = 0; c < cols; ++c)
+            out(r, c) =
+                median_detail::from_key<T>(uniq[res[static_cast<std::size_t>(r * cols + c)]]);
+}
+
 }  // namespace
 
 template <MedianElement T>
-void median_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows,
-                   index_t size_cols, BorderMode mode, T cval) {
+void median_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows, index_t size_cols,
+                   BorderMode mode, T cval) {
     detail::require(size_rows >= 1, "median_filter", "size (=", size_rows,
                     ") must be >= 1 along rows");
     detail::require(size_cols >= 1, "median_filter", "size (=", size_cols,
                     ") must be >= 1 along columns");
-    detail::require(size_rows <= (index_t{1} << 31) / size_cols, "median_filter",
-                    "size (=(", size_rows, ", ", size_cols, ")) is too large, the window "
+    detail::require(size_rows <= (index_t{1} << 31) / size_cols, "median_filter", "size (=(",
+                    size_rows, ", ", size_cols,
+                    ")) is too large, the window "
                     "must have at most 2**31 elements");
-    detail::require(in.rows == out.rows && in.cols == out.cols, "median_filter",
-                    "out has shape (", out.rows, ", ", out.cols, "), the image has shape (",
-                    in.rows, ", ", in.cols, ")");
+    detail::require(in.rows == out.rows && in.cols == out.cols, "median_filter", "out has shape (",
+                    out.rows, ", ", out.cols, "), the image has shape (", in.rows, ", ", in.cols,
+                    ")");
     detail::require(in.rows >= 0 && in.cols >= 0, "median_filter",
                     "image shape must not be negative");
     if (in.rows == 0 || in.cols == 0) return;
     using K = Key<T>;
     const K ckey = median_detail::to_key(cval);
     const index_t sr = size_rows, sc = size_cols;
+    if (sr > 2 * in.rows + 2 || sc > 2 * in.cols + 2)
+        return huge_filter<T>(in, out, sr, sc, mode, ckey, (sr * sc) / 2);
     std::vector<index_t> rowmap(static_cast<std::size_t>(in.rows + sr - 1));
     std::vector<index_t> colmap(static_cast<std::size_t>(in.cols + sc - 1));
     for (index_t p = 0; p < in.rows + sr - 1; ++p)
@@ -332,8 +367,8 @@ void median_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows,
     detail::parallel_for(tiles_r * tiles_c, grain, [&](index_t lo, index_t hi) {
         thread_local Scratch<K> s;  // kept by the calling thread across calls
         for (index_t k = lo; k < hi; ++k)
-            run_tile<T>(in, out, sr, sc, ckey, rowmap, colmap, plan,
-                        (k / tiles_c) * plan.tile_rows, (k % tiles_c) * plan.tile_cols, s);
+            run_tile<T>(in, out, sr, sc, ckey, rowmap, colmap, plan, (k / tiles_c) * plan.tile_rows,
+                        (k % tiles_c) * plan.tile_cols, s);
     });
 }
 
@@ -348,17 +383,17 @@ void median_filter(std::span<const T> in, std::span<T> out, index_t rows, index_
     detail::require(out.size() == n, "median_filter", "out has ", out.size(),
                     " elements, rows * cols is ", n);
     median_filter(ImageView<const T>{in.data(), rows, cols, cols, 1},
-                  ImageView<T>{out.data(), rows, cols, cols, 1}, size_rows, size_cols, mode,
-                  cval);
+                  ImageView<T>{out.data(), rows, cols, cols, 1}, size_rows, size_cols, mode, cval);
 }
 
-#define FASTCPP_MEDIAN_INSTANTIATE(T)                                                      \
-    template T median_filter_cval<T>(double, index_t);                                     \
-    template void median_filter<T>(ImageView<const T>, ImageView<T>, index_t, index_t,     \
-                                   BorderMode, T);                                         \
-    template void median_filter<T>(std::span<const T>, std::span<T>, index_t, index_t,     \
-                                   index_t, index_t, BorderMode, T);
+#define FASTCPP_MEDIAN_INSTANTIATE(T)                                                              \
+    template T median_filter_cval<T>(double, index_t);                                             \
+    template void median_filter<T>(ImageView<const T>, ImageView<T>, index_t, index_t, BorderMode, \
+                                   T);                                                             \
+    template void median_filter<T>(std::span<const T>, std::span<T>, index_t, index_t, index_t,    \
+                                   index_t, BorderMode, T);
 FASTCPP_MEDIAN_INSTANTIATE(bool)
+FASTCPP_MEDIAN_INSTANTIATE(Half)
 FASTCPP_MEDIAN_INSTANTIATE(std::int8_t)
 FASTCPP_MEDIAN_INSTANTIATE(std::uint8_t)
 FASTCPP_MEDIAN_INSTANTIATE(std::int16_t)

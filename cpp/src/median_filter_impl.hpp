@@ -37,6 +37,7 @@ struct UnsignedOf<8> {
 /// The key type of T: an unsigned integer of the same width (bool: uint8).
 template <class T>
 using Key = typename UnsignedOf<sizeof(T)>::type;
+static_assert(sizeof(Half) == 2);
 
 /// Order-preserving map T -> Key<T>: a < b (NumPy sort order: NaN last,
 /// -0.0 before +0.0) iff key(a) < key(b). Every NaN maps to the largest key.
@@ -45,6 +46,10 @@ inline Key<T> to_key(T x) noexcept {
     using K = Key<T>;
     if constexpr (std::is_same_v<T, bool>) {
         return static_cast<K>(x ? 1 : 0);
+    } else if constexpr (std::is_same_v<T, Half>) {
+        const K bits = x.bits;
+        if ((bits & 0x7FFFu) > 0x7C00u) return std::numeric_limits<K>::max();  // NaN
+        return (bits & 0x8000u) ? static_cast<K>(~bits) : static_cast<K>(bits | 0x8000u);
     } else if constexpr (std::is_floating_point_v<T>) {
         constexpr K sign = K(1) << (8 * sizeof(K) - 1);
         const K bits = std::bit_cast<K>(x);
@@ -64,6 +69,9 @@ inline T from_key(Key<T> k) noexcept {
     using K = Key<T>;
     if constexpr (std::is_same_v<T, bool>) {
         return k != 0;
+    } else if constexpr (std::is_same_v<T, Half>) {
+        if (k == std::numeric_limits<K>::max()) return Half{0x7E00};
+        return Half{(k & 0x8000u) ? static_cast<K>(k ^ 0x8000u) : static_cast<K>(~k)};
     } else if constexpr (std::is_floating_point_v<T>) {
         constexpr K sign = K(1) << (8 * sizeof(K) - 1);
         if (k == std::numeric_limits<K>::max()) return std::numeric_limits<T>::quiet_NaN();
@@ -76,6 +84,90 @@ inline T from_key(Key<T> k) noexcept {
     }
 }
 
+/// Image index of padded position i (may be outside [0, n)) under `mode`,
+/// scipy.ndimage's definitions; -1 for the constant border.
+inline index_t map_index(index_t i, index_t n, BorderMode mode) noexcept {
+    if (i >= 0 && i < n) return i;
+    auto mod = [](index_t a, index_t p) {
+        const index_t r = a % p;
+        return r < 0 ? r + p : r;
+    };
+    switch (mode) {
+        case BorderMode::constant:
+            return -1;
+        case BorderMode::nearest:
+            return i < 0 ? 0 : n - 1;
+        case BorderMode::wrap:
+            return n <= 1 ? 0 : mod(i, n);
+        case BorderMode::reflect: {
+            if (n <= 1) return 0;
+            const index_t j = mod(i, 2 * n);
+            return j < n ? j : 2 * n - 1 - j;
+        }
+        case BorderMode::mirror: {
+            if (n <= 1) return 0;
+            const index_t j = mod(i, 2 * n - 2);
+            return j < n ? j : 2 * n - 2 - j;
+        }
+    }
+    return 0;
+}
+
+// The SIMD kernels (sorting networks, radix selection) are written once on
+// GCC vector types of W bytes and compiled per level: with_vector_width()
+// calls f.template operator()<W>() inside a wrapper compiled for the CPU's
+// level (flatten: the kernel, marked FASTCPP_MEDIAN_KERNEL, is inlined into
+// it), with W that level's register width.
+#define FASTCPP_MEDIAN_KERNEL [[gnu::always_inline]] inline
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__) && !defined(FASTCPP_NO_CLONES)
+#define FASTCPP_MEDIAN_LEVELS 1
+#else
+#define FASTCPP_MEDIAN_LEVELS 0
+#endif
+
+/// Vector bytes of the level the kernels run at: 64 (x86-64-v4), 32
+/// (x86-64-v3) or 16 (baseline: SSE2, or NEON on aarch64). Without per-level
+/// builds: the width the compiler targets.
+[[nodiscard]] int vector_bytes() noexcept;
+
+template <class F>
+[[gnu::noinline, gnu::flatten]] void at_width16(F& f) {
+    f.template operator()<16>();
+}
+#if FASTCPP_MEDIAN_LEVELS
+template <class F>
+[[gnu::noinline, gnu::flatten]] __attribute__((target("arch=x86-64-v3"))) void at_width32(F& f) {
+    f.template operator()<32>();
+}
+template <class F>
+[[gnu::noinline, gnu::flatten]] __attribute__((target("arch=x86-64-v4"))) void at_width64(F& f) {
+    f.template operator()<64>();
+}
+#else
+template <class F>
+[[gnu::noinline, gnu::flatten]] void at_width32(F& f) {
+    f.template operator()<32>();
+}
+template <class F>
+[[gnu::noinline, gnu::flatten]] void at_width64(F& f) {
+    f.template operator()<64>();
+}
+#endif
+
+template <class F>
+void with_vector_width(F&& f) {
+    switch (vector_bytes()) {
+        case 64:
+            return at_width64(f);
+        case 32:
+            return at_width32(f);
+        default:
+            return at_width16(f);
+    }
+}
+
 /// Extra key columns allocated after each padded row and output row so that
 /// 64-byte vector loads/stores at the end of a row stay inside the buffer.
 inline constexpr index_t kSlackBytes = 128;
@@ -85,9 +177,9 @@ enum class KeyXform { identity, sign, floating };
 
 template <class T>
 inline constexpr KeyXform xform_of =
-    std::is_floating_point_v<T> ? KeyXform::floating
-    : (std::is_signed_v<T> && !std::is_same_v<T, bool>) ? KeyXform::sign
-                                                        : KeyXform::identity;
+    (std::is_floating_point_v<T> || std::is_same_v<T, Half>) ? KeyXform::floating
+    : (std::is_signed_v<T> && !std::is_same_v<T, bool>)      ? KeyXform::sign
+                                                             : KeyXform::identity;
 
 /// A padded tile of keys and where its medians go.
 /// Output pixel (i, j) of the tile (0 <= i < rows, 0 <= j < cols) has the
@@ -148,5 +240,20 @@ void select_tile(const Tile<K>& t);
 template <class K>
 index_t compress_ranks(const K* keys, index_t n, std::uint16_t* ranks, K* uniq,
                        std::vector<K>& scratch_keys, std::vector<std::uint32_t>& scratch_idx);
+
+/// Multiplicity of every image index in the window [start, start + s) of an
+/// axis of n pixels padded by `mode`: w[k] for image index k < n, w[n] for
+/// the constant border. O(n) time and memory for any s.
+void axis_weights(index_t start, index_t s, index_t n, BorderMode mode,
+                  std::vector<std::int64_t>& w);
+
+/// Rank filter of a rows x cols grid of value ranks (< domain) for windows of
+/// any size: out[i * cols + j] is the element of 0-based position `rank` of
+/// the sorted sr x sc window of (i, j) under `mode`. `grid` has (rows + 1) x
+/// (cols + 1) entries: row `rows` and column `cols` hold the constant border's
+/// rank. Memory and time grow with the image only (weighted histogram).
+void weighted_filter(const std::uint32_t* grid, index_t rows, index_t cols, index_t domain,
+                     index_t sr, index_t sc, BorderMode mode, std::int64_t rank,
+                     std::uint32_t* out);
 
 }  // namespace fastcpp::median_detail

@@ -3,8 +3,11 @@
 // to the comparators the median wire depends on, evaluated on 64-byte SIMD
 // vectors (GCC vector extensions) of neighbouring output pixels. Common window
 // counts are fully unrolled so the whole network lives in registers.
+#include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -39,8 +42,8 @@ constexpr OpList median_ops(int n) {
                 for (int i = 0; i < k && i < n - j - k; ++i)
                     if ((i + j) / (2 * p) == (i + j + k) / (2 * p))
                         full.ops[static_cast<std::size_t>(full.count++)] = {
-                            static_cast<std::uint8_t>(i + j),
-                            static_cast<std::uint8_t>(i + j + k), 3};
+                            static_cast<std::uint8_t>(i + j), static_cast<std::uint8_t>(i + j + k),
+                            3};
     // Backward liveness from the median wire.
     std::array<bool, 128> live{};
     live[static_cast<std::size_t>(n / 2)] = true;
@@ -61,8 +64,12 @@ constexpr OpList median_ops(int n) {
 
 static_assert(kMaxNetwork <= 81);  // Batcher(81) has 702 comparators after pruning
 
-template <class K>
-using Vec [[gnu::vector_size(64)]] = K;
+/// W bytes of keys K: 64 at x86-64-v4, 32 at v3, 16 at baseline (see
+/// with_vector_width). GCC splits wider vectors than the target has into
+/// halves, but lowers their comparisons lane by lane (scalar code), so the
+/// width must follow the level.
+template <class K, int W>
+using Vec [[gnu::vector_size(W)]] = K;
 
 template <class V>
 [[gnu::always_inline]] inline V load(const void* p) noexcept {
@@ -85,7 +92,9 @@ template <KeyXform X, class V, class K = std::remove_cvref_t<decltype(V{}[0])>>
     if constexpr (X == KeyXform::sign) {
         return r ^ sign;
     } else if constexpr (X == KeyXform::floating) {
-        constexpr K qnan = sizeof(K) == 4 ? K(0x7FC00000u) : K(0x7FF8000000000000ull);
+        constexpr K qnan = sizeof(K) == 2   ? K(0x7E00u)
+                           : sizeof(K) == 4 ? K(0x7FC00000u)
+                                            : K(0x7FF8000000000000ull);
         const V back = (r & sign) != 0 ? (r ^ sign) : ~r;
         return r == static_cast<K>(~K(0)) ? V{} + qnan : back;
     } else {
@@ -96,10 +105,10 @@ template <KeyXform X, class V, class K = std::remove_cvref_t<decltype(V{}[0])>>
 /// Runs body(j) -> median vector for output columns j .. j + lanes of row i
 /// and stores it: as keys into t.out (whose slack absorbs the last vector), or
 /// converted into t.direct with the row's last partial vector cut to size.
-template <class K, class Body>
+template <class K, int W, class Body>
 [[gnu::always_inline]] inline void emit_row(const Tile<K>& t, index_t i, Body&& body) noexcept {
-    using V = Vec<K>;
-    constexpr index_t lanes = 64 / sizeof(K);
+    using V = Vec<K, W>;
+    constexpr index_t lanes = W / sizeof(K);
     const index_t cols = t.cols;
     if (!t.direct) {
         K* out = t.out + i * t.out_stride;
@@ -138,16 +147,16 @@ template <int N, class V, std::size_t... I>
     (apply(r, L.ops[I]), ...);
 }
 
-template <int N, class K>
-FASTCPP_CLONES void network_fixed(const Tile<K>& tile) noexcept {
-    using V = Vec<K>;
+template <int N, class K, int W>
+FASTCPP_MEDIAN_KERNEL void network_fixed(const Tile<K>& tile) noexcept {
+    using V = Vec<K, W>;
     const Tile<K> t = tile;  // a local copy: stores through K* cannot alias it
     constexpr int count = median_ops(N).count;
     index_t off[N];  // window element w at src + off[w]
     for (index_t w = 0; w < N; ++w) off[w] = (w / t.kc) * t.pad_stride + w % t.kc;
     for (index_t i = 0; i < t.rows; ++i) {
         const K* row = t.pad + i * t.pad_stride;
-        emit_row(t, i, [&](index_t j) __attribute__((always_inline)) {
+        emit_row<K, W>(t, i, [&](index_t j) __attribute__((always_inline)) {
             V r[N];
 #pragma GCC unroll 64
             for (int w = 0; w < N; ++w) r[w] = load<V>(row + j + off[w]);
@@ -158,14 +167,14 @@ FASTCPP_CLONES void network_fixed(const Tile<K>& tile) noexcept {
 }
 
 /// Network with a run-time op list (other counts up to kMaxNetwork).
-template <class K>
-FASTCPP_CLONES void network_dynamic(const Tile<K>& tile, const OpList& L) noexcept {
-    using V = Vec<K>;
+template <class K, int W>
+FASTCPP_MEDIAN_KERNEL void network_dynamic(const Tile<K>& tile, const OpList& L) noexcept {
+    using V = Vec<K, W>;
     const Tile<K> t = tile;
     const index_t n = t.kr * t.kc;
     V r[kMaxNetwork];
     for (index_t i = 0; i < t.rows; ++i) {
-        emit_row(t, i, [&](index_t j) __attribute__((always_inline)) {
+        emit_row<K, W>(t, i, [&](index_t j) __attribute__((always_inline)) {
             index_t w = 0;
             for (index_t di = 0; di < t.kr; ++di) {
                 const K* src = t.pad + (i + di) * t.pad_stride + j;
@@ -193,10 +202,10 @@ template <class V>
 /// 3x3 with shared column sorts (as in Paeth's / Devillard's 3x3 median): each
 /// padded column's three values are sorted once per output row, then the
 /// median is med3(max of lows, med3 of middles, min of highs).
-template <class K>
-FASTCPP_CLONES void network_3x3(const Tile<K>& tile) noexcept {
-    using V = Vec<K>;
-    constexpr index_t lanes = 64 / sizeof(K);
+template <class K, int W>
+FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) noexcept {
+    using V = Vec<K, W>;
+    constexpr index_t lanes = W / sizeof(K);
     const Tile<K> t = tile;
     const index_t pw = t.cols + 2;
     const index_t len = (pw + lanes - 1) / lanes * lanes + lanes;
@@ -219,7 +228,7 @@ FASTCPP_CLONES void network_3x3(const Tile<K>& tile) noexcept {
             std::memcpy(mid + q, &b3, sizeof(V));
             std::memcpy(hi + q, &c2, sizeof(V));
         }
-        emit_row(t, i, [&](index_t j) __attribute__((always_inline)) {
+        emit_row<K, W>(t, i, [&](index_t j) __attribute__((always_inline)) {
             const V l = vmax(vmax(load<V>(lo + j), load<V>(lo + j + 1)), load<V>(lo + j + 2));
             const V h = vmin(vmin(load<V>(hi + j), load<V>(hi + j + 1)), load<V>(hi + j + 2));
             const V m = med3(load<V>(mid + j), load<V>(mid + j + 1), load<V>(mid + j + 2));
@@ -228,11 +237,9 @@ FASTCPP_CLONES void network_3x3(const Tile<K>& tile) noexcept {
     }
 }
 
-}  // namespace
-
-template <class R>
-FASTCPP_CLONES void radix_tile(const Tile<R>& tile, int bits) {
-    using V = Vec<R>;
+template <class R, int W>
+FASTCPP_MEDIAN_KERNEL void radix_kernel(const Tile<R>& tile, int bits) {
+    using V = Vec<R, W>;
     const Tile<R> t = tile;
     const index_t n = t.kr * t.kc;
     const auto rank = static_cast<R>(n / 2);
@@ -242,7 +249,7 @@ FASTCPP_CLONES void radix_tile(const Tile<R>& tile, int bits) {
     const index_t* o = off.data();
     for (index_t i = 0; i < t.rows; ++i) {
         const R* row = t.pad + i * t.pad_stride;
-        emit_row(t, i, [&](index_t j) __attribute__((always_inline)) {
+        emit_row<R, W>(t, i, [&](index_t j) __attribute__((always_inline)) {
             // The median is the largest v with #(x < v) <= rank: decide its
             // bits from the top, counting in lanes of R (n < 2**bits(R)).
             const R* src = row + j;
@@ -262,24 +269,70 @@ FASTCPP_CLONES void radix_tile(const Tile<R>& tile, int bits) {
     }
 }
 
+template <class K, int W>
+FASTCPP_MEDIAN_KERNEL void network_any(const Tile<K>& t) {
+    if (t.kr == 3 && t.kc == 3) return network_3x3<K, W>(t);
+    switch (t.kr * t.kc) {
+        case 3:
+            return network_fixed<3, K, W>(t);
+        case 4:
+            return network_fixed<4, K, W>(t);
+        case 5:
+            return network_fixed<5, K, W>(t);
+        case 9:
+            return network_fixed<9, K, W>(t);
+        case 15:
+            return network_fixed<15, K, W>(t);
+        case 16:
+            return network_fixed<16, K, W>(t);
+        case 21:
+            return network_fixed<21, K, W>(t);
+        case 25:
+            return network_fixed<25, K, W>(t);
+        default:
+            break;
+    }
+    network_dynamic<K, W>(t, median_ops(static_cast<int>(t.kr * t.kc)));
+}
+
+}  // namespace
+
+template <class R>
+void radix_tile(const Tile<R>& t, int bits) {
+    with_vector_width([&]<int W>() { radix_kernel<R, W>(t, bits); });
+}
+
 template void radix_tile(const Tile<std::uint8_t>&, int);
 template void radix_tile(const Tile<std::uint16_t>&, int);
 
+int vector_bytes() noexcept {
+#if FASTCPP_MEDIAN_LEVELS
+    // The CPU's level, capped by FASTCPP_SIMD (until detail::dispatch lands
+    // and owns that variable, read here the same way).
+    static const int bytes = [] {
+        int cpu = __builtin_cpu_supports("x86-64-v4")   ? 64
+                  : __builtin_cpu_supports("x86-64-v3") ? 32
+                                                        : 16;
+        if (const char* env = std::getenv("FASTCPP_SIMD")) {
+            const std::string_view v(env);
+            if (v == "baseline" || v == "x86-64-v2") cpu = 16;
+            if (v == "x86-64-v3") cpu = std::min(cpu, 32);
+        }
+        return cpu;
+    }();
+    return bytes;
+#elif defined(__AVX512BW__)
+    return 64;
+#elif defined(__AVX2__)
+    return 32;
+#else
+    return 16;
+#endif
+}
+
 template <class K>
 void network_tile(const Tile<K>& t) {
-    if (t.kr == 3 && t.kc == 3) return network_3x3(t);
-    switch (t.kr * t.kc) {
-        case 3: return network_fixed<3>(t);
-        case 4: return network_fixed<4>(t);
-        case 5: return network_fixed<5>(t);
-        case 9: return network_fixed<9>(t);
-        case 15: return network_fixed<15>(t);
-        case 16: return network_fixed<16>(t);
-        case 21: return network_fixed<21>(t);
-        case 25: return network_fixed<25>(t);
-        default: break;
-    }
-    network_dynamic(t, median_ops(static_cast<int>(t.kr * t.kc)));
+    with_vector_width([&]<int W>() { network_any<K, W>(t); });
 }
 
 template void network_tile(const Tile<std::uint8_t>&);

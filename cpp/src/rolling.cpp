@@ -130,7 +130,8 @@ constexpr Row kRows[] = {
       kLinearGrain,
       "Position of the moving-window minimum counted back from the newest element\n"
       "(0 = the newest); among equal minima the newest wins. Returned as float\n"
-      "(NaN where min_count is not met), as bottleneck.\n"},
+      "(NaN where min_count is not met), as bottleneck. Where a window's only\n"
+     "non-NaN values are +inf, it points at an inf; bottleneck points at a NaN.\n"},
      FASTCPP_KERNEL(minmax_row)},
     {{MoveStat::argmax,
       "move_argmax",
@@ -138,7 +139,9 @@ constexpr Row kRows[] = {
       1,
       kLinearGrain,
       "Position of the moving-window maximum counted back from the newest element\n"
-      "(0 = the newest); among equal maxima the newest wins. Returned as float.\n"},
+      "(0 = the newest); among equal maxima the newest wins. Returned as float.\n"
+     "Where a window's only non-NaN values are -inf, it points at an inf;\n"
+     "bottleneck points at a NaN.\n"},
      FASTCPP_KERNEL(minmax_row)},
     {{MoveStat::median,
       "move_median",

@@ -68,14 +68,37 @@ def haversine(
     radius: float = 6371.0,
 ) -> Any: ...
 def nearest_k(
-    lat: float,
-    lon: float,
+    lat: ArrayLike,
+    lon: ArrayLike,
     lats: ArrayLike,
     lons: ArrayLike,
     k: int = 5,
     *,
     radius: float = 6371.0,
 ) -> tuple[NDArray[np.int64], _FloatArray]: ...
+
+class GeoIndex:
+    def __init__(
+        self, lats: ArrayLike, lons: ArrayLike, *, radius: float = 6371.0
+    ) -> None: ...
+    def __len__(self) -> int: ...
+    @property
+    def radius(self) -> float: ...
+    @property
+    def lats(self) -> NDArray[np.float64]: ...
+    @property
+    def lons(self) -> NDArray[np.float64]: ...
+    def query(
+        self, lat: ArrayLike, lon: ArrayLike, k: int = 5
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]: ...
+    def query_radius(
+        self, lat: ArrayLike, lon: ArrayLike, r: float
+    ) -> (
+        tuple[NDArray[np.int64], NDArray[np.float64]]
+        | tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]
+    ): ...
+    def __getstate__(self) -> tuple[Any, ...]: ...
+    def __setstate__(self, state: tuple[Any, ...]) -> None: ...
 
 # --- rolling --------------------------------------------------------------
 # One stub per row of the core's move_* family table (tests_py/test_rolling.py

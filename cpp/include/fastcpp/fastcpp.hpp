@@ -14,6 +14,7 @@
 #include "fastcpp/elementwise.hpp"
 #include "fastcpp/ema.hpp"
 #include "fastcpp/geo.hpp"
+#include "fastcpp/geo_index.hpp"
 #include "fastcpp/median_filter.hpp"
 #include "fastcpp/reduce.hpp"
 #include "fastcpp/rolling.hpp"

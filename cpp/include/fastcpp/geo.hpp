@@ -83,8 +83,20 @@ void haversine(std::span<const T> lat1, std::span<const T> lon1, std::span<const
 /// @throws std::invalid_argument if k is outside [1, n], the lengths of lats and
 ///         lons differ, indices/dists do not hold k values, or radius is invalid
 template <std::floating_point T>
-void nearest_k(double lat, double lon, Strided<const T> lats, Strided<const T> lons,
-               index_t k, std::span<index_t> indices, std::span<T> dists,
+void nearest_k(double lat, double lon, Strided<const T> lats, Strided<const T> lons, index_t k,
+               std::span<index_t> indices, std::span<T> dists, double radius = kEarthRadiusKm);
+
+/// nearest_k for Q query points at once: row q of the (Q, k) row-major
+/// outputs is nearest_k(lat[q], lon[q], ...). Many queries are spread over
+/// the threads, a few run one after the other on all threads.
+/// @param lat, lon   Q query points, degrees
+/// @param indices    Q*k outputs
+/// @param dists      Q*k outputs
+/// @throws std::invalid_argument as the one-query nearest_k, or if lat and lon
+///         differ in length or the outputs do not hold Q*k values
+template <std::floating_point T>
+void nearest_k(std::span<const double> lat, std::span<const double> lon, Strided<const T> lats,
+               Strided<const T> lons, index_t k, std::span<index_t> indices, std::span<T> dists,
                double radius = kEarthRadiusKm);
 
 /// Result of the allocating nearest_k overload.
@@ -93,7 +105,8 @@ struct Nearest {
     std::vector<index_t> indices;  ///< ascending by distance, ties by index
     std::vector<T> distances;      ///< the matching distances
 };
-/// @copydoc nearest_k(double, double, Strided<const T>, Strided<const T>, index_t, std::span<index_t>, std::span<T>, double)
+/// @copydoc nearest_k(double, double, Strided<const T>, Strided<const T>, index_t,
+/// std::span<index_t>, std::span<T>, double)
 template <std::floating_point T>
 [[nodiscard]] Nearest<T> nearest_k(double lat, double lon, std::span<const T> lats,
                                    std::span<const T> lons, index_t k,

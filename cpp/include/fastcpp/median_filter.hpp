@@ -52,14 +52,22 @@ enum class BorderMode { reflect, mirror, nearest, wrap, constant };
 /// @throws std::invalid_argument "median_filter: mode (='x') must be one of ..."
 [[nodiscard]] BorderMode border_mode_from_name(std::string_view name);
 
+/// An IEEE 754 binary16 value (numpy.float16) held as its 16 bits: the
+/// element type of median_filter for half-precision images. The filter
+/// selects on the bits (order-preserving keys), so no arithmetic is needed.
+struct Half {
+    std::uint16_t bits = 0;
+    friend bool operator==(Half, Half) = default;
+};
+
 /// Element types median_filter accepts.
 template <class T>
-concept MedianElement =
-    std::is_same_v<T, bool> || std::is_same_v<T, float> || std::is_same_v<T, double> ||
-    std::is_same_v<T, std::int8_t> || std::is_same_v<T, std::uint8_t> ||
-    std::is_same_v<T, std::int16_t> || std::is_same_v<T, std::uint16_t> ||
-    std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::uint32_t> ||
-    std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::uint64_t>;
+concept MedianElement = std::is_same_v<T, bool> || std::is_same_v<T, Half> ||
+                        std::is_same_v<T, float> || std::is_same_v<T, double> ||
+                        std::is_same_v<T, std::int8_t> || std::is_same_v<T, std::uint8_t> ||
+                        std::is_same_v<T, std::int16_t> || std::is_same_v<T, std::uint16_t> ||
+                        std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::uint32_t> ||
+                        std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::uint64_t>;
 
 /// A 2-D strided view: element (r, c) is `data[r * row_stride + c * col_stride]`
 /// (strides in elements, any sign), so transposed and sliced images need no copy.
@@ -88,7 +96,7 @@ struct ImageView {
 /// filter (uint8: -1 -> 255, 300 -> 44); bool is that 8-bit value != 0. With
 /// exactly two elements scipy takes the maximum against the unconverted cval,
 /// so a cval below the type's range then acts as the type's minimum.
-/// float/double: the value rounded to T.
+/// float/double/Half: the value rounded to nearest (ties to even).
 /// @param cval the border value of BorderMode::constant
 /// @param window_count number of elements of the window (rows * cols)
 /// @return the border value in T
@@ -109,14 +117,14 @@ template <MedianElement T>
 /// @param cval border value of BorderMode::constant (see median_filter_cval)
 /// @throws std::invalid_argument if a size is < 1 or the shapes differ
 template <MedianElement T>
-void median_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows,
-                   index_t size_cols, BorderMode mode = BorderMode::reflect, T cval = T{});
+void median_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows, index_t size_cols,
+                   BorderMode mode = BorderMode::reflect, T cval = T{});
 
 /// median_filter on C-contiguous row-major buffers of `rows` x `cols`.
 /// @throws std::invalid_argument if a buffer's length is not rows * cols, or as above
 template <MedianElement T>
 void median_filter(std::span<const T> in, std::span<T> out, index_t rows, index_t cols,
-                   index_t size_rows, index_t size_cols,
-                   BorderMode mode = BorderMode::reflect, T cval = T{});
+                   index_t size_rows, index_t size_cols, BorderMode mode = BorderMode::reflect,
+                   T cval = T{});
 
 }  // namespace fastcpp

@@ -8,11 +8,19 @@ import sys
 import time
 from typing import Any
 
+from fastcpp.bench import simd
+
 PLANS: dict[str, dict[str, Any]] = {
     # repeats, min_repeats, min_sample (s), budget per contender (s)
     "full": dict(repeats=7, min_repeats=3, min_sample=0.05, budget=4.0),
     "quick": dict(repeats=5, min_repeats=3, min_sample=0.005, budget=0.3),
     "tiny": dict(repeats=2, min_repeats=1, min_sample=0.0, budget=0.0),
+}
+#: --scaling times 7 sizes per workload: fewer, shorter samples.
+SCALING_PLANS: dict[str, dict[str, Any]] = {
+    "full": dict(repeats=5, min_repeats=3, min_sample=0.02, budget=1.0),
+    "quick": dict(repeats=3, min_repeats=2, min_sample=0.003, budget=0.1),
+    "tiny": dict(repeats=1, min_repeats=1, min_sample=0.0, budget=0.0),
 }
 
 EPILOG = """\
@@ -21,7 +29,13 @@ Workload names (--only takes names or prefixes, e.g. --only median_filter move_)
 Times are medians of interleaved repeats; pure Python is timed on a smaller
 input and scaled linearly (the note says so). Each answer is checked against a
 NumPy reference: a wrong one is marked WRONG and never counts as a win.
-Exit codes: 0 done, 2 bad arguments or --plot without matplotlib.
+--simd LEVEL re-runs the bench in a child process with FASTCPP_SIMD=LEVEL
+and checks with fastcpp.simd_level() that fastcpp took that path.
+--scaling times each workload at n = 10 ... 10^7 (--quick: ... 10^5; the
+median filter at sizes 3 ... 25) against its peers: a table of time per
+element, and with --plot a log-log chart of it.
+Exit codes: 0 done, 2 bad arguments, --plot without matplotlib, or a --simd
+level this CPU or this fastcpp cannot run.
 """
 
 
@@ -29,7 +43,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m fastcpp bench",
         description="Time fastcpp against pure Python, NumPy and the installed peers\n"
-        "(bottleneck, pandas, numba, numbagg, scipy, scikit-learn, OpenCV, RunStats).",
+        "(bottleneck, pandas, polars, numba, numbagg, scipy, scikit-learn,\n"
+        "scikit-image, OpenCV, coreforecast, RunStats, crick, river, xsum).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -66,6 +81,21 @@ def parser() -> argparse.ArgumentParser:
         metavar="R",
         help="samples per contender (default 7, --quick 5)",
     )
+    p.add_argument(
+        "--simd",
+        choices=simd.LEVELS,
+        metavar="LEVEL",
+        help="run fastcpp on this code path (FASTCPP_SIMD): "
+        + ", ".join(simd.LEVELS)
+        + "; never above what the CPU runs",
+    )
+    p.add_argument(
+        "--scaling",
+        action="store_true",
+        help="time each workload over input sizes n = 10 ... 10^7 (median "
+        "filter: sizes 3 ... 25) against its peers; --plot draws time per "
+        "element, log-log",
+    )
     p.add_argument("--list", action="store_true", help="list the workloads and exit")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # tests only
@@ -76,13 +106,30 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
     args.argv = argv
+    if args.simd and not args.list:
+        why = simd.problem(args.simd)
+        if why:
+            print(f"fastcpp bench: {why}", file=sys.stderr)
+            return 2
+        if simd.needs_reexec(args.simd):
+            return simd.reexec(args.simd, argv)
+        why, note = simd.verify(args.simd)
+        if why:
+            print(f"fastcpp bench: {why}", file=sys.stderr)
+            return 2
+        if note:
+            print(f"fastcpp bench: note: {note}", file=sys.stderr)
 
     from fastcpp.bench import workloads
 
     if args.list:
         width = max(len(w.name) for w in workloads.ALL)
         for w in workloads.ALL:
-            print(f"{w.name:<{width}}  {w.title}")
+            tags = [] if w.scaling is None else ["scaling"]
+            if w.section != "main":
+                tags.append(w.section)
+            tag = f"  [{', '.join(tags)}]" if tags else ""
+            print(f"{w.name:<{width}}  {w.title}{tag}")
         return 0
     try:
         chosen = workloads.select(args.only)
@@ -110,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     _apply_threads(args.threads)
+    if args.scaling:
+        from fastcpp.bench.scaling import run_scaling
+
+        return run_scaling(args, chosen)
     return run(args, chosen)
 
 
@@ -126,22 +177,75 @@ def _apply_threads(n: int | None) -> None:
         os.environ["NUMBA_NUM_THREADS"] = str(n)
 
 
-def run(args: argparse.Namespace, chosen: list[Any]) -> int:
-    import fastcpp
-    from fastcpp.bench import machine, plot, report
-    from fastcpp.bench.progress import Progress
-    from fastcpp.bench.timing import Plan, measure
+def _has(obj: Any, dotted: str) -> bool:
+    for part in dotted.split("."):
+        if not hasattr(obj, part):
+            return False
+        obj = getattr(obj, part)
+    return True
 
-    mode = "tiny" if args.tiny else "quick" if args.quick else "full"
-    plan = Plan(**PLANS[mode])
-    if args.repeats is not None:
-        plan.repeats = args.repeats
-        plan.min_repeats = min(plan.min_repeats, args.repeats)
+
+def unavailable(w: Any) -> str | None:
+    """Why workload ``w`` cannot run on this fastcpp (None: it can)."""
+    import fastcpp
+
+    absent = [name for name in w.needs if not _has(fastcpp, name)]
+    if absent:
+        return ", ".join(f"fastcpp.{name} not available" for name in absent)
+    if w.probe is not None:
+        return w.probe()
+    return None
+
+
+def header(mode: str, args: argparse.Namespace, extra: str = "") -> dict[str, Any]:
+    """Print the machine header; return the machine description."""
+    from fastcpp.bench import machine
+
     info = machine.describe()
-    print("fastcpp bench" + {"full": "", "quick": " --quick", "tiny": " --tiny"}[mode])
+    flags = {"full": "", "quick": " --quick", "tiny": " --tiny"}[mode]
+    if args.simd:
+        flags += f" --simd {args.simd}"
+    print("fastcpp bench" + flags + extra)
     for line in machine.summary_lines(info):
         print(f"  {line}")
     sys.stdout.flush()
+    return info
+
+
+def config_of(args: argparse.Namespace, mode: str, plan: Any, elapsed: float) -> dict:
+    import fastcpp
+
+    return {
+        "mode": mode,
+        "scaling": bool(args.scaling),
+        "simd_requested": args.simd,
+        "threads": fastcpp.get_num_threads(),
+        "repeats": plan.repeats,
+        "min_sample": plan.min_sample,
+        "argv": args.argv,
+        "elapsed_seconds": elapsed,
+    }
+
+
+def plan_for(args: argparse.Namespace, plans: dict[str, dict[str, Any]]) -> tuple:
+    from fastcpp.bench.timing import Plan
+
+    mode = "tiny" if args.tiny else "quick" if args.quick else "full"
+    plan = Plan(**plans[mode])
+    if args.repeats is not None:
+        plan.repeats = args.repeats
+        plan.min_repeats = min(plan.min_repeats, args.repeats)
+    return mode, plan
+
+
+def run(args: argparse.Namespace, chosen: list[Any]) -> int:
+    from fastcpp.bench import plot, report
+    from fastcpp.bench.progress import Progress
+    from fastcpp.bench.timing import measure
+
+    mode, plan = plan_for(args, PLANS)
+    info = header(mode, args)
+    chosen = [w for w in chosen if w.build is not None]
 
     rows: list[Any] = []
     notes: dict[str, list[str]] = {}
@@ -151,14 +255,14 @@ def run(args: argparse.Namespace, chosen: list[Any]) -> int:
     with Progress(len(chosen), enabled=not args.no_progress) as progress:
         for w in chosen:
             progress.start(w.name)
-            absent = [name for name in w.needs if not hasattr(fastcpp, name)]
-            if absent:
-                note = ", ".join(f"fastcpp.{name} not available" for name in absent)
+            note = unavailable(w)
+            if note:
                 skipped.append({"workload": w.name, "note": note})
                 progress.write(f"\n{w.name} — skipped: {note}")
                 progress.advance()
                 continue
             try:
+                assert w.build is not None
                 case = w.build(mode)
             except Exception as exc:  # an input/reference problem: report, go on
                 note = f"could not build: {type(exc).__name__}: {exc}"
@@ -188,14 +292,7 @@ def run(args: argparse.Namespace, chosen: list[Any]) -> int:
         f"in {elapsed:.1f} s. "
         "Read ratios, not absolute times: see docs/benchmarks.md."
     )
-    config = {
-        "mode": mode,
-        "threads": fastcpp.get_num_threads(),
-        "repeats": plan.repeats,
-        "min_sample": plan.min_sample,
-        "argv": args.argv,
-        "elapsed_seconds": elapsed,
-    }
+    config = config_of(args, mode, plan, elapsed)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             f.write(report.to_json(info, config, rows, described, skipped))

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from fastcpp.bench import peers
+from fastcpp.bench import peers, simd
 
 
 def cpu_model() -> str:
@@ -97,7 +97,10 @@ def describe() -> dict[str, Any]:
         "numpy": np.__version__,
         "fastcpp": build.get("version"),
         "fastcpp_compiler": build.get("compiler"),
-        "fastcpp_simd": build.get("simd_level"),
+        # the code path in use (FASTCPP_SIMD / --simd may cap it) and the CPU's best
+        "fastcpp_simd": simd.in_use() or build.get("simd_level"),
+        "cpu_simd_max": simd.cpu_max(),
+        "simd_env": os.environ.get(simd.ENV),
         "fastcpp_threads": fastcpp.get_num_threads(),
         "blas": blas_info(),
         "peers": peers.versions(),
@@ -112,8 +115,10 @@ def summary_lines(m: dict[str, Any]) -> list[str]:
     lines = [
         f"CPU      {m['cpu']} ({m['arch']}), {m['cores_usable']} usable cores "
         f"of {m['cores_logical']}",
-        f"fastcpp  {m['fastcpp']} [{m['fastcpp_compiler']}], SIMD {m['fastcpp_simd']}, "
-        f"{m['fastcpp_threads']} threads",
+        f"fastcpp  {m['fastcpp']} [{m['fastcpp_compiler']}], SIMD {m['fastcpp_simd']}"
+        f" (CPU max {m['cpu_simd_max'] or '?'}"
+        + (f", {simd.ENV}={m['simd_env']}" if m["simd_env"] else "")
+        + f"), {m['fastcpp_threads']} threads",
         f"numpy    {m['numpy']}, BLAS {blas.get('library') or '?'} "
         f"threads {blas.get('threads')}",
         f"python   {m['python']} on {m['os']}",

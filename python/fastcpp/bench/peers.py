@@ -15,6 +15,12 @@ PEERS: dict[str, str] = {
     "scikit-learn": "sklearn",
     "opencv": "cv2",
     "runstats": "runstats",
+    "polars": "polars",
+    "coreforecast": "coreforecast",
+    "crick": "crick",
+    "river": "river",
+    "xsum": "xsum",
+    "scikit-image": "skimage",
 }
 
 _cache: dict[str, ModuleType | None] = {}
@@ -44,6 +50,7 @@ def missing(label: str) -> str:
 #: Distribution names to ask for a version without importing the peer.
 _DISTS: dict[str, tuple[str, ...]] = {
     "scikit-learn": ("scikit-learn",),
+    "scikit-image": ("scikit-image",),
     "opencv": (
         "opencv-python-headless",
         "opencv-python",

@@ -21,6 +21,22 @@ COLORS = {
 }
 
 
+#: --scaling lines: one colour per peer across all panels.
+PEER_COLORS = {
+    "numpy": "#1f77b4",
+    "bottleneck": "#2ca02c",
+    "polars": "#9467bd",
+    "pandas": "#8c564b",
+    "numba": "#ff7f0e",
+    "numbagg": "#bcbd22",
+    "coreforecast": "#17becf",
+    "scipy": "#e377c2",
+    "opencv": "#7f7f7f",
+    "scikit-learn": "#393b79",
+    "crick": "#637939",
+}
+
+
 def available() -> bool:
     try:
         import matplotlib  # noqa: F401
@@ -98,6 +114,74 @@ def write(rows: list[Result], path: str, machine: dict[str, Any]) -> None:
     fig.suptitle(
         f"fastcpp {machine.get('fastcpp')} bench — {machine.get('cpu')}, "
         f"{machine.get('cores_usable')} cores, SIMD {machine.get('fastcpp_simd')}",
+        fontsize=10,
+    )
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_scaling(rows: list[Result], path: str, machine: dict[str, Any]) -> None:
+    """``--scaling --plot``: time per element against n (or filter size),
+    log-log, one panel per workload, one line per contender."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
+
+    from fastcpp.bench.report import fmt_time
+    from fastcpp.bench.scaling import series
+
+    data = series(rows)
+    roles = {(r.workload, r.contender): r.role for r in rows}
+    swept = {r.workload for r in rows if r.sweep is not None}
+    cols = min(3, max(1, len(data)))
+    nrows = max(1, math.ceil(len(data) / cols))
+    fig, axes = plt.subplots(
+        nrows, cols, figsize=(5.2 * cols, 3.6 * nrows), squeeze=False
+    )
+    palette = ["#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
+    names = sorted({c for lines in data.values() for c in lines} - set(PEER_COLORS))
+    colors = {**{c: palette[i % len(palette)] for i, c in enumerate(names)}}
+    colors.update(PEER_COLORS)
+    for ax, (name, lines) in zip(axes.flat, data.items()):
+        for contender, pts in lines.items():
+            pts.sort()
+            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+            ours = roles.get((name, contender)) == "fastcpp"
+            color = COLORS["fastcpp"] if ours else colors[contender]
+            ax.plot(
+                xs,
+                ys,
+                marker="o",
+                markersize=3,
+                linewidth=2.2 if ours else 1.2,
+                color=color,
+                label=contender,
+                zorder=3 if ours else 2,
+            )
+        if name in swept:  # filter sizes 3 … 25: linear, integer ticks
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        else:
+            ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: fmt_time(y)))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("filter size" if name in swept else "n (elements)", fontsize=7)
+        ax.set_ylabel(
+            "time per pixel" if name in swept else "time per element", fontsize=7
+        )
+        ax.tick_params(labelsize=7)
+        ax.grid(which="major", alpha=0.3)
+        ax.legend(fontsize=6)
+    for ax in list(axes.flat)[len(data) :]:
+        ax.set_visible(False)
+    fig.suptitle(
+        f"fastcpp {machine.get('fastcpp')} --scaling — {machine.get('cpu')}, "
+        f"{machine.get('cores_usable')} cores, SIMD {machine.get('fastcpp_simd')} "
+        "(lower is better)",
         fontsize=10,
     )
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))

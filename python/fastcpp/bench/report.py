@@ -12,7 +12,7 @@ from fastcpp.bench.timing import Timing
 
 #: Roles that compete with fastcpp for "best peer" (pure Python never does).
 PEER_ROLES = ("numpy", "peer")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def results_for(workload: Workload, case: Case, timings: list[Timing]) -> list[Result]:
@@ -44,6 +44,11 @@ def results_for(workload: Workload, case: Case, timings: list[Timing]) -> list[R
                 spread=t.spread,
             )
         )
+    for r in rows:
+        r.n, r.sweep, r.section = case.n, case.sweep, workload.section
+        if case.bytes_read and r.seconds:
+            r.gb_per_s = case.bytes_read / r.seconds / 1e9
+    floor = next((r for r in rows if r.role == "floor" and r.seconds), None)
     valid = [r for r in rows if r.seconds is not None and r.ok]
     python = next((r for r in valid if r.role == "python"), None)
     peers = [r for r in valid if r.role in PEER_ROLES]
@@ -55,6 +60,9 @@ def results_for(workload: Workload, case: Case, timings: list[Timing]) -> list[R
             assert r.seconds is not None
             r.ratio_vs_best_peer = r.seconds / best.seconds
             r.best_peer = best.contender
+        if r.role == "fastcpp" and r.ok and r.seconds and floor is not None:
+            assert floor.seconds is not None
+            r.ratio_vs_floor = r.seconds / floor.seconds
     return rows
 
 
@@ -116,6 +124,8 @@ def table(rows: list[Result], notes: dict[str, list[str]]) -> str:
         )
         for r in group:
             note = r.note
+            if r.gb_per_s is not None and r.role != "python":
+                note = _join(f"{r.gb_per_s:.3g} GB/s", note)
             if r.compile_seconds is not None:
                 note = _join(
                     note, f"JIT compile {fmt_time(r.compile_seconds)} (not timed)"
@@ -130,11 +140,10 @@ def table(rows: list[Result], notes: dict[str, list[str]]) -> str:
         elif fc is not None and not fc.ok:
             out.append("  → fastcpp gave a wrong answer or failed: no ratio")
         floor = next((r for r in group if r.role == "floor" and r.seconds), None)
-        if fc is not None and fc.ok and fc.seconds and floor is not None:
-            assert floor.seconds is not None
+        if fc is not None and fc.ratio_vs_floor is not None and floor is not None:
             out.append(
-                f"  → fastcpp / {floor.contender} = "
-                f"{fc.seconds / floor.seconds:.3g} (1 = the bare cost of a call)"
+                f"  → fastcpp / {floor.contender} = {fc.ratio_vs_floor:.3g} "
+                f"(the floor: {floor.note})"
             )
         for note in notes.get(name, []):
             out.append(f"  note: {note}")
@@ -142,10 +151,27 @@ def table(rows: list[Result], notes: dict[str, list[str]]) -> str:
 
 
 def summary(rows: list[Result]) -> str:
-    """One line per workload: fastcpp time, best peer, ratio."""
-    fcs = [r for r in rows if r.role == "fastcpp"]
-    if not fcs:
-        return ""
+    """One line per workload (fastcpp time, best peer, ratio); the per-call
+    section as a matrix function × n."""
+    main = [r for r in rows if r.role == "fastcpp" and r.section != "per-call"]
+    per_call = [r for r in rows if r.role == "fastcpp" and r.section == "per-call"]
+    parts = []
+    if main:
+        parts.append(_summary_lines(main))
+    if per_call:
+        parts.append(per_call_matrix(per_call))
+    return "\n".join(parts)
+
+
+def _ratio_text(r: Result) -> str:
+    if r.ratio_vs_best_peer is not None:
+        return ratio_sentence(r)
+    if r.ratio_vs_floor is not None:
+        return f"{r.ratio_vs_floor:.3g} vs the floor"
+    return "no correct peer ran" if r.ok else "fastcpp WRONG or failed"
+
+
+def _summary_lines(fcs: list[Result]) -> str:
     width = max(len(r.workload) for r in fcs)
     lines = [
         "",
@@ -154,16 +180,52 @@ def summary(rows: list[Result]) -> str:
         "ratio vs best peer",
     ]
     for r in fcs:
-        ratio = (
-            ratio_sentence(r)
-            if r.ratio_vs_best_peer is not None
-            else ("no correct peer ran" if r.ok else "fastcpp WRONG or failed")
-        )
         lines.append(
             f"  {r.workload:<{width}}  {fmt_time(r.seconds):>9}  "
-            f"{fmt_factor(r.speedup_vs_python):>9}  {ratio}"
+            f"{fmt_factor(r.speedup_vs_python):>9}  {_ratio_text(r)}"
         )
     return "\n".join(lines)
+
+
+def _split_per_call(name: str) -> tuple[str, str]:
+    """'percall_move_mean_100' -> ('move_mean', '100')."""
+    body = name.removeprefix("percall_")
+    head, _, n = body.rpartition("_")
+    return (head, n) if n.isdigit() else (body, "")
+
+
+def per_call_matrix(fcs: list[Result]) -> str:
+    """fastcpp / best peer per call, one row per function, one column per n."""
+    cells: dict[str, dict[str, str]] = {}
+    against: dict[str, set[str]] = {}
+    for r in fcs:
+        fn, n = _split_per_call(r.workload)
+        if r.ratio_vs_best_peer is not None:
+            cell = f"{r.ratio_vs_best_peer:.2f} ({fmt_time(r.seconds)})"
+            against.setdefault(fn, set()).add(r.best_peer or "?")
+        elif r.ratio_vs_floor is not None:
+            cell = f"{r.ratio_vs_floor:.2f} ({fmt_time(r.seconds)})"
+            against.setdefault(fn, set()).add("call floor")
+        else:
+            cell = "WRONG" if r.ok is False else "—"
+        cells.setdefault(fn, {})[n] = cell
+    cols = sorted({n for row in cells.values() for n in row}, key=lambda n: int(n or 0))
+    width = max(len(fn) for fn in cells)
+    lines = [
+        "",
+        "per-call cost on small inputs (fastcpp / best peer, fastcpp's time per "
+        "call in brackets; < 1 is a win)",
+        f"  {'function':<{width}}  "
+        + "".join(f"{('n=' + n) if n else '':<22}" for n in cols)
+        + "vs",
+    ]
+    for fn, row in cells.items():
+        lines.append(
+            f"  {fn:<{width}}  "
+            + "".join(f"{row.get(n, ''):<22}" for n in cols)
+            + ", ".join(sorted(against.get(fn, set())))
+        )
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def to_json(

@@ -4,7 +4,8 @@ For each contender of a case:
 
 1. ``compile`` (JIT warm-up, if any) is run once and timed separately: it is
    reported as ``compile_seconds`` and never counted in ``seconds``.
-2. One warm-up call: its result is checked against the expected answer (a
+2. One warm-up call: its result (passed through ``convert`` if set, untimed)
+   is checked against the expected answer (a
    wrong answer is recorded as ``ok=False`` and the contender is never a
    winner), and its duration sets ``number``, the calls per sample, so that a
    sample lasts at least ``min_sample`` seconds (timer resolution, call noise).
@@ -98,6 +99,13 @@ def _warm_up(case: Case, timing: Timing, plan: Plan) -> None:
     if c.role == "floor":
         timing.ok = None
     else:
+        if c.convert is not None:
+            try:
+                got = c.convert(got)
+            except Exception as exc:
+                timing.error = f"failed to convert: {type(exc).__name__}: {exc}"
+                timing.error = timing.error.splitlines()[0][:160]
+                return
         expected = case.reference if c.expected is REFERENCE else c.expected
         try:
             timing.ok, timing.detail = case.compare(got, expected)

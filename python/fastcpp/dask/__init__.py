@@ -98,6 +98,7 @@ from fastcpp import _core
 
 from . import _ema, _median, _rolling
 from ._describe import describe, describe_graph
+from ._geo import geo_query, nearest_k
 
 #: The move_* family, one lazy function per row of the core's family table.
 MOVE_NAMES: tuple[str, ...] = _rolling.MOVE_NAMES
@@ -106,8 +107,10 @@ __all__ = [
     "describe",
     "describe_graph",
     "ema",
+    "geo_query",
     "median_filter",
     *MOVE_NAMES,
+    "nearest_k",
     "rolling_mean_std",
     "rolling_sum_squares",
 ]

@@ -58,7 +58,16 @@ void parallel_for(index_t n, index_t grain, Fn&& fn) {
     };
     std::vector<std::thread> pool;
     pool.reserve(static_cast<std::size_t>(threads - 1));
-    for (index_t t = 0; t + 1 < threads; ++t) pool.emplace_back(worker);
+    // A thread that cannot start (EAGAIN, address-space cap) is not an error:
+    // the threads already running and this one take every chunk. Letting the
+    // exception leave here would destroy joinable threads: std::terminate.
+    for (index_t t = 0; t + 1 < threads; ++t) {
+        try {
+            pool.emplace_back(worker);
+        } catch (...) {
+            break;
+        }
+    }
     worker();
     for (auto& t : pool) t.join();
     for (auto& e : errors)

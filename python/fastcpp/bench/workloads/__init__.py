@@ -8,17 +8,25 @@ from fastcpp.bench.workloads import (
     elementwise,
     geo,
     image,
+    moving,
     reductions,
     rolling,
 )
 
+#: Every workload, in table order. A module adds its own list here; the
+#: per-call section (small inputs, ``section="per-call"``) comes last.
 ALL: list[Workload] = [
     *reductions.WORKLOADS,
     *accumulator.WORKLOADS,
     *rolling.WORKLOADS,
+    *moving.WORKLOADS,
     *geo.WORKLOADS,
     *elementwise.WORKLOADS,
     *image.WORKLOADS,
+    *moving.PERCALL,
+    *reductions.PERCALL,
+    *geo.PERCALL,
+    *accumulator.PERCALL,
 ]
 
 

@@ -17,6 +17,7 @@ from fastcpp.bench.workloads._common import (
     rng,
     with_peer,
 )
+from fastcpp.bench.workloads.reductions import bandwidth_floor
 
 N_ADD = Sizes(full=10**6, quick=10**5, tiny=10**3)
 N_MANY = Sizes(full=10**7, quick=10**6, tiny=10**4)
@@ -69,6 +70,51 @@ def _runstats(runstats, xs: list[float]) -> tuple[int, float, float, float, floa
     return len(s), s.mean(), s.variance(ddof=0), s.minimum(), s.maximum()
 
 
+def _crick_add(crick, xs: list[float]) -> tuple:
+    s = crick.SummaryStats()
+    for x in xs:
+        s.add(x)
+    return s.count(), s.mean(), s.var(), s.min(), s.max()
+
+
+def _crick_many(crick, a: np.ndarray) -> tuple:
+    s = crick.SummaryStats()
+    s.update(a)
+    return s.count(), s.mean(), s.var(), s.min(), s.max()
+
+
+def _river_add(stats, xs: list[float]) -> tuple:
+    """river keeps one object per statistic: Var (which holds the Mean), Min, Max."""
+    var, lo, hi = stats.Var(ddof=0), stats.Min(), stats.Max()
+    for x in xs:
+        var.update(x)
+        lo.update(x)
+        hi.update(x)
+    return len(xs), var.mean.get(), var.get(), lo.get(), hi.get()
+
+
+def _stream_peers(cs: list[Contender], notes: list[str], xs: list[float]) -> None:
+    with_peer(
+        "crick",
+        cs,
+        notes,
+        lambda cr: Contender(
+            "crick", lambda: _crick_add(cr, xs), note="SummaryStats.add"
+        ),
+    )
+    with_peer(
+        "river",
+        cs,
+        notes,
+        lambda st: Contender(
+            "river",
+            lambda: _river_add(st, xs),
+            note="stats.Var + Min + Max, .update each",
+        ),
+        submodule="stats",
+    )
+
+
 def build_add(mode: str) -> Case:
     n = N_ADD.pick(mode)
     a = rng().normal(size=n) + 1e3
@@ -80,7 +126,7 @@ def build_add(mode: str) -> Case:
             "python call floor",
             lambda: _fabs_floor(xs),
             role="floor",
-            note="loop calling math.fabs: the cost of any call",
+            note="loop calling math.fabs; 1 = the bare cost of a call",
         ),
         Contender("fastcpp", lambda: _fastcpp_add(xs), role="fastcpp"),
     ]
@@ -91,7 +137,8 @@ def build_add(mode: str) -> Case:
         notes,
         lambda rs: Contender("runstats", lambda: _runstats(rs, xs)),
     )
-    return Case(f"{human(n)} calls", _stats(a), cs, close(rtol=1e-9), notes)
+    _stream_peers(cs, notes, xs)
+    return Case(f"{human(n)} calls", _stats(a), cs, close(rtol=1e-9), notes, n=n)
 
 
 def _fastcpp_many(a: np.ndarray) -> tuple[int, float, float, float, float]:
@@ -128,7 +175,65 @@ def build_add_many(mode: str) -> Case:
         )
 
     with_peer("runstats", cs, notes, runstats_contender)
-    return Case(f"n={human(n)}", _stats(a), cs, close(rtol=1e-9), notes)
+    with_peer(
+        "crick",
+        cs,
+        notes,
+        lambda cr: Contender(
+            "crick", lambda: _crick_many(cr, a), note="SummaryStats.update(array)"
+        ),
+    )
+    cs.extend(bandwidth_floor(a))
+    return Case(
+        f"n={human(n)}",
+        _stats(a),
+        cs,
+        close(rtol=1e-9),
+        notes,
+        n=n,
+        bytes_read=a.nbytes,
+    )
+
+
+def build_percall_add(mode: str) -> Case:
+    """1000 calls of acc.add(x): the per-call cost against a math.fabs call."""
+    n = 1000
+    a = rng().normal(size=n) + 1e3
+    xs = a.tolist()
+    notes: list[str] = []
+    cs = [
+        pure_python(lambda: _welford(xs), _stats(a), n, n),
+        Contender(
+            "python call floor",
+            lambda: _fabs_floor(xs),
+            role="floor",
+            note="loop calling math.fabs; 1 = the bare cost of a call",
+        ),
+        Contender("fastcpp", lambda: _fastcpp_add(xs), role="fastcpp"),
+    ]
+    return Case(f"{n} calls", _stats(a), cs, close(rtol=1e-9), notes, n=n)
+
+
+def scale_add_many(n: int, mode: str) -> Case:
+    a = rng().normal(size=n) + 1e3
+    notes: list[str] = []
+    cs = [
+        Contender("fastcpp", lambda: _fastcpp_many(a), role="fastcpp"),
+        Contender("numpy", lambda: _stats(a), role="numpy", note="4 passes"),
+        *bandwidth_floor(a),
+    ]
+    with_peer(
+        "crick", cs, notes, lambda cr: Contender("crick", lambda: _crick_many(cr, a))
+    )
+    return Case(
+        f"n={human(n)}",
+        _stats(a),
+        cs,
+        close(rtol=1e-9),
+        notes,
+        n=n,
+        bytes_read=a.nbytes,
+    )
 
 
 WORKLOADS = [
@@ -143,5 +248,16 @@ WORKLOADS = [
         "count, mean, var, min, max of an array",
         ("Accumulator",),
         build_add_many,
+        scaling=scale_add_many,
     ),
+]
+
+PERCALL = [
+    Workload(
+        "percall_accumulator_add_1000",
+        "Accumulator.add(x), 1000 calls, against a math.fabs call loop",
+        ("Accumulator",),
+        build_percall_add,
+        section="per-call",
+    )
 ]

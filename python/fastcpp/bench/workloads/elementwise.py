@@ -116,23 +116,73 @@ def build_scale_and_shift(mode: str) -> Case:
     return Case(f"n={human(n)}", a * SCALE + SHIFT, cs, close(rtol=1e-12, atol=1e-15))
 
 
+# --- --scaling sweeps ------------------------------------------------------------
+def scale_gaussian(n: int, mode: str) -> Case:
+    a = rng().normal(scale=3.0, size=n)
+    buf = np.empty_like(a)
+    cs = [
+        Contender(
+            "fastcpp", lambda: fastcpp.gaussian(a, SIGMA, out=buf), role="fastcpp"
+        ),
+        Contender("numpy", lambda: _np_gaussian(a, SIGMA), role="numpy"),
+    ]
+    return Case(
+        f"n={human(n)}", _np_gaussian(a, SIGMA), cs, close(rtol=1e-10, atol=1e-300), n=n
+    )
+
+
+def scale_polar(n: int, mode: str) -> Case:
+    g = rng()
+    r, t = g.uniform(0, 10, n), g.uniform(-np.pi, np.pi, n)
+    ref = (r * np.cos(t), r * np.sin(t))
+    cs = [
+        Contender("fastcpp", lambda: fastcpp.polar_to_cartesian(r, t), role="fastcpp"),
+        Contender("numpy", lambda: (r * np.cos(t), r * np.sin(t)), role="numpy"),
+    ]
+    return Case(f"n={human(n)}", ref, cs, close(rtol=1e-10, atol=1e-12), n=n)
+
+
+def scale_scale_and_shift(n: int, mode: str) -> Case:
+    a = rng().random(n)
+    b1, b2 = np.empty_like(a), np.empty_like(a)
+
+    def np_out():
+        np.multiply(a, SCALE, out=b1)
+        return np.add(b1, SHIFT, out=b1)
+
+    cs = [
+        Contender(
+            "fastcpp",
+            lambda: fastcpp.scale_and_shift(a, SCALE, SHIFT, out=b2),
+            role="fastcpp",
+        ),
+        Contender("numpy", np_out, role="numpy"),
+    ]
+    return Case(
+        f"n={human(n)}", a * SCALE + SHIFT, cs, close(rtol=1e-12, atol=1e-15), n=n
+    )
+
+
 WORKLOADS = [
     Workload(
         "gaussian",
         "exp(-a²/(2σ²)) into a preallocated array",
         ("gaussian",),
         build_gaussian,
+        scaling=scale_gaussian,
     ),
     Workload(
         "polar_to_cartesian",
         "(r, θ) → (x, y)",
         ("polar_to_cartesian",),
         build_polar_to_cartesian,
+        scaling=scale_polar,
     ),
     Workload(
         "scale_and_shift",
         "a·scale + shift into a preallocated array",
         ("scale_and_shift",),
         build_scale_and_shift,
+        scaling=scale_scale_and_shift,
     ),
 ]
