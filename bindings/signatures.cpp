@@ -137,9 +137,17 @@ void install_signatures(py::module_& m) {
             obj.attr("__module__").cast<std::string>() != modname)
             continue;
         auto* type = reinterpret_cast<PyTypeObject*>(obj.ptr());
-        // The class's own signature (inspect.signature(cls)) from tp_doc.
+        // The class's own signature (inspect.signature(cls)) from tp_doc; an
+        // __init__ without a call line of its own gets the class's.
+        std::string init_header;
         if (type->tp_doc != nullptr) {
             const std::string doc = with_header(type->tp_doc, name, "");
+            if (!doc.empty())
+                init_header = with_header(doc.substr(0, doc.find("\n--\n\n")), name, "self");
+            if (!init_header.empty())
+                init_header = "__init__" + init_header.substr(name.size(),
+                                                              init_header.find("\n--\n\n") -
+                                                                  name.size() + 5);
             if (!doc.empty()) {
                 auto* copy = static_cast<char*>(PyObject_Malloc(doc.size() + 1));
                 if (copy == nullptr) throw std::bad_alloc();
@@ -159,9 +167,16 @@ void install_signatures(py::module_& m) {
                 py::cpp_function cf(wrong_call(name + "." + mname, obj), py::name(mname.c_str()),
                                     py::is_method(obj), py::sibling(fn));
                 obj.attr(mname.c_str()) = cf;
-                fix_function(
-                    PyInstanceMethod_GET_FUNCTION(obj.attr("__dict__")[mname.c_str()].ptr()), mname,
-                    "self");
+                PyObject* f =
+                    PyInstanceMethod_GET_FUNCTION(obj.attr("__dict__")[mname.c_str()].ptr());
+                auto* def = reinterpret_cast<PyCFunctionObject*>(f)->m_ml;
+                const std::string old = def->ml_doc != nullptr ? def->ml_doc : "";
+                if (mname == "__init__" && !init_header.empty() &&
+                    with_header(old, mname, "self").empty() &&
+                    old.find("\n--\n\n") == std::string::npos)
+                    set_doc(def, init_header + old);
+                else
+                    fix_function(f, mname, "self");
             } else if (Py_IS_TYPE(attr, &PyMethodDescr_Type)) {
                 auto* def = reinterpret_cast<PyMethodDescrObject*>(attr)->d_method;
                 if (def->ml_doc != nullptr) set_doc(def, with_header(def->ml_doc, mname, "$self"));

@@ -113,8 +113,9 @@ def test_every_public_callable_has_a_signature(name):
     sig = inspect.signature(obj)
     if "." in name:
         assert next(iter(sig.parameters)) == "self", sig
-        bound = getattr(fastcpp.Accumulator(), name.split(".")[1])
-        assert "self" not in inspect.signature(bound).parameters
+        if name.startswith("Accumulator."):
+            bound = getattr(fastcpp.Accumulator(), name.split(".")[1])
+            assert "self" not in inspect.signature(bound).parameters
     if not isinstance(obj, type) and name != "get_include" and name != "get_cmake_dir":
         # The docstring no longer repeats the signature, and is not empty.
         assert obj.__doc__
