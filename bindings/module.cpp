@@ -4,7 +4,7 @@
 #include "register.hpp"
 #include "signatures.hpp"
 
-PYBIND11_MODULE(_core, m) {
+PYBIND11_MODULE(_core, m, pybind11::mod_gil_not_used()) {
     m.doc() = "fastcpp._core: compiled kernels of fastcpp (use the fastcpp package).";
     // Every docstring starts with its own call line
     // (`move_mean(a, window, min_count=None, axis=-1)`), which

@@ -78,6 +78,11 @@ py::tuple query_radius_py(const GeoIndex& ix, py::handle lat, py::handle lon, do
 }  // namespace
 
 void register_geo_index(py::module_& m) {
+    // Free-threaded CPython (the module is GIL-free): no lock needed. A
+    // GeoIndex is immutable once constructed: every method here and in
+    // geo_index.hpp takes it const, it has no mutable members, and
+    // __setstate__ only constructs a new one, so any number of threads may
+    // query one index at once.
     py::class_<GeoIndex> cls(m, "GeoIndex", R"pbdoc(
 GeoIndex(lats, lons, *, radius=6371.0)
 

@@ -1,6 +1,7 @@
 // Image: median_filter (keeps the input dtype; dispatch over every kept dtype).
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -151,7 +152,60 @@ py::object median_filter_py(const py::object& image, const py::object& size, py:
     });
 }
 
+/// rank_filter / percentile_filter: the median_filter intake with a rank.
+/// `rank_of(count)` gives the (possibly negative) rank for the window size.
+/// `percentile`: percentile_filter (the core derives the rank), else rank_filter.
+template <class RankOf>
+py::object rank_filter_py(const char* func, const py::object& image, RankOf&& rank_of,
+                          const py::object& size, const std::string& mode_name,
+                          const py::object& cval, std::optional<double> percentile = {}) {
+    py::array arr = as_kept_array(func, "image", image);
+    if (arr.ndim() != 2)
+        throw py::value_error(std::string(func) + ": image must be 2-D, got a " +
+                              std::to_string(arr.ndim()) + "-D array of shape " +
+                              py::str(arr.attr("shape")).cast<std::string>());
+    const auto [sr, sc] = parse_size(size);
+    const BorderMode mode = border_mode_from_name(mode_name);
+    const index_t count = sr > 0 && sc > 0 && sr <= (index_t{1} << 31) / sc ? sr * sc : 1;
+    index_t rank = rank_of(count);
+    return visit_kept(arr.dtype(), [&](auto tag) -> py::object {
+        using T = decltype(tag);
+        // A maximum (rank n - 1) compares with scipy's unconverted cval: one
+        // below T's range never wins (median_filter_cval's two-element rule).
+        const T c = parse_cval<T>(cval, rank == count - 1 || rank == -1 ? 2 : 3);
+        py::array_t<T> out({arr.shape(0), arr.shape(1)});
+        ImageView<const T> in{static_cast<const T*>(arr.data()), static_cast<index_t>(arr.shape(0)),
+                              static_cast<index_t>(arr.shape(1)),
+                              static_cast<index_t>(arr.strides(0) / arr.itemsize()),
+                              static_cast<index_t>(arr.strides(1) / arr.itemsize())};
+        ImageView<T> o{out.mutable_data(), in.rows, in.cols, in.cols, 1};
+        {
+            py::gil_scoped_release nogil;
+            if (percentile)
+                fastcpp::percentile_filter<T>(in, o, sr, sc, *percentile, mode, c);
+            else
+                fastcpp::rank_filter<T>(in, o, sr, sc, rank, mode, c);
+        }
+        return out;
+    });
+}
+
+index_t rank_arg(const py::object& rank) {
+    py::object idx = py::reinterpret_steal<py::object>(PyNumber_Index(rank.ptr()));
+    if (!idx) {
+        PyErr_Clear();
+        throw py::type_error("rank_filter: rank must be an int, got " + repr_of(rank));
+    }
+    int overflow = 0;
+    const long long r = PyLong_AsLongLongAndOverflow(idx.ptr(), &overflow);
+    if (overflow != 0)
+        throw py::value_error("rank_filter: rank (=" + repr_of(rank) + ") is out of range");
+    return static_cast<index_t>(r);
+}
+
 }  // namespace
+
+void register_rank_filters(py::module_& m);  // below: rank_filter, percentile_filter
 
 void register_median_filter(py::module_& m) {
     m.def("median_filter", &median_filter_py, py::arg("image"), py::arg("size"), py::kw_only(),
@@ -205,6 +259,57 @@ TypeError
 ValueError
     If the image is not 2-D, a size is < 1, size has other than 2 entries,
     mode is unknown, or cval is NaN/inf for an integer or bool image.
+)pbdoc");
+    register_rank_filters(m);
+}
+
+
+void register_rank_filters(py::module_& m) {
+    m.def(
+        "rank_filter",
+        [](const py::object& image, const py::object& rank, const py::object& size,
+           const std::string& mode, const py::object& cval) {
+            const index_t r = rank_arg(rank);
+            return rank_filter_py(
+                "rank_filter", image, [r](index_t) { return r; }, size, mode, cval);
+        },
+        py::arg("image"), py::arg("rank"), py::arg("size"), py::kw_only(),
+        py::arg("mode") = "reflect", py::arg("cval") = 0, R"pbdoc(
+rank_filter(image, rank, size, *, mode="reflect", cval=0) -> numpy.ndarray
+
+2-D rank filter, equal to ``scipy.ndimage.rank_filter(image, rank, size=size,
+mode=mode, cval=cval)``: each output is the element of 0-based position
+``rank`` of its sorted window (negative ranks count from the end). The same
+machinery as median_filter (networks pruned to the rank, radix selection,
+histograms), dtype kept, NaN sorting above every number.
+
+Raises
+------
+ValueError
+    If rank is outside [-n, n) for a window of n elements, or as median_filter.
+)pbdoc");
+    m.def(
+        "percentile_filter",
+        [](const py::object& image, double percentile, const py::object& size,
+           const std::string& mode, const py::object& cval) {
+            return rank_filter_py(
+                "percentile_filter", image,
+                [percentile](index_t count) { return percentile_rank(percentile, count); }, size,
+                mode, cval, percentile);
+        },
+        py::arg("image"), py::arg("percentile"), py::arg("size"), py::kw_only(),
+        py::arg("mode") = "reflect", py::arg("cval") = 0, R"pbdoc(
+percentile_filter(image, percentile, size, *, mode="reflect", cval=0) -> numpy.ndarray
+
+2-D percentile filter, equal to ``scipy.ndimage.percentile_filter(image,
+percentile, size=size, mode=mode, cval=cval)``: the element of rank
+``int(n * percentile / 100)`` of each sorted window of n elements (percentile
+100: the last; negative percentiles count from 100).
+
+Raises
+------
+ValueError
+    If percentile is outside [-100, 100], or as rank_filter.
 )pbdoc");
 }
 

@@ -62,7 +62,7 @@ bool less_nan_last(T a, T b) {
 /// Brute force: sort each window.
 template <class T>
 Buf<T> reference(const Buf<T>& img, index_t rows, index_t cols, index_t sr, index_t sc,
-                 BorderMode m, T cval) {
+                 BorderMode m, T cval, index_t rank = -1) {
     Buf<T> out(img.size()), win(static_cast<std::size_t>(sr * sc));
     for (index_t r = 0; r < rows; ++r)
         for (index_t c = 0; c < cols; ++c) {
@@ -75,7 +75,8 @@ Buf<T> reference(const Buf<T>& img, index_t rows, index_t cols, index_t sr, inde
                         rr < 0 || cc < 0 ? cval : img[static_cast<std::size_t>(rr * cols + cc)];
                 }
             std::sort(win.begin(), win.end(), less_nan_last<T>);
-            out[static_cast<std::size_t>(r * cols + c)] = win[win.size() / 2];
+            out[static_cast<std::size_t>(r * cols + c)] =
+                win[rank < 0 ? win.size() / 2 : static_cast<std::size_t>(rank)];
         }
     return out;
 }
@@ -400,5 +401,42 @@ TEST_CASE("median_filter on float16 bits equals the float32 filter", "[median_fi
         REQUIRE(median_filter_cval<Half>(1.0 + 0x1p-11 + 0x1p-20, 9).bits == 0x3C01);
         REQUIRE(median_filter_cval<Half>(-0.0, 9).bits == 0x8000);
         REQUIRE((median_filter_cval<Half>(NAN, 9).bits & 0x7FFF) > 0x7C00);
+    }
+}
+
+TEMPLATE_TEST_CASE("rank_filter equals sorting every window", "[median_filter]", std::uint8_t,
+                   std::int16_t, std::int32_t, float, double) {
+    using T = TestType;
+    std::mt19937 gen(77);
+    const BorderMode modes[] = {BorderMode::reflect, BorderMode::constant, BorderMode::wrap};
+    const std::pair<index_t, index_t> sizes[] = {{3, 3}, {5, 5},   {1, 4},   {6, 6}, {7, 7},
+                                                 {9, 9}, {13, 13}, {17, 17}, {30, 2}};
+    for (auto [sr, sc] : sizes)
+        for (auto m : modes) {
+            const index_t rows = 19, cols = 45, n = sr * sc;
+            const auto img = random_image<T>(rows * cols, gen, 60);
+            for (index_t rank : {index_t{0}, n / 3, n - 1, index_t{-2}}) {
+                Buf<T> out(img.size());
+                fastcpp::rank_filter<T>(ImageView<const T>{img.data(), rows, cols, cols, 1},
+                                        ImageView<T>{out.data(), rows, cols, cols, 1}, sr, sc, rank,
+                                        m, T(2));
+                INFO("size " << sr << "x" << sc << " rank " << rank);
+                REQUIRE(same(
+                    out, reference(img, rows, cols, sr, sc, m, T(2), rank < 0 ? rank + n : rank)));
+            }
+        }
+    SECTION("errors and percentiles") {
+        Buf<T> img(12), out(12);
+        auto call = [&](index_t rank) {
+            fastcpp::rank_filter<T>(ImageView<const T>{img.data(), 3, 4, 4, 1},
+                                    ImageView<T>{out.data(), 3, 4, 4, 1}, 3, 3, rank);
+        };
+        REQUIRE_THROWS_WITH(call(9), FASTCPP_CONTAINS("rank (=9)"));
+        REQUIRE_THROWS_AS(call(-10), std::invalid_argument);
+        REQUIRE(fastcpp::percentile_rank(50.0, 9) == 4);
+        REQUIRE(fastcpp::percentile_rank(100.0, 9) == 8);
+        REQUIRE(fastcpp::percentile_rank(-25.0, 8) == 6);
+        REQUIRE_THROWS_AS(fastcpp::percentile_rank(100.5, 9), std::invalid_argument);
+        REQUIRE_THROWS_AS(fastcpp::percentile_rank(NAN, 9), std::invalid_argument);
     }
 }

@@ -8,6 +8,7 @@
 #include "catch_compat.hpp"
 #include "fastcpp/config.hpp"
 #include "fastcpp/rolling.hpp"
+#include "../cpp/src/rolling_kernels.hpp"
 
 using fastcpp::index_t;
 using fastcpp::MoveStat;
@@ -225,4 +226,165 @@ TEMPLATE_TEST_CASE("rolling_sum_squares and rolling_mean_std", "[rolling]", floa
     fastcpp::rolling_sum_squares(std::span<const T>(a), std::span<T>(s), 3);
     REQUIRE(std::isnan(s[0]));
     REQUIRE(s[3] == 77);
+}
+
+TEMPLATE_TEST_CASE("move_* batches of rows equal one call per row", "[rolling]", float, double) {
+    // Many short rows go side by side through the vector lanes: every layout
+    // (C rows, strided rows as for axis=0) must give each row's own result.
+    using T = TestType;
+    const index_t rows = 7, len = 45;
+    std::vector<T> a(static_cast<std::size_t>(rows * len));
+    for (std::size_t i = 0; i < a.size(); ++i)
+        a[i] = static_cast<T>(std::round(std::sin(double(i) * 0.37) * 50) / 4);
+    for (std::size_t i = 3; i < a.size(); i += 29) a[i] = std::numeric_limits<T>::quiet_NaN();
+    a[40] = std::numeric_limits<T>::infinity();
+    std::vector<index_t> c_off(static_cast<std::size_t>(rows)), f_off(c_off.size());
+    for (index_t r = 0; r < rows; ++r) c_off[std::size_t(r)] = r * len, f_off[std::size_t(r)] = r;
+    for (MoveStat stat : kAll) {
+        for (index_t window : {1, 3, 4, 9, 20, 45}) {
+            INFO(fastcpp::move_stat_name(stat) << " window " << window);
+            // C layout: row r contiguous at r*len.
+            std::vector<T> out(a.size()), tout(a.size());
+            fastcpp::move_stat<T>(stat, fastcpp::Rows<const T>{a.data(), len, 1, c_off},
+                                  fastcpp::Rows<T>{out.data(), len, 1, c_off}, window, index_t{1});
+            // Transposed copy: row r at offset r, stride rows (axis=0 of a (len, rows) array).
+            std::vector<T> at(a.size());
+            for (index_t r = 0; r < rows; ++r)
+                for (index_t i = 0; i < len; ++i)
+                    at[std::size_t(i * rows + r)] = a[std::size_t(r * len + i)];
+            fastcpp::move_stat<T>(stat, fastcpp::Rows<const T>{at.data(), len, rows, f_off},
+                                  fastcpp::Rows<T>{tout.data(), len, rows, f_off}, window,
+                                  index_t{1});
+            for (index_t r = 0; r < rows; ++r) {
+                std::vector<T> one(static_cast<std::size_t>(len));
+                fastcpp::move_stat<T>(stat,
+                                      Strided<const T>(a.data() + r * len, len),
+                                      Strided<T>(one.data(), len), window, index_t{1});
+                for (index_t i = 0; i < len; ++i) {
+                    const T want = one[std::size_t(i)];
+                    const T got = out[std::size_t(r * len + i)];
+                    const T got_t = tout[std::size_t(i * rows + r)];
+                    INFO("row " << r << " i " << i << " want " << want << " got " << got
+                                << " / " << got_t);
+                    REQUIRE((got == want || (got != got && want != want)));
+                    REQUIRE((got_t == want || (got_t != got_t && want != want)));
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("move_argmin/argmax skip NaN next to -inf and +inf", "[rolling]") {
+    const std::vector<double> x{kNaN, -kInf, kNaN, 3, kInf, kNaN, kInf, -kInf, kNaN};
+    for (index_t window : {1, 2, 3, 4, 9}) {
+        INFO("window " << window);
+        std::vector<double> want(x.size());
+        for (MoveStat stat : {MoveStat::argmin, MoveStat::argmax, MoveStat::min, MoveStat::max}) {
+            for (index_t i = 0; i < index_t(x.size()); ++i)
+                want[std::size_t(i)] = naive(stat, x, i, window, 1, 0);
+            require_same(run<double>(stat, x, window, 1), want);
+        }
+    }
+}
+
+namespace {
+
+/// Skewness or excess kurtosis of the non-NaN values of each window, two
+/// passes in long double around the window's first value (exact for the
+/// integer-valued data used here), scipy's biased or pandas' unbiased form.
+double higher_ref(bool kurt, bool bias, const std::vector<double>& x, index_t i, index_t window,
+                  index_t min_count) {
+    std::vector<long double> v;
+    for (index_t j = std::max<index_t>(0, i - window + 1); j <= i; ++j)
+        if (!std::isnan(x[std::size_t(j)])) v.push_back(x[std::size_t(j)]);
+    const auto n = static_cast<index_t>(v.size());
+    if (n < min_count || n == 0) return kNaN;
+    const long double c = v[0];
+    long double mean = 0;
+    for (auto& e : v) e -= c, mean += e;
+    mean /= static_cast<long double>(n);
+    long double m2 = 0, m3 = 0, m4 = 0;
+    for (auto e : v) {
+        const long double d = e - mean;
+        m2 += d * d, m3 += d * d * d, m4 += d * d * d * d;
+    }
+    const auto nd = static_cast<long double>(n);
+    m2 /= nd, m3 /= nd, m4 /= nd;
+    if (!(m2 > 0)) return kNaN;
+    if (!kurt) {
+        long double g1 = m3 / (m2 * std::sqrt(m2));
+        if (!bias) {
+            if (n < 3) return kNaN;
+            g1 *= std::sqrt(nd * (nd - 1)) / (nd - 2);
+        }
+        return static_cast<double>(g1);
+    }
+    long double g2 = m4 / (m2 * m2) - 3;
+    if (!bias) {
+        if (n < 4) return kNaN;
+        g2 = (nd - 1) * ((nd + 1) * g2 + 6) / ((nd - 2) * (nd - 3));
+    }
+    return static_cast<double>(g2);
+}
+
+}  // namespace
+
+TEST_CASE("move_skew/move_kurt kernels: stable on 1e9 + small integers", "[rolling]") {
+    // Raw power sums lose everything here (1e9^4 = 1e36); shifted sums keep
+    // every digit, so the result is within 1e-8 of the exact one.
+    std::vector<double> x(3000);
+    for (std::size_t i = 0; i < x.size(); ++i)
+        x[i] = 1e9 + double((i * 7919) % 13) + (i % 5 == 0 ? 3.0 : 0.0);
+    for (std::size_t i = 11; i < x.size(); i += 97) x[i] = kNaN;
+    for (bool kurt : {false, true}) {
+        for (bool bias : {true, false}) {
+            for (index_t window : {4, 5, 50, 333}) {
+                for (index_t mc : {index_t{1}, window}) {
+                    INFO("kurt " << kurt << " bias " << bias << " window " << window << " mc "
+                                 << mc);
+                    std::vector<double> out(x.size());
+                    const Strided<const double> in(x.data(), index_t(x.size()));
+                    const Strided<double> o(out.data(), index_t(out.size()));
+                    if (kurt)
+                        fastcpp::detail::move_kurt_row(in, o, window, mc, bias, 0,
+                                                       index_t(x.size()));
+                    else
+                        fastcpp::detail::move_skew_row(in, o, window, mc, bias, 0,
+                                                       index_t(x.size()));
+                    std::vector<double> want(x.size());
+                    for (index_t i = 0; i < index_t(x.size()); ++i)
+                        want[std::size_t(i)] = higher_ref(kurt, bias, x, i, window, mc);
+                    for (std::size_t i = 0; i < x.size(); ++i) {
+                        INFO("i " << i << " got " << out[i] << " want " << want[i]);
+                        if (std::isnan(want[i]))
+                            REQUIRE(std::isnan(out[i]));
+                        else
+                            REQUIRE(std::fabs(out[i] - want[i]) <=
+                                    1e-8 * std::max(1.0, std::fabs(want[i])));
+                    }
+                    // Chunks (as threads cut a row) give the same bits.
+                    std::vector<double> part(x.size());
+                    const Strided<double> po(part.data(), index_t(part.size()));
+                    for (index_t b = 0; b < index_t(x.size()); b += 701) {
+                        const index_t e = std::min<index_t>(b + 701, index_t(x.size()));
+                        if (kurt)
+                            fastcpp::detail::move_kurt_row(in, po, window, mc, bias, b, e);
+                        else
+                            fastcpp::detail::move_skew_row(in, po, window, mc, bias, b, e);
+                    }
+                    for (std::size_t i = 0; i < x.size(); ++i)
+                        REQUIRE((part[i] == out[i] || (part[i] != part[i] && out[i] != out[i])));
+                }
+            }
+        }
+    }
+    SECTION("inf and constant windows give NaN") {
+        std::vector<double> y{1, 2, kInf, 4, 5, 6, 7, 7, 7, 7}, out(y.size());
+        fastcpp::detail::move_skew_row(Strided<const double>(y.data(), 10),
+                                       Strided<double>(out.data(), 10), 4, 1, true, 0, 10);
+        REQUIRE(std::isnan(out[2]));
+        REQUIRE(std::isnan(out[5]));  // window [2, 5] still holds the inf
+        REQUIRE(std::isnan(out[9]));  // constant
+        REQUIRE(out[6] == Approx(0.0).margin(1e-12));  // 4 5 6 7: symmetric
+    }
 }

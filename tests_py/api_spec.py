@@ -562,6 +562,20 @@ def _median_make(rng, shape, dtype, axis):
     return Call((data(rng, shape, dtype),), {"size": size, "mode": mode})
 
 
+def _rank_make(rng, shape, dtype, axis):
+    c = _median_make(rng, shape, dtype, axis)
+    sr, sc = (
+        (c.kwargs["size"],) * 2 if np.ndim(c.kwargs["size"]) == 0 else c.kwargs["size"]
+    )
+    rank = int(rng.integers(-sr * sc, sr * sc))
+    return Call((c.args[0], rank), c.kwargs)
+
+
+def _percentile_make(rng, shape, dtype, axis):
+    c = _median_make(rng, shape, dtype, axis)
+    return Call((c.args[0], float(rng.uniform(-100, 100))), c.kwargs)
+
+
 def _last_shape(c: Call, key: Key, extra: int) -> Call:
     a = np.asarray(c.get(key))
     return c.with_(
@@ -1027,6 +1041,60 @@ SPECS: list[Spec] = [
                 lambda c: c.with_(0, np.zeros((2, 3, 4))),
                 ValueError,
                 (r"\bimage\b", "3-D"),
+            ),
+        ),
+    ),
+    Spec(
+        "rank_filter",
+        "image",
+        _rank_make,
+        arrays=(0,),
+        result="keep",
+        shapes=((9, 11),),
+        f32_ulps=0,
+        first_arg="image",
+        bad=(
+            Bad(
+                "rank out of range",
+                lambda c: c.with_(1, 10**6),
+                ValueError,
+                (r"\brank\b", str(10**6)),
+            ),
+            Bad(
+                "rank not an int",
+                lambda c: c.with_(1, 1.5),
+                TypeError,
+                (r"\brank\b",),
+            ),
+            Bad(
+                "size < 1",
+                lambda c: c.with_("size", 0),
+                ValueError,
+                arg_value("size", 0),
+            ),
+        ),
+    ),
+    Spec(
+        "percentile_filter",
+        "image",
+        _percentile_make,
+        arrays=(0,),
+        result="keep",
+        shapes=((9, 11),),
+        f32_ulps=0,
+        first_arg="image",
+        bad=(
+            Bad(
+                "percentile above 100",
+                lambda c: c.with_(1, 150.0),
+                ValueError,
+                (r"\bpercentile\b", "150"),
+            ),
+            Bad(
+                "size < 1",
+                lambda c: c.with_("size", 0),
+                ValueError,
+                arg_value("size", 0),
             ),
         ),
     ),

@@ -257,6 +257,9 @@ def test_threads_sharing_one_accumulator_lose_nothing():
     assert acc.total == acc.count
 
 
+# Sets the process-wide thread count: under pytest-run-parallel the other
+# threads would change it mid-test and restore each other's value.
+@pytest.mark.thread_unsafe
 def test_thread_count_does_not_change_results():
     x = np.random.default_rng(9).standard_normal(1 << 20)
     before = fastcpp.get_num_threads()

@@ -346,3 +346,78 @@ print(fastcpp.median_filter(a, (1, 2**31))[0].tolist())
     # Row r of the wrap-free reflect extension repeats 4r..4r+3 evenly: the
     # upper median of a huge row window of one row is its element of rank 2.
     assert res.stdout.strip() == "[2.0, 2.0, 2.0, 2.0]"
+
+
+# ---------------------------------------------------------------------------
+# rank_filter / percentile_filter (same machinery, any rank)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "dtype", [np.uint8, np.int16, np.int32, np.float32, np.float64, np.bool_]
+)
+def test_rank_filter_matches_scipy(dtype, mode):
+    rng = np.random.default_rng(abs(hash(("rank", np.dtype(dtype).name, mode))) % 2**32)
+    for shape in [(1, 9), (7, 1), (17, 31), (40, 70)]:
+        a = random_image(shape, dtype, rng)
+        if a.dtype.kind == "f":
+            a[np.isinf(a)] = 0  # scipy's min/max passes compare; keep windows finite
+        for size in [(1, 1), (2, 2), (3, 3), (5, 5), (3, 7), (9, 9), (15, 15), (20, 3)]:
+            n = size[0] * size[1]
+            for rank in sorted({0, 1, n // 3, n // 2, n - 2, n - 1, -1, -n}):
+                if not -n <= rank < n:
+                    continue
+                got = fastcpp.rank_filter(a, rank, size, mode=mode, cval=1)
+                want = ndi.rank_filter(a, rank, size=size, mode=mode, cval=1)
+                assert got.dtype == want.dtype
+                np.testing.assert_array_equal(
+                    got, want, err_msg=f"{shape} size={size} rank={rank}"
+                )
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.int64])
+def test_percentile_filter_matches_scipy(dtype):
+    rng = np.random.default_rng(31)
+    a = random_image((30, 41), dtype, rng)
+    if a.dtype.kind == "f":
+        a[np.isinf(a)] = 0
+    for size in [3, (4, 5), 11]:
+        for p in [0, 10, 25, 33.3, 50, 75, 99.9, 100, -20, -100]:
+            for mode in ["reflect", "constant"]:
+                got = fastcpp.percentile_filter(a, p, size, mode=mode)
+                want = ndi.percentile_filter(a, p, size=size, mode=mode)
+                np.testing.assert_array_equal(got, want, err_msg=f"{size} {p} {mode}")
+
+
+def test_rank_filter_windows_beyond_the_image():
+    a = np.arange(16.0).reshape(4, 4)
+    for size, rank in [
+        ((2**16, 2**15), 5),
+        ((1, 2**31), -1),
+        ((3, 10**6), 0),
+        ((9, 9), 70),
+    ]:
+        for mode in MODES:
+            got = fastcpp.rank_filter(a, rank, size, mode=mode, cval=2)
+            n = size[0] * size[1]
+            want = median_filter_weighted_ref(a, size, mode, cval=2, rank=rank % n)
+            np.testing.assert_array_equal(got, want, err_msg=f"{size} {rank} {mode}")
+
+
+def test_rank_filter_errors():
+    a = np.zeros((5, 5))
+    with pytest.raises(
+        ValueError, match=r"rank_filter: rank \(=9\) must be in \[-n, n\)"
+    ):
+        fastcpp.rank_filter(a, 9, 3)
+    with pytest.raises(ValueError, match=r"rank \(=-10\)"):
+        fastcpp.rank_filter(a, -10, 3)
+    with pytest.raises(TypeError, match="rank must be an int"):
+        fastcpp.rank_filter(a, 1.5, 3)
+    with pytest.raises(
+        ValueError, match=r"percentile \(=101\) must be in \[-100, 100\]"
+    ):
+        fastcpp.percentile_filter(a, 101, 3)
+    with pytest.raises(ValueError, match=r"percentile \(=nan\)"):
+        fastcpp.percentile_filter(a, float("nan"), 3)

@@ -273,7 +273,7 @@ def test_norm_property_exact_reference(values, step):
 
 @pytest.mark.parametrize("scale", [1e-310, 1e-200, 1.0, 1e200, 1e300])
 def test_norm_long_scaled(scale):
-    x = np.random.default_rng(1).standard_normal(300_001) * scale
+    x = np.random.default_rng(1).standard_normal(30_001) * scale
     assert fastcpp.norm(x) == pytest.approx(exact_norm(x.tolist()), rel=1e-13)
 
 

@@ -149,6 +149,9 @@ def test_shared_accumulator_loses_nothing(two_threads):
     assert acc.skewness() == pytest.approx(serial.skewness(), rel=1e-8, abs=1e-12)
 
 
+# Sets the process-wide thread count and restores it: one thread at a time
+# under pytest-run-parallel.
+@pytest.mark.thread_unsafe
 def test_thread_setting_is_safe_under_concurrency():
     """set_num_threads from one thread while others compute: no crash,
     results stay correct (the setting is read once per call)."""
@@ -238,6 +241,8 @@ def _flat_rss(fn, calls: int, seconds: float, budget: int) -> tuple[int, int]:
     return n, grown
 
 
+# The resident set is process-wide: other threads' allocations would show.
+@pytest.mark.thread_unsafe
 @pytest.mark.parametrize("spec", CALLABLE_SPECS, ids=lambda s: s.name)
 def test_rss_flat(spec):
     need(spec)
@@ -262,6 +267,8 @@ def test_rss_flat(spec):
         _flat_rss(raising, 5000, 0.25, 2 << 20)
 
 
+# tracemalloc is process-wide (start/stop in one thread stops it for all).
+@pytest.mark.thread_unsafe
 @pytest.mark.parametrize("spec", CALLABLE_SPECS, ids=lambda s: s.name)
 def test_python_heap_flat(spec):
     """tracemalloc (Python objects and NumPy buffers): no growth per call,

@@ -47,7 +47,10 @@ constexpr double kExpZero = -746.0;
 template <class T>
 [[gnu::always_inline]] inline int gaussian_fused(const T* x, T* y, index_t n, double c) noexcept {
     int low = 0;  // bitwise ops keep the loop vectorisable
+    // omp simd: vectorised (libmvec exp) at -O2 too, as the buffered path is,
+    // so equal inputs give equal bits wherever they sit.
     if (static_cast<const void*>(x) == static_cast<void*>(y)) {
+#pragma omp simd reduction(| : low)
         for (index_t i = 0; i < n; ++i) {
             const auto v = static_cast<double>(y[i]);
             const double g = -(v * v) / c;
@@ -57,6 +60,7 @@ template <class T>
     } else {
         const T* __restrict xr = x;
         T* __restrict yr = y;
+#pragma omp simd reduction(| : low)
         for (index_t i = 0; i < n; ++i) {
             const auto v = static_cast<double>(xr[i]);
             const double g = -(v * v) / c;
@@ -97,11 +101,13 @@ FASTCPP_CLONES void gaussian_chunk(Strided<const T> a, Strided<T> o, double twic
             }
             for (index_t i = m; i < mp; ++i) arg[i] = 0;
             if (!rest_low) {
+#pragma omp simd
                 for (index_t i = done; i < mp; ++i) e[i] = std::exp(arg[i]);
             } else {
                 // Clamp in a loop of its own: inside the exp loop GCC would turn
                 // exp(x < c ? c : x) back into x < c ? exp(c) : exp(x).
                 for (index_t i = done; i < mp; ++i) e[i] = arg[i] < kExpMin ? kExpMin : arg[i];
+#pragma omp simd
                 for (index_t i = done; i < mp; ++i) e[i] = std::exp(e[i]);
                 for (index_t i = done; i < mp; ++i) e[i] = arg[i] < kExpMin ? 0.0 : e[i];
                 for (index_t i = done; i < m; ++i)  // subnormal results: scalar libm
@@ -162,9 +168,13 @@ FASTCPP_CLONES void polar_chunk(Strided<const T> r, Strided<const T> t, Strided<
         const T* __restrict tp = t.data + b;
         T* __restrict xp = x.data + b;
         T* __restrict yp = y.data + b;
+        // omp simd: vectorised (libmvec) at -O2 too, where GCC's cheap cost
+        // model would leave these loops scalar.
+#pragma omp simd
         for (index_t i = 0; i < m; ++i)
             xp[i] = static_cast<T>(static_cast<double>(rp[i]) *
                                    std::cos(static_cast<double>(tp[i])));
+#pragma omp simd
         for (index_t i = 0; i < m; ++i)
             yp[i] = static_cast<T>(static_cast<double>(rp[i]) *
                                    std::sin(static_cast<double>(tp[i])));

@@ -212,11 +212,14 @@ private:
 };
 
 /// Query point (radians) replicated over a block, as h_block's first point.
+/// Only the first `used` entries are filled: a caller that computes at most
+/// `used` points per block (GeoIndex's few candidates) skips the rest.
 struct Query {
     alignas(64) double lat[kBlock], lon[kBlock];
-    Query(double lat_deg, double lon_deg) noexcept {
-        std::fill(lat, lat + kBlock, lat_deg * kDegToRad);
-        std::fill(lon, lon + kBlock, lon_deg * kDegToRad);
+    Query(double lat_deg, double lon_deg, index_t used = kBlock) noexcept {
+        const index_t m = std::min(kBlock, pad_lanes(used));
+        std::fill(lat, lat + m, lat_deg * kDegToRad);
+        std::fill(lon, lon + m, lon_deg * kDegToRad);
     }
 };
 
@@ -393,7 +396,7 @@ template <class T>
 void nearest_from(double lat, double lon, Strided<const T> lats, Strided<const T> lons, index_t k,
                   const GeoSelect& select, index_t slack, std::span<index_t> indices,
                   std::span<T> dists, double radius) {
-    const Query q(lat, lon);
+    const Query q(lat, lon, k);
     const index_t n = lats.size;
     // Select a few more than k by the vector h: enough to hold every candidate
     // of a near-tie run that reaches the k-th place (rarely, select more).
@@ -458,13 +461,13 @@ void nearest_from(double lat, double lon, Strided<const T> lats, Strided<const T
 
 void detail::geo_keys(double lat, double lon, const double* lats, const double* lons,
                       GeoCandidate* c, index_t m) {
-    const Query q(lat, lon);
+    const Query q(lat, lon, m);
     gathered_keys(q, lats, lons, c, m);
 }
 
 void detail::geo_distances(double lat, double lon, const double* lats, const double* lons,
                            const index_t* idx, index_t m, double radius, double* d) {
-    const Query q(lat, lon);
+    const Query q(lat, lon, m);
     // Sizes are not used by winner_distances (it reads idx[i] only).
     const Strided<const double> la(lats, 0), lo(lons, 0);
     winner_distances(q, la, lo, idx, m, radius, d);

@@ -111,8 +111,12 @@ Plan make_plan(index_t rows, index_t cols, index_t sr, index_t sc) {
         const index_t r = budget_elems / pad_stride - (sr - 1);
         return std::clamp<index_t>(std::min(r, std::max(share, 2 * sr)), 1, rows);
     };
-    const index_t max_network =
-        sizeof(K) >= 4 ? median_detail::kMaxNetwork64 : median_detail::kMaxNetworkWide;
+    // Below 512-bit vectors a 32-bit key has 8 (or 4) lanes: rank compression
+    // plus 16 radix passes then loses to the unrolled 6x6 and 7x7 networks.
+    const bool wide_vectors = median_detail::vector_bytes() >= 64;
+    const index_t max_network = sizeof(K) == 4 && !wide_vectors ? median_detail::kMaxNetworkWide
+                                : sizeof(K) >= 4                ? median_detail::kMaxNetwork64
+                                                                : median_detail::kMaxNetworkWide;
     if (n <= max_network) {
         p.algo = Algo::network;
         p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
@@ -169,8 +173,8 @@ struct Scratch {
 template <class T>
 FASTCPP_CLONES void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr, index_t sc,
                              Key<T> ckey, const std::vector<index_t>& rowmap,
-                             const std::vector<index_t>& colmap, const Plan& plan, index_t r0,
-                             index_t c0, Scratch<Key<T>>& s) {
+                             const std::vector<index_t>& colmap, const Plan& plan, index_t rank,
+                             index_t r0, index_t c0, Scratch<Key<T>>& s) {
     using K = Key<T>;
     const index_t tr = std::min(plan.tile_rows, in.rows - r0);
     const index_t tc = std::min(plan.tile_cols, in.cols - c0);
@@ -231,6 +235,7 @@ FASTCPP_CLONES void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr
                 s.pad.data(), count, s.ranks.data(), s.uniq.data(), s.sort_keys, s.sort_idx);
             Tile<std::uint16_t> t{s.ranks.data(),    pad_stride, tr, tc, sr, sc,
                                   s.rank_out.data(), out_stride};
+            t.rank = rank;
             if (sr * sc <= median_detail::kMaxRadix16)
                 median_detail::radix_tile(
                     t, std::max(1, static_cast<int>(
@@ -244,6 +249,7 @@ FASTCPP_CLONES void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr
         return;
     }
     Tile<K> t{s.pad.data(), pad_stride, tr, tc, sr, sc, s.out.data(), out_stride};
+    t.rank = rank;
     switch (plan.algo) {
         case Algo::network:
             if (out.col_stride == 1) {  // convert in registers, no second pass
@@ -312,30 +318,35 @@ void huge_filter(ImageView<const T> in, ImageView<T> out, index_t sr, index_t sc
                 median_detail::from_key<T>(uniq[res[static_cast<std::size_t>(r * cols + c)]]);
 }
 
-}  // namespace
+/// Marks "the median" for filter().
+constexpr index_t kMedianRank = std::numeric_limits<index_t>::min();
 
+/// The rank filter behind median_filter and rank_filter (`func` names the
+/// caller in messages); rank kMedianRank means n / 2, a negative rank counts
+/// from the end (n + rank) as scipy's.
 template <MedianElement T>
-void median_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows, index_t size_cols,
-                   BorderMode mode, T cval) {
-    detail::require(size_rows >= 1, "median_filter", "size (=", size_rows,
-                    ") must be >= 1 along rows");
-    detail::require(size_cols >= 1, "median_filter", "size (=", size_cols,
-                    ") must be >= 1 along columns");
-    detail::require(size_rows <= (index_t{1} << 31) / size_cols, "median_filter", "size (=(",
-                    size_rows, ", ", size_cols,
+void filter(const char* func, ImageView<const T> in, ImageView<T> out, index_t size_rows,
+            index_t size_cols, index_t rank, BorderMode mode, T cval) {
+    detail::require(size_rows >= 1, func, "size (=", size_rows, ") must be >= 1 along rows");
+    detail::require(size_cols >= 1, func, "size (=", size_cols, ") must be >= 1 along columns");
+    detail::require(size_rows <= (index_t{1} << 31) / size_cols, func, "size (=(", size_rows, ", ",
+                    size_cols,
                     ")) is too large, the window "
                     "must have at most 2**31 elements");
-    detail::require(in.rows == out.rows && in.cols == out.cols, "median_filter", "out has shape (",
-                    out.rows, ", ", out.cols, "), the image has shape (", in.rows, ", ", in.cols,
-                    ")");
-    detail::require(in.rows >= 0 && in.cols >= 0, "median_filter",
-                    "image shape must not be negative");
+    detail::require(in.rows == out.rows && in.cols == out.cols, func, "out has shape (", out.rows,
+                    ", ", out.cols, "), the image has shape (", in.rows, ", ", in.cols, ")");
+    detail::require(in.rows >= 0 && in.cols >= 0, func, "image shape must not be negative");
+    const index_t count = size_rows * size_cols;
+    if (rank == kMedianRank) rank = count / 2;
+    detail::require(rank >= -count && rank < count, func, "rank (=", rank,
+                    ") must be in [-n, n) for a window of n = ", count, " elements");
+    if (rank < 0) rank += count;
     if (in.rows == 0 || in.cols == 0) return;
     using K = Key<T>;
     const K ckey = median_detail::to_key(cval);
     const index_t sr = size_rows, sc = size_cols;
     if (sr > 2 * in.rows + 2 || sc > 2 * in.cols + 2)
-        return huge_filter<T>(in, out, sr, sc, mode, ckey, (sr * sc) / 2);
+        return huge_filter<T>(in, out, sr, sc, mode, ckey, rank);
     std::vector<index_t> rowmap(static_cast<std::size_t>(in.rows + sr - 1));
     std::vector<index_t> colmap(static_cast<std::size_t>(in.cols + sc - 1));
     for (index_t p = 0; p < in.rows + sr - 1; ++p)
@@ -367,9 +378,42 @@ void median_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows, i
     detail::parallel_for(tiles_r * tiles_c, grain, [&](index_t lo, index_t hi) {
         thread_local Scratch<K> s;  // kept by the calling thread across calls
         for (index_t k = lo; k < hi; ++k)
-            run_tile<T>(in, out, sr, sc, ckey, rowmap, colmap, plan, (k / tiles_c) * plan.tile_rows,
-                        (k % tiles_c) * plan.tile_cols, s);
+            run_tile<T>(in, out, sr, sc, ckey, rowmap, colmap, plan, rank,
+                        (k / tiles_c) * plan.tile_rows, (k % tiles_c) * plan.tile_cols, s);
     });
+}
+
+}  // namespace
+
+template <MedianElement T>
+void median_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows, index_t size_cols,
+                   BorderMode mode, T cval) {
+    filter<T>("median_filter", in, out, size_rows, size_cols, kMedianRank, mode, cval);
+}
+
+template <MedianElement T>
+void rank_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows, index_t size_cols,
+                 index_t rank, BorderMode mode, T cval) {
+    detail::require(rank != kMedianRank, "rank_filter", "rank (=", rank, ") is out of range");
+    filter<T>("rank_filter", in, out, size_rows, size_cols, rank, mode, cval);
+}
+
+template <MedianElement T>
+void percentile_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows,
+                       index_t size_cols, double percentile, BorderMode mode, T cval) {
+    // Bad sizes are reported by filter(); until then any count will do.
+    const bool sizes_ok =
+        size_rows >= 1 && size_cols >= 1 && size_rows <= (index_t{1} << 31) / size_cols;
+    const index_t rank = percentile_rank(percentile, sizes_ok ? size_rows * size_cols : 1);
+    filter<T>("percentile_filter", in, out, size_rows, size_cols, rank, mode, cval);
+}
+
+index_t percentile_rank(double percentile, index_t count) {
+    detail::require(percentile >= -100.0 && percentile <= 100.0, "percentile_filter",
+                    "percentile (=", percentile, ") must be in [-100, 100]");
+    if (percentile < 0.0) percentile += 100.0;
+    if (percentile == 100.0) return count - 1;
+    return static_cast<index_t>(static_cast<double>(count) * percentile / 100.0);
 }
 
 template <MedianElement T>
@@ -391,7 +435,11 @@ void median_filter(std::span<const T> in, std::span<T> out, index_t rows, index_
     template void median_filter<T>(ImageView<const T>, ImageView<T>, index_t, index_t, BorderMode, \
                                    T);                                                             \
     template void median_filter<T>(std::span<const T>, std::span<T>, index_t, index_t, index_t,    \
-                                   index_t, BorderMode, T);
+                                   index_t, BorderMode, T);                                        \
+    template void rank_filter<T>(ImageView<const T>, ImageView<T>, index_t, index_t, index_t,      \
+                                 BorderMode, T);                                                   \
+    template void percentile_filter<T>(ImageView<const T>, ImageView<T>, index_t, index_t, double, \
+                                       BorderMode, T);
 FASTCPP_MEDIAN_INSTANTIATE(bool)
 FASTCPP_MEDIAN_INSTANTIATE(Half)
 FASTCPP_MEDIAN_INSTANTIATE(std::int8_t)

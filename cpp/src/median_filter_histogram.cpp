@@ -27,8 +27,8 @@ struct Histogram {
     index_t b = 0, below = 0;
 
     explicit Histogram(index_t domain) {
-        const int bits = std::max(1, static_cast<int>(std::bit_width(
-                                         static_cast<std::uint64_t>(domain - 1))));
+        const int bits =
+            std::max(1, static_cast<int>(std::bit_width(static_cast<std::uint64_t>(domain - 1))));
         shift = (bits + 1) / 2;
         fine.assign(static_cast<std::size_t>(domain), 0);
         coarse.assign(static_cast<std::size_t>((domain >> shift) + 1), 0);
@@ -60,7 +60,7 @@ struct Histogram {
 
 template <class R>
 FASTCPP_CLONES void huang(const Tile<R>& t, Histogram& h) noexcept {
-    const index_t kr = t.kr, kc = t.kc, n = kr * kc, rank = n / 2;
+    const index_t kr = t.kr, kc = t.kc, rank = t.rank;
     for (index_t i = 0; i < t.rows; ++i) {
         const R* top = t.pad + i * t.pad_stride;
         R* out = t.out + i * t.out_stride;
@@ -89,7 +89,7 @@ FASTCPP_CLONES void huang(const Tile<R>& t, Histogram& h) noexcept {
 /// count of window values below it are tracked; the median moves value by
 /// value, a few steps per pixel on natural and noisy images alike.
 FASTCPP_CLONES void huang8(const Tile<std::uint8_t>& t) noexcept {
-    const index_t kr = t.kr, kc = t.kc, n = kr * kc, rank = n / 2;
+    const index_t kr = t.kr, kc = t.kc, rank = t.rank;
     const index_t ps = t.pad_stride;
     index_t hist[256];
     for (index_t i = 0; i < t.rows; ++i) {
@@ -149,7 +149,7 @@ void select_tile(const Tile<K>& t) {
                 const K* src = t.pad + (i + di) * t.pad_stride + j;
                 w = std::copy(src, src + t.kc, w);
             }
-            auto mid = win.begin() + n / 2;
+            auto mid = win.begin() + t.rank;
             std::nth_element(win.begin(), mid, win.end());
             t.out[i * t.out_stride + j] = *mid;
         }

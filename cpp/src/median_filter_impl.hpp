@@ -46,15 +46,18 @@ inline Key<T> to_key(T x) noexcept {
     using K = Key<T>;
     if constexpr (std::is_same_v<T, bool>) {
         return static_cast<K>(x ? 1 : 0);
-    } else if constexpr (std::is_same_v<T, Half>) {
-        const K bits = x.bits;
-        if ((bits & 0x7FFFu) > 0x7C00u) return std::numeric_limits<K>::max();  // NaN
-        return (bits & 0x8000u) ? static_cast<K>(~bits) : static_cast<K>(bits | 0x8000u);
-    } else if constexpr (std::is_floating_point_v<T>) {
-        constexpr K sign = K(1) << (8 * sizeof(K) - 1);
+    } else if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, Half>) {
+        // Integer operations only, no branch: the padding loops vectorise.
+        using S = std::make_signed_t<K>;
+        constexpr int top = 8 * sizeof(K) - 1;
+        constexpr K sign = K(1) << top;
+        constexpr K inf = std::is_same_v<T, Half> ? K(0x7C00u)
+                          : sizeof(K) == 4        ? K(0x7F800000u)
+                                                  : K(0x7FF0000000000000ull);
         const K bits = std::bit_cast<K>(x);
-        if (x != x) return std::numeric_limits<K>::max();
-        return (bits & sign) ? static_cast<K>(~bits) : static_cast<K>(bits | sign);
+        const auto flip = static_cast<K>(static_cast<K>(static_cast<S>(bits) >> top) | sign);
+        const auto key = static_cast<K>(bits ^ flip);  // negative: ~bits; else bits | sign
+        return static_cast<K>(bits & ~sign) > inf ? std::numeric_limits<K>::max() : key;
     } else if constexpr (std::is_signed_v<T>) {
         constexpr K sign = K(1) << (8 * sizeof(K) - 1);
         return static_cast<K>(static_cast<K>(x) ^ sign);
@@ -198,6 +201,7 @@ struct Tile {
     void* direct = nullptr;
     index_t direct_stride = 0;
     KeyXform xform = KeyXform::identity;
+    index_t rank = 0;  ///< 0-based position selected in each sorted window
 };
 
 /// Largest window count the sorting networks can serve (their op tables hold
@@ -205,7 +209,7 @@ struct Tile {
 inline constexpr index_t kMaxNetwork = 81;
 inline constexpr index_t kMaxNetworkWide = 49;
 
-/// Medians of a tile by a pruned sorting network; needs kr * kc <= kMaxNetwork.
+/// Ranks of a tile by a pruned sorting network; needs kr * kc <= kMaxNetwork.
 template <class K>
 void network_tile(const Tile<K>& t);
 

@@ -33,8 +33,8 @@ struct OpList {
     int count = 0;
 };
 
-/// Batcher's network sorting n wires, pruned to what wire n / 2 needs.
-constexpr OpList median_ops(int n) {
+/// Batcher's network sorting n wires, pruned to what wire r needs.
+constexpr OpList median_ops(int n, int r) {
     OpList full;
     for (int p = 1; p < n; p <<= 1)
         for (int k = p; k >= 1; k >>= 1)
@@ -46,7 +46,7 @@ constexpr OpList median_ops(int n) {
                             3};
     // Backward liveness from the median wire.
     std::array<bool, 128> live{};
-    live[static_cast<std::size_t>(n / 2)] = true;
+    live[static_cast<std::size_t>(r)] = true;
     OpList rev;
     for (int o = full.count - 1; o >= 0; --o) {
         Op op = full.ops[static_cast<std::size_t>(o)];
@@ -143,7 +143,7 @@ template <class K, int W, class Body>
 /// Network with a compile-time op list: fully unrolled.
 template <int N, class V, std::size_t... I>
 [[gnu::always_inline]] inline void run_fixed(V* r, std::index_sequence<I...>) noexcept {
-    static constexpr OpList L = median_ops(N);
+    static constexpr OpList L = median_ops(N, N / 2);
     (apply(r, L.ops[I]), ...);
 }
 
@@ -151,7 +151,7 @@ template <int N, class K, int W>
 FASTCPP_MEDIAN_KERNEL void network_fixed(const Tile<K>& tile) noexcept {
     using V = Vec<K, W>;
     const Tile<K> t = tile;  // a local copy: stores through K* cannot alias it
-    constexpr int count = median_ops(N).count;
+    constexpr int count = median_ops(N, N / 2).count;
     index_t off[N];  // window element w at src + off[w]
     for (index_t w = 0; w < N; ++w) off[w] = (w / t.kc) * t.pad_stride + w % t.kc;
     for (index_t i = 0; i < t.rows; ++i) {
@@ -171,7 +171,6 @@ template <class K, int W>
 FASTCPP_MEDIAN_KERNEL void network_dynamic(const Tile<K>& tile, const OpList& L) noexcept {
     using V = Vec<K, W>;
     const Tile<K> t = tile;
-    const index_t n = t.kr * t.kc;
     V r[kMaxNetwork];
     for (index_t i = 0; i < t.rows; ++i) {
         emit_row<K, W>(t, i, [&](index_t j) __attribute__((always_inline)) {
@@ -181,7 +180,7 @@ FASTCPP_MEDIAN_KERNEL void network_dynamic(const Tile<K>& tile, const OpList& L)
                 for (index_t dj = 0; dj < t.kc; ++dj) r[w++] = load<V>(src + dj);
             }
             for (int o = 0; o < L.count; ++o) apply(r, L.ops[static_cast<std::size_t>(o)]);
-            return r[n / 2];
+            return r[t.rank];
         });
     }
 }
@@ -203,7 +202,7 @@ template <class V>
 /// padded column's three values are sorted once per output row, then the
 /// median is med3(max of lows, med3 of middles, min of highs).
 template <class K, int W>
-FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) noexcept {
+FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: allocates
     using V = Vec<K, W>;
     constexpr index_t lanes = W / sizeof(K);
     const Tile<K> t = tile;
@@ -242,7 +241,7 @@ FASTCPP_MEDIAN_KERNEL void radix_kernel(const Tile<R>& tile, int bits) {
     using V = Vec<R, W>;
     const Tile<R> t = tile;
     const index_t n = t.kr * t.kc;
-    const auto rank = static_cast<R>(n / 2);
+    const auto rank = static_cast<R>(t.rank);
     std::vector<index_t> off(static_cast<std::size_t>(n));
     for (index_t w = 0; w < n; ++w)
         off[static_cast<std::size_t>(w)] = (w / t.kc) * t.pad_stride + w % t.kc;
@@ -271,6 +270,9 @@ FASTCPP_MEDIAN_KERNEL void radix_kernel(const Tile<R>& tile, int bits) {
 
 template <class K, int W>
 FASTCPP_MEDIAN_KERNEL void network_any(const Tile<K>& t) {
+    const index_t n = t.kr * t.kc;
+    if (t.rank != n / 2)
+        return network_dynamic<K, W>(t, median_ops(static_cast<int>(n), static_cast<int>(t.rank)));
     if (t.kr == 3 && t.kc == 3) return network_3x3<K, W>(t);
     switch (t.kr * t.kc) {
         case 3:
@@ -292,7 +294,13 @@ FASTCPP_MEDIAN_KERNEL void network_any(const Tile<K>& t) {
         default:
             break;
     }
-    network_dynamic<K, W>(t, median_ops(static_cast<int>(t.kr * t.kc)));
+    // 6 x 6 and 7 x 7 unrolled too where they are used (8-bit images, and
+    // 32-bit keys below 512-bit vectors); an interpreted op list costs ~2.5x.
+    if constexpr (sizeof(K) == 1 || (sizeof(K) == 4 && W < 64)) {
+        if (t.kr * t.kc == 36) return network_fixed<36, K, W>(t);
+        if (t.kr * t.kc == 49) return network_fixed<49, K, W>(t);
+    }
+    network_dynamic<K, W>(t, median_ops(static_cast<int>(n), static_cast<int>(n / 2)));
 }
 
 }  // namespace

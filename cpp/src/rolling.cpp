@@ -210,66 +210,6 @@ const char* move_stat_name(MoveStat stat) { return move_member(stat).name; }
 namespace detail {
 namespace {
 
-/// Monotonic deque (Lemire 2006) over out[begin, end) of one row. Ties: the
-/// newest equal value replaces older ones, so argmin/argmax report the newest.
-template <bool IsMax, bool IsArg, class T>
-void minmax_impl(Strided<const T> x, Strided<T> y, index_t window, index_t min_count,
-                 index_t begin, index_t end) {
-    const auto cap = std::bit_ceil(static_cast<std::uint64_t>(window) + 1);
-    const index_t mask = static_cast<index_t>(cap) - 1;
-    thread_local std::vector<index_t> qi;  // reused across rows
-    thread_local std::vector<double> qv;
-    qi.resize(cap);
-    qv.resize(cap);
-    index_t head = 0, tail = 0, n = 0;
-    const index_t ws = std::max<index_t>(0, begin - (window - 1));
-    for (index_t i = ws; i < end; ++i) {
-        if (i - window >= ws) {
-            const double old = static_cast<double>(x[i - window]);
-            if (old == old) --n;
-            if (head < tail && qi[static_cast<std::size_t>(head & mask)] == i - window) ++head;
-        }
-        const double v = static_cast<double>(x[i]);
-        if (v == v) {
-            ++n;
-            while (head < tail) {
-                const double back = qv[static_cast<std::size_t>((tail - 1) & mask)];
-                if (IsMax ? back <= v : back >= v)
-                    --tail;
-                else
-                    break;
-            }
-            qi[static_cast<std::size_t>(tail & mask)] = i;
-            qv[static_cast<std::size_t>(tail & mask)] = v;
-            ++tail;
-        }
-        if (i >= begin) {
-            double r = kNaN;
-            if (n >= min_count) {
-                const auto h = static_cast<std::size_t>(head & mask);
-                r = IsArg ? static_cast<double>(i - qi[h]) : qv[h];
-            }
-            y[i] = static_cast<T>(r);
-        }
-    }
-}
-
-}  // namespace
-
-template <class T>
-void move_minmax_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
-                     index_t min_count, index_t begin, index_t end) {
-    switch (stat) {
-        case MoveStat::min: return minmax_impl<false, false>(x, y, window, min_count, begin, end);
-        case MoveStat::max: return minmax_impl<true, false>(x, y, window, min_count, begin, end);
-        case MoveStat::argmin:
-            return minmax_impl<false, true>(x, y, window, min_count, begin, end);
-        default: return minmax_impl<true, true>(x, y, window, min_count, begin, end);
-    }
-}
-
-namespace {
-
 /// Elements of work worth one thread start (the member's table row).
 index_t grain_of(MoveStat stat) { return move_member(stat).grain; }
 
@@ -309,6 +249,17 @@ void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
     detail::check_rows(func, "out", a, out, a.length);
     const index_t minc = options.min_count.value_or(window);
     const RowKernel<T> kernel = kernel_of<T>(row);
+    // Many short rows: the tile kernels take whole rows, four side by side in
+    // the lanes of a vector.
+    const index_t rows = a.count();
+    const index_t grain = detail::grain_of(stat);
+    if (rows >= 4 && a.length < 64 * window && detail::is_tile_stat(stat)) {
+        const index_t rows_grain = std::max<index_t>(4, grain / a.length);
+        detail::parallel_for(rows, rows_grain, [&](index_t lo, index_t hi) {
+            detail::move_tiles_rows(stat, a, out, window, minc, options.ddof, lo, hi);
+        });
+        return;
+    }
     detail::parallel_rows(
         a.count(), a.length, detail::grain_of(stat), [&](index_t r, index_t b, index_t e) {
             auto x = a.row(r);
@@ -357,9 +308,7 @@ void rolling_mean_std(Rows<const T> a, Rows<T> means, Rows<T> stds, index_t wind
 #define FASTCPP_INSTANTIATE(T)                                                                 \
     template void move_stat<T>(MoveStat, Rows<const T>, Rows<T>, index_t, const MoveOptions&); \
     template void rolling_sum_squares<T>(Rows<const T>, Rows<T>, index_t);                     \
-    template void rolling_mean_std<T>(Rows<const T>, Rows<T>, Rows<T>, index_t);               \
-    template void detail::move_minmax_row<T>(MoveStat, Strided<const T>, Strided<T>, index_t,  \
-                                             index_t, index_t, index_t);
+    template void rolling_mean_std<T>(Rows<const T>, Rows<T>, Rows<T>, index_t);
 FASTCPP_INSTANTIATE(double)
 FASTCPP_INSTANTIATE(float)
 #undef FASTCPP_INSTANTIATE

@@ -19,18 +19,40 @@ void move_moments_tiles(MoveStat stat, Strided<const T> x, Strided<T> y, index_t
 
 /// rolling_mean_std by tile prefix/suffix sums: outputs [begin, end).
 template <class T>
-void rolling_mean_std_tiles(Strided<const T> x, Strided<T> means, Strided<T> stds,
-                            index_t window, index_t begin, index_t end);
+void rolling_mean_std_tiles(Strided<const T> x, Strided<T> means, Strided<T> stds, index_t window,
+                            index_t begin, index_t end);
 
 /// rolling_sum_squares by tile prefix/suffix sums: outputs [begin, end).
 template <class T>
-void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window,
-                             index_t begin, index_t end);
+void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window, index_t begin,
+                             index_t end);
 
 /// min, max, argmin, argmax.
 template <class T>
 void move_minmax_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
                      index_t min_count, index_t begin, index_t end);
+
+/// Moving skewness / excess kurtosis of one row, outputs [begin, end), NaN
+/// skipped (tile kernels: shifted sums of d..d⁴, no running sums). bias=true:
+/// scipy.stats.skew/kurtosis (g1, g2); false: pandas' rolling skew/kurt
+/// (G1 needs 3 values, G2 4). A window without spread, or with ±inf: NaN.
+template <class T>
+void move_skew_row(Strided<const T> x, Strided<T> y, index_t window, index_t min_count, bool bias,
+                   index_t begin, index_t end);
+template <class T>
+void move_kurt_row(Strided<const T> x, Strided<T> y, index_t window, index_t min_count, bool bias,
+                   index_t begin, index_t end);
+
+/// True for the statistics of the tile kernels (all but median and rank).
+constexpr bool is_tile_stat(MoveStat stat) noexcept {
+    return stat != MoveStat::median && stat != MoveStat::rank;
+}
+
+/// Whole rows [r0, r1) of a batch by the tile kernels, four rows side by side
+/// in the lanes of a vector; `stat` must be a tile statistic.
+template <class T>
+void move_tiles_rows(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window, index_t min_count,
+                     index_t ddof, index_t r0, index_t r1);
 
 /// median, rank.
 template <class T>

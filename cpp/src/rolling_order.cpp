@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -24,54 +25,103 @@ namespace fastcpp::detail {
 namespace {
 
 /// Number of the first m values of s below v (vectorises: no branches).
-[[gnu::always_inline]] inline index_t count_below(const double* s, index_t m,
-                                                  double v) noexcept {
+[[gnu::always_inline]] inline index_t count_below(const double* s, index_t m, double v) noexcept {
     index_t c = 0;
     for (index_t j = 0; j < m; ++j) c += s[j] < v;
     return c;
 }
 
-/// Small windows: the non-NaN values of the window kept sorted in s[0, m).
-/// A step finds the leaving and the entering value's places by counting
-/// (SIMD compares over at most `window` values) and moves the values between
-/// them by one: O(w) but with a tiny constant.
+/// Small windows: the non-NaN values of the window kept sorted, in
+/// 32-byte-aligned blocks of four with +inf after the last value. A step
+/// where a value leaves and one enters (both non-NaN) counts the places of
+/// both (SIMD compares) and rewrites the blocks between them branch-free:
+/// every block picks, lane by lane, its own value, its left or right
+/// neighbour, or the new value. Neighbours come from aligned loads and
+/// shuffles, so each load reads exactly what one earlier store wrote
+/// (store-to-load forwarding; after a shift by one element, memmove, every
+/// overlapping load stalls). O(w) per step with a tiny constant:
+/// up to w ~300 faster than bottleneck's O(log w) double heap. Steps with a
+/// NaN insert or remove by a scalar shift.
+using v4d = double __attribute__((vector_size(32)));
+using v4i = std::int64_t __attribute__((vector_size(32)));
+
+[[gnu::always_inline]] inline v4d load_a(const double* p) noexcept {
+    return *reinterpret_cast<const v4d*>(p);  // 32-byte aligned by construction
+}
+
 template <class T>
 FASTCPP_CLONES void median_sorted(Strided<const T> x, Strided<T> y, index_t window,
                                   index_t min_count, index_t begin, index_t end) {
-    thread_local std::vector<double> buf;  // reused across rows
-    buf.resize(static_cast<std::size_t>(window) + 1);
-    double* s = buf.data();
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    // [4 pad][cap values][8 pad], aligned to 32 bytes inside a plain
+    // vector. Within the blocks holding the m values, the places from m on
+    // hold +inf (never counted).
+    const index_t cap = (window + 4) / 4 * 4;
+    thread_local std::vector<double> store;
+    store.assign(static_cast<std::size_t>(cap + 16), inf);
+    double* base = store.data();
+    while (reinterpret_cast<std::uintptr_t>(base) % 32 != 0) ++base;
+    double* const cur = base + 4;
     index_t m = 0;
     const index_t ws = std::max<index_t>(0, begin - (window - 1));
+    const v4d vinf = v4d{} + inf;
+    const v4i lane{0, 1, 2, 3};
     for (index_t i = ws; i < end; ++i) {
         const double v = static_cast<double>(x[i]);
         const bool has_old = i - window >= ws;
         const double old = has_old ? static_cast<double>(x[i - window]) : kNaN;
-        if (old == old) {
-            index_t po = 0, pv = 0;  // places of old (s[po] == old) and of v
-            for (index_t j = 0; j < m; ++j) po += s[j] < old, pv += s[j] < v;
-            if (v == v) {
-                if (pv <= po) {  // v goes left of old's place: shift right
-                    for (index_t j = po; j > pv; --j) s[j] = s[j - 1];
-                    s[pv] = v;
-                } else {  // v goes right: shift left
-                    for (index_t j = po; j < pv - 1; ++j) s[j] = s[j + 1];
-                    s[pv - 1] = v;
-                }
-            } else {
-                for (index_t j = po; j < m - 1; ++j) s[j] = s[j + 1];
-                --m;
+        if (old == old && v == v) {
+            // Places: po = #(s < old) (a copy of old is at po), pv = #(s < v).
+            v4i cpo{}, cpv{};
+            const index_t blocks = (m + 3) / 4;
+            for (index_t b = 0; b < blocks; ++b) {
+                const v4d sv = load_a(cur + 4 * b);
+                cpo -= (sv < old);
+                cpv -= (sv < v);
             }
-        } else if (v == v) {
-            const index_t pv = count_below(s, m, v);
-            for (index_t j = m; j > pv; --j) s[j] = s[j - 1];
-            s[pv] = v;
+            const index_t po = cpo[0] + cpo[1] + cpo[2] + cpo[3];
+            const index_t pv = cpv[0] + cpv[1] + cpv[2] + cpv[3];
+            // Without old, v goes to q; new[j] = j < q ? s'[j] : j == q ? v : s'[j-1],
+            // where s'[j] = j < po ? s[j] : s[j+1].
+            const index_t q = old < v ? pv - 1 : pv;
+            // Only the blocks from place min(po, q) to max(po, q) change. In
+            // place: each block's old neighbours are carried in registers.
+            const index_t b0 = std::min(po, q) / 4, b1 = std::max(po, q) / 4;
+            v4d prev = load_a(cur + 4 * b0 - 4), here = load_a(cur + 4 * b0);
+            for (index_t b = b0; b <= b1; ++b) {
+                const v4d next = load_a(cur + 4 * b + 4);
+                // left[l] = s[j-1], right[l] = s[j+1] for j = 4b + l.
+                const v4d lt = __builtin_shuffle(prev, here, v4i{2, 3, 4, 5});
+                const v4d left = __builtin_shuffle(lt, here, v4i{1, 4, 3, 6});
+                const v4d rt = __builtin_shuffle(here, next, v4i{2, 3, 4, 5});
+                const v4d right = __builtin_shuffle(here, rt, v4i{1, 4, 3, 6});
+                const v4i j = lane + 4 * b;
+                const v4d below = j < po ? here : right;     // s'[j]
+                const v4d above = j - 1 < po ? left : here;  // s'[j-1]
+                v4d r = j < q ? below : (j == q ? v4d{} + v : above);
+                r = j < m ? r : vinf;
+                *reinterpret_cast<v4d*>(cur + 4 * b) = r;
+                prev = here;
+                here = next;
+            }
+        } else if (old == old) {  // remove old
+            index_t po = 0;
+            for (index_t j = 0; j < m; ++j) po += cur[j] < old;
+            for (index_t j = po; j < m - 1; ++j) cur[j] = cur[j + 1];
+            cur[m - 1] = inf;
+            --m;
+            for (index_t j = m; j % 4 != 0; ++j) cur[j] = inf;
+        } else if (v == v) {  // insert v
+            index_t pv = 0;
+            for (index_t j = 0; j < m; ++j) pv += cur[j] < v;
+            for (index_t j = m; j > pv; --j) cur[j] = cur[j - 1];
+            cur[pv] = v;
             ++m;
+            for (index_t j = m; j % 4 != 0; ++j) cur[j] = inf;
         }
         if (i >= begin) {
             double r = kNaN;
-            if (m >= min_count)
-                r = m % 2 == 1 ? s[m / 2] : (s[m / 2 - 1] + s[m / 2]) / 2;
+            if (m >= min_count) r = m % 2 == 1 ? cur[m / 2] : (cur[m / 2 - 1] + cur[m / 2]) / 2;
             y[i] = static_cast<T>(r);
         }
     }
@@ -81,7 +131,8 @@ FASTCPP_CLONES void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
 class Fenwick {
 public:
     void reset(index_t n) {
-        size_ = static_cast<index_t>(std::bit_ceil(static_cast<std::uint64_t>(std::max<index_t>(n, 1))));
+        size_ = static_cast<index_t>(
+            std::bit_ceil(static_cast<std::uint64_t>(std::max<index_t>(n, 1))));
         t_.assign(static_cast<std::size_t>(size_) + 1, 0);
     }
     void add(index_t p, std::int32_t d) noexcept {
@@ -125,8 +176,9 @@ using Item = std::pair<double, index_t>;  // (value, position in the row)
 void radix_sort(std::vector<Item>& v, std::vector<Item>& tmp) {
     const std::size_t n = v.size();
     if (n < 64) {
-        std::stable_sort(v.begin(), v.end(),
-                         [](const Item& a, const Item& b) { return order_key(a.first) < order_key(b.first); });
+        std::stable_sort(v.begin(), v.end(), [](const Item& a, const Item& b) {
+            return order_key(a.first) < order_key(b.first);
+        });
         return;
     }
     tmp.resize(n);
@@ -146,8 +198,8 @@ void radix_sort(std::vector<Item>& v, std::vector<Item>& tmp) {
 }
 
 template <bool IsRank, class T>
-void order_tiles(Strided<const T> x, Strided<T> y, index_t window, index_t min_count,
-                 index_t begin, index_t end) {
+void order_tiles(Strided<const T> x, Strided<T> y, index_t window, index_t min_count, index_t begin,
+                 index_t end) {
     const index_t tile = std::max<index_t>(window, 256);
     const index_t len = x.size;
     std::vector<Item> prev, cur, merged, scratch;
@@ -247,8 +299,7 @@ template <class T>
 void move_order_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
                     index_t min_count, index_t begin, index_t end) {
     if (stat == MoveStat::rank) return order_tiles<true>(x, y, window, min_count, begin, end);
-    if (window <= kSortedMedianMax)
-        return median_sorted(x, y, window, min_count, begin, end);
+    if (window <= kSortedMedianMax) return median_sorted(x, y, window, min_count, begin, end);
     order_tiles<false>(x, y, window, min_count, begin, end);
 }
 

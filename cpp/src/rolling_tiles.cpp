@@ -1,36 +1,44 @@
-// Moving sums and moments without running sums: move_sum, move_mean,
-// move_var, move_std and the seed's rolling_mean_std and rolling_sum_squares.
+// Moving windows by tile prefix and suffix scans: move_sum, move_mean,
+// move_var, move_std, move_min, move_max, move_argmin, move_argmax, and the
+// seed's rolling_mean_std and rolling_sum_squares.
 //
-// van Herk (1992) / Gil & Werman (1993) decomposition: with tiles of `window`
-// elements aligned at the row start, the full window that starts at offset a
-// of tile t is the suffix of tile t from a plus the prefix of tile t + 1
-// before a. Suffix and prefix sums only add the window's own elements, so
-// there is no running-sum drift at all, an inf or a huge value leaves no
-// trace once outside the window, and each output is the same two sums
-// whichever thread's chunk computes it (bit for bit).
+// van Herk (1992) / Gil & Werman (1993) decomposition: cut a row into tiles
+// of `window` elements aligned at 0. The window that ends at offset a of tile
+// t is the suffix of tile t-1 from a+1 plus the prefix of tile t through a
+// (tile -1 is empty: windows clipped at the row start are prefixes). Suffix
+// and prefix scans only combine the window's own elements, so for sums there
+// is no running-sum drift, an inf or a huge value leaves no trace once out
+// of the window, and every output is the same two scans whichever thread
+// computes it (bit for bit); for min/max it is three comparisons per
+// element, branch-free, where a deque is a mispredicted branch per element.
 //
-// Per element three sums are kept: the count of non-NaN values, and the sums
-// of d = x - c and d² with NaN as 0 ("shifted data", Chan, Golub & LeVeque
-// 1983). The shift c of a pair of tiles (t, t+1) is the first finite value of
-// tile t (else of t+1), so d is of the size of the local spread; move_sum
-// uses c = 0 so that sums are plain sums. ±inf propagate by IEEE arithmetic:
-// sum/mean ±inf (NaN with both signs), var/std NaN.
+// Sums keep, per scan, the count of non-NaN values and the sums of
+// d = x - c and d² with NaN as 0 ("shifted data", Chan, Golub & LeVeque
+// 1983). The shift c of the tiles (t-1, t) is the first finite value of tile
+// t-1, else of tile t, so d is of the size of the local spread; sum and mean
+// use c = 0. ±inf propagate by IEEE arithmetic: sum/mean ±inf (NaN with both
+// signs), var/std NaN. Extremes keep the count, the best value and (arg*)
+// its offset; ties go to the newest element.
 //
-// Four tiles go in the four lanes of a SIMD vector (GCC vector extensions):
-// lanes t..t+3 for suffixes, t+1..t+4 for prefixes, loads and stores
-// transposed 4x4. Windows shorter than `window` at the row start (clipped at
-// 0) are prefixes of tile 0.
+// Vectorisation: four independent tile pairs go in the four lanes of a
+// float64 vector (GCC vector extensions, compiled per SIMD level). A lane is
+// either a tile of one long row (lanes t..t+3) or the same tile of four rows
+// (a batch of short rows, axis=-1). Loads and stores are contiguous per lane
+// and transposed 4x4 in registers. The suffix scan is stored (w + 1 vectors
+// per quantity, L1-resident); the prefix scan is combined with it on the fly
+// and written straight to the output.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "fastcpp/detail/simd.hpp"
 #include "rolling_kernels.hpp"
 
-// No FMA contraction: the vector and scalar copies of one formula must round
-// alike, or an output would depend on which copy computed it.
+// No FMA contraction: the vector and scalar-lane copies of one formula must
+// round alike, or an output would depend on which copy computed it.
 #if defined(__clang__)
 #pragma clang fp contract(off)
 #elif defined(__GNUC__)
@@ -46,12 +54,26 @@ namespace {
 
 using v4d = double __attribute__((vector_size(32)));
 using v4i = std::int64_t __attribute__((vector_size(32)));
+using v4f = float __attribute__((vector_size(16)));
 constexpr int kLanes = 4;
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
-enum class Kind { sum, mean, var, std, mean_std };
+#define FASTCPP_INLINE [[gnu::always_inline]] inline
 
+enum class Kind { sum, mean, var, std, mean_std, sumsq, min, max, argmin, argmax, skew, kurt };
+
+/// Kinds that keep Σd³ (and Σd⁴ for kurt) besides Σd and Σd².
 template <Kind K>
-constexpr bool kVar = K == Kind::var || K == Kind::std || K == Kind::mean_std;
+constexpr bool kHigher = K == Kind::skew || K == Kind::kurt;
+template <Kind K>
+constexpr bool kVar = K == Kind::var || K == Kind::std || K == Kind::mean_std || kHigher<K>;
+template <Kind K>
+constexpr bool kExtreme =
+    K == Kind::min || K == Kind::max || K == Kind::argmin || K == Kind::argmax;
+template <Kind K>
+constexpr bool kArg = K == Kind::argmin || K == Kind::argmax;
+template <Kind K>
+constexpr bool kMax = K == Kind::max || K == Kind::argmax;
 
 #if defined(__clang__)
 #define FASTCPP_SHUFFLE(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
@@ -60,7 +82,7 @@ constexpr bool kVar = K == Kind::var || K == Kind::std || K == Kind::mean_std;
 #endif
 
 /// 4x4 transpose: c[i][l] = r[l][i].
-[[gnu::always_inline]] inline void transpose(const v4d (&r)[4], v4d (&c)[4]) noexcept {
+FASTCPP_INLINE void transpose(const v4d (&r)[4], v4d (&c)[4]) noexcept {
     const v4d t0 = FASTCPP_SHUFFLE(r[0], r[1], 0, 4, 2, 6);
     const v4d t1 = FASTCPP_SHUFFLE(r[0], r[1], 1, 5, 3, 7);
     const v4d t2 = FASTCPP_SHUFFLE(r[2], r[3], 0, 4, 2, 6);
@@ -71,337 +93,537 @@ constexpr bool kVar = K == Kind::var || K == Kind::std || K == Kind::mean_std;
     c[3] = FASTCPP_SHUFFLE(t1, t3, 2, 3, 6, 7);
 }
 
-using v4f = float __attribute__((vector_size(16)));
-
-/// Stores four results at o[0..4) (one vector store).
+/// Four consecutive values at p, as float64.
 template <class T>
-[[gnu::always_inline]] inline void store4(T* o, v4d v) noexcept {
+FASTCPP_INLINE v4d load4(const T* p) noexcept {
     if constexpr (sizeof(T) == sizeof(double)) {
-        std::memcpy(o, &v, sizeof v);
+        v4d v;
+        std::memcpy(&v, p, sizeof v);
+        return v;
+    } else {
+        v4f f;
+        std::memcpy(&f, p, sizeof f);
+        return __builtin_convertvector(f, v4d);
+    }
+}
+
+/// Stores four results at p[0..4).
+template <class T>
+FASTCPP_INLINE void store4(T* p, v4d v) noexcept {
+    if constexpr (sizeof(T) == sizeof(double)) {
+        std::memcpy(p, &v, sizeof v);
     } else {
         const v4f f = __builtin_convertvector(v, v4f);
-        std::memcpy(o, &f, sizeof f);
+        std::memcpy(p, &f, sizeof f);
     }
 }
 
-/// Sums of a window part: count, Σd, Σd² (four lanes).
-struct Sums {
-    v4d n{}, s1{}, s2{};
+/// Where the four lanes of one step read and write: lane l scans the suffix
+/// of suf[l][0, w) and the prefix of pre[l][0, w) and writes out[l][0, w)
+/// (and out2 for mean_std). All are contiguous; the drivers point lanes
+/// without data at a NaN tile and lanes without (full) output at scratch.
+template <class T>
+struct Lanes {
+    const T* suf[kLanes];
+    const T* pre[kLanes];
+    T* out[kLanes];
+    T* out2[kLanes];
+    v4d c{};  // shifts (var/std/mean_std)
+};
+
+/// Running state of one scan: count of non-NaN values and, for sums, Σd and
+/// Σd²; for extremes, the best value and its offset in the tile.
+struct State {
+    v4d n{}, a{}, b{}, d3{}, d4{};  // d3, d4: Σd³, Σd⁴ (skew, kurt)
 };
 
 template <Kind K, class T>
-struct Tiles {
-    Strided<const T> x;
-    Strided<T> y, y2;
+struct Engine {
     index_t w;
     double minc, ddof;
-    // Offset-major sums per tile group: suf*[4k + l], pre*[4k + 4 + l].
-    std::vector<double> sn, s1, s2, pn, p1, p2;
+    // The suffix scans from offset k (k = w: empty), one array per quantity,
+    // four lanes at [4k, 4k + 4). Plain double arrays (unaligned vector
+    // access): over-aligned allocation is not something to rely on in a
+    // Python extension.
+    std::vector<double>&sn_, &sa_, &sb_, &s3_, &s4_;
 
-    Tiles(Strided<const T> x_, Strided<T> y_, Strided<T> y2_, index_t w_, index_t minc_,
-          index_t ddof_)
-        : x(x_), y(y_), y2(y2_), w(w_), minc(static_cast<double>(minc_)),
-          ddof(static_cast<double>(ddof_)) {
-        const auto m = static_cast<std::size_t>(4 * w + 8);
-        sn.assign(m, 0.0), s1.assign(m, 0.0), s2.assign(m, 0.0);
-        pn.assign(m, 0.0), p1.assign(m, 0.0), p2.assign(m, 0.0);
-    }
-
-    /// Shift of the tile pair (t, t+1): first finite value of tile t, else
-    /// of tile t+1, else 0; always 0 for sums.
-    [[gnu::always_inline]] double shift(index_t t) const noexcept {
-        if constexpr (!kVar<K>) return 0.0;
-        const index_t e = std::min((t + 2) * w, x.size);
-        for (index_t p = t * w; p < e; ++p) {
-            const double v = static_cast<double>(x[p]);
-            if (std::isfinite(v)) return v;
+    FASTCPP_INLINE static State empty() noexcept {
+        State s;
+        if constexpr (kExtreme<K>) {
+            const v4d zero{};
+            s.a = kArg<K> ? zero + NAN : zero + (kMax<K> ? -kInf : kInf);
         }
-        return 0.0;
+        return s;
     }
 
-    /// Adds the values v (lanes) to the sums, NaN skipped.
-    [[gnu::always_inline]] static void add(Sums& s, v4d v, v4d c) noexcept {
+    /// Adds the value v at offset k to a scan. Suffix scans go from the
+    /// newest element down, so on ties they keep what they have; prefix scans
+    /// take the newer element.
+    template <bool Suffix, bool Clean>
+    FASTCPP_INLINE static void add(State& s, v4d v, v4d c, double k) noexcept {
         const v4d zero{};
-        const v4i ok = v == v;
-        const v4d d = ok ? v - c : zero;
-        s.n += ok ? zero + 1.0 : zero;
-        s.s1 += d;
-        if constexpr (kVar<K>) s.s2 += d * d;
-    }
-
-    [[gnu::always_inline]] static void put(std::vector<double>& v, index_t k, v4d a) noexcept {
-        std::memcpy(v.data() + 4 * k, &a, sizeof a);
-    }
-    [[gnu::always_inline]] static v4d get(const std::vector<double>& v, index_t k) noexcept {
-        v4d r;
-        std::memcpy(&r, v.data() + 4 * k, sizeof r);
-        return r;
-    }
-
-    /// Results from window sums (lanes): r1, and r2 for mean_std.
-    [[gnu::always_inline]] void finish(v4d n, v4d a1, v4d a2, v4d c, v4d& r1,
-                                       v4d& r2) const noexcept {
-        const v4d zero{}, nan = zero + NAN;
-        const v4i enough = n >= minc;
-        if constexpr (K == Kind::sum) {
-            r1 = enough ? a1 : nan;
-        } else if constexpr (K == Kind::mean) {
-            r1 = enough ? a1 / n : nan;
+        if constexpr (K == Kind::sumsq) {
+            s.a += v * v;  // NaN propagates: the seed form's rule
+            return;
+        }
+        // Clean tiles (no NaN): the counts are known, every value is taken.
+        const v4i ok = Clean ? zero == zero : v == v;
+        if constexpr (!Clean) s.n += ok ? zero + 1.0 : zero;
+        if constexpr (kExtreme<K> && !kArg<K>) {
+            // Written so that GCC emits one max/min (a NaN v keeps s.a).
+            if constexpr (kMax<K>)
+                s.a = v > s.a ? v : s.a;
+            else
+                s.a = v < s.a ? v : s.a;
+        } else if constexpr (kArg<K>) {
+            // An empty scan holds NaN: every non-NaN value beats it.
+            v4i take;
+            if constexpr (kMax<K>)
+                take = Suffix ? ~(v <= s.a) : ~(v < s.a);
+            else
+                take = Suffix ? ~(v >= s.a) : ~(v > s.a);
+            if constexpr (!Clean) take &= ok;
+            s.a = take ? v : s.a;
+            s.b = take ? zero + k : s.b;
         } else {
-            v4d m2 = a2 - a1 * (a1 / n);
-            m2 = m2 > zero ? m2 : (m2 == m2 ? zero : m2);  // NaN (inf in window) stays
-            m2 = n == zero + 1.0 ? a2 - a2 : m2;            // one value: 0 (inf: NaN)
-            const v4d dn = n - ddof;
-            const v4d var = dn > zero ? m2 / dn : nan;
-            if constexpr (K == Kind::var) {
-                r1 = enough ? var : nan;
+            const v4d d = Clean ? v - c : (ok ? v - c : zero);
+            s.a += d;
+            if constexpr (kVar<K>) s.b += d * d;
+            if constexpr (kHigher<K>) s.d3 += d * d * d;
+            if constexpr (K == Kind::kurt) s.d4 += (d * d) * (d * d);
+        }
+    }
+
+    /// Results at offset a of the lanes' tiles from the suffix scan s (from
+    /// a + 1) and the prefix scan p (through a): r1, and r2 for mean_std.
+    FASTCPP_INLINE void result(const State& s, const State& p, v4d n, v4d c, double a, v4d& r1,
+                               v4d& r2) const noexcept {
+        const v4d zero{}, nan = zero + NAN;
+        if constexpr (K == Kind::sumsq) {
+            r1 = s.a + p.a;
+            return;
+        }
+        const v4i enough = n >= minc;
+        if constexpr (kExtreme<K> && !kArg<K>) {
+            const v4d m = kMax<K> ? (s.a > p.a ? s.a : p.a) : (s.a < p.a ? s.a : p.a);
+            r1 = enough ? m : nan;
+        } else if constexpr (kArg<K>) {
+            // The prefix holds the newer elements: it wins ties, and an empty
+            // suffix (NaN) loses to it.
+            const v4i pick_p = (kMax<K> ? p.a >= s.a : p.a <= s.a) | (s.a != s.a);
+            const v4d back = pick_p ? a - p.b : (static_cast<double>(w) + a) - s.b;
+            r1 = enough ? back : nan;
+        } else {
+            const v4d a1 = s.a + p.a;
+            if constexpr (K == Kind::sum) {
+                r1 = enough ? a1 : nan;
+            } else if constexpr (K == Kind::mean) {
+                r1 = enough ? a1 / n : nan;
+            } else if constexpr (kHigher<K>) {
+                r1 = enough ? higher(n, a1, s.b + p.b, s.d3 + p.d3, s.d4 + p.d4) : nan;
             } else {
-                v4d sd;
-                for (int l = 0; l < kLanes; ++l) sd[l] = std::sqrt(var[l]);
-                if constexpr (K == Kind::std) {
-                    r1 = enough ? sd : nan;
+                const v4d a2 = s.b + p.b;
+                v4d m2 = a2 - a1 * (a1 / n);
+                m2 = m2 > zero ? m2 : (m2 == m2 ? zero : m2);  // NaN (inf in window) stays
+                m2 = n == zero + 1.0 ? a2 - a2 : m2;           // one value: 0 (inf: NaN)
+                const v4d dn = n - ddof;
+                const v4d var = dn > zero ? m2 / dn : nan;
+                if constexpr (K == Kind::var) {
+                    r1 = enough ? var : nan;
                 } else {
-                    r1 = enough ? c + a1 / n : nan;
-                    r2 = enough ? sd : nan;
+                    v4d sd;
+                    for (int l = 0; l < kLanes; ++l) sd[l] = std::sqrt(var[l]);
+                    if constexpr (K == Kind::std) {
+                        r1 = enough ? sd : nan;
+                    } else {
+                        r1 = enough ? c + a1 / n : nan;
+                        r2 = enough ? sd : nan;
+                    }
                 }
             }
         }
     }
 
-    /// Writes lane l's result for row position p (output index q).
-    [[gnu::always_inline]] void write(index_t q, double r1, double r2) const noexcept {
-        y[q] = static_cast<T>(r1);
-        if constexpr (K == Kind::mean_std) y2[q] = static_cast<T>(r2);
+    /// Skewness or excess kurtosis from the window's shifted sums: central
+    /// moments M2..M4 by the binomial expansion around the mean of d (d is
+    /// of the size of the local spread, so nothing large cancels), then
+    /// scipy's g1 = m3/m2^1.5, g2 = m4/m2² - 3 (bias, ddof == 0) or pandas'
+    /// unbiased G1 = g1·√(n(n-1))/(n-2) (n >= 3), G2 = (n-1)((n+1)g2 + 6) /
+    /// ((n-2)(n-3)) (n >= 4). A window without spread (m2 = 0) or with ±inf
+    /// gives NaN.
+    FASTCPP_INLINE v4d higher(v4d n, v4d s1, v4d s2, v4d s3, v4d s4) const noexcept {
+        const v4d zero{}, nan = zero + NAN, one = zero + 1.0;
+        const v4d mu = s1 / n;
+        const v4d m2 = (s2 - mu * s1) / n;
+        const v4d m3 = (s3 - 3.0 * mu * s2 + 2.0 * mu * mu * s1) / n;
+        v4d r;
+        if constexpr (K == Kind::skew) {
+            v4d root;
+            for (int l = 0; l < kLanes; ++l) root[l] = std::sqrt(m2[l]);
+            r = m3 / (m2 * root);
+            if (ddof != 0) {
+                v4d f;
+                for (int l = 0; l < kLanes; ++l) f[l] = std::sqrt(n[l] * (n[l] - 1.0));
+                r = n >= 3.0 ? r * (f / (n - 2.0)) : nan;
+            }
+        } else {
+            const v4d m4 = (s4 - 4.0 * mu * s3 + 6.0 * mu * mu * s2 - 3.0 * mu * mu * mu * s1) / n;
+            r = m4 / (m2 * m2) - 3.0;
+            if (ddof != 0)
+                r = n >= 4.0 ? (n - one) * ((n + one) * r + 6.0) / ((n - 2.0) * (n - 3.0)) : nan;
+        }
+        return m2 > zero ? r : nan;
     }
 
-    /// Full windows starting at j in [jb, je) ('valid' indices); output index
-    /// of j is j + out_shift.
-    [[gnu::always_inline]] void full(index_t jb, index_t je, index_t out_shift) {
-        index_t t = jb / w;
-        const index_t t_end = (je - 1) / w + 1;
-        const index_t n = x.size;
-        for (; t < t_end; t += kLanes) {
-            // Lanes beyond the row or the range repeat the last real tile.
-            index_t tl[kLanes];
-            for (int l = 0; l < kLanes; ++l) tl[l] = std::min(t + l, t_end - 1);
-            const v4d c{shift(tl[0]), shift(tl[1]), shift(tl[2]), shift(tl[3])};
-            const bool fast = x.stride == 1 && t + kLanes <= t_end && (t + kLanes + 1) * w <= n;
-            auto load = [&](index_t p, index_t limit) {
-                return p < limit ? static_cast<double>(x[p]) : 0.0;
-            };
-            Sums su, pr;
-            index_t k = 0;
-            if (fast) {
-                for (; k + 4 <= w; k += 4) {
-                    v4d rs[4], rp[4], cs[4], cp[4];
-                    for (int l = 0; l < kLanes; ++l) {
-                        const T* ps = x.data + tl[l] * w + (w - 4 - k);
-                        const T* pp = x.data + (tl[l] + 1) * w + k;
-                        rs[l] = v4d{double(ps[0]), double(ps[1]), double(ps[2]), double(ps[3])};
-                        rp[l] = v4d{double(pp[0]), double(pp[1]), double(pp[2]), double(pp[3])};
-                    }
-                    transpose(rs, cs);
-                    transpose(rp, cp);
-                    for (int i = 0; i < 4; ++i) {
-                        add(su, cs[3 - i], c);
-                        add(pr, cp[i], c);
-                        const index_t ks = w - 1 - k - i, kp = k + i + 1;
-                        put(sn, ks, su.n), put(s1, ks, su.s1);
-                        put(pn, kp, pr.n), put(p1, kp, pr.s1);
-                        if constexpr (kVar<K>) put(s2, ks, su.s2), put(p2, kp, pr.s2);
-                    }
-                }
+    /// One step: the four lanes' tiles, suffix scan then prefix scan. Clean:
+    /// all eight tiles are real data without NaN, so every window holds w
+    /// values and nothing needs counting. Both paths compute every output by
+    /// the same operations on the same values, so results do not depend on
+    /// which one ran (which depends on the neighbouring lanes).
+    template <bool Clean>
+    FASTCPP_INLINE void step(const Lanes<T>& g) const noexcept {
+        // Lane pointers in locals (registers), loops over lanes unrolled: the
+        // transposed vectors then stay in registers.
+        const T *s0 = g.suf[0], *s1 = g.suf[1], *s2 = g.suf[2], *s3 = g.suf[3];
+        const T *p0 = g.pre[0], *p1 = g.pre[1], *p2 = g.pre[2], *p3 = g.pre[3];
+        T *o0 = g.out[0], *o1 = g.out[1], *o2 = g.out[2], *o3 = g.out[3];
+        const v4d c = g.c;
+        auto gather = [](const T* q0, const T* q1, const T* q2, const T* q3, index_t k) {
+            return v4d{static_cast<double>(q0[k]), static_cast<double>(q1[k]),
+                       static_cast<double>(q2[k]), static_cast<double>(q3[k])};
+        };
+        double* const sn = sn_.data();
+        double* const sa = sa_.data();
+        double* const sb = sb_.data();
+        double* const q3 = s3_.data();
+        double* const q4 = s4_.data();
+        auto put = [](double* arr, index_t k, v4d v) { std::memcpy(arr + 4 * k, &v, sizeof v); };
+        auto get = [](const double* arr, index_t k) {
+            v4d v;
+            std::memcpy(&v, arr + 4 * k, sizeof v);
+            return v;
+        };
+        auto save = [&](index_t k, const State& st) {
+            if constexpr (K != Kind::sumsq) {
+                if constexpr (!Clean) put(sn, k, st.n);
+                put(sa, k, st.a);
+            } else {
+                put(sn, k, st.a);
             }
-            for (; k < w; ++k) {
-                const index_t ks = w - 1 - k;
-                v4d vs, vp;
-                for (int l = 0; l < kLanes; ++l) {
-                    vs[l] = load(tl[l] * w + ks, n);
-                    vp[l] = load((tl[l] + 1) * w + k, n);
-                }
-                add(su, vs, c);
-                add(pr, vp, c);
-                put(sn, ks, su.n), put(s1, ks, su.s1);
-                put(pn, k + 1, pr.n), put(p1, k + 1, pr.s1);
-                if constexpr (kVar<K>) put(s2, ks, su.s2), put(p2, k + 1, pr.s2);
+            if constexpr (kVar<K> || kArg<K>) put(sb, k, st.b);
+            if constexpr (kHigher<K>) put(q3, k, st.d3);
+            if constexpr (K == Kind::kurt) put(q4, k, st.d4);
+        };
+        auto restore = [&](index_t k) {
+            State st;
+            if constexpr (K != Kind::sumsq) {
+                if constexpr (!Clean) st.n = get(sn, k);
+                st.a = get(sa, k);
+            } else {
+                st.a = get(sn, k);
             }
-            // Output at offset a of lane l: suffix sums at a + prefix sums at a
-            // (prefix slot 0 holds zeros).
-            auto result = [&](index_t a, v4d& r1, v4d& r2) {
-                const v4d nn = get(sn, a) + get(pn, a);
-                const v4d a1 = get(s1, a) + get(p1, a);
-                const v4d a2 = kVar<K> ? get(s2, a) + get(p2, a) : v4d{};
-                finish(nn, a1, a2, c, r1, r2);
-            };
-            bool whole = fast && y.stride == 1 && (K != Kind::mean_std || y2.stride == 1);
-            for (int l = 0; l < kLanes; ++l)
-                whole = whole && (t + l) * w >= jb && (t + l + 1) * w <= je;
-            index_t a = 0;
-            if (whole) {
-                for (; a + 4 <= w; a += 4) {
-                    v4d r1[4], r2[4], c1[4], c2[4];
-                    for (int i = 0; i < 4; ++i) result(a + i, r1[i], r2[i]);
-                    transpose(r1, c1);
-                    for (int l = 0; l < kLanes; ++l) store4(y.data + (t + l) * w + a + out_shift, c1[l]);
-                    if constexpr (K == Kind::mean_std) {
-                        transpose(r2, c2);
-                        for (int l = 0; l < kLanes; ++l)
-                            store4(y2.data + (t + l) * w + a + out_shift, c2[l]);
-                    }
-                }
-            }
-            for (; a < w; ++a) {
-                v4d r1, r2{};
-                result(a, r1, r2);
-                for (int l = 0; l < kLanes; ++l) {
-                    if (t + l >= t_end) break;
-                    const index_t j = (t + l) * w + a;
-                    if (j >= jb && j < je) write(j + out_shift, r1[l], r2[l]);
-                }
+            if constexpr (kVar<K> || kArg<K>) st.b = get(sb, k);
+            if constexpr (kHigher<K>) st.d3 = get(q3, k);
+            if constexpr (K == Kind::kurt) st.d4 = get(q4, k);
+            return st;
+        };
+        // Non-NaN values in the window: counted, or w when clean.
+        const v4d wd = v4d{} + static_cast<double>(w);
+        auto count = [&](const State& st, const State& pt) {
+            if constexpr (Clean)
+                return wd;
+            else
+                return st.n + pt.n;
+        };
+        const index_t rem = w % 4;
+        State s = empty();
+        save(w, s);
+        index_t k = w;
+        while (k > w - rem) {
+            --k;
+            add<true, Clean>(s, gather(s0, s1, s2, s3, k), c, static_cast<double>(k));
+            save(k, s);
+        }
+        while (k >= 4) {
+            k -= 4;
+            v4d cv[4];
+            transpose({load4(s0 + k), load4(s1 + k), load4(s2 + k), load4(s3 + k)}, cv);
+#pragma GCC unroll 4
+            for (int i = 3; i >= 0; --i) {
+                add<true, Clean>(s, cv[i], c, static_cast<double>(k + i));
+                save(k + i, s);
             }
         }
-    }
-
-    /// Clipped windows [0, i] for i in [ib, ie), all i < w - 1: prefixes of
-    /// tile 0 (one lane used).
-    [[gnu::always_inline]] void clipped(index_t ib, index_t ie) {
-        const v4d c = v4d{} + shift(0);
-        Sums s;
-        for (index_t i = 0; i < ie; ++i) {
-            add(s, v4d{} + static_cast<double>(x[i]), c);
-            if (i >= ib) {
-                v4d r1, r2{};
-                finish(s.n, s.s1, s.s2, c, r1, r2);
-                write(i, r1[0], r2[0]);
+        State p = empty();
+        index_t a = 0;
+        for (; a + 4 <= w; a += 4) {
+            v4d cv[4], r1[4], r2[4], o[4];
+            transpose({load4(p0 + a), load4(p1 + a), load4(p2 + a), load4(p3 + a)}, cv);
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; ++i) {
+                const double ai = static_cast<double>(a + i);
+                add<false, Clean>(p, cv[i], c, ai);
+                const State st = restore(a + i + 1);
+                result(st, p, count(st, p), c, ai, r1[i], r2[i]);
             }
+            transpose(r1, o);
+            store4(o0 + a, o[0]), store4(o1 + a, o[1]), store4(o2 + a, o[2]), store4(o3 + a, o[3]);
+            if constexpr (K == Kind::mean_std) {
+                transpose(r2, o);
+                store4(g.out2[0] + a, o[0]), store4(g.out2[1] + a, o[1]),
+                    store4(g.out2[2] + a, o[2]), store4(g.out2[3] + a, o[3]);
+            }
+        }
+        for (; a < w; ++a) {
+            const double ad = static_cast<double>(a);
+            v4d r1, r2{};
+            add<false, Clean>(p, gather(p0, p1, p2, p3, a), c, ad);
+            const State st = restore(a + 1);
+            result(st, p, count(st, p), c, ad, r1, r2);
+            o0[a] = static_cast<T>(r1[0]), o1[a] = static_cast<T>(r1[1]);
+            o2[a] = static_cast<T>(r1[2]), o3[a] = static_cast<T>(r1[3]);
+            if constexpr (K == Kind::mean_std)
+                for (int l = 0; l < kLanes; ++l) g.out2[l][a] = static_cast<T>(r2[l]);
         }
     }
 };
 
-/// rolling_sum_squares without running sums (van Herk 1992 / Gil & Werman
-/// 1993 decomposition): with tiles of `window` elements aligned at 0, the
-/// window [j, j + w) starting at offset a of tile t is the suffix of tile t
-/// from a plus the prefix of tile t + 1 before a. Suffix and prefix sums
-/// add squares only (no subtraction, no drift, relative error <= w·eps),
-/// and every output is the same two sums whatever chunk computes it. Four
-/// tiles go in the four lanes of a vector: lanes t0..t0+3 for suffixes and
-/// t0+1..t0+4 for prefixes.
+/// Per-thread buffers, kept between calls (no allocation per call or row).
 template <class T>
-FASTCPP_CLONES void sum_squares_tiles(Strided<const T> x, Strided<T> out, index_t w,
-                                      index_t begin, index_t end) {
-    const index_t n = x.size;
-    // Offset-major sums: suf[4k + l] = suffix of lane l's tile from k,
-    // pre[4k + 4 + l] = prefix of lane l's next tile through k (pre[0..4) = 0).
-    std::vector<double> suf(static_cast<std::size_t>(4 * w + 4)), pre(suf.size() + 4);
-    auto q = [&](index_t p) {
-        const double v = static_cast<double>(x[p]);
-        return v * v;
-    };
-    // Four lanes' values at offsets k .. k+3 of tiles first..first+3, as
-    // four vectors (contiguous loads and a 4x4 transpose), squared.
-    auto load4 = [&](index_t first, index_t k, v4d (&c)[4]) {
-        v4d r[kLanes];
-        for (int l = 0; l < kLanes; ++l) {
-            const T* p = x.data + (first + l) * w + k;
-            r[l] = v4d{static_cast<double>(p[0]), static_cast<double>(p[1]),
-                       static_cast<double>(p[2]), static_cast<double>(p[3])};
-        }
-        transpose(r, c);
-        for (int i = 0; i < 4; ++i) c[i] = c[i] * c[i];
-    };
-    auto put = [&](std::vector<double>& v, index_t k, v4d acc) {
-        std::memcpy(v.data() + 4 * k, &acc, sizeof acc);
-    };
-    auto get = [&](const std::vector<double>& v, index_t k) {
-        v4d r;
-        std::memcpy(&r, v.data() + 4 * k, sizeof r);
-        return r;
-    };
-    std::vector<double> sfx(static_cast<std::size_t>(w));
-    // Scalar form of the same sums, for tiles that are not in a full group.
-    auto scalar_tile = [&](index_t t) {
-        const index_t lo = std::max(t * w, begin), hi = std::min((t + 1) * w, end);
-        if (lo >= hi) return;
-        double sv = 0;
-        for (index_t k = w - 1; k >= 0; --k) {
-            sv = sv + q(t * w + k);
-            sfx[static_cast<std::size_t>(k)] = sv;
-        }
-        double pv = 0;
-        for (index_t j = t * w; j < hi; ++j) {
-            const index_t a = j - t * w;
-            if (a > 0) pv = pv + q((t + 1) * w + a - 1);
-            if (j >= lo) out[j] = static_cast<T>(a > 0 ? sfx[static_cast<std::size_t>(a)] + pv
-                                                       : sfx[static_cast<std::size_t>(a)]);
-        }
-    };
-    index_t t = begin / w;
-    const index_t t_end = (end - 1) / w + 1;  // tiles holding outputs
-    for (; t + 4 <= t_end && (t + 5) * w <= n; t += 4) {
-        // lanes: suffixes of tiles t..t+3, prefixes of tiles t+1..t+4
-        v4d sacc{}, pacc{};
-        index_t k = 0;
-        if (x.stride == 1) {
-            for (; k + 4 <= w; k += 4) {
-                v4d cs[4], cp[4];
-                load4(t, w - 4 - k, cs);  // offsets w-4-k .. w-1-k, summed downwards
-                load4(t + 1, k, cp);
-                for (int i = 0; i < 4; ++i) {
-                    sacc = sacc + cs[3 - i];
-                    pacc = pacc + cp[i];
-                    put(suf, w - 1 - k - i, sacc);
-                    put(pre, k + i + 1, pacc);
-                }
-            }
-        }
-        for (; k < w; ++k) {
-            const index_t ks = w - 1 - k;
-            v4d vs, vp;
-            for (int l = 0; l < kLanes; ++l) {
-                vs[l] = q((t + l) * w + ks);
-                vp[l] = q((t + 1 + l) * w + k);
-            }
-            sacc = sacc + vs;
-            pacc = pacc + vp;
-            put(suf, ks, sacc);
-            put(pre, k + 1, pacc);
-        }
-        // out at offset a of lane l = suf[a] + pre[a] (pre[0] = 0 for a = 0:
-        // adding +0 to a sum of squares changes nothing).
-        bool whole = out.stride == 1;  // every lane writes its whole tile
-        for (int l = 0; l < kLanes; ++l)
-            whole = whole && (t + l) * w >= begin && (t + l + 1) * w <= end;
-        index_t a = 0;
-        if (whole) {
-            for (; a + 4 <= w; a += 4) {
-                v4d r[4], c[4];
-                for (int i = 0; i < 4; ++i) r[i] = get(suf, a + i) + get(pre, a + i);
-                transpose(r, c);
-                for (int l = 0; l < kLanes; ++l) store4(out.data + (t + l) * w + a, c[l]);
-            }
-        }
-        for (int l = 0; l < kLanes; ++l) {
-            const index_t base = (t + l) * w;
-            const index_t lo = std::max(base + a, begin) - base, hi = std::min(base + w, end) - base;
-            for (index_t b = lo; b < hi; ++b)
-                out[base + b] = static_cast<T>(get(suf, b)[l] + get(pre, b)[l]);
-        }
+struct Buffers {
+    std::vector<double> sn, sa, sb, s3, s4;
+    std::vector<T> nan_tile, pad, scratch, scratch2;
+
+    void size_for(index_t w) {
+        const auto uw = static_cast<std::size_t>(w);
+        const std::size_t m = kLanes * (uw + 1);
+        if (sn.size() < m) sn.resize(m), sa.resize(m), sb.resize(m), s3.resize(m), s4.resize(m);
+        if (nan_tile.size() != uw) nan_tile.assign(uw, std::numeric_limits<T>::quiet_NaN());
+        if (pad.size() < 2 * kLanes * uw) pad.resize(2 * kLanes * uw);
+        if (scratch.size() < kLanes * uw) scratch.resize(kLanes * uw), scratch2.resize(kLanes * uw);
     }
-    for (; t < t_end; ++t) scalar_tile(t);
+    static Buffers& mine() {
+        thread_local Buffers b;
+        return b;
+    }
+};
+
+/// Shift of the tile pair (t-1, t) of a row: first finite value of tile
+/// t-1, else of tile t, else 0.
+template <class T>
+FASTCPP_INLINE double shift_of(Strided<const T> x, index_t w, index_t t) noexcept {
+    const index_t e = std::min((t + 1) * w, x.size);
+    for (index_t p = std::max<index_t>(0, (t - 1) * w); p < e; ++p) {
+        const double v = static_cast<double>(x[p]);
+        if (std::isfinite(v)) return v;
+    }
+    return 0.0;
+}
+
+/// True if the w values at p hold no NaN.
+template <class T>
+FASTCPP_INLINE bool tile_clean(const T* p, index_t w) noexcept {
+    v4i bad{};
+    index_t k = 0;
+    for (; k + 4 <= w; k += 4) {
+        const v4d v = load4(p + k);
+        bad |= v != v;
+    }
+    bool b = (bad[0] | bad[1] | bad[2] | bad[3]) != 0;
+    for (; k < w; ++k) b |= p[k] != p[k];
+    return !b;
+}
+
+/// tile_clean of tile u of x (contiguous at p, or strided when p is null).
+template <class T>
+FASTCPP_INLINE bool tile_clean(const T* p, index_t w, Strided<const T> x, index_t u) noexcept {
+    if (p != nullptr) return tile_clean(p, w);
+    for (index_t k = u * w; k < (u + 1) * w; ++k)
+        if (x[k] != x[k]) return false;
+    return true;
+}
+
+/// Outputs of one or more rows to compute with the lane engine. The output
+/// of position i of a row (windows ending at i, clipped at 0) goes to
+/// y[i - out_shift]; only positions in [begin, end) are written.
+template <class T>
+struct RowJob {
+    Strided<const T> x;
+    Strided<T> y, y2;
+    index_t begin, end, out_shift;
+};
+
+/// Sets lane l to tile t of row job j (a lane past the data reads the NaN
+/// tile and writes to scratch). Returns true if the lane's outputs went to
+/// scratch and must be copied out by `finish_lane`. `pre_clean`: the prefix
+/// tile is w values of the row without NaN.
+template <Kind K, class T>
+FASTCPP_INLINE bool setup_lane(Lanes<T>& g, int l, const RowJob<T>* j, index_t t, index_t w,
+                               Buffers<T>& buf, bool& pre_clean) noexcept {
+    pre_clean = false;
+    const auto uw = static_cast<std::size_t>(w);
+    T* pad_s = buf.pad.data() + 2 * static_cast<std::size_t>(l) * uw;
+    T* pad_p = pad_s + uw;
+    g.out[l] = buf.scratch.data() + static_cast<std::size_t>(l) * uw;
+    g.out2[l] = buf.scratch2.data() + static_cast<std::size_t>(l) * uw;
+    if (j == nullptr || t * w >= j->end) {
+        g.suf[l] = g.pre[l] = buf.nan_tile.data();
+        if constexpr (kVar<K>) g.c[l] = 0.0;
+        return false;
+    }
+    const Strided<const T>& x = j->x;
+    const index_t n = x.size;
+    auto copy_tile = [&](index_t u, T* dst) {
+        const index_t lo = u * w, hi = std::min(lo + w, n);
+        for (index_t p = lo; p < hi; ++p) dst[p - lo] = x[p];
+        std::fill(dst + (hi - lo), dst + w, std::numeric_limits<T>::quiet_NaN());
+        return dst;
+    };
+    if (t == 0)
+        g.suf[l] = buf.nan_tile.data();
+    else
+        g.suf[l] = x.stride == 1 ? x.data + (t - 1) * w : copy_tile(t - 1, pad_s);
+    g.pre[l] = x.stride == 1 && (t + 1) * w <= n ? x.data + t * w : copy_tile(t, pad_p);
+    pre_clean = (t + 1) * w <= n && tile_clean(g.pre[l], w);
+    if constexpr (kVar<K>) g.c[l] = shift_of(x, w, t);
+    const bool whole = j->y.stride == 1 && (K != Kind::mean_std || j->y2.stride == 1) &&
+                       t * w >= j->begin && (t + 1) * w <= j->end;
+    if (whole) {
+        g.out[l] = j->y.data + t * w - j->out_shift;
+        if constexpr (K == Kind::mean_std) g.out2[l] = j->y2.data + t * w - j->out_shift;
+        return false;
+    }
+    return true;
 }
 
 template <Kind K, class T>
-FASTCPP_CLONES void tiles_kernel(Strided<const T> x, Strided<T> y, Strided<T> y2, index_t w,
-                                 index_t minc, index_t ddof, index_t begin, index_t end,
-                                 bool valid) {
-    Tiles<K, T> tl(x, y, y2, w, minc, ddof);
-    if (valid) {  // outputs are 'valid' indices j: window [j, j + w)
-        tl.full(begin, end, 0);
+FASTCPP_INLINE void finish_lane(const Lanes<T>& g, int l, const RowJob<T>& j, index_t t,
+                                index_t w) noexcept {
+    const index_t lo = std::max(t * w, j.begin), hi = std::min((t + 1) * w, j.end);
+    for (index_t i = lo; i < hi; ++i) {
+        j.y[i - j.out_shift] = g.out[l][i - t * w];
+        if constexpr (K == Kind::mean_std) j.y2[i - j.out_shift] = g.out2[l][i - t * w];
+    }
+}
+
+/// Positions [begin, end) of one row: lanes are four consecutive tiles.
+template <Kind K, class T>
+FASTCPP_CLONES void tiles_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) {
+    auto& buf = Buffers<T>::mine();
+    buf.size_for(w);
+    const Engine<K, T> eng{
+        w,     static_cast<double>(minc), static_cast<double>(ddof), buf.sn, buf.sa, buf.sb, buf.s3,
+        buf.s4};
+    const index_t t_end = (j.end - 1) / w + 1;
+    const index_t t0 = j.begin / w;
+    // Is the tile before the group's first real and NaN-free? (Lane l's
+    // suffix tile is lane l-1's prefix tile.)
+    bool before_clean =
+        t0 > 0 && tile_clean(j.x.stride == 1 ? j.x.data + (t0 - 1) * w : nullptr, w, j.x, t0 - 1);
+    for (index_t t = t0; t < t_end; t += kLanes) {
+        // The next group's tiles, one cache line at a time: their loads then
+        // overlap this group's arithmetic (a long row streams from memory).
+        if (j.x.stride == 1) {
+            const index_t lo = (t + kLanes) * w, hi = std::min((t + 2 * kLanes) * w, j.x.size);
+            for (index_t p = lo; p < hi; p += 64 / static_cast<index_t>(sizeof(T)))
+                __builtin_prefetch(j.x.data + p);
+        }
+        Lanes<T> g;
+        bool copy[kLanes], pc[kLanes];
+        for (int l = 0; l < kLanes; ++l)
+            copy[l] = setup_lane<K>(g, l, t + l < t_end ? &j : nullptr, t + l, w, buf, pc[l]);
+        const bool clean = before_clean && pc[0] && pc[1] && pc[2] && pc[3];
+        before_clean = pc[3];
+        if (clean)
+            eng.template step<true>(g);
+        else
+            eng.template step<false>(g);
+        for (int l = 0; l < kLanes; ++l)
+            if (copy[l]) finish_lane<K>(g, l, j, t + l, w);
+    }
+}
+
+/// Whole rows, up to four at a time: lane l is row l, all at tile t.
+template <Kind K, class T>
+FASTCPP_CLONES void tiles_rows4(const RowJob<T> (&j)[kLanes], int count, index_t w, index_t minc,
+                                index_t ddof) {
+    auto& buf = Buffers<T>::mine();
+    buf.size_for(w);
+    const Engine<K, T> eng{
+        w,     static_cast<double>(minc), static_cast<double>(ddof), buf.sn, buf.sa, buf.sb, buf.s3,
+        buf.s4};
+    const index_t t_end = (j[0].end - 1) / w + 1;
+    bool before_clean[kLanes] = {};  // each lane's suffix tile (t - 1)
+    for (index_t t = 0; t < t_end; ++t) {
+        Lanes<T> g;
+        bool copy[kLanes], pc[kLanes];
+        for (int l = 0; l < kLanes; ++l)
+            copy[l] = setup_lane<K>(g, l, l < count ? &j[l] : nullptr, t, w, buf, pc[l]);
+        bool clean = true;
+        for (int l = 0; l < kLanes; ++l) clean = clean && before_clean[l] && pc[l];
+        for (int l = 0; l < kLanes; ++l) before_clean[l] = pc[l];
+        if (clean)
+            eng.template step<true>(g);
+        else
+            eng.template step<false>(g);
+        for (int l = 0; l < count; ++l)
+            if (copy[l]) finish_lane<K>(g, l, j[l], t, w);
+    }
+}
+
+template <Kind K, class T>
+void run_rows(Rows<const T> a, Rows<T> out, Rows<T> out2, index_t r0, index_t r1, index_t begin,
+              index_t end, index_t out_shift, index_t w, index_t minc, index_t ddof) {
+    auto job = [&](index_t r) {
+        return RowJob<T>{a.row(r), out.row(r), out2.base ? out2.row(r) : out.row(r),
+                         begin,    end,        out_shift};
+    };
+    // Rows shorter than a few vectors of tiles fill the lanes better side by
+    // side; a long row fills them with its own tiles.
+    const bool side_by_side = r1 - r0 > 1 && (end - begin) < 64 * w;
+    if (!side_by_side) {
+        for (index_t r = r0; r < r1; ++r) tiles_row<K>(job(r), w, minc, ddof);
         return;
     }
-    if (begin < w - 1) tl.clipped(begin, std::min(end, w - 1));
-    const index_t b = std::max(begin, w - 1);
-    if (b < end) tl.full(b - (w - 1), end - (w - 1), w - 1);
+    for (index_t r = r0; r < r1; r += kLanes) {
+        RowJob<T> js[kLanes];
+        const int count = static_cast<int>(std::min<index_t>(kLanes, r1 - r));
+        for (int l = 0; l < count; ++l) js[l] = job(r + l);
+        tiles_rows4<K>(js, count, w, minc, ddof);
+    }
+}
+
+template <Kind K, class T>
+void run_one(Strided<const T> x, Strided<T> y, Strided<T> y2, index_t begin, index_t end,
+             index_t out_shift, index_t w, index_t minc, index_t ddof) {
+    tiles_row<K>(RowJob<T>{x, y, y2, begin, end, out_shift}, w, minc, ddof);
+}
+
+template <class T>
+void tiles_rows_dispatch(MoveStat stat, Rows<const T> a, Rows<T> out, index_t r0, index_t r1,
+                         index_t window, index_t minc, index_t ddof) {
+    const Rows<T> none{};
+    const index_t len = a.length;
+    switch (stat) {
+        case MoveStat::sum:
+            return run_rows<Kind::sum>(a, out, none, r0, r1, 0, len, 0, window, minc, ddof);
+        case MoveStat::mean:
+            return run_rows<Kind::mean>(a, out, none, r0, r1, 0, len, 0, window, minc, ddof);
+        case MoveStat::var:
+            return run_rows<Kind::var>(a, out, none, r0, r1, 0, len, 0, window, minc, ddof);
+        case MoveStat::std:
+            return run_rows<Kind::std>(a, out, none, r0, r1, 0, len, 0, window, minc, ddof);
+        case MoveStat::min:
+            return run_rows<Kind::min>(a, out, none, r0, r1, 0, len, 0, window, minc, ddof);
+        case MoveStat::max:
+            return run_rows<Kind::max>(a, out, none, r0, r1, 0, len, 0, window, minc, ddof);
+        case MoveStat::argmin:
+            return run_rows<Kind::argmin>(a, out, none, r0, r1, 0, len, 0, window, minc, ddof);
+        case MoveStat::argmax:
+            return run_rows<Kind::argmax>(a, out, none, r0, r1, 0, len, 0, window, minc, ddof);
+        default:
+            break;
+    }
 }
 
 }  // namespace
@@ -411,39 +633,82 @@ void move_moments_tiles(MoveStat stat, Strided<const T> x, Strided<T> y, index_t
                         index_t min_count, index_t ddof, index_t begin, index_t end) {
     switch (stat) {
         case MoveStat::sum:
-            return tiles_kernel<Kind::sum>(x, y, y, window, min_count, ddof, begin, end, false);
+            return run_one<Kind::sum>(x, y, y, begin, end, 0, window, min_count, ddof);
         case MoveStat::mean:
-            return tiles_kernel<Kind::mean>(x, y, y, window, min_count, ddof, begin, end, false);
+            return run_one<Kind::mean>(x, y, y, begin, end, 0, window, min_count, ddof);
         case MoveStat::var:
-            return tiles_kernel<Kind::var>(x, y, y, window, min_count, ddof, begin, end, false);
+            return run_one<Kind::var>(x, y, y, begin, end, 0, window, min_count, ddof);
         default:
-            return tiles_kernel<Kind::std>(x, y, y, window, min_count, ddof, begin, end, false);
+            return run_one<Kind::std>(x, y, y, begin, end, 0, window, min_count, ddof);
     }
 }
 
 template <class T>
-void rolling_mean_std_tiles(Strided<const T> x, Strided<T> means, Strided<T> stds,
-                            index_t window, index_t begin, index_t end) {
-    tiles_kernel<Kind::mean_std>(x, means, stds, window, window, 0, begin, end, true);
+void move_minmax_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
+                     index_t min_count, index_t begin, index_t end) {
+    switch (stat) {
+        case MoveStat::min:
+            return run_one<Kind::min>(x, y, y, begin, end, 0, window, min_count, 0);
+        case MoveStat::max:
+            return run_one<Kind::max>(x, y, y, begin, end, 0, window, min_count, 0);
+        case MoveStat::argmin:
+            return run_one<Kind::argmin>(x, y, y, begin, end, 0, window, min_count, 0);
+        default:
+            return run_one<Kind::argmax>(x, y, y, begin, end, 0, window, min_count, 0);
+    }
 }
 
 template <class T>
-void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window,
-                             index_t begin, index_t end) {
-    sum_squares_tiles(x, out, window, begin, end);
+void move_tiles_rows(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window, index_t min_count,
+                     index_t ddof, index_t r0, index_t r1) {
+    tiles_rows_dispatch(stat, a, out, r0, r1, window, min_count, ddof);
 }
 
-template void rolling_sum_squares_row<double>(Strided<const double>, Strided<double>, index_t,
-                                              index_t, index_t);
-template void rolling_sum_squares_row<float>(Strided<const float>, Strided<float>, index_t,
-                                             index_t, index_t);
-template void move_moments_tiles<double>(MoveStat, Strided<const double>, Strided<double>,
-                                         index_t, index_t, index_t, index_t, index_t);
-template void move_moments_tiles<float>(MoveStat, Strided<const float>, Strided<float>,
-                                        index_t, index_t, index_t, index_t, index_t);
-template void rolling_mean_std_tiles<double>(Strided<const double>, Strided<double>,
-                                             Strided<double>, index_t, index_t, index_t);
-template void rolling_mean_std_tiles<float>(Strided<const float>, Strided<float>,
-                                            Strided<float>, index_t, index_t, index_t);
+template <class T>
+void move_skew_row(Strided<const T> x, Strided<T> y, index_t window, index_t min_count, bool bias,
+                   index_t begin, index_t end) {
+    run_one<Kind::skew>(x, y, y, begin, end, 0, window, min_count, bias ? 0 : 1);
+}
+
+template <class T>
+void move_kurt_row(Strided<const T> x, Strided<T> y, index_t window, index_t min_count, bool bias,
+                   index_t begin, index_t end) {
+    run_one<Kind::kurt>(x, y, y, begin, end, 0, window, min_count, bias ? 0 : 1);
+}
+
+// 'valid' seed forms: output j is the window [j, j + w), i.e. the window
+// ending at position j + w - 1.
+template <class T>
+void rolling_mean_std_tiles(Strided<const T> x, Strided<T> means, Strided<T> stds, index_t window,
+                            index_t begin, index_t end) {
+    run_one<Kind::mean_std>(x, means, stds, begin + window - 1, end + window - 1, window - 1,
+                            window, window, 0);
+}
+
+template <class T>
+void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window, index_t begin,
+                             index_t end) {
+    run_one<Kind::sumsq>(x, out, out, begin + window - 1, end + window - 1, window - 1, window,
+                         window, 0);
+}
+
+#define FASTCPP_INSTANTIATE(T)                                                                    \
+    template void rolling_sum_squares_row<T>(Strided<const T>, Strided<T>, index_t, index_t,      \
+                                             index_t);                                            \
+    template void move_moments_tiles<T>(MoveStat, Strided<const T>, Strided<T>, index_t, index_t, \
+                                        index_t, index_t, index_t);                               \
+    template void move_minmax_row<T>(MoveStat, Strided<const T>, Strided<T>, index_t, index_t,    \
+                                     index_t, index_t);                                           \
+    template void move_tiles_rows<T>(MoveStat, Rows<const T>, Rows<T>, index_t, index_t, index_t, \
+                                     index_t, index_t);                                           \
+    template void move_skew_row<T>(Strided<const T>, Strided<T>, index_t, index_t, bool, index_t, \
+                                   index_t);                                                      \
+    template void move_kurt_row<T>(Strided<const T>, Strided<T>, index_t, index_t, bool, index_t, \
+                                   index_t);                                                      \
+    template void rolling_mean_std_tiles<T>(Strided<const T>, Strided<T>, Strided<T>, index_t,    \
+                                            index_t, index_t);
+FASTCPP_INSTANTIATE(double)
+FASTCPP_INSTANTIATE(float)
+#undef FASTCPP_INSTANTIATE
 
 }  // namespace fastcpp::detail

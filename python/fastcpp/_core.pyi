@@ -159,3 +159,19 @@ def median_filter(
     mode: str = "reflect",
     cval: float = 0,
 ) -> NDArray[Any]: ...
+def rank_filter(
+    image: ArrayLike,
+    rank: SupportsIndex,
+    size: SupportsIndex | tuple[SupportsIndex, SupportsIndex],
+    *,
+    mode: str = "reflect",
+    cval: float = 0,
+) -> NDArray[Any]: ...
+def percentile_filter(
+    image: ArrayLike,
+    percentile: float,
+    size: SupportsIndex | tuple[SupportsIndex, SupportsIndex],
+    *,
+    mode: str = "reflect",
+    cval: float = 0,
+) -> NDArray[Any]: ...

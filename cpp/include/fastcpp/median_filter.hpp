@@ -120,6 +120,30 @@ template <MedianElement T>
 void median_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows, index_t size_cols,
                    BorderMode mode = BorderMode::reflect, T cval = T{});
 
+/// Rank filter, scipy.ndimage.rank_filter's semantics: as median_filter
+/// with the element of 0-based position `rank` of each sorted window instead
+/// of n / 2 (n = size_rows * size_cols); a negative rank counts from the end
+/// (n + rank). Same algorithms (networks pruned to that rank, radix selection,
+/// histograms), same NaN order.
+/// @throws std::invalid_argument if rank is outside [-n, n), or as median_filter
+template <MedianElement T>
+void rank_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows, index_t size_cols,
+                 index_t rank, BorderMode mode = BorderMode::reflect, T cval = T{});
+
+/// Percentile filter, scipy.ndimage.percentile_filter's semantics:
+/// rank_filter with rank percentile_rank(percentile, size_rows * size_cols).
+/// @throws std::invalid_argument as percentile_rank and rank_filter
+template <MedianElement T>
+void percentile_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows,
+                       index_t size_cols, double percentile, BorderMode mode = BorderMode::reflect,
+                       T cval = T{});
+
+/// scipy.ndimage.percentile_filter's rank for a window of `count` elements:
+/// percentile < 0 counts from 100; 100 is the last element, otherwise
+/// int(count * percentile / 100).
+/// @throws std::invalid_argument if percentile is outside [-100, 100] or NaN
+[[nodiscard]] index_t percentile_rank(double percentile, index_t count);
+
 /// median_filter on C-contiguous row-major buffers of `rows` x `cols`.
 /// @throws std::invalid_argument if a buffer's length is not rows * cols, or as above
 template <MedianElement T>

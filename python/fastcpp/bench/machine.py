@@ -104,7 +104,18 @@ def describe() -> dict[str, Any]:
         "fastcpp_threads": fastcpp.get_num_threads(),
         "blas": blas_info(),
         "peers": peers.versions(),
+        "load_average": load_average(),
     }
+
+
+def load_average() -> list[float] | None:
+    """1, 5 and 15-minute load averages when the run started (None where the
+    OS has none): above the core count, other processes share the cores and
+    parallel contenders look slower than they are."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
 
 
 def summary_lines(m: dict[str, Any]) -> list[str]:
@@ -126,4 +137,10 @@ def summary_lines(m: dict[str, Any]) -> list[str]:
     ]
     if missing:
         lines.append(f"missing  {missing} (skipped)")
+    load = m.get("load_average")
+    if load and load[0] > m["cores_usable"]:
+        lines.append(
+            f"load     {load[0]:.1f} on {m['cores_usable']} cores: other processes "
+            "are running; times of parallel code are inflated, re-run when quiet"
+        )
     return lines
