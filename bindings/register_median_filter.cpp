@@ -168,6 +168,14 @@ py::object rank_filter_py(const char* func, const py::object& image, RankOf&& ra
     const BorderMode mode = border_mode_from_name(mode_name);
     const index_t count = sr > 0 && sc > 0 && sr <= (index_t{1} << 31) / sc ? sr * sc : 1;
     index_t rank = rank_of(count);
+    if (arr.dtype().kind() == 'f' && arr.itemsize() == 2) {
+        // float16 through the float32 kernel, exactly (see median_filter_py).
+        auto f16 = storage_dtype(Real::f16);
+        const double c = py::float_(f16.attr("type")(real_arg(func, "cval", cval))).cast<double>();
+        py::object res = rank_filter_py(func, arr.attr("astype")("float32"), rank_of, size,
+                                        mode_name, py::float_(c), percentile);
+        return res.attr("astype")(f16);
+    }
     return visit_kept(arr.dtype(), [&](auto tag) -> py::object {
         using T = decltype(tag);
         // A maximum (rank n - 1) compares with scipy's unconverted cval: one
@@ -262,7 +270,6 @@ ValueError
 )pbdoc");
     register_rank_filters(m);
 }
-
 
 void register_rank_filters(py::module_& m) {
     m.def(
