@@ -1,4 +1,6 @@
 // Threads and build facts.
+#include <pybind11/stl.h>
+
 #include "fastcpp/config.hpp"
 #include "register.hpp"
 
@@ -19,6 +21,17 @@ ValueError
 )pbdoc");
     m.def("get_num_threads", &fastcpp::num_threads,
           "get_num_threads() -> int\n\nThreads used for large inputs.");
+    m.def("simd_level", &fastcpp::simd_level, R"pbdoc(
+simd_level() -> str
+
+Instruction-set level the kernels run at: ``"x86-64-v4"`` (AVX-512),
+``"x86-64-v3"`` (AVX2+FMA) or ``"baseline"`` (SSE2; NEON on aarch64). The
+highest level this CPU supports, capped by the environment variable
+``FASTCPP_SIMD`` (``baseline``, ``x86-64-v2``, ``x86-64-v3``, ``x86-64-v4``;
+``x86-64-v2`` runs the baseline kernels), read at import.
+)pbdoc");
+    m.def("_settings_warnings", &fastcpp::settings_warnings,
+          "_settings_warnings() -> list[str]\n\nFASTCPP_* environment values that were ignored.");
     m.def(
         "_build_info",
         [] {
@@ -26,10 +39,11 @@ ValueError
             d["version"] = fastcpp::version();
             d["compiler"] = fastcpp::compiler();
             d["simd_level"] = fastcpp::simd_level();
+            d["cpu_simd_level"] = fastcpp::cpu_simd_level();
             d["num_threads"] = fastcpp::num_threads();
             return d;
         },
-        "Version, compiler, SIMD level chosen at run time, threads.");
+        "Version, compiler, SIMD level in use and the CPU's highest, threads.");
 }
 
 }  // namespace fastcpp::bind

@@ -3,9 +3,12 @@
 #   1. a venv with every tool and test dependency (PyPI only)
 #   2. Catch2 through Conan: ConanCenter when reachable, else Debian's catch2
 #      through the checked-in platform profile (conan/offline.profile)
-#   3. C++ core + Catch2 tests (ctest), 4. install + the find_package consumer,
+#   3. C++ core + Catch2 tests (ctest) at the CPU's SIMD level, then again at each
+#      lower level it supports (FASTCPP_SIMD: baseline, x86-64-v3),
+#   4. install + the find_package consumer,
 #   5. the same tests under AddressSanitizer + UBSan,
-#   6. the wheel (pip install .) + pytest, ruff and mypy,
+#   6. the wheel (pip install .) + pytest, ruff and mypy; the per-kernel pytest
+#      files again at each lower SIMD level,
 #   7. the API fuzzer (scripts/fuzz_api.py, 45 s) against the wheel,
 #   8. pytest + the fuzzer against an ASan/UBSan build of the extension
 #      (scripts/asan_pytest.sh; skipped with FASTCPP_SKIP_SANITIZE=1).
@@ -19,6 +22,18 @@ BUILD=${BUILD:-$ROOT/build/test}
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
 export CMAKE_GENERATOR=Ninja
 step() { printf '\n=== %s\n' "$*"; }
+
+# The SIMD levels below the CPU's own (which the unconstrained runs cover)
+# that the kernels are tested at again: baseline always, x86-64-v3 where the
+# CPU has AVX-512 (x86-64-v2 runs the baseline kernels). $1 = CPU level.
+lower_levels() {
+    local cpu=$1 l
+    for l in baseline x86-64-v3; do
+        [ "$l" = "$cpu" ] && break
+        [ "$cpu" = x86-64-v2 ] && [ "$l" = x86-64-v3 ] && break
+        echo "$l"
+    done
+}
 
 mkdir -p "$BUILD"
 step "Python environment ($VENV)"
@@ -50,7 +65,14 @@ step "C++ build + ctest"
 cmake -S . -B "$BUILD/cpp" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" \
     -DCMAKE_BUILD_TYPE=Release -DFASTCPP_BUILD_TESTING=ON
 cmake --build "$BUILD/cpp"
-ctest --test-dir "$BUILD/cpp" --output-on-failure -j2
+env -u FASTCPP_SIMD ctest --test-dir "$BUILD/cpp" --output-on-failure -j2
+CPU_LEVEL=$(env -u FASTCPP_SIMD "$BUILD/cpp/tests_cpp/fastcpp_tests" "[simd-level]" -s |
+    sed -n 's/.*cpu simd level: \([a-z0-9-]*\).*/\1/p' | head -1)
+echo "CPU SIMD level: ${CPU_LEVEL:?could not read it from fastcpp_tests}"
+for level in $(lower_levels "$CPU_LEVEL"); do
+    step "C++ tests at FASTCPP_SIMD=$level"
+    FASTCPP_SIMD=$level ctest --test-dir "$BUILD/cpp" --output-on-failure -j2
+done
 
 step "Install + find_package(fastcpp) consumer"
 rm -rf "$BUILD/prefix"
@@ -84,7 +106,16 @@ cmake --build "$BUILD/consumer-wheel"
 
 step "pytest"
 cd "$BUILD"  # import the installed wheel, not the source tree
-"$PY" -m pytest "$ROOT/tests_py" -p no:cacheprovider
+env -u FASTCPP_SIMD "$PY" -m pytest "$ROOT/tests_py" -p no:cacheprovider
+KERNEL_TESTS=()
+for f in reduce rolling ema elementwise geo median_filter accumulator; do
+    [ -f "$ROOT/tests_py/test_$f.py" ] && KERNEL_TESTS+=("$ROOT/tests_py/test_$f.py")
+done
+for level in $(lower_levels "$CPU_LEVEL"); do
+    step "pytest, per-kernel files, at FASTCPP_SIMD=$level"
+    FASTCPP_SIMD=$level "$PY" -c "import fastcpp, sys; sys.exit(fastcpp.simd_level() != '$level')"
+    FASTCPP_SIMD=$level "$PY" -m pytest "${KERNEL_TESTS[@]}" -x -q -m "not slow" -p no:cacheprovider
+done
 
 step "API fuzzer against the wheel (${FUZZ_SECONDS:-45} s; longer: scripts/fuzz_api.py --help)"
 "$PY" "$ROOT/scripts/fuzz_api.py" --seconds "${FUZZ_SECONDS:-45}"

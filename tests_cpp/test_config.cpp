@@ -2,9 +2,11 @@
 
 #include "catch_compat.hpp"
 #include "fastcpp/config.hpp"
+#include "fastcpp/detail/dispatch.hpp"
 #include "fastcpp/detail/parallel.hpp"
 
 #include <atomic>
+#include <cstdio>
 #include <vector>
 
 TEST_CASE("thread count setting", "[config]") {
@@ -57,5 +59,58 @@ TEST_CASE("parallel_for covers every item once", "[config]") {
 TEST_CASE("build facts", "[config]") {
     REQUIRE(!fastcpp::version().empty());
     const auto level = fastcpp::simd_level();
-    REQUIRE((level == "baseline" || level == "x86-64-v3" || level == "x86-64-v4"));
+    REQUIRE((level == "baseline" || level == "x86-64-v2" || level == "x86-64-v3" ||
+             level == "x86-64-v4"));
+    REQUIRE(level <= fastcpp::cpu_simd_level());  // the names sort by capability
+}
+
+// scripts/test.sh reads the CPU's level from this line to pick the levels
+// it reruns the suite at.
+TEST_CASE("SIMD levels in use", "[config][simd-level]") {
+    std::printf("simd level: %s, cpu simd level: %s\n", fastcpp::simd_level().c_str(),
+                fastcpp::cpu_simd_level().c_str());
+    SUCCEED();
+}
+
+TEST_CASE("FASTCPP_SIMD caps the dispatch level", "[config][simd]") {
+    using fastcpp::detail::choose_simd_level;
+    using L = fastcpp::detail::SimdLevel;
+    if (!FASTCPP_DISPATCH_X86) return;  // a build without dispatch ignores the variable
+    SECTION("unset or empty: the CPU's level") {
+        REQUIRE(choose_simd_level(L::x86_64_v3, nullptr).active == L::x86_64_v3);
+        REQUIRE(choose_simd_level(L::x86_64_v3, "").active == L::x86_64_v3);
+        REQUIRE(choose_simd_level(L::x86_64_v3, nullptr).warning.empty());
+    }
+    SECTION("a lower level is taken, case-insensitively") {
+        REQUIRE(choose_simd_level(L::x86_64_v4, "baseline").active == L::baseline);
+        // x86-64-v2 is accepted and runs the baseline copy (no separate one).
+        REQUIRE(choose_simd_level(L::x86_64_v4, "x86-64-v2").active == L::baseline);
+        REQUIRE(choose_simd_level(L::x86_64_v2, nullptr).active == L::baseline);
+        REQUIRE(choose_simd_level(L::x86_64_v2, nullptr).cpu == L::x86_64_v2);
+        REQUIRE(choose_simd_level(L::x86_64_v4, "X86-64-V3").active == L::x86_64_v3);
+        REQUIRE(choose_simd_level(L::x86_64_v4, "x86-64-v3").warning.empty());
+    }
+    SECTION("never above what the CPU supports") {
+        REQUIRE(choose_simd_level(L::x86_64_v3, "x86-64-v4").active == L::x86_64_v3);
+        REQUIRE(choose_simd_level(L::baseline, "x86-64-v3").active == L::baseline);
+        REQUIRE(choose_simd_level(L::x86_64_v3, "x86-64-v4").cpu == L::x86_64_v3);
+    }
+    SECTION("an unknown value is ignored and reported") {
+        const auto c = choose_simd_level(L::x86_64_v3, "avx2");
+        REQUIRE(c.active == L::x86_64_v3);
+        REQUIRE_THAT(c.warning, FASTCPP_CONTAINS("FASTCPP_SIMD='avx2'"));
+        REQUIRE_THAT(c.warning, FASTCPP_CONTAINS("baseline, x86-64-v2, x86-64-v3, x86-64-v4"));
+    }
+}
+
+TEST_CASE("dispatch runs the callable once and returns its value", "[config][simd]") {
+    int calls = 0;
+    const double r = fastcpp::detail::dispatch([&] {
+        ++calls;
+        return 2.5;
+    });
+    REQUIRE(r == 2.5);
+    REQUIRE(calls == 1);
+    fastcpp::detail::dispatch([&] { ++calls; });
+    REQUIRE(calls == 2);
 }

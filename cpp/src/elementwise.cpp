@@ -79,7 +79,7 @@ template <class T>
 /// the same values as libmvec's call-out, without its cost, so mostly
 /// underflowing data (tiny sigma) stays fast.
 template <class T>
-FASTCPP_CLONES void gaussian_chunk(Strided<const T> a, Strided<T> o, double twice_var) noexcept {
+FASTCPP_KERNEL void gaussian_chunk(Strided<const T> a, Strided<T> o, double twice_var) noexcept {
     alignas(64) double arg[kBlock], e[kBlock];
     const index_t n = a.size;
     const bool direct = a.stride == 1 && o.stride == 1;
@@ -126,7 +126,7 @@ FASTCPP_CLONES void gaussian_chunk(Strided<const T> a, Strided<T> o, double twic
 /// elements) goes through a padded block buffer, so the math always runs in
 /// full vectors (see kLanes).
 template <class T, class Op>
-FASTCPP_CLONES void unary_chunk(Strided<const T> a, Strided<T> o, Op op) noexcept {
+FASTCPP_KERNEL void unary_chunk(Strided<const T> a, Strided<T> o, Op op) noexcept {
     const index_t n = a.size;
     index_t done = 0;
     if (a.stride == 1 && o.stride == 1) {
@@ -157,7 +157,7 @@ FASTCPP_CLONES void unary_chunk(Strided<const T> a, Strided<T> o, Op op) noexcep
 /// loops: together GCC would fuse them into scalar sincos. Whole vectors of
 /// contiguous data are read in place; the rest through padded buffers.
 template <class T>
-FASTCPP_CLONES void polar_chunk(Strided<const T> r, Strided<const T> t, Strided<T> x,
+FASTCPP_KERNEL void polar_chunk(Strided<const T> r, Strided<const T> t, Strided<T> x,
                                 Strided<T> y) noexcept {
     const index_t n = r.size;
     const bool contiguous = r.stride == 1 && t.stride == 1 && x.stride == 1 && y.stride == 1;
@@ -197,7 +197,7 @@ template <class T, class Op>
 void unary_rows(const char* func, Rows<const T> a, Rows<T> out, index_t grain, Op op) {
     detail::require_same_shape(func, "a", a, "out", out);
     detail::parallel_rows(a.count(), a.length, grain, [&](index_t r, index_t b, index_t e) {
-        unary_chunk(a.row(r).sub(b, e), out.row(r).sub(b, e), op);
+        detail::dispatch([&] { unary_chunk(a.row(r).sub(b, e), out.row(r).sub(b, e), op); });
     });
 }
 
@@ -238,7 +238,10 @@ void gaussian(Rows<const T> a, double sigma, Rows<T> out) {
     const double twice_var = 2 * (sigma * sigma);
     detail::parallel_rows(a.count(), a.length, detail::kGrainExp,
                            [&](index_t r, index_t b, index_t e) {
-                               gaussian_chunk(a.row(r).sub(b, e), out.row(r).sub(b, e), twice_var);
+                               detail::dispatch([&] {
+                                   gaussian_chunk(a.row(r).sub(b, e), out.row(r).sub(b, e),
+                                                  twice_var);
+                               });
                            });
 }
 template <std::floating_point T>
@@ -253,8 +256,10 @@ void polar_to_cartesian(Rows<const T> r, Rows<const T> theta, Rows<T> x, Rows<T>
     detail::require_same_shape("polar_to_cartesian", "r", r, "y", y);
     detail::parallel_rows(r.count(), r.length, detail::kGrainTrig,
                            [&](index_t row, index_t b, index_t e) {
-        polar_chunk(r.row(row).sub(b, e), theta.row(row).sub(b, e), x.row(row).sub(b, e),
-                    y.row(row).sub(b, e));
+        detail::dispatch([&] {
+            polar_chunk(r.row(row).sub(b, e), theta.row(row).sub(b, e), x.row(row).sub(b, e),
+                        y.row(row).sub(b, e));
+        });
     });
 }
 template <std::floating_point T>

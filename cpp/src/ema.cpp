@@ -15,7 +15,7 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 template <class T>
-FASTCPP_CLONES void ema_row(Strided<const T> x, Strided<T> y, double alpha,
+FASTCPP_KERNEL void ema_row(Strided<const T> x, Strided<T> y, double alpha,
                             bool adjust) noexcept {
     const index_t n = x.size;
     const double beta = 1.0 - alpha;
@@ -77,7 +77,8 @@ void ema(Rows<const T> a, Rows<T> out, double alpha, bool adjust) {
     // Each row is one serial recursion: threads take whole rows.
     const index_t grain = std::max<index_t>(1, (index_t{1} << 15) / a.length);
     detail::parallel_for(a.count(), grain, [&](index_t lo, index_t hi) {
-        for (index_t r = lo; r < hi; ++r) ema_row(a.row(r), out.row(r), alpha, adjust);
+        for (index_t r = lo; r < hi; ++r)
+            detail::dispatch([&] { ema_row(a.row(r), out.row(r), alpha, adjust); });
     });
 }
 

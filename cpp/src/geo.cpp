@@ -50,7 +50,7 @@ void check_radius(const char* func, double radius) {
 
 /// Sum of squares of a long contiguous row in 8 independent lanes (vectorises).
 template <class T>
-FASTCPP_CLONES double sum_squares_lanes(const T* x, index_t n) noexcept {
+FASTCPP_KERNEL double sum_squares_lanes(const T* x, index_t n) noexcept {
     constexpr int kLanes = 8;
     double acc[kLanes] = {};
     index_t i = 0;
@@ -71,7 +71,7 @@ template <class T>
 double point_norm(Strided<const T> p) noexcept {
     double s = 0;
     if (p.stride == 1 && p.size >= 64) {
-        s = sum_squares_lanes(p.data, p.size);
+        s = detail::dispatch([&] { return sum_squares_lanes(p.data, p.size); });
     } else {
         for (index_t j = 0; j < p.size; ++j) {
             const auto v = static_cast<double>(p[j]);
@@ -154,7 +154,7 @@ template <class T>
 }
 
 template <class T>
-FASTCPP_CLONES void haversine_chunk(Strided<const T> lat1, Strided<const T> lon1,
+FASTCPP_KERNEL void haversine_chunk(Strided<const T> lat1, Strided<const T> lon1,
                                     Strided<const T> lat2, Strided<const T> lon2,
                                     Strided<T> out, double radius) noexcept {
     alignas(64) double a1[kBlock], o1[kBlock], a2[kBlock], o2[kBlock], h[kBlock], d[kBlock];
@@ -226,7 +226,7 @@ struct Query {
 /// Running top-k over points [begin, end): h per block by the vector path,
 /// then one vectorised "anything below the threshold?" test per block.
 template <class T>
-FASTCPP_CLONES void nearest_chunk(const Query& q, Strided<const T> lats, Strided<const T> lons,
+FASTCPP_KERNEL void nearest_chunk(const Query& q, Strided<const T> lats, Strided<const T> lons,
                                   index_t begin, index_t end, TopK& top) {
     alignas(64) double a2[kBlock], o2[kBlock], h[kBlock];
     for (index_t b = begin; b < end; b += kBlock) {
@@ -252,7 +252,7 @@ FASTCPP_CLONES void nearest_chunk(const Query& q, Strided<const T> lats, Strided
 
 /// h of every point into hs (the large-k path).
 template <class T>
-FASTCPP_CLONES void h_chunk(const Query& q, Strided<const T> lats, Strided<const T> lons,
+FASTCPP_KERNEL void h_chunk(const Query& q, Strided<const T> lats, Strided<const T> lons,
                             index_t begin, index_t end, double* hs) noexcept {
     alignas(64) double a2[kBlock], o2[kBlock], h[kBlock];
     for (index_t b = begin; b < end; b += kBlock) {
@@ -276,7 +276,7 @@ std::vector<Candidate> select_k(const Query& q, Strided<const T> lats, Strided<c
         const auto tops = detail::map_ranges<std::vector<Candidate>>(
             n, kTopKGrain, [&](index_t b, index_t e) {
                 TopK top(k);
-                nearest_chunk(q, lats, lons, b, e, top);
+                detail::dispatch([&] { nearest_chunk(q, lats, lons, b, e, top); });
                 return top.items();
             });
         for (const auto& t : tops) all.insert(all.end(), t.begin(), t.end());
@@ -286,7 +286,7 @@ std::vector<Candidate> select_k(const Query& q, Strided<const T> lats, Strided<c
     }
     std::vector<double> hs(static_cast<std::size_t>(n));
     detail::parallel_rows(1, n, detail::kGrainTrig, [&](index_t, index_t b, index_t e) {
-        h_chunk(q, lats, lons, b, e, hs.data());
+        detail::dispatch([&] { h_chunk(q, lats, lons, b, e, hs.data()); });
     });
     all.resize(static_cast<std::size_t>(n));
     for (index_t i = 0; i < n; ++i)
@@ -300,7 +300,7 @@ std::vector<Candidate> select_k(const Query& q, Strided<const T> lats, Strided<c
 
 /// Distances of the winners (vector asin on their h, fix-up near antipodes).
 template <class T>
-FASTCPP_CLONES void winner_distances(const Query& q, Strided<const T> lats,
+FASTCPP_KERNEL void winner_distances(const Query& q, Strided<const T> lats,
                                      Strided<const T> lons, const index_t* idx, index_t k,
                                      double radius, double* d) noexcept {
     alignas(64) double a2[kBlock], o2[kBlock], h[kBlock], db[kBlock];
@@ -317,7 +317,7 @@ FASTCPP_CLONES void winner_distances(const Query& q, Strided<const T> lats,
 
 /// Keys of gathered points c[i].index (degrees in lats/lons), as nearest_chunk
 /// computes them: the same radians, the same h_block, bit for bit.
-FASTCPP_CLONES void gathered_keys(const Query& q, const double* lats, const double* lons,
+FASTCPP_KERNEL void gathered_keys(const Query& q, const double* lats, const double* lons,
                                   Candidate* c, index_t m) noexcept {
     alignas(64) double a2[kBlock], o2[kBlock], h[kBlock];
     for (index_t b = 0; b < m; b += kBlock) {
@@ -379,8 +379,10 @@ void haversine(Rows<const T> lat1, Rows<const T> lon1, Rows<const T> lat2, Rows<
     detail::require_same_shape("haversine", "lat1", lat1, "out", out);
     detail::parallel_rows(out.count(), out.length, detail::kGrainTrig,
                            [&](index_t r, index_t b, index_t e) {
-        haversine_chunk(lat1.row(r).sub(b, e), lon1.row(r).sub(b, e), lat2.row(r).sub(b, e),
-                        lon2.row(r).sub(b, e), out.row(r).sub(b, e), radius);
+        detail::dispatch([&] {
+            haversine_chunk(lat1.row(r).sub(b, e), lon1.row(r).sub(b, e), lat2.row(r).sub(b, e),
+                            lon2.row(r).sub(b, e), out.row(r).sub(b, e), radius);
+        });
     });
 }
 template <std::floating_point T>
@@ -438,7 +440,8 @@ void nearest_from(double lat, double lon, Strided<const T> lats, Strided<const T
     for (std::size_t i = 0; i < kk; ++i) idx[i] = win[i].index;
     std::vector<double> d(kk);
     detail::parallel_rows(1, k, detail::kGrainTrig, [&](index_t, index_t b, index_t e) {
-        winner_distances(q, lats, lons, idx.data() + b, e - b, radius, d.data() + b);
+        detail::dispatch(
+            [&] { winner_distances(q, lats, lons, idx.data() + b, e - b, radius, d.data() + b); });
     });
     for (std::size_t i = 0; i < kk; ++i)
         if (exact[i]) d[i] = win[i].key;
@@ -462,7 +465,7 @@ void nearest_from(double lat, double lon, Strided<const T> lats, Strided<const T
 void detail::geo_keys(double lat, double lon, const double* lats, const double* lons,
                       GeoCandidate* c, index_t m) {
     const Query q(lat, lon, m);
-    gathered_keys(q, lats, lons, c, m);
+    detail::dispatch([&] { gathered_keys(q, lats, lons, c, m); });
 }
 
 void detail::geo_distances(double lat, double lon, const double* lats, const double* lons,

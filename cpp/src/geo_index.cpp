@@ -156,7 +156,7 @@ constexpr index_t kUnitBlock = 256;
 /// Unit vectors of m <= kUnitBlock points into x, y, z (kUnitBlock long each).
 /// The loops run over whole vectors (padded, as geo.cpp's), one libmvec
 /// function per loop, so they vectorise at -O2 too.
-FASTCPP_CLONES void unit_vectors(const double* lats, const double* lons, index_t m, double* x,
+FASTCPP_KERNEL void unit_vectors(const double* lats, const double* lons, index_t m, double* x,
                                  double* y, double* z) noexcept {
     alignas(64) double la[kUnitBlock], lo[kUnitBlock], cl[kUnitBlock], co[kUnitBlock],
         so[kUnitBlock];
@@ -317,7 +317,7 @@ GeoIndex::GeoIndex(std::span<const double> lats, std::span<const double> lons, d
         alignas(64) double x[kUnitBlock], y[kUnitBlock], z[kUnitBlock];
         for (index_t s = b; s < e; s += kUnitBlock) {
             const index_t m = std::min(kUnitBlock, e - s);
-            unit_vectors(lats_.data() + s, lons_.data() + s, m, x, y, z);
+            detail::dispatch([&] { unit_vectors(lats_.data() + s, lons_.data() + s, m, x, y, z); });
             for (index_t i = 0; i < m; ++i)
                 keyed[static_cast<std::size_t>(s + i)] = {
                     morton(x[i], y[i], z[i]), s + i, {x[i], y[i], z[i]}};

@@ -171,7 +171,7 @@ struct Scratch {
 };
 
 template <class T>
-FASTCPP_CLONES void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr, index_t sc,
+FASTCPP_KERNEL void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr, index_t sc,
                              Key<T> ckey, const std::vector<index_t>& rowmap,
                              const std::vector<index_t>& colmap, const Plan& plan, index_t rank,
                              index_t r0, index_t c0, Scratch<Key<T>>& s) {
@@ -378,8 +378,10 @@ void filter(const char* func, ImageView<const T> in, ImageView<T> out, index_t s
     detail::parallel_for(tiles_r * tiles_c, grain, [&](index_t lo, index_t hi) {
         thread_local Scratch<K> s;  // kept by the calling thread across calls
         for (index_t k = lo; k < hi; ++k)
-            run_tile<T>(in, out, sr, sc, ckey, rowmap, colmap, plan, rank,
-                        (k / tiles_c) * plan.tile_rows, (k % tiles_c) * plan.tile_cols, s);
+            detail::dispatch([&] {
+                run_tile<T>(in, out, sr, sc, ckey, rowmap, colmap, plan, rank,
+                            (k / tiles_c) * plan.tile_rows, (k % tiles_c) * plan.tile_cols, s);
+            });
     });
 }
 

@@ -59,7 +59,7 @@ struct Histogram {
 };
 
 template <class R>
-FASTCPP_CLONES void huang(const Tile<R>& t, Histogram& h) noexcept {
+FASTCPP_KERNEL void huang(const Tile<R>& t, Histogram& h) noexcept {
     const index_t kr = t.kr, kc = t.kc, rank = t.rank;
     for (index_t i = 0; i < t.rows; ++i) {
         const R* top = t.pad + i * t.pad_stride;
@@ -88,7 +88,7 @@ FASTCPP_CLONES void huang(const Tile<R>& t, Histogram& h) noexcept {
 /// Huang's original one-level form for 8-bit values: the median m and the
 /// count of window values below it are tracked; the median moves value by
 /// value, a few steps per pixel on natural and noisy images alike.
-FASTCPP_CLONES void huang8(const Tile<std::uint8_t>& t) noexcept {
+FASTCPP_KERNEL void huang8(const Tile<std::uint8_t>& t) noexcept {
     const index_t kr = t.kr, kc = t.kc, rank = t.rank;
     const index_t ps = t.pad_stride;
     index_t hist[256];
@@ -125,7 +125,7 @@ FASTCPP_CLONES void huang8(const Tile<std::uint8_t>& t) noexcept {
 template <class R>
 void histogram_tile(const Tile<R>& t, index_t domain) {
     if constexpr (sizeof(R) == 1) {
-        if (domain <= 256) return huang8(t);
+        if (domain <= 256) return detail::dispatch([&] { huang8(t); });
     }
     thread_local std::vector<Histogram> cache;
     Histogram* h = nullptr;
@@ -135,7 +135,7 @@ void histogram_tile(const Tile<R>& t, index_t domain) {
         if (cache.size() > 4) cache.clear();
         h = &cache.emplace_back(domain);
     }
-    huang(t, *h);
+    detail::dispatch([&] { huang(t, *h); });
 }
 
 template <class K>

@@ -50,7 +50,7 @@ using v4i = std::int64_t __attribute__((vector_size(32)));
 }
 
 template <class T>
-FASTCPP_CLONES void median_sorted(Strided<const T> x, Strided<T> y, index_t window,
+FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t window,
                                   index_t min_count, index_t begin, index_t end) {
     constexpr double inf = std::numeric_limits<double>::infinity();
     // [4 pad][cap values][8 pad], aligned to 32 bytes inside a plain
@@ -299,7 +299,8 @@ template <class T>
 void move_order_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
                     index_t min_count, index_t begin, index_t end) {
     if (stat == MoveStat::rank) return order_tiles<true>(x, y, window, min_count, begin, end);
-    if (window <= kSortedMedianMax) return median_sorted(x, y, window, min_count, begin, end);
+    if (window <= kSortedMedianMax)
+        return detail::dispatch([&] { median_sorted(x, y, window, min_count, begin, end); });
     order_tiles<false>(x, y, window, min_count, begin, end);
 }
 

@@ -27,6 +27,17 @@
 // and transposed 4x4 in registers. The suffix scan is stored (w + 1 vectors
 // per quantity, L1-resident); the prefix scan is combined with it on the fly
 // and written straight to the output.
+
+// No FMA contraction: the vector and scalar-lane copies of one formula must
+// round alike, or an output would depend on which copy computed it. Before
+// the includes, so that the per-level wrappers of detail/dispatch.hpp get the
+// same option and GCC inlines the kernels into them.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -37,13 +48,6 @@
 #include "fastcpp/detail/simd.hpp"
 #include "rolling_kernels.hpp"
 
-// No FMA contraction: the vector and scalar-lane copies of one formula must
-// round alike, or an output would depend on which copy computed it.
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
 #if defined(__GNUC__) && !defined(__clang__)
 // 32-byte vectors pass between always-inline helpers of this file only.
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -508,7 +512,7 @@ FASTCPP_INLINE void finish_lane(const Lanes<T>& g, int l, const RowJob<T>& j, in
 
 /// Positions [begin, end) of one row: lanes are four consecutive tiles.
 template <Kind K, class T>
-FASTCPP_CLONES void tiles_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) {
+FASTCPP_KERNEL void tiles_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) {
     auto& buf = Buffers<T>::mine();
     buf.size_for(w);
     const Engine<K, T> eng{
@@ -545,7 +549,7 @@ FASTCPP_CLONES void tiles_row(const RowJob<T>& j, index_t w, index_t minc, index
 
 /// Whole rows, up to four at a time: lane l is row l, all at tile t.
 template <Kind K, class T>
-FASTCPP_CLONES void tiles_rows4(const RowJob<T> (&j)[kLanes], int count, index_t w, index_t minc,
+FASTCPP_KERNEL void tiles_rows4(const RowJob<T> (&j)[kLanes], int count, index_t w, index_t minc,
                                 index_t ddof) {
     auto& buf = Buffers<T>::mine();
     buf.size_for(w);
@@ -582,21 +586,23 @@ void run_rows(Rows<const T> a, Rows<T> out, Rows<T> out2, index_t r0, index_t r1
     // side; a long row fills them with its own tiles.
     const bool side_by_side = r1 - r0 > 1 && (end - begin) < 64 * w;
     if (!side_by_side) {
-        for (index_t r = r0; r < r1; ++r) tiles_row<K>(job(r), w, minc, ddof);
+        for (index_t r = r0; r < r1; ++r)
+            detail::dispatch([&] { tiles_row<K>(job(r), w, minc, ddof); });
         return;
     }
     for (index_t r = r0; r < r1; r += kLanes) {
         RowJob<T> js[kLanes];
         const int count = static_cast<int>(std::min<index_t>(kLanes, r1 - r));
         for (int l = 0; l < count; ++l) js[l] = job(r + l);
-        tiles_rows4<K>(js, count, w, minc, ddof);
+        detail::dispatch([&] { tiles_rows4<K>(js, count, w, minc, ddof); });
     }
 }
 
 template <Kind K, class T>
 void run_one(Strided<const T> x, Strided<T> y, Strided<T> y2, index_t begin, index_t end,
              index_t out_shift, index_t w, index_t minc, index_t ddof) {
-    tiles_row<K>(RowJob<T>{x, y, y2, begin, end, out_shift}, w, minc, ddof);
+    detail::dispatch(
+        [&] { tiles_row<K>(RowJob<T>{x, y, y2, begin, end, out_shift}, w, minc, ddof); });
 }
 
 template <class T>

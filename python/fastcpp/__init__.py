@@ -16,6 +16,7 @@ from fastcpp import _core
 # Every public kernel of the compiled module (its __all__: the functions of
 # each area, the move_* family from the core's family table, Accumulator).
 from fastcpp._core import *  # noqa: F403
+from fastcpp._settings import warn_ignored_settings as _warn_ignored_settings
 
 __version__: str = _core._build_info()["version"]
 
@@ -37,3 +38,6 @@ def get_include() -> str:
 def get_cmake_dir() -> str:
     """Directory for ``find_package(fastcpp CONFIG)`` via ``fastcpp_DIR``."""
     return str(Path(__file__).parent / "lib" / "cmake" / "fastcpp")
+
+
+_warn_ignored_settings()

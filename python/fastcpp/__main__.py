@@ -1,4 +1,4 @@
-"""Command line: ``python -m fastcpp info`` and ``python -m fastcpp bench``."""
+"""Command line: ``python -m fastcpp info|bench|--version``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 
 def info() -> int:
-    """Print version, compiler, SIMD level chosen at run time and threads."""
+    """Print version, compiler, SIMD level in use (and the CPU's highest), threads."""
     from fastcpp._core import _build_info
 
     facts = _build_info()
@@ -18,6 +18,7 @@ def info() -> int:
         "fastcpp": facts["version"],
         "compiler": facts["compiler"],
         "simd level": facts["simd_level"],
+        "cpu simd level": facts["cpu_simd_level"],
         "threads": facts["num_threads"],
         "python": sys.version.split()[0],
         "numpy": np.__version__,
@@ -31,7 +32,15 @@ def info() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(prog="python -m fastcpp")
+    if argv[:1] == ["--version"]:
+        import fastcpp
+
+        print(f"fastcpp {fastcpp.__version__}")
+        return 0
+    parser = argparse.ArgumentParser(
+        prog="python -m fastcpp",
+        epilog="python -m fastcpp --version prints the version.",
+    )
     parser.add_argument("command", choices=["info", "bench"])
     args, _rest = parser.parse_known_args(argv[:1])
     if args.command == "info":

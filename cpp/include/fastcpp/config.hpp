@@ -4,12 +4,14 @@
 /// level the run-time dispatch chose on this CPU.
 
 #include <string>
+#include <vector>
 
 namespace fastcpp {
 
 /// Number of threads large inputs are split across (>= 1). Defaults to the
 /// CPUs this process may run on, or to the environment variable
-/// `FASTCPP_NUM_THREADS` when it holds a positive integer.
+/// `FASTCPP_NUM_THREADS` when it holds a positive integer (any other value
+/// is ignored and reported by settings_warnings()).
 [[nodiscard]] int num_threads() noexcept;
 
 /// Sets the thread count for all later calls.
@@ -23,8 +25,21 @@ void set_num_threads(int n);
 /// Compiler that built the library, e.g. "GNU 12.2.0".
 [[nodiscard]] std::string compiler();
 
-/// Instruction-set level the `target_clones` dispatch selects on this CPU:
-/// "x86-64-v4" (AVX-512), "x86-64-v3" (AVX2+FMA) or "baseline".
+/// Instruction-set level the kernels run at (detail/dispatch.hpp):
+/// "x86-64-v4" (AVX-512), "x86-64-v3" (AVX2+FMA) or "baseline" (SSE2 on
+/// x86-64, NEON on aarch64). The highest level the CPU supports, capped by
+/// the environment variable `FASTCPP_SIMD` (baseline, x86-64-v2, x86-64-v3,
+/// x86-64-v4), read once at the first kernel call; x86-64-v2 runs the
+/// baseline kernels.
 [[nodiscard]] std::string simd_level();
+
+/// Highest level this CPU supports (what simd_level() is without a cap).
+[[nodiscard]] std::string cpu_simd_level();
+
+/// One message per `FASTCPP_*` environment variable whose value was ignored
+/// (unknown `FASTCPP_SIMD`, non-positive or non-numeric
+/// `FASTCPP_NUM_THREADS`), naming the value and what is accepted. Empty
+/// when all is well; the Python package turns each into a RuntimeWarning.
+[[nodiscard]] std::vector<std::string> settings_warnings();
 
 }  // namespace fastcpp

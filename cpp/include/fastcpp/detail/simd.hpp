@@ -1,27 +1,22 @@
 #pragma once
 /// @file detail/simd.hpp
-/// Run-time CPU dispatch and vector math, without -march=native builds.
-///
-/// FASTCPP_CLONES marks a hot function for GCC/Clang `target_clones`: the
-/// compiler emits a baseline, an x86-64-v3 (AVX2+FMA) and an x86-64-v4
-/// (AVX-512) body and an ifunc resolver picks one at load time, so one
-/// portable binary runs at the speed of the CPU it lands on.
+/// Vector math for the per-level kernels of detail/dispatch.hpp (which replaced
+/// GCC `target_clones`: its load-time ifunc could not be capped by FASTCPP_SIMD).
 ///
 /// The `omp declare simd` redeclarations below let GCC vectorise loops that
 /// call exp/sin/cos/... into glibc's libmvec (`_ZGV*` symbols, ~4e-16 relative
-/// error). They take effect with -fopenmp-simd, which the fastcpp target
+/// error; the SSE, AVX2 or AVX-512 variant by the level a loop is compiled
+/// for). They take effect with -fopenmp-simd, which the fastcpp target
 /// exports. Keep sin and cos of one argument in separate loops: together GCC
 /// fuses them into scalar sincos.
 
 #include <cmath>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__) && !defined(FASTCPP_NO_CLONES)
+#include "fastcpp/detail/dispatch.hpp"
+
+// A branch still using the old marker gets told what to do instead.
 #define FASTCPP_CLONES \
-    __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-#else
-#define FASTCPP_CLONES
-#endif
+    _Pragma("GCC error \"FASTCPP_CLONES is gone: mark the function FASTCPP_KERNEL and call it inside detail::dispatch([&] { ... }) (detail/dispatch.hpp)\"")
 
 #if defined(__GLIBC__) && defined(__x86_64__) && !defined(__clang__)
 extern "C" {
