@@ -1,5 +1,7 @@
 #include "intake.hpp"
 
+#include <bit>
+#include <stdexcept>
 #include <string>
 
 namespace fastcpp::bind {
@@ -27,14 +29,26 @@ Kind classify(const char* func, const char* arg, const py::array& arr) {
     const auto size = dt.itemsize();
     if (kind == 'f' && size == 8) return Kind::f64;
     if (kind == 'f' && size == 4) return Kind::f32;
+    if (kind == 'f' && size == 2) return Kind::f16;
     if (kind == 'i' || kind == 'u') return Kind::integer;
     if (kind == 'b') return Kind::boolean;
     throw py::type_error(std::string(func) + ": " + arg + " has unsupported dtype " +
-                         dtype_name(arr) + " (expected float64, float32, integer or bool)");
+                         dtype_name(arr) +
+                         " (expected float64, float32, float16, integer or bool)");
 }
 
+namespace {
+/// Native byte order ('=' native, '|' not applicable, or the machine's own).
+bool is_native(const py::dtype& dt) {
+    const char order = dt.byteorder();
+    constexpr char machine = std::endian::native == std::endian::little ? '<' : '>';
+    return order == '=' || order == '|' || order == machine;
+}
+}  // namespace
+
 py::array readable_as(const py::array& arr, const py::dtype& dt) {
-    const bool same = arr.dtype().equal(dt) && arr.dtype().attr("isnative").cast<bool>();
+    const py::dtype have = arr.dtype();
+    const bool same = have.equal(dt) && is_native(have);
     bool ok = same && (arr.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_);
     const auto item = static_cast<py::ssize_t>(dt.itemsize());
     for (py::ssize_t d = 0; ok && d < arr.ndim(); ++d) ok = arr.strides(d) % item == 0;
@@ -50,12 +64,31 @@ RealArray as_real_array(const char* func, const char* arg, py::handle obj) {
     switch (classify(func, arg, arr)) {
         case Kind::f32:
             return {readable_as<float>(arr), Real::f32};
+        case Kind::f16:
+            return {readable_as<double>(arr), Real::f16};
         case Kind::f64:
         case Kind::integer:
         case Kind::boolean:
             break;
     }
     return {readable_as<double>(arr), Real::f64};
+}
+
+py::dtype storage_dtype(Real real) {
+    switch (real) {
+        case Real::f64:
+            return py::dtype::of<double>();
+        case Real::f32:
+            return py::dtype::of<float>();
+        case Real::f16:
+            return py::dtype("float16");
+    }
+    throw std::logic_error("storage_dtype: unknown Real");
+}
+
+py::object stored(py::array res, Real real) {
+    if (real != Real::f16) return res;
+    return res.attr("astype")(storage_dtype(real));
 }
 
 py::tuple shape_tuple(const std::vector<py::ssize_t>& shape) {
@@ -71,13 +104,13 @@ py::array as_kept_array(const char* func, const char* arg, py::handle obj) {
     return readable_as(arr, native);
 }
 
-int normalize_axis(int axis, py::ssize_t ndim) {
+int normalize_axis(index_t axis, py::ssize_t ndim) {
     if (axis < -ndim || axis >= ndim) {
         auto exc = py::module_::import("numpy").attr("exceptions").attr("AxisError");
         PyErr_SetObject(exc.ptr(), exc(axis, ndim).ptr());
         throw py::error_already_set();
     }
-    return axis < 0 ? static_cast<int>(axis + ndim) : axis;
+    return static_cast<int>(axis < 0 ? axis + ndim : axis);
 }
 
 index_t element_stride(const py::array& a, int axis) {
@@ -120,24 +153,21 @@ void check_out(const char* func, const py::object& out, const py::dtype& dt,
         throw py::type_error(std::string(func) + ": out must be a numpy.ndarray, got " +
                              py::str(py::type::of(out).attr("__name__")).cast<std::string>());
     auto o = py::reinterpret_borrow<py::array>(out);
-    if (!o.dtype().equal(dt) || !o.dtype().attr("isnative").cast<bool>())
+    if (!o.dtype().equal(dt) || !is_native(o.dtype()))
         throw py::type_error(std::string(func) + ": out must have dtype " +
                              py::str(dt).cast<std::string>() + ", got " + dtype_name(o));
     std::vector<py::ssize_t> have(o.shape(), o.shape() + o.ndim());
     if (have != shape)
-        throw py::value_error(std::string(func) + ": out has shape " +
-                              py::str(o.attr("shape")).cast<std::string>() +
-                              ", the result has shape " +
-                              py::str(shape_tuple(shape)).cast<std::string>());
-    if (!o.writeable())
-        throw py::value_error(std::string(func) + ": out is read-only");
+        throw py::value_error(
+            std::string(func) + ": out has shape " + py::str(o.attr("shape")).cast<std::string>() +
+            ", the result has shape " + py::str(shape_tuple(shape)).cast<std::string>());
+    if (!o.writeable()) throw py::value_error(std::string(func) + ": out is read-only");
 }
 
 namespace {
 /// Same first element, shape and strides (strides of length-1 axes ignored).
 bool same_view(const py::array& a, const py::array& b) {
-    if (a.data() != b.data() || a.ndim() != b.ndim() || !a.dtype().equal(b.dtype()))
-        return false;
+    if (a.data() != b.data() || a.ndim() != b.ndim() || !a.dtype().equal(b.dtype())) return false;
     for (py::ssize_t d = 0; d < a.ndim(); ++d)
         if (a.shape(d) != b.shape(d) || (a.shape(d) > 1 && a.strides(d) != b.strides(d)))
             return false;
@@ -168,16 +198,17 @@ bool flat_ok(const std::vector<py::array>& ins, const std::vector<py::ssize_t>& 
 }
 
 Real result_real(const char* func, const std::vector<py::array>& arrays,
-                 const std::vector<const char*>& names,
-                 const std::vector<bool>& is_python_scalar) {
-    bool all_f32 = true, any_array = false;
+                 const std::vector<const char*>& names, const std::vector<bool>& is_python_scalar) {
+    bool any_array = false, any_f32 = false, all_small = true;
     for (std::size_t i = 0; i < arrays.size(); ++i) {
         const Kind k = classify(func, names[i], arrays[i]);
         if (is_python_scalar[i]) continue;
         any_array = true;
-        all_f32 = all_f32 && k == Kind::f32;
+        any_f32 = any_f32 || k == Kind::f32;
+        all_small = all_small && (k == Kind::f32 || k == Kind::f16);
     }
-    return any_array && all_f32 ? Real::f32 : Real::f64;
+    if (!any_array || !all_small) return Real::f64;
+    return any_f32 ? Real::f32 : Real::f16;
 }
 
 }  // namespace fastcpp::bind

@@ -2,9 +2,11 @@
 /// @file intake.hpp
 /// The one array-intake layer of fastcpp._core. Every binding goes through it:
 ///  - dtype policy: float64 and float32 computed as themselves (float32 output,
-///    float64 state inside the core); integers and bool computed as float64;
-///    complex, object, str, bytes, datetime, timedelta, float16 → TypeError
-///    naming the function and the dtype;
+///    float64 state inside the core); float16 computed as float64 (exact
+///    conversion in) and stored as float16 (one rounding out), as NumPy and
+///    bottleneck accept it; integers and bool computed as float64; complex,
+///    object, str, bytes, datetime, timedelta → TypeError naming the function
+///    and the dtype;
 ///  - layout: any strides and memory order are passed to the core as
 ///    (pointer, length, stride) views without copies; only byte-swapped,
 ///    misaligned or non-element-strided input is copied;
@@ -23,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -32,8 +35,13 @@ namespace fastcpp::bind {
 
 namespace py = pybind11;
 
-/// The floating type a call computes in.
-enum class Real { f64, f32 };
+/// The floating type a call computes in and stores. f16 computes in double
+/// and stores float16: the core has no half kernels, and float64 state is
+/// what the policy asks for anyway.
+enum class Real { f64, f32, f16 };
+
+/// numpy dtype a result of `real` is stored as.
+py::dtype storage_dtype(Real real);
 
 /// numpy dtype of T (double, float or any integer type).
 template <class T>
@@ -41,15 +49,16 @@ py::dtype dtype_of() {
     return py::dtype::of<T>();
 }
 
-/// Calls fn(double{}) or fn(float{}) so one generic lambda serves both types.
+/// Calls fn(double{}) or fn(float{}) (the computing type of `r`) so one
+/// generic lambda serves every Real.
 template <class Fn>
 decltype(auto) visit(Real r, Fn&& fn) {
-    if (r == Real::f64) return fn(double{});
-    return fn(float{});
+    if (r == Real::f32) return fn(float{});
+    return fn(double{});
 }
 
 /// What the dtype policy says about one input.
-enum class Kind { f64, f32, integer, boolean };
+enum class Kind { f64, f32, f16, integer, boolean };
 
 /// Classifies the dtype of `arr`; TypeError for unsupported dtypes:
 /// "<func>: <arg> has unsupported dtype complex128".
@@ -68,7 +77,8 @@ py::array readable_as(const py::array& arr) {
     return readable_as(arr, dtype_of<T>());
 }
 
-/// Input converted by the dtype policy: float64/float32 kept, int/bool → float64.
+/// Input converted by the dtype policy: float64/float32 kept, float16, int
+/// and bool → float64 (`real` says f16 for float16, to store the result so).
 struct RealArray {
     py::array arr;  ///< readable as the computing type
     Real real;
@@ -143,7 +153,7 @@ py::tuple shape_tuple(const std::vector<py::ssize_t>& shape);
 
 /// Normalises `axis` for an array of `ndim` dimensions, numpy.exceptions.AxisError
 /// (a ValueError and IndexError) when out of range.
-int normalize_axis(int axis, py::ssize_t ndim);
+int normalize_axis(index_t axis, py::ssize_t ndim);
 
 /// Validates a user `out=`: ndarray (TypeError), dtype exactly `dt`
 /// (TypeError), shape exactly `shape` (ValueError), writeable (ValueError).
@@ -163,22 +173,30 @@ bool can_write_directly(const py::array& out, const std::vector<py::array>& inpu
 /// elementwise call is one long row.
 bool flat_ok(const std::vector<py::array>& ins, const std::vector<py::ssize_t>& shape);
 
+/// A result array stored as `real` says (float16 for Real::f16; `res` is
+/// then the float64 computation, rounded once here).
+py::object stored(py::array res, Real real);
+
 /// Where a result of `shape` and T goes: the user's `out` when it can be
 /// written directly, else a fresh array (copied into `out` by finish()).
+/// With `half` the result is stored as float16: computed in a T array aside
+/// and rounded once by finish().
 template <class T>
 struct Output {
     py::object user_out;  ///< None, or the validated out=
     py::array target;     ///< what the core writes
+    bool half = false;
 
     /// `elementwise`: the kernel may write in place over an input that is
     /// exactly `out` (see can_write_directly).
     Output(const char* func, py::object out, const std::vector<py::ssize_t>& shape,
-           const std::vector<py::array>& inputs, bool elementwise = false)
-        : user_out(std::move(out)) {
+           const std::vector<py::array>& inputs, bool elementwise = false,
+           Real store = std::is_same_v<T, float> ? Real::f32 : Real::f64)
+        : user_out(std::move(out)), half(store == Real::f16) {
         if (!user_out.is_none()) {
-            check_out(func, user_out, dtype_of<T>(), shape);
+            check_out(func, user_out, half ? storage_dtype(store) : dtype_of<T>(), shape);
             auto o = py::reinterpret_borrow<py::array>(user_out);
-            if (can_write_directly(o, inputs, sizeof(T), elementwise)) {
+            if (!half && can_write_directly(o, inputs, sizeof(T), elementwise)) {
                 target = o;
                 return;
             }
@@ -188,43 +206,68 @@ struct Output {
     /// The array to return: `out` itself when given (after copying the
     /// result into it if it was computed aside).
     py::object finish() {
-        if (user_out.is_none()) return std::move(target);
+        if (user_out.is_none()) return stored(std::move(target), half ? Real::f16 : Real::f64);
         if (!target.is(user_out))
-            py::module_::import("numpy").attr("copyto")(user_out, target);
+            py::module_::import("numpy").attr("copyto")(user_out, target,
+                                                        py::arg("casting") = "unsafe");
         return user_out;
     }
 };
 
-/// Same-shape row kernel: out[..., i, ...] along `axis` from the same row of `a`.
-/// kernel(Rows<const T> in, Rows<T> out) runs without the GIL; T is double
-/// or float by the dtype policy. Returns the new array or `out`.
-/// 0-d input is rejected with ValueError unless `allow_0d`.
-template <class Kernel>
-py::object map_rows(const char* func, py::handle a_obj, int axis, py::object out,
-                    Kernel&& kernel) {
+/// The rows-map call shape: a kernel of 1-D rows along `axis`, K outputs.
+/// Owns the whole call, in this order:
+///  1. dtype promotion of `a` (as_real_array; 0-d: ValueError);
+///  2. `out_length(length)`: the core's checks and output length along the
+///     axis (the input's for "same", length − window + 1 for "valid");
+///     it throws before anything is allocated;
+///  3. allocation (or the checked `out=`, K == 1 only);
+///  4. kernel(Rows<const T> in, std::array<Rows<T>, K> outs) without the GIL;
+///  5. the result: one array, or a tuple of K (float16 rounded once).
+template <std::size_t K, class OutLength, class Kernel>
+py::object map_rows(const char* func, py::handle a_obj, index_t axis_arg, py::object out,
+                    OutLength&& out_length, Kernel&& kernel) {
     RealArray in = as_real_array(func, "a", a_obj);
     if (in.arr.ndim() == 0)
         throw py::value_error(std::string(func) + ": a must be at least 1-D, got a 0-d array");
-    axis = normalize_axis(axis, in.arr.ndim());
+    const int axis = normalize_axis(axis_arg, in.arr.ndim());
     std::vector<py::ssize_t> shape(in.arr.shape(), in.arr.shape() + in.arr.ndim());
+    shape[static_cast<std::size_t>(axis)] =
+        static_cast<py::ssize_t>(out_length(static_cast<index_t>(shape[axis])));
     return visit(in.real, [&](auto tag) -> py::object {
         using T = decltype(tag);
-        Output<T> res(func, std::move(out), shape, {in.arr});
+        std::array<std::unique_ptr<Output<T>>, K> res;
+        for (std::size_t k = 0; k < K; ++k)
+            res[k] = std::make_unique<Output<T>>(func, k == 0 ? out : py::object(py::none()), shape,
+                                                 std::vector<py::array>{in.arr}, false, in.real);
         RowsOf<const T> src(in.arr, axis);
-        RowsOf<T> dst(res.target, axis);
+        std::array<std::unique_ptr<RowsOf<T>>, K> dst;
+        std::array<Rows<T>, K> outs;
+        for (std::size_t k = 0; k < K; ++k) {
+            dst[k] = std::make_unique<RowsOf<T>>(res[k]->target, axis);
+            outs[k] = dst[k]->rows;
+        }
         {
             py::gil_scoped_release nogil;
-            kernel(src.rows, dst.rows);
+            kernel(src.rows, outs);
         }
-        return res.finish();
+        if constexpr (K == 1) {
+            return res[0]->finish();
+        } else {
+            py::tuple t(K);
+            for (std::size_t k = 0; k < K; ++k) t[k] = res[k]->finish();
+            return t;  // implicitly moved (C++20)
+        }
     });
 }
 
-/// Result dtype of an elementwise call: float32 when every array input is
-/// float32 (Python scalars do not promote, as NEP 50), else float64.
+/// Output length of a rows map that keeps the axis length.
+inline index_t same_length(index_t length) { return length; }
+
+/// Result dtype of an elementwise call: float16 when every array input is
+/// float16, float32 when every one is float32 or float16 (Python scalars do
+/// not promote, as NEP 50), else float64.
 Real result_real(const char* func, const std::vector<py::array>& arrays,
-                 const std::vector<const char*>& names,
-                 const std::vector<bool>& is_python_scalar);
+                 const std::vector<const char*>& names, const std::vector<bool>& is_python_scalar);
 
 /// Elementwise kernel over N broadcast inputs and K outputs.
 /// kernel(std::array<Rows<const T>, N> in, std::array<Rows<T>, K> out) runs without
@@ -234,8 +277,8 @@ Real result_real(const char* func, const std::vector<py::array>& arrays,
 /// `outs`: K objects, None or user arrays.
 template <std::size_t N, std::size_t K, class Kernel>
 py::object map_elementwise(const char* func, const std::array<py::handle, N>& objs,
-                           const std::array<const char*, N>& names,
-                           std::array<py::object, K> outs, Kernel&& kernel) {
+                           const std::array<const char*, N>& names, std::array<py::object, K> outs,
+                           Kernel&& kernel) {
     std::vector<py::array> raw;
     std::vector<const char*> nm(names.begin(), names.end());
     std::vector<bool> is_scalar;
@@ -268,7 +311,7 @@ py::object map_elementwise(const char* func, const std::array<py::handle, N>& ob
         std::vector<std::unique_ptr<Output<T>>> res;
         for (std::size_t k = 0; k < K; ++k)
             res.push_back(
-                std::make_unique<Output<T>>(func, std::move(outs[k]), shape, ins, true));
+                std::make_unique<Output<T>>(func, std::move(outs[k]), shape, ins, true, real));
         // One long row when every operand is contiguous in the result's shape.
         const bool flat = flat_ok(ins, shape) && [&] {
             for (auto& r : res)
@@ -305,8 +348,10 @@ py::object map_elementwise(const char* func, const std::array<py::handle, N>& ob
             return true;
         }();
         auto one = [&](std::size_t k) -> py::object {
-            if (scalar_out)
-                return py::float_(static_cast<double>(*static_cast<const T*>(res[k]->target.data())));
+            if (scalar_out && real != Real::f16)
+                return py::float_(
+                    static_cast<double>(*static_cast<const T*>(res[k]->target.data())));
+            if (scalar_out) return py::float_(res[k]->finish().attr("item")());
             return res[k]->finish();
         };
         if constexpr (K == 1) {

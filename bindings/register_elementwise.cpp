@@ -1,4 +1,5 @@
 // Elementwise: scale_and_shift, circle_area, gaussian, polar_to_cartesian.
+#include "args.hpp"
 #include "fastcpp/elementwise.hpp"
 #include "intake.hpp"
 #include "register.hpp"
@@ -6,11 +7,13 @@
 namespace fastcpp::bind {
 namespace {
 
-py::object scale_and_shift_py(py::handle a, double scale, double shift, py::object out) {
-    return map_elementwise<1, 1>("scale_and_shift", {a}, {"a"}, {std::move(out)},
-                                 [&](auto in, auto res) {
-                                     fastcpp::scale_and_shift(in[0], scale, shift, res[0]);
-                                 });
+py::object scale_and_shift_py(py::handle a, py::handle scale_obj, py::handle shift_obj,
+                              py::object out) {
+    const double scale = real_arg("scale_and_shift", "scale", scale_obj);
+    const double shift = real_arg("scale_and_shift", "shift", shift_obj);
+    return map_elementwise<1, 1>(
+        "scale_and_shift", {a}, {"a"}, {std::move(out)},
+        [&](auto in, auto res) { fastcpp::scale_and_shift(in[0], scale, shift, res[0]); });
 }
 
 py::object circle_area_py(py::handle r) {
@@ -18,19 +21,18 @@ py::object circle_area_py(py::handle r) {
                                  [&](auto in, auto res) { fastcpp::circle_area(in[0], res[0]); });
 }
 
-py::object gaussian_py(py::handle a, double sigma, py::object out) {
+py::object gaussian_py(py::handle a, py::handle sigma_obj, py::object out) {
+    const double sigma = real_arg("gaussian", "sigma", sigma_obj);
     (void)fastcpp::gaussian(0.0, sigma);  // ValueError for a bad sigma before anything else
-    return map_elementwise<1, 1>("gaussian", {a}, {"a"}, {std::move(out)},
-                                 [&](auto in, auto res) {
-                                     fastcpp::gaussian(in[0], sigma, res[0]);
-                                 });
+    return map_elementwise<1, 1>("gaussian", {a}, {"a"}, {std::move(out)}, [&](auto in, auto res) {
+        fastcpp::gaussian(in[0], sigma, res[0]);
+    });
 }
 
 py::object polar_to_cartesian_py(py::handle r, py::handle theta) {
-    return map_elementwise<2, 2>("polar_to_cartesian", {r, theta}, {"r", "theta"},
-                                 {py::none(), py::none()}, [&](auto in, auto res) {
-                                     fastcpp::polar_to_cartesian(in[0], in[1], res[0], res[1]);
-                                 });
+    return map_elementwise<2, 2>(
+        "polar_to_cartesian", {r, theta}, {"r", "theta"}, {py::none(), py::none()},
+        [&](auto in, auto res) { fastcpp::polar_to_cartesian(in[0], in[1], res[0], res[1]); });
 }
 
 }  // namespace

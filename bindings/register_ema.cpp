@@ -1,35 +1,38 @@
-// Exponential moving average (pandas ewm().mean() recursion).
+// Exponentially weighted family: one Python function per row of the core's
+// table (ema_family()); ema is pandas' ewm().mean() recursion.
+#include <string>
+
+#include "args.hpp"
+#include "fastcall.hpp"
 #include "fastcpp/ema.hpp"
 #include "intake.hpp"
 #include "register.hpp"
 
 namespace fastcpp::bind {
 
-void register_ema(py::module_& m) {
-    m.def(
-        "ema",
-        [](const py::object& a, double alpha, int axis, bool adjust) {
-            return map_rows("ema", a, axis, py::none(), [&](auto in, auto out) {
-                fastcpp::ema(in, out, alpha, adjust);
-            });
+namespace {
+
+py::object ema_call(const void* data, const py::handle* args) {
+    const auto& member = *static_cast<const EmaMember*>(data);
+    const char* func = member.name;
+    const double alpha = real_arg(func, "alpha", args[1]);
+    const index_t axis = args[2] ? axis_arg(func, args[2]) : -1;
+    const bool adjust = args[3] ? bool_arg(func, "adjust", args[3]) : false;
+    return map_rows<1>(
+        func, args[0], axis, py::none(),
+        [&](index_t length) {
+            check_ema(alpha);
+            return length;
         },
-        py::arg("a"), py::arg("alpha"), py::kw_only(), py::arg("axis") = -1,
-        py::arg("adjust") = false, R"pbdoc(ema(a, alpha, *, axis=-1, adjust=False)
+        [&](auto in, auto outs) { fastcpp::ema_stat(member.stat, in, outs[0], alpha, adjust); });
+}
 
-Exponential moving average along an axis: the recursion of pandas
-``Series.ewm(alpha=alpha, adjust=adjust, ignore_na=False, min_periods=0).mean()``.
-Leading NaNs stay NaN; a NaN step repeats the last value and still decays the
-old weight. With adjust=False and no NaN this is y = alpha*x + (1-alpha)*y.
-
-Note the default adjust=False differs from pandas' default (adjust=True).
-Differences from pandas: +-inf follow IEEE arithmetic (pandas treats inf as
-missing); the recursion itself is the reference, so pandas 3.0-3.1.1's
-deviation at alpha=0.5 with NaN gaps is not copied.
-
+constexpr const char* kParams = R"pbdoc(
 Parameters
 ----------
 a : array_like
-    At least 1-D; float32 gives float32 (float64 state), ints/bool float64.
+    At least 1-D; float32 gives float32 and float16 float16 (float64 state),
+    ints/bool float64.
 alpha : float
     Smoothing factor, 0 < alpha <= 1.
 axis : int
@@ -54,7 +57,19 @@ Examples
 --------
 >>> fastcpp.ema([np.nan, 2, np.nan, np.nan, 8, 4], 0.3).round(6)
 array([     nan, 2.      , 2.      , 2.      , 4.799378, 4.559565])
-)pbdoc");
+)pbdoc";
+
+}  // namespace
+
+void register_ema(py::module_& m) {
+    for (const EmaMember& member : ema_family())
+        def_fast(m,
+                 Signature{member.name, {}, {}, 0}
+                     .param("a")
+                     .param("alpha")
+                     .param("axis", "-1", true)
+                     .param("adjust", "False", true),
+                 std::string(member.doc) + kParams, &ema_call, &member);
 }
 
 }  // namespace fastcpp::bind

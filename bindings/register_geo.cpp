@@ -33,7 +33,7 @@ py::object distances_py(py::handle points) {
     std::vector<py::ssize_t> shape(a.shape(), a.shape() + axis);
     return visit(in.real, [&](auto tag) -> py::object {
         using T = decltype(tag);
-        Output<T> res("distances", py::none(), shape, {a});
+        Output<T> res("distances", py::none(), shape, {a}, false, in.real);
         RowsOf<const T> src(a, axis);
         Strided<T> dst(static_cast<T*>(res.target.mutable_data()), src.rows.count(), 1);
         {
@@ -82,7 +82,8 @@ py::tuple nearest_k_py(py::handle lat_obj, py::handle lon_obj, py::handle lats_o
             fastcpp::nearest_k(q.lat_span(), q.lon_span(), sla, slo, k, idx_span, dist_span,
                                radius);
         }
-        return py::make_tuple(idx, dist);
+        const bool f16 = lat_kind == Kind::f16 && lon_kind == Kind::f16;
+        return py::make_tuple(idx, stored(dist, f16 ? Real::f16 : Real::f64));
     });
 }
 

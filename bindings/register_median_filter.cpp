@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "args.hpp"
 #include "fastcpp/median_filter.hpp"
 #include "intake.hpp"
 #include "register.hpp"
@@ -19,8 +20,9 @@ index_t size_entry(py::handle v, py::handle whole) {
     py::object idx = py::reinterpret_steal<py::object>(PyNumber_Index(v.ptr()));
     if (!idx) {
         PyErr_Clear();
-        throw py::type_error("median_filter: size must be an int or a (rows, cols) pair of "
-                             "ints, got " + repr_of(whole));
+        throw py::type_error(std::string("median_filter: size must be an int or a (rows, cols) "
+                                         "pair of ints, got ") +
+                             Py_TYPE(whole.ptr())->tp_name + " " + repr_of(whole));
     }
     int overflow = 0;
     const long long x = PyLong_AsLongLongAndOverflow(idx.ptr(), &overflow);
@@ -31,8 +33,9 @@ index_t size_entry(py::handle v, py::handle whole) {
 
 std::pair<index_t, index_t> parse_size(const py::object& size) {
     if (py::isinstance<py::str>(size) || py::isinstance<py::bytes>(size))
-        throw py::type_error("median_filter: size must be an int or a (rows, cols) pair of "
-                             "ints, got " + repr_of(size));
+        throw py::type_error(std::string("median_filter: size must be an int or a (rows, cols) "
+                                         "pair of ints, got ") +
+                             Py_TYPE(size.ptr())->tp_name + " " + repr_of(size));
     if (py::isinstance<py::sequence>(size) || py::isinstance<py::array>(size)) {
         py::tuple t = py::tuple(py::module_::import("builtins").attr("tuple")(size));
         if (t.size() != 2)
@@ -96,23 +99,35 @@ bool above_range(const py::object& cval) {
     return std::trunc(d) > top;
 }
 
-py::object median_filter_py(const py::object& image, const py::object& size,
-                            const std::string& mode_name, const py::object& cval) {
+py::object median_filter_py(const py::object& image, const py::object& size, py::handle mode_obj,
+                            const py::object& cval) {
+    const std::string mode_name = str_arg("median_filter", "mode", mode_obj);
     constexpr const char* func = "median_filter";
     py::array arr = as_kept_array(func, "image", image);
     if (arr.ndim() != 2)
         throw py::value_error("median_filter: image must be 2-D, got a " +
-                              std::to_string(arr.ndim()) + "-D array (ndim=" +
-                              std::to_string(arr.ndim()) + ") of shape " +
+                              std::to_string(arr.ndim()) +
+                              "-D array (ndim=" + std::to_string(arr.ndim()) + ") of shape " +
                               py::str(arr.attr("shape")).cast<std::string>());
     const auto [sr, sc] = parse_size(size);
     const BorderMode mode = border_mode_from_name(mode_name);
+    if (arr.dtype().kind() == 'f' && arr.itemsize() == 2) {
+        // float16 through the float32 kernel: float16 -> float32 is exact and
+        // the filter selects an input value (or cval, rounded to float16
+        // first as scipy converts it to the image dtype), so rounding the
+        // float32 result back to float16 is exact too.
+        auto f16 = storage_dtype(Real::f16);
+        double c = real_arg(func, "cval", cval);
+        c = py::float_(f16.attr("type")(c)).cast<double>();
+        py::object res =
+            median_filter_py(arr.attr("astype")("float32"), size, mode_obj, py::float_(c));
+        return res.attr("astype")(f16);
+    }
     return visit_kept(arr.dtype(), [&](auto tag) -> py::object {
         using T = decltype(tag);
         const T c = parse_cval<T>(cval, sr > 0 && sc > 0 ? sr * sc : 1);
         py::array_t<T> out({arr.shape(0), arr.shape(1)});
-        ImageView<const T> in{static_cast<const T*>(arr.data()),
-                              static_cast<index_t>(arr.shape(0)),
+        ImageView<const T> in{static_cast<const T*>(arr.data()), static_cast<index_t>(arr.shape(0)),
                               static_cast<index_t>(arr.shape(1)),
                               static_cast<index_t>(arr.strides(0) / arr.itemsize()),
                               static_cast<index_t>(arr.strides(1) / arr.itemsize())};
@@ -153,6 +168,14 @@ py::object rank_filter_py(const char* func, const py::object& image, RankOf&& ra
     const BorderMode mode = border_mode_from_name(mode_name);
     const index_t count = sr > 0 && sc > 0 && sr <= (index_t{1} << 31) / sc ? sr * sc : 1;
     index_t rank = rank_of(count);
+    if (arr.dtype().kind() == 'f' && arr.itemsize() == 2) {
+        // float16 through the float32 kernel, exactly (see median_filter_py).
+        auto f16 = storage_dtype(Real::f16);
+        const double c = py::float_(f16.attr("type")(real_arg(func, "cval", cval))).cast<double>();
+        py::object res = rank_filter_py(func, arr.attr("astype")("float32"), rank_of, size,
+                                        mode_name, py::float_(c), percentile);
+        return res.attr("astype")(f16);
+    }
     return visit_kept(arr.dtype(), [&](auto tag) -> py::object {
         using T = decltype(tag);
         // A maximum (rank n - 1) compares with scipy's unconverted cval: one
@@ -193,8 +216,8 @@ index_t rank_arg(const py::object& rank) {
 void register_rank_filters(py::module_& m);  // below: rank_filter, percentile_filter
 
 void register_median_filter(py::module_& m) {
-    m.def("median_filter", &median_filter_py, py::arg("image"), py::arg("size"),
-          py::kw_only(), py::arg("mode") = "reflect", py::arg("cval") = 0, R"pbdoc(
+    m.def("median_filter", &median_filter_py, py::arg("image"), py::arg("size"), py::kw_only(),
+          py::arg("mode") = "reflect", py::arg("cval") = 0, R"pbdoc(
 median_filter(image, size, *, mode="reflect", cval=0) -> numpy.ndarray
 
 2-D median filter, equal to ``scipy.ndimage.median_filter(image, size=size,
@@ -247,7 +270,6 @@ ValueError
 )pbdoc");
     register_rank_filters(m);
 }
-
 
 void register_rank_filters(py::module_& m) {
     m.def(

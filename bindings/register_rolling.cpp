@@ -1,11 +1,14 @@
-// Moving windows: the move_* family (bottleneck 1.6 semantics, with its
-// defects fixed) and the seed's 'valid' forms rolling_sum_squares and
-// rolling_mean_std.
-#include <pybind11/stl.h>
-
-#include <optional>
+// Moving windows: one Python function per row of the core's move_* family
+// table (move_family()), and the seed's 'valid' forms rolling_sum_squares
+// and rolling_mean_std. Everything about a member (name, extra parameters,
+// docstring) comes from its table row.
+#include <deque>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "args.hpp"
+#include "fastcall.hpp"
 #include "fastcpp/rolling.hpp"
 #include "intake.hpp"
 #include "register.hpp"
@@ -13,70 +16,78 @@
 namespace fastcpp::bind {
 namespace {
 
-py::object move_py(MoveStat stat, const py::object& a, index_t window,
-                   std::optional<index_t> min_count, int axis, index_t ddof) {
-    return map_rows(move_stat_name(stat), a, axis, py::none(), [&](auto in, auto out) {
-        fastcpp::move_stat(stat, in, out, window, min_count, ddof);
-    });
-}
-
-/// Input rows along the last axis and the shape of a 'valid' result.
-struct ValidCall {
-    RealArray in;
-    std::vector<py::ssize_t> shape;
-    ValidCall(const char* func, const py::object& a, index_t window)
-        : in(as_real_array(func, "a", a)) {
-        if (in.arr.ndim() == 0)
-            throw py::value_error(std::string(func) +
-                                  ": a must be at least 1-D, got a 0-d array");
-        shape.assign(in.arr.shape(), in.arr.shape() + in.arr.ndim());
-        const index_t n = static_cast<index_t>(shape.back());
-        // A bad window is reported by the core; allocate a harmless shape meanwhile.
-        shape.back() = static_cast<py::ssize_t>(
-            window >= 1 && window <= n ? n - window + 1 : 0);
-    }
+/// A member's Python parameter list and where each argument lands.
+struct MoveBinding {
+    const MoveMember* member;
+    Signature sig;
+    std::size_t window = 0, min_count = 0, axis = 0;
+    std::vector<std::pair<std::size_t, const MoveParam*>> extra;  ///< slot, parameter
 };
 
-py::object rolling_sum_squares_py(const py::object& a, index_t window) {
-    const char* func = "rolling_sum_squares";
-    ValidCall call(func, a, window);
-    const int axis = static_cast<int>(call.in.arr.ndim()) - 1;
-    return visit(call.in.real, [&](auto tag) -> py::object {
-        using T = decltype(tag);
-        py::array res(dtype_of<T>(), call.shape);
-        RowsOf<const T> src(call.in.arr, axis);
-        RowsOf<T> dst(res, axis);
-        {
-            py::gil_scoped_release nogil;
-            fastcpp::rolling_sum_squares(src.rows, dst.rows, window);
-        }
-        return res;
-    });
+/// `name(a, window, <after_window>, min_count=None, axis=-1, <after_axis>,
+/// *, <keyword_only>)` from the table row.
+MoveBinding binding_of(const MoveMember& m) {
+    if (m.inputs != 1)
+        throw std::logic_error(std::string(m.name) + ": two-input members need a binding");
+    MoveBinding b{&m, Signature{m.name, {}, {}, 0}};
+    auto add = [&](const char* name, const char* def, bool kw_only = false) {
+        b.sig.param(name, def, kw_only);
+        return b.sig.names.size() - 1;
+    };
+    auto extras = [&](ParamPlace place) {
+        for (const MoveParam& p : m.extra)
+            if (p.place == place)
+                b.extra.emplace_back(
+                    add(p.name, p.default_value, place == ParamPlace::keyword_only), &p);
+    };
+    add("a", "");
+    b.window = add("window", "");
+    extras(ParamPlace::after_window);
+    b.min_count = add("min_count", "None");
+    b.axis = add("axis", "-1");
+    extras(ParamPlace::after_axis);
+    extras(ParamPlace::keyword_only);
+    return b;
 }
 
-py::object rolling_mean_std_py(const py::object& a, index_t window) {
-    const char* func = "rolling_mean_std";
-    ValidCall call(func, a, window);
-    const int axis = static_cast<int>(call.in.arr.ndim()) - 1;
-    return visit(call.in.real, [&](auto tag) -> py::object {
-        using T = decltype(tag);
-        py::array means(dtype_of<T>(), call.shape), stds(dtype_of<T>(), call.shape);
-        RowsOf<const T> src(call.in.arr, axis);
-        RowsOf<T> m(means, axis), s(stds, axis);
-        {
-            py::gil_scoped_release nogil;
-            fastcpp::rolling_mean_std(src.rows, m.rows, s.rows, window);
-        }
-        return py::make_tuple(means, stds);
-    });
+/// One extra parameter into the options, by its name (a field of
+/// MoveOptions). A new parameter name is one line here.
+void set_option(MoveOptions& o, const char* func, const MoveParam& p, py::handle v) {
+    const std::string_view name = p.name;
+    if (name == "ddof") {
+        o.ddof = int_arg(func, p.name, v);
+        return;
+    }
+    throw std::logic_error(std::string(func) + ": no binding for parameter " + p.name);
+}
+
+py::object move_call(const void* data, const py::handle* args) {
+    const auto& b = *static_cast<const MoveBinding*>(data);
+    const MoveStat stat = b.member->stat;
+    const char* func = b.member->name;
+    const index_t window = int_arg(func, "window", args[b.window]);
+    MoveOptions options;
+    if (args[b.min_count])
+        options.min_count = optional_int_arg(func, "min_count", args[b.min_count]);
+    const index_t axis = args[b.axis] ? axis_arg(func, args[b.axis]) : -1;
+    for (const auto& [slot, p] : b.extra)
+        if (args[slot]) set_option(options, func, *p, args[slot]);
+    return map_rows<1>(
+        func, args[0], axis, py::none(),
+        [&](index_t length) {
+            check_move(stat, length, window, options);
+            return length;
+        },
+        [&](auto in, auto outs) { fastcpp::move_stat(stat, in, outs[0], window, options); });
 }
 
 constexpr const char* kCommon = R"pbdoc(
 Parameters
 ----------
 a : array_like
-    Input, at least 1-D. float32 gives float32 output (float64 state inside);
-    integer and bool input is computed as float64.
+    Input, at least 1-D. float32 gives float32 output and float16 gives
+    float16 (float64 state inside); integer and bool input is computed as
+    float64.
 window : int
     Window length, 1 <= window <= a.shape[axis]. The window ending at i is
     a[i-window+1 .. i], clipped at the start of the axis.
@@ -87,11 +98,12 @@ axis : int
     Axis along which to move (default -1).
 )pbdoc";
 
-constexpr const char* kRaises = R"pbdoc(
+constexpr const char* kReturns = R"pbdoc(
 Returns
 -------
 ndarray
-    Same shape as a; float32 for float32 input, else float64.
+    Same shape as a; float32 for float32 input, float16 for float16, else
+    float64.
 
 Raises
 ------
@@ -99,104 +111,60 @@ ValueError
     If window or min_count is out of range (the message names the argument
     and its value), or a is 0-d. numpy AxisError for a bad axis.
 TypeError
-    For complex, object, string, datetime or float16 input.
+    For complex, object, string or datetime input, or an argument of the
+    wrong type (naming it).
 )pbdoc";
 
-void def_move(py::module_& m, MoveStat stat, const std::string& head) {
-    const std::string doc = head + kCommon + kRaises;
-    m.def(
-        move_stat_name(stat),
-        [stat](const py::object& a, index_t window, std::optional<index_t> min_count,
-               int axis) { return move_py(stat, a, window, min_count, axis, 0); },
-        py::arg("a"), py::arg("window"), py::arg("min_count") = py::none(),
-        py::arg("axis") = -1, doc.c_str());
+/// The docstring after the call line: the row's text, then the parameters.
+std::string doc_of(const MoveMember& m) {
+    std::string doc = std::string(m.doc) + kCommon;
+    for (const MoveParam& p : m.extra) doc += p.doc;
+    return doc + kReturns;
 }
 
-void def_move_ddof(py::module_& m, MoveStat stat, const std::string& head) {
-    const std::string doc = head + kCommon + R"pbdoc(ddof : int
-    Delta degrees of freedom: the divisor is count - ddof. A window with
-    count - ddof <= 0 gives NaN (bottleneck gives inf or -0 there).
-)pbdoc" + kRaises;
-    m.def(
-        move_stat_name(stat),
-        [stat](const py::object& a, index_t window, std::optional<index_t> min_count,
-               int axis, index_t ddof) {
-            return move_py(stat, a, window, min_count, axis, ddof);
-        },
-        py::arg("a"), py::arg("window"), py::arg("min_count") = py::none(),
-        py::arg("axis") = -1, py::arg("ddof") = 0, doc.c_str());
+/// The 'valid' forms: K outputs of length n − window + 1 along the last axis.
+template <std::size_t K, class Kernel>
+py::object valid_call(const char* func, py::handle a, py::handle window_obj, Kernel&& kernel) {
+    const index_t window = int_arg(func, "window", window_obj);
+    return map_rows<K>(
+        func, a, -1, py::none(),
+        [&](index_t length) { return rolling_valid_length(func, length, window); },
+        [&](auto in, auto outs) { kernel(in, outs, window); });
 }
 
-constexpr const char* kInf = R"pbdoc(
-Differences from bottleneck 1.6: +-inf inside a window gives the IEEE answer
-and leaves no trace once it has left the window (bottleneck returns NaN for
-the rest of the row); float32 input keeps float64 state (no drift). There are
-no running sums: each window is the sum of a suffix and a prefix sum over
-fixed tiles of `window` elements, so nothing drifts, a huge value leaves no
-trace once outside the window, and windows that cancel exactly give 0 even
-after millions of steps. Results do not depend on the thread count.
-)pbdoc";
+py::object rolling_sum_squares_py(py::handle a, py::handle window) {
+    return valid_call<1>("rolling_sum_squares", a, window, [](auto in, auto outs, index_t w) {
+        fastcpp::rolling_sum_squares(in, outs[0], w);
+    });
+}
+
+py::object rolling_mean_std_py(py::handle a, py::handle window) {
+    return valid_call<2>("rolling_mean_std", a, window, [](auto in, auto outs, index_t w) {
+        fastcpp::rolling_mean_std(in, outs[0], outs[1], w);
+    });
+}
 
 }  // namespace
 
 void register_rolling(py::module_& m) {
-    def_move(m, MoveStat::sum, std::string(R"pbdoc(move_sum(a, window, min_count=None, axis=-1)
-
-Moving-window sum, NaN skipped. +inf/-inf in the window give +inf/-inf,
-both give NaN.
-)pbdoc") + kInf);
-    def_move(m, MoveStat::mean, std::string(R"pbdoc(move_mean(a, window, min_count=None, axis=-1)
-
-Moving-window mean of the non-NaN values. +inf/-inf in the window give
-+inf/-inf, both give NaN.
-)pbdoc") + kInf);
-    def_move_ddof(m, MoveStat::var, std::string(R"pbdoc(move_var(a, window, min_count=None, axis=-1, ddof=0)
-
-Moving-window variance of the non-NaN values (sums around a shift taken from
-the neighbouring data, float64 state). Any +-inf in the window gives NaN.
-)pbdoc") + kInf);
-    def_move_ddof(m, MoveStat::std, std::string(R"pbdoc(move_std(a, window, min_count=None, axis=-1, ddof=0)
-
-Moving-window standard deviation of the non-NaN values (float64 state). Any
-+-inf in the window gives NaN.
-)pbdoc") + kInf);
-    def_move(m, MoveStat::min, R"pbdoc(move_min(a, window, min_count=None, axis=-1)
-
-Moving-window minimum of the non-NaN values (monotonic deque, O(n)); +-inf
-are ordinary values.
-)pbdoc");
-    def_move(m, MoveStat::max, R"pbdoc(move_max(a, window, min_count=None, axis=-1)
-
-Moving-window maximum of the non-NaN values (monotonic deque, O(n)); +-inf
-are ordinary values.
-)pbdoc");
-    def_move(m, MoveStat::argmin, R"pbdoc(move_argmin(a, window, min_count=None, axis=-1)
-
-Position of the moving-window minimum counted back from the newest element
-(0 = the newest); among equal minima the newest wins. Returned as float
-(NaN where min_count is not met), as bottleneck. Where a window's only
-non-NaN values are +inf, it points at an inf; bottleneck points at a NaN.
-)pbdoc");
-    def_move(m, MoveStat::argmax, R"pbdoc(move_argmax(a, window, min_count=None, axis=-1)
-
-Position of the moving-window maximum counted back from the newest element
-(0 = the newest); among equal maxima the newest wins. Returned as float.
-Where a window's only non-NaN values are -inf, it points at an inf;
-bottleneck points at a NaN.
-)pbdoc");
-    def_move(m, MoveStat::median, R"pbdoc(move_median(a, window, min_count=None, axis=-1)
-
-Moving-window median of the non-NaN values (mean of the two middle values
-for an even count), O(n log window); +-inf are ordinary values.
-)pbdoc");
-    def_move(m, MoveStat::rank, R"pbdoc(move_rank(a, window, min_count=None, axis=-1)
-
-Rank of the newest element within its window, normalised to [-1, 1]
-(-1: smallest, 1: largest, ties share the average rank), as bottleneck:
-2 * ((below + (equal - 1) / 2) / (count - 1)) - 1 over the non-NaN values;
-0 when the window holds one value; NaN when the newest value is NaN.
-O(n log window) with a Fenwick tree (bottleneck's is O(n * window)).
-)pbdoc");
+    // The bindings live as long as the process (the module keeps pointers).
+    static std::deque<MoveBinding> bindings;
+    for (const MoveMember& member : move_family()) {
+        const MoveBinding& b = bindings.emplace_back(binding_of(member));
+        def_fast(m, b.sig, doc_of(member), &move_call, &b);
+    }
+    // The family as data for the Python side (fastcpp.dask, the stub test):
+    // (name, inputs, ((param, default, place), ...)) per member.
+    py::list family;
+    for (const MoveMember& member : move_family()) {
+        py::list extra;
+        for (const MoveParam& p : member.extra)
+            extra.append(
+                py::make_tuple(p.name, p.default_value,
+                               p.place == ParamPlace::keyword_only ? "keyword" : "positional"));
+        family.append(py::make_tuple(member.name, member.inputs, py::tuple(extra)));
+    }
+    m.attr("_move_family") = py::tuple(family);
 
     m.def("rolling_sum_squares", &rolling_sum_squares_py, py::arg("a"), py::arg("window"),
           R"pbdoc(rolling_sum_squares(a, window)
@@ -211,7 +179,8 @@ relative error at most window * 2**-53.
 Parameters
 ----------
 a : array_like
-    At least 1-D; float32 stays float32, ints/bool become float64.
+    At least 1-D; float32 stays float32, float16 float16, ints/bool become
+    float64.
 window : int
     1 <= window <= a.shape[-1].
 
@@ -237,7 +206,8 @@ NaN.
 Parameters
 ----------
 a : array_like
-    At least 1-D; float32 stays float32, ints/bool become float64.
+    At least 1-D; float32 stays float32, float16 float16, ints/bool become
+    float64.
 window : int
     1 <= window <= a.shape[-1].
 

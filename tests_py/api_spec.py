@@ -28,8 +28,9 @@ import fastcpp
 
 Key = Any  # int (positional index) or str (keyword name)
 
-# dtypes the policy accepts, and what they compute as.
-FLOAT_DTYPES = (np.float64, np.float32)
+# dtypes the policy accepts, and what they compute as (float16: computed
+# with float64 state, stored as float16, as float32 is stored as float32).
+FLOAT_DTYPES = (np.float64, np.float32, np.float16)
 INT_DTYPES = (
     np.int8,
     np.int16,
@@ -42,8 +43,8 @@ INT_DTYPES = (
 )
 OK_DTYPES = (*FLOAT_DTYPES, *INT_DTYPES, np.bool_)
 
-# The rejected dtype classes of API.md ("complex, object, string, datetime,
-# float16 → TypeError naming the function and the dtype").
+# The rejected dtype classes of API.md ("complex, object, string, datetime
+# → TypeError naming the function and the dtype").
 BAD_DTYPES = {
     "complex": np.complex128,
     "complex64": np.complex64,
@@ -52,7 +53,6 @@ BAD_DTYPES = {
     "bytes": np.bytes_,
     "datetime": "datetime64[ns]",
     "timedelta": "timedelta64[s]",
-    "float16": np.float16,
 }
 
 
@@ -294,7 +294,7 @@ class Spec:
             return (float,)
         if self.result == "accumulator":
             return (fastcpp.Accumulator,)
-        real = np.dtype(np.float32) if dt == np.float32 else np.dtype(np.float64)
+        real = dt if dt in (np.float32, np.float16) else np.dtype(np.float64)
         if self.name == "nearest_k":
             return (np.dtype(np.int64), real)
         if self.name in ("rolling_mean_std", "polar_to_cartesian"):
@@ -598,18 +598,11 @@ def _acc_merge_make(rng, shape, dtype, axis):
 
 _ROWS = dict(kind="rows", arrays=(0,), axis=True, shapes=((37,), (5, 12), (3, 4, 6)))
 
-MOVE_NAMES = (
-    "move_sum",
-    "move_mean",
-    "move_var",
-    "move_std",
-    "move_min",
-    "move_max",
-    "move_argmin",
-    "move_argmax",
-    "move_median",
-    "move_rank",
-)
+#: The move_* family from the core's table: name -> {extra parameter: row}.
+MOVE_FAMILY: dict[str, dict[str, tuple]] = {
+    row[0]: {p[0]: p for p in row[2]} for row in fastcpp._core._move_family
+}
+MOVE_NAMES = tuple(MOVE_FAMILY)
 
 SPECS: list[Spec] = [
     # -- reductions ---------------------------------------------------------
@@ -788,7 +781,7 @@ SPECS: list[Spec] = [
     *[
         Spec(
             name,
-            make=_move_maker(name in ("move_var", "move_std")),
+            make=_move_maker("ddof" in MOVE_FAMILY[name]),
             bad=_window_bads(name, True)
             + (
                 (
@@ -799,7 +792,7 @@ SPECS: list[Spec] = [
                         ("move_",),
                     ),
                 )
-                if name in ("move_var", "move_std")
+                if "ddof" in MOVE_FAMILY[name]
                 else ()
             ),
             f32_ulps=1,
@@ -1108,6 +1101,145 @@ SPECS: list[Spec] = [
 ]
 
 BY_NAME: dict[str, Spec] = {s.name: s for s in SPECS}
+
+
+# ---------------------------------------------------------------------------
+# Wrong argument types → the exact message (API.md: TypeError naming the
+# function, the argument and the type received; OverflowError naming the
+# argument for an int that does not fit; never a message dumping the input).
+# ---------------------------------------------------------------------------
+
+_X = np.arange(10.0)
+_IMG = np.arange(16.0).reshape(4, 4)
+
+
+def _merge_bad() -> None:
+    fastcpp.Accumulator().merge(3)  # type: ignore[arg-type]
+
+
+BAD_TYPE_CALLS: list[tuple[str, Callable[[], Any], type[BaseException], str]] = [
+    (
+        "move_mean(x, 2.0)",
+        lambda: fastcpp.move_mean(_X, 2.0),
+        TypeError,
+        "move_mean: window must be an int, got float",
+    ),
+    (
+        'move_mean(x, "3")',
+        lambda: fastcpp.move_mean(_X, "3"),
+        TypeError,
+        "move_mean: window must be an int, got str",
+    ),
+    (
+        "move_mean(x, 3, axis=None)",
+        lambda: fastcpp.move_mean(_X, 3, axis=None),
+        TypeError,
+        "move_mean: axis must be an int, got None",
+    ),
+    (
+        "move_std(x, 3, min_count=1.5)",
+        lambda: fastcpp.move_std(_X, 3, min_count=1.5),
+        TypeError,
+        "move_std: min_count must be an int or None, got float",
+    ),
+    (
+        "move_var(x, 3, ddof=0.5)",
+        lambda: fastcpp.move_var(_X, 3, ddof=0.5),
+        TypeError,
+        "move_var: ddof must be an int, got float",
+    ),
+    (
+        "move_sum(x, 2**70)",
+        lambda: fastcpp.move_sum(_X, 2**70),
+        OverflowError,
+        "move_sum: window (=1180591620717411303424) does not fit in a 64-bit integer",
+    ),
+    (
+        "move_mean(x)",
+        lambda: fastcpp.move_mean(_X),
+        TypeError,
+        "move_mean() missing 1 required positional argument: 'window'",
+    ),
+    (
+        "move_mean(x, 3, bogus=1)",
+        lambda: fastcpp.move_mean(_X, 3, bogus=1),
+        TypeError,
+        "move_mean() got an unexpected keyword argument 'bogus'",
+    ),
+    (
+        "move_mean(x, 3, None, -1, 0)",
+        lambda: fastcpp.move_mean(_X, 3, None, -1, 0),
+        TypeError,
+        "move_mean() takes from 2 to 4 positional arguments but 5 were given",
+    ),
+    (
+        "move_mean(x, 3, window=3)",
+        lambda: fastcpp.move_mean(_X, 3, window=3),
+        TypeError,
+        "move_mean() got multiple values for argument 'window'",
+    ),
+    (
+        "ema(x)",
+        lambda: fastcpp.ema(_X),
+        TypeError,
+        "ema() missing 1 required positional argument: 'alpha'",
+    ),
+    (
+        "rolling_mean_std(x, 2.5)",
+        lambda: fastcpp.rolling_mean_std(_X, 2.5),
+        TypeError,
+        "rolling_mean_std: window must be an int, got float",
+    ),
+    (
+        'ema(x, "0.5")',
+        lambda: fastcpp.ema(_X, "0.5"),
+        TypeError,
+        "ema: alpha must be a real number, got str",
+    ),
+    (
+        'ema(x, .5, adjust="yes")',
+        lambda: fastcpp.ema(_X, 0.5, adjust="yes"),
+        TypeError,
+        "ema: adjust must be a bool, got str",
+    ),
+    (
+        "ema(x, 10**400)",
+        lambda: fastcpp.ema(_X, 10**400),
+        OverflowError,
+        "ema: alpha (=10000000000000000000...00000000) is too large for a float",
+    ),
+    (
+        'median_filter(img, "3")',
+        lambda: fastcpp.median_filter(_IMG, "3"),
+        TypeError,
+        "median_filter: size must be an int or a (rows, cols) pair of ints, "
+        "got str '3'",
+    ),
+    (
+        "median_filter(img, 3, mode=1)",
+        lambda: fastcpp.median_filter(_IMG, 3, mode=1),
+        TypeError,
+        "median_filter: mode must be a str, got int",
+    ),
+    (
+        'scale_and_shift(x, "2")',
+        lambda: fastcpp.scale_and_shift(_X, "2"),
+        TypeError,
+        "scale_and_shift: scale must be a real number, got str",
+    ),
+    (
+        "gaussian(x, None)",
+        lambda: fastcpp.gaussian(_X, None),
+        TypeError,
+        "gaussian: sigma must be a real number, got None",
+    ),
+    (
+        "acc.merge(3)",
+        _merge_bad,
+        TypeError,
+        "Accumulator.merge(): unsupported argument types (other: int)",
+    ),
+]
 
 
 def all_with(pred: Callable[[Spec], bool]) -> list[Spec]:

@@ -14,7 +14,6 @@ SIZES = [0, 1, 7, 1000, 1_000_003]
 UNSUPPORTED = [
     np.array([1 + 2j]),
     np.array(["a", "b"]),
-    np.array([1.0], dtype=np.float16),
     np.array(["2020-01-01"], dtype="datetime64[D]"),
     np.array([object(), object()], dtype=object),
 ]

@@ -252,7 +252,7 @@ def test_mode_aliases():
 
 
 @pytest.mark.parametrize(
-    "dtype", ["float16", "complex64", "complex128", "object", "U3", "datetime64[s]"]
+    "dtype", ["complex64", "complex128", "object", "U3", "datetime64[s]"]
 )
 def test_unsupported_dtype(dtype):
     a = np.zeros((4, 4), dtype=dtype)

@@ -3,6 +3,10 @@ references (reference_rolling.py) and bottleneck where it is the contract."""
 
 from __future__ import annotations
 
+import ast
+import inspect
+from pathlib import Path
+
 import bottleneck as bn
 import numpy as np
 import pytest
@@ -10,22 +14,42 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fastcpp
+from api_spec import MOVE_NAMES
 from conftest import nasty_arrays
 from reference_rolling import move_ref, rolling_mean_std_ref, rolling_sum_squares_ref
 
-NAMES = [
-    "sum",
-    "mean",
-    "var",
-    "std",
-    "min",
-    "max",
-    "argmin",
-    "argmax",
-    "median",
-    "rank",
-]
+# The family's members, from the core's table ("move_sum" -> "sum").
+NAMES = [row[0].removeprefix("move_") for row in fastcpp._core._move_family]
 INF, NAN = np.inf, np.nan
+
+
+def test_family_table_is_the_one_list():
+    """The core's move_* table = fastcpp.__all__'s move members = the stub
+    (names and parameters) = fastcpp.dask's exports = the test registry, and
+    every member has a reference function."""
+    table = [row[0] for row in fastcpp._core._move_family]
+    assert len(set(table)) == len(table) >= 10
+    assert sorted(table) == sorted(n for n in fastcpp.__all__ if n.startswith("move_"))
+    stub = ast.parse((Path(fastcpp.__file__).parent / "_core.pyi").read_text())
+    stubbed = {
+        f.name: [a.arg for a in (*f.args.args, *f.args.kwonlyargs)]
+        for f in stub.body
+        if isinstance(f, ast.FunctionDef) and f.name.startswith("move_")
+    }
+    assert sorted(stubbed) == sorted(table)
+    for name in table:
+        params = list(inspect.signature(getattr(fastcpp, name)).parameters)
+        assert stubbed[name] == params, name
+    assert list(MOVE_NAMES) == table
+    x = np.arange(6.0)
+    for name in table:
+        move_ref(name.removeprefix("move_"), x, 3)  # ValueError if missing
+    dask = pytest.importorskip("fastcpp.dask")
+    assert sorted(n for n in dask.__all__ if n.startswith("move_")) == sorted(table)
+    for name in table:
+        assert inspect.signature(getattr(dask, name)) == inspect.signature(
+            getattr(fastcpp, name)
+        )
 
 
 def call(name, a, window, min_count=None, axis=-1, ddof=0):

@@ -5,8 +5,12 @@
 #include "fastcpp/rolling.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
+#include <iterator>
+#include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 #include "fastcpp/detail/checks.hpp"
@@ -15,40 +19,204 @@
 
 namespace fastcpp {
 
-const char* move_stat_name(MoveStat stat) noexcept {
-    switch (stat) {
-        case MoveStat::sum: return "move_sum";
-        case MoveStat::mean: return "move_mean";
-        case MoveStat::var: return "move_var";
-        case MoveStat::std: return "move_std";
-        case MoveStat::min: return "move_min";
-        case MoveStat::max: return "move_max";
-        case MoveStat::argmin: return "move_argmin";
-        case MoveStat::argmax: return "move_argmax";
-        case MoveStat::median: return "move_median";
-        case MoveStat::rank: return "move_rank";
-    }
-    return "move_?";
+namespace {
+
+// ---------------------------------------------------------------------------
+// The family table: one row per member, in MoveStat order. Adding a member is
+// a kernel, a row here, a MoveStat enumerator (and its C++ named function in
+// rolling.hpp), a reference function in the tests and a stub line.
+// ---------------------------------------------------------------------------
+
+constexpr index_t kLinearGrain = index_t{1} << 15;  // O(1) per element
+constexpr index_t kOrderGrain = index_t{1} << 12;   // O(log window) per element
+
+constexpr MoveParam kDdof[] = {
+    {"ddof", "0", ParamPlace::after_axis,
+     "ddof : int\n"
+     "    Delta degrees of freedom: the divisor is count - ddof. A window with\n"
+     "    count - ddof <= 0 gives NaN (bottleneck gives inf or -0 there).\n"},
+};
+
+#define FASTCPP_TILES_NOTE                                                             \
+    "\nDifferences from bottleneck 1.6: +-inf inside a window gives the IEEE answer\n" \
+    "and leaves no trace once it has left the window (bottleneck returns NaN for\n"    \
+    "the rest of the row); float32 input keeps float64 state (no drift). There are\n"  \
+    "no running sums: each window is the sum of a suffix and a prefix sum over\n"      \
+    "fixed tiles of `window` elements, so nothing drifts, a huge value leaves no\n"    \
+    "trace once outside the window, and windows that cancel exactly give 0 even\n"     \
+    "after millions of steps. Results do not depend on the thread count.\n"
+
+/// A member's row kernel: outputs [b, e) of one row (it reads the warm-up
+/// before b itself). Adapters over the kernel files' entry points.
+template <class T>
+using RowKernel = void (*)(MoveStat, Strided<const T>, Strided<T>, index_t window,
+                           index_t min_count, const MoveOptions&, index_t b, index_t e);
+
+template <class T>
+void moments_row(MoveStat s, Strided<const T> x, Strided<T> y, index_t w, index_t minc,
+                 const MoveOptions& o, index_t b, index_t e) {
+    detail::move_moments_tiles(s, x, y, w, minc, o.ddof, b, e);
 }
+template <class T>
+void minmax_row(MoveStat s, Strided<const T> x, Strided<T> y, index_t w, index_t minc,
+                const MoveOptions&, index_t b, index_t e) {
+    detail::move_minmax_row(s, x, y, w, minc, b, e);
+}
+template <class T>
+void order_row(MoveStat s, Strided<const T> x, Strided<T> y, index_t w, index_t minc,
+               const MoveOptions&, index_t b, index_t e) {
+    detail::move_order_row(s, x, y, w, minc, b, e);
+}
+
+struct Kernel {
+    RowKernel<double> f64;
+    RowKernel<float> f32;
+};
+#define FASTCPP_KERNEL(fn) \
+    Kernel { &fn<double>, &fn<float> }
+
+/// A table row: the public description and the kernel.
+struct Row {
+    MoveMember member;
+    Kernel kernel;
+};
+
+constexpr Row kRows[] = {
+    {{MoveStat::sum,
+      "move_sum",
+      {},
+      1,
+      kLinearGrain,
+      "Moving-window sum, NaN skipped. +inf/-inf in the window give +inf/-inf,\n"
+      "both give NaN.\n" FASTCPP_TILES_NOTE},
+     FASTCPP_KERNEL(moments_row)},
+    {{MoveStat::mean,
+      "move_mean",
+      {},
+      1,
+      kLinearGrain,
+      "Moving-window mean of the non-NaN values. +inf/-inf in the window give\n"
+      "+inf/-inf, both give NaN.\n" FASTCPP_TILES_NOTE},
+     FASTCPP_KERNEL(moments_row)},
+    {{MoveStat::var, "move_var", kDdof, 1, kLinearGrain,
+      "Moving-window variance of the non-NaN values (sums around a shift taken from\n"
+      "the neighbouring data, float64 state). Any +-inf in the window gives "
+      "NaN.\n" FASTCPP_TILES_NOTE},
+     FASTCPP_KERNEL(moments_row)},
+    {{MoveStat::std, "move_std", kDdof, 1, kLinearGrain,
+      "Moving-window standard deviation of the non-NaN values (float64 state). Any\n"
+      "+-inf in the window gives NaN.\n" FASTCPP_TILES_NOTE},
+     FASTCPP_KERNEL(moments_row)},
+    {{MoveStat::min,
+      "move_min",
+      {},
+      1,
+      kLinearGrain,
+      "Moving-window minimum of the non-NaN values (monotonic deque, O(n)); +-inf\n"
+      "are ordinary values.\n"},
+     FASTCPP_KERNEL(minmax_row)},
+    {{MoveStat::max,
+      "move_max",
+      {},
+      1,
+      kLinearGrain,
+      "Moving-window maximum of the non-NaN values (monotonic deque, O(n)); +-inf\n"
+      "are ordinary values.\n"},
+     FASTCPP_KERNEL(minmax_row)},
+    {{MoveStat::argmin,
+      "move_argmin",
+      {},
+      1,
+      kLinearGrain,
+      "Position of the moving-window minimum counted back from the newest element\n"
+      "(0 = the newest); among equal minima the newest wins. Returned as float\n"
+      "(NaN where min_count is not met), as bottleneck. Where a window's only\n"
+     "non-NaN values are +inf, it points at an inf; bottleneck points at a NaN.\n"},
+     FASTCPP_KERNEL(minmax_row)},
+    {{MoveStat::argmax,
+      "move_argmax",
+      {},
+      1,
+      kLinearGrain,
+      "Position of the moving-window maximum counted back from the newest element\n"
+      "(0 = the newest); among equal maxima the newest wins. Returned as float.\n"
+     "Where a window's only non-NaN values are -inf, it points at an inf;\n"
+     "bottleneck points at a NaN.\n"},
+     FASTCPP_KERNEL(minmax_row)},
+    {{MoveStat::median,
+      "move_median",
+      {},
+      1,
+      kOrderGrain,
+      "Moving-window median of the non-NaN values (mean of the two middle values\n"
+      "for an even count), O(n log window); +-inf are ordinary values.\n"},
+     FASTCPP_KERNEL(order_row)},
+    {{MoveStat::rank,
+      "move_rank",
+      {},
+      1,
+      kOrderGrain,
+      "Rank of the newest element within its window, normalised to [-1, 1]\n"
+      "(-1: smallest, 1: largest, ties share the average rank), as bottleneck:\n"
+      "2 * ((below + (equal - 1) / 2) / (count - 1)) - 1 over the non-NaN values;\n"
+      "0 when the window holds one value; NaN when the newest value is NaN.\n"
+      "O(n log window) with a Fenwick tree (bottleneck's is O(n * window)).\n"},
+     FASTCPP_KERNEL(order_row)},
+};
+#undef FASTCPP_TILES_NOTE
+#undef FASTCPP_KERNEL
+
+/// Rows in MoveStat order, so a member is found by index.
+constexpr bool in_stat_order() {
+    for (std::size_t i = 0; i < std::size(kRows); ++i)
+        if (static_cast<std::size_t>(kRows[i].member.stat) != i) return false;
+    return true;
+}
+static_assert(in_stat_order(), "kRows must follow the MoveStat order");
+
+const Row& row_of(MoveStat stat) {
+    const auto i = static_cast<std::size_t>(stat);
+    if (i >= std::size(kRows))
+        throw std::invalid_argument(
+            detail::message("move_stat: stat (=", i, ") is not a member of the move_* family"));
+    return kRows[i];
+}
+
+template <class T>
+RowKernel<T> kernel_of(const Row& row) {
+    if constexpr (std::is_same_v<T, double>)
+        return row.kernel.f64;
+    else
+        return row.kernel.f32;
+}
+
+}  // namespace
+
+std::span<const MoveMember> move_family() noexcept {
+    // The public halves of the rows, contiguous (built on first use, so
+    // callers from other static initialisers see it filled).
+    static const auto members = [] {
+        std::array<MoveMember, std::size(kRows)> m{};
+        for (std::size_t i = 0; i < m.size(); ++i) m[i] = kRows[i].member;
+        return m;
+    }();
+    return members;
+}
+
+const MoveMember& move_member(MoveStat stat) { return row_of(stat).member; }
+
+const char* move_stat_name(MoveStat stat) { return move_member(stat).name; }
 
 namespace detail {
 namespace {
 
-/// Elements of work worth one thread start, per kind of statistic.
-index_t grain_of(MoveStat stat) noexcept {
-    switch (stat) {
-        case MoveStat::median:
-        case MoveStat::rank: return index_t{1} << 12;
-        default: return index_t{1} << 15;
-    }
-}
+/// Elements of work worth one thread start (the member's table row).
+index_t grain_of(MoveStat stat) { return move_member(stat).grain; }
 
 template <class T, class U>
-void check_rows(const char* func, const char* name, Rows<const T> a, Rows<U> out,
-                index_t length) {
-    require(out.count() == a.count() && out.length == length, func, name, " has ",
-            out.count(), " rows of length ", out.length, ", expected ", a.count(),
-            " rows of length ", length);
+void check_rows(const char* func, const char* name, Rows<const T> a, Rows<U> out, index_t length) {
+    require(out.count() == a.count() && out.length == length, func, name, " has ", out.count(),
+            " rows of length ", out.length, ", expected ", a.count(), " rows of length ", length);
 }
 
 void check_window(const char* func, index_t window, index_t length) {
@@ -59,36 +227,28 @@ void check_window(const char* func, index_t window, index_t length) {
 }  // namespace
 }  // namespace detail
 
-namespace detail {
-
-/// One row's outputs [b, e) by the kernel of `stat`.
-template <class T>
-void run_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window, index_t minc,
-             index_t ddof, index_t b, index_t e) {
-    switch (stat) {
-        case MoveStat::sum:
-        case MoveStat::mean:
-        case MoveStat::var:
-        case MoveStat::std: return move_moments_tiles(stat, x, y, window, minc, ddof, b, e);
-        case MoveStat::min:
-        case MoveStat::max:
-        case MoveStat::argmin:
-        case MoveStat::argmax: return move_minmax_row(stat, x, y, window, minc, b, e);
-        default: return move_order_row(stat, x, y, window, minc, b, e);
-    }
+void check_move(MoveStat stat, index_t length, index_t window, const MoveOptions& options) {
+    const char* func = move_stat_name(stat);
+    detail::check_window(func, window, length);
+    const index_t minc = options.min_count.value_or(window);
+    detail::require(minc >= 1 && minc <= window, func, "min_count (=", minc,
+                    ") must be between 1 and window (=", window, ")");
 }
 
-}  // namespace detail
+index_t rolling_valid_length(const char* func, index_t length, index_t window) {
+    detail::check_window(func, window, length);
+    return length - window + 1;
+}
 
 template <std::floating_point T>
 void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
-               std::optional<index_t> min_count, index_t ddof) {
-    const char* func = move_stat_name(stat);
-    detail::check_window(func, window, a.length);
-    const index_t minc = min_count.value_or(window);
-    detail::require(minc >= 1 && minc <= window, func, "min_count (=", minc,
-                    ") must be between 1 and window (=", window, ")");
+               const MoveOptions& options) {
+    const Row& row = row_of(stat);
+    const char* func = row.member.name;
+    check_move(stat, a.length, window, options);
     detail::check_rows(func, "out", a, out, a.length);
+    const index_t minc = options.min_count.value_or(window);
+    const RowKernel<T> kernel = kernel_of<T>(row);
     // Many short rows: the tile kernels take whole rows, four side by side in
     // the lanes of a vector.
     const index_t rows = a.count();
@@ -96,7 +256,7 @@ void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
     if (rows >= 4 && a.length < 64 * window && detail::is_tile_stat(stat)) {
         const index_t rows_grain = std::max<index_t>(4, grain / a.length);
         detail::parallel_for(rows, rows_grain, [&](index_t lo, index_t hi) {
-            detail::move_tiles_rows(stat, a, out, window, minc, ddof, lo, hi);
+            detail::move_tiles_rows(stat, a, out, window, minc, options.ddof, lo, hi);
         });
         return;
     }
@@ -116,7 +276,7 @@ void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
                 x = Strided<const T>(xin.data(), a.length, 1);
                 y = Strided<T>(yout.data(), a.length, 1);
             }
-            detail::run_row(stat, x, y, window, minc, ddof, b, e);
+            kernel(stat, x, y, window, minc, options, b, e);
             if (staged) {
                 const auto dst = out.row(r);
                 for (index_t i = 0; i < a.length; ++i) dst[i] = yout[static_cast<std::size_t>(i)];
@@ -124,12 +284,10 @@ void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
         });
 }
 
-
 template <std::floating_point T>
 void rolling_sum_squares(Rows<const T> a, Rows<T> out, index_t window) {
     const char* func = "rolling_sum_squares";
-    detail::check_window(func, window, a.length);
-    const index_t m = a.length - window + 1;
+    const index_t m = rolling_valid_length(func, a.length, window);
     detail::check_rows(func, "out", a, out, m);
     detail::parallel_rows(a.count(), m, index_t{1} << 15, [&](index_t r, index_t b, index_t e) {
         detail::rolling_sum_squares_row(a.row(r), out.row(r), window, b, e);
@@ -139,8 +297,7 @@ void rolling_sum_squares(Rows<const T> a, Rows<T> out, index_t window) {
 template <std::floating_point T>
 void rolling_mean_std(Rows<const T> a, Rows<T> means, Rows<T> stds, index_t window) {
     const char* func = "rolling_mean_std";
-    detail::check_window(func, window, a.length);
-    const index_t m = a.length - window + 1;
+    const index_t m = rolling_valid_length(func, a.length, window);
     detail::check_rows(func, "means", a, means, m);
     detail::check_rows(func, "stds", a, stds, m);
     detail::parallel_rows(a.count(), m, index_t{1} << 15, [&](index_t r, index_t b, index_t e) {
@@ -148,10 +305,9 @@ void rolling_mean_std(Rows<const T> a, Rows<T> means, Rows<T> stds, index_t wind
     });
 }
 
-#define FASTCPP_INSTANTIATE(T)                                                              \
-    template void move_stat<T>(MoveStat, Rows<const T>, Rows<T>, index_t,                   \
-                               std::optional<index_t>, index_t);                            \
-    template void rolling_sum_squares<T>(Rows<const T>, Rows<T>, index_t);                  \
+#define FASTCPP_INSTANTIATE(T)                                                                 \
+    template void move_stat<T>(MoveStat, Rows<const T>, Rows<T>, index_t, const MoveOptions&); \
+    template void rolling_sum_squares<T>(Rows<const T>, Rows<T>, index_t);                     \
     template void rolling_mean_std<T>(Rows<const T>, Rows<T>, Rows<T>, index_t);
 FASTCPP_INSTANTIATE(double)
 FASTCPP_INSTANTIATE(float)

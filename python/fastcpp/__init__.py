@@ -11,83 +11,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastcpp._core import (
-    Accumulator,
-    GeoIndex,
-    circle_area,
-    distances,
-    dot,
-    ema,
-    gaussian,
-    get_num_threads,
-    haversine,
-    median_filter,
-    move_argmax,
-    move_argmin,
-    move_max,
-    move_mean,
-    move_median,
-    move_min,
-    move_rank,
-    move_std,
-    move_sum,
-    move_var,
-    nearest_k,
-    norm,
-    percentile_filter,
-    polar_to_cartesian,
-    rank_filter,
-    rolling_mean_std,
-    rolling_sum_squares,
-    scale_and_shift,
-    set_num_threads,
-    simd_level,
-    sum,
-    sum_of_squares,
-)
+from fastcpp import _core
+
+# Every public kernel of the compiled module (its __all__: the functions of
+# each area, the move_* family from the core's family table, Accumulator).
+from fastcpp._core import *  # noqa: F403
 from fastcpp._settings import warn_ignored_settings as _warn_ignored_settings
 
-__version__: str = __import__("fastcpp._core", fromlist=["_build_info"])._build_info()[
-    "version"
-]
+__version__: str = _core._build_info()["version"]
 
-__all__ = [
-    "Accumulator",
-    "GeoIndex",
-    "__version__",
-    "circle_area",
-    "distances",
-    "dot",
-    "ema",
-    "gaussian",
-    "get_cmake_dir",
-    "get_include",
-    "get_num_threads",
-    "haversine",
-    "median_filter",
-    "move_argmax",
-    "move_argmin",
-    "move_max",
-    "move_mean",
-    "move_median",
-    "move_min",
-    "move_rank",
-    "move_std",
-    "move_sum",
-    "move_var",
-    "nearest_k",
-    "norm",
-    "percentile_filter",
-    "polar_to_cartesian",
-    "rank_filter",
-    "rolling_mean_std",
-    "rolling_sum_squares",
-    "scale_and_shift",
-    "set_num_threads",
-    "simd_level",
-    "sum",
-    "sum_of_squares",
-]
+__all__ = sorted(
+    [*_core.__all__, "__version__", "get_cmake_dir", "get_include"]  # type: ignore[attr-defined]
+)
+
+
+def __dir__() -> list[str]:
+    """Public names only (PEP 562): not the imports this module happens to use."""
+    return sorted(__all__)
 
 
 def get_include() -> str:

@@ -1,5 +1,6 @@
 # Type stubs for the compiled module fastcpp._core (kept in step by hand,
-# checked by mypy in the test command). One section per area.
+# checked by mypy in the test command and, for the move_* family, against the
+# core's table by tests_py/test_rolling.py). One section per area.
 from __future__ import annotations
 
 from typing import Any, SupportsFloat, SupportsIndex
@@ -102,6 +103,10 @@ class GeoIndex:
     def __setstate__(self, state: tuple[Any, ...]) -> None: ...
 
 # --- rolling --------------------------------------------------------------
+# One stub per row of the core's move_* family table (tests_py/test_rolling.py
+# checks names and parameters against it); (name, inputs, extra parameters).
+_move_family: tuple[tuple[str, int, tuple[tuple[str, str, str], ...]], ...]
+
 def move_sum(
     a: ArrayLike, window: int, min_count: int | None = None, axis: int = -1
 ) -> _FloatArray: ...

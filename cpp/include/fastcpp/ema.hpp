@@ -17,9 +17,32 @@
 #include <concepts>
 #include <span>
 
+#include "fastcpp/detail/checks.hpp"
 #include "fastcpp/strided.hpp"
 
 namespace fastcpp {
+
+/// The statistic of an exponentially weighted call: one member of the family
+/// table ema_family(), in this order.
+enum class EmaStat { mean };
+
+/// One member of the ema family. The table of all of them (ema_family()) is
+/// the one list of members: the kernel dispatch (ema_stat()) and the Python
+/// functions read it. Every member takes (a, alpha, *, axis, adjust) today.
+struct EmaMember {
+    EmaStat stat;
+    const char* name;  ///< public name, "ema"
+    const char* doc;   ///< summary and notes (numpydoc text)
+};
+
+/// Every member, in EmaStat order.
+[[nodiscard]] std::span<const EmaMember> ema_family() noexcept;
+
+/// Checks an EMA's smoothing factor before anything is allocated or written.
+/// @throws std::invalid_argument unless 0 < alpha ≤ 1 (NaN included)
+inline void check_ema(double alpha) {
+    detail::require(alpha > 0.0 && alpha <= 1.0, "ema", "alpha (=", alpha, ") must be in (0, 1]");
+}
 
 /// EMA of every row of a batch (rows in parallel; each row is serial).
 /// @param a input rows
@@ -30,6 +53,12 @@ namespace fastcpp {
 ///         the shapes differ; nothing is written then
 template <std::floating_point T>
 void ema(Rows<const T> a, Rows<T> out, double alpha, bool adjust = false);
+
+/// The member `stat` of the family over every row (ema() for EmaStat::mean).
+/// @throws std::invalid_argument for a bad alpha, shapes, or a stat outside
+///         the family
+template <std::floating_point T>
+void ema_stat(EmaStat stat, Rows<const T> a, Rows<T> out, double alpha, bool adjust);
 
 /// @copydoc ema(Rows<const T>, Rows<T>, double, bool)
 template <std::floating_point T>

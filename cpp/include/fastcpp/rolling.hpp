@@ -36,11 +36,58 @@
 
 namespace fastcpp {
 
-/// The statistic a moving-window call computes.
+/// The statistic a moving-window call computes: one member of the family
+/// table move_family(), in this order.
 enum class MoveStat { sum, mean, var, std, min, max, argmin, argmax, median, rank };
 
+/// Where an extra parameter of a member sits in its Python signature
+/// `name(a, window, <after_window>, min_count=None, axis=-1, <after_axis>,
+/// *, <keyword_only>)`.
+enum class ParamPlace { after_window, after_axis, keyword_only };
+
+/// An extra parameter of a member, beyond a, window, min_count and axis.
+struct MoveParam {
+    const char* name;           ///< "ddof"; a field of MoveOptions of that name
+    const char* default_value;  ///< Python literal of the default; "" if required
+    ParamPlace place;
+    const char* doc;  ///< its numpydoc entry, "name : type" and text
+};
+
+/// One member of the move_* family. The table of all of them (move_family())
+/// is the one list of members: the kernel dispatch, the Python functions, the
+/// stub test, fastcpp.dask and the test registry all read it.
+struct MoveMember {
+    MoveStat stat;
+    const char* name;                  ///< public name, "move_sum"
+    std::span<const MoveParam> extra;  ///< extra parameters, in signature order
+    int inputs;                        ///< arrays in: 1 (a) or 2 (a, b)
+    index_t grain;                     ///< elements of work worth one thread start
+    const char* doc;                   ///< summary and notes (numpydoc text)
+};
+
+/// Every member, in MoveStat order.
+[[nodiscard]] std::span<const MoveMember> move_family() noexcept;
+
+/// The member of `stat`; std::invalid_argument for a value outside the family.
+[[nodiscard]] const MoveMember& move_member(MoveStat stat);
+
 /// The public name of a statistic ("move_sum", ...), used in messages.
-[[nodiscard]] const char* move_stat_name(MoveStat stat) noexcept;
+[[nodiscard]] const char* move_stat_name(MoveStat stat);
+
+/// Options of a call beyond the window: min_count and every member's extra
+/// parameters, by name (a member reads the ones its table row lists).
+struct MoveOptions {
+    /// Minimum number of non-NaN values for a non-NaN result,
+    /// 1 ≤ min_count ≤ window; std::nullopt means `window`.
+    std::optional<index_t> min_count;
+    /// Delta degrees of freedom (var/std): divisor count − ddof.
+    index_t ddof = 0;
+};
+
+/// Checks a call's window and options against a row length before anything
+/// is allocated or written (the checks move_stat() makes first).
+/// @throws std::invalid_argument naming the argument and its value
+void check_move(MoveStat stat, index_t length, index_t window, const MoveOptions& options);
 
 /// Moving-window statistic over every row of a batch.
 /// @param stat the statistic
@@ -56,7 +103,14 @@ enum class MoveStat { sum, mean, var, std, min, max, argmin, argmax, median, ran
 ///         (nothing is written then)
 template <std::floating_point T>
 void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
-               std::optional<index_t> min_count = std::nullopt, index_t ddof = 0);
+               const MoveOptions& options);
+
+/// @copydoc move_stat(MoveStat, Rows<const T>, Rows<T>, index_t, const MoveOptions&)
+template <std::floating_point T>
+void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
+               std::optional<index_t> min_count = std::nullopt, index_t ddof = 0) {
+    move_stat<T>(stat, a, out, window, MoveOptions{min_count, ddof});
+}
 
 /// @copydoc move_stat(MoveStat, Rows<const T>, Rows<T>, index_t, std::optional<index_t>, index_t)
 template <std::floating_point T>
@@ -64,30 +118,28 @@ void move_stat(MoveStat stat, Strided<const T> a, Strided<T> out, index_t window
                std::optional<index_t> min_count = std::nullopt, index_t ddof = 0) {
     const index_t zero = 0;
     move_stat<T>(stat, Rows<const T>{a.data, a.size, a.stride, {&zero, 1}},
-                 Rows<T>{out.data, out.size, out.stride, {&zero, 1}}, window, min_count,
-                 ddof);
+                 Rows<T>{out.data, out.size, out.stride, {&zero, 1}}, window, min_count, ddof);
 }
 
 // One named function per statistic, for batches (Rows), strided rows and spans.
-#define FASTCPP_MOVE_FUNCTION(NAME)                                                     \
-    /** Moving NAME; see move_stat() for the parameters and errors. */                 \
-    template <std::floating_point T>                                                    \
-    void move_##NAME(Rows<const T> a, Rows<T> out, index_t window,                      \
-                     std::optional<index_t> min_count = std::nullopt) {                 \
-        move_stat<T>(MoveStat::NAME, a, out, window, min_count, 0);                     \
-    }                                                                                   \
-    /** Moving NAME of one strided row; see move_stat(). */                            \
-    template <std::floating_point T>                                                    \
-    void move_##NAME(Strided<const T> a, Strided<T> out, index_t window,                \
-                     std::optional<index_t> min_count = std::nullopt) {                 \
-        move_stat<T>(MoveStat::NAME, a, out, window, min_count, 0);                     \
-    }                                                                                   \
-    /** Moving NAME of one contiguous row; see move_stat(). */                         \
-    template <std::floating_point T>                                                    \
-    void move_##NAME(std::span<const T> a, std::span<T> out, index_t window,            \
-                     std::optional<index_t> min_count = std::nullopt) {                 \
-        move_stat<T>(MoveStat::NAME, Strided<const T>(a), Strided<T>(out), window,      \
-                     min_count, 0);                                                     \
+#define FASTCPP_MOVE_FUNCTION(NAME)                                                               \
+    /** Moving NAME; see move_stat() for the parameters and errors. */                            \
+    template <std::floating_point T>                                                              \
+    void move_##NAME(Rows<const T> a, Rows<T> out, index_t window,                                \
+                     std::optional<index_t> min_count = std::nullopt) {                           \
+        move_stat<T>(MoveStat::NAME, a, out, window, min_count, 0);                               \
+    }                                                                                             \
+    /** Moving NAME of one strided row; see move_stat(). */                                       \
+    template <std::floating_point T>                                                              \
+    void move_##NAME(Strided<const T> a, Strided<T> out, index_t window,                          \
+                     std::optional<index_t> min_count = std::nullopt) {                           \
+        move_stat<T>(MoveStat::NAME, a, out, window, min_count, 0);                               \
+    }                                                                                             \
+    /** Moving NAME of one contiguous row; see move_stat(). */                                    \
+    template <std::floating_point T>                                                              \
+    void move_##NAME(std::span<const T> a, std::span<T> out, index_t window,                      \
+                     std::optional<index_t> min_count = std::nullopt) {                           \
+        move_stat<T>(MoveStat::NAME, Strided<const T>(a), Strided<T>(out), window, min_count, 0); \
     }
 
 FASTCPP_MOVE_FUNCTION(sum)
@@ -100,30 +152,34 @@ FASTCPP_MOVE_FUNCTION(median)
 FASTCPP_MOVE_FUNCTION(rank)
 #undef FASTCPP_MOVE_FUNCTION
 
-#define FASTCPP_MOVE_DDOF_FUNCTION(NAME)                                                \
-    /** Moving NAME with `ddof`; see move_stat() for the parameters and errors. */     \
-    template <std::floating_point T>                                                    \
-    void move_##NAME(Rows<const T> a, Rows<T> out, index_t window,                      \
-                     std::optional<index_t> min_count = std::nullopt, index_t ddof = 0) {\
-        move_stat<T>(MoveStat::NAME, a, out, window, min_count, ddof);                  \
-    }                                                                                   \
-    /** Moving NAME of one strided row; see move_stat(). */                            \
-    template <std::floating_point T>                                                    \
-    void move_##NAME(Strided<const T> a, Strided<T> out, index_t window,                \
-                     std::optional<index_t> min_count = std::nullopt, index_t ddof = 0) {\
-        move_stat<T>(MoveStat::NAME, a, out, window, min_count, ddof);                  \
-    }                                                                                   \
-    /** Moving NAME of one contiguous row; see move_stat(). */                         \
-    template <std::floating_point T>                                                    \
-    void move_##NAME(std::span<const T> a, std::span<T> out, index_t window,            \
-                     std::optional<index_t> min_count = std::nullopt, index_t ddof = 0) {\
-        move_stat<T>(MoveStat::NAME, Strided<const T>(a), Strided<T>(out), window,      \
-                     min_count, ddof);                                                  \
+#define FASTCPP_MOVE_DDOF_FUNCTION(NAME)                                                      \
+    /** Moving NAME with `ddof`; see move_stat() for the parameters and errors. */            \
+    template <std::floating_point T>                                                          \
+    void move_##NAME(Rows<const T> a, Rows<T> out, index_t window,                            \
+                     std::optional<index_t> min_count = std::nullopt, index_t ddof = 0) {     \
+        move_stat<T>(MoveStat::NAME, a, out, window, min_count, ddof);                        \
+    }                                                                                         \
+    /** Moving NAME of one strided row; see move_stat(). */                                   \
+    template <std::floating_point T>                                                          \
+    void move_##NAME(Strided<const T> a, Strided<T> out, index_t window,                      \
+                     std::optional<index_t> min_count = std::nullopt, index_t ddof = 0) {     \
+        move_stat<T>(MoveStat::NAME, a, out, window, min_count, ddof);                        \
+    }                                                                                         \
+    /** Moving NAME of one contiguous row; see move_stat(). */                                \
+    template <std::floating_point T>                                                          \
+    void move_##NAME(std::span<const T> a, std::span<T> out, index_t window,                  \
+                     std::optional<index_t> min_count = std::nullopt, index_t ddof = 0) {     \
+        move_stat<T>(MoveStat::NAME, Strided<const T>(a), Strided<T>(out), window, min_count, \
+                     ddof);                                                                   \
     }
 
 FASTCPP_MOVE_DDOF_FUNCTION(var)
 FASTCPP_MOVE_DDOF_FUNCTION(std)
 #undef FASTCPP_MOVE_DDOF_FUNCTION
+
+/// Output length of the seed's 'valid' forms below, length − window + 1.
+/// @throws std::invalid_argument unless 1 ≤ window ≤ length (named after `func`)
+[[nodiscard]] index_t rolling_valid_length(const char* func, index_t length, index_t window);
 
 /// Seed form: sums of squares of every full window ('valid' mode),
 /// out[i] = Σ a[i .. i+window-1]², a NaN inside a window gives NaN.
@@ -141,9 +197,9 @@ void rolling_sum_squares(Rows<const T> a, Rows<T> out, index_t window);
 template <std::floating_point T>
 void rolling_sum_squares(std::span<const T> a, std::span<T> out, index_t window) {
     const index_t zero = 0;
-    rolling_sum_squares<T>(
-        Rows<const T>{a.data(), static_cast<index_t>(a.size()), 1, {&zero, 1}},
-        Rows<T>{out.data(), static_cast<index_t>(out.size()), 1, {&zero, 1}}, window);
+    rolling_sum_squares<T>(Rows<const T>{a.data(), static_cast<index_t>(a.size()), 1, {&zero, 1}},
+                           Rows<T>{out.data(), static_cast<index_t>(out.size()), 1, {&zero, 1}},
+                           window);
 }
 
 /// Seed form: mean and population standard deviation of every full window
@@ -157,13 +213,12 @@ void rolling_mean_std(Rows<const T> a, Rows<T> means, Rows<T> stds, index_t wind
 
 /// @copydoc rolling_mean_std(Rows<const T>, Rows<T>, Rows<T>, index_t)
 template <std::floating_point T>
-void rolling_mean_std(std::span<const T> a, std::span<T> means, std::span<T> stds,
-                      index_t window) {
+void rolling_mean_std(std::span<const T> a, std::span<T> means, std::span<T> stds, index_t window) {
     const index_t zero = 0;
-    rolling_mean_std<T>(
-        Rows<const T>{a.data(), static_cast<index_t>(a.size()), 1, {&zero, 1}},
-        Rows<T>{means.data(), static_cast<index_t>(means.size()), 1, {&zero, 1}},
-        Rows<T>{stds.data(), static_cast<index_t>(stds.size()), 1, {&zero, 1}}, window);
+    rolling_mean_std<T>(Rows<const T>{a.data(), static_cast<index_t>(a.size()), 1, {&zero, 1}},
+                        Rows<T>{means.data(), static_cast<index_t>(means.size()), 1, {&zero, 1}},
+                        Rows<T>{stds.data(), static_cast<index_t>(stds.size()), 1, {&zero, 1}},
+                        window);
 }
 
 }  // namespace fastcpp

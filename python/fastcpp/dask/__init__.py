@@ -83,6 +83,8 @@ knows "dask"; else import ``dask.array`` directly.)
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 try:
@@ -92,9 +94,14 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "fastcpp.dask needs dask[array]: pip install 'fastcpp[dask]'"
     ) from exc
 
+from fastcpp import _core
+
 from . import _ema, _median, _rolling
 from ._describe import describe, describe_graph
 from ._geo import geo_query, nearest_k
+
+#: The move_* family, one lazy function per row of the core's family table.
+MOVE_NAMES: tuple[str, ...] = _rolling.MOVE_NAMES
 
 __all__ = [
     "describe",
@@ -102,22 +109,13 @@ __all__ = [
     "ema",
     "geo_query",
     "median_filter",
-    "move_argmax",
-    "move_argmin",
-    "move_max",
-    "move_mean",
-    "move_median",
-    "move_min",
-    "move_rank",
-    "move_std",
-    "move_sum",
-    "move_var",
+    *MOVE_NAMES,
     "nearest_k",
     "rolling_mean_std",
     "rolling_sum_squares",
 ]
 
-_MOVE_DOC = """{name}(a, window, min_count=None, axis=-1{ddof_sig})
+_MOVE_DOC = """{name}{signature}
 
 :func:`fastcpp.{name}` over a dask array, block by block.
 
@@ -129,13 +127,14 @@ window, uneven, or a single chunk.
 Parameters
 ----------
 a : dask.array.Array or array_like
-    At least 1-D. float32 gives float32, ints/bool float64.
+    At least 1-D. float32 gives float32, float16 float16, ints/bool float64.
 window : int
     1 <= window <= a.shape[axis] (the whole axis, not one chunk).
 min_count : int or None
     1 <= min_count <= window; None means window.
 axis : int
-    Axis along which to move (default -1); may be chunked any way.{ddof_doc}
+    Axis along which to move (default -1); may be chunked any way.
+Other parameters are those of :func:`fastcpp.{name}`.
 
 Returns
 -------
@@ -148,92 +147,32 @@ ValueError, TypeError, numpy.exceptions.AxisError
     As :func:`fastcpp.{name}`, when the graph is built.
 """
 
-_DDOF_DOC = """
-ddof : int
-    Delta degrees of freedom (default 0)."""
+
+def _move_function(name: str) -> Callable[..., Array]:
+    """The dask face of ``fastcpp.<name>``: same signature (the in-memory
+    function's), every argument but the array passed on to each block."""
+    signature = inspect.signature(getattr(_core, name))
+
+    def move(*args: Any, **kwargs: Any) -> Array:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        a = arguments.pop("a")
+        window = arguments.pop("window")
+        min_count = arguments.pop("min_count")
+        axis = arguments.pop("axis")
+        return _rolling.move(name, a, window, min_count, axis, **arguments)
+
+    move.__name__ = move.__qualname__ = name
+    move.__module__ = __name__
+    move.__doc__ = _MOVE_DOC.format(name=name, signature=signature)
+    move.__signature__ = signature  # type: ignore[attr-defined]
+    return move
 
 
-def _doc(name: str, ddof: bool = False) -> str:
-    return _MOVE_DOC.format(
-        name=name,
-        ddof_sig=", ddof=0" if ddof else "",
-        ddof_doc=_DDOF_DOC if ddof else "",
-    )
-
-
-def move_sum(
-    a: Any, window: int, min_count: int | None = None, axis: int = -1
-) -> Array:
-    return _rolling.move("move_sum", a, window, min_count, axis)
-
-
-def move_mean(
-    a: Any, window: int, min_count: int | None = None, axis: int = -1
-) -> Array:
-    return _rolling.move("move_mean", a, window, min_count, axis)
-
-
-def move_var(
-    a: Any, window: int, min_count: int | None = None, axis: int = -1, ddof: int = 0
-) -> Array:
-    return _rolling.move("move_var", a, window, min_count, axis, ddof=ddof)
-
-
-def move_std(
-    a: Any, window: int, min_count: int | None = None, axis: int = -1, ddof: int = 0
-) -> Array:
-    return _rolling.move("move_std", a, window, min_count, axis, ddof=ddof)
-
-
-def move_min(
-    a: Any, window: int, min_count: int | None = None, axis: int = -1
-) -> Array:
-    return _rolling.move("move_min", a, window, min_count, axis)
-
-
-def move_max(
-    a: Any, window: int, min_count: int | None = None, axis: int = -1
-) -> Array:
-    return _rolling.move("move_max", a, window, min_count, axis)
-
-
-def move_argmin(
-    a: Any, window: int, min_count: int | None = None, axis: int = -1
-) -> Array:
-    return _rolling.move("move_argmin", a, window, min_count, axis)
-
-
-def move_argmax(
-    a: Any, window: int, min_count: int | None = None, axis: int = -1
-) -> Array:
-    return _rolling.move("move_argmax", a, window, min_count, axis)
-
-
-def move_median(
-    a: Any, window: int, min_count: int | None = None, axis: int = -1
-) -> Array:
-    return _rolling.move("move_median", a, window, min_count, axis)
-
-
-def move_rank(
-    a: Any, window: int, min_count: int | None = None, axis: int = -1
-) -> Array:
-    return _rolling.move("move_rank", a, window, min_count, axis)
-
-
-for _f in (
-    move_sum,
-    move_mean,
-    move_var,
-    move_std,
-    move_min,
-    move_max,
-    move_argmin,
-    move_argmax,
-    move_median,
-    move_rank,
-):
-    _f.__doc__ = _doc(_f.__name__, ddof=_f in (move_var, move_std))
+for _name in MOVE_NAMES:
+    globals()[_name] = _move_function(_name)
+del _name
 
 
 def rolling_sum_squares(a: Any, window: int) -> Array:

@@ -13,18 +13,8 @@ from fastcpp import _core
 
 from ._graph import bounds, select, with_left_context
 
-MOVE_NAMES = (
-    "move_sum",
-    "move_mean",
-    "move_var",
-    "move_std",
-    "move_min",
-    "move_max",
-    "move_argmin",
-    "move_argmax",
-    "move_median",
-    "move_rank",
-)
+#: Names of the move_* family, from the core's family table.
+MOVE_NAMES: tuple[str, ...] = tuple(row[0] for row in _core._move_family)
 
 
 def _axis_length(x: Array, axis: Any) -> int | None:
