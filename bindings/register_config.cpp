@@ -1,6 +1,7 @@
 // Threads and build facts.
 #include <pybind11/stl.h>
 
+#include "args.hpp"
 #include "fastcpp/config.hpp"
 #include "register.hpp"
 
@@ -8,10 +9,13 @@ namespace fastcpp::bind {
 
 void register_config(pybind11::module_& m) {
     namespace py = pybind11;
-    m.def("set_num_threads", &fastcpp::set_num_threads, py::arg("n"), R"pbdoc(
+    m.def(
+        "set_num_threads",
+        [](py::handle n) { fastcpp::set_num_threads(int_arg("set_num_threads", "n", n)); },
+        py::arg("n"), R"pbdoc(
 set_num_threads(n) -> None
 
-Use ``n`` threads (>= 1) for large inputs from now on. The default is the
+Use ``n`` threads (1 to 4096) for large inputs from now on. The default is the
 number of CPUs this process may use, or ``FASTCPP_NUM_THREADS``.
 
 Raises

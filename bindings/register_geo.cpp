@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "args.hpp"
 #include "fastcpp/geo.hpp"
 #include "geo_queries.hpp"
 #include "intake.hpp"
@@ -53,7 +54,8 @@ py::object haversine_py(py::handle lat1, py::handle lon1, py::handle lat2, py::h
 }
 
 py::tuple nearest_k_py(py::handle lat_obj, py::handle lon_obj, py::handle lats_obj,
-                       py::handle lons_obj, index_t k, double radius) {
+                       py::handle lons_obj, py::handle k_obj, double radius) {
+    const index_t k = int_arg("nearest_k", "k", k_obj);  // TypeError / OverflowError
     const GeoQueries q = as_geo_queries("nearest_k", lat_obj, lon_obj);
     py::array lats = as_array("nearest_k", "lats", lats_obj);
     py::array lons = as_array("nearest_k", "lons", lons_obj);

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "args.hpp"
 #include "dunders.hpp"
 #include "fastcpp/geo_index.hpp"
 #include "geo_queries.hpp"
@@ -39,7 +40,8 @@ py::array copy_out(std::span<const double> v) {
     return a;
 }
 
-py::tuple query_py(const GeoIndex& ix, py::handle lat, py::handle lon, index_t k) {
+py::tuple query_py(const GeoIndex& ix, py::handle lat, py::handle lon, py::handle k_obj) {
+    const index_t k = int_arg("GeoIndex.query", "k", k_obj);  // TypeError / OverflowError
     const GeoQueries q = as_geo_queries("GeoIndex.query", lat, lon);
     // Sized for a valid k; the core rejects an invalid one before writing.
     const auto m = std::clamp<index_t>(k, 0, ix.size());

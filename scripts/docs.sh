@@ -11,7 +11,7 @@ OUT=${DOCS_OUT:-docs/_build/html}
 "$PY" -m sphinx -W --keep-going -q -b html docs "$OUT"
 echo "docs: built $OUT (warning-free)"
 "$PY" -m pytest docs -q -p no:cacheprovider \
-    -o addopts='' -o testpaths=docs
+    -o addopts='' -o testpaths=docs -p no:run-parallel
 if [ "${1:-}" = "--shots" ]; then
     "$PY" scripts/docs_screenshots.py "$OUT"
 fi

@@ -285,6 +285,25 @@ def _cases():
             "r is True",
         )
 
+    # Rank filters share the median core: windows beyond the image, absurd ranks.
+    for call in (
+        "fastcpp.rank_filter(img, -1, (2**20, 2**20))",
+        "fastcpp.percentile_filter(img, 50, (1, 2**31))",
+    ):
+        add(call.split("(")[0].split(".")[1] + "-huge", call, "r.shape == img.shape")
+    for rank in (2**63, -(2**70), 10):
+        add(
+            f"rank_filter-rank={rank}",
+            f"fastcpp.rank_filter(img, {rank}, 3)",
+            "r.shape == img.shape",
+        )
+    add("percentile_filter-1e308", "fastcpp.percentile_filter(img, 1e308, 3)", "True")
+    add(
+        "simd_level",
+        "fastcpp.simd_level()",
+        "r in ('baseline', 'x86-64-v3', 'x86-64-v4')",
+    )
+
     # Configuration: an absurd thread count must not start absurd threads.
     for n in (2**31 - 1, 2**31, 2**62, -1, 0):
         add(

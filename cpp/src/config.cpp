@@ -119,7 +119,8 @@ SimdChoice choose_simd_level(SimdLevel cpu, const char* env) {
         if (!FASTCPP_DISPATCH_X86 && l != c.active)
             c.warning = "FASTCPP_SIMD='" + std::string(env) +
                         "' is ignored: this build of fastcpp has no run-time dispatch and "
-                        "always runs at " + simd_level_name(c.active);
+                        "always runs at " +
+                        simd_level_name(c.active);
         else if (l < c.active)  // never above what the CPU supports
             c.active = l;
         if (FASTCPP_DISPATCH_X86 && c.active == SimdLevel::x86_64_v2)
@@ -128,7 +129,8 @@ SimdChoice choose_simd_level(SimdLevel cpu, const char* env) {
     }
     c.warning = "FASTCPP_SIMD='" + std::string(env) +
                 "' is ignored: use one of baseline, x86-64-v2, x86-64-v3, x86-64-v4; running "
-                "at " + simd_level_name(c.active);
+                "at " +
+                simd_level_name(c.active);
     return c;
 }
 
@@ -136,9 +138,11 @@ SimdChoice choose_simd_level(SimdLevel cpu, const char* env) {
 
 int num_threads() noexcept { return thread_setting().load(std::memory_order_relaxed); }
 
-void set_num_threads(int n) {
-    detail::require(n >= 1, "set_num_threads", "n (=", n, ") must be >= 1");
-    thread_setting().store(n, std::memory_order_relaxed);
+void set_num_threads(long long n) {
+    // Capped like FASTCPP_NUM_THREADS: a huge count would start a thread per chunk.
+    detail::require(n >= 1 && n <= 4096, "set_num_threads", "n (=", n,
+                    ") must be between 1 and 4096");
+    thread_setting().store(static_cast<int>(n), std::memory_order_relaxed);
 }
 
 std::string version() { return FASTCPP_VERSION; }
@@ -159,10 +163,14 @@ namespace detail {
 
 const char* simd_level_name(SimdLevel level) noexcept {
     switch (level) {
-        case SimdLevel::baseline: return "baseline";
-        case SimdLevel::x86_64_v2: return "x86-64-v2";
-        case SimdLevel::x86_64_v3: return "x86-64-v3";
-        case SimdLevel::x86_64_v4: return "x86-64-v4";
+        case SimdLevel::baseline:
+            return "baseline";
+        case SimdLevel::x86_64_v2:
+            return "x86-64-v2";
+        case SimdLevel::x86_64_v3:
+            return "x86-64-v3";
+        case SimdLevel::x86_64_v4:
+            return "x86-64-v4";
     }
     return "baseline";  // unreachable: the switch names every level
 }

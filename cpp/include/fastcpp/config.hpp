@@ -17,7 +17,7 @@ namespace fastcpp {
 /// Sets the thread count for all later calls.
 /// @param n threads to use, >= 1
 /// @throws std::invalid_argument if n < 1
-void set_num_threads(int n);
+void set_num_threads(long long n);
 
 /// Library version, "MAJOR.MINOR.PATCH".
 [[nodiscard]] std::string version();
