@@ -38,6 +38,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """The documentation site, warning-free, with its doctests."""
+    session.install(".[docs]", "pytest")
     session.run("bash", "scripts/docs.sh", *session.posargs, external=True)
 
 

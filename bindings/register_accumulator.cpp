@@ -232,7 +232,7 @@ large batches use all threads (see ``fastcpp.set_num_threads``).
 Raises
 ------
 TypeError
-    If ``values`` has a complex, object, string, datetime or float16 dtype.
+    If ``values`` has a complex, object, string or datetime dtype.
 OverflowError
     If a list holds an int beyond the float range.
 )pbdoc");

@@ -64,7 +64,7 @@ ndarray or float
 Raises
 ------
 TypeError
-    For unsupported dtypes (complex, object, str, datetime, float16) or an
+    For unsupported dtypes (complex, object, str, datetime) or an
     ``out`` of the wrong dtype (e.g. an integer array passed as ``out=a``:
     never a silent copy that would lose the in-place write).
 ValueError

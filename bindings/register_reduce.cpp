@@ -131,7 +131,7 @@ as ``math.fsum`` converts each value.
 Raises
 ------
 TypeError
-    For complex, object, string, datetime or float16 input.
+    For complex, object, string or datetime input.
 )pbdoc");
     m.def("dot", &dot_py, py::arg("a"), py::arg("b"), R"pbdoc(
 dot(a, b) -> float

@@ -706,6 +706,20 @@ SPECS: list[Spec] = [
             ),
         ),
     ),
+    Spec(
+        "simd_level",
+        "config",
+        lambda rng, shape, dtype, axis: Call(),
+        result="none",
+        bad=(
+            Bad(
+                "unexpected argument",
+                lambda c: Call((1,)),
+                TypeError,
+                ("simd_level",),
+            ),
+        ),
+    ),
     Spec("get_include", "other", note="path of the C++ headers"),
     Spec("get_cmake_dir", "other", note="path for find_package(fastcpp)"),
     Spec("__version__", "other", note="version string"),

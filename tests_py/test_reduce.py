@@ -348,7 +348,7 @@ def test_threads_settings():
     try:
         fastcpp.set_num_threads(2)
         assert fastcpp.get_num_threads() == 2
-        with pytest.raises(ValueError, match=r"n \(=0\) must be >= 1"):
+        with pytest.raises(ValueError, match=r"n \(=0\) must be between 1 and 4096"):
             fastcpp.set_num_threads(0)
     finally:
         fastcpp.set_num_threads(before)

@@ -41,35 +41,6 @@ constexpr double kExpMin = -708.0;
 /// exp(x) rounds to 0 for x below this (exp(-746) < half the least subnormal).
 constexpr double kExpZero = -746.0;
 
-/// Fused y[i] = exp(-x[i]**2 / c) over n contiguous elements (n whole
-/// vectors; y may be x). Returns whether an argument fell below kExpMin:
-/// libmvec then took its scalar call-out for those lanes (correct, but slow).
-template <class T>
-[[gnu::always_inline]] inline int gaussian_fused(const T* x, T* y, index_t n, double c) noexcept {
-    int low = 0;  // bitwise ops keep the loop vectorisable
-    // omp simd: vectorised (libmvec exp) at -O2 too, as the buffered path is,
-    // so equal inputs give equal bits wherever they sit.
-    if (static_cast<const void*>(x) == static_cast<void*>(y)) {
-#pragma omp simd reduction(| : low)
-        for (index_t i = 0; i < n; ++i) {
-            const auto v = static_cast<double>(y[i]);
-            const double g = -(v * v) / c;
-            low |= static_cast<int>(g < kExpMin);
-            y[i] = static_cast<T>(std::exp(g));
-        }
-    } else {
-        const T* __restrict xr = x;
-        T* __restrict yr = y;
-#pragma omp simd reduction(| : low)
-        for (index_t i = 0; i < n; ++i) {
-            const auto v = static_cast<double>(xr[i]);
-            const double g = -(v * v) / c;
-            low |= static_cast<int>(g < kExpMin);
-            yr[i] = static_cast<T>(std::exp(g));
-        }
-    }
-    return low;
-}
 
 /// exp(-x**2 / (2 sigma**2)) over one chunk (NumPy: np.exp(-a**2 / (2*sigma**2))),
 /// `twice_var` = 2 * (sigma * sigma). Contiguous blocks run one fused vector
@@ -81,18 +52,14 @@ template <class T>
 template <class T>
 FASTCPP_KERNEL void gaussian_chunk(Strided<const T> a, Strided<T> o, double twice_var) noexcept {
     alignas(64) double arg[kBlock], e[kBlock];
+    // Every layout goes through the same block buffer and the same exp loop:
+    // a separate in-place vector loop let GCC pick another libmvec width, and
+    // equal inputs then differed in the last bit depending on where they sat.
     const index_t n = a.size;
-    const bool direct = a.stride == 1 && o.stride == 1;
-    bool expect_low = false;
     for (index_t b = 0; b < n; b += kBlock) {
         const index_t m = std::min(kBlock, n - b), mp = pad_lanes(m);
-        index_t done = 0;
-        int low = 0;
-        if (direct && !expect_low) {
-            done = m / kLanes * kLanes;
-            low = gaussian_fused(a.data + b, o.data + b, done, twice_var);
-        }
-        if (done < m) {  // strided data, a partial last vector, or after underflow
+        const index_t done = 0;
+        {
             int rest_low = 0;
             for (index_t i = done; i < m; ++i) {
                 const auto v = static_cast<double>(a[b + i]);
@@ -114,9 +81,7 @@ FASTCPP_KERNEL void gaussian_chunk(Strided<const T> a, Strided<T> o, double twic
                     if (arg[i] < kExpMin && arg[i] >= kExpZero) e[i] = scalar_exp(arg[i]);
             }
             for (index_t i = done; i < m; ++i) o[b + i] = static_cast<T>(e[i]);
-            low |= rest_low;
         }
-        expect_low = low != 0;
     }
 }
 

@@ -47,7 +47,7 @@ from dask.highlevelgraph import HighLevelGraph
 
 from fastcpp import _core
 
-from ._rolling import _probe
+from ._rolling import _probe, core_function
 
 
 def _rows(block: np.ndarray, axis: int) -> np.ndarray:
@@ -311,7 +311,7 @@ def ema(
     token = tokenize(x, alpha, ax, adjust, method)
     if x.numblocks[ax] == 1:
         return x.map_blocks(
-            _core.ema,
+            core_function("ema"),
             alpha,
             axis=ax,
             adjust=adjust,

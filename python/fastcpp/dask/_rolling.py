@@ -14,6 +14,20 @@ from fastcpp import _core
 from ._graph import bounds, select, with_left_context
 
 #: Names of the move_* family, from the core's family table.
+def _call_core(name: str, *args: Any, **kwargs: Any) -> Any:
+    return getattr(_core, name)(*args, **kwargs)
+
+
+def core_function(name: str) -> Callable[..., Any]:
+    """``fastcpp._core.<name>`` as a picklable callable for task graphs.
+
+    The compiled move_*/ema functions are bound to a capsule (their fast
+    argument parser), which pickle cannot serialise; a distributed scheduler
+    ships this by-name reference instead.
+    """
+    return partial(_call_core, name)
+
+
 MOVE_NAMES: tuple[str, ...] = tuple(row[0] for row in _core._move_family)
 
 
@@ -81,7 +95,7 @@ def move(
     **extra: Any,
 ) -> Array:
     """Apply the in-memory ``fastcpp.<name>`` chunk by chunk with left context."""
-    kernel = getattr(_core, name)
+    kernel = core_function(name)
     x = da.asarray(a)
     # Validate exactly as the in-memory call would (same exceptions, messages).
     meta = kernel(_probe(x, window, axis), window, min_count, axis, **extra)
@@ -119,7 +133,7 @@ def _valid_segment(
 
 def valid(name: str, a: Any, window: int) -> tuple[Array, ...]:
     """Shared body of the 'valid' forms (last axis); one dask array per output."""
-    kernel = getattr(_core, name)
+    kernel = core_function(name)
     x = da.asarray(a)
     meta = kernel(_probe(x, window, -1), window)
     metas = meta if isinstance(meta, tuple) else (meta,)
