@@ -13,6 +13,7 @@ from fastcpp import _core
 
 from ._graph import bounds, select, with_left_context
 
+
 #: Names of the move_* family, from the core's family table.
 def _call_core(name: str, *args: Any, **kwargs: Any) -> Any:
     return getattr(_core, name)(*args, **kwargs)
