@@ -39,62 +39,7 @@
 #include "fastcpp/detail/vec.hpp"
 #include "superaccumulator.hpp"
 
-#if __has_include("fastcpp/detail/dispatch.hpp")
 #include "fastcpp/detail/dispatch.hpp"
-#else
-// Until detail/dispatch.hpp lands on main: the same mechanism, uncapped.
-#define FASTCPP_KERNEL [[gnu::always_inline]] inline
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__) && !defined(FASTCPP_NO_CLONES)
-#define FASTCPP_DISPATCH_X86 1
-#else
-#define FASTCPP_DISPATCH_X86 0
-#endif
-namespace fastcpp::detail {
-enum class SimdLevel : int { baseline = 0, x86_64_v2 = 1, x86_64_v3 = 2, x86_64_v4 = 3 };
-inline SimdLevel active_level() noexcept {
-#if FASTCPP_DISPATCH_X86
-    static const SimdLevel level = __builtin_cpu_supports("x86-64-v4")   ? SimdLevel::x86_64_v4
-                                   : __builtin_cpu_supports("x86-64-v3") ? SimdLevel::x86_64_v3
-                                                                         : SimdLevel::baseline;
-    return level;
-#else
-    return SimdLevel::baseline;
-#endif
-}
-template <class F>
-[[gnu::noinline, gnu::flatten]] decltype(auto) at_baseline(F& f) {
-    return f();
-}
-#if FASTCPP_DISPATCH_X86
-template <class F>
-[[gnu::noinline, gnu::flatten]]
-__attribute__((target("arch=x86-64-v3"))) decltype(auto) at_v3(F& f) {
-    return f();
-}
-template <class F>
-[[gnu::noinline, gnu::flatten]] __attribute__((target("arch=x86-64-v4"))) decltype(auto) at_v4(
-    F& f) {
-    return f();
-}
-#endif
-template <class F>
-decltype(auto) dispatch(F&& f) {
-#if FASTCPP_DISPATCH_X86
-    switch (active_level()) {
-        case SimdLevel::x86_64_v4:
-            return at_v4(f);
-        case SimdLevel::x86_64_v3:
-            return at_v3(f);
-        case SimdLevel::x86_64_v2:
-        case SimdLevel::baseline:
-            break;
-    }
-#endif
-    return at_baseline(f);
-}
-}  // namespace fastcpp::detail
-#endif
 
 // Lanes per register: from the dispatched level, or, in builds
 // without run-time dispatch, from what the build's -march enables.
