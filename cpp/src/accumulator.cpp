@@ -10,19 +10,11 @@
 #include "fastcpp/detail/simd.hpp"
 #include "fastcpp/detail/twosum.hpp"
 
-// The block kernels are compiled per SIMD level: with detail/dispatch.hpp
-// (run-time dispatch, cappable by FASTCPP_SIMD) one kernel at the register
-// width of each level (8 doubles at x86-64-v4, 4 with FMA at v3, 2 without
-// FMA at baseline/v2); without it (until it lands), the 4-wide kernel as
-// load-time target_clones.
-#if __has_include("fastcpp/detail/dispatch.hpp")
+// The block kernels are compiled per SIMD level by detail/dispatch.hpp
+// (run-time dispatch, cappable by FASTCPP_SIMD), one kernel at the register
+// width of each level: 8 doubles at x86-64-v4, 4 with FMA at v3, 2 without
+// FMA at baseline/v2.
 #include "fastcpp/detail/dispatch.hpp"
-#define FASTCPP_ACC_DISPATCH 1
-#define FASTCPP_ACC_KERNEL FASTCPP_KERNEL
-#else
-#define FASTCPP_ACC_DISPATCH 0
-#define FASTCPP_ACC_KERNEL FASTCPP_CLONES
-#endif
 
 namespace fastcpp {
 namespace {
@@ -86,9 +78,7 @@ constexpr double kSumDepth = kRun / 2 + 3;
 // The power sums want fused multiply-adds where the CPU has them (v3, v4):
 // two fewer operations per vector. ISO C++ mode does not contract a*b + c,
 // so say it: lane-wise fma, one vfmadd per vector at v3/v4 (the wide kernel
-// only runs there under dispatch); without dispatch, contraction is switched
-// on for this region instead (target_clones' baseline copy has no FMA).
-#if FASTCPP_ACC_DISPATCH
+// only runs there).
 template <class V>
 [[gnu::always_inline]] inline V fmadd(V a, V b, V c) noexcept {
     V r;
@@ -96,14 +86,6 @@ template <class V>
         r[l] = __builtin_fma(a[l], b[l], c[l]);
     return r;
 }
-#else
-#pragma GCC push_options
-#pragma GCC optimize("fp-contract=fast")
-template <class V>
-[[gnu::always_inline]] inline V fmadd(V a, V b, V c) noexcept {
-    return a * b + c;
-}
-#endif
 
 /// One fused pass over a block of n (1..kBlock) doubles: shifted power sums
 /// S1..S4 of d = x - K (with K a value of the block the sums carry no large
@@ -114,7 +96,7 @@ template <class V>
 /// v4, 2 at baseline (SSE2: a 4-wide type there spills and scalarises its
 /// min/max, 5x slower); kFma: a*b + c fused (v3, v4).
 template <int W, bool kFma = true>
-FASTCPP_ACC_KERNEL BlockSums block_sums_wide(const double* x, index_t n, double K) noexcept {
+FASTCPP_KERNEL BlockSums block_sums_wide(const double* x, index_t n, double K) noexcept {
     using V = typename VecOf<W>::type;
     const V k = V{} + K;
     V q1 = {}, c1 = {}, p2 = {}, p3 = {}, p4 = {}, r3 = {}, r4 = {};
@@ -177,7 +159,7 @@ FASTCPP_ACC_KERNEL BlockSums block_sums_wide(const double* x, index_t n, double 
 /// Compensated sum of a block (TwoSum in lanes): the total when the cheap
 /// one, n K + S1, cannot be trusted to ~1/4 ulp (values spanning many
 /// magnitudes, cancelling sums, inf/NaN).
-FASTCPP_ACC_KERNEL
+FASTCPP_KERNEL
 detail::KahanPair block_total(const double* x, index_t n) noexcept {
     v4d s = {}, c = {};
     index_t i = 0;
@@ -197,7 +179,7 @@ detail::KahanPair block_total(const double* x, index_t n) noexcept {
 }
 
 /// Power sums S1..S4 of x - K only (the second pass of a badly shifted block).
-FASTCPP_ACC_KERNEL
+FASTCPP_KERNEL
 void power_sums(const double* x, index_t n, double K, double out[4]) noexcept {
     const v4d k = {K, K, K, K};
     v4d p1 = {}, p2 = {}, p3 = {}, p4 = {};
@@ -232,18 +214,13 @@ void power_sums(const double* x, index_t n, double K, double out[4]) noexcept {
     out[3] = s4;
 }
 
-#if !FASTCPP_ACC_DISPATCH
-#pragma GCC pop_options
-#endif
 
 /// The pass of the level in use.
-FASTCPP_ACC_KERNEL
+FASTCPP_KERNEL
 BlockSums block_sums(const double* x, index_t n, double K) noexcept {
-#if FASTCPP_ACC_DISPATCH
     if (detail::active_level() >= detail::SimdLevel::x86_64_v4) return block_sums_wide<8>(x, n, K);
     if (detail::active_level() < detail::SimdLevel::x86_64_v3)
         return block_sums_wide<2, false>(x, n, K);
-#endif
     return block_sums_wide<4>(x, n, K);
 }
 
@@ -258,7 +235,7 @@ void central_from_power(double n, const double s[4], Accumulator::State& st) noe
 }
 
 /// Exact summary of one contiguous block of n (1..kBlock) doubles.
-FASTCPP_ACC_KERNEL
+FASTCPP_KERNEL
 Accumulator::State summarize_block_at_level(const double* x, index_t n) {
     double K = shift_of(x[0]);
     const BlockSums b = block_sums(x, n, K);
@@ -302,11 +279,7 @@ Accumulator::State summarize_block_at_level(const double* x, index_t n) {
 }
 
 Accumulator::State summarize_block(const double* x, index_t n) {
-#if FASTCPP_ACC_DISPATCH
     return detail::dispatch([&] { return summarize_block_at_level(x, n); });
-#else
-    return summarize_block_at_level(x, n);
-#endif
 }
 
 /// Pairwise combination of two summaries (Chan, Golub & LeVeque 1979;
