@@ -484,11 +484,88 @@ def _valid_make(rng, shape, dtype, axis):
     return Call((data(rng, shape, dtype),), {"window": int(rng.integers(1, n + 1))})
 
 
+def _ema_kwargs(rng, axis):
+    """One of alpha/span/halflife/com and random pandas options."""
+    decay = str(rng.choice(["alpha", "span", "halflife", "com"]))
+    value = {
+        "alpha": float(rng.choice([1.0, rng.uniform(0.01, 1.0)])),
+        "span": float(rng.uniform(1.0, 20.0)),
+        "halflife": float(rng.uniform(0.1, 10.0)),
+        "com": float(rng.uniform(0.0, 10.0)),
+    }[decay]
+    return {
+        decay: value,
+        "axis": axis,
+        "adjust": bool(rng.random() < 0.5),
+        "ignore_na": bool(rng.random() < 0.5),
+        "min_periods": int(rng.integers(0, 4)),
+    }
+
+
 def _ema_make(rng, shape, dtype, axis):
-    alpha = float(rng.choice([1.0, rng.uniform(0.01, 1.0)]))
+    return Call((data(rng, shape, dtype),), _ema_kwargs(rng, axis))
+
+
+def _ema_pair_make(rng, shape, dtype, axis):
     return Call(
-        (data(rng, shape, dtype),),
-        {"alpha": alpha, "axis": axis, "adjust": bool(rng.random() < 0.5)},
+        (data(rng, shape, dtype), data(rng, shape, dtype)), _ema_kwargs(rng, axis)
+    )
+
+
+def _ema_bads(name: str) -> tuple[Bad, ...]:
+    def one(arg, values):
+        return tuple(
+            Bad(
+                f"{arg} = {v}",
+                (
+                    (lambda c, v=v: c.with_(arg, v))
+                    if arg == "min_periods"
+                    else lambda c, v=v: Call(
+                        c.args,
+                        {
+                            **{
+                                k: x
+                                for k, x in c.kwargs.items()
+                                if k not in ("alpha", "span", "halflife", "com")
+                            },
+                            arg: v,
+                        },
+                    )
+                ),
+                ValueError,
+                arg_value(arg, v),
+            )
+            for v in values
+        )
+
+    return (
+        *one("alpha", [0.0, -0.5, 1.5, float("nan"), float("inf")]),
+        *one("span", [0.5, float("nan"), float("inf")]),
+        *one("halflife", [0.0, -1.0, float("nan")]),
+        *one("com", [-0.5, float("nan")]),
+        *one("min_periods", [-1]),
+        Bad(
+            "alpha not a number",
+            lambda c: Call(
+                c.args,
+                {
+                    **{
+                        k: x
+                        for k, x in c.kwargs.items()
+                        if k not in ("alpha", "span", "halflife", "com")
+                    },
+                    "alpha": "x",
+                },
+            ),
+            TypeError,
+            (name, "alpha"),
+        ),
+        Bad(
+            "two decay parameters",
+            lambda c: c.with_("alpha", 0.5).with_("com", 1.0),
+            ValueError,
+            (name, "mutually exclusive"),
+        ),
     )
 
 
@@ -829,20 +906,35 @@ SPECS: list[Spec] = [
         shapes=((37,), (5, 12)),
         bad=_window_bads("rolling_mean_std", False),
     ),
-    Spec(
-        "ema",
-        make=_ema_make,
-        f32_ulps=1,
-        bad=(
-            *_scalar_bads("alpha", [0.0, -0.5, 1.5, float("nan"), float("inf")]),
-            Bad(
-                "alpha not a number",
-                lambda c: c.with_("alpha", "x"),
-                TypeError,
-                ("ema",),
+    *(
+        Spec(
+            name,
+            make=_ema_make,
+            f32_ulps=1,
+            out=True,
+            bad=_ema_bads(name),
+            **_ROWS,
+        )
+        for name in ("ema", "ema_var", "ema_std")
+    ),
+    *(
+        Spec(
+            name,
+            make=_ema_pair_make,
+            f32_ulps=1,
+            out=True,
+            bad=(
+                *_ema_bads(name),
+                Bad(
+                    "shape mismatch",
+                    lambda c: _last_shape(c, 1, -1),
+                    ValueError,
+                    (r"\ba\b", r"\bb\b", value_re(37), value_re(36)),
+                ),
             ),
-        ),
-        **_ROWS,
+            **{**_ROWS, "arrays": (0, 1)},
+        )
+        for name in ("ema_cov", "ema_corr")
     ),
     # -- elementwise ------------------------------------------------------------
     Spec(
@@ -1205,8 +1297,8 @@ BAD_TYPE_CALLS: list[tuple[str, Callable[[], Any], type[BaseException], str]] = 
     (
         "ema(x)",
         lambda: fastcpp.ema(_X),
-        TypeError,
-        "ema() missing 1 required positional argument: 'alpha'",
+        ValueError,
+        "ema: one of alpha, span, halflife or com is required, got 0 of them",
     ),
     (
         "rolling_mean_std(x, 2.5)",

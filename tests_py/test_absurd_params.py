@@ -244,6 +244,41 @@ def _cases():
         allow=(MEM,),
         cap=True,
     )
+    for kw in (
+        "span=1e308",
+        "span=1e-320",
+        "com=1e308",
+        "halflife=1e-320",
+        "halflife=1e308",
+        "alpha=0.5, min_periods=2**62",
+        "alpha=0.5, min_periods=2**64",
+        "times=np.zeros(a.shape[-1]), halflife=1e-320",
+        "times=np.arange(a.shape[-1]) * 1e300, halflife=1e-300",
+    ):
+        for name in ("ema", "ema_var", "ema_std"):
+            if "times" in kw and name != "ema":
+                continue
+            add(
+                f"{name}-{kw}",
+                f"fastcpp.{name}(a, {kw})",
+                "r.shape == a.shape",
+                allow=(VAL, OVF, TYP),
+            )
+        if "times" not in kw:
+            for name in ("ema_cov", "ema_corr"):
+                add(
+                    f"{name}-{kw}",
+                    f"fastcpp.{name}(a, a, {kw})",
+                    "r.shape == a.shape",
+                    allow=(VAL, OVF),
+                )
+    add(
+        "ema_corr-broadcast-16GiB",
+        "fastcpp.ema_corr(np.broadcast_to(1.0, (2**31,)),"
+        " np.broadcast_to(2.0, (2**31,)), 0.5)",
+        allow=(MEM,),
+        cap=True,
+    )
 
     # Reductions: sum_of_squares is O(1) whatever n.
     for n in (2**31, 2**42, 2**62, 2**63 - 1, 2**64, 2**200, -1, -(2**63)):

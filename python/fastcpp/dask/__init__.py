@@ -235,15 +235,26 @@ def rolling_mean_std(a: Any, window: int) -> tuple[Array, Array]:
 
 def ema(
     a: Any,
-    alpha: float,
+    alpha: float | None = None,
     *,
-    axis: int = -1,
+    span: float | None = None,
+    halflife: Any = None,
+    com: float | None = None,
+    times: Any = None,
     adjust: bool = False,
+    ignore_na: bool = False,
+    min_periods: int | None = 0,
+    axis: int = -1,
     method: str = "parallel",
 ) -> Array:
-    """ema(a, alpha, *, axis=-1, adjust=False, method="parallel")
+    """ema(a, alpha=None, *, span=None, halflife=None, com=None, times=None,
+    adjust=False, ignore_na=False, min_periods=0, axis=-1, method="parallel")
 
     :func:`fastcpp.ema` over a dask array, chunked any way along ``axis``.
+
+    With times, ignore_na=True or min_periods > 1 the axis is rechunked into
+    one chunk and each block is one in-memory call (no carried state for
+    those options yet); ``method`` applies to the other calls.
 
     method="parallel" (default): three layers of tasks — every block from an
     empty state (parallel), a small scan per row of blocks that carries the
@@ -288,7 +299,56 @@ def ema(
         As :func:`fastcpp.ema`, when the graph is built; ValueError for an
         unknown method.
     """
-    return _ema.ema(a, alpha, axis=axis, adjust=adjust, method=method)
+    return _ema.ema(
+        a,
+        alpha,
+        axis=axis,
+        adjust=adjust,
+        method=method,
+        span=span,
+        halflife=halflife,
+        com=com,
+        times=times,
+        ignore_na=ignore_na,
+        min_periods=min_periods,
+    )
+
+
+_EMA_DOC = """{name}(a{b}, alpha=None, *, span=None, halflife=None, com=None,
+adjust=False, ignore_na=False, min_periods=0{bias}, axis=-1)
+
+:func:`fastcpp.{name}` over dask arrays: ``axis`` is rechunked into one
+chunk and each block is one in-memory call (exact; no carried state across
+chunks for this statistic yet). Arguments are validated when the graph is
+built, with the in-memory messages.
+
+Returns
+-------
+dask.array.Array
+    Lazy, the shape of ``a``.
+"""
+
+
+def _ema_member(name: str, inputs: int, takes_bias: bool) -> Any:
+    def member(*arrays_and_alpha: Any, axis: int = -1, **options: Any) -> Array:
+        arrays = list(arrays_and_alpha[:inputs])
+        if len(arrays_and_alpha) > inputs:
+            options["alpha"] = arrays_and_alpha[inputs]
+        return _ema.whole_axis(name, arrays, axis, options)
+
+    member.__name__ = member.__qualname__ = name
+    member.__doc__ = _EMA_DOC.format(
+        name=name,
+        b=", b" if inputs == 2 else "",
+        bias=", bias=False" if takes_bias else "",
+    )
+    return member
+
+
+for _name, _inputs, _times, _bias in _ema.EMA_FAMILY:
+    if _name != "ema":
+        globals()[_name] = _ema_member(_name, _inputs, _bias)
+        __all__.append(_name)
 
 
 def median_filter(
