@@ -725,7 +725,11 @@ def test_dask_nd_equals_in_memory():
     x3 = da.from_array(vol, chunks=(5, (4, 7), 7))
     cases = [
         ("median_filter", (), {"size": 3}),
-        ("median_filter", (), {"size": (2, 5, 3), "origin": (-1, -2, 1), "mode": "wrap"}),
+        (
+            "median_filter",
+            (),
+            {"size": (2, 5, 3), "origin": (-1, -2, 1), "mode": "wrap"},
+        ),
         ("median_filter", (), {"size": 3, "nan_policy": "omit", "mode": "mirror"}),
         ("median_filter", (), {"footprint": disk, "axes": (1, 2), "mode": "constant"}),
         ("rank_filter", (-2,), {"size": (3, 1, 4), "mode": "nearest"}),
