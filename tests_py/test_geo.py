@@ -360,6 +360,45 @@ def test_nearest_k_against_argsort(n, k):
     )
 
 
+@pytest.mark.parametrize("qlat", [0.0, 51.5, -89.99, 90.0, 120.0])
+def test_nearest_k_latitude_pruning_is_exact(qlat):
+    # nearest_k skips h for points whose latitude alone rules them out (once
+    # the top k is full): the answer must be the full computation's, with
+    # points crowded in latitude, exact ties, latitudes beyond +-90 (where
+    # the bound does not hold) and NaN mixed in.
+    g = np.random.default_rng(int(abs(qlat) * 100) + 3)
+    n = 40_000
+    lats = np.concatenate(
+        [
+            g.uniform(-90, 90, n),
+            qlat + g.normal(scale=0.01, size=n),  # a band around the query
+            np.full(50, qlat + 0.001),  # exact ties
+            g.uniform(90, 270, 50),  # invalid latitudes: never pruned
+            [np.nan] * 5,
+        ]
+    )
+    lons = np.concatenate(
+        [
+            g.uniform(-180, 180, n),
+            g.uniform(-1, 1, n),
+            np.full(50, 0.5),
+            g.uniform(-180, 180, 55),
+        ]
+    )
+    perm = g.permutation(lats.size)
+    lats, lons = lats[perm], lons[perm]
+    for k in (1, 5, 40, 200):
+        check_nearest(
+            fastcpp.nearest_k(qlat, 0.25, lats, lons, k),
+            qlat,
+            0.25,
+            lats,
+            lons,
+            k,
+            np.dtype(np.float64),
+        )
+
+
 def test_nearest_k_default_k_and_radius():
     lats, lons = cloud(5000, 9)
     idx, d = fastcpp.nearest_k(10.0, 20.0, lats, lons)

@@ -264,15 +264,62 @@ struct Query {
     }
 };
 
+/// Latitude pruning for nearest_k. With both latitudes in [-pi/2, pi/2],
+/// cos(lat1) * cos(lat2) >= 0, so h >= sin(dlat/2)^2 (also as computed: the
+/// vector cos of such an angle is > 0). A point whose |dlat/2| exceeds
+/// asin(sqrt(thr)) cannot have h <= thr and never enters the top k: its h
+/// is not computed at all. Only used while thr <= kPruneMaxH (angles <=
+/// pi/6, where the relative margin kPruneMargin on the angle dwarfs every
+/// rounding error of either side); else nothing is pruned.
+constexpr double kHalfPi = std::numbers::pi / 2;
+constexpr double kPruneMaxH = 0.25;
+constexpr double kPruneMargin = 1e-9;
+
+/// The half-latitude difference beyond which a point is pruned, or inf.
+double prune_angle(double thr) noexcept {
+    if (!(thr <= kPruneMaxH)) return kInf;
+    return std::asin(std::sqrt(thr)) * (1 + kPruneMargin) + 1e-300;
+}
+
 /// Running top-k over points [begin, end): h per block by the vector path,
-/// then one vectorised "anything below the threshold?" test per block.
+/// then one vectorised "anything below the threshold?" test per block. Once
+/// the top is full, points are first pruned by latitude (see prune_angle)
+/// and h is computed for the survivors only, by the same h_block on the same
+/// radians: the keys, and so the result, are those of the full computation.
 template <class T>
 FASTCPP_KERNEL void nearest_chunk(const Query& q, Strided<const T> lats, Strided<const T> lons,
                                   index_t begin, index_t end, TopK& top) {
     alignas(64) double a2[kBlock], o2[kBlock], h[kBlock];
+    alignas(64) index_t pick[kBlock];
+    const double qlat = q.lat[0];
+    const bool can_prune = std::fabs(qlat) <= kHalfPi;
     for (index_t b = begin; b < end; b += kBlock) {
         const index_t m = std::min(kBlock, end - b);
         load_radians(lats, b, m, a2);
+        if (can_prune && top.full()) {
+            const double theta = prune_angle(top.worst().key);
+            if (theta < kInf) {
+                // Keep unless provably pruned (NaN latitudes are kept).
+                index_t cnt = 0;
+                for (index_t i = 0; i < m; ++i) {
+                    const bool out =
+                        std::fabs((a2[i] - qlat) / 2) > theta && std::fabs(a2[i]) <= kHalfPi;
+                    pick[cnt] = i;
+                    cnt += out ? 0 : 1;
+                }
+                if (cnt == 0) continue;
+                for (index_t j = 0; j < cnt; ++j) {
+                    a2[j] = a2[pick[j]];
+                    o2[j] = static_cast<double>(lons[b + pick[j]]) * kDegToRad;
+                }
+                h_block(q.lat, q.lon, a2, o2, cnt, true, false, h);
+                for (index_t j = 0; j < cnt; ++j) {
+                    const Candidate c{key_of(h[j]), b + pick[j]};
+                    if (c < top.worst()) top.push(c);
+                }
+                continue;
+            }
+        }
         const index_t mp = load_radians(lons, b, m, o2);
         h_block(q.lat, q.lon, a2, o2, mp, true, lats.stride == 0, h);
         index_t i = 0;
