@@ -633,7 +633,7 @@ def _median_make(rng, shape, dtype, axis):
     size = (
         int(rng.integers(1, 6))
         if rng.random() < 0.5
-        else (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
+        else tuple(int(rng.integers(1, 5)) for _ in shape)
     )
     mode = str(rng.choice(["reflect", "nearest", "mirror", "constant", "wrap"]))
     return Call((data(rng, shape, dtype),), {"size": size, "mode": mode})
@@ -641,10 +641,9 @@ def _median_make(rng, shape, dtype, axis):
 
 def _rank_make(rng, shape, dtype, axis):
     c = _median_make(rng, shape, dtype, axis)
-    sr, sc = (
-        (c.kwargs["size"],) * 2 if np.ndim(c.kwargs["size"]) == 0 else c.kwargs["size"]
-    )
-    rank = int(rng.integers(-sr * sc, sr * sc))
+    size = c.kwargs["size"]
+    n = int(np.prod((size,) * len(shape) if np.ndim(size) == 0 else size))
+    rank = int(rng.integers(-n, n))
     return Call((c.args[0], rank), c.kwargs)
 
 
@@ -1110,6 +1109,7 @@ SPECS: list[Spec] = [
         result="keep",
         shapes=((9, 11),),
         f32_ulps=0,
+        out=True,
         first_arg="image",
         bad=(
             Bad(
@@ -1137,16 +1137,24 @@ SPECS: list[Spec] = [
                 (r"\bmode\b", "bogus"),
             ),
             Bad(
-                "image 1-D",
-                lambda c: c.with_(0, np.zeros(9)),
+                "origin out of range",
+                lambda c: c.with_("origin", 5),
                 ValueError,
-                (r"\bimage\b", "1-D"),
+                arg_value("origin", 5),
             ),
             Bad(
-                "image 3-D",
-                lambda c: c.with_(0, np.zeros((2, 3, 4))),
+                "unknown nan_policy",
+                lambda c: c.with_("nan_policy", "bogus"),
                 ValueError,
-                (r"\bimage\b", "3-D"),
+                (r"\bnan_policy\b", "bogus"),
+            ),
+            Bad(
+                "empty footprint",
+                lambda c: c.with_("size", None).with_(
+                    "footprint", np.zeros((3, 3), bool)
+                ),
+                ValueError,
+                (r"\bfootprint\b",),
             ),
         ),
     ),
@@ -1158,6 +1166,7 @@ SPECS: list[Spec] = [
         result="keep",
         shapes=((9, 11),),
         f32_ulps=0,
+        out=True,
         first_arg="image",
         bad=(
             Bad(
@@ -1188,6 +1197,7 @@ SPECS: list[Spec] = [
         result="keep",
         shapes=((9, 11),),
         f32_ulps=0,
+        out=True,
         first_arg="image",
         bad=(
             Bad(
@@ -1318,8 +1328,7 @@ BAD_TYPE_CALLS: list[tuple[str, Callable[[], Any], type[BaseException], str]] = 
         'median_filter(img, "3")',
         lambda: fastcpp.median_filter(_IMG, "3"),
         TypeError,
-        "median_filter: size must be an int or a (rows, cols) pair of ints, "
-        "got str '3'",
+        "median_filter: size must be an int or a sequence of ints, got str '3'",
     ),
     (
         "median_filter(img, 3, mode=1)",

@@ -110,6 +110,26 @@ def _cases():
         "fastcpp.median_filter(img.astype(np.uint8), (2**20, 2**20))",
         "r.shape == img.shape and r.dtype == np.uint8",
     )
+    # N-D windows and footprints: memory of the image, not of the window.
+    add(
+        "median_filter-3d-huge",
+        "fastcpp.median_filter(img[None], (2**10, 2**10, 2**10), mode='wrap')",
+        "r.shape == (1, 4, 4)",
+    )
+    add(
+        "median_filter-footprint-huge",
+        "fastcpp.median_filter(img, footprint=np.ones((3001, 2999), bool))",
+        "r.shape == img.shape",
+    )
+    for origin in ("2**62", "-(2**63)", "2**64"):
+        add(
+            f"median_filter-origin={origin}",
+            f"fastcpp.median_filter(img, 3, origin={origin})",
+        )
+    add(
+        "median_filter-axes=2**40",
+        "fastcpp.median_filter(img, 3, axes=2**40)",
+    )
     add(
         "median_filter-cval=1e308",
         "fastcpp.median_filter(img, 3, mode='constant', cval=1e308)",

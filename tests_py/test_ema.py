@@ -163,6 +163,43 @@ def test_moments_every_option_against_pandas(stat, decay):
             )
 
 
+@pytest.mark.parametrize("alpha", [0.3, 0.05])
+def test_long_series_var_std_against_pandas(alpha):
+    # Long runs reach the weights' fixed point (the kernel's steady loop);
+    # NaN gaps, min_periods and ignore_na leave and re-enter it.
+    rng = np.random.default_rng(11)
+    a = rng.standard_normal(3000) + 5
+    a[rng.random(a.size) < 0.01] = NAN
+    a[1500:1520] = NAN
+    a[2000:2100] = 2.0
+    for adjust, ignore_na, minp, bias in itertools.product(
+        (False, True), (False, True), (0, 700), (False, True)
+    ):
+        kw = dict(adjust=adjust, ignore_na=ignore_na, min_periods=minp)
+        ewm = pd.Series(a).ewm(alpha=alpha, **kw)
+        for stat in ("var", "std"):
+            want = getattr(ewm, stat)(bias=bias).to_numpy()
+            got = getattr(fastcpp, "ema_" + stat)(a, alpha, bias=bias, **kw)
+            np.testing.assert_allclose(
+                got, want, rtol=1e-9, atol=1e-13, err_msg=f"{stat} {kw} {bias}"
+            )
+    b = a[::-1].copy()
+    b[100:103] = NAN  # a gap in b only: the pair is missing there
+    for adjust, bias in itertools.product((False, True), (False, True)):
+        want = (
+            pd.Series(a)
+            .ewm(alpha=alpha, adjust=adjust, min_periods=3)
+            .cov(pd.Series(b), bias=bias)
+            .to_numpy()
+        )
+        got = fastcpp.ema_cov(a, b, alpha, adjust=adjust, min_periods=3, bias=bias)
+        np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)
+    want = pd.Series(a).ewm(alpha=alpha).corr(pd.Series(b)).to_numpy()
+    np.testing.assert_allclose(
+        fastcpp.ema_corr(a, b, alpha, adjust=True), want, rtol=1e-9, atol=1e-8
+    )
+
+
 def test_moments_against_reference_on_nasty_arrays():
     for case, a in nasty_arrays(np.float64):
         if a.ndim != 1:

@@ -29,7 +29,7 @@ struct Weights {
 
     /// Decay of the old weight from point i − 1 to point i (pandas:
     /// old_wt_factor ** deltas[i - 1], deltas = diff(times) / halflife).
-    [[nodiscard]] double decay(index_t i) const noexcept {
+    [[nodiscard]] FASTCPP_KERNEL double decay(index_t i) const noexcept {
         return times ? std::pow(beta, (times[i] - times[i - 1]) / halflife) : beta;
     }
     [[nodiscard]] bool plain() const noexcept { return !times && !ignore_na && minp <= 1; }
@@ -115,20 +115,50 @@ FASTCPP_KERNEL void mean_row(Strided<const T> x, Strided<T> y, const Weights& w)
     }
 }
 
-/// pandas' ewmcov state for one pair of series: the weighted means, the
-/// weighted covariance and the sums of the weights and of their squares.
+/// pandas' zsqrt: the square root, 0 for negative values.
+FASTCPP_KERNEL double zsqrt(double v) noexcept { return v < 0.0 ? 0.0 : std::sqrt(v); }
+
+/// 1/x, recomputed only when x changes: the weights of the ewmcov recursion
+/// depend on the NaN pattern only and reach a fixed point after a few hundred
+/// observations, so in a long run the divisions disappear from the loop.
+struct CachedInverse {
+    double key = kNaN, inv = kNaN;
+    FASTCPP_KERNEL double operator()(double x) noexcept {
+        if (x != key) {
+            key = x;
+            inv = 1.0 / x;
+        }
+        return inv;
+    }
+};
+
+/// pandas' ewmcov state for one pair of series (`Same`: a variance, b = a):
+/// the weighted means, the weighted covariance and the sums of the weights
+/// and of their squares. Divisions by the total weight are multiplications by
+/// its cached inverse, distributed over the terms (pandas divides the sum:
+/// the results agree to rounding).
 /// The means are kept relative to the first observed pair (sx, sy): the
 /// covariance does not depend on a shift, and without it a series around
 /// 1e9 loses 1e-7 of its variance to the rounding of the means (pandas does
 /// not shift: it agrees to that rounding).
+template <bool Same>
 struct CovState {
     double sx = 0.0, sy = 0.0;
     double mx = kNaN, my = kNaN, cov = 0.0;
     double sum_w = 1.0, sum_w2 = 1.0, old_w = 1.0;
     index_t nobs = 0;
     bool started = false;
+    CachedInverse inv_total;                       // 1 / (old_w + new_w)
+    double bias_sum_w = kNaN, bias_sum_w2 = kNaN;  // the (sum_w, sum_w2) of bias_factor
+    double bias_factor = kNaN;
+    // After an observation that left the weights unchanged (their fixed
+    // point): every further observation is the same affine update with
+    // these weights of the old state and of the point (see steady_run).
+    bool steady = false;
+    double c_old = kNaN, c_new = kNaN;
 
-    FASTCPP_KERNEL void step(double a, double b, bool obs, index_t i, const Weights& w) noexcept {
+    FASTCPP_KERNEL void step(double a, double b, bool obs, const Weights& w) noexcept {
+        const double in_sum_w = sum_w, in_sum_w2 = sum_w2, in_old_w = old_w;
         nobs += obs;
         if (!started) {
             if (obs) {
@@ -140,64 +170,157 @@ struct CovState {
             return;
         }
         if (!obs && w.ignore_na) return;
-        const double d = w.decay(i);
+        const double d = w.beta;
         sum_w *= d;
         sum_w2 *= d * d;
         old_w *= d;
+        steady = false;
         if (!obs) return;
         a -= sx;
-        b -= sy;
         const double new_w = w.adjust ? 1.0 : w.alpha;
-        const double old_mx = mx, old_my = my;
-        if (mx != a) mx = (old_w * old_mx + new_w * a) / (old_w + new_w);
-        if (my != b) my = (old_w * old_my + new_w * b) / (old_w + new_w);
-        cov = (old_w * (cov + (old_mx - mx) * (old_my - my)) + new_w * ((a - mx) * (b - my))) /
-              (old_w + new_w);
+        const double total = old_w + new_w;
+        const double r = inv_total(total);
+        // The new weights of the old state and of the point: the data flow
+        // through one multiply-add per step (mean and covariance), the
+        // weights are off that chain.
+        c_old = old_w * r;
+        c_new = new_w * r;
+        const double old_mx = mx;
+        if (mx != a) mx = c_old * old_mx + c_new * a;
+        if constexpr (Same) {
+            const double dm = old_mx - mx, da = a - mx;
+            cov = c_old * cov + (c_old * (dm * dm) + c_new * (da * da));
+        } else {
+            b -= sy;
+            const double old_my = my;
+            if (my != b) my = c_old * old_my + c_new * b;
+            cov = c_old * cov +
+                  (c_old * ((old_mx - mx) * (old_my - my)) + c_new * ((a - mx) * (b - my)));
+        }
         sum_w += new_w;
         sum_w2 += new_w * new_w;
-        old_w += new_w;
+        old_w = total;
         if (!w.adjust) {
-            sum_w /= old_w;
-            sum_w2 /= old_w * old_w;
+            sum_w *= r;
+            sum_w2 *= r * r;
             old_w = 1.0;
         }
+        steady = sum_w == in_sum_w && sum_w2 == in_sum_w2 && old_w == in_old_w;
     }
     /// The (bias-corrected unless `bias`) covariance, NaN below min_periods.
-    [[nodiscard]] FASTCPP_KERNEL double value(bool bias, index_t minp) const noexcept {
+    [[nodiscard]] FASTCPP_KERNEL double value(bool bias, index_t minp) noexcept {
         if (nobs < minp) return kNaN;
-        if (bias) return cov;
-        const double num = sum_w * sum_w;
-        const double den = num - sum_w2;
-        return den > 0.0 ? (num / den) * cov : kNaN;
+        return bias ? cov : bias_correction() * cov;
+    }
+    /// pandas' (sum w)^2 / ((sum w)^2 - sum w^2), NaN unless positive;
+    /// recomputed only when the weights changed.
+    [[nodiscard]] FASTCPP_KERNEL double bias_correction() noexcept {
+        if (sum_w != bias_sum_w || sum_w2 != bias_sum_w2) {
+            bias_sum_w = sum_w;
+            bias_sum_w2 = sum_w2;
+            const double num = sum_w * sum_w;
+            const double den = num - sum_w2;
+            bias_factor = den > 0.0 ? num / den : kNaN;
+        }
+        return bias_factor;
     }
 };
 
-/// pandas' zsqrt: the square root, 0 for negative values.
-inline double zsqrt(double v) noexcept { return v < 0.0 ? 0.0 : std::sqrt(v); }
+/// Variance/std over a run of observations from a steady state (weights at
+/// their fixed point, at least min_periods observations): step() and value()
+/// with the constant weights, ~15 operations a point instead of ~45. Returns
+/// the index of the first NaN (or the end), which step() then takes.
+template <EmaStat S, class T>
+FASTCPP_KERNEL index_t steady_run(CovState<true>& s, Strided<const T> x, Strided<T> y, index_t i,
+                                  bool bias) noexcept {
+    const double factor = bias ? 1.0 : s.bias_correction();
+    const double c_old = s.c_old, c_new = s.c_new, sx = s.sx;
+    double mx = s.mx, cov = s.cov;
+    const index_t start = i;
+    for (; i < x.size; ++i) {
+        double a = static_cast<double>(x[i]);
+        if (!(a == a)) break;
+        a -= sx;
+        const double old_mx = mx;
+        if (mx != a) mx = c_old * old_mx + c_new * a;
+        const double dm = old_mx - mx, da = a - mx;
+        cov = c_old * cov + (c_old * (dm * dm) + c_new * (da * da));
+        const double v = factor * cov;
+        y[i] = static_cast<T>(S == EmaStat::std ? zsqrt(v) : v);
+    }
+    s.mx = mx;
+    s.cov = cov;
+    s.nobs += i - start;
+    return i;
+}
+
+/// cov/corr over a run of observed pairs from a steady state, as
+/// steady_run. corr also carries the two variances (`va`, `vb`: their means
+/// are the pair's, the same operations on the same values).
+template <EmaStat S, class T>
+FASTCPP_KERNEL index_t steady_pair_run(CovState<false>& s, CovState<true>& va, CovState<true>& vb,
+                                       Strided<const T> xa, Strided<const T> xb, Strided<T> y,
+                                       index_t i, bool bias) noexcept {
+    const double factor = bias || S == EmaStat::corr ? 1.0 : s.bias_correction();
+    const double c_old = s.c_old, c_new = s.c_new, sx = s.sx, sy = s.sy;
+    double mx = s.mx, my = s.my, cov = s.cov, var_a = va.cov, var_b = vb.cov;
+    const index_t start = i;
+    for (; i < xa.size; ++i) {
+        double a = static_cast<double>(xa[i]), b = static_cast<double>(xb[i]);
+        if (!(a == a && b == b)) break;
+        a -= sx;
+        b -= sy;
+        const double old_mx = mx, old_my = my;
+        if (mx != a) mx = c_old * old_mx + c_new * a;
+        if (my != b) my = c_old * old_my + c_new * b;
+        const double dmx = old_mx - mx, dax = a - mx, dmy = old_my - my, day = b - my;
+        cov = c_old * cov + (c_old * (dmx * dmy) + c_new * (dax * day));
+        if constexpr (S == EmaStat::corr) {
+            var_a = c_old * var_a + (c_old * (dmx * dmx) + c_new * (dax * dax));
+            var_b = c_old * var_b + (c_old * (dmy * dmy) + c_new * (day * day));
+            y[i] = static_cast<T>(cov / zsqrt(var_a * var_b));
+        } else {
+            y[i] = static_cast<T>(factor * cov);
+        }
+    }
+    s.mx = va.mx = mx;
+    s.my = vb.mx = my;
+    s.cov = cov;
+    va.cov = var_a;
+    vb.cov = var_b;
+    s.nobs += i - start;
+    va.nobs += i - start;
+    vb.nobs += i - start;
+    return i;
+}
 
 template <EmaStat S, class T>
 FASTCPP_KERNEL void moments_row(Strided<const T> xa, Strided<const T> xb, Strided<T> y,
-                                const Weights& w) noexcept {
-    CovState s;
-    [[maybe_unused]] CovState sa, sb;  // corr: the variances, over the same pairs
+                                const Weights& options) noexcept {
+    const Weights w = options;  // a local copy: the stores to y cannot change it
+    CovState<S == EmaStat::var || S == EmaStat::std> s;
+    [[maybe_unused]] CovState<true> sa, sb;  // corr: the variances, over the same pairs
     for (index_t i = 0; i < xa.size; ++i) {
         const double a = static_cast<double>(xa[i]);
         if constexpr (S == EmaStat::var || S == EmaStat::std) {
-            s.step(a, a, a == a, i, w);
+            s.step(a, a, a == a, w);
             const double v = s.value(w.bias, w.minp);
             y[i] = static_cast<T>(S == EmaStat::std ? zsqrt(v) : v);
+            if (s.steady && s.nobs >= w.minp) i = steady_run<S>(s, xa, y, i + 1, w.bias) - 1;
         } else {
             const double b = static_cast<double>(xb[i]);
             const bool obs = a == a && b == b;
-            s.step(a, b, obs, i, w);
+            s.step(a, b, obs, w);
             if constexpr (S == EmaStat::cov) {
                 y[i] = static_cast<T>(s.value(w.bias, w.minp));
             } else {
-                sa.step(a, a, obs, i, w);
-                sb.step(b, b, obs, i, w);
+                sa.step(a, a, obs, w);
+                sb.step(b, b, obs, w);
                 const double c = s.value(true, w.minp);
                 y[i] = static_cast<T>(c / zsqrt(sa.value(true, w.minp) * sb.value(true, w.minp)));
             }
+            if (s.steady && s.nobs >= w.minp)
+                i = steady_pair_run<S>(s, sa, sb, xa, xb, y, i + 1, w.bias) - 1;
         }
     }
 }
@@ -287,6 +410,8 @@ void ema_rows(Rows<const T> a, Rows<const T> b, Rows<T> out, const EmaOptions& o
     w.ignore_na = opt.ignore_na;
     w.minp = std::max<index_t>(opt.min_periods, 1);
     w.bias = opt.bias;
+    detail::require(S == EmaStat::mean || !opt.times, func,
+                    "times is supported by ema only (pandas implements it for the mean only)");
     detail::require(out.count() == a.count() && out.length == a.length, func, "out has ",
                     out.count(), " rows of length ", out.length, ", expected ", a.count(),
                     " rows of length ", a.length);

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import Any, SupportsFloat, SupportsIndex
 
 import numpy as np
@@ -229,24 +230,39 @@ def ema_corr(
 # --- median_filter ----------------------------------------------------------
 def median_filter(
     image: ArrayLike,
-    size: SupportsIndex | tuple[SupportsIndex, SupportsIndex],
+    size: SupportsIndex | Sequence[SupportsIndex] | None = None,
     *,
+    footprint: ArrayLike | None = None,
     mode: str = "reflect",
     cval: float = 0,
+    origin: SupportsIndex | Sequence[SupportsIndex] = 0,
+    axes: SupportsIndex | Sequence[SupportsIndex] | None = None,
+    nan_policy: str = "sort",
+    out: NDArray[Any] | None = None,
 ) -> NDArray[Any]: ...
 def rank_filter(
     image: ArrayLike,
     rank: SupportsIndex,
-    size: SupportsIndex | tuple[SupportsIndex, SupportsIndex],
+    size: SupportsIndex | Sequence[SupportsIndex] | None = None,
     *,
+    footprint: ArrayLike | None = None,
     mode: str = "reflect",
     cval: float = 0,
+    origin: SupportsIndex | Sequence[SupportsIndex] = 0,
+    axes: SupportsIndex | Sequence[SupportsIndex] | None = None,
+    nan_policy: str = "sort",
+    out: NDArray[Any] | None = None,
 ) -> NDArray[Any]: ...
 def percentile_filter(
     image: ArrayLike,
     percentile: float,
-    size: SupportsIndex | tuple[SupportsIndex, SupportsIndex],
+    size: SupportsIndex | Sequence[SupportsIndex] | None = None,
     *,
+    footprint: ArrayLike | None = None,
     mode: str = "reflect",
     cval: float = 0,
+    origin: SupportsIndex | Sequence[SupportsIndex] = 0,
+    axes: SupportsIndex | Sequence[SupportsIndex] | None = None,
+    nan_policy: str = "sort",
+    out: NDArray[Any] | None = None,
 ) -> NDArray[Any]: ...
