@@ -1,11 +1,24 @@
 // Threads and build facts.
 #include <pybind11/stl.h>
 
+#include <vector>
+
 #include "args.hpp"
 #include "fastcpp/config.hpp"
 #include "register.hpp"
 
 namespace fastcpp::bind {
+namespace {
+
+/// `with fastcpp.threads(n):` -- the calling thread's own count while the
+/// block runs (set_local_num_threads), the previous one restored after. A
+/// stack, so one object may be entered again inside itself.
+struct ThreadsScope {
+    long long n;
+    std::vector<int> previous;
+};
+
+}  // namespace
 
 void register_config(pybind11::module_& m) {
     namespace py = pybind11;
@@ -24,7 +37,55 @@ ValueError
     If n < 1.
 )pbdoc");
     m.def("get_num_threads", &fastcpp::num_threads,
-          "get_num_threads() -> int\n\nThreads used for large inputs.");
+          "get_num_threads() -> int\n\nThreads used for large inputs by calls from this thread "
+          "(inside ``with threads(n):``, n).");
+    py::class_<ThreadsScope>(m, "threads", R"pbdoc(
+threads(n)
+
+Context manager: calls made from the current thread inside the ``with``
+block use ``n`` threads (1 to 4096) for large inputs; other threads keep
+their own setting (``set_num_threads`` sets the process-wide one). Nested
+blocks apply the innermost ``n`` and restore the outer one on exit.
+
+However many Python threads call fastcpp at once, the helper threads running
+in the process never exceed the CPUs this process may use minus one; a call
+that finds them all busy runs on its own thread. Inputs taking less than
+about 50 microseconds never start a thread. ``fastcpp.dask`` runs its
+kernels single-threaded inside each task (dask already runs tasks in
+parallel).
+
+Raises
+------
+ValueError
+    If n < 1 or n > 4096.
+TypeError
+    If n is not an int.
+
+Examples
+--------
+>>> with fastcpp.threads(1):
+...     fastcpp.get_num_threads()
+1
+)pbdoc")
+        .def(py::init([](py::handle n) {
+                 const long long v = int_arg("threads", "n", n);
+                 fastcpp::check_num_threads("threads", v);
+                 return ThreadsScope{v, {}};
+             }),
+             py::arg("n"))
+        .def(
+            "__enter__",
+            [](ThreadsScope& s) -> ThreadsScope& {
+                s.previous.push_back(fastcpp::set_local_num_threads(s.n));
+                return s;
+            },
+            py::return_value_policy::reference_internal)
+        .def("__exit__", [](ThreadsScope& s, const py::args&) {
+            if (s.previous.empty()) return false;
+            fastcpp::set_local_num_threads(s.previous.back());
+            s.previous.pop_back();
+            return false;
+        });
     m.def("simd_level", &fastcpp::simd_level, R"pbdoc(
 simd_level() -> str
 

@@ -769,6 +769,22 @@ SPECS: list[Spec] = [
         ),
     ),
     Spec(
+        "threads",
+        "config",
+        lambda rng, shape, dtype, axis: Call((1,)),
+        result="none",
+        bad=(
+            Bad("n < 1", lambda c: c.with_(0, 0), ValueError, arg_value("n", 0)),
+            Bad("n too large", lambda c: c.with_(0, 4097), ValueError, arg_value("n", 4097)),
+            Bad(
+                "n not an int",
+                lambda c: c.with_(0, 1.5),
+                TypeError,
+                ("threads", "float"),
+            ),
+        ),
+    ),
+    Spec(
         "get_num_threads",
         "config",
         lambda rng, shape, dtype, axis: Call(),

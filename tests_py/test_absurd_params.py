@@ -369,6 +369,14 @@ def _cases():
             "x",
             "r == 2**20",
         )
+    # A per-thread count: absurd values rejected, a huge n never starts
+    # more helpers than the CPUs.
+    for n in (2**31 - 1, 2**31, 2**62, -1, 0, 4096):
+        add(
+            f"threads-{n}",
+            f"with fastcpp.threads({n}):\n    x = fastcpp.sum(np.ones(1 << 20))\nx",
+            "r == 2**20",
+        )
     return cases
 
 

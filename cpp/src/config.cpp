@@ -10,6 +10,7 @@
 
 #include "fastcpp/detail/checks.hpp"
 #include "fastcpp/detail/dispatch.hpp"
+#include "fastcpp/detail/parallel.hpp"
 
 #if defined(__linux__)
 #include <sched.h>
@@ -136,12 +137,45 @@ SimdChoice choose_simd_level(SimdLevel cpu, const char* env) {
 
 }  // namespace detail
 
-int num_threads() noexcept { return thread_setting().load(std::memory_order_relaxed); }
+void check_num_threads(const char* func, long long n) {
+    // Capped like FASTCPP_NUM_THREADS: a huge count would start a thread per chunk.
+    detail::require(n >= 1 && n <= 4096, func, "n (=", n, ") must be between 1 and 4096");
+}
+
+namespace {
+/// The calling thread's own count (0: none). A plain int in static TLS.
+thread_local int local_threads = 0;
+}  // namespace
+
+int num_threads() noexcept {
+    const int local = local_threads;
+    return local > 0 ? local : thread_setting().load(std::memory_order_relaxed);
+}
+
+int set_local_num_threads(long long n) {
+    detail::require(n >= 0 && n <= 4096, "threads", "n (=", n,
+                    ") must be between 1 and 4096 (0: the process-wide count)");
+    const int previous = local_threads;
+    local_threads = static_cast<int>(n);
+    return previous;
+}
+
+namespace detail {
+
+int helper_budget() noexcept {
+    static const int budget = available_cpus() - 1;
+    return budget;
+}
+
+std::atomic<int>& helpers_running() noexcept {
+    static std::atomic<int> running{0};
+    return running;
+}
+
+}  // namespace detail
 
 void set_num_threads(long long n) {
-    // Capped like FASTCPP_NUM_THREADS: a huge count would start a thread per chunk.
-    detail::require(n >= 1 && n <= 4096, "set_num_threads", "n (=", n,
-                    ") must be between 1 and 4096");
+    check_num_threads("set_num_threads", n);
     thread_setting().store(static_cast<int>(n), std::memory_order_relaxed);
 }
 

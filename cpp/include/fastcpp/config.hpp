@@ -8,16 +8,30 @@
 
 namespace fastcpp {
 
-/// Number of threads large inputs are split across (>= 1). Defaults to the
-/// CPUs this process may run on, or to the environment variable
-/// `FASTCPP_NUM_THREADS` when it holds a positive integer (any other value
-/// is ignored and reported by settings_warnings()).
+/// Number of threads large inputs are split across (>= 1) for calls made on
+/// the calling thread: its own count if set_local_num_threads() gave one,
+/// else the process-wide count, which defaults to the CPUs this process may
+/// run on, or to the environment variable `FASTCPP_NUM_THREADS` when it
+/// holds a positive integer (any other value is ignored and reported by
+/// settings_warnings()). However many threads call at once, the helper
+/// threads running in the process never exceed CPUs - 1 (detail/parallel.hpp).
 [[nodiscard]] int num_threads() noexcept;
 
-/// Sets the thread count for all later calls.
+/// Sets the process-wide thread count for all later calls.
 /// @param n threads to use, >= 1
 /// @throws std::invalid_argument if n < 1
 void set_num_threads(long long n);
+
+/// Checks a thread count: 1 <= n <= 4096 (a huge count would start a thread
+/// per chunk).
+/// @throws std::invalid_argument naming `func`, n and the range
+void check_num_threads(const char* func, long long n);
+
+/// Sets the thread count of calls made on the calling thread only (0: none,
+/// the process-wide count applies). Returns the previous value, to restore.
+/// Python's `with fastcpp.threads(n):` is built on it.
+/// @throws std::invalid_argument if n < 0 or n > 4096
+int set_local_num_threads(long long n);
 
 /// Library version, "MAJOR.MINOR.PATCH".
 [[nodiscard]] std::string version();

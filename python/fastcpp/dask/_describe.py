@@ -14,13 +14,17 @@ from dask.highlevelgraph import HighLevelGraph
 
 from fastcpp import Accumulator
 
+from ._graph import in_one_thread
 
+
+@in_one_thread
 def _chunk(block: np.ndarray) -> Accumulator:
     acc = Accumulator()
     acc.add_many(block)
     return acc
 
 
+@in_one_thread
 def _merge(parts: list[Accumulator]) -> Accumulator:
     out = Accumulator()
     for part in parts:

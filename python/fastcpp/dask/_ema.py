@@ -53,6 +53,7 @@ from dask.highlevelgraph import HighLevelGraph
 
 from fastcpp import _core
 
+from ._graph import in_one_thread
 from ._rolling import _probe, core_function
 
 
@@ -87,6 +88,7 @@ def _reach(alpha: float, weight: float) -> int:
     return math.ceil(need / -math.log1p(-alpha)) + 2
 
 
+@in_one_thread
 def _summary(
     block: np.ndarray, axis: int, alpha: float, adjust: bool
 ) -> dict[str, Any]:
@@ -199,6 +201,7 @@ def _scan(summaries: list[dict[str, Any]], alpha: float, adjust: bool) -> list[A
     return states
 
 
+@in_one_thread
 def _advance(x: np.ndarray, state: Any, alpha: float, adjust: bool) -> np.ndarray:
     """The kernel's result (float64 rows) for rows ``x`` entered in ``state``."""
     y_in, carry = state
@@ -261,6 +264,7 @@ def _state_after(
     return out[:, -1].copy(), k
 
 
+@in_one_thread
 def _finish(
     block: np.ndarray,
     states: list[Any],
@@ -275,6 +279,7 @@ def _finish(
     return np.moveaxis(out.astype(dtype, copy=False).reshape(shape), -1, axis)
 
 
+@in_one_thread
 def _chain_step(
     block: np.ndarray,
     previous: Any,

@@ -22,6 +22,8 @@ from dask.highlevelgraph import HighLevelGraph
 
 from fastcpp import _core
 
+from ._graph import in_one_thread
+
 
 def _queries(lat: Any, lon: Any) -> tuple[Array, Array]:
     """lat, lon as dask arrays broadcast together, with the same chunks."""
@@ -62,10 +64,12 @@ def _by_blocks(
     return outs[0], outs[1]
 
 
+@in_one_thread
 def _nearest_block(lat, lon, lats, lons, k, radius):
     return _core.nearest_k(lat, lon, lats, lons, k, radius=radius)
 
 
+@in_one_thread
 def _query_block(lat, lon, index, k):
     return index.query(lat, lon, k)
 

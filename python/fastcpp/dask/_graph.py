@@ -8,6 +8,7 @@ computed at graph-construction time.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -16,6 +17,28 @@ import numpy as np
 from dask.array.core import Array
 from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
+
+from fastcpp import _core
+
+
+def one_thread_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` with fastcpp's kernels single-threaded on this
+    thread: dask already runs tasks in parallel, and a kernel's helper threads
+    on top of them would only oversubscribe the cores."""
+    with _core.threads(1):
+        return fn(*args, **kwargs)
+
+
+def in_one_thread(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator for task functions: runs them through :func:`one_thread_call`
+    (looked up at call time). The result keeps ``fn``'s name, so a task graph
+    holding it pickles by reference (distributed)."""
+
+    @functools.wraps(fn)
+    def task(*args: Any, **kwargs: Any) -> Any:
+        return one_thread_call(fn, *args, **kwargs)
+
+    return task
 
 
 def bounds(chunks: Sequence[int]) -> list[int]:
@@ -38,7 +61,7 @@ def _run_segment(
     fn: Callable[[np.ndarray, int, int], Any],
 ) -> Any:
     segment = np.concatenate([*pieces, block], axis=axis) if pieces else block
-    return fn(segment, context, start)
+    return one_thread_call(fn, segment, context, start)
 
 
 def with_left_context(

@@ -13,6 +13,8 @@ from dask.array.core import Array
 
 from fastcpp import _core as _core_module
 
+from ._graph import in_one_thread
+
 _core: Any = _core_module
 
 # scipy.ndimage border mode -> the numpy.pad mode that extends the same way.
@@ -60,6 +62,7 @@ def _pad_axis(
     )
 
 
+@in_one_thread
 def _filter_block(block: np.ndarray, call: Any) -> np.ndarray:
     # The padding supplies every border value: mode does not matter here.
     return call(block, mode="nearest")

@@ -14,6 +14,43 @@
 
 namespace fastcpp::detail {
 
+/// Helper threads the whole process may run at once: CPUs - 1 (the calling
+/// threads are the other CPU's worth), so many threads calling fastcpp at
+/// once never start more threads than there are cores.
+[[nodiscard]] int helper_budget() noexcept;
+
+/// Helper threads running now, in every call of the process together.
+[[nodiscard]] std::atomic<int>& helpers_running() noexcept;
+
+/// Takes up to `want` helpers from the process-wide budget (compare-and-swap,
+/// no lock); gives them back on destruction. Zero when the budget is spent:
+/// the call then runs on its own thread.
+class HelperLease {
+public:
+    explicit HelperLease(int want) noexcept {
+        auto& running = helpers_running();
+        const int budget = helper_budget();
+        int cur = running.load(std::memory_order_relaxed);
+        while (want > 0) {
+            const int take = std::min(want, budget - cur);
+            if (take <= 0) return;
+            if (running.compare_exchange_weak(cur, cur + take, std::memory_order_acq_rel)) {
+                count_ = take;
+                return;
+            }
+        }
+    }
+    ~HelperLease() {
+        if (count_ > 0) helpers_running().fetch_sub(count_, std::memory_order_acq_rel);
+    }
+    HelperLease(const HelperLease&) = delete;
+    HelperLease& operator=(const HelperLease&) = delete;
+    [[nodiscard]] int count() const noexcept { return count_; }
+
+private:
+    int count_ = 0;
+};
+
 /// True on a thread that parallel_for started (or that is running one of
 /// its ranges), so nested calls run inline instead of oversubscribing.
 inline thread_local bool in_parallel_region = false;
@@ -27,15 +64,17 @@ inline thread_local bool in_parallel_region = false;
 /// reproducible; taking them dynamically means a thread that the OS
 /// descheduled (a shared, busy machine) does not hold the others back.
 /// Threads are started per call (no pool): simple, fork-safe, ~20 us, which
-/// is why `grain` must stand for far more work than that.
+/// is why `grain` must stand for far more work than that (~50 us or more).
+/// The helpers come from the process-wide budget (HelperLease): when other
+/// calls hold it, fewer (or no) helpers start and this thread takes more
+/// chunks; the chunks themselves depend on the requested thread count only.
 /// The first exception thrown by any chunk is rethrown after all joined.
 template <class Fn>
 void parallel_for(index_t n, index_t grain, Fn&& fn) {
     if (n <= 0) return;
     grain = std::max<index_t>(grain, 1);
     const index_t by_work = (n + grain - 1) / grain;
-    const index_t threads =
-        in_parallel_region ? 1 : std::min<index_t>(num_threads(), by_work);
+    const index_t threads = in_parallel_region ? 1 : std::min<index_t>(num_threads(), by_work);
     if (threads <= 1) {
         fn(index_t{0}, n);
         return;
@@ -56,12 +95,13 @@ void parallel_for(index_t n, index_t grain, Fn&& fn) {
         }
         in_parallel_region = was;
     };
+    const HelperLease lease(static_cast<int>(threads - 1));
     std::vector<std::thread> pool;
-    pool.reserve(static_cast<std::size_t>(threads - 1));
+    pool.reserve(static_cast<std::size_t>(lease.count()));
     // A thread that cannot start (EAGAIN, address-space cap) is not an error:
     // the threads already running and this one take every chunk. Letting the
     // exception leave here would destroy joinable threads: std::terminate.
-    for (index_t t = 0; t + 1 < threads; ++t) {
+    for (int t = 0; t < lease.count(); ++t) {
         try {
             pool.emplace_back(worker);
         } catch (...) {
@@ -101,8 +141,10 @@ template <class Fn>
 void parallel_rows(index_t rows, index_t length, index_t grain, Fn&& fn) {
     if (rows <= 0 || length <= 0) return;
     grain = std::max<index_t>(grain, 1);
-    const index_t threads = in_parallel_region ? 1 : num_threads();
-    if (threads <= 1 || rows * length < 2 * grain) {
+    // Small work first: it needs neither the thread-local flag nor the count.
+    const index_t threads =
+        rows * length < 2 * grain ? 1 : (in_parallel_region ? 1 : num_threads());
+    if (threads <= 1) {
         for (index_t r = 0; r < rows; ++r) fn(r, index_t{0}, length);
         return;
     }

@@ -1,0 +1,166 @@
+"""fastcpp.threads(n): a per-thread count, a process-wide cap on helper
+threads, and single-threaded kernels inside fastcpp.dask tasks."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import fastcpp
+
+linux_only = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="counts threads in /proc/self/task"
+)
+
+
+def _cpus() -> int:
+    return (
+        len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count()
+    )
+
+
+def test_threads_sets_the_calling_thread_only():
+    base = fastcpp.get_num_threads()
+    seen: dict[str, int] = {}
+    inside = threading.Event()
+    release = threading.Event()
+
+    def other() -> None:
+        inside.wait()
+        seen["other"] = fastcpp.get_num_threads()
+        release.set()
+
+    t = threading.Thread(target=other)
+    t.start()
+    with fastcpp.threads(1):
+        seen["mine"] = fastcpp.get_num_threads()
+        inside.set()
+        release.wait()
+    t.join()
+    assert seen == {"mine": 1, "other": base}
+    assert fastcpp.get_num_threads() == base
+
+
+def test_threads_nests_and_restores_on_error():
+    base = fastcpp.get_num_threads()
+    scope = fastcpp.threads(3)
+    seen = []
+
+    def body() -> None:
+        with scope:
+            seen.append(fastcpp.get_num_threads())
+            with fastcpp.threads(1):
+                seen.append(fastcpp.get_num_threads())
+            with scope:  # the same object, again
+                seen.append(fastcpp.get_num_threads())
+            seen.append(fastcpp.get_num_threads())
+            raise KeyError
+
+    with pytest.raises(KeyError):
+        body()
+    assert seen == [3, 1, 3, 3]
+    assert fastcpp.get_num_threads() == base
+
+
+def test_threads_results_do_not_depend_on_the_count():
+    x = np.random.default_rng(1).standard_normal(1 << 20)
+    with fastcpp.threads(1):
+        one = fastcpp.move_mean(x, 50), fastcpp.sum(x)
+    with fastcpp.threads(4):
+        four = fastcpp.move_mean(x, 50), fastcpp.sum(x)
+    np.testing.assert_array_equal(one[0], four[0])
+    assert one[1] == four[1]
+
+
+@pytest.mark.parametrize("n", [0, -1, 4097, 2**63])
+def test_threads_rejects_bad_counts(n):
+    with pytest.raises((ValueError, OverflowError), match="threads"):
+        fastcpp.threads(n)
+
+
+def test_threads_rejects_wrong_types():
+    with pytest.raises(TypeError, match="threads: n must be an int, got float"):
+        fastcpp.threads(2.0)
+
+
+def _task_count() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+@linux_only
+def test_many_python_threads_never_start_more_threads_than_cores():
+    """8 Python threads calling a multithreaded kernel at once, each asking
+    for 8 threads: the helpers running at any moment stay within CPUs - 1."""
+    x = np.random.default_rng(2).standard_normal(1 << 21)
+    callers = 8
+    stop = threading.Event()
+    start = threading.Barrier(callers + 1)
+    peak = [0]
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], _task_count())
+
+    def call() -> None:
+        start.wait()
+        with fastcpp.threads(8):
+            for _ in range(6):
+                fastcpp.move_std(x, 30)
+                fastcpp.sum(x)
+
+    before = _task_count()
+    sampler = threading.Thread(target=sample)
+    workers = [threading.Thread(target=call) for _ in range(callers)]
+    sampler.start()
+    for w in workers:
+        w.start()
+    start.wait()
+    for w in workers:
+        w.join()
+    stop.set()
+    sampler.join()
+    # main + whatever existed + the sampler + the callers + the helper budget
+    assert peak[0] <= before + 1 + callers + (_cpus() - 1)
+
+
+@linux_only
+def test_small_inputs_start_no_thread():
+    x = np.ones(1000)
+    before = _task_count()
+    with fastcpp.threads(8):
+        for f in (fastcpp.move_mean, fastcpp.move_max, fastcpp.move_median):
+            f(x, 10)
+        fastcpp.sum(x)
+    assert _task_count() == before
+
+
+def test_dask_tasks_run_single_threaded(monkeypatch):
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    import fastcpp.dask as fd
+    from fastcpp.dask import _graph
+
+    counts: list[int] = []
+    kernel = _graph.one_thread_call
+
+    def spy(fn, *args, **kwargs):
+        def counted(*a, **k):
+            counts.append(fastcpp.get_num_threads())
+            return fn(*a, **k)
+
+        return kernel(counted, *args, **kwargs)
+
+    monkeypatch.setattr(_graph, "one_thread_call", spy)
+    x = da.from_array(np.arange(40.0), chunks=10)
+    with dask.config.set(scheduler="threads"):
+        got = fd.move_mean(x, 3).compute()
+    np.testing.assert_allclose(got, fastcpp.move_mean(np.arange(40.0), 3))
+    assert counts
+    assert set(counts) == {1}
