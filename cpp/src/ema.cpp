@@ -29,7 +29,7 @@ struct Weights {
 
     /// Decay of the old weight from point i − 1 to point i (pandas:
     /// old_wt_factor ** deltas[i - 1], deltas = diff(times) / halflife).
-    [[nodiscard]] double decay(index_t i) const noexcept {
+    [[nodiscard]] FASTCPP_KERNEL double decay(index_t i) const noexcept {
         return times ? std::pow(beta, (times[i] - times[i - 1]) / halflife) : beta;
     }
     [[nodiscard]] bool plain() const noexcept { return !times && !ignore_na && minp <= 1; }
@@ -116,7 +116,7 @@ FASTCPP_KERNEL void mean_row(Strided<const T> x, Strided<T> y, const Weights& w)
 }
 
 /// pandas' zsqrt: the square root, 0 for negative values.
-inline double zsqrt(double v) noexcept { return v < 0.0 ? 0.0 : std::sqrt(v); }
+FASTCPP_KERNEL double zsqrt(double v) noexcept { return v < 0.0 ? 0.0 : std::sqrt(v); }
 
 /// 1/x, recomputed only when x changes: the weights of the ewmcov recursion
 /// depend on the NaN pattern only and reach a fixed point after a few hundred
