@@ -202,9 +202,10 @@ std::string params_doc(const EmaMember& m) {
          "    Smoothing factor, 0 < alpha <= 1. Exactly one of alpha, span, halflife,\n"
          "    com is given.\n"
          "span : float, optional\n"
-         "    span >= 1: alpha = 2 / (span + 1).\n"
-         "halflife : float or timedelta, optional\n"
-         "    halflife > 0: alpha = 1 - exp(log(0.5) / halflife).";
+         "    span >= 1: alpha = 2 / (span + 1).\n";
+    d += m.takes_times ? "halflife : float or timedelta, optional\n"
+                       : "halflife : float, optional\n";
+    d += "    halflife > 0: alpha = 1 - exp(log(0.5) / halflife).";
     if (m.takes_times)
         d += " With times, the time\n"
              "    over which a weight halves (a timedelta for datetime64 times).";

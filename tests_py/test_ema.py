@@ -184,6 +184,16 @@ def test_long_series_var_std_against_pandas(alpha):
                 got, want, rtol=1e-9, atol=1e-13, err_msg=f"{stat} {kw} {bias}"
             )
     b = a[::-1].copy()
+    b[100:103] = NAN  # a gap in b only: the pair is missing there
+    for adjust, bias in itertools.product((False, True), (False, True)):
+        want = (
+            pd.Series(a)
+            .ewm(alpha=alpha, adjust=adjust, min_periods=3)
+            .cov(pd.Series(b), bias=bias)
+            .to_numpy()
+        )
+        got = fastcpp.ema_cov(a, b, alpha, adjust=adjust, min_periods=3, bias=bias)
+        np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)
     want = pd.Series(a).ewm(alpha=alpha).corr(pd.Series(b)).to_numpy()
     np.testing.assert_allclose(
         fastcpp.ema_corr(a, b, alpha, adjust=True), want, rtol=1e-9, atol=1e-8

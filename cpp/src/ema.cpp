@@ -29,7 +29,7 @@ struct Weights {
 
     /// Decay of the old weight from point i − 1 to point i (pandas:
     /// old_wt_factor ** deltas[i - 1], deltas = diff(times) / halflife).
-    [[nodiscard]] double decay(index_t i) const noexcept {
+    [[nodiscard]] FASTCPP_KERNEL double decay(index_t i) const noexcept {
         return times ? std::pow(beta, (times[i] - times[i - 1]) / halflife) : beta;
     }
     [[nodiscard]] bool plain() const noexcept { return !times && !ignore_na && minp <= 1; }
@@ -116,7 +116,7 @@ FASTCPP_KERNEL void mean_row(Strided<const T> x, Strided<T> y, const Weights& w)
 }
 
 /// pandas' zsqrt: the square root, 0 for negative values.
-inline double zsqrt(double v) noexcept { return v < 0.0 ? 0.0 : std::sqrt(v); }
+FASTCPP_KERNEL double zsqrt(double v) noexcept { return v < 0.0 ? 0.0 : std::sqrt(v); }
 
 /// 1/x, recomputed only when x changes: the weights of the ewmcov recursion
 /// depend on the NaN pattern only and reach a fixed point after a few hundred
@@ -254,6 +254,46 @@ FASTCPP_KERNEL index_t steady_run(CovState<true>& s, Strided<const T> x, Strided
     return i;
 }
 
+/// cov/corr over a run of observed pairs from a steady state, as
+/// steady_run. corr also carries the two variances (`va`, `vb`: their means
+/// are the pair's, the same operations on the same values).
+template <EmaStat S, class T>
+FASTCPP_KERNEL index_t steady_pair_run(CovState<false>& s, CovState<true>& va, CovState<true>& vb,
+                                       Strided<const T> xa, Strided<const T> xb, Strided<T> y,
+                                       index_t i, bool bias) noexcept {
+    const double factor = bias || S == EmaStat::corr ? 1.0 : s.bias_correction();
+    const double c_old = s.c_old, c_new = s.c_new, sx = s.sx, sy = s.sy;
+    double mx = s.mx, my = s.my, cov = s.cov, var_a = va.cov, var_b = vb.cov;
+    const index_t start = i;
+    for (; i < xa.size; ++i) {
+        double a = static_cast<double>(xa[i]), b = static_cast<double>(xb[i]);
+        if (!(a == a && b == b)) break;
+        a -= sx;
+        b -= sy;
+        const double old_mx = mx, old_my = my;
+        if (mx != a) mx = c_old * old_mx + c_new * a;
+        if (my != b) my = c_old * old_my + c_new * b;
+        const double dmx = old_mx - mx, dax = a - mx, dmy = old_my - my, day = b - my;
+        cov = c_old * cov + (c_old * (dmx * dmy) + c_new * (dax * day));
+        if constexpr (S == EmaStat::corr) {
+            var_a = c_old * var_a + (c_old * (dmx * dmx) + c_new * (dax * dax));
+            var_b = c_old * var_b + (c_old * (dmy * dmy) + c_new * (day * day));
+            y[i] = static_cast<T>(cov / zsqrt(var_a * var_b));
+        } else {
+            y[i] = static_cast<T>(factor * cov);
+        }
+    }
+    s.mx = va.mx = mx;
+    s.my = vb.mx = my;
+    s.cov = cov;
+    va.cov = var_a;
+    vb.cov = var_b;
+    s.nobs += i - start;
+    va.nobs += i - start;
+    vb.nobs += i - start;
+    return i;
+}
+
 template <EmaStat S, class T>
 FASTCPP_KERNEL void moments_row(Strided<const T> xa, Strided<const T> xb, Strided<T> y,
                                 const Weights& options) noexcept {
@@ -279,6 +319,8 @@ FASTCPP_KERNEL void moments_row(Strided<const T> xa, Strided<const T> xb, Stride
                 const double c = s.value(true, w.minp);
                 y[i] = static_cast<T>(c / zsqrt(sa.value(true, w.minp) * sb.value(true, w.minp)));
             }
+            if (s.steady && s.nobs >= w.minp)
+                i = steady_pair_run<S>(s, sa, sb, xa, xb, y, i + 1, w.bias) - 1;
         }
     }
 }

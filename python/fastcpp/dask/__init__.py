@@ -252,9 +252,10 @@ def ema(
 
     :func:`fastcpp.ema` over a dask array, chunked any way along ``axis``.
 
-    With times, ignore_na=True or min_periods > 1 the axis is rechunked into
-    one chunk and each block is one in-memory call (no carried state for
-    those options yet); ``method`` applies to the other calls.
+    With times or ignore_na=True the axis is rechunked into one chunk and
+    each block is one in-memory call (no carried state for those options
+    yet); ``method`` applies to the other calls (min_periods masks their
+    result by the running count of observations).
 
     method="parallel" (default): three layers of tasks — every block from an
     empty state (parallel), a small scan per row of blocks that carries the

@@ -32,7 +32,8 @@ the values.
 All passes run in float64 (the kernel's state type); float32 input is rounded
 once at the end, as the in-memory call does.
 
-The other options (times, ignore_na, min_periods > 1) and the other members
+min_periods masks the carried result (observation count along the axis).
+The other options (times, ignore_na) and the other members
 of the family (ema_var, ema_std, ema_cov, ema_corr) have no carried-state
 combination yet: they rechunk ``axis`` into one chunk and make one in-memory
 call per block (exact, but each block then holds whole rows).
@@ -366,17 +367,23 @@ def ema(
     if method not in ("parallel", "sequential"):
         raise ValueError(f"method (={method!r}) must be 'parallel' or 'sequential'")
     options = {"alpha": alpha, "adjust": adjust, **options}
-    carried = (
-        options.get("times") is None
-        and not options.get("ignore_na", False)
-        and (options.get("min_periods") or 0) <= 1
-    )
-    if not carried:
+    if options.get("times") is not None or options.get("ignore_na", False):
         return whole_axis("ema", [x], axis, options)
     meta = _core.ema(_probe(x, 1, axis), **options, axis=axis)  # validates
     ax = int(axis) % x.ndim
-    alpha = _alpha_of(options)
-    adjust = bool(adjust)
+    y = _carried(x, ax, _alpha_of(options), bool(adjust), method, meta.dtype)
+    min_periods = int(options.get("min_periods") or 0)
+    if min_periods > 1:
+        # min_periods only masks the results with too few observations so far
+        seen = da.cumsum((~da.isnan(x)).astype(np.int64), axis=ax)
+        y = da.where(seen >= min_periods, y, np.nan)
+    return y
+
+
+def _carried(
+    x: Any, ax: int, alpha: float, adjust: bool, method: str, dtype: np.dtype
+) -> Array:
+    """ema(alpha, adjust) with the state carried across the chunks of ``ax``."""
     token = tokenize(x, alpha, ax, adjust, method)
     if x.numblocks[ax] == 1:
         return x.map_blocks(
@@ -384,7 +391,7 @@ def ema(
             alpha,
             axis=ax,
             adjust=adjust,
-            dtype=meta.dtype,
+            dtype=dtype,
             name=f"ema-{token}",
         )
     blocks = list(itertools.product(*(range(n) for n in x.numblocks)))
@@ -402,11 +409,11 @@ def ema(
                 ax,
                 alpha,
                 adjust,
-                meta.dtype,
+                dtype,
             )
             dsk[(out, *idx)] = (_first, (chain, *idx))
         graph = HighLevelGraph.from_collections(out, dsk, dependencies=[x])
-        return Array(graph, out, x.chunks, dtype=meta.dtype)
+        return Array(graph, out, x.chunks, dtype=dtype)
     summary, scan = f"ema-summary-{token}", f"ema-scan-{token}"
     for idx in blocks:
         dsk[(summary, *idx)] = (_summary, (x.name, *idx), ax, alpha, adjust)
@@ -424,10 +431,10 @@ def ema(
             ax,
             alpha,
             adjust,
-            meta.dtype,
+            dtype,
         )
     graph = HighLevelGraph.from_collections(out, dsk, dependencies=[x])
-    return Array(graph, out, x.chunks, dtype=meta.dtype)
+    return Array(graph, out, x.chunks, dtype=dtype)
 
 
 def _first(pair: tuple[Any, Any]) -> Any:

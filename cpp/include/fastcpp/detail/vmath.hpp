@@ -120,17 +120,30 @@ struct SinCos {
     return p / q;
 }
 
-/// asin(x) for x in [-1, 1] (NaN outside, as libm).
+/// All ones where v < 0 (sign bit set, not NaN-checked), else zero: a lane
+/// mask built from integer shifts and subtractions (SSE2 has no 64-bit
+/// arithmetic shift and GCC does not if-convert the selects below).
+[[gnu::always_inline]] inline std::uint64_t negative_mask(double v) noexcept {
+    return std::uint64_t{0} - (std::bit_cast<std::uint64_t>(v) >> 63);
+}
+/// Bitwise select: a where mask is all ones, b where it is zero.
+[[gnu::always_inline]] inline double select(std::uint64_t mask, double a, double b) noexcept {
+    return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & mask) |
+                                 (std::bit_cast<std::uint64_t>(b) & ~mask));
+}
+
+/// asin(x) for x in [-1, 1] (NaN outside and for NaN, as libm).
 [[gnu::always_inline]] inline double asin(double x) noexcept {
     constexpr double kPio2Hi = 1.57079632679489655800e+00;
     constexpr double kPio2Lo = 6.12323399573676603587e-17;
     constexpr std::uint64_t kSign = std::uint64_t{1} << 63;
     const std::uint64_t xb = std::bit_cast<std::uint64_t>(x);
     const double a = std::bit_cast<double>(xb & ~kSign);
-    const bool small = a < 0.5;
+    const std::uint64_t small = negative_mask(a - 0.5);  // |x| < 0.5
+    const std::uint64_t mid = negative_mask(a - 0.975);  // |x| < 0.975
     // One R() for both branches: z = x^2 below 0.5, (1 - |x|) / 2 above.
     const double zb = (1.0 - a) * 0.5;
-    const double z = small ? a * a : zb;
+    const double z = select(small, a * a, zb);
     const double r = asin_r(z);
     const double lo_branch = a + a * r;
     const double s = __builtin_sqrt(zb);
@@ -139,10 +152,9 @@ struct SinCos {
     // 0.5 <= |x| < 0.975: s = f + c with f the high 26 bits of s.
     const double f = std::bit_cast<double>(std::bit_cast<std::uint64_t>(s) & 0xFFFFFFFF00000000ull);
     const double c = (zb - f * f) / (s + f);
-    const double mid =
+    const double middle =
         0.5 * kPio2Hi - (2.0 * s * r - (kPio2Lo - 2.0 * c) - (0.5 * kPio2Hi - 2.0 * f));
-    const double hi_branch = a >= 0.975 ? near_one : mid;
-    const double res = small ? lo_branch : hi_branch;
+    const double res = select(small, lo_branch, select(mid, middle, near_one));
     return std::bit_cast<double>(std::bit_cast<std::uint64_t>(res) | (xb & kSign));
 }
 
