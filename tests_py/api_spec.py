@@ -775,7 +775,12 @@ SPECS: list[Spec] = [
         result="none",
         bad=(
             Bad("n < 1", lambda c: c.with_(0, 0), ValueError, arg_value("n", 0)),
-            Bad("n too large", lambda c: c.with_(0, 4097), ValueError, arg_value("n", 4097)),
+            Bad(
+                "n too large",
+                lambda c: c.with_(0, 4097),
+                ValueError,
+                arg_value("n", 4097),
+            ),
             Bad(
                 "n not an int",
                 lambda c: c.with_(0, 1.5),
