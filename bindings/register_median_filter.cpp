@@ -15,43 +15,76 @@ namespace {
 
 std::string repr_of(py::handle h) { return py::repr(h).cast<std::string>(); }
 
-/// One size entry as an integer (TypeError for floats and other non-integers).
-index_t size_entry(py::handle v, py::handle whole) {
+/// An int argument (TypeError for floats and other non-integers naming `what`).
+index_t int_entry(const char* func, const char* what, py::handle v, py::handle whole) {
     py::object idx = py::reinterpret_steal<py::object>(PyNumber_Index(v.ptr()));
     if (!idx) {
         PyErr_Clear();
-        throw py::type_error(std::string("median_filter: size must be an int or a (rows, cols) "
-                                         "pair of ints, got ") +
+        throw py::type_error(std::string(func) + ": " + what +
+                             " must be an int or a sequence of "
+                             "ints, got " +
                              Py_TYPE(whole.ptr())->tp_name + " " + repr_of(whole));
     }
     int overflow = 0;
     const long long x = PyLong_AsLongLongAndOverflow(idx.ptr(), &overflow);
     if (overflow != 0)
-        throw py::value_error("median_filter: size (=" + repr_of(whole) + ") is too large");
+        throw py::value_error(std::string(func) + ": " + what + " (=" + repr_of(whole) +
+                              ") is too large");
     return static_cast<index_t>(x);
 }
 
-std::pair<index_t, index_t> parse_size(const py::object& size) {
-    if (py::isinstance<py::str>(size) || py::isinstance<py::bytes>(size))
-        throw py::type_error(std::string("median_filter: size must be an int or a (rows, cols) "
-                                         "pair of ints, got ") +
-                             Py_TYPE(size.ptr())->tp_name + " " + repr_of(size));
-    if (py::isinstance<py::sequence>(size) || py::isinstance<py::array>(size)) {
-        py::tuple t = py::tuple(py::module_::import("builtins").attr("tuple")(size));
-        if (t.size() != 2)
-            throw py::value_error("median_filter: size (=" + repr_of(size) +
-                                  ") must be an int or a (rows, cols) pair, got " +
-                                  std::to_string(t.size()) + " entries for a 2-D image");
-        return {size_entry(t[0], size), size_entry(t[1], size)};
+/// An int or one int per filtered axis (`count` of them).
+std::vector<index_t> per_axis(const char* func, const char* what, const py::object& v,
+                              std::size_t count) {
+    if (py::isinstance<py::str>(v) || py::isinstance<py::bytes>(v))
+        throw py::type_error(std::string(func) + ": " + what +
+                             " must be an int or a sequence of ints, got " +
+                             Py_TYPE(v.ptr())->tp_name + " " + repr_of(v));
+    if (py::isinstance<py::sequence>(v) || py::isinstance<py::array>(v)) {
+        py::tuple t = py::tuple(py::module_::import("builtins").attr("tuple")(v));
+        if (t.size() != count)
+            throw py::value_error(std::string(func) + ": " + what + " (=" + repr_of(v) +
+                                  ") must be an int or have one entry per filtered axis (" +
+                                  std::to_string(count) + "), got " + std::to_string(t.size()));
+        std::vector<index_t> r;
+        for (auto e : t) r.push_back(int_entry(func, what, e, v));
+        return r;
     }
-    const index_t s = size_entry(size, size);
-    return {s, s};
+    return std::vector<index_t>(count, int_entry(func, what, v, v));
+}
+
+/// The filtered axes: every axis for None, else normalised and distinct.
+std::vector<int> parse_axes(const char* func, const py::object& axes, int ndim) {
+    std::vector<int> r;
+    if (axes.is_none()) {
+        for (int d = 0; d < ndim; ++d) r.push_back(d);
+        return r;
+    }
+    std::vector<index_t> raw;
+    if (py::isinstance<py::sequence>(axes) && !py::isinstance<py::str>(axes)) {
+        for (auto e : axes) raw.push_back(int_entry(func, "axes", e, axes));
+    } else {
+        raw.push_back(int_entry(func, "axes", axes, axes));
+    }
+    for (index_t a : raw) {
+        if (a < -ndim || a >= ndim)
+            throw py::value_error(std::string(func) + ": axes (=" + repr_of(axes) +
+                                  ") has an axis out of range for a " + std::to_string(ndim) +
+                                  "-D image");
+        const int d = static_cast<int>(a < 0 ? a + ndim : a);
+        if (std::find(r.begin(), r.end(), d) != r.end())
+            throw py::value_error(std::string(func) + ": axes (=" + repr_of(axes) +
+                                  ") must not repeat an axis");
+        r.push_back(d);
+    }
+    if (r.empty()) throw py::value_error(std::string(func) + ": axes must name at least one axis");
+    return r;
 }
 
 /// cval in the image type: integers exactly when they fit T, else scipy's
-/// rule on the float value (median_filter_cval).
+/// rule on the float value (border_value).
 template <class T>
-T parse_cval(const py::object& cval, index_t window_count) {
+BorderValue<T> parse_cval(const char* func, const py::object& cval) {
     if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
         if (!PyFloat_Check(cval.ptr())) {
             py::object idx = py::reinterpret_steal<py::object>(PyNumber_Index(cval.ptr()));
@@ -61,14 +94,14 @@ T parse_cval(const py::object& cval, index_t window_count) {
                     const long long v = PyLong_AsLongLongAndOverflow(idx.ptr(), &overflow);
                     if (!overflow && v >= std::numeric_limits<T>::lowest() &&
                         v <= std::numeric_limits<T>::max())
-                        return static_cast<T>(v);
+                        return {static_cast<T>(v), 0};
                 } else {
                     if (py::int_(idx) >= py::int_(0)) {
                         const unsigned long long v = PyLong_AsUnsignedLongLong(idx.ptr());
                         if (PyErr_Occurred())
                             PyErr_Clear();
                         else if (v <= std::numeric_limits<T>::max())
-                            return static_cast<T>(v);
+                            return {static_cast<T>(v), 0};
                     }
                 }
             } else {
@@ -80,122 +113,146 @@ T parse_cval(const py::object& cval, index_t window_count) {
     try {
         d = cval.cast<double>();
     } catch (py::cast_error&) {
-        throw py::type_error("median_filter: cval must be a real number, got " + repr_of(cval));
+        throw py::type_error(std::string(func) + ": cval must be a real number, got " +
+                             repr_of(cval));
     }
-    return median_filter_cval<T>(d, window_count);
+    return border_value<T>(d);
 }
 
-/// True when cval (as scipy's float) truncates above T's largest value.
-template <class T>
-bool above_range(const py::object& cval) {
-    double d;
-    try {
-        d = cval.cast<double>();
-    } catch (py::cast_error&) {
-        return false;
-    }
-    const double top =
-        std::is_same_v<T, bool> ? 1.0 : static_cast<double>(std::numeric_limits<T>::max());
-    return std::trunc(d) > top;
+/// Calls fn(T{}) for the element type of a kept array (float16: Half).
+template <class Fn>
+decltype(auto) visit_median(const py::dtype& dt, Fn&& fn) {
+    if (dt.kind() == 'f' && dt.itemsize() == 2) return fn(Half{});
+    return visit_kept(dt, std::forward<Fn>(fn));
 }
 
-py::object median_filter_py(const py::object& image, const py::object& size, py::handle mode_obj,
-                            const py::object& cval) {
-    const std::string mode_name = str_arg("median_filter", "mode", mode_obj);
-    constexpr const char* func = "median_filter";
+/// What the filter selects: median, a rank, or a percentile.
+struct Selection {
+    enum class Which { median, rank, percentile };
+    Which which = Which::median;
+    index_t rank = 0;
+    double percentile = 0.0;
+};
+
+py::object filter_py(const char* func, const Selection& sel, const py::object& image,
+                     const py::object& size, const py::object& footprint, py::handle mode_obj,
+                     const py::object& cval, const py::object& origin, const py::object& axes_obj,
+                     py::handle nan_obj, const py::object& out_obj) {
+    const std::string mode_name = str_arg(func, "mode", mode_obj);
+    const std::string nan_name = str_arg(func, "nan_policy", nan_obj);
     py::array arr = as_kept_array(func, "image", image);
-    if (arr.ndim() != 2)
-        throw py::value_error("median_filter: image must be 2-D, got a " +
-                              std::to_string(arr.ndim()) +
-                              "-D array (ndim=" + std::to_string(arr.ndim()) + ") of shape " +
-                              py::str(arr.attr("shape")).cast<std::string>());
-    const auto [sr, sc] = parse_size(size);
+    const int ndim = static_cast<int>(arr.ndim());
+    if (ndim < 1)
+        throw py::value_error(std::string(func) +
+                              ": image must have at least one dimension, got a 0-d array");
     const BorderMode mode = border_mode_from_name(mode_name);
-    if (arr.dtype().kind() == 'f' && arr.itemsize() == 2) {
-        // float16 through the float32 kernel: float16 -> float32 is exact and
-        // the filter selects an input value (or cval, rounded to float16
-        // first as scipy converts it to the image dtype), so rounding the
-        // float32 result back to float16 is exact too.
-        auto f16 = storage_dtype(Real::f16);
-        double c = real_arg(func, "cval", cval);
-        c = py::float_(f16.attr("type")(c)).cast<double>();
-        py::object res =
-            median_filter_py(arr.attr("astype")("float32"), size, mode_obj, py::float_(c));
-        return res.attr("astype")(f16);
+    if (nan_name != "sort" && nan_name != "omit")
+        throw py::value_error(std::string(func) + ": nan_policy (='" + nan_name +
+                              "') must be 'sort' or 'omit'");
+    const NanPolicy nan_policy = nan_name == "omit" ? NanPolicy::omit : NanPolicy::sort;
+    const std::vector<int> axes = parse_axes(func, axes_obj, ndim);
+    const std::size_t na = axes.size();
+    // Size and footprint over the filtered axes (in `axes` order), then
+    // over every axis in axis order (extent 1 elsewhere).
+    std::vector<index_t> fsize;
+    py::array_t<std::uint8_t> fp;
+    if (!footprint.is_none()) {
+        if (!size.is_none() &&
+            PyErr_WarnEx(PyExc_UserWarning, "ignoring size because footprint is set", 1) < 0)
+            throw py::error_already_set();
+        auto np = py::module_::import("numpy");
+        py::array f = np.attr("asarray")(footprint, "bool");
+        if (static_cast<std::size_t>(f.ndim()) != na)
+            throw py::value_error(std::string(func) +
+                                  ": footprint must have one dimension per "
+                                  "filtered axis (" +
+                                  std::to_string(na) + "), got " + std::to_string(f.ndim()));
+        std::vector<int> order(na);
+        for (std::size_t i = 0; i < na; ++i) order[i] = static_cast<int>(i);
+        std::sort(order.begin(), order.end(), [&](int a, int b) { return axes[a] < axes[b]; });
+        py::tuple perm(na);
+        for (std::size_t i = 0; i < na; ++i) perm[i] = order[i];
+        f = f.attr("transpose")(perm);
+        fp = np.attr("ascontiguousarray")(f, "uint8");
+        for (std::size_t i = 0; i < na; ++i) {
+            const auto e = static_cast<index_t>(f.shape(static_cast<py::ssize_t>(i)));
+            if (e < 1)
+                throw py::value_error(std::string(func) +
+                                      ": footprint must have at least one element along every "
+                                      "axis");
+        }
+        fsize.assign(na, 1);
+        for (std::size_t i = 0; i < na; ++i)
+            fsize[static_cast<std::size_t>(order[i])] =
+                static_cast<index_t>(f.shape(static_cast<py::ssize_t>(i)));
+    } else {
+        if (size.is_none()) throw py::value_error(std::string(func) + ": give size or footprint");
+        fsize = per_axis(func, "size", size, na);
     }
-    return visit_kept(arr.dtype(), [&](auto tag) -> py::object {
-        using T = decltype(tag);
-        const T c = parse_cval<T>(cval, sr > 0 && sc > 0 ? sr * sc : 1);
-        py::array_t<T> out({arr.shape(0), arr.shape(1)});
-        ImageView<const T> in{static_cast<const T*>(arr.data()), static_cast<index_t>(arr.shape(0)),
-                              static_cast<index_t>(arr.shape(1)),
-                              static_cast<index_t>(arr.strides(0) / arr.itemsize()),
-                              static_cast<index_t>(arr.strides(1) / arr.itemsize())};
-        ImageView<T> o{out.mutable_data(), in.rows, in.cols, in.cols, 1};
-        {
-            py::gil_scoped_release nogil;
-            fastcpp::median_filter<T>(in, o, sr, sc, mode, c);
-        }
-        if constexpr (std::is_integral_v<T>) {
-            // scipy takes a two-element window's maximum against the float
-            // cval itself: a cval above T's range wins wherever the window
-            // meets the border (the first row or column), converted as usual.
-            if (mode == BorderMode::constant && sr * sc == 2 && in.rows > 0 && in.cols > 0 &&
-                above_range<T>(cval)) {
-                if (sr == 2)
-                    for (index_t j = 0; j < in.cols; ++j) o(0, j) = c;
-                else
-                    for (index_t i = 0; i < in.rows; ++i) o(i, 0) = c;
-            }
-        }
-        return out;
-    });
-}
-
-/// rank_filter / percentile_filter: the median_filter intake with a rank.
-/// `rank_of(count)` gives the (possibly negative) rank for the window size.
-/// `percentile`: percentile_filter (the core derives the rank), else rank_filter.
-template <class RankOf>
-py::object rank_filter_py(const char* func, const py::object& image, RankOf&& rank_of,
-                          const py::object& size, const std::string& mode_name,
-                          const py::object& cval, std::optional<double> percentile = {}) {
-    py::array arr = as_kept_array(func, "image", image);
-    if (arr.ndim() != 2)
-        throw py::value_error(std::string(func) + ": image must be 2-D, got a " +
-                              std::to_string(arr.ndim()) + "-D array of shape " +
-                              py::str(arr.attr("shape")).cast<std::string>());
-    const auto [sr, sc] = parse_size(size);
-    const BorderMode mode = border_mode_from_name(mode_name);
-    const index_t count = sr > 0 && sc > 0 && sr <= (index_t{1} << 31) / sc ? sr * sc : 1;
-    index_t rank = rank_of(count);
-    if (arr.dtype().kind() == 'f' && arr.itemsize() == 2) {
-        // float16 through the float32 kernel, exactly (see median_filter_py).
-        auto f16 = storage_dtype(Real::f16);
-        const double c = py::float_(f16.attr("type")(real_arg(func, "cval", cval))).cast<double>();
-        py::object res = rank_filter_py(func, arr.attr("astype")("float32"), rank_of, size,
-                                        mode_name, py::float_(c), percentile);
-        return res.attr("astype")(f16);
+    const std::vector<index_t> forigin = per_axis(func, "origin", origin, na);
+    std::vector<index_t> shape(static_cast<std::size_t>(ndim)), wsize(shape.size(), 1),
+        worigin(shape.size(), 0);
+    for (int d = 0; d < ndim; ++d) shape[static_cast<std::size_t>(d)] = arr.shape(d);
+    for (std::size_t i = 0; i < na; ++i) {
+        wsize[static_cast<std::size_t>(axes[i])] = fsize[i];
+        worigin[static_cast<std::size_t>(axes[i])] = forigin[i];
     }
-    return visit_kept(arr.dtype(), [&](auto tag) -> py::object {
+    // Output: a new C-ordered array, or `out` (written only after every check).
+    py::array result;
+    bool copy_back = false;
+    if (out_obj.is_none()) {
+        result = py::array(arr.dtype(), shape);
+    } else {
+        if (!py::isinstance<py::array>(out_obj))
+            throw py::type_error(std::string(func) + ": out must be a numpy.ndarray, got " +
+                                 Py_TYPE(out_obj.ptr())->tp_name);
+        py::array o = py::reinterpret_borrow<py::array>(out_obj);
+        if (!o.dtype().equal(arr.dtype()))
+            throw py::type_error(std::string(func) + ": out has dtype " +
+                                 py::str(o.dtype()).cast<std::string>() + ", the result has " +
+                                 py::str(arr.dtype()).cast<std::string>());
+        if (o.ndim() != ndim || !std::equal(shape.begin(), shape.end(), o.shape()))
+            throw py::value_error(std::string(func) + ": out has shape " +
+                                  py::str(o.attr("shape")).cast<std::string>() +
+                                  ", the image has " +
+                                  py::str(arr.attr("shape")).cast<std::string>());
+        if (!o.writeable()) throw py::value_error(std::string(func) + ": out is read-only");
+        bool aligned = true;
+        for (int d = 0; d < ndim; ++d) aligned = aligned && o.strides(d) % o.itemsize() == 0;
+        const bool overlap =
+            py::module_::import("numpy").attr("may_share_memory")(o, arr).cast<bool>();
+        copy_back = overlap || !aligned;
+        result = copy_back ? py::array(arr.dtype(), shape) : o;
+    }
+    std::vector<index_t> is(shape.size()), os(shape.size());
+    for (int d = 0; d < ndim; ++d) {
+        is[static_cast<std::size_t>(d)] = arr.strides(d) / arr.itemsize();
+        os[static_cast<std::size_t>(d)] = result.strides(d) / result.itemsize();
+    }
+    visit_median(arr.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        // A maximum (rank n - 1) compares with scipy's unconverted cval: one
-        // below T's range never wins (median_filter_cval's two-element rule).
-        const T c = parse_cval<T>(cval, rank == count - 1 || rank == -1 ? 2 : 3);
-        py::array_t<T> out({arr.shape(0), arr.shape(1)});
-        ImageView<const T> in{static_cast<const T*>(arr.data()), static_cast<index_t>(arr.shape(0)),
-                              static_cast<index_t>(arr.shape(1)),
-                              static_cast<index_t>(arr.strides(0) / arr.itemsize()),
-                              static_cast<index_t>(arr.strides(1) / arr.itemsize())};
-        ImageView<T> o{out.mutable_data(), in.rows, in.cols, in.cols, 1};
-        {
-            py::gil_scoped_release nogil;
-            if (percentile)
-                fastcpp::percentile_filter<T>(in, o, sr, sc, *percentile, mode, c);
-            else
-                fastcpp::rank_filter<T>(in, o, sr, sc, rank, mode, c);
-        }
-        return out;
+        const BorderValue<T> c = parse_cval<T>(func, cval);
+        NdView<const T> in{static_cast<const T*>(arr.data()), shape, is};
+        NdView<T> o{static_cast<T*>(result.mutable_data()), shape, os};
+        FilterWindow w{
+            wsize,
+            fp ? std::span<const std::uint8_t>(fp.data(), static_cast<std::size_t>(fp.size()))
+               : std::span<const std::uint8_t>{},
+            worigin};
+        py::gil_scoped_release nogil;
+        if (sel.which == Selection::Which::median)
+            fastcpp::median_filter<T>(in, o, w, mode, c, nan_policy);
+        else if (sel.which == Selection::Which::rank)
+            fastcpp::rank_filter<T>(in, o, w, sel.rank, mode, c, nan_policy);
+        else
+            fastcpp::percentile_filter<T>(in, o, w, sel.percentile, mode, c, nan_policy);
     });
+    if (copy_back) {
+        py::array o = py::reinterpret_borrow<py::array>(out_obj);
+        o[py::ellipsis()] = result;
+        return o;
+    }
+    return result;
 }
 
 index_t rank_arg(const py::object& rank) {
@@ -215,26 +272,43 @@ index_t rank_arg(const py::object& rank) {
 
 void register_rank_filters(py::module_& m);  // below: rank_filter, percentile_filter
 
-void register_median_filter(py::module_& m) {
-    m.def("median_filter", &median_filter_py, py::arg("image"), py::arg("size"), py::kw_only(),
-          py::arg("mode") = "reflect", py::arg("cval") = 0, R"pbdoc(
-median_filter(image, size, *, mode="reflect", cval=0) -> numpy.ndarray
+#define FASTCPP_FILTER_ARGS                                                         \
+    py::arg("size") = py::none(), py::kw_only(), py::arg("footprint") = py::none(), \
+    py::arg("mode") = "reflect", py::arg("cval") = 0, py::arg("origin") = 0,        \
+    py::arg("axes") = py::none(), py::arg("nan_policy") = "sort", py::arg("out") = py::none()
 
-2-D median filter, equal to ``scipy.ndimage.median_filter(image, size=size,
-mode=mode, cval=cval)`` and much faster: sorting networks in SIMD registers
-for small windows, SIMD radix selection (on ranks for 32/64-bit types) for
-medium ones, Huang sliding histograms beyond; all cores, GIL released.
+void register_median_filter(py::module_& m) {
+    m.def(
+        "median_filter",
+        [](const py::object& image, const py::object& size, const py::object& footprint,
+           py::handle mode, const py::object& cval, const py::object& origin,
+           const py::object& axes, py::handle nan_policy, const py::object& out) {
+            return filter_py("median_filter", Selection{}, image, size, footprint, mode, cval,
+                             origin, axes, nan_policy, out);
+        },
+        py::arg("image"), FASTCPP_FILTER_ARGS, R"pbdoc(
+median_filter(image, size=None, *, footprint=None, mode="reflect", cval=0, origin=0, axes=None, nan_policy="sort", out=None) -> numpy.ndarray
+
+N-D median filter, equal to ``scipy.ndimage.median_filter`` with the same
+arguments and much faster: sorting networks in SIMD registers for small
+windows, SIMD radix selection (on ranks for 32/64-bit types) for medium
+ones, Huang sliding histograms beyond; all cores, GIL released. N-D windows
+and footprints run on the same machinery (the window is a list of offsets
+into padded tiles that hold every plane it spans).
 
 Parameters
 ----------
-image : array_like, 2-D
-    Any integer dtype, bool, float32 or float64; any strides or byte order.
-size : int or (int, int)
-    Window height and width, each >= 1 (may exceed the image). For an even
-    element count the element of 0-based rank ``rows * cols // 2`` of the
-    sorted window is taken (the upper median, scipy's convention, not an
-    average); the window of output ``(r, c)`` spans rows
-    ``r - rows // 2 ... r - rows // 2 + rows - 1`` (scipy's origin 0).
+image : array_like, any ndim >= 1
+    Any integer dtype, bool, float16, float32 or float64; any strides or
+    byte order.
+size : int or sequence of int
+    Window extent, one per filtered axis or one for all, each >= 1 (may
+    exceed the image). For an even element count n the element of 0-based
+    rank ``n // 2`` of the sorted window is taken (the upper median, scipy's
+    convention, not an average).
+footprint : array_like of bool, optional
+    Instead of size: which elements of a box (one dimension per filtered
+    axis) belong to the window; at least one must be set.
 mode : {"reflect", "nearest", "mirror", "constant", "wrap"}
     Border extension, as scipy.ndimage: reflect ``d c b a | a b c d``,
     mirror ``d c b | a b c d``, nearest ``a a | a b``, wrap ``c d | a b``,
@@ -244,29 +318,39 @@ cval : int or float
     scipy does: truncated toward zero and, for integer images, wrapped modulo
     2**bits (uint8: -1 -> 255); bool images take that 8-bit value != 0.
     Integer cval is used exactly (no rounding through float64).
+origin : int or sequence of int
+    Shifts the window as scipy: along an axis of extent s the window of
+    output x covers ``x - s // 2 - origin ... x - s // 2 - origin + s - 1``;
+    ``-(s // 2) <= origin <= (s - 1) // 2``.
+axes : int or sequence of int, optional
+    The axes filtered (default: all), e.g. ``(0, 1)`` for an (H, W, 3)
+    colour image; size, footprint and origin follow this order.
+nan_policy : {"sort", "omit"}
+    "sort": NaN sorts above every number (NumPy's sort order; -0.0 below
+    +0.0), so results are deterministic where scipy's are undefined.
+    "omit": the median of the window's non-NaN values (index
+    ``n_valid // 2`` of them sorted); NaN only where the whole window is NaN.
+out : numpy.ndarray, optional
+    Written with the result: the image's shape and dtype, writable; may be
+    the image itself. Left untouched on any error.
 
 Returns
 -------
 numpy.ndarray
     Same shape and dtype as ``image``; every element is one of its window's
-    values, selected exactly.
-
-Notes
------
-NaN sorts above every number (NumPy's sort order; -0.0 sorts below +0.0),
-so results with NaN in the window are deterministic: the median is NaN
-exactly when more than ``rows * cols - 1 - rows * cols // 2`` window
-elements are NaN. scipy's result is undefined there. scipy also rounds
-64-bit integers above 2**53 through float64; fastcpp does not.
+    values (or cval), selected exactly. scipy rounds 64-bit integers above
+    2**53 through float64; fastcpp does not.
 
 Raises
 ------
 TypeError
-    For float16, complex, object, string or datetime images, a non-integer
-    size or a non-numeric cval.
+    For complex, object, string or datetime images, a non-integer size,
+    origin or axis, a non-numeric cval or an out of another dtype.
 ValueError
-    If the image is not 2-D, a size is < 1, size has other than 2 entries,
-    mode is unknown, or cval is NaN/inf for an integer or bool image.
+    If neither size nor footprint is given, a size is < 1, size or origin
+    has other than one entry per filtered axis, an origin is out of range,
+    the footprint is empty, mode or nan_policy is unknown, cval is NaN/inf
+    for an integer or bool image, or out has another shape or is read-only.
 )pbdoc");
     register_rank_filters(m);
 }
@@ -275,20 +359,23 @@ void register_rank_filters(py::module_& m) {
     m.def(
         "rank_filter",
         [](const py::object& image, const py::object& rank, const py::object& size,
-           const std::string& mode, const py::object& cval) {
-            const index_t r = rank_arg(rank);
-            return rank_filter_py(
-                "rank_filter", image, [r](index_t) { return r; }, size, mode, cval);
+           const py::object& footprint, py::handle mode, const py::object& cval,
+           const py::object& origin, const py::object& axes, py::handle nan_policy,
+           const py::object& out) {
+            Selection sel;
+            sel.which = Selection::Which::rank;
+            sel.rank = rank_arg(rank);
+            return filter_py("rank_filter", sel, image, size, footprint, mode, cval, origin, axes,
+                             nan_policy, out);
         },
-        py::arg("image"), py::arg("rank"), py::arg("size"), py::kw_only(),
-        py::arg("mode") = "reflect", py::arg("cval") = 0, R"pbdoc(
-rank_filter(image, rank, size, *, mode="reflect", cval=0) -> numpy.ndarray
+        py::arg("image"), py::arg("rank"), FASTCPP_FILTER_ARGS, R"pbdoc(
+rank_filter(image, rank, size=None, *, footprint=None, mode="reflect", cval=0, origin=0, axes=None, nan_policy="sort", out=None) -> numpy.ndarray
 
-2-D rank filter, equal to ``scipy.ndimage.rank_filter(image, rank, size=size,
-mode=mode, cval=cval)``: each output is the element of 0-based position
-``rank`` of its sorted window (negative ranks count from the end). The same
-machinery as median_filter (networks pruned to the rank, radix selection,
-histograms), dtype kept, NaN sorting above every number.
+N-D rank filter, equal to ``scipy.ndimage.rank_filter`` with the same
+arguments: each output is the element of 0-based position ``rank`` of its
+sorted window (negative ranks count from the end). The same machinery and
+options as median_filter; nan_policy="omit" takes the rank among the
+window's non-NaN values (NaN where it falls outside them).
 
 Raises
 ------
@@ -298,20 +385,23 @@ ValueError
     m.def(
         "percentile_filter",
         [](const py::object& image, double percentile, const py::object& size,
-           const std::string& mode, const py::object& cval) {
-            return rank_filter_py(
-                "percentile_filter", image,
-                [percentile](index_t count) { return percentile_rank(percentile, count); }, size,
-                mode, cval, percentile);
+           const py::object& footprint, py::handle mode, const py::object& cval,
+           const py::object& origin, const py::object& axes, py::handle nan_policy,
+           const py::object& out) {
+            Selection sel;
+            sel.which = Selection::Which::percentile;
+            sel.percentile = percentile;
+            return filter_py("percentile_filter", sel, image, size, footprint, mode, cval, origin,
+                             axes, nan_policy, out);
         },
-        py::arg("image"), py::arg("percentile"), py::arg("size"), py::kw_only(),
-        py::arg("mode") = "reflect", py::arg("cval") = 0, R"pbdoc(
-percentile_filter(image, percentile, size, *, mode="reflect", cval=0) -> numpy.ndarray
+        py::arg("image"), py::arg("percentile"), FASTCPP_FILTER_ARGS, R"pbdoc(
+percentile_filter(image, percentile, size=None, *, footprint=None, mode="reflect", cval=0, origin=0, axes=None, nan_policy="sort", out=None) -> numpy.ndarray
 
-2-D percentile filter, equal to ``scipy.ndimage.percentile_filter(image,
-percentile, size=size, mode=mode, cval=cval)``: the element of rank
-``int(n * percentile / 100)`` of each sorted window of n elements (percentile
-100: the last; negative percentiles count from 100).
+N-D percentile filter, equal to ``scipy.ndimage.percentile_filter`` with
+the same arguments: the element of rank ``int(n * percentile / 100)`` of
+each sorted window of n elements (percentile 100: the last; negative
+percentiles count from 100). Same options as median_filter (nan_policy
+"omit": n counts the window's non-NaN values).
 
 Raises
 ------
@@ -319,5 +409,7 @@ ValueError
     If percentile is outside [-100, 100], or as rank_filter.
 )pbdoc");
 }
+
+#undef FASTCPP_FILTER_ARGS
 
 }  // namespace fastcpp::bind

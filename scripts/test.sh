@@ -3,12 +3,14 @@
 #   1. a venv with every tool and test dependency (PyPI only)
 #   2. Catch2 through Conan: ConanCenter when reachable, else Debian's catch2
 #      through the checked-in platform profile (conan/offline.profile)
-#   3. C++ core + Catch2 tests (ctest) at the CPU's SIMD level, then again at each
-#      lower level it supports (FASTCPP_SIMD: baseline, x86-64-v3),
+#   3. one Release build tree gives both the wheel (python -m build; then
+#      check-wheel-contents, auditwheel show, imported in a clean venv) and the
+#      Catch2 tests (ctest) -- the core is compiled once -- run at the CPU's SIMD
+#      level, then again at each lower level it supports (FASTCPP_SIMD: baseline,
+#      x86-64-v3),
 #   4. install + the find_package consumer,
-#   5. the same tests under AddressSanitizer + UBSan,
-#   6. the wheel (python -m build, check-wheel-contents, auditwheel show, imported
-#      in a clean venv), installed with the test extras; pytest, ruff and mypy;
+#   5. the C++ tests under AddressSanitizer + UBSan,
+#   6. the wheel installed with the test extras; pytest, ruff and mypy;
 #      the per-kernel pytest files again at each lower SIMD level; the docs site
 #      (scripts/docs.sh: warning-free, every example run) and sp-repo-review,
 #   7. the API fuzzer (scripts/fuzz_api.py, 45 s) against the wheel,
@@ -23,7 +25,9 @@ VENV=${VENV:-$ROOT/.venv-test}
 BUILD=${BUILD:-$ROOT/build/test}
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
 export CMAKE_GENERATOR=Ninja
-step() { printf '\n=== %s\n' "$*"; }
+# Each step prints the minutes:seconds since the start, so a CI log shows
+# where the time goes.
+step() { printf '\n=== [%d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 # The SIMD levels below the CPU's own (which the unconstrained runs cover)
 # that the kernels are tested at again: baseline always, x86-64-v3 where the
@@ -64,22 +68,38 @@ else
 fi
 TOOLCHAIN=$CONAN_OUT/conan_toolchain.cmake
 
-step "C++ build + ctest"
-cmake -S . -B "$BUILD/cpp" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" \
-    -DCMAKE_BUILD_TYPE=Release -DFASTCPP_BUILD_TESTING=ON
-cmake --build "$BUILD/cpp"
-env -u FASTCPP_SIMD ctest --test-dir "$BUILD/cpp" --output-on-failure -j2
-CPU_LEVEL=$(env -u FASTCPP_SIMD "$BUILD/cpp/tests_cpp/fastcpp_tests" "[simd-level]" -s |
+step "Release build: the wheel and the Catch2 tests from one build tree"
+# python -m build without isolation uses this venv's scikit-build-core, pybind11,
+# cmake and ninja (installed above), so the build tree stays usable afterwards:
+# the Catch2 tests are built in it beside the wheel's libraries (they are not
+# installed, so the wheel is what `pip install .` makes).
+REL=$BUILD/release
+rm -rf "$BUILD/dist"
+"$PY" -m build --wheel --no-isolation --outdir "$BUILD/dist" \
+    -Cbuild-dir="$REL" -Ccmake.define.FASTCPP_BUILD_TESTING=ON \
+    -Ccmake.define.CMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" . >"$BUILD/wheel.log" 2>&1 ||
+    { tail -40 "$BUILD/wheel.log"; exit 1; }
+WHEEL=$(ls "$BUILD"/dist/fastcpp-*.whl)
+echo "built $WHEEL"
+
+step "ctest (Release)"
+env -u FASTCPP_SIMD ctest --test-dir "$REL" --output-on-failure -j2
+CPU_LEVEL=$(env -u FASTCPP_SIMD "$REL/tests_cpp/fastcpp_tests" "[simd-level]" -s |
     sed -n 's/.*cpu simd level: \([a-z0-9-]*\).*/\1/p' | head -1)
 echo "CPU SIMD level: ${CPU_LEVEL:?could not read it from fastcpp_tests}"
 for level in $(lower_levels "$CPU_LEVEL"); do
     step "C++ tests at FASTCPP_SIMD=$level"
-    FASTCPP_SIMD=$level ctest --test-dir "$BUILD/cpp" --output-on-failure -j2
+    FASTCPP_SIMD=$level ctest --test-dir "$REL" --output-on-failure -j2
 done
 
-step "Install + find_package(fastcpp) consumer"
+step "Install (C++ layout) + find_package(fastcpp) consumer"
+# The same tree, reconfigured without SKBUILD: the install rules switch from
+# the wheel's layout to GNUInstallDirs; compile commands do not change, so
+# nothing is rebuilt.
+cmake -S . -B "$REL" -USKBUILD >/dev/null
 rm -rf "$BUILD/prefix"
-cmake --install "$BUILD/cpp" --prefix "$BUILD/prefix"
+cmake --install "$REL" --prefix "$BUILD/prefix"
+test -f "$BUILD/prefix/lib/cmake/fastcpp/fastcppConfig.cmake" || ls -R "$BUILD/prefix"
 cmake -S examples/consumer -B "$BUILD/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$BUILD/prefix"
 cmake --build "$BUILD/consumer"
 "$BUILD/consumer/consumer"
@@ -88,18 +108,13 @@ if [ "${FASTCPP_SKIP_SANITIZE:-0}" != 1 ]; then
     step "C++ tests under address,undefined sanitizers"
     cmake -S . -B "$BUILD/asan" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTCPP_BUILD_TESTING=ON \
-        -DFASTCPP_SANITIZE=address,undefined
+        -DFASTCPP_SANITIZE=address,undefined -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=OFF
     cmake --build "$BUILD/asan"
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
         ctest --test-dir "$BUILD/asan" --output-on-failure -j2
 fi
 
-step "Wheel: python -m build, check-wheel-contents, auditwheel show"
-rm -rf "$BUILD/dist"
-"$PY" -m build --wheel --outdir "$BUILD/dist" . >"$BUILD/wheel.log" 2>&1 ||
-    { tail -40 "$BUILD/wheel.log"; exit 1; }
-WHEEL=$(ls "$BUILD"/dist/fastcpp-*.whl)
-echo "built $WHEEL"
+step "Wheel: check-wheel-contents, auditwheel show"
 check-wheel-contents "$WHEEL"
 auditwheel show "$WHEEL"
 

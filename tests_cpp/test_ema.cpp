@@ -42,3 +42,99 @@ TEMPLATE_TEST_CASE("ema follows the pandas recursion", "[ema]", float, double) {
                           std::invalid_argument);
     }
 }
+
+namespace {
+fastcpp::Rows<double> one_row(std::vector<double>& v, const fastcpp::index_t& zero) {
+    return {v.data(), static_cast<fastcpp::index_t>(v.size()), 1, {&zero, 1}};
+}
+fastcpp::Rows<const double> in_row(const std::vector<double>& v, const fastcpp::index_t& zero) {
+    return {v.data(), static_cast<fastcpp::index_t>(v.size()), 1, {&zero, 1}};
+}
+}  // namespace
+
+TEST_CASE("ema options: pandas' conversions and checks", "[ema]") {
+    using fastcpp::EmaOptions;
+    const auto alpha_of = [](EmaOptions o) { return fastcpp::ema_alpha("ema", o, 3); };
+    EmaOptions o;
+    o.span = 3.0;
+    REQUIRE(alpha_of(o) == 0.5);
+    o = {};
+    o.com = 1.0;
+    REQUIRE(alpha_of(o) == 0.5);
+    o = {};
+    o.halflife = 1.0;
+    REQUIRE(alpha_of(o) == Approx(0.5).epsilon(1e-15));
+    o = {};
+    REQUIRE_THROWS_WITH(alpha_of(o), FASTCPP_CONTAINS("one of alpha, span, halflife or com"));
+    o.alpha = 0.5;
+    o.span = 2.0;
+    REQUIRE_THROWS_WITH(alpha_of(o), FASTCPP_CONTAINS("mutually exclusive"));
+    o = {};
+    o.span = 0.5;
+    REQUIRE_THROWS_WITH(alpha_of(o), FASTCPP_CONTAINS("span (=0.5)"));
+    o = {};
+    o.com = -1.0;
+    REQUIRE_THROWS_WITH(alpha_of(o), FASTCPP_CONTAINS("com (=-1)"));
+    o = {};
+    o.halflife = 0.0;
+    REQUIRE_THROWS_WITH(alpha_of(o), FASTCPP_CONTAINS("halflife (=0)"));
+    o = {};
+    o.alpha = 0.5;
+    o.min_periods = -2;
+    REQUIRE_THROWS_WITH(alpha_of(o), FASTCPP_CONTAINS("min_periods (=-2)"));
+    const std::vector<double> t{0.0, 2.0, 1.0};
+    o = {};
+    o.halflife = 1.0;
+    o.times = std::span<const double>(t);
+    REQUIRE_THROWS_WITH(alpha_of(o), FASTCPP_CONTAINS("non-decreasing"));
+    o.times = std::span<const double>(t.data(), 2);
+    REQUIRE_THROWS_WITH(alpha_of(o), FASTCPP_CONTAINS("times has length 2"));
+    o.halflife.reset();
+    o.alpha = 0.5;
+    REQUIRE_THROWS_WITH(alpha_of(o), FASTCPP_CONTAINS("times requires halflife"));
+}
+
+TEST_CASE("ema family: var, times, min_periods, ignore_na", "[ema]") {
+    using fastcpp::EmaStat;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const fastcpp::index_t zero = 0;
+    SECTION("var of two points, adjust=True, unbiased") {
+        // weights 0.5 (x0) and 1 (x1): mean 5/3, biased var 2/9; unbiased 0.5
+        std::vector<double> x{1, 2}, y(2);
+        fastcpp::EmaOptions o;
+        o.alpha = 0.5;
+        o.adjust = true;
+        fastcpp::ema_stat<double>(EmaStat::var, in_row(x, zero), in_row(x, zero), one_row(y, zero),
+                                  o);
+        REQUIRE(std::isnan(y[0]));
+        REQUIRE(y[1] == Approx(0.5));  // pd.Series([1, 2]).ewm(alpha=.5).var()
+        o.bias = true;
+        fastcpp::ema_stat<double>(EmaStat::var, in_row(x, zero), in_row(x, zero), one_row(y, zero),
+                                  o);
+        REQUIRE(y[0] == 0.0);
+        REQUIRE(y[1] == Approx(2.0 / 9.0));
+    }
+    SECTION("times: a weight halves every halflife") {
+        std::vector<double> x{1, 3}, y(2);
+        const std::vector<double> t{0.0, 2.0};
+        fastcpp::EmaOptions o;
+        o.halflife = 2.0;
+        o.times = std::span<const double>(t);
+        o.adjust = true;
+        fastcpp::ema_stat<double>(EmaStat::mean, in_row(x, zero), in_row(x, zero), one_row(y, zero),
+                                  o);
+        REQUIRE(y[1] == Approx((0.5 * 1 + 3) / 1.5));
+    }
+    SECTION("min_periods and ignore_na") {
+        std::vector<double> x{1, nan, 3}, y(3);
+        fastcpp::EmaOptions o;
+        o.alpha = 0.5;
+        o.min_periods = 2;
+        o.ignore_na = true;
+        fastcpp::ema_stat<double>(EmaStat::mean, in_row(x, zero), in_row(x, zero), one_row(y, zero),
+                                  o);
+        REQUIRE(std::isnan(y[0]));
+        REQUIRE(std::isnan(y[1]));
+        REQUIRE(y[2] == 2.0);  // one decay step across the NaN: (0.5 + 1.5) / 1
+    }
+}

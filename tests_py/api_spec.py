@@ -486,11 +486,88 @@ def _valid_make(rng, shape, dtype, axis):
     return Call((data(rng, shape, dtype),), {"window": int(rng.integers(1, n + 1))})
 
 
+def _ema_kwargs(rng, axis):
+    """One of alpha/span/halflife/com and random pandas options."""
+    decay = str(rng.choice(["alpha", "span", "halflife", "com"]))
+    value = {
+        "alpha": float(rng.choice([1.0, rng.uniform(0.01, 1.0)])),
+        "span": float(rng.uniform(1.0, 20.0)),
+        "halflife": float(rng.uniform(0.1, 10.0)),
+        "com": float(rng.uniform(0.0, 10.0)),
+    }[decay]
+    return {
+        decay: value,
+        "axis": axis,
+        "adjust": bool(rng.random() < 0.5),
+        "ignore_na": bool(rng.random() < 0.5),
+        "min_periods": int(rng.integers(0, 4)),
+    }
+
+
 def _ema_make(rng, shape, dtype, axis):
-    alpha = float(rng.choice([1.0, rng.uniform(0.01, 1.0)]))
+    return Call((data(rng, shape, dtype),), _ema_kwargs(rng, axis))
+
+
+def _ema_pair_make(rng, shape, dtype, axis):
     return Call(
-        (data(rng, shape, dtype),),
-        {"alpha": alpha, "axis": axis, "adjust": bool(rng.random() < 0.5)},
+        (data(rng, shape, dtype), data(rng, shape, dtype)), _ema_kwargs(rng, axis)
+    )
+
+
+def _ema_bads(name: str) -> tuple[Bad, ...]:
+    def one(arg, values):
+        return tuple(
+            Bad(
+                f"{arg} = {v}",
+                (
+                    (lambda c, v=v: c.with_(arg, v))
+                    if arg == "min_periods"
+                    else lambda c, v=v: Call(
+                        c.args,
+                        {
+                            **{
+                                k: x
+                                for k, x in c.kwargs.items()
+                                if k not in ("alpha", "span", "halflife", "com")
+                            },
+                            arg: v,
+                        },
+                    )
+                ),
+                ValueError,
+                arg_value(arg, v),
+            )
+            for v in values
+        )
+
+    return (
+        *one("alpha", [0.0, -0.5, 1.5, float("nan"), float("inf")]),
+        *one("span", [0.5, float("nan"), float("inf")]),
+        *one("halflife", [0.0, -1.0, float("nan")]),
+        *one("com", [-0.5, float("nan")]),
+        *one("min_periods", [-1]),
+        Bad(
+            "alpha not a number",
+            lambda c: Call(
+                c.args,
+                {
+                    **{
+                        k: x
+                        for k, x in c.kwargs.items()
+                        if k not in ("alpha", "span", "halflife", "com")
+                    },
+                    "alpha": "x",
+                },
+            ),
+            TypeError,
+            (name, "alpha"),
+        ),
+        Bad(
+            "two decay parameters",
+            lambda c: c.with_("alpha", 0.5).with_("com", 1.0),
+            ValueError,
+            (name, "mutually exclusive"),
+        ),
     )
 
 
@@ -558,7 +635,7 @@ def _median_make(rng, shape, dtype, axis):
     size = (
         int(rng.integers(1, 6))
         if rng.random() < 0.5
-        else (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
+        else tuple(int(rng.integers(1, 5)) for _ in shape)
     )
     mode = str(rng.choice(["reflect", "nearest", "mirror", "constant", "wrap"]))
     return Call((data(rng, shape, dtype),), {"size": size, "mode": mode})
@@ -566,10 +643,9 @@ def _median_make(rng, shape, dtype, axis):
 
 def _rank_make(rng, shape, dtype, axis):
     c = _median_make(rng, shape, dtype, axis)
-    sr, sc = (
-        (c.kwargs["size"],) * 2 if np.ndim(c.kwargs["size"]) == 0 else c.kwargs["size"]
-    )
-    rank = int(rng.integers(-sr * sc, sr * sc))
+    size = c.kwargs["size"]
+    n = int(np.prod((size,) * len(shape) if np.ndim(size) == 0 else size))
+    rank = int(rng.integers(-n, n))
     return Call((c.args[0], rank), c.kwargs)
 
 
@@ -850,20 +926,35 @@ SPECS: list[Spec] = [
         shapes=((37,), (5, 12)),
         bad=_window_bads("rolling_mean_std", False),
     ),
-    Spec(
-        "ema",
-        make=_ema_make,
-        f32_ulps=1,
-        bad=(
-            *_scalar_bads("alpha", [0.0, -0.5, 1.5, float("nan"), float("inf")]),
-            Bad(
-                "alpha not a number",
-                lambda c: c.with_("alpha", "x"),
-                TypeError,
-                ("ema",),
+    *(
+        Spec(
+            name,
+            make=_ema_make,
+            f32_ulps=1,
+            out=True,
+            bad=_ema_bads(name),
+            **_ROWS,
+        )
+        for name in ("ema", "ema_var", "ema_std")
+    ),
+    *(
+        Spec(
+            name,
+            make=_ema_pair_make,
+            f32_ulps=1,
+            out=True,
+            bad=(
+                *_ema_bads(name),
+                Bad(
+                    "shape mismatch",
+                    lambda c: _last_shape(c, 1, -1),
+                    ValueError,
+                    (r"\ba\b", r"\bb\b", value_re(37), value_re(36)),
+                ),
             ),
-        ),
-        **_ROWS,
+            **{**_ROWS, "arrays": (0, 1)},
+        )
+        for name in ("ema_cov", "ema_corr")
     ),
     # -- elementwise ------------------------------------------------------------
     Spec(
@@ -1038,6 +1129,7 @@ SPECS: list[Spec] = [
         result="keep",
         shapes=((9, 11),),
         f32_ulps=0,
+        out=True,
         first_arg="image",
         bad=(
             Bad(
@@ -1065,16 +1157,24 @@ SPECS: list[Spec] = [
                 (r"\bmode\b", "bogus"),
             ),
             Bad(
-                "image 1-D",
-                lambda c: c.with_(0, np.zeros(9)),
+                "origin out of range",
+                lambda c: c.with_("origin", 5),
                 ValueError,
-                (r"\bimage\b", "1-D"),
+                arg_value("origin", 5),
             ),
             Bad(
-                "image 3-D",
-                lambda c: c.with_(0, np.zeros((2, 3, 4))),
+                "unknown nan_policy",
+                lambda c: c.with_("nan_policy", "bogus"),
                 ValueError,
-                (r"\bimage\b", "3-D"),
+                (r"\bnan_policy\b", "bogus"),
+            ),
+            Bad(
+                "empty footprint",
+                lambda c: c.with_("size", None).with_(
+                    "footprint", np.zeros((3, 3), bool)
+                ),
+                ValueError,
+                (r"\bfootprint\b",),
             ),
         ),
     ),
@@ -1086,6 +1186,7 @@ SPECS: list[Spec] = [
         result="keep",
         shapes=((9, 11),),
         f32_ulps=0,
+        out=True,
         first_arg="image",
         bad=(
             Bad(
@@ -1116,6 +1217,7 @@ SPECS: list[Spec] = [
         result="keep",
         shapes=((9, 11),),
         f32_ulps=0,
+        out=True,
         first_arg="image",
         bad=(
             Bad(
@@ -1215,8 +1317,8 @@ BAD_TYPE_CALLS: list[tuple[str, Callable[[], Any], type[BaseException], str]] = 
     (
         "ema(x)",
         lambda: fastcpp.ema(_X),
-        TypeError,
-        "ema() missing 1 required positional argument: 'alpha'",
+        ValueError,
+        "ema: one of alpha, span, halflife or com is required, got 0 of them",
     ),
     (
         "rolling_mean_std(x, 2.5)",
@@ -1246,8 +1348,7 @@ BAD_TYPE_CALLS: list[tuple[str, Callable[[], Any], type[BaseException], str]] = 
         'median_filter(img, "3")',
         lambda: fastcpp.median_filter(_IMG, "3"),
         TypeError,
-        "median_filter: size must be an int or a (rows, cols) pair of ints, "
-        "got str '3'",
+        "median_filter: size must be an int or a sequence of ints, got str '3'",
     ),
     (
         "median_filter(img, 3, mode=1)",

@@ -130,6 +130,26 @@ def _cases():
         "fastcpp.median_filter(img.astype(np.uint8), (2**20, 2**20))",
         "r.shape == img.shape and r.dtype == np.uint8",
     )
+    # N-D windows and footprints: memory of the image, not of the window.
+    add(
+        "median_filter-3d-huge",
+        "fastcpp.median_filter(img[None], (2**10, 2**10, 2**10), mode='wrap')",
+        "r.shape == (1, 4, 4)",
+    )
+    add(
+        "median_filter-footprint-huge",
+        "fastcpp.median_filter(img, footprint=np.ones((3001, 2999), bool))",
+        "r.shape == img.shape",
+    )
+    for origin in ("2**62", "-(2**63)", "2**64"):
+        add(
+            f"median_filter-origin={origin}",
+            f"fastcpp.median_filter(img, 3, origin={origin})",
+        )
+    add(
+        "median_filter-axes=2**40",
+        "fastcpp.median_filter(img, 3, axes=2**40)",
+    )
     add(
         "median_filter-cval=1e308",
         "fastcpp.median_filter(img, 3, mode='constant', cval=1e308)",
@@ -241,6 +261,41 @@ def _cases():
     add(
         "ema-broadcast-16GiB",
         "fastcpp.ema(np.broadcast_to(1.0, (2**31,)), 0.5)",
+        allow=(MEM,),
+        cap=True,
+    )
+    for kw in (
+        "span=1e308",
+        "span=1e-320",
+        "com=1e308",
+        "halflife=1e-320",
+        "halflife=1e308",
+        "alpha=0.5, min_periods=2**62",
+        "alpha=0.5, min_periods=2**64",
+        "times=np.zeros(a.shape[-1]), halflife=1e-320",
+        "times=np.arange(a.shape[-1]) * 1e300, halflife=1e-300",
+    ):
+        for name in ("ema", "ema_var", "ema_std"):
+            if "times" in kw and name != "ema":
+                continue
+            add(
+                f"{name}-{kw}",
+                f"fastcpp.{name}(a, {kw})",
+                "r.shape == a.shape",
+                allow=(VAL, OVF, TYP),
+            )
+        if "times" not in kw:
+            for name in ("ema_cov", "ema_corr"):
+                add(
+                    f"{name}-{kw}",
+                    f"fastcpp.{name}(a, a, {kw})",
+                    "r.shape == a.shape",
+                    allow=(VAL, OVF),
+                )
+    add(
+        "ema_corr-broadcast-16GiB",
+        "fastcpp.ema_corr(np.broadcast_to(1.0, (2**31,)),"
+        " np.broadcast_to(2.0, (2**31,)), 0.5)",
         allow=(MEM,),
         cap=True,
     )

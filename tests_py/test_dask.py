@@ -131,7 +131,7 @@ def test_move_exact_for_order_statistics():
         (lambda x: fd.ema(x, 0.5, axis=2), np.exceptions.AxisError, "axis"),
         (lambda x: fd.ema(x, 0.5, method="magic"), ValueError, "method"),
         (lambda x: fd.rolling_sum_squares(x, 41), ValueError, "window"),
-        (lambda x: fd.median_filter(x, 3), ValueError, "2-D"),
+        (lambda x: fd.median_filter(x, 3, origin=2), ValueError, "origin"),
     ],
 )
 def test_errors_like_in_memory(call, exc, match):

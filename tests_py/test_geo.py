@@ -248,6 +248,81 @@ def test_haversine_nearly_antipodal_matches_numpy():
     )
 
 
+def _ulps(got, want):
+    g = np.asarray(got, np.float64).view(np.int64)
+    w = np.asarray(want, np.float64).view(np.int64)
+    g = np.where(g < 0, np.int64(-(2**63)) - g, g)
+    w = np.where(w < 0, np.int64(-(2**63)) - w, w)
+    return np.abs(g - w).astype(np.float64)
+
+
+@pytest.mark.skipif(
+    np.finfo(np.longdouble).nmant <= 52, reason="needs an extended long double"
+)
+def test_haversine_as_accurate_as_numpy():
+    # The inline sin/cos/asin (detail/vmath.hpp) against NumPy's libm: measured
+    # against the same formula in x87 extended precision, fastcpp's error is
+    # NumPy's own (the formula's rounding dominates), a few ulp at most.
+    g = np.random.default_rng(21)
+    n = 200_000
+    la1, lo1 = g.uniform(-90, 90, n), g.uniform(-180, 180, n)
+    la2, lo2 = g.uniform(-90, 90, n), g.uniform(-180, 180, n)
+    got = fastcpp.haversine(la1, lo1, la2, lo2)
+    want = ref.haversine_vectorized(la1, lo1, la2, lo2)
+    L = np.longdouble
+    a1, o1, a2, o2 = (np.radians(v).astype(L) for v in (la1, lo1, la2, lo2))
+    h = (
+        np.sin((a2 - a1) / 2) ** 2
+        + np.cos(a1) * np.cos(a2) * np.sin((o2 - o1) / 2) ** 2
+    )
+    exact = (L(6371.0) * (2 * np.arcsin(np.sqrt(h)))).astype(np.float64)
+    assert _ulps(got, exact).max() <= _ulps(want, exact).max() + 2
+    assert _ulps(got, exact).mean() <= _ulps(want, exact).mean() * 1.1
+    np.testing.assert_allclose(got, want, rtol=4e-15)
+
+
+def test_haversine_edge_points_match_numpy():
+    pts = np.array(
+        [
+            (0.0, 0.0, 0.0, 0.0),  # identical
+            (37.5, -122.25, 37.5, -122.25),
+            (90.0, 0.0, -90.0, 0.0),  # pole to pole
+            (0.0, 0.0, 0.0, 180.0),  # antipodes
+            (10.0, 20.0, -10.0, -160.0),
+            (89.9999, 0.0, -89.9999, 180.0),
+            (0.0, 179.99999, 0.0, -179.99999),  # across the date line
+            (0.0, 0.0, 1e-300, 0.0),
+            (0.0, 0.0, 0.0, 5e-324),
+            (45.0, 0.0, 45.0, 360.0 * 1000),  # large angles, vector range
+            (45.0, 0.0, 45.0, 1e10),  # beyond it: scalar libm
+            (0.0, 0.0, np.nan, 0.0),
+            (0.0, 0.0, np.inf, 0.0),
+            (0.0, -np.inf, 0.0, 0.0),
+        ]
+    )
+    cols = [np.ascontiguousarray(pts[:, j]) for j in range(4)]
+    with np.errstate(invalid="ignore"):
+        want = ref.haversine_vectorized(*cols)
+    np.testing.assert_allclose(
+        fastcpp.haversine(*cols), want, rtol=4e-15, atol=1e-9, equal_nan=True
+    )
+
+
+def test_haversine_same_bits_in_every_layout():
+    lats, lons = cloud(3001, 22)
+    lats[::17] = np.nan
+    lons[5::19] = 1e9
+    one = fastcpp.haversine(10.0, 20.0, lats, lons)
+    full = fastcpp.haversine(
+        np.full(lats.size, 10.0), np.full(lats.size, 20.0), lats, lons
+    )
+    np.testing.assert_array_equal(one, full)
+    rev = fastcpp.haversine(10.0, 20.0, lats[::-1], lons[::-1])[::-1]
+    np.testing.assert_array_equal(one, rev)
+    swapped = fastcpp.haversine(lats, lons, 10.0, 20.0)  # other argument order
+    np.testing.assert_allclose(swapped, one, rtol=4e-15, equal_nan=True)
+
+
 def test_haversine_errors():
     with pytest.raises(ValueError, match="cannot be broadcast"):
         fastcpp.haversine(np.ones(3), np.ones(4), 0, 0)
@@ -283,6 +358,45 @@ def test_nearest_k_against_argsort(n, k):
         k,
         np.dtype(np.float64),
     )
+
+
+@pytest.mark.parametrize("qlat", [0.0, 51.5, -89.99, 90.0, 120.0])
+def test_nearest_k_latitude_pruning_is_exact(qlat):
+    # nearest_k skips h for points whose latitude alone rules them out (once
+    # the top k is full): the answer must be the full computation's, with
+    # points crowded in latitude, exact ties, latitudes beyond +-90 (where
+    # the bound does not hold) and NaN mixed in.
+    g = np.random.default_rng(int(abs(qlat) * 100) + 3)
+    n = 40_000
+    lats = np.concatenate(
+        [
+            g.uniform(-90, 90, n),
+            qlat + g.normal(scale=0.01, size=n),  # a band around the query
+            np.full(50, qlat + 0.001),  # exact ties
+            g.uniform(90, 270, 50),  # invalid latitudes: never pruned
+            [np.nan] * 5,
+        ]
+    )
+    lons = np.concatenate(
+        [
+            g.uniform(-180, 180, n),
+            g.uniform(-1, 1, n),
+            np.full(50, 0.5),
+            g.uniform(-180, 180, 55),
+        ]
+    )
+    perm = g.permutation(lats.size)
+    lats, lons = lats[perm], lons[perm]
+    for k in (1, 5, 40, 200):
+        check_nearest(
+            fastcpp.nearest_k(qlat, 0.25, lats, lons, k),
+            qlat,
+            0.25,
+            lats,
+            lons,
+            k,
+            np.dtype(np.float64),
+        )
 
 
 def test_nearest_k_default_k_and_radius():

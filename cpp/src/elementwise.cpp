@@ -1,18 +1,22 @@
 // Elementwise kernels. Every kernel is one function of a chunk of a row
-// (Strided in, Strided out), cloned for x86-64-v3/v4 so the libmvec calls
-// become 4- or 8-wide; detail::parallel_rows spreads them over threads.
+// (Strided in, Strided out), compiled per SIMD level by detail::dispatch so
+// its vector loops (libmvec exp; the inline sin/cos of detail/vmath.hpp)
+// become 2-, 4- or 8-wide; detail::parallel_rows spreads them over threads.
 // This file is compiled with -fno-math-errno (errno would block the vector
-// calls) and -ffp-contract=off (NumPy rounds a*b and +c separately).
+// calls) and -ffp-contract=off (NumPy rounds a*b and +c separately; and no
+// FMA keeps vmath's results equal at every level).
 #include "fastcpp/elementwise.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <numbers>
 
 #include "elementwise_loops.hpp"
 #include "fastcpp/detail/checks.hpp"
 #include "fastcpp/detail/parallel.hpp"
 #include "fastcpp/detail/simd.hpp"
+#include "fastcpp/detail/vmath.hpp"
 
 namespace fastcpp {
 namespace {
@@ -20,6 +24,7 @@ namespace {
 using detail::kBlock;
 using detail::kLanes;
 using detail::pad_lanes;
+namespace vmath = detail::vmath;
 
 /// Scalar libm exp (outside any vector loop).
 [[gnu::noinline]] double scalar_exp(double x) noexcept { return std::exp(x); }
@@ -40,7 +45,6 @@ struct CircleArea {
 constexpr double kExpMin = -708.0;
 /// exp(x) rounds to 0 for x below this (exp(-746) < half the least subnormal).
 constexpr double kExpZero = -746.0;
-
 
 /// exp(-x**2 / (2 sigma**2)) over one chunk (NumPy: np.exp(-a**2 / (2*sigma**2))),
 /// `twice_var` = 2 * (sigma * sigma). Contiguous blocks run one fused vector
@@ -98,13 +102,11 @@ FASTCPP_KERNEL void unary_chunk(Strided<const T> a, Strided<T> o, Op op) noexcep
         done = n / kLanes * kLanes;
         if (static_cast<const void*>(a.data) == static_cast<const void*>(o.data)) {
             T* y = o.data;  // in place: each element read before it is written
-            for (index_t i = 0; i < done; ++i)
-                y[i] = static_cast<T>(op(static_cast<double>(y[i])));
+            for (index_t i = 0; i < done; ++i) y[i] = static_cast<T>(op(static_cast<double>(y[i])));
         } else {
             const T* __restrict x = a.data;
             T* __restrict y = o.data;
-            for (index_t i = 0; i < done; ++i)
-                y[i] = static_cast<T>(op(static_cast<double>(x[i])));
+            for (index_t i = 0; i < done; ++i) y[i] = static_cast<T>(op(static_cast<double>(x[i])));
         }
     }
     alignas(64) double buf[kBlock];
@@ -117,43 +119,51 @@ FASTCPP_KERNEL void unary_chunk(Strided<const T> a, Strided<T> o, Op op) noexcep
     }
 }
 
-/// x = r cos(theta), y = r sin(theta) over one chunk, block by block so the
-/// second (sin) loop reads its inputs from cache. cos and sin are in separate
-/// loops: together GCC would fuse them into scalar sincos. Whole vectors of
-/// contiguous data are read in place; the rest through padded buffers.
+/// x[i] = r[i] * cos(t[i]), y[i] = r[i] * sin(t[i]) for i < n, contiguous:
+/// one vector loop with the inline sincos of detail/vmath.hpp (one reduction
+/// for both), then scalar libm for the rare |t| > kTrigMax, inf or NaN.
+template <class T, class U>
+[[gnu::always_inline]] inline void polar_run(const T* __restrict r, const T* __restrict t,
+                                             U* __restrict x, U* __restrict y, index_t n) noexcept {
+    std::uint64_t far = 0;
+#pragma omp simd reduction(| : far)
+    for (index_t i = 0; i < n; ++i) {
+        const auto ti = static_cast<double>(t[i]);
+        const auto ri = static_cast<double>(r[i]);
+        const auto sc = vmath::sincos(ti);
+        x[i] = static_cast<U>(ri * sc.c);
+        y[i] = static_cast<U>(ri * sc.s);
+        far |= vmath::trig_far_bits(ti);
+    }
+    if (!vmath::any_far(far)) return;
+    for (index_t i = 0; i < n; ++i) {
+        const auto ti = static_cast<double>(t[i]);
+        if (vmath::trig_in_range(ti)) continue;
+        const auto ri = static_cast<double>(r[i]);
+        x[i] = static_cast<U>(ri * std::cos(ti));
+        y[i] = static_cast<U>(ri * std::sin(ti));
+    }
+}
+
+/// x = r cos(theta), y = r sin(theta) over one chunk: contiguous rows in
+/// place, anything else through block buffers. The math is the same inline
+/// code everywhere, so equal inputs give equal bits wherever they sit.
 template <class T>
 FASTCPP_KERNEL void polar_chunk(Strided<const T> r, Strided<const T> t, Strided<T> x,
                                 Strided<T> y) noexcept {
     const index_t n = r.size;
-    const bool contiguous = r.stride == 1 && t.stride == 1 && x.stride == 1 && y.stride == 1;
-    const index_t done = contiguous ? n / kLanes * kLanes : 0;
-    for (index_t b = 0; b < done; b += kBlock) {
-        const index_t m = std::min(kBlock, done - b);
-        const T* __restrict rp = r.data + b;
-        const T* __restrict tp = t.data + b;
-        T* __restrict xp = x.data + b;
-        T* __restrict yp = y.data + b;
-        // omp simd: vectorised (libmvec) at -O2 too, where GCC's cheap cost
-        // model would leave these loops scalar.
-#pragma omp simd
-        for (index_t i = 0; i < m; ++i)
-            xp[i] = static_cast<T>(static_cast<double>(rp[i]) *
-                                   std::cos(static_cast<double>(tp[i])));
-#pragma omp simd
-        for (index_t i = 0; i < m; ++i)
-            yp[i] = static_cast<T>(static_cast<double>(rp[i]) *
-                                   std::sin(static_cast<double>(tp[i])));
+    if (r.stride == 1 && t.stride == 1 && x.stride == 1 && y.stride == 1) {
+        polar_run(r.data, t.data, x.data, y.data, n);
+        return;
     }
-    alignas(64) double rb[kBlock], tb[kBlock], ob[kBlock];
-    for (index_t b = done; b < n; b += kBlock) {
-        const index_t m = std::min(kBlock, n - b), mp = pad_lanes(m);
+    alignas(64) double rb[kBlock], tb[kBlock], xb[kBlock], yb[kBlock];
+    for (index_t b = 0; b < n; b += kBlock) {
+        const index_t m = std::min(kBlock, n - b);
         for (index_t i = 0; i < m; ++i) rb[i] = static_cast<double>(r[b + i]);
         for (index_t i = 0; i < m; ++i) tb[i] = static_cast<double>(t[b + i]);
-        for (index_t i = m; i < mp; ++i) rb[i] = tb[i] = 0;
-        for (index_t i = 0; i < mp; ++i) ob[i] = rb[i] * std::cos(tb[i]);
-        for (index_t i = 0; i < m; ++i) x[b + i] = static_cast<T>(ob[i]);
-        for (index_t i = 0; i < mp; ++i) ob[i] = rb[i] * std::sin(tb[i]);
-        for (index_t i = 0; i < m; ++i) y[b + i] = static_cast<T>(ob[i]);
+        polar_run(rb, tb, xb, yb, m);
+        for (index_t i = 0; i < m; ++i) x[b + i] = static_cast<T>(xb[i]);
+        for (index_t i = 0; i < m; ++i) y[b + i] = static_cast<T>(yb[i]);
     }
 }
 
@@ -201,13 +211,11 @@ void gaussian(Rows<const T> a, double sigma, Rows<T> out) {
     check_sigma(sigma);
     detail::require_same_shape("gaussian", "a", a, "out", out);
     const double twice_var = 2 * (sigma * sigma);
-    detail::parallel_rows(a.count(), a.length, detail::kGrainExp,
-                           [&](index_t r, index_t b, index_t e) {
-                               detail::dispatch([&] {
-                                   gaussian_chunk(a.row(r).sub(b, e), out.row(r).sub(b, e),
-                                                  twice_var);
-                               });
-                           });
+    detail::parallel_rows(
+        a.count(), a.length, detail::kGrainExp, [&](index_t r, index_t b, index_t e) {
+            detail::dispatch(
+                [&] { gaussian_chunk(a.row(r).sub(b, e), out.row(r).sub(b, e), twice_var); });
+        });
 }
 template <std::floating_point T>
 void gaussian(std::span<const T> a, double sigma, std::span<T> out) {
@@ -220,12 +228,12 @@ void polar_to_cartesian(Rows<const T> r, Rows<const T> theta, Rows<T> x, Rows<T>
     detail::require_same_shape("polar_to_cartesian", "r", r, "x", x);
     detail::require_same_shape("polar_to_cartesian", "r", r, "y", y);
     detail::parallel_rows(r.count(), r.length, detail::kGrainTrig,
-                           [&](index_t row, index_t b, index_t e) {
-        detail::dispatch([&] {
-            polar_chunk(r.row(row).sub(b, e), theta.row(row).sub(b, e), x.row(row).sub(b, e),
-                        y.row(row).sub(b, e));
-        });
-    });
+                          [&](index_t row, index_t b, index_t e) {
+                              detail::dispatch([&] {
+                                  polar_chunk(r.row(row).sub(b, e), theta.row(row).sub(b, e),
+                                              x.row(row).sub(b, e), y.row(row).sub(b, e));
+                              });
+                          });
 }
 template <std::floating_point T>
 void polar_to_cartesian(std::span<const T> r, std::span<const T> theta, std::span<T> x,
@@ -234,16 +242,16 @@ void polar_to_cartesian(std::span<const T> r, std::span<const T> theta, std::spa
                        detail::one_row(y));
 }
 
-#define FASTCPP_INSTANTIATE(T)                                                          \
-    template void scale_and_shift<T>(Rows<const T>, double, double, Rows<T>);           \
-    template void scale_and_shift<T>(std::span<const T>, double, double, std::span<T>); \
-    template void circle_area<T>(Rows<const T>, Rows<T>);                               \
-    template void circle_area<T>(std::span<const T>, std::span<T>);                     \
-    template void gaussian<T>(Rows<const T>, double, Rows<T>);                          \
-    template void gaussian<T>(std::span<const T>, double, std::span<T>);                \
-    template void polar_to_cartesian<T>(Rows<const T>, Rows<const T>, Rows<T>, Rows<T>); \
-    template void polar_to_cartesian<T>(std::span<const T>, std::span<const T>,         \
-                                        std::span<T>, std::span<T>);
+#define FASTCPP_INSTANTIATE(T)                                                                \
+    template void scale_and_shift<T>(Rows<const T>, double, double, Rows<T>);                 \
+    template void scale_and_shift<T>(std::span<const T>, double, double, std::span<T>);       \
+    template void circle_area<T>(Rows<const T>, Rows<T>);                                     \
+    template void circle_area<T>(std::span<const T>, std::span<T>);                           \
+    template void gaussian<T>(Rows<const T>, double, Rows<T>);                                \
+    template void gaussian<T>(std::span<const T>, double, std::span<T>);                      \
+    template void polar_to_cartesian<T>(Rows<const T>, Rows<const T>, Rows<T>, Rows<T>);      \
+    template void polar_to_cartesian<T>(std::span<const T>, std::span<const T>, std::span<T>, \
+                                        std::span<T>);
 FASTCPP_INSTANTIATE(double)
 FASTCPP_INSTANTIATE(float)
 #undef FASTCPP_INSTANTIATE

@@ -1,4 +1,6 @@
-// Exponential moving average (pandas' ewm().mean() recursion), see ema.hpp.
+// Exponentially weighted mean, variance, covariance and correlation: the
+// recursions of pandas' ewm (pandas/_libs/window/aggregations.pyx: ewm and
+// ewmcov), see ema.hpp. One serial recursion per row; rows in parallel.
 #include "fastcpp/ema.hpp"
 
 #include <algorithm>
@@ -14,9 +16,30 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+/// The resolved options of one call.
+struct Weights {
+    double alpha;
+    double beta;                    ///< 1 − alpha: the decay of one step
+    const double* times = nullptr;  ///< nullptr: evenly spaced
+    double halflife = 1.0;
+    bool adjust = false;
+    bool ignore_na = false;
+    index_t minp = 1;  ///< pandas: max(min_periods, 1)
+    bool bias = false;
+
+    /// Decay of the old weight from point i − 1 to point i (pandas:
+    /// old_wt_factor ** deltas[i - 1], deltas = diff(times) / halflife).
+    [[nodiscard]] FASTCPP_KERNEL double decay(index_t i) const noexcept {
+        return times ? std::pow(beta, (times[i] - times[i - 1]) / halflife) : beta;
+    }
+    [[nodiscard]] bool plain() const noexcept { return !times && !ignore_na && minp <= 1; }
+};
+
+// The default options (no times, ignore_na=False, min_periods ≤ 1): the
+// recursion with the weights' bookkeeping folded into one decay factor.
 template <class T>
-FASTCPP_KERNEL void ema_row(Strided<const T> x, Strided<T> y, double alpha,
-                            bool adjust) noexcept {
+FASTCPP_KERNEL void mean_plain_row(Strided<const T> x, Strided<T> y, double alpha,
+                                   bool adjust) noexcept {
     const index_t n = x.size;
     const double beta = 1.0 - alpha;
     index_t i = 0;
@@ -64,25 +87,349 @@ FASTCPP_KERNEL void ema_row(Strided<const T> x, Strided<T> y, double alpha,
     }
 }
 
-}  // namespace
+// Every option: pandas' ewm loop as written (times, ignore_na, min_periods).
+template <class T>
+FASTCPP_KERNEL void mean_row(Strided<const T> x, Strided<T> y, const Weights& w) noexcept {
+    const double new_w = w.adjust ? 1.0 : w.alpha;
+    double m = kNaN;
+    double old_w = 1.0;
+    index_t nobs = 0;
+    bool started = false;
+    for (index_t i = 0; i < x.size; ++i) {
+        const double v = static_cast<double>(x[i]);
+        const bool obs = v == v;
+        nobs += obs;
+        if (started) {
+            if (obs || !w.ignore_na) {
+                old_w *= w.decay(i);
+                if (obs) {
+                    if (m != v) m = (old_w * m + new_w * v) / (old_w + new_w);
+                    old_w = w.adjust ? old_w + new_w : 1.0;
+                }
+            }
+        } else if (obs) {
+            m = v;
+            started = true;
+        }
+        y[i] = static_cast<T>(nobs >= w.minp ? m : kNaN);
+    }
+}
 
-template <std::floating_point T>
-void ema(Rows<const T> a, Rows<T> out, double alpha, bool adjust) {
-    detail::require(alpha > 0.0 && alpha <= 1.0, "ema", "alpha (=", alpha,
-                    ") must be in (0, 1]");
-    detail::require(out.count() == a.count() && out.length == a.length, "ema", "out has ",
-                    out.count(), " rows of length ", out.length, ", expected ", a.count(),
-                    " rows of length ", a.length);
+/// pandas' zsqrt: the square root, 0 for negative values.
+FASTCPP_KERNEL double zsqrt(double v) noexcept { return v < 0.0 ? 0.0 : std::sqrt(v); }
+
+/// 1/x, recomputed only when x changes: the weights of the ewmcov recursion
+/// depend on the NaN pattern only and reach a fixed point after a few hundred
+/// observations, so in a long run the divisions disappear from the loop.
+struct CachedInverse {
+    double key = kNaN, inv = kNaN;
+    FASTCPP_KERNEL double operator()(double x) noexcept {
+        if (x != key) {
+            key = x;
+            inv = 1.0 / x;
+        }
+        return inv;
+    }
+};
+
+/// pandas' ewmcov state for one pair of series (`Same`: a variance, b = a):
+/// the weighted means, the weighted covariance and the sums of the weights
+/// and of their squares. Divisions by the total weight are multiplications by
+/// its cached inverse, distributed over the terms (pandas divides the sum:
+/// the results agree to rounding).
+/// The means are kept relative to the first observed pair (sx, sy): the
+/// covariance does not depend on a shift, and without it a series around
+/// 1e9 loses 1e-7 of its variance to the rounding of the means (pandas does
+/// not shift: it agrees to that rounding).
+template <bool Same>
+struct CovState {
+    double sx = 0.0, sy = 0.0;
+    double mx = kNaN, my = kNaN, cov = 0.0;
+    double sum_w = 1.0, sum_w2 = 1.0, old_w = 1.0;
+    index_t nobs = 0;
+    bool started = false;
+    CachedInverse inv_total;                       // 1 / (old_w + new_w)
+    double bias_sum_w = kNaN, bias_sum_w2 = kNaN;  // the (sum_w, sum_w2) of bias_factor
+    double bias_factor = kNaN;
+    // After an observation that left the weights unchanged (their fixed
+    // point): every further observation is the same affine update with
+    // these weights of the old state and of the point (see steady_run).
+    bool steady = false;
+    double c_old = kNaN, c_new = kNaN;
+
+    FASTCPP_KERNEL void step(double a, double b, bool obs, const Weights& w) noexcept {
+        const double in_sum_w = sum_w, in_sum_w2 = sum_w2, in_old_w = old_w;
+        nobs += obs;
+        if (!started) {
+            if (obs) {
+                sx = a;
+                sy = b;
+                mx = my = 0.0;
+                started = true;
+            }
+            return;
+        }
+        if (!obs && w.ignore_na) return;
+        const double d = w.beta;
+        sum_w *= d;
+        sum_w2 *= d * d;
+        old_w *= d;
+        steady = false;
+        if (!obs) return;
+        a -= sx;
+        const double new_w = w.adjust ? 1.0 : w.alpha;
+        const double total = old_w + new_w;
+        const double r = inv_total(total);
+        // The new weights of the old state and of the point: the data flow
+        // through one multiply-add per step (mean and covariance), the
+        // weights are off that chain.
+        c_old = old_w * r;
+        c_new = new_w * r;
+        const double old_mx = mx;
+        if (mx != a) mx = c_old * old_mx + c_new * a;
+        if constexpr (Same) {
+            const double dm = old_mx - mx, da = a - mx;
+            cov = c_old * cov + (c_old * (dm * dm) + c_new * (da * da));
+        } else {
+            b -= sy;
+            const double old_my = my;
+            if (my != b) my = c_old * old_my + c_new * b;
+            cov = c_old * cov +
+                  (c_old * ((old_mx - mx) * (old_my - my)) + c_new * ((a - mx) * (b - my)));
+        }
+        sum_w += new_w;
+        sum_w2 += new_w * new_w;
+        old_w = total;
+        if (!w.adjust) {
+            sum_w *= r;
+            sum_w2 *= r * r;
+            old_w = 1.0;
+        }
+        steady = sum_w == in_sum_w && sum_w2 == in_sum_w2 && old_w == in_old_w;
+    }
+    /// The (bias-corrected unless `bias`) covariance, NaN below min_periods.
+    [[nodiscard]] FASTCPP_KERNEL double value(bool bias, index_t minp) noexcept {
+        if (nobs < minp) return kNaN;
+        return bias ? cov : bias_correction() * cov;
+    }
+    /// pandas' (sum w)^2 / ((sum w)^2 - sum w^2), NaN unless positive;
+    /// recomputed only when the weights changed.
+    [[nodiscard]] FASTCPP_KERNEL double bias_correction() noexcept {
+        if (sum_w != bias_sum_w || sum_w2 != bias_sum_w2) {
+            bias_sum_w = sum_w;
+            bias_sum_w2 = sum_w2;
+            const double num = sum_w * sum_w;
+            const double den = num - sum_w2;
+            bias_factor = den > 0.0 ? num / den : kNaN;
+        }
+        return bias_factor;
+    }
+};
+
+/// Variance/std over a run of observations from a steady state (weights at
+/// their fixed point, at least min_periods observations): step() and value()
+/// with the constant weights, ~15 operations a point instead of ~45. Returns
+/// the index of the first NaN (or the end), which step() then takes.
+template <EmaStat S, class T>
+FASTCPP_KERNEL index_t steady_run(CovState<true>& s, Strided<const T> x, Strided<T> y, index_t i,
+                                  bool bias) noexcept {
+    const double factor = bias ? 1.0 : s.bias_correction();
+    const double c_old = s.c_old, c_new = s.c_new, sx = s.sx;
+    double mx = s.mx, cov = s.cov;
+    const index_t start = i;
+    for (; i < x.size; ++i) {
+        double a = static_cast<double>(x[i]);
+        if (!(a == a)) break;
+        a -= sx;
+        const double old_mx = mx;
+        if (mx != a) mx = c_old * old_mx + c_new * a;
+        const double dm = old_mx - mx, da = a - mx;
+        cov = c_old * cov + (c_old * (dm * dm) + c_new * (da * da));
+        const double v = factor * cov;
+        y[i] = static_cast<T>(S == EmaStat::std ? zsqrt(v) : v);
+    }
+    s.mx = mx;
+    s.cov = cov;
+    s.nobs += i - start;
+    return i;
+}
+
+/// cov/corr over a run of observed pairs from a steady state, as
+/// steady_run. corr also carries the two variances (`va`, `vb`: their means
+/// are the pair's, the same operations on the same values).
+template <EmaStat S, class T>
+FASTCPP_KERNEL index_t steady_pair_run(CovState<false>& s, CovState<true>& va, CovState<true>& vb,
+                                       Strided<const T> xa, Strided<const T> xb, Strided<T> y,
+                                       index_t i, bool bias) noexcept {
+    const double factor = bias || S == EmaStat::corr ? 1.0 : s.bias_correction();
+    const double c_old = s.c_old, c_new = s.c_new, sx = s.sx, sy = s.sy;
+    double mx = s.mx, my = s.my, cov = s.cov, var_a = va.cov, var_b = vb.cov;
+    const index_t start = i;
+    for (; i < xa.size; ++i) {
+        double a = static_cast<double>(xa[i]), b = static_cast<double>(xb[i]);
+        if (!(a == a && b == b)) break;
+        a -= sx;
+        b -= sy;
+        const double old_mx = mx, old_my = my;
+        if (mx != a) mx = c_old * old_mx + c_new * a;
+        if (my != b) my = c_old * old_my + c_new * b;
+        const double dmx = old_mx - mx, dax = a - mx, dmy = old_my - my, day = b - my;
+        cov = c_old * cov + (c_old * (dmx * dmy) + c_new * (dax * day));
+        if constexpr (S == EmaStat::corr) {
+            var_a = c_old * var_a + (c_old * (dmx * dmx) + c_new * (dax * dax));
+            var_b = c_old * var_b + (c_old * (dmy * dmy) + c_new * (day * day));
+            y[i] = static_cast<T>(cov / zsqrt(var_a * var_b));
+        } else {
+            y[i] = static_cast<T>(factor * cov);
+        }
+    }
+    s.mx = va.mx = mx;
+    s.my = vb.mx = my;
+    s.cov = cov;
+    va.cov = var_a;
+    vb.cov = var_b;
+    s.nobs += i - start;
+    va.nobs += i - start;
+    vb.nobs += i - start;
+    return i;
+}
+
+template <EmaStat S, class T>
+FASTCPP_KERNEL void moments_row(Strided<const T> xa, Strided<const T> xb, Strided<T> y,
+                                const Weights& options) noexcept {
+    const Weights w = options;  // a local copy: the stores to y cannot change it
+    CovState<S == EmaStat::var || S == EmaStat::std> s;
+    [[maybe_unused]] CovState<true> sa, sb;  // corr: the variances, over the same pairs
+    for (index_t i = 0; i < xa.size; ++i) {
+        const double a = static_cast<double>(xa[i]);
+        if constexpr (S == EmaStat::var || S == EmaStat::std) {
+            s.step(a, a, a == a, w);
+            const double v = s.value(w.bias, w.minp);
+            y[i] = static_cast<T>(S == EmaStat::std ? zsqrt(v) : v);
+            if (s.steady && s.nobs >= w.minp) i = steady_run<S>(s, xa, y, i + 1, w.bias) - 1;
+        } else {
+            const double b = static_cast<double>(xb[i]);
+            const bool obs = a == a && b == b;
+            s.step(a, b, obs, w);
+            if constexpr (S == EmaStat::cov) {
+                y[i] = static_cast<T>(s.value(w.bias, w.minp));
+            } else {
+                sa.step(a, a, obs, w);
+                sb.step(b, b, obs, w);
+                const double c = s.value(true, w.minp);
+                y[i] = static_cast<T>(c / zsqrt(sa.value(true, w.minp) * sb.value(true, w.minp)));
+            }
+            if (s.steady && s.nobs >= w.minp)
+                i = steady_pair_run<S>(s, sa, sb, xa, xb, y, i + 1, w.bias) - 1;
+        }
+    }
+}
+
+template <EmaStat S, class T>
+void run_rows(Rows<const T> a, Rows<const T> b, Rows<T> out, const Weights& w) {
     if (a.length == 0) return;
     // Each row is one serial recursion: threads take whole rows.
     const index_t grain = std::max<index_t>(1, (index_t{1} << 15) / a.length);
     detail::parallel_for(a.count(), grain, [&](index_t lo, index_t hi) {
-        for (index_t r = lo; r < hi; ++r)
-            detail::dispatch([&] { ema_row(a.row(r), out.row(r), alpha, adjust); });
+        for (index_t r = lo; r < hi; ++r) {
+            if constexpr (S == EmaStat::mean) {
+                if (w.plain())
+                    detail::dispatch(
+                        [&] { mean_plain_row(a.row(r), out.row(r), w.alpha, w.adjust); });
+                else
+                    detail::dispatch([&] { mean_row(a.row(r), out.row(r), w); });
+            } else {
+                detail::dispatch([&] { moments_row<S>(a.row(r), b.row(r), out.row(r), w); });
+            }
+        }
     });
 }
 
-template void ema<double>(Rows<const double>, Rows<double>, double, bool);
-template void ema<float>(Rows<const float>, Rows<float>, double, bool);
+}  // namespace
+
+double ema_alpha(const char* func, const EmaOptions& opt, index_t length) {
+    const int given = opt.alpha.has_value() + opt.span.has_value() + opt.halflife.has_value() +
+                      opt.com.has_value();
+    detail::require(given == 1, func,
+                    given ? "alpha, span, halflife and com are mutually exclusive, got "
+                          : "one of alpha, span, halflife or com is required, got ",
+                    given, " of them");
+    detail::require(opt.min_periods >= 0, func, "min_periods (=", opt.min_periods,
+                    ") must be >= 0");
+    if (opt.times) {
+        const auto t = *opt.times;
+        detail::require(opt.halflife.has_value(), func,
+                        "times requires halflife (and none of alpha, span, com)");
+        detail::require(static_cast<index_t>(t.size()) == length, func, "times has length ",
+                        t.size(), ", expected the length of the axis (", length, ")");
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            detail::require(std::isfinite(t[i]), func, "times[", i, "] (=", t[i],
+                            ") must be finite");
+            detail::require(i == 0 || t[i] >= t[i - 1], func,
+                            "times must be non-decreasing, times[", i, "] (=", t[i], ") < times[",
+                            i - 1, "] (=", t[i - 1], ")");
+        }
+    }
+    if (opt.alpha) {
+        const double a = *opt.alpha;
+        detail::require(a > 0.0 && a <= 1.0, func, "alpha (=", a, ") must be in (0, 1]");
+        return a;
+    }
+    if (opt.span) {
+        const double s = *opt.span;
+        detail::require(s >= 1.0 && s < std::numeric_limits<double>::infinity(), func, "span (=", s,
+                        ") must be >= 1 and finite");
+        return 1.0 / (1.0 + (s - 1.0) / 2.0);  // pandas: com = (span - 1) / 2
+    }
+    if (opt.halflife) {
+        const double h = *opt.halflife;
+        detail::require(h > 0.0 && h < std::numeric_limits<double>::infinity(), func,
+                        "halflife (=", h, ") must be > 0 and finite");
+        if (opt.times) return 0.5;  // pandas: com = 1; decay 0.5^(Δt / halflife)
+        const double com = 1.0 / (1.0 - std::exp(std::log(0.5) / h)) - 1.0;
+        return 1.0 / (1.0 + com);
+    }
+    const double c = *opt.com;
+    detail::require(c >= 0.0 && c < std::numeric_limits<double>::infinity(), func, "com (=", c,
+                    ") must be >= 0 and finite");
+    return 1.0 / (1.0 + c);
+}
+
+template <EmaStat S, class T>
+void ema_rows(Rows<const T> a, Rows<const T> b, Rows<T> out, const EmaOptions& opt) {
+    constexpr const char* names[] = {"ema", "ema_var", "ema_std", "ema_cov", "ema_corr"};
+    const char* func = names[static_cast<int>(S)];
+    Weights w;
+    w.alpha = ema_alpha(func, opt, a.length);
+    w.beta = 1.0 - w.alpha;
+    if (opt.times) {
+        w.times = opt.times->data();
+        w.halflife = *opt.halflife;
+    }
+    w.adjust = opt.adjust;
+    w.ignore_na = opt.ignore_na;
+    w.minp = std::max<index_t>(opt.min_periods, 1);
+    w.bias = opt.bias;
+    detail::require(S == EmaStat::mean || !opt.times, func,
+                    "times is supported by ema only (pandas implements it for the mean only)");
+    detail::require(out.count() == a.count() && out.length == a.length, func, "out has ",
+                    out.count(), " rows of length ", out.length, ", expected ", a.count(),
+                    " rows of length ", a.length);
+    detail::require(b.count() == a.count() && b.length == a.length, func, "b has ", b.count(),
+                    " rows of length ", b.length, ", expected ", a.count(), " rows of length ",
+                    a.length);
+    run_rows<S>(a, b, out, w);
+}
+
+#define FASTCPP_EMA_ROWS(S, T) \
+    template void ema_rows<S, T>(Rows<const T>, Rows<const T>, Rows<T>, const EmaOptions&);
+#define FASTCPP_EMA_ROWS_BOTH(S) FASTCPP_EMA_ROWS(S, double) FASTCPP_EMA_ROWS(S, float)
+FASTCPP_EMA_ROWS_BOTH(EmaStat::mean)
+FASTCPP_EMA_ROWS_BOTH(EmaStat::var)
+FASTCPP_EMA_ROWS_BOTH(EmaStat::std)
+FASTCPP_EMA_ROWS_BOTH(EmaStat::cov)
+FASTCPP_EMA_ROWS_BOTH(EmaStat::corr)
+#undef FASTCPP_EMA_ROWS_BOTH
+#undef FASTCPP_EMA_ROWS
 
 }  // namespace fastcpp

@@ -1,10 +1,13 @@
 // Geometry kernels: distances, haversine, nearest_k (algorithms in geo.hpp).
-// Compiled with -fno-math-errno (so sin/cos/asin/sqrt vectorise into libmvec)
-// and -ffp-contract=off (NumPy's rounding, operation by operation).
+// The vector loops use the inline sin/cos/asin of detail/vmath.hpp (within
+// 2 ulp of libm; the same bits at every SIMD level). Compiled with
+// -fno-math-errno (sqrt vectorises) and -ffp-contract=off (NumPy's rounding,
+// operation by operation, and no FMA, so every level rounds alike).
 #include "fastcpp/geo.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <numbers>
 #include <numeric>
@@ -13,8 +16,9 @@
 #include "elementwise_loops.hpp"
 #include "fastcpp/config.hpp"
 #include "fastcpp/detail/checks.hpp"
+#include "fastcpp/detail/dispatch.hpp"
 #include "fastcpp/detail/parallel.hpp"
-#include "fastcpp/detail/simd.hpp"
+#include "fastcpp/detail/vmath.hpp"
 #include "geo_exact.hpp"
 
 namespace fastcpp {
@@ -22,6 +26,7 @@ namespace {
 
 using detail::kBlock;
 using detail::pad_lanes;
+namespace vmath = detail::vmath;
 
 /// numpy.radians(x) is x * (pi / 180) with this constant.
 constexpr double kDegToRad = std::numbers::pi / 180.0;
@@ -106,7 +111,13 @@ template <class T>
                                                    double* __restrict dst) noexcept {
     if (v.stride == 1) {
         const T* p = v.data + b;
+        // omp simd: vectorised at -O2 too (GCC's cheap cost model would not).
+#pragma omp simd
         for (index_t i = 0; i < m; ++i) dst[i] = static_cast<double>(p[i]) * kDegToRad;
+    } else if (v.stride == 0) {  // broadcast
+        const double r = static_cast<double>(v.data[0]) * kDegToRad;
+#pragma omp simd
+        for (index_t i = 0; i < m; ++i) dst[i] = r;
     } else {
         for (index_t i = 0; i < m; ++i) dst[i] = static_cast<double>(v[b + i]) * kDegToRad;
     }
@@ -115,39 +126,70 @@ template <class T>
     return mp;
 }
 
+/// cos of one latitude, as the vector loops compute it (scalar libm outside
+/// vmath's range), for a latitude that is the same for the whole block.
+double cos_const(double la) noexcept {
+    return vmath::trig_in_range(la) ? vmath::cos(la) : std::cos(la);
+}
+
+/// c[i] = cos(la[i]), or the broadcast latitude's cos; OR-s the range flags
+/// of the arguments into far.
+[[gnu::always_inline]] inline void cos_block(const double* __restrict la, index_t m, bool la_const,
+                                             double* __restrict c, std::uint64_t& far) noexcept {
+    if (la_const) {
+        const double v = cos_const(la[0]);
+#pragma omp simd
+        for (index_t i = 0; i < m; ++i) c[i] = v;
+        far |= vmath::trig_far_bits(la[0]);
+        return;
+    }
+    std::uint64_t f = 0;
+#pragma omp simd reduction(| : f)
+    for (index_t i = 0; i < m; ++i) {
+        c[i] = vmath::cos(la[i]);
+        f |= vmath::trig_far_bits(la[i]);
+    }
+    far |= f;
+}
+
 /// h[i] = sin(dlat/2)**2 + cos(lat1)*cos(lat2)*sin(dlon/2)**2 for a block in
-/// radians; one libmvec call per loop (sin and cos apart). A constant
-/// latitude (broadcast) gets one scalar cos instead of m vector ones.
+/// radians, with the inline vector sin/cos of detail/vmath.hpp; the rare
+/// point with an argument beyond vmath's range (or inf/NaN) is recomputed
+/// with scalar libm. A constant latitude (broadcast) gets one cos.
 [[gnu::always_inline]] inline void h_block(const double* __restrict la1,
                                            const double* __restrict lo1,
                                            const double* __restrict la2,
-                                           const double* __restrict lo2, index_t m,
-                                           bool la1_const, bool la2_const,
-                                           double* __restrict h) noexcept {
-    alignas(64) double s1[kBlock], c1[kBlock], c2[kBlock], s2[kBlock];
-    for (index_t i = 0; i < m; ++i) s1[i] = std::sin((la2[i] - la1[i]) / 2);
-    if (la1_const) {
-        const double c = std::cos(la1[0]);
-        for (index_t i = 0; i < m; ++i) c1[i] = c;
-    } else {
-        for (index_t i = 0; i < m; ++i) c1[i] = std::cos(la1[i]);
+                                           const double* __restrict lo2, index_t m, bool la1_const,
+                                           bool la2_const, double* __restrict h) noexcept {
+    alignas(64) double c1[kBlock], c2[kBlock];
+    std::uint64_t far = 0;
+    cos_block(la1, m, la1_const, c1, far);
+    cos_block(la2, m, la2_const, c2, far);
+    std::uint64_t f = 0;
+#pragma omp simd reduction(| : f)
+    for (index_t i = 0; i < m; ++i) {
+        const double dlat = (la2[i] - la1[i]) / 2, dlon = (lo2[i] - lo1[i]) / 2;
+        const double s1 = vmath::sin(dlat), s2 = vmath::sin(dlon);
+        h[i] = s1 * s1 + c1[i] * c2[i] * (s2 * s2);
+        f |= vmath::trig_far_bits(dlat) | vmath::trig_far_bits(dlon);
     }
-    if (la2_const) {
-        const double c = std::cos(la2[0]);
-        for (index_t i = 0; i < m; ++i) c2[i] = c;
-    } else {
-        for (index_t i = 0; i < m; ++i) c2[i] = std::cos(la2[i]);
+    if (!vmath::any_far(far | f)) return;
+    for (index_t i = 0; i < m; ++i) {
+        const double dlat = (la2[i] - la1[i]) / 2, dlon = (lo2[i] - lo1[i]) / 2;
+        if (vmath::trig_in_range(dlat) && vmath::trig_in_range(dlon) &&
+            vmath::trig_in_range(la1[i]) && vmath::trig_in_range(la2[i]))
+            continue;
+        h[i] = h_scalar(la1[i], lo1[i], la2[i], lo2[i]);
     }
-    for (index_t i = 0; i < m; ++i) s2[i] = std::sin((lo2[i] - lo1[i]) / 2);
-    for (index_t i = 0; i < m; ++i) h[i] = s1[i] * s1[i] + c1[i] * c2[i] * (s2[i] * s2[i]);
 }
 
-/// d[i] = radius * (2 * arcsin(sqrt(h[i]))), with the near-antipodal fix-up.
-[[gnu::always_inline]] inline void d_block(const double* la1, const double* lo1,
-                                           const double* la2, const double* lo2,
-                                           const double* __restrict h, index_t m,
+/// d[i] = radius * (2 * arcsin(sqrt(h[i]))) with vmath's asin, and the
+/// near-antipodal fix-up (scalar libm, as NumPy).
+[[gnu::always_inline]] inline void d_block(const double* la1, const double* lo1, const double* la2,
+                                           const double* lo2, const double* __restrict h, index_t m,
                                            double radius, double* __restrict d) noexcept {
-    for (index_t i = 0; i < m; ++i) d[i] = radius * (2 * std::asin(std::sqrt(h[i])));
+#pragma omp simd
+    for (index_t i = 0; i < m; ++i) d[i] = radius * (2 * vmath::asin(std::sqrt(h[i])));
     for (index_t i = 0; i < m; ++i)
         if (h[i] > kNearAntipodal)
             d[i] = radius * (2 * std::asin(std::sqrt(h_scalar(la1[i], lo1[i], la2[i], lo2[i]))));
@@ -155,8 +197,8 @@ template <class T>
 
 template <class T>
 FASTCPP_KERNEL void haversine_chunk(Strided<const T> lat1, Strided<const T> lon1,
-                                    Strided<const T> lat2, Strided<const T> lon2,
-                                    Strided<T> out, double radius) noexcept {
+                                    Strided<const T> lat2, Strided<const T> lon2, Strided<T> out,
+                                    double radius) noexcept {
     alignas(64) double a1[kBlock], o1[kBlock], a2[kBlock], o2[kBlock], h[kBlock], d[kBlock];
     const index_t n = out.size;
     for (index_t b = 0; b < n; b += kBlock) {
@@ -168,7 +210,8 @@ FASTCPP_KERNEL void haversine_chunk(Strided<const T> lat1, Strided<const T> lon1
         h_block(a1, o1, a2, o2, mp, lat1.stride == 0, lat2.stride == 0, h);
         d_block(a1, o1, a2, o2, h, mp, radius, d);
         if (out.stride == 1) {
-            T* p = out.data + b;
+            T* __restrict p = out.data + b;
+#pragma omp simd
             for (index_t i = 0; i < m; ++i) p[i] = static_cast<T>(d[i]);
         } else {
             for (index_t i = 0; i < m; ++i) out[b + i] = static_cast<T>(d[i]);
@@ -182,9 +225,7 @@ using Candidate = detail::GeoCandidate;
 double key_of(double h) noexcept { return std::isnan(h) ? kInf : h; }
 /// a <= b are a near tie (NaN keys tie exactly and need no re-ranking;
 /// h == 0 is exact in both, since sin(0) = 0, so zero keys tie exactly too).
-bool near_tie(double a, double b) noexcept {
-    return b > 0 && b < kInf && b - a <= kTieRel * b;
-}
+bool near_tie(double a, double b) noexcept { return b > 0 && b < kInf && b - a <= kTieRel * b; }
 
 /// The k smallest candidates seen so far: a max-heap on (key, index), so
 /// chunks may arrive in any order (threads take them dynamically).
@@ -223,15 +264,62 @@ struct Query {
     }
 };
 
+/// Latitude pruning for nearest_k. With both latitudes in [-pi/2, pi/2],
+/// cos(lat1) * cos(lat2) >= 0, so h >= sin(dlat/2)^2 (also as computed: the
+/// vector cos of such an angle is > 0). A point whose |dlat/2| exceeds
+/// asin(sqrt(thr)) cannot have h <= thr and never enters the top k: its h
+/// is not computed at all. Only used while thr <= kPruneMaxH (angles <=
+/// pi/6, where the relative margin kPruneMargin on the angle dwarfs every
+/// rounding error of either side); else nothing is pruned.
+constexpr double kHalfPi = std::numbers::pi / 2;
+constexpr double kPruneMaxH = 0.25;
+constexpr double kPruneMargin = 1e-9;
+
+/// The half-latitude difference beyond which a point is pruned, or inf.
+double prune_angle(double thr) noexcept {
+    if (!(thr <= kPruneMaxH)) return kInf;
+    return std::asin(std::sqrt(thr)) * (1 + kPruneMargin) + 1e-300;
+}
+
 /// Running top-k over points [begin, end): h per block by the vector path,
-/// then one vectorised "anything below the threshold?" test per block.
+/// then one vectorised "anything below the threshold?" test per block. Once
+/// the top is full, points are first pruned by latitude (see prune_angle)
+/// and h is computed for the survivors only, by the same h_block on the same
+/// radians: the keys, and so the result, are those of the full computation.
 template <class T>
 FASTCPP_KERNEL void nearest_chunk(const Query& q, Strided<const T> lats, Strided<const T> lons,
                                   index_t begin, index_t end, TopK& top) {
     alignas(64) double a2[kBlock], o2[kBlock], h[kBlock];
+    alignas(64) index_t pick[kBlock];
+    const double qlat = q.lat[0];
+    const bool can_prune = std::fabs(qlat) <= kHalfPi;
     for (index_t b = begin; b < end; b += kBlock) {
         const index_t m = std::min(kBlock, end - b);
         load_radians(lats, b, m, a2);
+        if (can_prune && top.full()) {
+            const double theta = prune_angle(top.worst().key);
+            if (theta < kInf) {
+                // Keep unless provably pruned (NaN latitudes are kept).
+                index_t cnt = 0;
+                for (index_t i = 0; i < m; ++i) {
+                    const bool out =
+                        std::fabs((a2[i] - qlat) / 2) > theta && std::fabs(a2[i]) <= kHalfPi;
+                    pick[cnt] = i;
+                    cnt += out ? 0 : 1;
+                }
+                if (cnt == 0) continue;
+                for (index_t j = 0; j < cnt; ++j) {
+                    a2[j] = a2[pick[j]];
+                    o2[j] = static_cast<double>(lons[b + pick[j]]) * kDegToRad;
+                }
+                h_block(q.lat, q.lon, a2, o2, cnt, true, false, h);
+                for (index_t j = 0; j < cnt; ++j) {
+                    const Candidate c{key_of(h[j]), b + pick[j]};
+                    if (c < top.worst()) top.push(c);
+                }
+                continue;
+            }
+        }
         const index_t mp = load_radians(lons, b, m, o2);
         h_block(q.lat, q.lon, a2, o2, mp, true, lats.stride == 0, h);
         index_t i = 0;
@@ -273,8 +361,8 @@ std::vector<Candidate> select_k(const Query& q, Strided<const T> lats, Strided<c
     if (k <= kSmallK) {
         // A running top-k per range, merged after: (key, index) order makes
         // the result independent of how the ranges were cut.
-        const auto tops = detail::map_ranges<std::vector<Candidate>>(
-            n, kTopKGrain, [&](index_t b, index_t e) {
+        const auto tops =
+            detail::map_ranges<std::vector<Candidate>>(n, kTopKGrain, [&](index_t b, index_t e) {
                 TopK top(k);
                 detail::dispatch([&] { nearest_chunk(q, lats, lons, b, e, top); });
                 return top.items();
@@ -300,9 +388,9 @@ std::vector<Candidate> select_k(const Query& q, Strided<const T> lats, Strided<c
 
 /// Distances of the winners (vector asin on their h, fix-up near antipodes).
 template <class T>
-FASTCPP_KERNEL void winner_distances(const Query& q, Strided<const T> lats,
-                                     Strided<const T> lons, const index_t* idx, index_t k,
-                                     double radius, double* d) noexcept {
+FASTCPP_KERNEL void winner_distances(const Query& q, Strided<const T> lats, Strided<const T> lons,
+                                     const index_t* idx, index_t k, double radius,
+                                     double* d) noexcept {
     alignas(64) double a2[kBlock], o2[kBlock], h[kBlock], db[kBlock];
     for (index_t b = 0; b < k; b += kBlock) {
         const index_t m = std::min(kBlock, k - b), mp = pad_lanes(m);
@@ -377,13 +465,13 @@ void haversine(Rows<const T> lat1, Rows<const T> lon1, Rows<const T> lat2, Rows<
     detail::require_same_shape("haversine", "lat1", lat1, "lat2", lat2);
     detail::require_same_shape("haversine", "lat1", lat1, "lon2", lon2);
     detail::require_same_shape("haversine", "lat1", lat1, "out", out);
-    detail::parallel_rows(out.count(), out.length, detail::kGrainTrig,
-                           [&](index_t r, index_t b, index_t e) {
-        detail::dispatch([&] {
-            haversine_chunk(lat1.row(r).sub(b, e), lon1.row(r).sub(b, e), lat2.row(r).sub(b, e),
-                            lon2.row(r).sub(b, e), out.row(r).sub(b, e), radius);
+    detail::parallel_rows(
+        out.count(), out.length, detail::kGrainTrig, [&](index_t r, index_t b, index_t e) {
+            detail::dispatch([&] {
+                haversine_chunk(lat1.row(r).sub(b, e), lon1.row(r).sub(b, e), lat2.row(r).sub(b, e),
+                                lon2.row(r).sub(b, e), out.row(r).sub(b, e), radius);
+            });
         });
-    });
 }
 template <std::floating_point T>
 void haversine(std::span<const T> lat1, std::span<const T> lon1, std::span<const T> lat2,

@@ -82,13 +82,178 @@ T median_filter_cval(double cval, index_t window_count) {
     }
 }
 
+template <MedianElement T>
+BorderValue<T> border_value(double cval) {
+    BorderValue<T> b{median_filter_cval<T>(cval, 3), 0};
+    if constexpr (std::is_integral_v<T>) {
+        const double v = std::trunc(cval);
+        const double top =
+            std::is_same_v<T, bool> ? 1.0 : static_cast<double>(std::numeric_limits<T>::max());
+        const double bottom =
+            std::is_same_v<T, bool> ? 0.0 : static_cast<double>(std::numeric_limits<T>::lowest());
+        b.beyond = v > top ? 1 : v < bottom ? -1 : 0;
+    }
+    return b;
+}
+
 namespace {
 
 using median_detail::Key;
 using median_detail::map_index;
+using median_detail::Run;
 using median_detail::Tile;
 
 enum class Algo { network, radix, histogram, compressed, select };
+
+/// One axis of a normalised call: the window of output x covers image
+/// positions x + lo ... x + lo + ext - 1 along it.
+struct Axis {
+    index_t n = 1;
+    index_t in_stride = 0, out_stride = 0;
+    index_t lo = 0, ext = 1;
+};
+
+/// A call in the order the tiles use: batch axes (not filtered) outermost,
+/// then plane axes, then the row and column axes of the 2-D tiles. The
+/// window is `count` elements, each with coordinates (planes..., row, col)
+/// relative to the axes' `lo`.
+struct Layout {
+    std::vector<Axis> batch, planes;
+    Axis row, col;
+    std::vector<index_t> coords;  ///< count x (planes.size() + 2)
+    index_t count = 0;
+    bool box = true;
+    index_t plane_count = 1;  ///< product of the planes' extents
+
+    [[nodiscard]] index_t dims() const noexcept { return static_cast<index_t>(planes.size()) + 2; }
+    [[nodiscard]] bool huge() const noexcept {
+        bool h = row.ext > 2 * row.n + 2 || col.ext > 2 * col.n + 2;
+        for (const Axis& a : planes) h = h || a.ext > 2 * a.n + 2;
+        return h;
+    }
+};
+
+/// Checks the window against the image and normalises the call.
+Layout make_layout(const char* func, std::span<const index_t> shape,
+                   std::span<const index_t> in_strides, std::span<const index_t> out_shape,
+                   std::span<const index_t> out_strides, const FilterWindow& w) {
+    const auto nd = static_cast<index_t>(shape.size());
+    detail::require(nd >= 1, func, "image must have at least one dimension");
+    detail::require(static_cast<index_t>(in_strides.size()) == nd, func, "image has ", nd,
+                    " dimensions but ", in_strides.size(), " strides");
+    detail::require(out_shape.size() == shape.size() && out_strides.size() == shape.size() &&
+                        std::equal(shape.begin(), shape.end(), out_shape.begin()),
+                    func, "out must have the image's shape");
+    detail::require(static_cast<index_t>(w.size.size()) == nd, func, "size has ", w.size.size(),
+                    " entries, the image has ", nd, " dimensions");
+    detail::require(w.origin.empty() || static_cast<index_t>(w.origin.size()) == nd, func,
+                    "origin has ", w.origin.size(), " entries, the image has ", nd, " dimensions");
+    index_t box_count = 1;
+    for (index_t d = 0; d < nd; ++d) {
+        const index_t s = w.size[static_cast<std::size_t>(d)];
+        detail::require(shape[static_cast<std::size_t>(d)] >= 0, func,
+                        "image shape must not be negative");
+        detail::require(s >= 1, func, "size (=", s, ") must be >= 1 along axis ", d);
+        detail::require(s <= (index_t{1} << 31) / box_count, func,
+                        "size is too large, the window must have at most 2**31 elements");
+        box_count *= s;
+        const index_t o = w.origin.empty() ? 0 : w.origin[static_cast<std::size_t>(d)];
+        detail::require(o >= -(s / 2) && o <= (s - 1) / 2, func, "origin (=", o,
+                        ") must be in [-(size // 2), (size - 1) // 2] = [", -(s / 2), ", ",
+                        (s - 1) / 2, "] along axis ", d);
+    }
+    const bool box = w.footprint.empty();
+    detail::require(box || static_cast<index_t>(w.footprint.size()) == box_count, func,
+                    "footprint has ", w.footprint.size(), " elements, its shape holds ", box_count);
+    // Bounding box of the window's elements, per axis.
+    std::vector<index_t> kmin(static_cast<std::size_t>(nd), 0), kmax(static_cast<std::size_t>(nd));
+    for (index_t d = 0; d < nd; ++d)
+        kmax[static_cast<std::size_t>(d)] = w.size[static_cast<std::size_t>(d)] - 1;
+    index_t count = box_count;
+    if (!box) {
+        count = 0;
+        std::fill(kmin.begin(), kmin.end(), std::numeric_limits<index_t>::max());
+        std::fill(kmax.begin(), kmax.end(), -1);
+        std::vector<index_t> k(static_cast<std::size_t>(nd), 0);
+        for (index_t e = 0; e < box_count; ++e) {
+            if (w.footprint[static_cast<std::size_t>(e)]) {
+                ++count;
+                for (std::size_t d = 0; d < k.size(); ++d) {
+                    kmin[d] = std::min(kmin[d], k[d]);
+                    kmax[d] = std::max(kmax[d], k[d]);
+                }
+            }
+            for (index_t d = nd - 1; d >= 0; --d) {
+                if (++k[static_cast<std::size_t>(d)] < w.size[static_cast<std::size_t>(d)]) break;
+                k[static_cast<std::size_t>(d)] = 0;
+            }
+        }
+        detail::require(count >= 1, func, "footprint must have at least one element set");
+    }
+    std::vector<Axis> axes(static_cast<std::size_t>(nd));
+    for (index_t d = 0; d < nd; ++d) {
+        const auto u = static_cast<std::size_t>(d);
+        const index_t o = w.origin.empty() ? 0 : w.origin[u];
+        axes[u] = {shape[u], in_strides[u], out_strides[u], -(w.size[u] / 2) - o + kmin[u],
+                   kmax[u] - kmin[u] + 1};
+    }
+    // Column axis: the filtered one with the smallest input stride; row: the
+    // next; the other filtered axes are planes. Without enough filtered axes,
+    // unfiltered ones (window extent 1) serve, else virtual axes of length 1.
+    std::vector<index_t> filtered, rest;
+    for (index_t d = 0; d < nd; ++d) {
+        const Axis& a = axes[static_cast<std::size_t>(d)];
+        (a.ext > 1 || a.lo != 0 ? filtered : rest).push_back(d);
+    }
+    auto by_stride = [&](index_t a, index_t b) {
+        return std::abs(axes[static_cast<std::size_t>(a)].in_stride) <
+               std::abs(axes[static_cast<std::size_t>(b)].in_stride);
+    };
+    auto take = [&](std::vector<index_t>& from, bool longest) -> index_t {
+        if (from.empty()) return -1;
+        auto it = longest ? std::max_element(from.begin(), from.end(),
+                                             [&](index_t a, index_t b) {
+                                                 return axes[static_cast<std::size_t>(a)].n <
+                                                        axes[static_cast<std::size_t>(b)].n;
+                                             })
+                          : std::min_element(from.begin(), from.end(), by_stride);
+        const index_t d = *it;
+        from.erase(it);
+        return d;
+    };
+    index_t col = take(filtered, false);
+    if (col < 0) col = take(rest, false);
+    index_t row = take(filtered, false);
+    if (row < 0) row = take(rest, true);
+    Layout L;
+    L.box = box;
+    L.col = col >= 0 ? axes[static_cast<std::size_t>(col)] : Axis{};
+    L.row = row >= 0 ? axes[static_cast<std::size_t>(row)] : Axis{};
+    for (index_t d : filtered) L.planes.push_back(axes[static_cast<std::size_t>(d)]);
+    for (index_t d : rest) L.batch.push_back(axes[static_cast<std::size_t>(d)]);
+    for (const Axis& a : L.planes) L.plane_count *= a.ext;
+    // Window coordinates in (planes..., row, col) order.
+    std::vector<index_t> order(filtered);
+    order.push_back(row);
+    order.push_back(col);
+    L.count = count;
+    // A box too wide for tiles goes to the weighted filters, which need no
+    // element list (it would grow with the window).
+    if (box && L.huge()) return L;
+    L.coords.reserve(static_cast<std::size_t>(count * L.dims()));
+    std::vector<index_t> k(static_cast<std::size_t>(nd), 0);
+    for (index_t e = 0; e < box_count; ++e) {
+        if (box || w.footprint[static_cast<std::size_t>(e)])
+            for (index_t d : order)
+                L.coords.push_back(
+                    d < 0 ? 0 : k[static_cast<std::size_t>(d)] - kmin[static_cast<std::size_t>(d)]);
+        for (index_t d = nd - 1; d >= 0; --d) {
+            if (++k[static_cast<std::size_t>(d)] < w.size[static_cast<std::size_t>(d)]) break;
+            k[static_cast<std::size_t>(d)] = 0;
+        }
+    }
+    return L;
+}
 
 /// Geometry of the tiles of one call.
 struct Plan {
@@ -98,9 +263,12 @@ struct Plan {
 };
 
 template <class T>
-Plan make_plan(index_t rows, index_t cols, index_t sr, index_t sc) {
+Plan make_plan(const Layout& L, bool omit) {
     using K = Key<T>;
-    const index_t n = sr * sc;
+    const index_t rows = L.row.n, cols = L.col.n;
+    const index_t er = L.row.ext, sc = L.col.ext, P = L.plane_count;
+    const index_t kr = P * er;  // padded rows one output row's window spans
+    const index_t n = L.count;
     Plan p;
     // Rows per tile: what fits the cache budget, but no more than a quarter of
     // one thread's share of the rows, so ranges of whole tiles balance.
@@ -108,9 +276,14 @@ Plan make_plan(index_t rows, index_t cols, index_t sr, index_t sc) {
         std::max<index_t>(1, (rows + 4 * static_cast<index_t>(num_threads()) - 1) /
                                  (4 * static_cast<index_t>(num_threads())));
     auto rows_for = [&](index_t budget_elems, index_t pad_stride) {
-        const index_t r = budget_elems / pad_stride - (sr - 1);
-        return std::clamp<index_t>(std::min(r, std::max(share, 2 * sr)), 1, rows);
+        const index_t r = budget_elems / (pad_stride * P) - (er - 1);
+        return std::clamp<index_t>(std::min(r, std::max(share, 2 * er)), 1, rows);
     };
+    if (omit) {  // per-pixel ranks: selection on the keys
+        p.tile_cols = std::min<index_t>(cols, 1024);
+        p.tile_rows = rows_for(index_t{1} << 16, p.tile_cols + sc - 1);
+        return p;
+    }
     // Below 512-bit vectors a 32-bit key has 8 (or 4) lanes: rank compression
     // plus 16 radix passes then loses to the unrolled 6x6 and 7x7 networks.
     const bool wide_vectors = median_detail::vector_bytes() >= 64;
@@ -147,8 +320,8 @@ Plan make_plan(index_t rows, index_t cols, index_t sr, index_t sc) {
     constexpr index_t limit = index_t{1} << 16;
     p.slack = median_detail::kSlackBytes / 2;
     index_t tc = std::min<index_t>(cols, std::max<index_t>(256, 4 * sc));
-    while (tc > 1 && sr * (tc + sc - 1 + p.slack) > limit) tc = (tc + 1) / 2;
-    if (sr * (tc + sc - 1 + p.slack) > limit) {
+    while (tc > 1 && kr * (tc + sc - 1 + p.slack) > limit) tc = (tc + 1) / 2;
+    if (kr * (tc + sc - 1 + p.slack) > limit) {
         p.slack = 0;
         p.algo = Algo::select;
         p.tile_cols = std::min<index_t>(cols, 64);
@@ -168,49 +341,115 @@ struct Scratch {
     std::vector<std::uint16_t> ranks, rank_out;
     std::vector<K> uniq, sort_keys;
     std::vector<std::uint32_t> sort_idx;
+    std::vector<index_t> off;
+    std::vector<Run> runs;
+    std::vector<const void*> plane_base;
 };
 
+/// Everything a tile needs besides its position.
 template <class T>
-FASTCPP_KERNEL void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr, index_t sc,
-                             Key<T> ckey, const std::vector<index_t>& rowmap,
-                             const std::vector<index_t>& colmap, const Plan& plan, index_t rank,
+struct Call {
+    const Layout* L = nullptr;
+    const T* in = nullptr;
+    T* out = nullptr;
+    Key<T> ckey{};
+    std::vector<index_t> rowmap, colmap;
+    std::vector<std::vector<index_t>> planemap;  ///< per plane axis, x + k -> image index
+    Plan plan;
+    index_t rank = 0;
+    BorderMode mode = BorderMode::reflect;
+    bool omit = false;
+    median_detail::RankRule rule = median_detail::RankRule::median;
+    index_t raw_rank = 0;
+    double percentile = 0.0;
+};
+
+/// Filters one tile: output rows [r0, r0 + tile_rows) and columns
+/// [c0, c0 + tile_cols) of the 2-D slice at input offset `in_off`, output
+/// offset `out_off`, plane output coordinates `xp`.
+template <class T>
+FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, const index_t* xp,
                              index_t r0, index_t c0, Scratch<Key<T>>& s) {
     using K = Key<T>;
-    const index_t tr = std::min(plan.tile_rows, in.rows - r0);
-    const index_t tc = std::min(plan.tile_cols, in.cols - c0);
-    const index_t ph = tr + sr - 1, pw = tc + sc - 1;
+    const Layout& L = *C.L;
+    const Plan& plan = C.plan;
+    const index_t er = L.row.ext, sc = L.col.ext, P = L.plane_count;
+    const index_t tr = std::min(plan.tile_rows, L.row.n - r0);
+    const index_t tc = std::min(plan.tile_cols, L.col.n - c0);
+    const index_t prows = tr + er - 1;  // padded rows per plane
+    const index_t ph = P * prows, pw = tc + sc - 1;
     const index_t pad_stride = pw + plan.slack;
     const index_t out_stride = tc + plan.slack;
     s.pad.resize(static_cast<std::size_t>(ph * pad_stride + plan.slack));
     s.out.resize(static_cast<std::size_t>(tr * out_stride + plan.slack));
+    // The window as offsets in this tile, sorted, and as runs along rows.
+    const index_t nd = L.dims(), np = nd - 2;
+    s.off.resize(static_cast<std::size_t>(L.count));
+    for (index_t w = 0; w < L.count; ++w) {
+        const index_t* k = L.coords.data() + w * nd;
+        index_t q = 0;
+        for (index_t d = 0; d < np; ++d) q = q * L.planes[static_cast<std::size_t>(d)].ext + k[d];
+        s.off[static_cast<std::size_t>(w)] = (q * prows + k[np]) * pad_stride + k[np + 1];
+    }
+    std::sort(s.off.begin(), s.off.end());
+    s.runs.clear();
+    for (index_t o : s.off) {
+        if (!s.runs.empty() && s.runs.back().off + s.runs.back().len == o &&
+            o / pad_stride == s.runs.back().off / pad_stride)
+            ++s.runs.back().len;
+        else
+            s.runs.push_back({o, 1});
+    }
+    // Base of every plane of the window (nullptr: the constant border).
+    s.plane_base.assign(static_cast<std::size_t>(P), nullptr);
+    for (index_t q = 0; q < P; ++q) {
+        index_t rem = q, off = in_off;
+        bool border = false;
+        for (index_t d = np - 1; d >= 0; --d) {
+            const Axis& a = L.planes[static_cast<std::size_t>(d)];
+            const index_t k = rem % a.ext;
+            rem /= a.ext;
+            const index_t m =
+                C.planemap[static_cast<std::size_t>(d)][static_cast<std::size_t>(xp[d] + k)];
+            if (m < 0) border = true;
+            off += m * a.in_stride;
+        }
+        if (!border) s.plane_base[static_cast<std::size_t>(q)] = C.in + off;
+    }
     // Pad: rowmap/colmap give the image index of every padded position.
-    const index_t* cm = colmap.data() + c0;
+    const index_t* cm = C.colmap.data() + c0;
+    const K ckey = C.ckey;
     // Interior run of columns that map to themselves.
     index_t q0 = 0, q1 = pw;
-    auto interior = [&](index_t q) { return cm[q] >= 0 && cm[q] == c0 + q - sc / 2; };
+    auto interior = [&](index_t q) { return cm[q] >= 0 && cm[q] == c0 + q + L.col.lo; };
     while (q0 < pw && !interior(q0)) ++q0;
     while (q1 > q0 && !interior(q1 - 1)) --q1;
-    for (index_t p = 0; p < ph; ++p) {
-        K* dst = s.pad.data() + p * pad_stride;
-        const index_t r = rowmap[static_cast<std::size_t>(r0 + p)];
-        if (r < 0) {
-            std::fill(dst, dst + pw, ckey);
-            continue;
+    const index_t cs = L.col.in_stride;
+    for (index_t q = 0; q < P; ++q) {
+        const T* base = static_cast<const T*>(s.plane_base[static_cast<std::size_t>(q)]);
+        for (index_t p = 0; p < prows; ++p) {
+            K* dst = s.pad.data() + (q * prows + p) * pad_stride;
+            const index_t r = C.rowmap[static_cast<std::size_t>(r0 + p)];
+            if (r < 0 || !base) {
+                std::fill(dst, dst + pw, ckey);
+                continue;
+            }
+            const T* src = base + r * L.row.in_stride;
+            auto border = [&](index_t c) {
+                return cm[c] < 0 ? ckey : median_detail::to_key(src[cm[c] * cs]);
+            };
+            for (index_t c = 0; c < q0; ++c) dst[c] = border(c);
+            const T* run = q0 < q1 ? src + (c0 + q0 + L.col.lo) * cs : src;
+            if (cs == 1) {
+                for (index_t c = q0; c < q1; ++c) dst[c] = median_detail::to_key(run[c - q0]);
+            } else {
+                for (index_t c = q0; c < q1; ++c)
+                    dst[c] = median_detail::to_key(run[(c - q0) * cs]);
+            }
+            for (index_t c = q1; c < pw; ++c) dst[c] = border(c);
         }
-        const T* src = in.data + r * in.row_stride;
-        const index_t cs = in.col_stride;
-        auto border = [&](index_t q) {
-            return cm[q] < 0 ? ckey : median_detail::to_key(src[cm[q] * cs]);
-        };
-        for (index_t q = 0; q < q0; ++q) dst[q] = border(q);
-        const T* run = q0 < q1 ? src + (c0 + q0 - sc / 2) * cs : src;
-        if (cs == 1) {
-            for (index_t q = q0; q < q1; ++q) dst[q] = median_detail::to_key(run[q - q0]);
-        } else {
-            for (index_t q = q0; q < q1; ++q) dst[q] = median_detail::to_key(run[(q - q0) * cs]);
-        }
-        for (index_t q = q1; q < pw; ++q) dst[q] = border(q);
     }
+    ImageView<T> out{C.out + out_off, L.row.n, L.col.n, L.row.out_stride, L.col.out_stride};
     // Keys (or ranks) of the tile -> T in `out`. Local pointers: a store
     // through T* (possibly a char type) must not force reloads of the source.
     auto write = [&](const auto* keys, auto&& value_of) {
@@ -225,6 +464,14 @@ FASTCPP_KERNEL void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr
             }
         }
     };
+    auto shape_tile = [&](auto& t) {
+        t.off = s.off.data();
+        t.n = L.count;
+        t.runs = s.runs.data();
+        t.nruns = static_cast<index_t>(s.runs.size());
+        t.box2d = L.box && P == 1;
+        t.rank = C.rank;
+    };
     if (plan.algo == Algo::compressed) {
         if constexpr (sizeof(K) > 2) {
             const index_t count = ph * pad_stride;
@@ -233,10 +480,10 @@ FASTCPP_KERNEL void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr
             s.uniq.resize(static_cast<std::size_t>(count));
             const index_t domain = median_detail::compress_ranks(
                 s.pad.data(), count, s.ranks.data(), s.uniq.data(), s.sort_keys, s.sort_idx);
-            Tile<std::uint16_t> t{s.ranks.data(),    pad_stride, tr, tc, sr, sc,
+            Tile<std::uint16_t> t{s.ranks.data(),    pad_stride, tr, tc, P * er, sc,
                                   s.rank_out.data(), out_stride};
-            t.rank = rank;
-            if (sr * sc <= median_detail::kMaxRadix16)
+            shape_tile(t);
+            if (L.count <= median_detail::kMaxRadix16)
                 median_detail::radix_tile(
                     t, std::max(1, static_cast<int>(
                                        std::bit_width(static_cast<std::uint64_t>(domain - 1)))));
@@ -248,8 +495,8 @@ FASTCPP_KERNEL void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr
         }
         return;
     }
-    Tile<K> t{s.pad.data(), pad_stride, tr, tc, sr, sc, s.out.data(), out_stride};
-    t.rank = rank;
+    Tile<K> t{s.pad.data(), pad_stride, tr, tc, P * er, sc, s.out.data(), out_stride};
+    shape_tile(t);
     switch (plan.algo) {
         case Algo::network:
             if (out.col_stride == 1) {  // convert in registers, no second pass
@@ -279,110 +526,361 @@ FASTCPP_KERNEL void run_tile(ImageView<const T> in, ImageView<T> out, index_t sr
                 median_detail::histogram_tile(t, index_t{1} << (8 * sizeof(K)));
             break;
         default:
+            t.omit = C.omit;
+            t.nan_key = std::numeric_limits<K>::max();
+            t.rule = C.rule;
+            t.raw_rank = C.raw_rank;
+            t.percentile = C.percentile;
             median_detail::select_tile(t);
             break;
     }
     write(s.out.data(), [](K k) { return median_detail::from_key<T>(k); });
 }
 
-/// Windows wider than about twice the image along an axis: the exact
-/// weighted-histogram filter on the image's value ranks (memory and time grow
-/// with the image, not the window).
+/// Calls fn(in_offset, out_offset) for every index of the batch axes.
+template <class Fn>
+void each_batch(const std::vector<Axis>& batch, Fn&& fn) {
+    index_t total = 1;
+    for (const Axis& a : batch) total *= a.n;
+    for (index_t b = 0; b < total; ++b) {
+        index_t rem = b, io = 0, oo = 0;
+        for (auto a = batch.rbegin(); a != batch.rend(); ++a) {
+            const index_t x = rem % a->n;
+            rem /= a->n;
+            io += x * a->in_stride;
+            oo += x * a->out_stride;
+        }
+        fn(io, oo);
+    }
+}
+
+/// Windows wider than about twice the image along an axis, two filtered
+/// axes or fewer, a box: the exact weighted-histogram filter on the image's
+/// value ranks, slice by slice (memory and time grow with the image, not the
+/// window).
 template <class T>
-void huge_filter(ImageView<const T> in, ImageView<T> out, index_t sr, index_t sc, BorderMode mode,
-                 Key<T> ckey, std::int64_t rank) {
+void huge_filter_2d(const Layout& L, const T* in, T* out, BorderMode mode, Key<T> ckey,
+                    std::int64_t rank) {
     using K = Key<T>;
-    const index_t rows = in.rows, cols = in.cols, gs = cols + 1;
-    std::vector<K> uniq;
-    uniq.reserve(static_cast<std::size_t>(rows * cols + 1));
-    for (index_t r = 0; r < rows; ++r)
-        for (index_t c = 0; c < cols; ++c) uniq.push_back(median_detail::to_key(in(r, c)));
-    uniq.push_back(ckey);
-    std::sort(uniq.begin(), uniq.end());
-    uniq.erase(std::unique(uniq.begin(), uniq.end()), uniq.end());
-    auto rank_of = [&](K k) {
-        return static_cast<std::uint32_t>(std::lower_bound(uniq.begin(), uniq.end(), k) -
-                                          uniq.begin());
-    };
-    std::vector<std::uint32_t> grid(static_cast<std::size_t>((rows + 1) * gs));
-    for (index_t r = 0; r <= rows; ++r)
-        for (index_t c = 0; c <= cols; ++c)
-            grid[static_cast<std::size_t>(r * gs + c)] =
-                r < rows && c < cols ? rank_of(median_detail::to_key(in(r, c))) : rank_of(ckey);
-    std::vector<std::uint32_t> res(static_cast<std::size_t>(rows * cols));
-    median_detail::weighted_filter(grid.data(), rows, cols, static_cast<index_t>(uniq.size()), sr,
-                                   sc, mode, rank, res.data());
-    for (index_t r = 0; r < rows; ++r)
-        for (index_t c = 0; c < cols; ++c)
-            out(r, c) =
-                median_detail::from_key<T>(uniq[res[static_cast<std::size_t>(r * cols + c)]]);
+    const index_t rows = L.row.n, cols = L.col.n, gs = cols + 1;
+    each_batch(L.batch, [&](index_t io, index_t oo) {
+        ImageView<const T> src{in + io, rows, cols, L.row.in_stride, L.col.in_stride};
+        ImageView<T> dst{out + oo, rows, cols, L.row.out_stride, L.col.out_stride};
+        std::vector<K> uniq;
+        uniq.reserve(static_cast<std::size_t>(rows * cols + 1));
+        for (index_t r = 0; r < rows; ++r)
+            for (index_t c = 0; c < cols; ++c) uniq.push_back(median_detail::to_key(src(r, c)));
+        uniq.push_back(ckey);
+        std::sort(uniq.begin(), uniq.end());
+        uniq.erase(std::unique(uniq.begin(), uniq.end()), uniq.end());
+        auto rank_of = [&](K k) {
+            return static_cast<std::uint32_t>(std::lower_bound(uniq.begin(), uniq.end(), k) -
+                                              uniq.begin());
+        };
+        std::vector<std::uint32_t> grid(static_cast<std::size_t>((rows + 1) * gs));
+        for (index_t r = 0; r <= rows; ++r)
+            for (index_t c = 0; c <= cols; ++c)
+                grid[static_cast<std::size_t>(r * gs + c)] =
+                    r < rows && c < cols ? rank_of(median_detail::to_key(src(r, c)))
+                                         : rank_of(ckey);
+        std::vector<std::uint32_t> res(static_cast<std::size_t>(rows * cols));
+        median_detail::weighted_filter(grid.data(), rows, cols, static_cast<index_t>(uniq.size()),
+                                       L.row.ext, L.col.ext, -L.row.lo, -L.col.lo, mode, rank,
+                                       res.data());
+        for (index_t r = 0; r < rows; ++r)
+            for (index_t c = 0; c < cols; ++c)
+                dst(r, c) =
+                    median_detail::from_key<T>(uniq[res[static_cast<std::size_t>(r * cols + c)]]);
+    });
+}
+
+/// Any other window wider than about twice the image: per output, the
+/// multiplicity of every image element (box: products of per-axis
+/// multiplicities; footprint: element by element) in a histogram of the
+/// slice's value ranks. O(slice) per output: slow, exact, memory of the image.
+template <class T>
+void huge_filter_any(const Call<T>& C) {
+    using K = Key<T>;
+    const Layout& L = *C.L;
+    std::vector<const Axis*> ax;
+    for (const Axis& a : L.planes) ax.push_back(&a);
+    ax.push_back(&L.row);
+    ax.push_back(&L.col);
+    const auto nd = static_cast<index_t>(ax.size());
+    index_t m = 1;
+    for (const Axis* a : ax) m *= a->n;
+    each_batch(L.batch, [&](index_t io, index_t oo) {
+        // Keys of the slice in C order over (planes..., row, col), and their ranks.
+        std::vector<K> keys(static_cast<std::size_t>(m));
+        std::vector<index_t> x(static_cast<std::size_t>(nd), 0);
+        auto offset = [&](const std::vector<index_t>& pos, bool input) {
+            index_t o = input ? io : oo;
+            for (index_t d = 0; d < nd; ++d)
+                o += pos[static_cast<std::size_t>(d)] *
+                     (input ? ax[static_cast<std::size_t>(d)]->in_stride
+                            : ax[static_cast<std::size_t>(d)]->out_stride);
+            return o;
+        };
+        auto next = [&](std::vector<index_t>& pos) {
+            for (index_t d = nd - 1; d >= 0; --d) {
+                if (++pos[static_cast<std::size_t>(d)] < ax[static_cast<std::size_t>(d)]->n) return;
+                pos[static_cast<std::size_t>(d)] = 0;
+            }
+        };
+        for (index_t e = 0; e < m; ++e, next(x))
+            keys[static_cast<std::size_t>(e)] = median_detail::to_key(C.in[offset(x, true)]);
+        std::vector<K> uniq(keys);
+        uniq.push_back(C.ckey);
+        std::sort(uniq.begin(), uniq.end());
+        uniq.erase(std::unique(uniq.begin(), uniq.end()), uniq.end());
+        auto rank_of = [&](K k) {
+            return static_cast<index_t>(std::lower_bound(uniq.begin(), uniq.end(), k) -
+                                        uniq.begin());
+        };
+        std::vector<index_t> ranks(static_cast<std::size_t>(m));
+        for (index_t e = 0; e < m; ++e)
+            ranks[static_cast<std::size_t>(e)] = rank_of(keys[static_cast<std::size_t>(e)]);
+        const index_t border_rank = rank_of(C.ckey);
+        const auto D = static_cast<index_t>(uniq.size());
+        const bool nan_top = C.omit && uniq.back() == std::numeric_limits<K>::max();
+        std::vector<std::int64_t> hist(static_cast<std::size_t>(D));
+        std::vector<std::vector<std::int64_t>> w(static_cast<std::size_t>(nd));
+        std::fill(x.begin(), x.end(), 0);
+        std::vector<index_t> y(static_cast<std::size_t>(nd));
+        for (index_t e = 0; e < m; ++e, next(x)) {
+            std::fill(hist.begin(), hist.end(), 0);
+            if (L.box) {
+                for (index_t d = 0; d < nd; ++d)
+                    median_detail::axis_weights(
+                        x[static_cast<std::size_t>(d)] + ax[static_cast<std::size_t>(d)]->lo,
+                        ax[static_cast<std::size_t>(d)]->ext, ax[static_cast<std::size_t>(d)]->n,
+                        C.mode, w[static_cast<std::size_t>(d)]);
+                std::int64_t inside = 0;
+                std::fill(y.begin(), y.end(), 0);
+                for (index_t f = 0; f < m; ++f, next(y)) {
+                    std::int64_t wt = 1;
+                    for (index_t d = 0; d < nd && wt != 0; ++d)
+                        wt *= w[static_cast<std::size_t>(d)]
+                               [static_cast<std::size_t>(y[static_cast<std::size_t>(d)])];
+                    hist[static_cast<std::size_t>(ranks[static_cast<std::size_t>(f)])] += wt;
+                    inside += wt;
+                }
+                hist[static_cast<std::size_t>(border_rank)] += L.count - inside;
+            } else {
+                for (index_t k = 0; k < L.count; ++k) {
+                    index_t f = 0;
+                    bool border = false;
+                    for (index_t d = 0; d < nd; ++d) {
+                        const Axis* a = ax[static_cast<std::size_t>(d)];
+                        const index_t p =
+                            map_index(x[static_cast<std::size_t>(d)] + a->lo +
+                                          L.coords[static_cast<std::size_t>(k * nd + d)],
+                                      a->n, C.mode);
+                        border = border || p < 0;
+                        f = f * a->n + std::max<index_t>(p, 0);
+                    }
+                    ++hist[static_cast<std::size_t>(border ? border_rank
+                                                           : ranks[static_cast<std::size_t>(f)])];
+                }
+            }
+            std::int64_t r = C.rank;
+            bool nan_out = false;
+            if (nan_top && hist[static_cast<std::size_t>(D - 1)] > 0) {
+                const std::int64_t valid = L.count - hist[static_cast<std::size_t>(D - 1)];
+                r = C.rule == median_detail::RankRule::median ? valid / 2
+                    : C.rule == median_detail::RankRule::percentile
+                        ? percentile_rank(C.percentile, valid)
+                    : C.raw_rank < 0 ? valid + C.raw_rank
+                                     : C.raw_rank;
+                nan_out = valid == 0 || r < 0 || r >= valid;
+            }
+            index_t v = D - 1;
+            if (!nan_out) {
+                std::int64_t below = 0;
+                for (v = 0; below + hist[static_cast<std::size_t>(v)] <= r; ++v)
+                    below += hist[static_cast<std::size_t>(v)];
+            }
+            C.out[offset(x, false)] = median_detail::from_key<T>(
+                nan_out ? std::numeric_limits<K>::max() : uniq[static_cast<std::size_t>(v)]);
+        }
+    });
+}
+
+/// scipy's minimum / maximum against a cval beyond T's range on the winning
+/// side: every output whose window meets the constant border is `value`.
+template <class T>
+void fill_touching(const Layout& L, T* out, T value) {
+    std::vector<const Axis*> ax;
+    for (const Axis& a : L.planes) ax.push_back(&a);
+    ax.push_back(&L.row);
+    ax.push_back(&L.col);
+    const auto nd = static_cast<index_t>(ax.size());
+    index_t m = 1;
+    for (const Axis* a : ax) m *= a->n;
+    std::vector<index_t> x(static_cast<std::size_t>(nd), 0);
+    each_batch(L.batch, [&](index_t, index_t oo) {
+        std::fill(x.begin(), x.end(), 0);
+        for (index_t e = 0; e < m; ++e) {
+            bool touch = false;
+            if (L.box) {
+                for (index_t d = 0; d < nd; ++d) {
+                    const Axis* a = ax[static_cast<std::size_t>(d)];
+                    const index_t s = x[static_cast<std::size_t>(d)] + a->lo;
+                    touch = touch || s < 0 || s + a->ext > a->n;
+                }
+            } else {
+                for (index_t k = 0; k < L.count && !touch; ++k)
+                    for (index_t d = 0; d < nd; ++d) {
+                        const Axis* a = ax[static_cast<std::size_t>(d)];
+                        const index_t p = x[static_cast<std::size_t>(d)] + a->lo +
+                                          L.coords[static_cast<std::size_t>(k * nd + d)];
+                        touch = touch || p < 0 || p >= a->n;
+                    }
+            }
+            if (touch) {
+                index_t o = oo;
+                for (index_t d = 0; d < nd; ++d)
+                    o += x[static_cast<std::size_t>(d)] *
+                         ax[static_cast<std::size_t>(d)]->out_stride;
+                out[o] = value;
+            }
+            for (index_t d = nd - 1; d >= 0; --d) {
+                if (++x[static_cast<std::size_t>(d)] < ax[static_cast<std::size_t>(d)]->n) break;
+                x[static_cast<std::size_t>(d)] = 0;
+            }
+        }
+    });
 }
 
 /// Marks "the median" for filter().
 constexpr index_t kMedianRank = std::numeric_limits<index_t>::min();
+/// Marks "the percentile" for filter() (the rank follows from the count).
+constexpr index_t kPercentileRank = std::numeric_limits<index_t>::min() + 1;
 
-/// The rank filter behind median_filter and rank_filter (`func` names the
-/// caller in messages); rank kMedianRank means n / 2, a negative rank counts
-/// from the end (n + rank) as scipy's.
+/// The rank filter behind every entry point (`func` names the caller in
+/// messages); rank kMedianRank means n / 2, kPercentileRank
+/// percentile_rank(percentile, n), a negative rank counts from the end.
 template <MedianElement T>
-void filter(const char* func, ImageView<const T> in, ImageView<T> out, index_t size_rows,
-            index_t size_cols, index_t rank, BorderMode mode, T cval) {
-    detail::require(size_rows >= 1, func, "size (=", size_rows, ") must be >= 1 along rows");
-    detail::require(size_cols >= 1, func, "size (=", size_cols, ") must be >= 1 along columns");
-    detail::require(size_rows <= (index_t{1} << 31) / size_cols, func, "size (=(", size_rows, ", ",
-                    size_cols,
-                    ")) is too large, the window "
-                    "must have at most 2**31 elements");
-    detail::require(in.rows == out.rows && in.cols == out.cols, func, "out has shape (", out.rows,
-                    ", ", out.cols, "), the image has shape (", in.rows, ", ", in.cols, ")");
-    detail::require(in.rows >= 0 && in.cols >= 0, func, "image shape must not be negative");
-    const index_t count = size_rows * size_cols;
+void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWindow& window,
+            index_t rank, double percentile, BorderMode mode, BorderValue<T> cval,
+            NanPolicy nan_policy) {
+    const Layout L = make_layout(func, in.shape, in.strides, out.shape, out.strides, window);
+    const index_t count = L.count;
+    Call<T> C;
+    C.rule = rank == kMedianRank       ? median_detail::RankRule::median
+             : rank == kPercentileRank ? median_detail::RankRule::percentile
+                                       : median_detail::RankRule::rank;
+    C.raw_rank = rank;
+    C.percentile = percentile;
     if (rank == kMedianRank) rank = count / 2;
+    if (rank == kPercentileRank) rank = percentile_rank(percentile, count);
     detail::require(rank >= -count && rank < count, func, "rank (=", rank,
                     ") must be in [-n, n) for a window of n = ", count, " elements");
     if (rank < 0) rank += count;
-    if (in.rows == 0 || in.cols == 0) return;
+    for (index_t d : in.shape)
+        if (d == 0) return;
     using K = Key<T>;
-    const K ckey = median_detail::to_key(cval);
-    const index_t sr = size_rows, sc = size_cols;
-    if (sr > 2 * in.rows + 2 || sc > 2 * in.cols + 2)
-        return huge_filter<T>(in, out, sr, sc, mode, ckey, rank);
-    std::vector<index_t> rowmap(static_cast<std::size_t>(in.rows + sr - 1));
-    std::vector<index_t> colmap(static_cast<std::size_t>(in.cols + sc - 1));
-    for (index_t p = 0; p < in.rows + sr - 1; ++p)
-        rowmap[static_cast<std::size_t>(p)] = map_index(p - sr / 2, in.rows, mode);
-    for (index_t q = 0; q < in.cols + sc - 1; ++q)
-        colmap[static_cast<std::size_t>(q)] = map_index(q - sc / 2, in.cols, mode);
-    const Plan plan = make_plan<T>(in.rows, in.cols, sr, sc);
-    const index_t tiles_r = (in.rows + plan.tile_rows - 1) / plan.tile_rows;
-    const index_t tiles_c = (in.cols + plan.tile_cols - 1) / plan.tile_cols;
-    // Grain: a thread start (~20-50 us) must buy at least ~100 us of work.
-    // Rough per-pixel costs measured on x86-64-v4: networks ~0.02 ns per
-    // window element and key byte, histograms ~3 ns per window row, ranks
-    // ~4 ns per window row + 20 ns, nth_element ~5 ns per window element.
-    const double n = static_cast<double>(sr * sc);
-    double ns_per_pixel = 5.0 * n;
-    if (plan.algo == Algo::network)
-        ns_per_pixel = 0.02 * n * static_cast<double>(sizeof(K));
-    else if (plan.algo == Algo::radix)
-        ns_per_pixel = 0.01 * n * static_cast<double>(8 * sizeof(K) * sizeof(K));
-    else if (plan.algo == Algo::histogram)
-        ns_per_pixel = 3.0 * static_cast<double>(sr);
-    else if (plan.algo == Algo::compressed)
-        ns_per_pixel = 20.0 + (n <= static_cast<double>(median_detail::kMaxRadix16)
-                                   ? 0.3 * n
-                                   : 4.0 * static_cast<double>(sr));
-    const double tile_ns =
-        ns_per_pixel * static_cast<double>(plan.tile_rows * plan.tile_cols) + 1.0;
-    const auto grain = static_cast<index_t>(std::ceil(1e5 / tile_ns));
-    detail::parallel_for(tiles_r * tiles_c, grain, [&](index_t lo, index_t hi) {
-        thread_local Scratch<K> s;  // kept by the calling thread across calls
-        for (index_t k = lo; k < hi; ++k)
-            detail::dispatch([&] {
-                run_tile<T>(in, out, sr, sc, ckey, rowmap, colmap, plan, rank,
-                            (k / tiles_c) * plan.tile_rows, (k % tiles_c) * plan.tile_cols, s);
-            });
-    });
+    C.L = &L;
+    C.in = in.data;
+    C.out = out.data;
+    C.rank = rank;
+    C.mode = mode;
+    C.omit =
+        nan_policy == NanPolicy::omit && (std::is_floating_point_v<T> || std::is_same_v<T, Half>);
+    C.ckey = median_detail::to_key(cval.value);
+    bool touching = false;
+    if (mode == BorderMode::constant && cval.beyond != 0) {
+        if ((rank == count - 1 && cval.beyond > 0) || (rank == 0 && cval.beyond < 0))
+            touching = true;
+        else if (rank == count - 1)
+            C.ckey = 0;  // below every value: never the maximum
+        else if (rank == 0)
+            C.ckey = std::numeric_limits<K>::max();  // never the minimum
+    }
+    if (L.huge()) {
+        if (L.box && L.planes.empty() && !C.omit)
+            huge_filter_2d<T>(L, in.data, out.data, mode, C.ckey, rank);
+        else
+            huge_filter_any<T>(C);
+    } else {
+        auto maps = [&](const Axis& a) {
+            std::vector<index_t> v(static_cast<std::size_t>(a.n + a.ext - 1));
+            for (index_t p = 0; p < a.n + a.ext - 1; ++p)
+                v[static_cast<std::size_t>(p)] = map_index(p + a.lo, a.n, mode);
+            return v;
+        };
+        C.rowmap = maps(L.row);
+        C.colmap = maps(L.col);
+        for (const Axis& a : L.planes) C.planemap.push_back(maps(a));
+        C.plan = make_plan<T>(L, C.omit);
+        const Plan& plan = C.plan;
+        const index_t tiles_r = (L.row.n + plan.tile_rows - 1) / plan.tile_rows;
+        const index_t tiles_c = (L.col.n + plan.tile_cols - 1) / plan.tile_cols;
+        index_t slices = 1;
+        for (const Axis& a : L.batch) slices *= a.n;
+        for (const Axis& a : L.planes) slices *= a.n;
+        // Grain: a thread start (~20-50 us) must buy at least ~100 us of work.
+        // Rough per-pixel costs measured on x86-64-v4: networks ~0.02 ns per
+        // window element and key byte, histograms ~3 ns per window run,
+        // ranks ~4 ns per window row + 20 ns, nth_element ~5 ns per window
+        // element.
+        const double n = static_cast<double>(count);
+        const double kr = static_cast<double>(L.plane_count * L.row.ext);
+        double ns_per_pixel = 5.0 * n;
+        if (plan.algo == Algo::network)
+            ns_per_pixel = 0.02 * n * static_cast<double>(sizeof(K));
+        else if (plan.algo == Algo::radix)
+            ns_per_pixel = 0.01 * n * static_cast<double>(8 * sizeof(K) * sizeof(K));
+        else if (plan.algo == Algo::histogram)
+            ns_per_pixel = 3.0 * kr;
+        else if (plan.algo == Algo::compressed)
+            ns_per_pixel =
+                20.0 + (n <= static_cast<double>(median_detail::kMaxRadix16) ? 0.3 * n : 4.0 * kr);
+        const double tile_ns =
+            ns_per_pixel * static_cast<double>(plan.tile_rows * plan.tile_cols) + 1.0;
+        const auto grain = static_cast<index_t>(std::ceil(1e5 / tile_ns));
+        const index_t np = static_cast<index_t>(L.planes.size());
+        detail::parallel_for(slices * tiles_r * tiles_c, grain, [&](index_t lo, index_t hi) {
+            thread_local Scratch<K> s;  // kept by the calling thread across calls
+            std::vector<index_t> xp(static_cast<std::size_t>(np) + 1);
+            for (index_t k = lo; k < hi; ++k) {
+                const index_t tile = k % (tiles_r * tiles_c);
+                index_t rem = k / (tiles_r * tiles_c), io = 0, oo = 0;
+                for (index_t d = np - 1; d >= 0; --d) {
+                    const Axis& a = L.planes[static_cast<std::size_t>(d)];
+                    xp[static_cast<std::size_t>(d)] = rem % a.n;
+                    rem /= a.n;
+                    oo += xp[static_cast<std::size_t>(d)] * a.out_stride;
+                }
+                for (auto a = L.batch.rbegin(); a != L.batch.rend(); ++a) {
+                    const index_t x = rem % a->n;
+                    rem /= a->n;
+                    io += x * a->in_stride;
+                    oo += x * a->out_stride;
+                }
+                detail::dispatch([&] {
+                    run_tile<T>(C, io, oo, xp.data(), (tile / tiles_c) * plan.tile_rows,
+                                (tile % tiles_c) * plan.tile_cols, s);
+                });
+            }
+        });
+    }
+    if (touching) fill_touching<T>(L, out.data, cval.value);
+}
+
+/// The 2-D entry points as N-D calls.
+template <MedianElement T>
+void filter_2d(const char* func, ImageView<const T> in, ImageView<T> out, index_t size_rows,
+               index_t size_cols, index_t rank, double percentile, BorderMode mode, T cval) {
+    detail::require(in.rows == out.rows && in.cols == out.cols, func, "out has shape (", out.rows,
+                    ", ", out.cols, "), the image has shape (", in.rows, ", ", in.cols, ")");
+    const index_t shape[2] = {in.rows, in.cols};
+    const index_t is[2] = {in.row_stride, in.col_stride};
+    const index_t os[2] = {out.row_stride, out.col_stride};
+    const index_t size[2] = {size_rows, size_cols};
+    FilterWindow w{size, {}, {}};
+    filter<T>(func, {in.data, shape, is}, {out.data, shape, os}, w, rank, percentile, mode,
+              BorderValue<T>{cval, 0}, NanPolicy::sort);
 }
 
 }  // namespace
@@ -390,24 +888,44 @@ void filter(const char* func, ImageView<const T> in, ImageView<T> out, index_t s
 template <MedianElement T>
 void median_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows, index_t size_cols,
                    BorderMode mode, T cval) {
-    filter<T>("median_filter", in, out, size_rows, size_cols, kMedianRank, mode, cval);
+    filter_2d<T>("median_filter", in, out, size_rows, size_cols, kMedianRank, 0.0, mode, cval);
 }
 
 template <MedianElement T>
 void rank_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows, index_t size_cols,
                  index_t rank, BorderMode mode, T cval) {
-    detail::require(rank != kMedianRank, "rank_filter", "rank (=", rank, ") is out of range");
-    filter<T>("rank_filter", in, out, size_rows, size_cols, rank, mode, cval);
+    detail::require(rank > kPercentileRank, "rank_filter", "rank (=", rank, ") is out of range");
+    filter_2d<T>("rank_filter", in, out, size_rows, size_cols, rank, 0.0, mode, cval);
 }
 
 template <MedianElement T>
 void percentile_filter(ImageView<const T> in, ImageView<T> out, index_t size_rows,
                        index_t size_cols, double percentile, BorderMode mode, T cval) {
-    // Bad sizes are reported by filter(); until then any count will do.
-    const bool sizes_ok =
-        size_rows >= 1 && size_cols >= 1 && size_rows <= (index_t{1} << 31) / size_cols;
-    const index_t rank = percentile_rank(percentile, sizes_ok ? size_rows * size_cols : 1);
-    filter<T>("percentile_filter", in, out, size_rows, size_cols, rank, mode, cval);
+    (void)percentile_rank(percentile, 1);  // a bad percentile first, as scipy
+    filter_2d<T>("percentile_filter", in, out, size_rows, size_cols, kPercentileRank, percentile,
+                 mode, cval);
+}
+
+template <MedianElement T>
+void rank_filter(NdView<const T> in, NdView<T> out, const FilterWindow& window, index_t rank,
+                 BorderMode mode, BorderValue<T> cval, NanPolicy nan_policy) {
+    detail::require(rank > kPercentileRank, "rank_filter", "rank (=", rank, ") is out of range");
+    filter<T>("rank_filter", in, out, window, rank, 0.0, mode, cval, nan_policy);
+}
+
+template <MedianElement T>
+void median_filter(NdView<const T> in, NdView<T> out, const FilterWindow& window, BorderMode mode,
+                   BorderValue<T> cval, NanPolicy nan_policy) {
+    filter<T>("median_filter", in, out, window, kMedianRank, 0.0, mode, cval, nan_policy);
+}
+
+template <MedianElement T>
+void percentile_filter(NdView<const T> in, NdView<T> out, const FilterWindow& window,
+                       double percentile, BorderMode mode, BorderValue<T> cval,
+                       NanPolicy nan_policy) {
+    (void)percentile_rank(percentile, 1);
+    filter<T>("percentile_filter", in, out, window, kPercentileRank, percentile, mode, cval,
+              nan_policy);
 }
 
 index_t percentile_rank(double percentile, index_t count) {
@@ -441,7 +959,14 @@ void median_filter(std::span<const T> in, std::span<T> out, index_t rows, index_
     template void rank_filter<T>(ImageView<const T>, ImageView<T>, index_t, index_t, index_t,      \
                                  BorderMode, T);                                                   \
     template void percentile_filter<T>(ImageView<const T>, ImageView<T>, index_t, index_t, double, \
-                                       BorderMode, T);
+                                       BorderMode, T);                                             \
+    template BorderValue<T> border_value<T>(double);                                               \
+    template void rank_filter<T>(NdView<const T>, NdView<T>, const FilterWindow&, index_t,         \
+                                 BorderMode, BorderValue<T>, NanPolicy);                           \
+    template void median_filter<T>(NdView<const T>, NdView<T>, const FilterWindow&, BorderMode,    \
+                                   BorderValue<T>, NanPolicy);                                     \
+    template void percentile_filter<T>(NdView<const T>, NdView<T>, const FilterWindow&, double,    \
+                                       BorderMode, BorderValue<T>, NanPolicy);
 FASTCPP_MEDIAN_INSTANTIATE(bool)
 FASTCPP_MEDIAN_INSTANTIATE(Half)
 FASTCPP_MEDIAN_INSTANTIATE(std::int8_t)

@@ -60,28 +60,29 @@ struct Histogram {
 
 template <class R>
 FASTCPP_KERNEL void huang(const Tile<R>& t, Histogram& h) noexcept {
-    const index_t kr = t.kr, kc = t.kc, rank = t.rank;
+    const index_t rank = t.rank;
+    const Run* runs = t.runs;
+    const index_t nruns = t.nruns;
     for (index_t i = 0; i < t.rows; ++i) {
         const R* top = t.pad + i * t.pad_stride;
         R* out = t.out + i * t.out_stride;
         h.b = 0;
         h.below = 0;
-        for (index_t di = 0; di < kr; ++di)
-            for (index_t dj = 0; dj < kc; ++dj) h.add(top[di * t.pad_stride + dj]);
+        for (index_t u = 0; u < nruns; ++u)
+            for (index_t dj = 0; dj < runs[u].len; ++dj) h.add(top[runs[u].off + dj]);
         out[0] = static_cast<R>(h.select(rank));
         for (index_t j = 1; j < t.cols; ++j) {
-            const R* leave = top + j - 1;
-            const R* enter = top + j + kc - 1;
-            for (index_t di = 0; di < kr; ++di) {
-                h.remove(leave[di * t.pad_stride]);
-                h.add(enter[di * t.pad_stride]);
+            for (index_t u = 0; u < nruns; ++u) {
+                const R* leave = top + j - 1 + runs[u].off;
+                h.remove(leave[0]);
+                h.add(leave[runs[u].len]);
             }
             out[j] = static_cast<R>(h.select(rank));
         }
         // Empty the histogram again (cheaper than clearing `domain` counts).
         const R* last = top + t.cols - 1;
-        for (index_t di = 0; di < kr; ++di)
-            for (index_t dj = 0; dj < kc; ++dj) h.remove(last[di * t.pad_stride + dj]);
+        for (index_t u = 0; u < nruns; ++u)
+            for (index_t dj = 0; dj < runs[u].len; ++dj) h.remove(last[runs[u].off + dj]);
     }
 }
 
@@ -89,15 +90,16 @@ FASTCPP_KERNEL void huang(const Tile<R>& t, Histogram& h) noexcept {
 /// count of window values below it are tracked; the median moves value by
 /// value, a few steps per pixel on natural and noisy images alike.
 FASTCPP_KERNEL void huang8(const Tile<std::uint8_t>& t) noexcept {
-    const index_t kr = t.kr, kc = t.kc, rank = t.rank;
-    const index_t ps = t.pad_stride;
+    const index_t rank = t.rank;
+    const Run* runs = t.runs;
+    const index_t nruns = t.nruns;
     index_t hist[256];
     for (index_t i = 0; i < t.rows; ++i) {
-        const std::uint8_t* top = t.pad + i * ps;
+        const std::uint8_t* top = t.pad + i * t.pad_stride;
         std::uint8_t* out = t.out + i * t.out_stride;
         std::fill(hist, hist + 256, index_t{0});
-        for (index_t di = 0; di < kr; ++di)
-            for (index_t dj = 0; dj < kc; ++dj) ++hist[top[di * ps + dj]];
+        for (index_t u = 0; u < nruns; ++u)
+            for (index_t dj = 0; dj < runs[u].len; ++dj) ++hist[top[runs[u].off + dj]];
         index_t m = 0, below = 0;
         for (;;) {
             if (below + hist[m] > rank) break;
@@ -105,10 +107,9 @@ FASTCPP_KERNEL void huang8(const Tile<std::uint8_t>& t) noexcept {
         }
         out[0] = static_cast<std::uint8_t>(m);
         for (index_t j = 1; j < t.cols; ++j) {
-            const std::uint8_t* leave = top + j - 1;
-            const std::uint8_t* enter = top + j + kc - 1;
-            for (index_t di = 0; di < kr; ++di) {
-                const std::uint8_t a = leave[di * ps], b = enter[di * ps];
+            for (index_t u = 0; u < nruns; ++u) {
+                const std::uint8_t* leave = top + j - 1 + runs[u].off;
+                const std::uint8_t a = leave[0], b = leave[runs[u].len];
                 --hist[a];
                 ++hist[b];
                 below += (b < m) - (a < m);
@@ -140,16 +141,29 @@ void histogram_tile(const Tile<R>& t, index_t domain) {
 
 template <class K>
 void select_tile(const Tile<K>& t) {
-    const index_t n = t.kr * t.kc;
+    const index_t n = t.n;
     std::vector<K> win(static_cast<std::size_t>(n));
     for (index_t i = 0; i < t.rows; ++i) {
         for (index_t j = 0; j < t.cols; ++j) {
-            auto w = win.begin();
-            for (index_t di = 0; di < t.kr; ++di) {
-                const K* src = t.pad + (i + di) * t.pad_stride + j;
-                w = std::copy(src, src + t.kc, w);
+            const K* src = t.pad + i * t.pad_stride + j;
+            index_t nan = 0;
+            for (index_t w = 0; w < n; ++w) {
+                win[static_cast<std::size_t>(w)] = src[t.off[w]];
+                nan += t.omit && src[t.off[w]] == t.nan_key;
             }
-            auto mid = win.begin() + t.rank;
+            index_t r = t.rank;
+            if (t.omit && nan > 0) {  // the rank among the valid keys (NaN keys sort last)
+                const index_t valid = n - nan;
+                r = t.rule == RankRule::median       ? valid / 2
+                    : t.rule == RankRule::percentile ? percentile_rank(t.percentile, valid)
+                    : t.raw_rank < 0                 ? valid + t.raw_rank
+                                                     : t.raw_rank;
+                if (valid == 0 || r < 0 || r >= valid) {
+                    t.out[i * t.out_stride + j] = t.nan_key;
+                    continue;
+                }
+            }
+            auto mid = win.begin() + r;
             std::nth_element(win.begin(), mid, win.end());
             t.out[i * t.out_stride + j] = *mid;
         }

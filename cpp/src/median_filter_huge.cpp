@@ -129,8 +129,8 @@ struct Active {
 }  // namespace
 
 void weighted_filter(const std::uint32_t* grid, index_t rows, index_t cols, index_t domain,
-                     index_t sr, index_t sc, BorderMode mode, std::int64_t rank,
-                     std::uint32_t* out) {
+                     index_t sr, index_t sc, index_t cr, index_t cc, BorderMode mode,
+                     std::int64_t rank, std::uint32_t* out) {
     const index_t gs = cols + 1;  // grid row stride; row `rows`, column `cols`: the border
     auto idx = [](index_t i, index_t n, BorderMode m) {
         const index_t k = map_index(i, n, m);
@@ -150,8 +150,8 @@ void weighted_filter(const std::uint32_t* grid, index_t rows, index_t cols, inde
         Active ar, ac;
         for (index_t bnd = lo; bnd < hi; ++bnd) {
             const index_t i0 = bnd * band, i1 = std::min(rows, i0 + band);
-            axis_weights(i0 - sr / 2, sr, rows, mode, wr);
-            axis_weights(-(sc / 2), sc, cols, mode, wc);
+            axis_weights(i0 - cr, sr, rows, mode, wr);
+            axis_weights(-(cc), sc, cols, mode, wc);
             ar.reset(wr);
             ac.reset(wc);
             ar.each(wr, [&](index_t r) {
@@ -175,7 +175,7 @@ void weighted_filter(const std::uint32_t* grid, index_t rows, index_t cols, inde
             };
             for (index_t i = i0; i < i1; ++i) {
                 if (i > i0) {  // row window moves down by one
-                    const index_t p = i - 1 - sr / 2;
+                    const index_t p = i - 1 - cr;
                     const index_t from = idx(p, rows, mode), to = idx(p + sr, rows, mode);
                     if (from != to) {
                         ac.each(wc, [&](index_t c) {
@@ -192,11 +192,11 @@ void weighted_filter(const std::uint32_t* grid, index_t rows, index_t cols, inde
                 for (index_t k = 0; k < cols; ++k) {
                     if (k > 0) {
                         if (forward) {  // j -> j + 1
-                            const index_t p = j - sc / 2;
+                            const index_t p = j - cc;
                             shift_col(idx(p, cols, mode), idx(p + sc, cols, mode));
                             ++j;
                         } else {  // j -> j - 1
-                            const index_t p = j - sc / 2;
+                            const index_t p = j - cc;
                             shift_col(idx(p + sc - 1, cols, mode), idx(p - 1, cols, mode));
                             --j;
                         }

@@ -184,9 +184,20 @@ inline constexpr KeyXform xform_of =
     : (std::is_signed_v<T> && !std::is_same_v<T, bool>)      ? KeyXform::sign
                                                              : KeyXform::identity;
 
+/// A run of a window along one padded row: elements off ... off + len - 1
+/// (offsets from the window's origin in the tile).
+struct Run {
+    index_t off = 0, len = 0;
+};
+
+/// Which rank a window with NaN omitted selects (NanPolicy::omit).
+enum class RankRule { median, rank, percentile };
+
 /// A padded tile of keys and where its medians go.
 /// Output pixel (i, j) of the tile (0 <= i < rows, 0 <= j < cols) has the
-/// window pad[(i + di) * pad_stride + j + dj], 0 <= di < kr, 0 <= dj < kc.
+/// window pad[i * pad_stride + j + off[w]], 0 <= w < n. The same window as
+/// runs along padded rows (the histograms slide them); `box2d`: the window
+/// is the kr x kc box of consecutive padded rows (the 3x3 shortcut).
 template <class K>
 struct Tile {
     const K* pad = nullptr;
@@ -202,6 +213,18 @@ struct Tile {
     index_t direct_stride = 0;
     KeyXform xform = KeyXform::identity;
     index_t rank = 0;  ///< 0-based position selected in each sorted window
+    const index_t* off = nullptr;
+    index_t n = 0;
+    const Run* runs = nullptr;
+    index_t nruns = 0;
+    bool box2d = false;
+    /// NanPolicy::omit (select_tile only): keys equal to nan_key are NaN;
+    /// each window's rank follows `rule` over its n_valid other keys.
+    bool omit = false;
+    K nan_key = 0;
+    RankRule rule = RankRule::median;
+    index_t raw_rank = 0;  ///< rank_filter's rank as given (negative: from the end)
+    double percentile = 0.0;
 };
 
 /// Largest window count the sorting networks can serve (their op tables hold
@@ -253,11 +276,12 @@ void axis_weights(index_t start, index_t s, index_t n, BorderMode mode,
 
 /// Rank filter of a rows x cols grid of value ranks (< domain) for windows of
 /// any size: out[i * cols + j] is the element of 0-based position `rank` of
-/// the sorted sr x sc window of (i, j) under `mode`. `grid` has (rows + 1) x
+/// the sorted sr x sc window of rows i - cr ..., columns j - cc ... under
+/// `mode`. `grid` has (rows + 1) x
 /// (cols + 1) entries: row `rows` and column `cols` hold the constant border's
 /// rank. Memory and time grow with the image only (weighted histogram).
 void weighted_filter(const std::uint32_t* grid, index_t rows, index_t cols, index_t domain,
-                     index_t sr, index_t sc, BorderMode mode, std::int64_t rank,
-                     std::uint32_t* out);
+                     index_t sr, index_t sc, index_t cr, index_t cc, BorderMode mode,
+                     std::int64_t rank, std::uint32_t* out);
 
 }  // namespace fastcpp::median_detail

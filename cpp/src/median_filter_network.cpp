@@ -153,7 +153,7 @@ FASTCPP_MEDIAN_KERNEL void network_fixed(const Tile<K>& tile) noexcept {
     const Tile<K> t = tile;  // a local copy: stores through K* cannot alias it
     constexpr int count = median_ops(N, N / 2).count;
     index_t off[N];  // window element w at src + off[w]
-    for (index_t w = 0; w < N; ++w) off[w] = (w / t.kc) * t.pad_stride + w % t.kc;
+    for (index_t w = 0; w < N; ++w) off[w] = t.off[w];
     for (index_t i = 0; i < t.rows; ++i) {
         const K* row = t.pad + i * t.pad_stride;
         emit_row<K, W>(t, i, [&](index_t j) __attribute__((always_inline)) {
@@ -174,11 +174,8 @@ FASTCPP_MEDIAN_KERNEL void network_dynamic(const Tile<K>& tile, const OpList& L)
     V r[kMaxNetwork];
     for (index_t i = 0; i < t.rows; ++i) {
         emit_row<K, W>(t, i, [&](index_t j) __attribute__((always_inline)) {
-            index_t w = 0;
-            for (index_t di = 0; di < t.kr; ++di) {
-                const K* src = t.pad + (i + di) * t.pad_stride + j;
-                for (index_t dj = 0; dj < t.kc; ++dj) r[w++] = load<V>(src + dj);
-            }
+            const K* src = t.pad + i * t.pad_stride + j;
+            for (index_t w = 0; w < t.n; ++w) r[w] = load<V>(src + t.off[w]);
             for (int o = 0; o < L.count; ++o) apply(r, L.ops[static_cast<std::size_t>(o)]);
             return r[t.rank];
         });
@@ -240,12 +237,9 @@ template <class R, int W>
 FASTCPP_MEDIAN_KERNEL void radix_kernel(const Tile<R>& tile, int bits) {
     using V = Vec<R, W>;
     const Tile<R> t = tile;
-    const index_t n = t.kr * t.kc;
+    const index_t n = t.n;
     const auto rank = static_cast<R>(t.rank);
-    std::vector<index_t> off(static_cast<std::size_t>(n));
-    for (index_t w = 0; w < n; ++w)
-        off[static_cast<std::size_t>(w)] = (w / t.kc) * t.pad_stride + w % t.kc;
-    const index_t* o = off.data();
+    const index_t* o = t.off;
     for (index_t i = 0; i < t.rows; ++i) {
         const R* row = t.pad + i * t.pad_stride;
         emit_row<R, W>(t, i, [&](index_t j) __attribute__((always_inline)) {
@@ -270,11 +264,11 @@ FASTCPP_MEDIAN_KERNEL void radix_kernel(const Tile<R>& tile, int bits) {
 
 template <class K, int W>
 FASTCPP_MEDIAN_KERNEL void network_any(const Tile<K>& t) {
-    const index_t n = t.kr * t.kc;
+    const index_t n = t.n;
     if (t.rank != n / 2)
         return network_dynamic<K, W>(t, median_ops(static_cast<int>(n), static_cast<int>(t.rank)));
-    if (t.kr == 3 && t.kc == 3) return network_3x3<K, W>(t);
-    switch (t.kr * t.kc) {
+    if (t.box2d && t.kr == 3 && t.kc == 3) return network_3x3<K, W>(t);
+    switch (n) {
         case 3:
             return network_fixed<3, K, W>(t);
         case 4:
@@ -297,8 +291,8 @@ FASTCPP_MEDIAN_KERNEL void network_any(const Tile<K>& t) {
     // 6 x 6 and 7 x 7 unrolled too where they are used (8-bit images, and
     // 32-bit keys below 512-bit vectors); an interpreted op list costs ~2.5x.
     if constexpr (sizeof(K) == 1 || (sizeof(K) == 4 && W < 64)) {
-        if (t.kr * t.kc == 36) return network_fixed<36, K, W>(t);
-        if (t.kr * t.kc == 49) return network_fixed<49, K, W>(t);
+        if (n == 36) return network_fixed<36, K, W>(t);
+        if (n == 49) return network_fixed<49, K, W>(t);
     }
     network_dynamic<K, W>(t, median_ops(static_cast<int>(n), static_cast<int>(n / 2)));
 }

@@ -783,8 +783,13 @@ void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window,
                                    index_t);                                                      \
     template void rolling_mean_std_tiles<T>(Strided<const T>, Strided<T>, Strided<T>, index_t,    \
                                             index_t, index_t);
-FASTCPP_INSTANTIATE(double)
+// float is instantiated by rolling_tiles_float.cpp, its own translation unit,
+// so that the two halves of the core's largest file compile in parallel.
+#if defined(FASTCPP_TILES_FLOAT)
 FASTCPP_INSTANTIATE(float)
+#else
+FASTCPP_INSTANTIATE(double)
+#endif
 #undef FASTCPP_INSTANTIATE
 
 }  // namespace fastcpp::detail

@@ -3,6 +3,7 @@
 # core's table by tests_py/test_rolling.py). One section per area.
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import Any, Literal, SupportsFloat, SupportsIndex
 
@@ -175,31 +176,118 @@ def rolling_sum_squares(a: ArrayLike, window: int) -> _FloatArray: ...
 def rolling_mean_std(a: ArrayLike, window: int) -> tuple[_FloatArray, _FloatArray]: ...
 
 # --- ema ------------------------------------------------------------------
+_TimeDelta = np.timedelta64 | datetime.timedelta
+#: (name, inputs, takes times, takes bias) per member of the ema family.
+_ema_family: tuple[tuple[str, int, bool, bool], ...]
+
 def ema(
-    a: ArrayLike, alpha: float, *, axis: int = -1, adjust: bool = False
+    a: ArrayLike,
+    alpha: float | None = None,
+    *,
+    span: float | None = None,
+    halflife: float | _TimeDelta | None = None,
+    com: float | None = None,
+    times: ArrayLike | None = None,
+    adjust: bool = False,
+    ignore_na: bool = False,
+    min_periods: int | None = 0,
+    axis: int = -1,
+    out: NDArray[Any] | None = None,
+) -> _FloatArray: ...
+def ema_var(
+    a: ArrayLike,
+    alpha: float | None = None,
+    *,
+    span: float | None = None,
+    halflife: float | None = None,
+    com: float | None = None,
+    adjust: bool = False,
+    ignore_na: bool = False,
+    min_periods: int | None = 0,
+    bias: bool = False,
+    axis: int = -1,
+    out: NDArray[Any] | None = None,
+) -> _FloatArray: ...
+def ema_std(
+    a: ArrayLike,
+    alpha: float | None = None,
+    *,
+    span: float | None = None,
+    halflife: float | None = None,
+    com: float | None = None,
+    adjust: bool = False,
+    ignore_na: bool = False,
+    min_periods: int | None = 0,
+    bias: bool = False,
+    axis: int = -1,
+    out: NDArray[Any] | None = None,
+) -> _FloatArray: ...
+def ema_cov(
+    a: ArrayLike,
+    b: ArrayLike,
+    alpha: float | None = None,
+    *,
+    span: float | None = None,
+    halflife: float | None = None,
+    com: float | None = None,
+    adjust: bool = False,
+    ignore_na: bool = False,
+    min_periods: int | None = 0,
+    bias: bool = False,
+    axis: int = -1,
+    out: NDArray[Any] | None = None,
+) -> _FloatArray: ...
+def ema_corr(
+    a: ArrayLike,
+    b: ArrayLike,
+    alpha: float | None = None,
+    *,
+    span: float | None = None,
+    halflife: float | None = None,
+    com: float | None = None,
+    adjust: bool = False,
+    ignore_na: bool = False,
+    min_periods: int | None = 0,
+    axis: int = -1,
+    out: NDArray[Any] | None = None,
 ) -> _FloatArray: ...
 
 # --- median_filter ----------------------------------------------------------
 def median_filter(
     image: ArrayLike,
-    size: SupportsIndex | tuple[SupportsIndex, SupportsIndex],
+    size: SupportsIndex | Sequence[SupportsIndex] | None = None,
     *,
+    footprint: ArrayLike | None = None,
     mode: str = "reflect",
     cval: float = 0,
+    origin: SupportsIndex | Sequence[SupportsIndex] = 0,
+    axes: SupportsIndex | Sequence[SupportsIndex] | None = None,
+    nan_policy: str = "sort",
+    out: NDArray[Any] | None = None,
 ) -> NDArray[Any]: ...
 def rank_filter(
     image: ArrayLike,
     rank: SupportsIndex,
-    size: SupportsIndex | tuple[SupportsIndex, SupportsIndex],
+    size: SupportsIndex | Sequence[SupportsIndex] | None = None,
     *,
+    footprint: ArrayLike | None = None,
     mode: str = "reflect",
     cval: float = 0,
+    origin: SupportsIndex | Sequence[SupportsIndex] = 0,
+    axes: SupportsIndex | Sequence[SupportsIndex] | None = None,
+    nan_policy: str = "sort",
+    out: NDArray[Any] | None = None,
 ) -> NDArray[Any]: ...
 def percentile_filter(
     image: ArrayLike,
     percentile: float,
-    size: SupportsIndex | tuple[SupportsIndex, SupportsIndex],
+    size: SupportsIndex | Sequence[SupportsIndex] | None = None,
     *,
+    footprint: ArrayLike | None = None,
     mode: str = "reflect",
     cval: float = 0,
+    origin: SupportsIndex | Sequence[SupportsIndex] = 0,
+    axes: SupportsIndex | Sequence[SupportsIndex] | None = None,
+    nan_policy: str = "sort",
+    out: NDArray[Any] | None = None,
 ) -> NDArray[Any]: ...

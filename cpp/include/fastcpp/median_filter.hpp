@@ -144,6 +144,81 @@ void percentile_filter(ImageView<const T> in, ImageView<T> out, index_t size_row
 /// @throws std::invalid_argument if percentile is outside [-100, 100] or NaN
 [[nodiscard]] index_t percentile_rank(double percentile, index_t count);
 
+/// An N-D strided view for the N-D filters: element (i0, i1, ...) is
+/// `data[i0 * strides[0] + i1 * strides[1] + ...]` (strides in elements, any
+/// sign). The spans are borrowed: they must outlive the call.
+template <class T>
+struct NdView {
+    T* data = nullptr;
+    std::span<const index_t> shape;
+    std::span<const index_t> strides;
+};
+
+/// The window of the N-D filters, scipy.ndimage's: `size` has one extent per
+/// axis of the image (1 on axes that are not filtered); `footprint`, if not
+/// empty, holds prod(size) flags in C order saying which elements of that box
+/// belong to the window (at least one must be set); `origin`, if not empty,
+/// has one shift per axis with -(size / 2) <= origin <= (size - 1) / 2. The
+/// window of output x covers input x - size / 2 - origin + k, 0 <= k < size,
+/// along every axis.
+struct FilterWindow {
+    std::span<const index_t> size;
+    std::span<const std::uint8_t> footprint;
+    std::span<const index_t> origin;
+};
+
+/// What the N-D filters do with NaN in a window (floating types only; for
+/// other types both are the same).
+///  - sort: NaN sorts above every number (NumPy's sort order);
+///  - omit: the window's non-NaN values only: median at index n_valid / 2,
+///    rank r (negative: n_valid + r), percentile p at
+///    percentile_rank(p, n_valid); NaN where that rank is not in [0, n_valid).
+enum class NanPolicy { sort, omit };
+
+/// The border value of BorderMode::constant for the N-D filters: `value` in
+/// the image type and where scipy's float cval lay (`beyond` = +1 above T's
+/// range, -1 below, 0 inside). scipy's minimum (rank 0) and maximum (rank
+/// n - 1) compare the unconverted cval: one beyond on the winning side wins
+/// wherever the window meets the border (then converted), one beyond on the
+/// other side never wins.
+template <class T>
+struct BorderValue {
+    T value{};
+    int beyond = 0;
+};
+
+/// scipy's conversion of a float cval for the N-D filters (median_filter_cval
+/// for any window, plus where the value lay).
+/// @throws std::invalid_argument for a NaN or infinite cval with an integer or bool T
+template <MedianElement T>
+[[nodiscard]] BorderValue<T> border_value(double cval);
+
+/// N-D rank filter, scipy.ndimage.rank_filter(in, rank, size/footprint,
+/// mode=mode, cval=cval, origin=origin) for any ndim >= 1: the element of
+/// 0-based position `rank` (negative: from the end) of each sorted window of
+/// n elements. 2-D windows (and N-D ones whose filtered axes are two) use the
+/// 2-D machinery; N-D windows are stacked into it plane by plane (the padded
+/// tile holds every plane the window spans, the window is a list of offsets),
+/// so memory grows with the image, never with the window. `out` must not
+/// overlap `in`; nothing is written if an argument is bad.
+/// @throws std::invalid_argument on bad sizes, footprint, origin, rank or shapes
+template <MedianElement T>
+void rank_filter(NdView<const T> in, NdView<T> out, const FilterWindow& window, index_t rank,
+                 BorderMode mode = BorderMode::reflect, BorderValue<T> cval = {},
+                 NanPolicy nan_policy = NanPolicy::sort);
+
+/// N-D median filter: rank_filter at n / 2 (nan_policy omit: n_valid / 2).
+template <MedianElement T>
+void median_filter(NdView<const T> in, NdView<T> out, const FilterWindow& window,
+                   BorderMode mode = BorderMode::reflect, BorderValue<T> cval = {},
+                   NanPolicy nan_policy = NanPolicy::sort);
+
+/// N-D percentile filter: rank_filter at percentile_rank(percentile, n).
+template <MedianElement T>
+void percentile_filter(NdView<const T> in, NdView<T> out, const FilterWindow& window,
+                       double percentile, BorderMode mode = BorderMode::reflect,
+                       BorderValue<T> cval = {}, NanPolicy nan_policy = NanPolicy::sort);
+
 /// median_filter on C-contiguous row-major buffers of `rows` x `cols`.
 /// @throws std::invalid_argument if a buffer's length is not rows * cols, or as above
 template <MedianElement T>

@@ -111,6 +111,8 @@ __all__ = [
     "median_filter",
     *MOVE_NAMES,
     "nearest_k",
+    "percentile_filter",
+    "rank_filter",
     "rolling_mean_std",
     "rolling_sum_squares",
 ]
@@ -233,15 +235,27 @@ def rolling_mean_std(a: Any, window: int) -> tuple[Array, Array]:
 
 def ema(
     a: Any,
-    alpha: float,
+    alpha: float | None = None,
     *,
-    axis: int = -1,
+    span: float | None = None,
+    halflife: Any = None,
+    com: float | None = None,
+    times: Any = None,
     adjust: bool = False,
+    ignore_na: bool = False,
+    min_periods: int | None = 0,
+    axis: int = -1,
     method: str = "parallel",
 ) -> Array:
-    """ema(a, alpha, *, axis=-1, adjust=False, method="parallel")
+    """ema(a, alpha=None, *, span=None, halflife=None, com=None, times=None,
+    adjust=False, ignore_na=False, min_periods=0, axis=-1, method="parallel")
 
     :func:`fastcpp.ema` over a dask array, chunked any way along ``axis``.
+
+    With times or ignore_na=True the axis is rechunked into one chunk and
+    each block is one in-memory call (no carried state for those options
+    yet); ``method`` applies to the other calls (min_periods masks their
+    result by the running count of observations).
 
     method="parallel" (default): three layers of tasks — every block from an
     empty state (parallel), a small scan per row of blocks that carries the
@@ -286,35 +300,90 @@ def ema(
         As :func:`fastcpp.ema`, when the graph is built; ValueError for an
         unknown method.
     """
-    return _ema.ema(a, alpha, axis=axis, adjust=adjust, method=method)
+    return _ema.ema(
+        a,
+        alpha,
+        axis=axis,
+        adjust=adjust,
+        method=method,
+        span=span,
+        halflife=halflife,
+        com=com,
+        times=times,
+        ignore_na=ignore_na,
+        min_periods=min_periods,
+    )
+
+
+_EMA_DOC = """{name}(a{b}, alpha=None, *, span=None, halflife=None, com=None,
+adjust=False, ignore_na=False, min_periods=0{bias}, axis=-1)
+
+:func:`fastcpp.{name}` over dask arrays: ``axis`` is rechunked into one
+chunk and each block is one in-memory call (exact; no carried state across
+chunks for this statistic yet). Arguments are validated when the graph is
+built, with the in-memory messages.
+
+Returns
+-------
+dask.array.Array
+    Lazy, the shape of ``a``.
+"""
+
+
+def _ema_member(name: str, inputs: int, takes_bias: bool) -> Any:
+    def member(*arrays_and_alpha: Any, axis: int = -1, **options: Any) -> Array:
+        arrays = list(arrays_and_alpha[:inputs])
+        if len(arrays_and_alpha) > inputs:
+            options["alpha"] = arrays_and_alpha[inputs]
+        return _ema.whole_axis(name, arrays, axis, options)
+
+    member.__name__ = member.__qualname__ = name
+    member.__doc__ = _EMA_DOC.format(
+        name=name,
+        b=", b" if inputs == 2 else "",
+        bias=", bias=False" if takes_bias else "",
+    )
+    return member
+
+
+for _name, _inputs, _times, _bias in _ema.EMA_FAMILY:
+    if _name != "ema":
+        globals()[_name] = _ema_member(_name, _inputs, _bias)
+        __all__.append(_name)
 
 
 def median_filter(
-    image: Any, size: Any, *, mode: str = "reflect", cval: Any = 0
+    image: Any,
+    size: Any = None,
+    *,
+    footprint: Any = None,
+    mode: str = "reflect",
+    cval: Any = 0,
+    origin: Any = 0,
+    axes: Any = None,
+    nan_policy: str = "sort",
 ) -> Array:
-    """median_filter(image, size, *, mode="reflect", cval=0)
+    """median_filter(image, size=None, *, footprint=None, mode="reflect", cval=0,
+    origin=0, axes=None, nan_policy="sort")
 
-    :func:`fastcpp.median_filter` over a 2-D dask array, equal to the in-memory
-    call (and to ``scipy.ndimage.median_filter``) element for element.
+    :func:`fastcpp.median_filter` over an N-D dask array, equal to the
+    in-memory call (and to ``scipy.ndimage.median_filter``) element for
+    element.
 
-    The image is first padded by the window's extent (``size // 2`` before,
-    ``size - 1 - size // 2`` after, per axis) with the numpy.pad mode that
-    extends as the scipy mode does — reflect → "symmetric", mirror →
-    "reflect", nearest → "edge", wrap → "wrap", constant → "constant" with
-    cval converted to the image dtype as the kernel converts it — then every
-    block is filtered with an overlap of ``size // 2`` rows/columns and the
-    padding is cropped.
+    The image is first padded along every filtered axis by the window's reach
+    (``size // 2 + origin`` before, ``size - 1 - size // 2 - origin`` after)
+    with the numpy.pad mode that extends as the scipy mode does — reflect →
+    "symmetric", mirror → "reflect", nearest → "edge", wrap → "wrap",
+    constant → "constant" with cval converted to the image dtype as the
+    kernel converts it — then every block is filtered with that overlap and
+    the padding is cropped.
 
     Parameters
     ----------
-    image : dask.array.Array or array_like, 2-D
-        Any integer dtype, bool, float32 or float64.
-    size : int or (int, int)
-        Window height and width, each >= 1 (may exceed the image).
-    mode : {"reflect", "nearest", "mirror", "constant", "wrap"}
-        Border extension, as scipy.ndimage (the "grid-" aliases too).
-    cval : int or float
-        Border value for mode="constant".
+    image : dask.array.Array or array_like, any ndim >= 1
+        Any integer dtype, bool, float16, float32 or float64.
+    size, footprint, mode, cval, origin, axes, nan_policy
+        As :func:`fastcpp.median_filter`.
 
     Returns
     -------
@@ -326,4 +395,78 @@ def median_filter(
     ValueError, TypeError
         As :func:`fastcpp.median_filter`, when the graph is built.
     """
-    return _median.median_filter(image, size, mode=mode, cval=cval)
+    return _median.median_filter(
+        image,
+        size,
+        footprint=footprint,
+        mode=mode,
+        cval=cval,
+        origin=origin,
+        axes=axes,
+        nan_policy=nan_policy,
+    )
+
+
+def rank_filter(
+    image: Any,
+    rank: Any,
+    size: Any = None,
+    *,
+    footprint: Any = None,
+    mode: str = "reflect",
+    cval: Any = 0,
+    origin: Any = 0,
+    axes: Any = None,
+    nan_policy: str = "sort",
+) -> Array:
+    """rank_filter(image, rank, size=None, *, footprint=None, mode="reflect", cval=0,
+    origin=0, axes=None, nan_policy="sort")
+
+    :func:`fastcpp.rank_filter` over an N-D dask array, as
+    :func:`median_filter` (padding, overlap, crop); equal to the in-memory
+    call. One exception: rank 0 or -1 with an integer image and a constant
+    cval beyond the dtype's range (scipy compares the unconverted cval there;
+    the padding holds the converted one).
+    """
+    return _median.rank_filter(
+        image,
+        rank,
+        size,
+        footprint=footprint,
+        mode=mode,
+        cval=cval,
+        origin=origin,
+        axes=axes,
+        nan_policy=nan_policy,
+    )
+
+
+def percentile_filter(
+    image: Any,
+    percentile: Any,
+    size: Any = None,
+    *,
+    footprint: Any = None,
+    mode: str = "reflect",
+    cval: Any = 0,
+    origin: Any = 0,
+    axes: Any = None,
+    nan_policy: str = "sort",
+) -> Array:
+    """percentile_filter(image, percentile, size=None, *, footprint=None,
+    mode="reflect", cval=0, origin=0, axes=None, nan_policy="sort")
+
+    :func:`fastcpp.percentile_filter` over an N-D dask array, as
+    :func:`rank_filter`.
+    """
+    return _median.percentile_filter(
+        image,
+        percentile,
+        size,
+        footprint=footprint,
+        mode=mode,
+        cval=cval,
+        origin=origin,
+        axes=axes,
+        nan_policy=nan_policy,
+    )

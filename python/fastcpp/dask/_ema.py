@@ -31,6 +31,12 @@ the values.
 
 All passes run in float64 (the kernel's state type); float32 input is rounded
 once at the end, as the in-memory call does.
+
+min_periods masks the carried result (observation count along the axis).
+The other options (times, ignore_na) and the other members
+of the family (ema_var, ema_std, ema_cov, ema_corr) have no carried-state
+combination yet: they rechunk ``axis`` into one chunk and make one in-memory
+call per block (exact, but each block then holds whole rows).
 """
 
 from __future__ import annotations
@@ -293,21 +299,91 @@ def _chain_step(
     return result, after
 
 
+#: The ema family from the core's table: (name, inputs, takes times, takes bias).
+EMA_FAMILY: tuple[tuple[str, int, bool, bool], ...] = tuple(_core._ema_family)
+
+
+def _alpha_of(options: dict[str, Any]) -> float:
+    """alpha from one of alpha/span/halflife/com (no times), the core's
+    conversions (pandas'), once the core has validated them."""
+    if options.get("alpha") is not None:
+        return float(options["alpha"])
+    if options.get("span") is not None:
+        return 1.0 / (1.0 + (float(options["span"]) - 1.0) / 2.0)
+    if options.get("halflife") is not None:
+        com = 1.0 / (1.0 - math.exp(math.log(0.5) / float(options["halflife"]))) - 1.0
+        return 1.0 / (1.0 + com)
+    return 1.0 / (1.0 + float(options["com"]))
+
+
+def whole_axis(
+    name: str, arrays: list[Any], axis: int, options: dict[str, Any]
+) -> Array:
+    """``fastcpp.<name>`` over dask arrays with ``axis`` in one chunk: every
+    option and member, one in-memory call per block. Arguments are validated
+    when the graph is built (against the full axis length when times are
+    given)."""
+    xs = [da.asarray(a) for a in arrays]
+    x = xs[0]
+    n = 1 if options.get("times") is None else (_axis_length_or_1(x, axis))
+    probes = [_probe(y, n, axis) for y in xs]
+    meta = getattr(_core, name)(*probes, **options, axis=axis)
+    ax = int(axis) % x.ndim
+    xs = [y.rechunk({ax: -1}) for y in xs]
+    if len(xs) == 2:
+        if xs[1].shape != x.shape:  # the in-memory message
+            getattr(_core, name)(
+                np.broadcast_to(0.0, x.shape), np.broadcast_to(0.0, xs[1].shape), 0.5
+            )
+        xs[1] = xs[1].rechunk(xs[0].chunks)
+    token = tokenize(name, *xs, ax, sorted(options.items(), key=lambda kv: kv[0]))
+    return da.map_blocks(
+        core_function(name),
+        *xs,
+        **options,
+        axis=ax,
+        dtype=meta.dtype,
+        name=f"{name}-{token}",
+    )
+
+
+def _axis_length_or_1(x: Array, axis: Any) -> int:
+    try:
+        return int(x.shape[int(axis)])
+    except (TypeError, ValueError, IndexError):
+        return 1
+
+
 def ema(
     a: Any,
-    alpha: float,
+    alpha: float | None = None,
     *,
     axis: int = -1,
     adjust: bool = False,
     method: str = "parallel",
+    **options: Any,
 ) -> Array:
     x = da.asarray(a)
-    meta = _core.ema(_probe(x, 1, axis), alpha, axis=axis, adjust=adjust)
     if method not in ("parallel", "sequential"):
         raise ValueError(f"method (={method!r}) must be 'parallel' or 'sequential'")
+    options = {"alpha": alpha, "adjust": adjust, **options}
+    if options.get("times") is not None or options.get("ignore_na", False):
+        return whole_axis("ema", [x], axis, options)
+    meta = _core.ema(_probe(x, 1, axis), **options, axis=axis)  # validates
     ax = int(axis) % x.ndim
-    alpha = float(alpha)
-    adjust = bool(adjust)
+    y = _carried(x, ax, _alpha_of(options), bool(adjust), method, meta.dtype)
+    min_periods = int(options.get("min_periods") or 0)
+    if min_periods > 1:
+        # min_periods only masks the results with too few observations so far
+        seen = da.cumsum((~da.isnan(x)).astype(np.int64), axis=ax)
+        y = da.where(seen >= min_periods, y, np.nan)
+    return y
+
+
+def _carried(
+    x: Any, ax: int, alpha: float, adjust: bool, method: str, dtype: np.dtype
+) -> Array:
+    """ema(alpha, adjust) with the state carried across the chunks of ``ax``."""
     token = tokenize(x, alpha, ax, adjust, method)
     if x.numblocks[ax] == 1:
         return x.map_blocks(
@@ -315,7 +391,7 @@ def ema(
             alpha,
             axis=ax,
             adjust=adjust,
-            dtype=meta.dtype,
+            dtype=dtype,
             name=f"ema-{token}",
         )
     blocks = list(itertools.product(*(range(n) for n in x.numblocks)))
@@ -333,11 +409,11 @@ def ema(
                 ax,
                 alpha,
                 adjust,
-                meta.dtype,
+                dtype,
             )
             dsk[(out, *idx)] = (_first, (chain, *idx))
         graph = HighLevelGraph.from_collections(out, dsk, dependencies=[x])
-        return Array(graph, out, x.chunks, dtype=meta.dtype)
+        return Array(graph, out, x.chunks, dtype=dtype)
     summary, scan = f"ema-summary-{token}", f"ema-scan-{token}"
     for idx in blocks:
         dsk[(summary, *idx)] = (_summary, (x.name, *idx), ax, alpha, adjust)
@@ -355,10 +431,10 @@ def ema(
             ax,
             alpha,
             adjust,
-            meta.dtype,
+            dtype,
         )
     graph = HighLevelGraph.from_collections(out, dsk, dependencies=[x])
-    return Array(graph, out, x.chunks, dtype=meta.dtype)
+    return Array(graph, out, x.chunks, dtype=dtype)
 
 
 def _first(pair: tuple[Any, Any]) -> Any:

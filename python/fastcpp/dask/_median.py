@@ -1,4 +1,6 @@
-"""median_filter() over 2-D dask arrays: explicit border padding + overlap."""
+"""median_filter / rank_filter / percentile_filter over N-D dask arrays:
+explicit border padding per filtered axis, then an overlap of the window's
+reach on each side, filtered block by block and cropped."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from dask.array.core import Array
 
 from fastcpp import _core as _core_module
 
-_core: Any = _core_module  # median_filter is typed in _core.pyi by its own branch
+_core: Any = _core_module
 
 # scipy.ndimage border mode -> the numpy.pad mode that extends the same way.
 _PAD_MODE = {
@@ -29,6 +31,11 @@ _PAD_MODE = {
 def _np_pad(
     block: np.ndarray, widths: Any, mode: Any, kwargs: dict[str, Any]
 ) -> np.ndarray:
+    if mode == "reflect" and any(
+        block.shape[ax] == 1 for ax, w in enumerate(widths) if w != (0, 0)
+    ):
+        # np.pad cannot "reflect" (scipy's mirror) a length-1 axis; scipy repeats it.
+        mode = "edge"
     return np.pad(block, widths, mode=mode, **kwargs)
 
 
@@ -39,7 +46,9 @@ def _pad_axis(
         return x
     widths = [(0, 0)] * x.ndim
     widths[axis] = (left, right)
-    if max(left, right) < x.shape[axis]:
+    if max(left, right) < x.shape[axis] and not (
+        mode == "reflect" and x.shape[axis] == 1
+    ):
         return da.pad(x, widths, mode=mode, **kwargs)
     # Border wider than the image (dask's pad is not numpy's then): do it in
     # one block along this axis, where numpy.pad is exact.
@@ -51,41 +60,122 @@ def _pad_axis(
     )
 
 
-def _filter_block(block: np.ndarray, size: tuple[int, ...]) -> np.ndarray:
+def _filter_block(block: np.ndarray, call: Any) -> np.ndarray:
     # The padding supplies every border value: mode does not matter here.
-    return _core.median_filter(block, size, mode="nearest")
+    return call(block, mode="nearest")
 
 
-def median_filter(
-    image: Any, size: Any, *, mode: str = "reflect", cval: Any = 0
+def _window(ndim: int, size: Any, footprint: Any, origin: Any, axes: Any):
+    """Per-axis (before, after) reach of the window, scipy's geometry."""
+    if axes is None:
+        axes_t = tuple(range(ndim))
+    else:
+        axes_t = tuple(int(a) % ndim for a in np.atleast_1d(axes))
+    na = len(axes_t)
+    if footprint is not None:
+        ext = np.asarray(footprint).shape
+    else:
+        ext = (int(size),) * na if np.ndim(size) == 0 else tuple(int(s) for s in size)
+    orig = (
+        (int(origin),) * na if np.ndim(origin) == 0 else tuple(int(o) for o in origin)
+    )
+    before = [0] * ndim
+    after = [0] * ndim
+    for ax, s, o in zip(axes_t, ext, orig):
+        before[ax] = s // 2 + o
+        after[ax] = s - 1 - s // 2 - o
+    return before, after
+
+
+def _filter(
+    func: str,
+    image: Any,
+    args: tuple[Any, ...],
+    size: Any,
+    footprint: Any,
+    mode: str,
+    cval: Any,
+    origin: Any,
+    axes: Any,
+    nan_policy: str,
 ) -> Array:
     x = da.asarray(image)
-    # Validate as the in-memory call does (dtype, ndim, size, mode, cval).
-    probe = np.zeros((1,) * x.ndim, dtype=x.dtype)
-    _core.median_filter(probe, size, mode=mode, cval=cval)
-    sizes = (int(size),) * 2 if np.ndim(size) == 0 else tuple(int(s) for s in size)
+    kernel = getattr(_core, func)
+    opts = {
+        "size": size,
+        "footprint": footprint,
+        "origin": origin,
+        "axes": axes,
+        "nan_policy": nan_policy,
+    }
+    # Validate as the in-memory call does (dtype, ndim, size, mode, cval...).
+    probe = np.zeros((1,) * max(x.ndim, 0), dtype=x.dtype)
+    kernel(probe, *args, mode=mode, cval=cval, **opts)
+    if footprint is not None:
+        opts["size"] = None
+    call = partial(_apply, kernel, args, opts)
     if x.size == 0:
-        return x.map_blocks(
-            _core.median_filter, sizes, mode=mode, cval=cval, dtype=x.dtype
-        )
+        return x.map_blocks(call, mode=mode, cval=cval, dtype=x.dtype)
     pad_mode = _PAD_MODE[mode]
     kwargs: dict[str, Any] = {}
     if pad_mode == "constant":
         # cval converted to the image dtype exactly as the kernel does: the
-        # median of eight border values and one zero is the border value.
-        value = _core.median_filter(probe.reshape(1, 1), 3, mode="constant", cval=cval)
-        kwargs["constant_values"] = value[0, 0]
-    # Window of output r: rows r - size//2 ... r - size//2 + size - 1.
-    lefts = [s // 2 for s in sizes]
-    rights = [s - 1 - s // 2 for s in sizes]
+        # median of two border values and one zero is the border value.
+        value = _core.median_filter(
+            np.zeros(1, dtype=x.dtype), 3, mode="constant", cval=cval
+        )
+        kwargs["constant_values"] = value[0]
+    before, after = _window(x.ndim, size, footprint, origin, axes)
     padded = x
-    for axis in range(2):
-        padded = _pad_axis(padded, axis, lefts[axis], rights[axis], pad_mode, kwargs)
+    for axis in range(x.ndim):
+        padded = _pad_axis(padded, axis, before[axis], after[axis], pad_mode, kwargs)
+    depth = {ax: (before[ax], after[ax]) for ax in range(x.ndim)}
+    if all(b == a for b, a in depth.values()):
+        depth = {ax: b for ax, (b, _) in depth.items()}  # symmetric: any boundary
     filtered = padded.map_overlap(
-        partial(_filter_block, size=sizes),
-        depth={0: lefts[0], 1: lefts[1]},
+        partial(_filter_block, call=call),
+        depth=depth,
         boundary="none",
         trim=True,
         dtype=x.dtype,
     )
-    return filtered[lefts[0] : lefts[0] + x.shape[0], lefts[1] : lefts[1] + x.shape[1]]
+    crop = tuple(slice(before[ax], before[ax] + x.shape[ax]) for ax in range(x.ndim))
+    return filtered[crop]
+
+
+def _apply(
+    kernel: Any,
+    args: tuple[Any, ...],
+    opts: dict[str, Any],
+    block: np.ndarray,
+    mode: str,
+    cval: Any = 0,
+) -> np.ndarray:
+    return kernel(block, *args, mode=mode, cval=cval, **opts)
+
+
+def median_filter(image: Any, size: Any = None, **kw: Any) -> Array:
+    return _filter("median_filter", image, (), size, **_defaults(kw))
+
+
+def rank_filter(image: Any, rank: Any, size: Any = None, **kw: Any) -> Array:
+    return _filter("rank_filter", image, (rank,), size, **_defaults(kw))
+
+
+def percentile_filter(
+    image: Any, percentile: Any, size: Any = None, **kw: Any
+) -> Array:
+    return _filter("percentile_filter", image, (percentile,), size, **_defaults(kw))
+
+
+def _defaults(kw: dict[str, Any]) -> dict[str, Any]:
+    out = {
+        "footprint": None,
+        "mode": "reflect",
+        "cval": 0,
+        "origin": 0,
+        "axes": None,
+        "nan_policy": "sort",
+    }
+    out.update(kw)
+    return out
