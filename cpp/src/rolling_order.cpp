@@ -65,7 +65,10 @@ struct Pick {
         const double b = value(static_cast<index_t>(lo) + 1);
         if (a == b) return a;
         const double d = b - a;
-        if (!std::isfinite(d)) return a + d * t;  // an inf: inf, or NaN between -inf and inf
+        if (!std::isfinite(d)) {  // an inf (equal values were handled above)
+            if (std::isinf(a) && std::isinf(b)) return kNaN;  // between -inf and +inf
+            return std::isinf(a) ? a : b;
+        }
         return t >= 0.5 ? b - d * (1 - t) : a + d * t;
     }
 };
