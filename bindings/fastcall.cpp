@@ -2,9 +2,10 @@
 
 #include <pybind11/detail/exception_translation.h>
 
+#include <array>
 #include <cstring>
-#include <memory>
 #include <stdexcept>
+#include <utility>
 
 namespace fastcpp::bind {
 
@@ -38,6 +39,14 @@ struct FastFunction {
     PyMethodDef def;
     std::string doc;
 };
+
+/// Most fast functions a module defines (one C entry point each, below).
+constexpr std::size_t kMaxFast = 64;
+
+/// The functions, in definition order; they live as long as the process
+/// (an extension module is never unloaded).
+std::array<FastFunction*, kMaxFast> g_fast{};
+std::size_t g_fast_count = 0;
 
 [[noreturn]] void raise(const std::string& msg) { throw py::type_error(msg); }
 
@@ -81,12 +90,12 @@ void bind(const Signature& sig, PyObject* const* args, Py_ssize_t nargs, PyObjec
                   sig.names[i] + "'");
 }
 
-PyObject* trampoline(PyObject* self, PyObject* const* args, Py_ssize_t nargsf, PyObject* kwnames) {
-    const auto* fn = static_cast<const FastFunction*>(PyCapsule_GetPointer(self, nullptr));
+PyObject* call(const FastFunction& fn, PyObject* const* args, Py_ssize_t nargsf,
+               PyObject* kwnames) {
     py::handle slots[kMaxParams] = {};
     try {
-        bind(fn->sig, args, PyVectorcall_NARGS(nargsf), kwnames, slots);
-        return fn->impl(fn->data, slots).release().ptr();
+        bind(fn.sig, args, PyVectorcall_NARGS(nargsf), kwnames, slots);
+        return fn.impl(fn.data, slots).release().ptr();
     } catch (py::error_already_set& e) {
         e.restore();
     } catch (...) {
@@ -95,26 +104,49 @@ PyObject* trampoline(PyObject* self, PyObject* const* args, Py_ssize_t nargsf, P
     return nullptr;
 }
 
+/// One C entry point per function, each knowing its index: CPython passes a
+/// METH_FASTCALL function only `self` (here the module, as for any builtin),
+/// and reading the function out of a capsule cost more than the rest of the
+/// dispatch.
+template <std::size_t I>
+PyObject* trampoline(PyObject*, PyObject* const* args, Py_ssize_t nargsf, PyObject* kwnames) {
+    return call(*g_fast[I], args, nargsf, kwnames);
+}
+
+using Entry = PyObject* (*)(PyObject*, PyObject* const*, Py_ssize_t, PyObject*);
+
+template <std::size_t... I>
+constexpr std::array<Entry, sizeof...(I)> entries(std::index_sequence<I...>) {
+    return {&trampoline<I>...};
+}
+constexpr auto kEntries = entries(std::make_index_sequence<kMaxFast>{});
+
 }  // namespace
 
 void def_fast(py::module_& m, Signature sig, const std::string& doc, FastImpl impl,
               const void* data) {
-    // Owned by the capsule that is the function's `self`: freed with it.
-    auto owned = std::make_unique<FastFunction>();
-    FastFunction* fn = owned.get();
+    if (g_fast_count == kMaxFast) throw std::logic_error("def_fast: raise kMaxFast");
+    auto* fn = new FastFunction;  // lives as long as the process
     fn->doc = sig.func + sig.text() + "\n--\n\n" + doc;
     fn->sig = std::move(sig);
     fn->impl = impl;
     fn->data = data;
     fn->def = {fn->sig.func.c_str(),
-               reinterpret_cast<PyCFunction>(reinterpret_cast<void*>(&trampoline)),
+               reinterpret_cast<PyCFunction>(reinterpret_cast<void*>(kEntries[g_fast_count])),
                METH_FASTCALL | METH_KEYWORDS, fn->doc.c_str()};
-    py::capsule cap(fn, [](void* p) { delete static_cast<FastFunction*>(p); });
-    owned.release();
+    g_fast[g_fast_count++] = fn;
     py::object name = m.attr("__name__");
-    PyObject* f = PyCFunction_NewEx(&fn->def, cap.ptr(), name.ptr());
+    PyObject* f = PyCFunction_NewEx(&fn->def, m.ptr(), name.ptr());
     if (f == nullptr) throw py::error_already_set();
     m.add_object(fn->sig.func.c_str(), py::reinterpret_steal<py::object>(f));
+}
+
+bool is_fast(py::handle f) {
+    if (!PyCFunction_Check(f.ptr())) return false;
+    const PyMethodDef* def = reinterpret_cast<PyCFunctionObject*>(f.ptr())->m_ml;
+    for (std::size_t i = 0; i < g_fast_count; ++i)
+        if (def == &g_fast[i]->def) return true;
+    return false;
 }
 
 }  // namespace fastcpp::bind

@@ -48,4 +48,8 @@ using FastImpl = py::object (*)(const void* data, const py::handle* args);
 void def_fast(py::module_& m, Signature sig, const std::string& doc, FastImpl impl,
               const void* data = nullptr);
 
+/// True if `f` is a function def_fast defined (it has its own signature and
+/// messages).
+bool is_fast(py::handle f);
+
 }  // namespace fastcpp::bind

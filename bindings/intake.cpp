@@ -12,7 +12,7 @@ std::string dtype_name(const py::array& a) { return py::str(a.dtype()).cast<std:
 }  // namespace
 
 py::array as_array(const char* func, const char* arg, py::handle obj) {
-    if (py::isinstance<py::array>(obj)) return py::reinterpret_borrow<py::array>(obj);
+    if (npy().PyArray_Check_(obj.ptr())) return py::reinterpret_borrow<py::array>(obj);
     try {
         return py::module_::import("numpy").attr("asarray")(obj);
     } catch (py::error_already_set& e) {
@@ -59,7 +59,29 @@ py::array readable_as(const py::array& arr, const py::dtype& dt) {
                                                       py::arg("order") = "C");
 }
 
+namespace {
+/// The common case read straight from the array struct: a float64 or float32
+/// ndarray, native, aligned, element strides: used as it is.
+bool usable_as_is(PyObject* obj, Real& real) {
+    using api = py::detail::npy_api;
+    if (!npy().PyArray_Check_(obj)) return false;
+    const auto* a = py::detail::array_proxy(obj);
+    const auto* d = py::detail::array_descriptor_proxy(a->descr);
+    if (d->type_num != api::NPY_DOUBLE_ && d->type_num != api::NPY_FLOAT_) return false;
+    constexpr char machine = std::endian::native == std::endian::little ? '<' : '>';
+    if (!(d->byteorder == '=' || d->byteorder == machine)) return false;
+    if (!(a->flags & api::NPY_ARRAY_ALIGNED_)) return false;
+    const py::ssize_t item = d->type_num == api::NPY_DOUBLE_ ? 8 : 4;
+    for (int i = 0; i < a->nd; ++i)
+        if (a->strides[i] % item != 0) return false;
+    real = d->type_num == api::NPY_DOUBLE_ ? Real::f64 : Real::f32;
+    return true;
+}
+}  // namespace
+
 RealArray as_real_array(const char* func, const char* arg, py::handle obj) {
+    if (Real real{}; usable_as_is(obj.ptr(), real))
+        return {py::reinterpret_borrow<py::array>(obj), real};
     py::array arr = as_array(func, arg, obj);
     switch (classify(func, arg, arr)) {
         case Kind::f32:
@@ -72,6 +94,15 @@ RealArray as_real_array(const char* func, const char* arg, py::handle obj) {
             break;
     }
     return {readable_as<double>(arr), Real::f64};
+}
+
+py::array new_array(int typenum, int nd, const py::ssize_t* dims) {
+    const auto& api = npy();
+    // NewFromDescr steals the descriptor reference DescrFromType returns.
+    PyObject* a = api.PyArray_NewFromDescr_(api.PyArray_Type_, api.PyArray_DescrFromType_(typenum),
+                                            nd, dims, nullptr, nullptr, 0, nullptr);
+    if (a == nullptr) throw py::error_already_set();
+    return py::reinterpret_steal<py::array>(a);
 }
 
 py::dtype storage_dtype(Real real) {

@@ -24,6 +24,8 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -48,6 +50,30 @@ template <class T>
 py::dtype dtype_of() {
     return py::dtype::of<T>();
 }
+
+/// NumPy's C API as pybind11 looked it up, cached: npy_api::get() takes a
+/// call_once on every use, which shows in the cost of a call on 10 elements.
+inline const py::detail::npy_api& npy() {
+    static const py::detail::npy_api& api = py::detail::npy_api::get();
+    return api;
+}
+
+/// NumPy type number of T (double or float).
+template <class T>
+constexpr int typenum_of() {
+    static_assert(std::is_same_v<T, double> || std::is_same_v<T, float>);
+    return std::is_same_v<T, double> ? py::detail::npy_api::NPY_DOUBLE_
+                                     : py::detail::npy_api::NPY_FLOAT_;
+}
+
+/// A new C-ordered array of `typenum` and shape dims[0..nd): straight through
+/// NumPy's C API (py::array(dtype, shape) builds shape and stride vectors).
+py::array new_array(int typenum, int nd, const py::ssize_t* dims);
+
+/// Below this many elements the work takes about as long as handing the GIL
+/// over and back (and NumPy keeps it too, below 500): calls this small keep
+/// the GIL.
+inline constexpr py::ssize_t kReleaseGilFrom = 1024;
 
 /// Calls fn(double{}) or fn(float{}) (the computing type of `r`) so one
 /// generic lambda serves every Real.
@@ -115,6 +141,9 @@ decltype(auto) visit_kept(const py::dtype& dt, Fn&& fn) {
     return fn(std::uint64_t{});
 }
 
+/// Most dimensions a NumPy array has (NPY_MAXDIMS of NumPy 2).
+inline constexpr std::size_t kMaxDims = 64;
+
 /// Element offsets of every row of `a` along `axis` (already normalised);
 /// rows in C order of the remaining axes.
 std::vector<index_t> row_offsets(const py::array& a, int axis);
@@ -122,16 +151,20 @@ std::vector<index_t> row_offsets(const py::array& a, int axis);
 /// Element stride of `a` along `axis` (byte strides are checked multiples).
 index_t element_stride(const py::array& a, int axis);
 
-/// Batch of rows of `a` along `axis`, owning its offsets.
+/// Batch of rows of `a` along `axis`, owning its offsets. A 1-D (or 0-d)
+/// array is one row at offset 0, held inline: no allocation per call.
 template <class T>
 struct RowsOf {
+    index_t zero = 0;
     std::vector<index_t> offsets;
     Rows<T> rows;
     RowsOf(const py::array& a, int axis)
-        : offsets(row_offsets(a, axis)),
+        : offsets(a.ndim() > 1 ? row_offsets(a, axis) : std::vector<index_t>{}),
           rows{static_cast<T*>(const_cast<void*>(a.data())),
                a.ndim() == 0 ? 1 : static_cast<index_t>(a.shape(axis)),
-               a.ndim() == 0 ? 1 : element_stride(a, axis), offsets} {}
+               a.ndim() == 0 ? 1 : element_stride(a, axis),
+               a.ndim() > 1 ? std::span<const index_t>(offsets)
+                            : std::span<const index_t>(&zero, 1)} {}
     RowsOf(const RowsOf&) = delete;
     RowsOf& operator=(const RowsOf&) = delete;
 };
@@ -184,7 +217,9 @@ py::object stored(py::array res, Real real);
 template <class T>
 struct Output {
     py::object user_out;  ///< None, or the validated out=
-    py::array target;     ///< what the core writes
+    /// What the core writes (null until the constructor sets it: a default
+    /// py::array would allocate an empty array).
+    py::array target = py::reinterpret_steal<py::array>(py::handle());
     bool half = false;
 
     /// `elementwise`: the kernel may write in place over an input that is
@@ -201,7 +236,7 @@ struct Output {
                 return;
             }
         }
-        target = py::array(dtype_of<T>(), shape);
+        target = new_array(typenum_of<T>(), static_cast<int>(shape.size()), shape.data());
     }
     /// The array to return: `out` itself when given (after copying the
     /// result into it if it was computed aside).
@@ -221,40 +256,62 @@ struct Output {
 ///     axis (the input's for "same", length − window + 1 for "valid");
 ///     it throws before anything is allocated;
 ///  3. allocation (or the checked `out=`, K == 1 only);
-///  4. kernel(Rows<const T> in, std::array<Rows<T>, K> outs) without the GIL;
+///  4. kernel(Rows<const T> in, std::array<Rows<T>, K> outs), without the GIL
+///     from kReleaseGilFrom elements;
 ///  5. the result: one array, or a tuple of K (float16 rounded once).
 template <std::size_t K, class OutLength, class Kernel>
 py::object map_rows(const char* func, py::handle a_obj, index_t axis_arg, py::object out,
                     OutLength&& out_length, Kernel&& kernel) {
     RealArray in = as_real_array(func, "a", a_obj);
-    if (in.arr.ndim() == 0)
+    const auto nd = static_cast<int>(in.arr.ndim());
+    if (nd == 0)
         throw py::value_error(std::string(func) + ": a must be at least 1-D, got a 0-d array");
-    const int axis = normalize_axis(axis_arg, in.arr.ndim());
-    std::vector<py::ssize_t> shape(in.arr.shape(), in.arr.shape() + in.arr.ndim());
-    shape[static_cast<std::size_t>(axis)] =
-        static_cast<py::ssize_t>(out_length(static_cast<index_t>(shape[axis])));
+    const int axis = normalize_axis(axis_arg, nd);
+    // The fixed path allocates nothing but the result (a call on 10 elements
+    // is mostly fixed cost): shape on the stack, outputs made through the C
+    // API, the Output machinery only for a user's out=.
+    std::array<py::ssize_t, kMaxDims> shape;  // the first nd set below
+    py::ssize_t elements = 1;
+    for (int d = 0; d < nd; ++d) {
+        shape[static_cast<std::size_t>(d)] = in.arr.shape(d);
+        elements *= in.arr.shape(d);
+    }
+    shape[static_cast<std::size_t>(axis)] = static_cast<py::ssize_t>(
+        out_length(static_cast<index_t>(shape[static_cast<std::size_t>(axis)])));
     return visit(in.real, [&](auto tag) -> py::object {
         using T = decltype(tag);
-        std::array<std::unique_ptr<Output<T>>, K> res;
-        for (std::size_t k = 0; k < K; ++k)
-            res[k] = std::make_unique<Output<T>>(func, k == 0 ? out : py::object(py::none()), shape,
-                                                 std::vector<py::array>{in.arr}, false, in.real);
-        RowsOf<const T> src(in.arr, axis);
-        std::array<std::unique_ptr<RowsOf<T>>, K> dst;
-        std::array<Rows<T>, K> outs;
+        std::optional<Output<T>> user;  // K == 1 with out= only
+        // py::object, not py::array: a default py::array allocates an empty array.
+        std::array<py::object, K> target;
         for (std::size_t k = 0; k < K; ++k) {
-            dst[k] = std::make_unique<RowsOf<T>>(res[k]->target, axis);
-            outs[k] = dst[k]->rows;
+            if (k == 0 && !out.is_none()) {
+                user.emplace(func, out, std::vector<py::ssize_t>(shape.begin(), shape.begin() + nd),
+                             std::vector<py::array>{in.arr}, false, in.real);
+                target[k] = user->target;
+            } else {
+                target[k] = new_array(typenum_of<T>(), nd, shape.data());
+            }
         }
-        {
+        RowsOf<const T> src(in.arr, axis);
+        std::array<std::optional<RowsOf<T>>, K> dst;
+        std::array<Rows<T>, K> outs;
+        for (std::size_t k = 0; k < K; ++k)
+            outs[k] = dst[k].emplace(py::reinterpret_borrow<py::array>(target[k]), axis).rows;
+        if (elements >= kReleaseGilFrom) {
             py::gil_scoped_release nogil;
             kernel(src.rows, outs);
+        } else {
+            kernel(src.rows, outs);
         }
+        auto result = [&](std::size_t k) -> py::object {
+            if (k == 0 && user) return user->finish();
+            return stored(py::reinterpret_steal<py::array>(target[k].release()), in.real);
+        };
         if constexpr (K == 1) {
-            return res[0]->finish();
+            return result(0);
         } else {
             py::tuple t(K);
-            for (std::size_t k = 0; k < K; ++k) t[k] = res[k]->finish();
+            for (std::size_t k = 0; k < K; ++k) t[k] = result(k);
             return t;  // implicitly moved (C++20)
         }
     });

@@ -99,14 +99,20 @@ py::int_ sum_of_squares_py(const py::object& n_obj) {
     int overflow = 0;
     const long long v = PyLong_AsLongLongAndOverflow(n.ptr(), &overflow);
     if (overflow < 0) (void)fastcpp::sum_of_squares(-1);  // throws the core's ValueError
-    if (overflow > 0)
-        throw py::value_error("sum_of_squares: n (=" + py::str(n).cast<std::string>() +
-                              ") is too large, the result exceeds 2**127");
-    try {
-        return to_pyint(fastcpp::sum_of_squares(v));
-    } catch (const std::overflow_error& e) {
-        throw py::value_error(e.what());
+    if (overflow == 0) {
+        try {
+            return to_pyint(fastcpp::sum_of_squares(v));
+        } catch (const std::overflow_error&) {
+            // beyond the core's 128-bit result: the same closed form below
+        }
     }
+    // (n - 1) n (2n - 1) / 6 in Python's unbounded ints: exact for every n,
+    // in time and memory of the size of n's digits.
+    const py::int_ one(1), two(2), six(6);
+    const py::object product = (n - one) * n * (two * n - one);
+    PyObject* result = PyNumber_FloorDivide(product.ptr(), six.ptr());
+    if (result == nullptr) throw py::error_already_set();  // MemoryError
+    return py::reinterpret_steal<py::int_>(result);
 }
 
 }  // namespace
@@ -170,12 +176,13 @@ is 5e-320. NaN if any element is NaN, else inf if any is infinite.
     m.def("sum_of_squares", &sum_of_squares_py, py::arg("n"), R"pbdoc(
 sum_of_squares(n) -> int
 
-Exact ``sum(i*i for i in range(n))`` as a Python int (closed form, O(1)).
+Exact ``sum(i*i for i in range(n))`` as a Python int (closed form, O(1)
+for results below 2**127, Python's unbounded ints beyond).
 
 Raises
 ------
 ValueError
-    If n is negative, or the result exceeds 2**127.
+    If n is negative.
 TypeError
     If n is not an integer.
 )pbdoc");

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "fastcall.hpp"
+
 namespace fastcpp::bind {
 namespace py = pybind11;
 namespace {
@@ -126,8 +128,7 @@ void install_signatures(py::module_& m) {
     for (auto item : py::list(names.attr("items")())) {
         const std::string name = item[py::int_(0)].cast<std::string>();
         py::object obj = item[py::int_(1)];
-        if (PyCFunction_Check(obj.ptr()) && PyCapsule_CheckExact(PyCFunction_GET_SELF(obj.ptr())))
-            continue;  // a def_fast function: its own signature and messages
+        if (is_fast(obj)) continue;  // a def_fast function: its own signature and messages
         if (PyCFunction_Check(obj.ptr()) && is_public(name)) {
             m.def(name.c_str(), wrong_call(name, m));  // appended to its overloads
             fix_function(m.attr(name.c_str()).ptr(), name, "");
@@ -145,9 +146,9 @@ void install_signatures(py::module_& m) {
             if (!doc.empty())
                 init_header = with_header(doc.substr(0, doc.find("\n--\n\n")), name, "self");
             if (!init_header.empty())
-                init_header = "__init__" + init_header.substr(name.size(),
-                                                              init_header.find("\n--\n\n") -
-                                                                  name.size() + 5);
+                init_header =
+                    "__init__" +
+                    init_header.substr(name.size(), init_header.find("\n--\n\n") - name.size() + 5);
             if (!doc.empty()) {
                 auto* copy = static_cast<char*>(PyObject_Malloc(doc.size() + 1));
                 if (copy == nullptr) throw std::bad_alloc();

@@ -440,3 +440,108 @@ TEMPLATE_TEST_CASE("rank_filter equals sorting every window", "[median_filter]",
         REQUIRE_THROWS_AS(fastcpp::percentile_rank(NAN, 9), std::invalid_argument);
     }
 }
+
+namespace {
+
+/// Brute-force N-D rank filter (3-D, C order): every window gathered and sorted.
+template <class T>
+std::vector<T> reference_3d(const std::vector<T>& in, const index_t (&shape)[3],
+                            const index_t (&size)[3], const index_t (&origin)[3],
+                            const std::vector<std::uint8_t>& fp, BorderMode m, T cval,
+                            index_t rank) {
+    std::vector<T> out(in.size());
+    for (index_t z = 0; z < shape[0]; ++z)
+        for (index_t y = 0; y < shape[1]; ++y)
+            for (index_t x = 0; x < shape[2]; ++x) {
+                std::vector<T> w;
+                for (index_t a = 0; a < size[0]; ++a)
+                    for (index_t b = 0; b < size[1]; ++b)
+                        for (index_t c = 0; c < size[2]; ++c) {
+                            if (!fp.empty() &&
+                                !fp[static_cast<std::size_t>((a * size[1] + b) * size[2] + c)])
+                                continue;
+                            const index_t p[3] = {z + a - size[0] / 2 - origin[0],
+                                                  y + b - size[1] / 2 - origin[1],
+                                                  x + c - size[2] / 2 - origin[2]};
+                            index_t q[3];
+                            bool border = false;
+                            for (int d = 0; d < 3; ++d) {
+                                q[d] = ref_index(p[d], shape[d], m);
+                                border = border || q[d] < 0;
+                            }
+                            w.push_back(border ? cval
+                                               : in[static_cast<std::size_t>(
+                                                     (q[0] * shape[1] + q[1]) * shape[2] + q[2])]);
+                        }
+                std::sort(w.begin(), w.end());
+                const index_t n = static_cast<index_t>(w.size());
+                out[static_cast<std::size_t>((z * shape[1] + y) * shape[2] + x)] =
+                    w[static_cast<std::size_t>(rank < 0 ? n + rank : rank)];
+            }
+    return out;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("rank_filter N-D windows, footprints and origins", "[median_filter]",
+                   std::uint8_t, std::int32_t, float) {
+    using T = TestType;
+    std::mt19937 gen(7);
+    const index_t shape[3] = {5, 6, 7};
+    std::vector<T> img(5 * 6 * 7), out(img.size());
+    for (auto& v : img) v = static_cast<T>(gen() % 50);
+    const index_t strides[3] = {42, 7, 1};
+    fastcpp::NdView<const T> in{img.data(), shape, strides};
+    fastcpp::NdView<T> o{out.data(), shape, strides};
+    for (BorderMode m : {BorderMode::reflect, BorderMode::mirror, BorderMode::nearest,
+                         BorderMode::wrap, BorderMode::constant}) {
+        const index_t size[3] = {3, 2, 4};
+        const index_t origin[3] = {1, 0, -2};
+        std::vector<std::uint8_t> fp(24);
+        for (auto& f : fp) f = static_cast<std::uint8_t>(gen() % 3 != 0);
+        fp[0] = 1;
+        const index_t n_fp = std::count(fp.begin(), fp.end(), 1);
+        for (bool use_fp : {false, true}) {
+            fastcpp::FilterWindow w{
+                size, use_fp ? std::span<const std::uint8_t>(fp) : std::span<const std::uint8_t>{},
+                origin};
+            const index_t n = use_fp ? n_fp : 24;
+            for (index_t rank : {index_t{0}, n / 2, n - 1, index_t{-2}}) {
+                fastcpp::rank_filter<T>(in, o, w, rank, m, {T(3), 0});
+                INFO("mode " << static_cast<int>(m) << " fp " << use_fp << " rank " << rank);
+                REQUIRE(out == reference_3d<T>(img, shape, size, origin,
+                                               use_fp ? fp : std::vector<std::uint8_t>{}, m, T(3),
+                                               rank));
+            }
+        }
+    }
+    SECTION("bad arguments leave out untouched") {
+        std::fill(out.begin(), out.end(), T(9));
+        const index_t size[3] = {3, 3, 3};
+        const index_t bad_origin[3] = {2, 0, 0};
+        REQUIRE_THROWS_WITH(
+            fastcpp::median_filter<T>(in, o, fastcpp::FilterWindow{size, {}, bad_origin}),
+            FASTCPP_CONTAINS("origin (=2)"));
+        std::vector<std::uint8_t> empty(27, 0);
+        REQUIRE_THROWS_WITH(
+            fastcpp::median_filter<T>(in, o, fastcpp::FilterWindow{size, empty, {}}),
+            FASTCPP_CONTAINS("footprint must have at least one element set"));
+        REQUIRE(std::all_of(out.begin(), out.end(), [](T v) { return v == T(9); }));
+    }
+}
+
+TEST_CASE("rank_filter: scipy's minimum/maximum against a cval beyond the dtype",
+          "[median_filter]") {
+    // scipy compares the unconverted cval in its minimum and maximum filters:
+    // 300 wins every uint8 maximum whose window meets the border (as 300 % 256).
+    std::vector<std::uint8_t> img = {1, 2, 3, 4, 5, 6, 7, 8, 9}, out(9);
+    const index_t shape[2] = {3, 3}, strides[2] = {3, 1}, size[2] = {3, 3};
+    fastcpp::NdView<const std::uint8_t> in{img.data(), shape, strides};
+    fastcpp::NdView<std::uint8_t> o{out.data(), shape, strides};
+    const auto c = fastcpp::border_value<std::uint8_t>(300.0);
+    REQUIRE((c.value == 44 && c.beyond == 1));
+    fastcpp::rank_filter<std::uint8_t>(in, o, {size, {}, {}}, -1, BorderMode::constant, c);
+    REQUIRE(out == std::vector<std::uint8_t>{44, 44, 44, 44, 9, 44, 44, 44, 44});
+    fastcpp::rank_filter<std::uint8_t>(in, o, {size, {}, {}}, 0, BorderMode::constant, c);
+    REQUIRE(out == std::vector<std::uint8_t>{1, 1, 2, 1, 1, 2, 4, 4, 5});
+}

@@ -542,6 +542,21 @@ def test_volumes_and_colour_images(dtype):
             np.testing.assert_array_equal(
                 want[..., c], fastcpp.median_filter(rgb[..., c], size)
             )
+    # Interleaved channels join the column axis; windows beyond the image.
+    small = random_image((4, 2, 6), dtype, rng)
+    if small.dtype.kind == "f":
+        small[np.isinf(small)] = 0
+    for mode in MODES:
+        for size, origin in [((5, 6), (2, 2)), ((3, 2), (0, -1)), ((2, 9), (0, 0))]:
+            np.testing.assert_array_equal(
+                fastcpp.percentile_filter(
+                    small, 30, size, axes=(0, 1), origin=origin, mode=mode, cval=3
+                ),
+                ndi.percentile_filter(
+                    small, 30, size=size, axes=(0, 1), origin=origin, mode=mode, cval=3
+                ),
+                err_msg=f"{size} {origin} {mode}",
+            )
     # Fortran order and reversed strides read the same volume.
     for v in [np.asfortranarray(vol), vol[::-1, :, ::-2]]:
         np.testing.assert_array_equal(

@@ -188,8 +188,13 @@ double cos_const(double la) noexcept {
 [[gnu::always_inline]] inline void d_block(const double* la1, const double* lo1, const double* la2,
                                            const double* lo2, const double* __restrict h, index_t m,
                                            double radius, double* __restrict d) noexcept {
-#pragma omp simd
-    for (index_t i = 0; i < m; ++i) d[i] = radius * (2 * vmath::asin(std::sqrt(h[i])));
+    std::uint64_t near = 0;  // sign bit set once some h > kNearAntipodal
+#pragma omp simd reduction(| : near)
+    for (index_t i = 0; i < m; ++i) {
+        d[i] = radius * (2 * vmath::asin(std::sqrt(h[i])));
+        near |= vmath::negative_mask(kNearAntipodal - h[i]);
+    }
+    if (!vmath::any_far(near)) return;
     for (index_t i = 0; i < m; ++i)
         if (h[i] > kNearAntipodal)
             d[i] = radius * (2 * std::asin(std::sqrt(h_scalar(la1[i], lo1[i], la2[i], lo2[i]))));

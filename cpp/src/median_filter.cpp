@@ -111,6 +111,9 @@ struct Axis {
     index_t n = 1;
     index_t in_stride = 0, out_stride = 0;
     index_t lo = 0, ext = 1;
+    /// > 1: this column axis is pixels x `group` interleaved channels
+    /// (positions p = x * group + c), the border mode acts on x.
+    index_t group = 1;
 };
 
 /// A call in the order the tiles use: batch axes (not filtered) outermost,
@@ -232,6 +235,22 @@ Layout make_layout(const char* func, std::span<const index_t> shape,
     for (index_t d : filtered) L.planes.push_back(axes[static_cast<std::size_t>(d)]);
     for (index_t d : rest) L.batch.push_back(axes[static_cast<std::size_t>(d)]);
     for (const Axis& a : L.planes) L.plane_count *= a.ext;
+    // Interleaved channels (an (H, W, C) image filtered over H and W): the
+    // contiguous channel axis joins the column axis, so rows are read and
+    // written with stride 1 and the channels share every vector.
+    index_t group = 1;
+    if (!L.huge() && L.col.ext > 1)
+        for (auto it = L.batch.begin(); it != L.batch.end(); ++it)
+            if (it->in_stride == 1 && it->out_stride == 1 && it->n > 1 && it->n <= 8 &&
+                L.col.in_stride == it->n && L.col.out_stride == it->n &&
+                (L.col.ext - 1) * it->n + 1 <= 2 * L.col.n * it->n + 2) {
+                group = it->n;
+                L.col = Axis{
+                    L.col.n * group, 1, 1, L.col.lo * group, (L.col.ext - 1) * group + 1, group};
+                L.box = false;  // the merged window has holes
+                L.batch.erase(it);
+                break;
+            }
     // Window coordinates in (planes..., row, col) order.
     std::vector<index_t> order(filtered);
     order.push_back(row);
@@ -246,7 +265,9 @@ Layout make_layout(const char* func, std::span<const index_t> shape,
         if (box || w.footprint[static_cast<std::size_t>(e)])
             for (index_t d : order)
                 L.coords.push_back(
-                    d < 0 ? 0 : k[static_cast<std::size_t>(d)] - kmin[static_cast<std::size_t>(d)]);
+                    d < 0 ? 0
+                          : (k[static_cast<std::size_t>(d)] - kmin[static_cast<std::size_t>(d)]) *
+                                (d == col ? group : 1));
         for (index_t d = nd - 1; d >= 0; --d) {
             if (++k[static_cast<std::size_t>(d)] < w.size[static_cast<std::size_t>(d)]) break;
             k[static_cast<std::size_t>(d)] = 0;
@@ -263,7 +284,7 @@ struct Plan {
 };
 
 template <class T>
-Plan make_plan(const Layout& L, bool omit) {
+Plan make_plan(const Layout& L, bool omit, bool median) {
     using K = Key<T>;
     const index_t rows = L.row.n, cols = L.col.n;
     const index_t er = L.row.ext, sc = L.col.ext, P = L.plane_count;
@@ -279,9 +300,21 @@ Plan make_plan(const Layout& L, bool omit) {
         const index_t r = budget_elems / (pad_stride * P) - (er - 1);
         return std::clamp<index_t>(std::min(r, std::max(share, 2 * er)), 1, rows);
     };
-    if (omit) {  // per-pixel ranks: selection on the keys
+    // nan_policy omit: per-pixel ranks. The median by radix selection with a
+    // rank per lane (16-bit keys or ranks); other rules and larger windows
+    // by selection on the keys.
+    const bool omit_radix = omit && median && n <= median_detail::kMaxRadix16;
+    if (omit && !omit_radix) {
         p.tile_cols = std::min<index_t>(cols, 1024);
         p.tile_rows = rows_for(index_t{1} << 16, p.tile_cols + sc - 1);
+        return p;
+    }
+    if (omit_radix && sizeof(K) == 2) {
+        p.algo = Algo::radix;
+        p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
+        p.tile_cols = std::min<index_t>(cols, 4096);
+        const index_t stride = p.tile_cols + sc - 1 + p.slack;
+        p.tile_rows = rows_for((index_t{1} << 16) / static_cast<index_t>(sizeof(K)), stride);
         return p;
     }
     // Below 512-bit vectors a 32-bit key has 8 (or 4) lanes: rank compression
@@ -290,7 +323,7 @@ Plan make_plan(const Layout& L, bool omit) {
     const index_t max_network = sizeof(K) == 4 && !wide_vectors ? median_detail::kMaxNetworkWide
                                 : sizeof(K) >= 4                ? median_detail::kMaxNetwork64
                                                                 : median_detail::kMaxNetworkWide;
-    if (n <= max_network) {
+    if (n <= max_network && !omit_radix) {
         p.algo = Algo::network;
         p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
         p.tile_cols = std::min<index_t>(cols, 4096);
@@ -483,6 +516,9 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
             Tile<std::uint16_t> t{s.ranks.data(),    pad_stride, tr, tc, P * er, sc,
                                   s.rank_out.data(), out_stride};
             shape_tile(t);
+            t.omit = C.omit &&
+                     s.uniq[static_cast<std::size_t>(domain - 1)] == std::numeric_limits<K>::max();
+            t.nan_key = static_cast<std::uint16_t>(domain - 1);
             if (L.count <= median_detail::kMaxRadix16)
                 median_detail::radix_tile(
                     t, std::max(1, static_cast<int>(
@@ -511,6 +547,8 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
         case Algo::radix:
             if constexpr (sizeof(K) <= 2) {
                 constexpr int bits = 8 * sizeof(K);
+                t.omit = C.omit;
+                t.nan_key = std::numeric_limits<K>::max();
                 if (out.col_stride == 1) {
                     t.direct = &out(r0, c0);
                     t.direct_stride = out.row_stride;
@@ -805,14 +843,19 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
     } else {
         auto maps = [&](const Axis& a) {
             std::vector<index_t> v(static_cast<std::size_t>(a.n + a.ext - 1));
-            for (index_t p = 0; p < a.n + a.ext - 1; ++p)
-                v[static_cast<std::size_t>(p)] = map_index(p + a.lo, a.n, mode);
+            const index_t g = a.group;
+            for (index_t p = 0; p < a.n + a.ext - 1; ++p) {
+                const index_t q = p + a.lo;
+                const index_t x = (q >= 0 ? q : q - g + 1) / g;  // floor
+                const index_t m = map_index(x, a.n / g, mode);
+                v[static_cast<std::size_t>(p)] = m < 0 ? -1 : m * g + (q - x * g);
+            }
             return v;
         };
         C.rowmap = maps(L.row);
         C.colmap = maps(L.col);
         for (const Axis& a : L.planes) C.planemap.push_back(maps(a));
-        C.plan = make_plan<T>(L, C.omit);
+        C.plan = make_plan<T>(L, C.omit, C.rule == median_detail::RankRule::median);
         const Plan& plan = C.plan;
         const index_t tiles_r = (L.row.n + plan.tile_rows - 1) / plan.tile_rows;
         const index_t tiles_c = (L.col.n + plan.tile_cols - 1) / plan.tile_cols;

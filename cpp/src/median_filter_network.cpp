@@ -240,6 +240,8 @@ FASTCPP_MEDIAN_KERNEL void radix_kernel(const Tile<R>& tile, int bits) {
     const index_t n = t.n;
     const auto rank = static_cast<R>(t.rank);
     const index_t* o = t.off;
+    const bool omit = t.omit;  // NanPolicy::omit, the median rule only
+    const R nan_key = t.nan_key;
     for (index_t i = 0; i < t.rows; ++i) {
         const R* row = t.pad + i * t.pad_stride;
         emit_row<R, W>(t, i, [&](index_t j) __attribute__((always_inline)) {
@@ -247,6 +249,13 @@ FASTCPP_MEDIAN_KERNEL void radix_kernel(const Tile<R>& tile, int bits) {
             // bits from the top, counting in lanes of R (n < 2**bits(R)).
             const R* src = row + j;
             V prefix{};
+            V rankv = V{} + rank;
+            if (omit) {  // per lane: n_valid / 2 (0 where all are NaN: NaN is the top key)
+                V nan{};
+                for (index_t w = 0; w < n; ++w)
+                    nan -= reinterpret_cast<V>(load<V>(src + o[w]) == nan_key);
+                rankv = (static_cast<R>(n) - nan) >> 1;
+            }
             for (int b = bits - 1; b >= 0; --b) {
                 V bit;  // every lane 1 << b (a vector operand: no scalar promotion)
                 for (std::size_t l = 0; l < sizeof(V) / sizeof(R); ++l)
@@ -255,7 +264,7 @@ FASTCPP_MEDIAN_KERNEL void radix_kernel(const Tile<R>& tile, int bits) {
                 V cnt{};
                 for (index_t w = 0; w < n; ++w)
                     cnt -= reinterpret_cast<V>(load<V>(src + o[w]) < cand);
-                prefix = cnt <= rank ? cand : prefix;
+                prefix = cnt <= rankv ? cand : prefix;
             }
             return prefix;
         });
