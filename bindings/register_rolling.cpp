@@ -58,7 +58,63 @@ void set_option(MoveOptions& o, const char* func, const MoveParam& p, py::handle
         o.ddof = int_arg(func, p.name, v);
         return;
     }
+    if (name == "bias") {
+        o.bias = bool_arg(func, p.name, v);
+        return;
+    }
+    if (name == "method") {
+        o.method = quantile_method(func, str_arg(func, p.name, v));
+        return;
+    }
+    if (name == "q") return;  // read by quantile_args (it owns the values)
     throw std::logic_error(std::string(func) + ": no binding for parameter " + p.name);
+}
+
+/// move_quantile's q: a real number (→ one value, scalar=true) or a 1-D
+/// sequence of them.
+std::vector<double> quantile_args(const char* func, py::handle q, bool& scalar) {
+    auto np = py::module_::import("numpy");
+    py::array arr;
+    try {
+        arr = np.attr("asarray")(q, py::arg("dtype") = "float64");
+    } catch (py::error_already_set&) {
+        raise_type(func, "q", "a float or a 1-D sequence of floats", q);
+    }
+    if (py::isinstance<py::str>(q) || py::isinstance<py::bytes>(q) || q.is_none())
+        raise_type(func, "q", "a float or a 1-D sequence of floats", q);
+    scalar = arr.ndim() == 0;
+    if (arr.ndim() > 1)
+        throw py::value_error(std::string(func) + ": q must be a float or a 1-D sequence, got " +
+                              std::to_string(arr.ndim()) + "-D");
+    arr = np.attr("ravel")(arr);
+    std::vector<double> v(static_cast<std::size_t>(arr.size()));
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = arr.attr("item")(py::int_(i)).cast<double>();
+    return v;
+}
+
+/// move_quantile with a sequence of q: the result gets a new leading axis,
+/// one batch of rows per q (q-major, as the core expects).
+py::object quantile_many(const MoveBinding& b, py::handle a_obj, index_t axis_arg, index_t window,
+                         const MoveOptions& options) {
+    const char* func = b.member->name;
+    RealArray in = as_real_array(func, "a", a_obj);
+    if (in.arr.ndim() == 0)
+        throw py::value_error(std::string(func) + ": a must be at least 1-D, got a 0-d array");
+    const int axis = normalize_axis(axis_arg, in.arr.ndim());
+    check_move(b.member->stat, static_cast<index_t>(in.arr.shape(axis)), window, options);
+    std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(options.q.size())};
+    shape.insert(shape.end(), in.arr.shape(), in.arr.shape() + in.arr.ndim());
+    return visit(in.real, [&](auto tag) -> py::object {
+        using T = decltype(tag);
+        py::array res(dtype_of<T>(), shape);
+        RowsOf<const T> src(in.arr, axis);
+        RowsOf<T> dst(res, axis + 1);
+        {
+            py::gil_scoped_release nogil;
+            fastcpp::move_stat(b.member->stat, src.rows, dst.rows, window, options);
+        }
+        return stored(std::move(res), in.real);
+    });
 }
 
 py::object move_call(const void* data, const py::handle* args) {
@@ -72,6 +128,13 @@ py::object move_call(const void* data, const py::handle* args) {
     const index_t axis = args[b.axis] ? axis_arg(func, args[b.axis]) : -1;
     for (const auto& [slot, p] : b.extra)
         if (args[slot]) set_option(options, func, *p, args[slot]);
+    std::vector<double> qs;
+    if (stat == MoveStat::quantile) {
+        bool scalar = true;
+        qs = quantile_args(func, args[b.extra.front().first], scalar);
+        options.q = qs;
+        if (!scalar) return quantile_many(b, args[0], axis, window, options);
+    }
     return map_rows<1>(
         func, args[0], axis, py::none(),
         [&](index_t length) {

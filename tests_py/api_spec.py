@@ -420,7 +420,7 @@ def _dot_make(rng, shape, dtype, axis):
     return Call((data(rng, shape, dtype), data(rng, shape, dtype)))
 
 
-def _move_maker(ddof: bool):
+def _move_maker(ddof: bool, quantile: bool = False):
     def make(rng, shape, dtype, axis):
         n = _axis_len(shape, axis)
         window = int(rng.integers(1, n + 1)) if n >= 1 else 1
@@ -429,6 +429,8 @@ def _move_maker(ddof: bool):
             kw["min_count"] = int(rng.integers(1, window + 1))
         if ddof:
             kw["ddof"] = int(rng.integers(0, 2))
+        if quantile:
+            kw["q"] = float(rng.random())
         return Call((data(rng, shape, dtype),), kw)
 
     return make
@@ -892,7 +894,7 @@ SPECS: list[Spec] = [
     *[
         Spec(
             name,
-            make=_move_maker("ddof" in MOVE_FAMILY[name]),
+            make=_move_maker("ddof" in MOVE_FAMILY[name], "q" in MOVE_FAMILY[name]),
             bad=_window_bads(name, True)
             + (
                 (
@@ -904,6 +906,24 @@ SPECS: list[Spec] = [
                     ),
                 )
                 if "ddof" in MOVE_FAMILY[name]
+                else ()
+            )
+            + (
+                (
+                    Bad(
+                        "q > 1",
+                        lambda c: c.with_("q", 1.5),
+                        ValueError,
+                        arg_value("q", 1.5),
+                    ),
+                    Bad(
+                        "method unknown",
+                        lambda c: c.with_("method", "cubic"),
+                        ValueError,
+                        ("method", "cubic"),
+                    ),
+                )
+                if "q" in MOVE_FAMILY[name]
                 else ()
             ),
             f32_ulps=1,

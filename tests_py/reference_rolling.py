@@ -49,7 +49,56 @@ def _rank(win: np.ndarray, count: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(newest), np.nan, r)
 
 
-def move_ref(name: str, a, window: int, min_count=None, axis: int = -1, ddof: int = 0):
+def _higher(win: np.ndarray, count: np.ndarray, kurt: bool, bias: bool) -> np.ndarray:
+    """Skewness / excess kurtosis of the non-NaN values of each window by
+    two passes (mean, then central moments): scipy's g1/g2 (bias=True) or
+    pandas' G1/G2 (bias=False; NaN below 3/4 values). NaN for a window with
+    ±inf or without spread (all its values equal)."""
+    n = count.astype(np.float64)
+    # Around the window's smallest finite value first (exact differences for
+    # windows like 1e9 + small values), then around the mean.
+    finite = np.where(np.isfinite(win), win, np.inf)
+    shift = np.where(np.isfinite(finite.min(-1)), finite.min(-1), 0.0)
+    win = win - shift[..., None]
+    mean = np.nansum(win, -1) / n
+    d = win - mean[..., None]
+    m2 = np.nansum(d**2, -1) / n
+    m3 = np.nansum(d**3, -1) / n
+    m4 = np.nansum(d**4, -1) / n
+    if kurt:
+        r = m4 / (m2 * m2) - 3.0
+        if not bias:
+            r = (n - 1) * ((n + 1) * r + 6) / ((n - 2) * (n - 3))
+            r = np.where(n < 4, np.nan, r)
+    else:
+        r = m3 / m2**1.5
+        if not bias:
+            r = r * np.sqrt(n * (n - 1)) / (n - 2)
+            r = np.where(n < 3, np.nan, r)
+    flat = np.nanmax(win, -1) == np.nanmin(win, -1)
+    return np.where(flat | np.isinf(win).any(-1) | (n < 2), np.nan, r)
+
+
+def _quantile(win: np.ndarray, q, method: str) -> np.ndarray:
+    """np.nanquantile of every window, ±inf as ordinary values: numpy's lerp
+    gives NaN where it weighs an inf by 0 (inf * 0); here the infs stand in
+    as ±1e300 and come back as ±inf."""
+    big = np.where(np.isinf(win), np.copysign(1e300, win), win)
+    r = np.nanquantile(big, q, axis=-1, method=method)
+    return np.where(np.abs(r) >= 1e299, np.copysign(np.inf, r), r)
+
+
+def move_ref(
+    name: str,
+    a,
+    window: int,
+    min_count=None,
+    axis: int = -1,
+    ddof: int = 0,
+    bias: bool = True,
+    q=0.3,
+    method: str = "linear",
+):
     """bottleneck-1.6-style moving statistic, with IEEE inf handling and NaN
     where count - ddof <= 0."""
     a = np.asarray(a)
@@ -82,9 +131,15 @@ def move_ref(name: str, a, window: int, min_count=None, axis: int = -1, ddof: in
             r = np.nanmedian(win, -1)
         elif name == "rank":
             r = _rank(win, count)
+        elif name in ("skew", "kurt"):
+            r = _higher(win, count, name == "kurt", bias)
+        elif name == "quantile":
+            r = _quantile(win, q, method)
         else:
             raise ValueError(name)
     r = np.where(count < mc, np.nan, r)
+    if r.ndim > x.ndim:  # a sequence of q: leading axis
+        return np.moveaxis(r, -1, axis + 1 if axis >= 0 else axis).astype(dt)
     return np.moveaxis(r, -1, axis).astype(dt)
 
 

@@ -61,6 +61,8 @@ def _cases():
         "move_argmax",
         "move_median",
         "move_rank",
+        "move_skew",
+        "move_kurt",
     ]
     for f in moves:
         for w in HUGE_INTS:
@@ -79,6 +81,24 @@ def _cases():
             allow=(MEM,),
             cap=True,
         )
+    f = "move_quantile"
+    for w in HUGE_INTS:
+        add(f"{f}-window={w}", f"fastcpp.{f}(a, {w}, 0.5)")
+    for mc in (2**62, -1, 0, 2**64):
+        add(f"{f}-min_count={mc}", f"fastcpp.{f}(a, 3, 0.5, min_count={mc})")
+    for q in ("2**64", "-1e300", "float('nan')", "[0.5, 2.0]", "[]", "[[0.5]]"):
+        add(f"{f}-q={q}", f"fastcpp.{f}(a, 3, {q})")
+    add(
+        f"{f}-axis=2**31",
+        f"fastcpp.{f}(a, 3, 0.5, axis=2**31)",
+        allow=(VAL, OVF, "IndexError"),
+    )
+    add(
+        f"{f}-broadcast-16GiB",
+        f"fastcpp.{f}(np.broadcast_to(1.0, (2**31,)), 5, 0.5)",
+        allow=(MEM,),
+        cap=True,
+    )
     for f in ("move_var", "move_std"):
         add(f"{f}-ddof=2**62", f"fastcpp.{f}(a, 3, ddof=2**62)", "np.isnan(r).all()")
         add(f"{f}-ddof=2**64", f"fastcpp.{f}(a, 3, ddof=2**64)", "np.isnan(r).all()")

@@ -43,7 +43,7 @@ def test_family_table_is_the_one_list():
     assert list(MOVE_NAMES) == table
     x = np.arange(6.0)
     for name in table:
-        move_ref(name.removeprefix("move_"), x, 3)  # ValueError if missing
+        move_ref(name.removeprefix("move_"), x, 3, q=Q)  # ValueError if missing
     dask = pytest.importorskip("fastcpp.dask")
     assert sorted(n for n in dask.__all__ if n.startswith("move_")) == sorted(table)
     for name in table:
@@ -52,10 +52,15 @@ def test_family_table_is_the_one_list():
         )
 
 
+Q = 0.3  # the generic tests' move_quantile q
+
+
 def call(name, a, window, min_count=None, axis=-1, ddof=0):
     f = getattr(fastcpp, "move_" + name)
     if name in ("var", "std"):
         return f(a, window, min_count, axis=axis, ddof=ddof)
+    if name == "quantile":
+        return f(a, window, Q, min_count, axis=axis)
     return f(a, window, min_count, axis=axis)
 
 
@@ -72,6 +77,8 @@ def assert_matches(got, want, data, window, name):
             1e-9,
             1e-12 * max(scale, 1.0) * window * (scale if name == "var" else 1),
         )
+    if name.split()[0] in ("skew", "kurt"):  # dimensionless: 0 carries rounding
+        rtol, atol = (1e-4, 1e-4) if want.dtype == np.float32 else (1e-8, 1e-9)
     np.testing.assert_allclose(
         got, want, rtol=rtol, atol=atol, equal_nan=True, err_msg=name
     )
@@ -118,6 +125,8 @@ def test_nd_axes(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_matches_bottleneck_on_finite_data(name):
+    if not hasattr(bn, "move_" + name):
+        pytest.skip("not in bottleneck: see its own oracle tests")
     rng = np.random.default_rng(2)
     a = np.round(rng.standard_normal(300) * 4)  # ties
     a[rng.random(300) < 0.2] = NAN
@@ -390,3 +399,220 @@ def test_strided_rows_staged():
         assert_matches(got, want, a, 7, name)
         rows = call(name, np.ascontiguousarray(a.T), 7, 2)
         np.testing.assert_array_equal(got, rows.T)
+
+
+# --- skew / kurt ---------------------------------------------------------------
+
+
+def _fraction_moments(vals, kurt: bool, bias: bool) -> float:
+    """Exact g1/g2 (or G1/G2) of a window of exact binary values, rounded once."""
+    from fractions import Fraction
+
+    xs = [Fraction(v) for v in vals]
+    n = len(xs)
+    mu = sum(xs) / n
+    m2 = sum((x - mu) ** 2 for x in xs) / n
+    if kurt:
+        m4 = sum((x - mu) ** 4 for x in xs) / n
+        g = float(m4 / (m2 * m2)) - 3.0
+        if not bias:
+            g = (n - 1) * ((n + 1) * g + 6) / ((n - 2) * (n - 3))
+        return g
+    m3 = sum((x - mu) ** 3 for x in xs) / n
+    g = float(m3 / m2) / float(m2) ** 0.5
+    if not bias:
+        g *= (n * (n - 1)) ** 0.5 / (n - 2)
+    return g
+
+
+@pytest.mark.parametrize("name", ["skew", "kurt"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_skew_kurt_stable_on_1e9_plus_small_integers(name, bias):
+    """pandas loses every digit here (its raw power sums); exact reference by
+    Fractions."""
+    rng = np.random.default_rng(11)
+    x = 1e9 + rng.integers(0, 10, 400).astype(np.float64)
+    f = getattr(fastcpp, "move_" + name)
+    for window in (4, 5, 17, 60):
+        got = f(x, window, bias=bias)
+        for i in range(window - 1, x.size, 7):
+            want = _fraction_moments(x[i - window + 1 : i + 1], name == "kurt", bias)
+            assert abs(got[i] - want) <= 1e-8 * max(abs(want), 1.0), (window, i)
+
+
+@pytest.mark.parametrize("name", ["skew", "kurt"])
+def test_skew_kurt_against_scipy_and_pandas(name):
+    pd = pytest.importorskip("pandas")
+    stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal(500) * 3 + 1
+    f = getattr(fastcpp, "move_" + name)
+    sp = stats.skew if name == "skew" else stats.kurtosis
+    for window in (2, 3, 4, 9, 50):
+        win = np.lib.stride_tricks.sliding_window_view(x, window)
+        want = sp(win, axis=-1, bias=True)
+        got = f(x, window)
+        np.testing.assert_allclose(got[window - 1 :], want, rtol=1e-8, atol=1e-9)
+        assert np.isnan(got[: window - 1]).all()
+    y = x.copy()
+    y[rng.random(y.size) < 0.2] = NAN
+    s = pd.Series(y)
+    for window in (4, 9, 50):
+        for mc in (None, 4, window):
+            r = s.rolling(window, min_periods=mc)
+            want = (r.skew() if name == "skew" else r.kurt()).to_numpy()
+            got = f(y, window, mc, bias=False)
+            np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-9, equal_nan=True)
+    # float32 stays float32; float16 float16; ints/bool float64
+    assert f(x.astype(np.float32), 5).dtype == np.float32
+    assert f(x.astype(np.float16), 5).dtype == np.float16
+    assert f(np.arange(9), 5).dtype == np.float64
+
+
+@pytest.mark.parametrize("name", ["skew", "kurt"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_skew_kurt_reference_rules(name, bias):
+    """Counts below 2 (bias) / 3 or 4 (adjusted), zero spread, +-inf: NaN;
+    once the inf has left, the values are those without it."""
+    f = getattr(fastcpp, "move_" + name)
+    a = np.array([1.0, NAN, 2, 7, 7, 7, 7, INF, 1, 2, 4, 8, -3, NAN, 5])
+    for window in (1, 2, 3, 4, 5, a.size):
+        for mc in sorted({1, 2, window}):
+            if mc > window:
+                continue
+            got = f(a, window, mc, bias=bias)
+            want = move_ref(name, a, window, mc, bias=bias)
+            np.testing.assert_allclose(
+                got, want, rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=(window, mc)
+            )
+    with pytest.raises(TypeError, match="bias"):
+        f(a, 3, bias="yes")
+    with pytest.raises(TypeError):
+        f(a, 3, None, -1, True)  # keyword-only
+
+
+# --- quantile ------------------------------------------------------------------
+
+METHODS = ("linear", "lower", "higher", "nearest", "midpoint")
+
+
+def _nanquantile_windows(a, window, q, method, mc):
+    """np.nanquantile on every window (clipped at the start), NaN below mc."""
+    out = np.full((np.size(q), a.size), np.nan)
+    for i in range(a.size):
+        w = a[max(0, i - window + 1) : i + 1]
+        if np.count_nonzero(~np.isnan(w)) >= mc:
+            out[:, i] = np.nanquantile(w, q, method=method)
+    return out if np.ndim(q) else out[0]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("window", [1, 2, 5, 40, 301, 700])
+def test_quantile_equals_nanquantile(method, window):
+    rng = np.random.default_rng(window)
+    a = np.round(rng.standard_normal(900) * 8) / 4  # ties
+    a[rng.random(a.size) < 0.15] = NAN
+    qs = [0.0, 0.1, 0.25, 0.5, 0.7, 0.9999, 1.0]
+    for mc in sorted({1, max(1, window // 2), window}):
+        got = fastcpp.move_quantile(a, window, qs, mc, method=method)
+        want = _nanquantile_windows(a, window, qs, method, mc)
+        # selections are exact; interpolations to the ulp (numpy's lerp,
+        # whose rounding of the weight differs by its code path)
+        tol = 0 if method in ("lower", "higher", "nearest") else 4e-16
+        kw = dict(rtol=tol, atol=tol * 16, equal_nan=True)
+        np.testing.assert_allclose(
+            got, want, err_msg=f"{method} w={window} mc={mc}", **kw
+        )
+        one = fastcpp.move_quantile(a, window, 0.37, mc, method=method)
+        np.testing.assert_allclose(
+            one, _nanquantile_windows(a, window, 0.37, method, mc), **kw
+        )
+
+
+def test_quantile_shapes_dtypes_and_median():
+    rng = np.random.default_rng(21)
+    a = rng.standard_normal((3, 50))
+    r = fastcpp.move_quantile(a, 7, [0.1, 0.9], axis=-1)
+    assert r.shape == (2, 3, 50)
+    np.testing.assert_array_equal(r[1], fastcpp.move_quantile(a, 7, 0.9))
+    r0 = fastcpp.move_quantile(a, 7, np.array([0.2, 0.5]), axis=0 if False else 1)
+    assert r0.shape == (2, 3, 50)
+    ra = fastcpp.move_quantile(a.T, 7, [0.2, 0.5], axis=0)
+    assert ra.shape == (2, 50, 3)
+    np.testing.assert_array_equal(ra, np.swapaxes(r0, 1, 2))
+    np.testing.assert_allclose(
+        fastcpp.move_quantile(a, 7, 0.5), fastcpp.move_median(a, 7), rtol=1e-15
+    )
+    for dt, want in (
+        (np.float32, np.float32),
+        (np.float16, np.float16),
+        (np.int32, np.float64),
+        (np.bool_, np.float64),
+    ):
+        assert fastcpp.move_quantile(a.astype(dt), 3, 0.5).dtype == want
+        assert fastcpp.move_quantile(a.astype(dt), 3, [0.5]).dtype == want
+    x32 = a.astype(np.float32)
+    np.testing.assert_array_equal(
+        fastcpp.move_quantile(x32, 5, 0.25, method="lower"),
+        fastcpp.move_quantile(x32.astype(np.float64), 5, 0.25, method="lower").astype(
+            np.float32
+        ),
+    )
+
+
+def test_quantile_infinities_are_ordinary_values():
+    a = np.array([1.0, INF, 2.0, -INF, 3.0, NAN, 4.0])
+    for method in METHODS:
+        for q in (0.0, 0.2, 0.5, 0.8, 1.0):
+            got = fastcpp.move_quantile(a, 3, q, 1, method=method)
+            want = move_ref("quantile", a, 3, 1, q=q, method=method)
+            np.testing.assert_allclose(
+                got, want, rtol=4e-16, equal_nan=True, err_msg=f"{method} {q}"
+            )
+    # median of [1, 2, inf] is 2 (numpy's lerp gives NaN here)
+    assert fastcpp.move_quantile([1.0, 2.0, INF], 3, 0.5)[-1] == 2.0
+    assert fastcpp.move_quantile([1.0, INF], 2, 0.9)[-1] == INF
+    assert np.isnan(fastcpp.move_quantile([-INF, INF], 2, 0.5)[-1])
+
+
+def test_quantile_bad_arguments():
+    a = np.arange(10.0)
+    f = fastcpp.move_quantile
+    for q in (1.5, -0.1, NAN, [0.5, 2.0]):
+        with pytest.raises(ValueError, match=r"move_quantile: q \(="):
+            f(a, 3, q)
+    with pytest.raises(ValueError, match="q must"):
+        f(a, 3, [])
+    with pytest.raises(ValueError, match="1-D"):
+        f(a, 3, [[0.5]])
+    for q in ("0.5", None, object()):
+        with pytest.raises(TypeError, match="move_quantile: q"):
+            f(a, 3, q)
+    with pytest.raises(ValueError, match=r"method \(='cubic'\)"):
+        f(a, 3, 0.5, method="cubic")
+    with pytest.raises(TypeError, match="method"):
+        f(a, 3, 0.5, method=1)
+    with pytest.raises(TypeError, match="missing"):
+        f(a, 3)
+    with pytest.raises(ValueError, match=r"window \(=11\)"):
+        f(a, 11, [0.5, 0.6])
+
+
+def test_dask_new_members():
+    fd = pytest.importorskip("fastcpp.dask")
+    da = pytest.importorskip("dask.array")
+    rng = np.random.default_rng(31)
+    a = rng.standard_normal((3, 200))
+    a[rng.random(a.shape) < 0.1] = NAN
+    x = da.from_array(a, chunks=(2, 37))
+    cases = [
+        ("move_skew", (9,), {}),
+        ("move_kurt", (9, 5), {"bias": False}),
+        ("move_quantile", (12, 0.3), {"method": "midpoint"}),
+        ("move_quantile", (12, [0.1, 0.9]), {"min_count": 4}),
+    ]
+    for name, args, kw in cases:
+        got = getattr(fd, name)(x, *args, **kw).compute()
+        want = getattr(fastcpp, name)(a, *args, **kw)
+        assert got.shape == want.shape, name
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, equal_nan=True)

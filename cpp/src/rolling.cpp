@@ -10,7 +10,9 @@
 #include <cmath>
 #include <iterator>
 #include <stdexcept>
+#include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "fastcpp/detail/checks.hpp"
@@ -36,6 +38,32 @@ constexpr MoveParam kDdof[] = {
      "    Delta degrees of freedom: the divisor is count - ddof. A window with\n"
      "    count - ddof <= 0 gives NaN (bottleneck gives inf or -0 there).\n"},
 };
+
+constexpr MoveParam kBias[] = {
+    {"bias", "True", ParamPlace::keyword_only,
+     "bias : bool\n"
+     "    True (default): the biased estimator of scipy.stats (bias=True) and\n"
+     "    Accumulator; False: the adjusted estimator of pandas' rolling().\n"},
+};
+
+constexpr MoveParam kQuantile[] = {
+    {"q", "", ParamPlace::after_window,
+     "q : float or 1-D sequence of float\n"
+     "    Quantile(s) in [0, 1]. A sequence gives a result with a new leading\n"
+     "    axis of len(q), one moving quantile per q.\n"},
+    {"method", "'linear'", ParamPlace::keyword_only,
+     "method : str\n"
+     "    'linear' (default), 'lower', 'higher', 'nearest' or 'midpoint', as\n"
+     "    numpy.quantile's method of the same name.\n"},
+};
+
+#define FASTCPP_HIGHER_NOTE                                                            \
+    "\nStable: each window's central moments come from sums of d = x - c, d^2, d^3,\n" \
+    "d^4 around a shift c taken from the neighbouring data, over fixed tiles of\n"     \
+    "`window` elements (no running sums), so windows of 1e9 + small values are\n"      \
+    "exact to ~1e-12 where pandas' raw power sums lose every digit. NaN values are\n"  \
+    "skipped; a window holding +-inf, or whose variance is 0 (or lost to rounding,\n"  \
+    "below 1e-14 of the mean square around c), gives NaN.\n"
 
 #define FASTCPP_TILES_NOTE                                                             \
     "\nDifferences from bottleneck 1.6: +-inf inside a window gives the IEEE answer\n" \
@@ -64,8 +92,19 @@ void minmax_row(MoveStat s, Strided<const T> x, Strided<T> y, index_t w, index_t
 }
 template <class T>
 void order_row(MoveStat s, Strided<const T> x, Strided<T> y, index_t w, index_t minc,
-               const MoveOptions&, index_t b, index_t e) {
-    detail::move_order_row(s, x, y, w, minc, b, e);
+               const MoveOptions& o, index_t b, index_t e) {
+    detail::move_order_row(s, x, y, w, minc, o, b, e);
+}
+
+template <class T>
+void skew_row(MoveStat, Strided<const T> x, Strided<T> y, index_t w, index_t minc,
+              const MoveOptions& o, index_t b, index_t e) {
+    detail::move_skew_row(x, y, w, minc, o.bias, b, e);
+}
+template <class T>
+void kurt_row(MoveStat, Strided<const T> x, Strided<T> y, index_t w, index_t minc,
+              const MoveOptions& o, index_t b, index_t e) {
+    detail::move_kurt_row(x, y, w, minc, o.bias, b, e);
 }
 
 struct Kernel {
@@ -131,7 +170,7 @@ constexpr Row kRows[] = {
       "Position of the moving-window minimum counted back from the newest element\n"
       "(0 = the newest); among equal minima the newest wins. Returned as float\n"
       "(NaN where min_count is not met), as bottleneck. Where a window's only\n"
-     "non-NaN values are +inf, it points at an inf; bottleneck points at a NaN.\n"},
+      "non-NaN values are +inf, it points at an inf; bottleneck points at a NaN.\n"},
      FASTCPP_KERNEL(minmax_row)},
     {{MoveStat::argmax,
       "move_argmax",
@@ -140,8 +179,8 @@ constexpr Row kRows[] = {
       kLinearGrain,
       "Position of the moving-window maximum counted back from the newest element\n"
       "(0 = the newest); among equal maxima the newest wins. Returned as float.\n"
-     "Where a window's only non-NaN values are -inf, it points at an inf;\n"
-     "bottleneck points at a NaN.\n"},
+      "Where a window's only non-NaN values are -inf, it points at an inf;\n"
+      "bottleneck points at a NaN.\n"},
      FASTCPP_KERNEL(minmax_row)},
     {{MoveStat::median,
       "move_median",
@@ -162,7 +201,29 @@ constexpr Row kRows[] = {
       "0 when the window holds one value; NaN when the newest value is NaN.\n"
       "O(n log window) with a Fenwick tree (bottleneck's is O(n * window)).\n"},
      FASTCPP_KERNEL(order_row)},
+    {{MoveStat::skew, "move_skew", kBias, 1, kLinearGrain,
+      "Moving-window skewness of the non-NaN values. bias=True: g1 = m3 / m2**1.5 as\n"
+      "scipy.stats.skew(bias=True) (NaN below 2 values); bias=False: pandas'\n"
+      "rolling().skew(), G1 = g1 * sqrt(n (n - 1)) / (n - 2) (NaN below 3 "
+      "values).\n" FASTCPP_HIGHER_NOTE},
+     FASTCPP_KERNEL(skew_row)},
+    {{MoveStat::kurt, "move_kurt", kBias, 1, kLinearGrain,
+      "Moving-window excess kurtosis of the non-NaN values. bias=True: g2 = m4 /\n"
+      "m2**2 - 3 as scipy.stats.kurtosis(bias=True) (NaN below 2 values);\n"
+      "bias=False: pandas' rolling().kurt(), G2 = (n - 1) ((n + 1) g2 + 6) /\n"
+      "((n - 2) (n - 3)) (NaN below 4 values).\n" FASTCPP_HIGHER_NOTE},
+     FASTCPP_KERNEL(kurt_row)},
+    {{MoveStat::quantile, "move_quantile", kQuantile, 1, kOrderGrain,
+      "Moving-window quantile of the non-NaN values: equals\n"
+      "numpy.nanquantile(window, q, method=method) on every window, in\n"
+      "O(n log window) per row (a sorted window for windows up to 300, else a\n"
+      "Fenwick tree over the ranks of sorted tiles). move_median is q=0.5,\n"
+      "'linear'. +-inf are ordinary values: where numpy's interpolation weighs an\n"
+      "inf by 0 (a NaN there), the result is the other value; between -inf and\n"
+      "+inf it is NaN.\n"},
+     FASTCPP_KERNEL(order_row)},
 };
+#undef FASTCPP_HIGHER_NOTE
 #undef FASTCPP_TILES_NOTE
 #undef FASTCPP_KERNEL
 
@@ -229,10 +290,29 @@ void check_window(const char* func, index_t window, index_t length) {
 
 void check_move(MoveStat stat, index_t length, index_t window, const MoveOptions& options) {
     const char* func = move_stat_name(stat);
+    if (stat == MoveStat::quantile) {
+        detail::require(!options.q.empty(), func, "q must hold at least one quantile");
+        for (const double q : options.q)
+            detail::require(q >= 0.0 && q <= 1.0, func, "q (=", q, ") must be between 0 and 1");
+    }
     detail::check_window(func, window, length);
     const index_t minc = options.min_count.value_or(window);
     detail::require(minc >= 1 && minc <= window, func, "min_count (=", minc,
                     ") must be between 1 and window (=", window, ")");
+}
+
+QuantileMethod quantile_method(const char* func, std::string_view name) {
+    constexpr std::pair<std::string_view, QuantileMethod> kMethods[] = {
+        {"linear", QuantileMethod::linear},
+        {"lower", QuantileMethod::lower},
+        {"higher", QuantileMethod::higher},
+        {"nearest", QuantileMethod::nearest},
+        {"midpoint", QuantileMethod::midpoint}};
+    for (const auto& [n, m] : kMethods)
+        if (n == name) return m;
+    throw std::invalid_argument(
+        detail::message(func, ": method (='", name,
+                        "') must be one of 'linear', 'lower', 'higher', 'nearest', 'midpoint'"));
 }
 
 index_t rolling_valid_length(const char* func, index_t length, index_t window) {
@@ -240,13 +320,13 @@ index_t rolling_valid_length(const char* func, index_t length, index_t window) {
     return length - window + 1;
 }
 
+namespace {
+
+/// One batch of output rows (quantile: of one q).
 template <std::floating_point T>
-void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
-               const MoveOptions& options) {
-    const Row& row = row_of(stat);
-    const char* func = row.member.name;
-    check_move(stat, a.length, window, options);
-    detail::check_rows(func, "out", a, out, a.length);
+void run_stat(const Row& row, Rows<const T> a, Rows<T> out, index_t window,
+              const MoveOptions& options) {
+    const MoveStat stat = row.member.stat;
     const index_t minc = options.min_count.value_or(window);
     const RowKernel<T> kernel = kernel_of<T>(row);
     // Many short rows: the tile kernels take whole rows, four side by side in
@@ -282,6 +362,33 @@ void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
                 for (index_t i = 0; i < a.length; ++i) dst[i] = yout[static_cast<std::size_t>(i)];
             }
         });
+}
+
+}  // namespace
+
+template <std::floating_point T>
+void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
+               const MoveOptions& options) {
+    const Row& row = row_of(stat);
+    check_move(stat, a.length, window, options);
+    if (stat != MoveStat::quantile) {
+        detail::check_rows(row.member.name, "out", a, out, a.length);
+        return run_stat(row, a, out, window, options);
+    }
+    // One batch of output rows per q (q-major), each a pass of its own.
+    const auto rows = static_cast<std::size_t>(a.count());
+    const std::size_t groups = options.q.size();
+    detail::require(
+        out.count() == a.count() * static_cast<index_t>(groups) && out.length == a.length,
+        row.member.name, "out has ", out.count(), " rows of length ", out.length, ", expected ",
+        a.count() * static_cast<index_t>(groups), " rows of length ", a.length);
+    for (std::size_t k = 0; k < groups; ++k) {
+        MoveOptions one = options;
+        one.q = options.q.subspan(k, 1);
+        run_stat(row, a,
+                 Rows<T>{out.base, out.length, out.stride, out.offsets.subspan(k * rows, rows)},
+                 window, one);
+    }
 }
 
 template <std::floating_point T>

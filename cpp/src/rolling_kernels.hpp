@@ -43,9 +43,23 @@ template <class T>
 void move_kurt_row(Strided<const T> x, Strided<T> y, index_t window, index_t min_count, bool bias,
                    index_t begin, index_t end);
 
-/// True for the statistics of the tile kernels (all but median and rank).
+/// True for the statistics move_tiles_rows() computes side by side (sum to
+/// argmax; skew/kurt run row by row: their batch copy is not worth its
+/// compile time).
 constexpr bool is_tile_stat(MoveStat stat) noexcept {
-    return stat != MoveStat::median && stat != MoveStat::rank;
+    switch (stat) {
+        case MoveStat::sum:
+        case MoveStat::mean:
+        case MoveStat::var:
+        case MoveStat::std:
+        case MoveStat::min:
+        case MoveStat::max:
+        case MoveStat::argmin:
+        case MoveStat::argmax:
+            return true;
+        default:
+            return false;
+    }
 }
 
 /// Whole rows [r0, r1) of a batch by the tile kernels, four rows side by side
@@ -54,9 +68,9 @@ template <class T>
 void move_tiles_rows(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window, index_t min_count,
                      index_t ddof, index_t r0, index_t r1);
 
-/// median, rank.
+/// median, rank, quantile (options.q[0] and options.method).
 template <class T>
 void move_order_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
-                    index_t min_count, index_t begin, index_t end);
+                    index_t min_count, const MoveOptions& options, index_t begin, index_t end);
 
 }  // namespace fastcpp::detail

@@ -1,4 +1,4 @@
-// Order statistics of moving windows: move_median and move_rank.
+// Order statistics of moving windows: move_median, move_quantile, move_rank.
 //
 // Small windows (median): the window's non-NaN values kept sorted; each step
 // is two SIMD counts and a short block move: O(w), but up to w ~300 as fast
@@ -13,6 +13,7 @@
 // window — bottleneck's move_rank is O(n w).
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <utility>
@@ -23,6 +24,54 @@
 
 namespace fastcpp::detail {
 namespace {
+
+/// How a window's sorted non-NaN values v[0..m) give the output: the median
+/// (mean of the two middle values, bottleneck's), or numpy.quantile's q-th
+/// quantile by `method` (numpy's index rules and its two-sided lerp, so the
+/// values round as numpy's; except that a value weighted 0 is not used, so an
+/// inf next to the quantile does not turn it into NaN).
+struct Pick {
+    bool median = true;
+    double q = 0.5;
+    QuantileMethod method = QuantileMethod::linear;
+
+    template <class Value>
+    [[gnu::always_inline]] double operator()(index_t m, Value&& value) const {
+        if (median) return m % 2 == 1 ? value(m / 2) : (value(m / 2 - 1) + value(m / 2)) / 2;
+        const double h = static_cast<double>(m - 1) * q;
+        switch (method) {
+            case QuantileMethod::lower:
+                return value(static_cast<index_t>(std::floor(h)));
+            case QuantileMethod::higher:
+                return value(static_cast<index_t>(std::ceil(h)));
+            case QuantileMethod::nearest:
+                return value(static_cast<index_t>(std::nearbyint(h)));  // half to even
+            case QuantileMethod::midpoint:
+                return between(m, 0.5 * (std::floor(h) + std::ceil(h)), value);
+            case QuantileMethod::linear:
+                break;
+        }
+        return between(m, h, value);
+    }
+
+    /// numpy's interpolation at virtual index h (above the last: the last).
+    template <class Value>
+    [[gnu::always_inline]] double between(index_t m, double h, Value&& value) const {
+        if (h >= static_cast<double>(m - 1)) return value(m - 1);
+        const double lo = std::floor(h);
+        const double t = method == QuantileMethod::midpoint ? (h == lo ? 0.0 : 0.5) : h - lo;
+        const double a = value(static_cast<index_t>(lo));
+        if (t == 0) return a;
+        const double b = value(static_cast<index_t>(lo) + 1);
+        if (a == b) return a;
+        const double d = b - a;
+        if (!std::isfinite(d)) {  // an inf (equal values were handled above)
+            if (std::isinf(a) && std::isinf(b)) return kNaN;  // between -inf and +inf
+            return std::isinf(a) ? a : b;
+        }
+        return t >= 0.5 ? b - d * (1 - t) : a + d * t;
+    }
+};
 
 /// Number of the first m values of s below v (vectorises: no branches).
 [[gnu::always_inline]] inline index_t count_below(const double* s, index_t m, double v) noexcept {
@@ -51,7 +100,7 @@ using v4i = std::int64_t __attribute__((vector_size(32)));
 
 template <class T>
 FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t window,
-                                  index_t min_count, index_t begin, index_t end) {
+                                  index_t min_count, Pick pick, index_t begin, index_t end) {
     constexpr double inf = std::numeric_limits<double>::infinity();
     // [4 pad][cap values][8 pad], aligned to 32 bytes inside a plain
     // vector. Within the blocks holding the m values, the places from m on
@@ -121,7 +170,7 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
         }
         if (i >= begin) {
             double r = kNaN;
-            if (m >= min_count) r = m % 2 == 1 ? cur[m / 2] : (cur[m / 2 - 1] + cur[m / 2]) / 2;
+            if (m >= min_count) r = pick(m, [&](index_t k) { return cur[k]; });
             y[i] = static_cast<T>(r);
         }
     }
@@ -198,8 +247,8 @@ void radix_sort(std::vector<Item>& v, std::vector<Item>& tmp) {
 }
 
 template <bool IsRank, class T>
-void order_tiles(Strided<const T> x, Strided<T> y, index_t window, index_t min_count, index_t begin,
-                 index_t end) {
+void order_tiles(Strided<const T> x, Strided<T> y, index_t window, index_t min_count, Pick pick,
+                 index_t begin, index_t end) {
     const index_t tile = std::max<index_t>(window, 256);
     const index_t len = x.size;
     std::vector<Item> prev, cur, merged, scratch;
@@ -281,7 +330,7 @@ void order_tiles(Strided<const T> x, Strided<T> y, index_t window, index_t min_c
                     auto value = [&](index_t k) {
                         return merged[static_cast<std::size_t>(fw.kth(k))].first;
                     };
-                    out = n % 2 == 1 ? value(n / 2) : (value(n / 2 - 1) + value(n / 2)) / 2;
+                    out = pick(n, value);
                 }
             }
             y[i] = static_cast<T>(out);
@@ -297,16 +346,18 @@ constexpr index_t kSortedMedianMax = 300;
 
 template <class T>
 void move_order_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
-                    index_t min_count, index_t begin, index_t end) {
-    if (stat == MoveStat::rank) return order_tiles<true>(x, y, window, min_count, begin, end);
+                    index_t min_count, const MoveOptions& options, index_t begin, index_t end) {
+    Pick pick;
+    if (stat == MoveStat::quantile) pick = Pick{false, options.q[0], options.method};
+    if (stat == MoveStat::rank) return order_tiles<true>(x, y, window, min_count, pick, begin, end);
     if (window <= kSortedMedianMax)
-        return detail::dispatch([&] { median_sorted(x, y, window, min_count, begin, end); });
-    order_tiles<false>(x, y, window, min_count, begin, end);
+        return detail::dispatch([&] { median_sorted(x, y, window, min_count, pick, begin, end); });
+    order_tiles<false>(x, y, window, min_count, pick, begin, end);
 }
 
 template void move_order_row<double>(MoveStat, Strided<const double>, Strided<double>, index_t,
-                                     index_t, index_t, index_t);
+                                     index_t, const MoveOptions&, index_t, index_t);
 template void move_order_row<float>(MoveStat, Strided<const float>, Strided<float>, index_t,
-                                    index_t, index_t, index_t);
+                                    index_t, const MoveOptions&, index_t, index_t);
 
 }  // namespace fastcpp::detail

@@ -43,6 +43,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 #include "fastcpp/detail/simd.hpp"
@@ -71,6 +72,9 @@ template <Kind K>
 constexpr bool kHigher = K == Kind::skew || K == Kind::kurt;
 template <Kind K>
 constexpr bool kVar = K == Kind::var || K == Kind::std || K == Kind::mean_std || kHigher<K>;
+/// Kinds with a second output: mean_std's stds, skew/kurt's refine flags.
+template <Kind K>
+constexpr bool kTwoOut = K == Kind::mean_std || kHigher<K>;
 template <Kind K>
 constexpr bool kExtreme =
     K == Kind::min || K == Kind::max || K == Kind::argmin || K == Kind::argmax;
@@ -199,7 +203,8 @@ struct Engine {
     }
 
     /// Results at offset a of the lanes' tiles from the suffix scan s (from
-    /// a + 1) and the prefix scan p (through a): r1, and r2 for mean_std.
+    /// a + 1) and the prefix scan p (through a): r1, and r2 for mean_std
+    /// (stds) or skew/kurt (refine flags).
     FASTCPP_INLINE void result(const State& s, const State& p, v4d n, v4d c, double a, v4d& r1,
                                v4d& r2) const noexcept {
         const v4d zero{}, nan = zero + NAN;
@@ -224,7 +229,8 @@ struct Engine {
             } else if constexpr (K == Kind::mean) {
                 r1 = enough ? a1 / n : nan;
             } else if constexpr (kHigher<K>) {
-                r1 = enough ? higher(n, a1, s.b + p.b, s.d3 + p.d3, s.d4 + p.d4) : nan;
+                r1 = enough ? higher(n, a1, s.b + p.b, s.d3 + p.d3, s.d4 + p.d4, r2) : nan;
+                r2 = enough ? r2 : zero;
             } else {
                 const v4d a2 = s.b + p.b;
                 v4d m2 = a2 - a1 * (a1 / n);
@@ -253,12 +259,18 @@ struct Engine {
     /// of the size of the local spread, so nothing large cancels), then
     /// scipy's g1 = m3/m2^1.5, g2 = m4/m2² - 3 (bias, ddof == 0) or pandas'
     /// unbiased G1 = g1·√(n(n-1))/(n-2) (n >= 3), G2 = (n-1)((n+1)g2 + 6) /
-    /// ((n-2)(n-3)) (n >= 4). A window without spread (m2 = 0) or with ±inf
-    /// gives NaN.
-    FASTCPP_INLINE v4d higher(v4d n, v4d s1, v4d s2, v4d s3, v4d s4) const noexcept {
+    /// ((n-2)(n-3)) (n >= 4). A window without spread (m2 ≤ 1e-14 of the mean
+    /// of d², i.e. zero up to rounding) or with ±inf gives NaN.
+    ///
+    /// `refine` is set to 1 where the window is ill-conditioned for this
+    /// (its spread is far below its distance to the shift, mean d² > 1e3·m2:
+    /// the relative error grows as eps·that ratio²); the driver recomputes
+    /// those windows by two passes over their values.
+    FASTCPP_INLINE v4d higher(v4d n, v4d s1, v4d s2, v4d s3, v4d s4, v4d& refine) const noexcept {
         const v4d zero{}, nan = zero + NAN, one = zero + 1.0;
         const v4d mu = s1 / n;
         const v4d m2 = (s2 - mu * s1) / n;
+        refine = s2 / n > 1e3 * m2 ? one : zero;
         const v4d m3 = (s3 - 3.0 * mu * s2 + 2.0 * mu * mu * s1) / n;
         v4d r;
         if constexpr (K == Kind::skew) {
@@ -276,7 +288,9 @@ struct Engine {
             if (ddof != 0)
                 r = n >= 4.0 ? (n - one) * ((n + one) * r + 6.0) / ((n - 2.0) * (n - 3.0)) : nan;
         }
-        return m2 > zero ? r : nan;
+        // No spread, or only rounding left of it (a constant window whose d
+        // are not exact): NaN rather than a ratio of rounding errors.
+        return m2 > 1e-14 * (s2 / n) ? r : nan;
     }
 
     /// One step: the four lanes' tiles, suffix scan then prefix scan. Clean:
@@ -372,7 +386,7 @@ struct Engine {
             }
             transpose(r1, o);
             store4(o0 + a, o[0]), store4(o1 + a, o[1]), store4(o2 + a, o[2]), store4(o3 + a, o[3]);
-            if constexpr (K == Kind::mean_std) {
+            if constexpr (kTwoOut<K>) {
                 transpose(r2, o);
                 store4(g.out2[0] + a, o[0]), store4(g.out2[1] + a, o[1]),
                     store4(g.out2[2] + a, o[2]), store4(g.out2[3] + a, o[3]);
@@ -386,7 +400,7 @@ struct Engine {
             result(st, p, count(st, p), c, ad, r1, r2);
             o0[a] = static_cast<T>(r1[0]), o1[a] = static_cast<T>(r1[1]);
             o2[a] = static_cast<T>(r1[2]), o3[a] = static_cast<T>(r1[3]);
-            if constexpr (K == Kind::mean_std)
+            if constexpr (kTwoOut<K>)
                 for (int l = 0; l < kLanes; ++l) g.out2[l][a] = static_cast<T>(r2[l]);
         }
     }
@@ -490,11 +504,11 @@ FASTCPP_INLINE bool setup_lane(Lanes<T>& g, int l, const RowJob<T>* j, index_t t
     g.pre[l] = x.stride == 1 && (t + 1) * w <= n ? x.data + t * w : copy_tile(t, pad_p);
     pre_clean = (t + 1) * w <= n && tile_clean(g.pre[l], w);
     if constexpr (kVar<K>) g.c[l] = shift_of(x, w, t);
-    const bool whole = j->y.stride == 1 && (K != Kind::mean_std || j->y2.stride == 1) &&
+    const bool whole = j->y.stride == 1 && (!kTwoOut<K> || j->y2.stride == 1) &&
                        t * w >= j->begin && (t + 1) * w <= j->end;
     if (whole) {
         g.out[l] = j->y.data + t * w - j->out_shift;
-        if constexpr (K == Kind::mean_std) g.out2[l] = j->y2.data + t * w - j->out_shift;
+        if constexpr (kTwoOut<K>) g.out2[l] = j->y2.data + t * w - j->out_shift;
         return false;
     }
     return true;
@@ -506,7 +520,7 @@ FASTCPP_INLINE void finish_lane(const Lanes<T>& g, int l, const RowJob<T>& j, in
     const index_t lo = std::max(t * w, j.begin), hi = std::min((t + 1) * w, j.end);
     for (index_t i = lo; i < hi; ++i) {
         j.y[i - j.out_shift] = g.out[l][i - t * w];
-        if constexpr (K == Kind::mean_std) j.y2[i - j.out_shift] = g.out2[l][i - t * w];
+        if constexpr (kTwoOut<K>) j.y2[i - j.out_shift] = g.out2[l][i - t * w];
     }
 }
 
@@ -628,7 +642,7 @@ void tiles_rows_dispatch(MoveStat stat, Rows<const T> a, Rows<T> out, index_t r0
         case MoveStat::argmax:
             return run_rows<Kind::argmax>(a, out, none, r0, r1, 0, len, 0, window, minc, ddof);
         default:
-            break;
+            throw std::logic_error("move_tiles_rows: not a batch tile statistic");
     }
 }
 
@@ -670,16 +684,72 @@ void move_tiles_rows(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window
     tiles_rows_dispatch(stat, a, out, r0, r1, window, min_count, ddof);
 }
 
+namespace {
+
+/// Skewness / excess kurtosis of the window ending at i by two passes over
+/// its non-NaN values (around the first of them, then around the mean): the
+/// slow exact path for the windows the tile engine flags as ill-conditioned.
+/// Same rules as Engine::higher (min_count checked by the caller).
+template <class T>
+double higher_two_pass(Strided<const T> x, index_t i, index_t w, bool kurt, bool bias) {
+    const index_t lo = std::max<index_t>(0, i - w + 1);
+    double c = kNaN, s1 = 0;
+    index_t count = 0;
+    for (index_t k = lo; k <= i; ++k) {
+        const double v = static_cast<double>(x[k]);
+        if (v != v) continue;
+        if (c != c) c = v;
+        s1 += v - c;
+        ++count;
+    }
+    const double n = static_cast<double>(count);
+    const double mu = s1 / n;
+    double m2 = 0, m3 = 0, m4 = 0;
+    for (index_t k = lo; k <= i; ++k) {
+        const double v = static_cast<double>(x[k]);
+        if (v != v) continue;
+        const double d = (v - c) - mu, d2 = d * d;
+        m2 += d2, m3 += d2 * d, m4 += d2 * d2;
+    }
+    m2 /= n, m3 /= n, m4 /= n;
+    if (!(m2 > 0)) return kNaN;
+    if (kurt) {
+        const double g = m4 / (m2 * m2) - 3.0;
+        if (bias) return g;
+        return n >= 4 ? (n - 1) * ((n + 1) * g + 6.0) / ((n - 2) * (n - 3)) : kNaN;
+    }
+    const double g = m3 / (m2 * std::sqrt(m2));
+    if (bias) return g;
+    return n >= 3 ? g * (std::sqrt(n * (n - 1)) / (n - 2)) : kNaN;
+}
+
+/// skew/kurt: the tile engine, then the flagged windows by two passes.
+template <Kind K, class T>
+void higher_row(Strided<const T> x, Strided<T> y, index_t window, index_t min_count, bool bias,
+                index_t begin, index_t end) {
+    thread_local std::vector<T> flags;
+    flags.resize(static_cast<std::size_t>(end - begin));
+    // Outputs shifted by `begin`: y'[i - begin] = y[i], flags likewise.
+    const Strided<T> ys(y.data + begin * y.stride, end - begin, y.stride);
+    const Strided<T> fs(flags.data(), end - begin, 1);
+    run_one<K>(x, ys, fs, begin, end, begin, window, min_count, bias ? 0 : 1);
+    for (index_t i = begin; i < end; ++i)
+        if (flags[static_cast<std::size_t>(i - begin)] != T(0))
+            y[i] = static_cast<T>(higher_two_pass(x, i, window, K == Kind::kurt, bias));
+}
+
+}  // namespace
+
 template <class T>
 void move_skew_row(Strided<const T> x, Strided<T> y, index_t window, index_t min_count, bool bias,
                    index_t begin, index_t end) {
-    run_one<Kind::skew>(x, y, y, begin, end, 0, window, min_count, bias ? 0 : 1);
+    higher_row<Kind::skew>(x, y, window, min_count, bias, begin, end);
 }
 
 template <class T>
 void move_kurt_row(Strided<const T> x, Strided<T> y, index_t window, index_t min_count, bool bias,
                    index_t begin, index_t end) {
-    run_one<Kind::kurt>(x, y, y, begin, end, 0, window, min_count, bias ? 0 : 1);
+    higher_row<Kind::kurt>(x, y, window, min_count, bias, begin, end);
 }
 
 // 'valid' seed forms: output j is the window [j, j + w), i.e. the window

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from typing import Any, SupportsFloat, SupportsIndex
+from typing import Any, Literal, SupportsFloat, SupportsIndex
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -152,6 +152,31 @@ def move_median(
 ) -> _FloatArray: ...
 def move_rank(
     a: ArrayLike, window: int, min_count: int | None = None, axis: int = -1
+) -> _FloatArray: ...
+def move_skew(
+    a: ArrayLike,
+    window: int,
+    min_count: int | None = None,
+    axis: int = -1,
+    *,
+    bias: bool = True,
+) -> _FloatArray: ...
+def move_kurt(
+    a: ArrayLike,
+    window: int,
+    min_count: int | None = None,
+    axis: int = -1,
+    *,
+    bias: bool = True,
+) -> _FloatArray: ...
+def move_quantile(
+    a: ArrayLike,
+    window: int,
+    q: float | Sequence[float] | NDArray[Any],
+    min_count: int | None = None,
+    axis: int = -1,
+    *,
+    method: Literal["linear", "lower", "higher", "nearest", "midpoint"] = "linear",
 ) -> _FloatArray: ...
 def rolling_sum_squares(a: ArrayLike, window: int) -> _FloatArray: ...
 def rolling_mean_std(a: ArrayLike, window: int) -> tuple[_FloatArray, _FloatArray]: ...

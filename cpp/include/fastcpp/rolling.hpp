@@ -31,6 +31,7 @@
 #include <concepts>
 #include <optional>
 #include <span>
+#include <string_view>
 
 #include "fastcpp/strided.hpp"
 
@@ -38,7 +39,31 @@ namespace fastcpp {
 
 /// The statistic a moving-window call computes: one member of the family
 /// table move_family(), in this order.
-enum class MoveStat { sum, mean, var, std, min, max, argmin, argmax, median, rank };
+enum class MoveStat {
+    sum,
+    mean,
+    var,
+    std,
+    min,
+    max,
+    argmin,
+    argmax,
+    median,
+    rank,
+    skew,
+    kurt,
+    quantile
+};
+
+/// How move_quantile turns a window's sorted values v[0..n) into the q-th
+/// quantile, as numpy.quantile's `method`: with h = (n − 1)·q, linear
+/// interpolates v[⌊h⌋], v[⌊h⌋+1]; lower v[⌊h⌋]; higher v[⌈h⌉]; nearest
+/// v[round-half-even(h)]; midpoint the mean of v[⌊h⌋] and v[⌈h⌉].
+enum class QuantileMethod { linear, lower, higher, nearest, midpoint };
+
+/// The method named `name` ("linear", ...).
+/// @throws std::invalid_argument naming `func`, the argument and the choices
+[[nodiscard]] QuantileMethod quantile_method(const char* func, std::string_view name);
 
 /// Where an extra parameter of a member sits in its Python signature
 /// `name(a, window, <after_window>, min_count=None, axis=-1, <after_axis>,
@@ -82,6 +107,14 @@ struct MoveOptions {
     std::optional<index_t> min_count;
     /// Delta degrees of freedom (var/std): divisor count − ddof.
     index_t ddof = 0;
+    /// skew/kurt: true for the biased g1/g2 (scipy.stats, Accumulator),
+    /// false for pandas' adjusted G1/G2.
+    bool bias = true;
+    /// quantile: the quantiles, each in [0, 1]; the output holds one batch of
+    /// rows per q (q-major: row r of q[k] is output row k·rows + r).
+    std::span<const double> q{};
+    /// quantile: how a window's sorted values give the q-th quantile.
+    QuantileMethod method = QuantileMethod::linear;
 };
 
 /// Checks a call's window and options against a row length before anything
@@ -92,7 +125,8 @@ void check_move(MoveStat stat, index_t length, index_t window, const MoveOptions
 /// Moving-window statistic over every row of a batch.
 /// @param stat the statistic
 /// @param a input rows (NaN skipped)
-/// @param out output rows, same count and length as `a`; out[i] is the
+/// @param out output rows, same count and length as `a` (quantile: q.size()
+///        times as many rows, q-major); out[i] is the
 ///        statistic of the window a[i-window+1 .. i] (clipped at 0)
 /// @param window window length, 1 ≤ window ≤ a.length
 /// @param min_count minimum number of non-NaN values for a non-NaN result,

@@ -72,7 +72,7 @@ def _move_segment(
 ) -> np.ndarray:
     length = segment.shape[axis]
     if length >= window:
-        out = kernel(segment, window, min_count, axis, **extra)
+        out = kernel(segment, window, min_count=min_count, axis=axis, **extra)
     else:
         # Only at the start of the axis (else the context alone is window - 1
         # long): every window is clipped there, so window = length is the same
@@ -81,7 +81,7 @@ def _move_segment(
         if need > length:
             out = np.full(segment.shape, np.nan, dtype=dtype)
         else:
-            out = kernel(segment, length, need, axis, **extra)
+            out = kernel(segment, length, min_count=need, axis=axis, **extra)
     index = [slice(None)] * out.ndim
     index[axis] = slice(context, None)
     return out[tuple(index)]
@@ -99,7 +99,18 @@ def move(
     kernel = core_function(name)
     x = da.asarray(a)
     # Validate exactly as the in-memory call would (same exceptions, messages).
-    meta = kernel(_probe(x, window, axis), window, min_count, axis, **extra)
+    meta = kernel(
+        _probe(x, window, axis), window, min_count=min_count, axis=axis, **extra
+    )
+    if "q" in extra and np.ndim(extra["q"]) == 1:
+        # move_quantile with a sequence of q: one lazy array per q, stacked
+        # along the new leading axis (as the in-memory result).
+        return da.stack(
+            [
+                move(name, x, window, min_count, axis, **{**extra, "q": float(q)})
+                for q in np.asarray(extra["q"], dtype=np.float64)
+            ]
+        )
     ax = axis % x.ndim
     fn = partial(
         _move_segment,
