@@ -1,13 +1,13 @@
+#include <atomic>
+#include <cstdio>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
 #include "catch_compat.hpp"
 #include "fastcpp/config.hpp"
 #include "fastcpp/detail/dispatch.hpp"
 #include "fastcpp/detail/parallel.hpp"
-
-#include <atomic>
-#include <cstdio>
-#include <vector>
 
 TEST_CASE("thread count setting", "[config]") {
     const int before = fastcpp::num_threads();
@@ -34,22 +34,23 @@ TEST_CASE("parallel_for covers every item once", "[config]") {
         for (auto& h : hits) REQUIRE(h.load() == 1);
     }
     SECTION("exceptions reach the caller") {
-        REQUIRE_THROWS_AS(fastcpp::detail::parallel_for(
-                              100, 1, [](fastcpp::index_t, fastcpp::index_t) {
-                                  throw std::invalid_argument("x");
-                              }),
+        REQUIRE_THROWS_AS(fastcpp::detail::parallel_for(100, 1,
+                                                        [](fastcpp::index_t, fastcpp::index_t) {
+                                                            throw std::invalid_argument("x");
+                                                        }),
                           std::invalid_argument);
     }
     SECTION("parallel_rows covers every (row, element) once") {
         for (auto [rows, len] : {std::pair<fastcpp::index_t, fastcpp::index_t>{1, 100000},
-                                 {3, 50000}, {1000, 7}, {0, 5}, {5, 0}}) {
+                                 {3, 50000},
+                                 {1000, 7},
+                                 {0, 5},
+                                 {5, 0}}) {
             std::vector<std::atomic<int>> hits(static_cast<std::size_t>(rows * len));
-            fastcpp::detail::parallel_rows(rows, len, 1000,
-                                           [&](fastcpp::index_t r, fastcpp::index_t b,
-                                               fastcpp::index_t e) {
-                                               for (auto i = b; i < e; ++i)
-                                                   hits[static_cast<std::size_t>(r * len + i)]++;
-                                           });
+            fastcpp::detail::parallel_rows(
+                rows, len, 1000, [&](fastcpp::index_t r, fastcpp::index_t b, fastcpp::index_t e) {
+                    for (auto i = b; i < e; ++i) hits[static_cast<std::size_t>(r * len + i)]++;
+                });
             for (auto& h : hits) REQUIRE(h.load() == 1);
         }
     }
@@ -113,4 +114,28 @@ TEST_CASE("dispatch runs the callable once and returns its value", "[config][sim
     REQUIRE(calls == 1);
     fastcpp::detail::dispatch([&] { ++calls; });
     REQUIRE(calls == 2);
+}
+
+TEST_CASE("a thread's own count and the helper budget", "[config]") {
+    const int global = fastcpp::num_threads();
+    REQUIRE(fastcpp::set_local_num_threads(2) == 0);
+    REQUIRE(fastcpp::num_threads() == 2);
+    int other = 0;
+    std::thread([&] { other = fastcpp::num_threads(); }).join();
+    REQUIRE(other == global);  // the override is the calling thread's only
+    REQUIRE(fastcpp::set_local_num_threads(0) == 2);
+    REQUIRE(fastcpp::num_threads() == global);
+    REQUIRE_THROWS_AS(fastcpp::set_local_num_threads(-1), std::invalid_argument);
+    REQUIRE_THROWS_AS(fastcpp::check_num_threads("threads", 0), std::invalid_argument);
+
+    SECTION("leases never exceed CPUs - 1 and are given back") {
+        const int budget = fastcpp::detail::helper_budget();
+        {
+            const fastcpp::detail::HelperLease a(1000);
+            REQUIRE(a.count() == budget);
+            const fastcpp::detail::HelperLease b(1);
+            REQUIRE(b.count() == 0);
+        }
+        REQUIRE(fastcpp::detail::helpers_running().load() == 0);
+    }
 }
