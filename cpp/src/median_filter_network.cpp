@@ -271,37 +271,50 @@ FASTCPP_MEDIAN_KERNEL void radix_kernel(const Tile<R>& tile, int bits) {
     }
 }
 
+// Under AddressSanitizer the unrolled networks (hundreds of compare-exchanges
+// in one block, per size x key type x vector width) take GCC over ten minutes
+// to instrument. The interpreted op list makes the same loads and the same
+// compare-exchanges and returns the same values, so sanitized builds use it
+// for every size; the unrolled copies are tested by the Release build.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kUnrolledNetworks = false;
+#else
+constexpr bool kUnrolledNetworks = true;
+#endif
+
 template <class K, int W>
 FASTCPP_MEDIAN_KERNEL void network_any(const Tile<K>& t) {
     const index_t n = t.n;
     if (t.rank != n / 2)
         return network_dynamic<K, W>(t, median_ops(static_cast<int>(n), static_cast<int>(t.rank)));
     if (t.box2d && t.kr == 3 && t.kc == 3) return network_3x3<K, W>(t);
-    switch (n) {
-        case 3:
-            return network_fixed<3, K, W>(t);
-        case 4:
-            return network_fixed<4, K, W>(t);
-        case 5:
-            return network_fixed<5, K, W>(t);
-        case 9:
-            return network_fixed<9, K, W>(t);
-        case 15:
-            return network_fixed<15, K, W>(t);
-        case 16:
-            return network_fixed<16, K, W>(t);
-        case 21:
-            return network_fixed<21, K, W>(t);
-        case 25:
-            return network_fixed<25, K, W>(t);
-        default:
-            break;
-    }
-    // 6 x 6 and 7 x 7 unrolled too where they are used (8-bit images, and
-    // 32-bit keys below 512-bit vectors); an interpreted op list costs ~2.5x.
-    if constexpr (sizeof(K) == 1 || (sizeof(K) == 4 && W < 64)) {
-        if (n == 36) return network_fixed<36, K, W>(t);
-        if (n == 49) return network_fixed<49, K, W>(t);
+    if constexpr (kUnrolledNetworks) {
+        switch (n) {
+            case 3:
+                return network_fixed<3, K, W>(t);
+            case 4:
+                return network_fixed<4, K, W>(t);
+            case 5:
+                return network_fixed<5, K, W>(t);
+            case 9:
+                return network_fixed<9, K, W>(t);
+            case 15:
+                return network_fixed<15, K, W>(t);
+            case 16:
+                return network_fixed<16, K, W>(t);
+            case 21:
+                return network_fixed<21, K, W>(t);
+            case 25:
+                return network_fixed<25, K, W>(t);
+            default:
+                break;
+        }
+        // 6 x 6 and 7 x 7 unrolled too where they are used (8-bit images, and
+        // 32-bit keys below 512-bit vectors); an interpreted op list costs ~2.5x.
+        if constexpr (sizeof(K) == 1 || (sizeof(K) == 4 && W < 64)) {
+            if (n == 36) return network_fixed<36, K, W>(t);
+            if (n == 49) return network_fixed<49, K, W>(t);
+        }
     }
     network_dynamic<K, W>(t, median_ops(static_cast<int>(n), static_cast<int>(n / 2)));
 }
