@@ -1,3 +1,7 @@
+#!/usr/bin/env python3
+# /// script
+# dependencies = ["nox>=2025.10.14"]
+# ///
 """Task runner: ``nox -s tests|lint|docs|bench``.
 
 The README's two set-up commands stay the source of truth; these sessions call
@@ -8,17 +12,17 @@ from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["lint", "tests"]
+nox.needs_version = ">=2025.10.14"
 nox.options.default_venv_backend = "venv"
 
 
-@nox.session
+@nox.session(default=True)
 def tests(session: nox.Session) -> None:
     """The whole test suite (C++ ctest + pytest), as CI runs it."""
     session.run("bash", "scripts/test.sh", external=True)
 
 
-@nox.session
+@nox.session(default=True)
 def lint(session: nox.Session) -> None:
     """ruff (check + format), mypy, codespell, clang-format (dry run)."""
     session.install("ruff", "mypy", "codespell", "clang-format", "numpy")
@@ -35,15 +39,19 @@ def lint(session: nox.Session) -> None:
     session.run("clang-format", "--dry-run", "--Werror", *sources)
 
 
-@nox.session
+@nox.session(default=False)
 def docs(session: nox.Session) -> None:
     """The documentation site, warning-free, with its doctests."""
     session.install(".[docs]", "pytest")
     session.run("bash", "scripts/docs.sh", *session.posargs, external=True)
 
 
-@nox.session
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """The side-by-side benchmark (e.g. ``nox -s bench -- --simd x86-64-v3``)."""
     session.install(".[bench]")
     session.run("python", "-m", "fastcpp", "bench", *session.posargs)
+
+
+if __name__ == "__main__":
+    nox.main()

@@ -48,7 +48,7 @@ PY=$VENV/bin/python
 "$PY" -m pip install -q --upgrade pip
 "$PY" -m pip install -q "cmake>=3.21" ninja "conan>=2.0" "pybind11>=2.13" \
     "scikit-build-core>=0.10" ruff mypy build check-wheel-contents auditwheel \
-    "sp-repo-review[cli]"
+    "sp-repo-review[cli]==2026.8.14"  # pinned: a new release adds checks (it did)
 export PATH=$VENV/bin:$PATH
 
 step "Catch2 through Conan"
