@@ -40,6 +40,10 @@ def test_simd_level_is_a_known_name() -> None:
     assert LEVELS.index(fastcpp.simd_level()) <= LEVELS.index(CPU_LEVEL)
 
 
+@pytest.mark.skipif(
+    "asan" in os.environ.get("LD_PRELOAD", ""),
+    reason="sanitized builds have no run-time dispatch (baseline only)",
+)
 @pytest.mark.parametrize("level", LEVELS)
 def test_fastcpp_simd_caps_the_level(level: str) -> None:
     # A level the CPU lacks is capped at the CPU's own, never exceeded;
