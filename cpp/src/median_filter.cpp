@@ -636,14 +636,20 @@ void huge_filter_2d(const Layout& L, const T* in, T* out, BorderMode mode, Key<T
 /// multiplicity of every image element (box: products of per-axis
 /// multiplicities; footprint: element by element) in a histogram of the
 /// slice's value ranks. O(slice) per output: slow, exact, memory of the image.
-template <class T>
-void huge_filter_any(const Call<T>& C) {
-    using K = Key<T>;
-    const Layout& L = *C.L;
+/// The layout's axes, outermost first: the planes, then row and column.
+inline std::vector<const Axis*> axes_of(const Layout& L) {
     std::vector<const Axis*> ax;
     for (const Axis& a : L.planes) ax.push_back(&a);
     ax.push_back(&L.row);
     ax.push_back(&L.col);
+    return ax;
+}
+
+template <class T>
+void huge_filter_any(const Call<T>& C) {
+    using K = Key<T>;
+    const Layout& L = *C.L;
+    const std::vector<const Axis*> ax = axes_of(L);
     const auto nd = static_cast<index_t>(ax.size());
     index_t m = 1;
     for (const Axis* a : ax) m *= a->n;
@@ -748,10 +754,7 @@ void huge_filter_any(const Call<T>& C) {
 /// side: every output whose window meets the constant border is `value`.
 template <class T>
 void fill_touching(const Layout& L, T* out, T value) {
-    std::vector<const Axis*> ax;
-    for (const Axis& a : L.planes) ax.push_back(&a);
-    ax.push_back(&L.row);
-    ax.push_back(&L.col);
+    const std::vector<const Axis*> ax = axes_of(L);
     const auto nd = static_cast<index_t>(ax.size());
     index_t m = 1;
     for (const Axis* a : ax) m *= a->n;
