@@ -392,3 +392,67 @@ TEST_CASE("move_skew/move_kurt kernels: stable on 1e9 + small integers", "[rolli
         REQUIRE(out[6] == Approx(0.0).margin(1e-12));  // 4 5 6 7: symmetric
     }
 }
+
+namespace {
+
+/// One row through move_stat with options (center, lengths).
+std::vector<double> run_opts(MoveStat stat, const std::vector<double>& x, index_t window,
+                             const fastcpp::MoveOptions& o) {
+    std::vector<double> out(x.size(), -7.0);
+    const index_t zero = 0;
+    const auto n = static_cast<index_t>(x.size());
+    fastcpp::move_stat<double>(stat, fastcpp::Rows<const double>{x.data(), n, 1, {&zero, 1}},
+                               fastcpp::Rows<double>{out.data(), n, 1, {&zero, 1}}, window, o);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("move_* center= and lengths=", "[rolling]") {
+    std::vector<double> x(97);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.7 * double(i)) * 10;
+    x[5] = kNaN;
+    x[40] = kInf;
+    for (MoveStat stat : kAll) {
+        for (index_t window : {1, 2, 5, 8, 97}) {
+            INFO("stat " << fastcpp::move_stat_name(stat) << " window " << window);
+            const index_t shift = (window - 1) / 2;
+            SECTION("center: trailing over x + shift NaNs, moved back") {
+                fastcpp::MoveOptions o{1};
+                o.center = true;
+                std::vector<double> padded = x;
+                padded.insert(padded.end(), static_cast<std::size_t>(shift), kNaN);
+                const auto trailing = run<double>(stat, padded, window, 1);
+                require_same(run_opts(stat, x, window, o),
+                             std::vector<double>(trailing.begin() + shift, trailing.end()), 1e-13);
+            }
+            SECTION("lengths: one call per segment") {
+                const std::vector<index_t> lengths{10, 0, 3, 50, 34};
+                fastcpp::MoveOptions o{std::min<index_t>(2, window)};
+                o.lengths = lengths;
+                const auto got = run_opts(stat, x, window, o);
+                std::size_t start = 0;
+                for (const index_t n : lengths) {
+                    if (n == 0) continue;
+                    // A shorter segment: NaNs in front fill the window with nothing.
+                    const auto pad = static_cast<std::size_t>(std::max<index_t>(window - n, 0));
+                    std::vector<double> seg(pad, kNaN);
+                    seg.insert(seg.end(), x.begin() + long(start), x.begin() + long(start + n));
+                    const auto want = run<double>(stat, seg, window, std::min<index_t>(2, window));
+                    require_same(std::vector<double>(got.begin() + long(start),
+                                                     got.begin() + long(start + n)),
+                                 std::vector<double>(want.begin() + long(pad), want.end()), 1e-13);
+                    start += static_cast<std::size_t>(n);
+                }
+            }
+        }
+    }
+    SECTION("bad lengths throw before anything is written") {
+        fastcpp::MoveOptions o;
+        const std::vector<index_t> neg{98, -1}, short_{90};
+        o.lengths = neg;
+        REQUIRE_THROWS_AS(run_opts(MoveStat::sum, x, 3, o), std::invalid_argument);
+        o.lengths = short_;
+        REQUIRE_THROWS_AS(run_opts(MoveStat::sum, x, 3, o), std::invalid_argument);
+    }
+}
