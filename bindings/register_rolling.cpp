@@ -108,17 +108,17 @@ std::vector<index_t> lengths_arg(const char* func, py::handle obj) {
                                       "] (=" + py::str(v).cast<std::string>() +
                                       ") does not fit in a 64-bit integer");
         }
-    if (kind != 'i' && kind != 'u')
-        raise_type(func, "lengths", "a 1-D array of integers", obj);
+    if (kind != 'i' && kind != 'u') raise_type(func, "lengths", "a 1-D array of integers", obj);
     if (arr.ndim() != 1)
         throw py::value_error(std::string(func) + ": lengths must be 1-D, got " +
                               std::to_string(arr.ndim()) + "-D");
     if (kind == 'u' && arr.itemsize() == 8 && arr.size() > 0 &&
         arr.attr("max")().cast<std::uint64_t>() > std::uint64_t{INT64_MAX})
-        throw py::value_error(std::string(func) + ": lengths (max=" +
-                              py::str(arr.attr("max")()).cast<std::string>() +
+        throw py::value_error(std::string(func) +
+                              ": lengths (max=" + py::str(arr.attr("max")()).cast<std::string>() +
                               ") must fit in a 64-bit integer");
-    const auto as64 = py::array(py::module_::import("numpy").attr("ascontiguousarray")(arr, "int64"));
+    const auto as64 =
+        py::array(py::module_::import("numpy").attr("ascontiguousarray")(arr, "int64"));
     const auto* p = static_cast<const std::int64_t*>(as64.data());
     std::vector<index_t> v(p, p + as64.size());
     return v;

@@ -84,7 +84,12 @@ def _cases():
     # center= and lengths= on every member (the extra q of move_quantile first).
     for f in [*moves, "move_quantile"]:
         q = ", 0.5" if f == "move_quantile" else ""
-        for lengths in ("[2**63 - 1]", "[2**63 - 1, 2**63 - 1]", "[-(2**63)]", "[2**64]"):
+        for lengths in (
+            "[2**63 - 1]",
+            "[2**63 - 1, 2**63 - 1]",
+            "[-(2**63)]",
+            "[2**64]",
+        ):
             add(f"{f}-lengths={lengths}", f"fastcpp.{f}(a, 3{q}, lengths={lengths})")
         add(
             f"{f}-lengths-many-empty",

@@ -682,7 +682,11 @@ def test_center_matches_pandas(name):
                 if name in ("skew", "kurt"):  # pandas: 0 for a flat window
                     want = np.where(np.isnan(got) & (want == 0), NAN, want)
                 np.testing.assert_allclose(
-                    got, want, rtol=1e-8, atol=1e-10, equal_nan=True,
+                    got,
+                    want,
+                    rtol=1e-8,
+                    atol=1e-10,
+                    equal_nan=True,
                     err_msg=f"{name} w={window} mc={mc}",
                 )
 
@@ -696,12 +700,16 @@ def test_center_dtypes_and_axes(name, dtype):
         for window in (2, 3, a.shape[axis]):
             got = call_kw(name, a, window, 1, axis=axis, center=True)
             trailing = call_kw(name, a, window, 1, axis=axis)
-            assert got.dtype == trailing.dtype and got.shape == a.shape
+            assert got.dtype == trailing.dtype
+            assert got.shape == a.shape
             want = centered_ref(name, a, window, 1, axis=axis).astype(got.dtype)
             np.testing.assert_allclose(
-                got.astype(np.float64), want.astype(np.float64),
-                rtol=1e-3 if dtype == np.float16 else 2e-6, atol=1e-5,
-                equal_nan=True, err_msg=f"{name} axis={axis} w={window}",
+                got.astype(np.float64),
+                want.astype(np.float64),
+                rtol=1e-3 if dtype == np.float16 else 2e-6,
+                atol=1e-5,
+                equal_nan=True,
+                err_msg=f"{name} axis={axis} w={window}",
             )
 
 
@@ -716,7 +724,11 @@ def test_center_long_rows_threads(name):
         want = call_kw(name, np.r_[a, np.full((window - 1) // 2, NAN)], window, 3)
         # The tail's tiles start elsewhere: sums may differ in the last bit.
         np.testing.assert_allclose(
-            got, want[(window - 1) // 2 :], rtol=1e-13, atol=1e-13, equal_nan=True,
+            got,
+            want[(window - 1) // 2 :],
+            rtol=1e-13,
+            atol=1e-13,
+            equal_nan=True,
             err_msg=name,
         )
 
@@ -806,12 +818,22 @@ def test_lengths_equal_per_segment_calls(name):
             want = _by_segment(name, a, window, mc, lengths, center=center)
             # (tiles start elsewhere in a padded segment: last-bit differences)
             np.testing.assert_allclose(
-                got, want, rtol=1e-13, atol=1e-13, equal_nan=True, err_msg=f"{name} w={window}"
+                got,
+                want,
+                rtol=1e-13,
+                atol=1e-13,
+                equal_nan=True,
+                err_msg=f"{name} w={window}",
             )
             if center is False and window <= 5:  # and the independent reference
                 ref = np.concatenate(
                     [
-                        move_ref(name, s, min(window, max(s.shape[-1], 1)), mc and min(mc, window))
+                        move_ref(
+                            name,
+                            s,
+                            min(window, max(s.shape[-1], 1)),
+                            mc and min(mc, window),
+                        )
                         if s.shape[-1] >= (window if mc is None else mc)
                         else np.full(s.shape, NAN)
                         for s in np.split(a, np.cumsum(lengths)[:-1], axis=-1)
@@ -830,9 +852,13 @@ def test_lengths_equal_per_segment_calls(name):
 def test_lengths_bad():
     a = np.arange(10.0)
     f = fastcpp.move_mean
-    with pytest.raises(ValueError, match=r"move_mean: lengths\[1\] \(=-1\) must be >= 0"):
+    with pytest.raises(
+        ValueError, match=r"move_mean: lengths\[1\] \(=-1\) must be >= 0"
+    ):
         f(a, 3, lengths=[9, -1, 2])
-    with pytest.raises(ValueError, match=r"lengths sum to 9, expected the length along axis \(=10\)"):
+    with pytest.raises(
+        ValueError, match=r"lengths sum to 9, expected the length along axis \(=10\)"
+    ):
         f(a, 3, lengths=[4, 5])
     with pytest.raises(ValueError, match="lengths sum to more"):
         f(a, 3, lengths=[4, 7])

@@ -286,6 +286,22 @@ void check_window(const char* func, index_t window, index_t length) {
             ") must be between 1 and the length along axis (=", length, ")");
 }
 
+/// lengths=: each ≥ 0, summing to the row length (kept out of line: the
+/// common call has none).
+[[gnu::noinline]] void check_lengths(const char* func, std::span<const index_t> lengths,
+                                     index_t length) {
+    index_t total = 0;
+    for (std::size_t s = 0; s < lengths.size(); ++s) {
+        const index_t n = lengths[s];
+        require(n >= 0, func, "lengths[", s, "] (=", n, ") must be >= 0");
+        require(n <= length - total, func,
+                "lengths sum to more than the length along axis (=", length, ")");
+        total += n;
+    }
+    require(total == length, func, "lengths sum to ", total,
+            ", expected the length along axis (=", length, ")");
+}
+
 }  // namespace
 }  // namespace detail
 
@@ -300,16 +316,7 @@ void check_move(MoveStat stat, index_t length, index_t window, const MoveOptions
     const index_t minc = options.min_count.value_or(window);
     detail::require(minc >= 1 && minc <= window, func, "min_count (=", minc,
                     ") must be between 1 and window (=", window, ")");
-    index_t total = 0;
-    for (std::size_t s = 0; s < options.lengths.size(); ++s) {
-        const index_t n = options.lengths[s];
-        detail::require(n >= 0, func, "lengths[", s, "] (=", n, ") must be >= 0");
-        detail::require(n <= length - total, func, "lengths sum to more than the length along axis (=",
-                        length, ")");
-        total += n;
-    }
-    detail::require(options.lengths.empty() || total == length, func, "lengths sum to ", total,
-                    ", expected the length along axis (=", length, ")");
+    if (!options.lengths.empty()) detail::check_lengths(func, options.lengths, length);
 }
 
 QuantileMethod quantile_method(const char* func, std::string_view name) {
