@@ -136,7 +136,9 @@ min_count : int or None
     1 <= min_count <= window; None means window.
 axis : int
     Axis along which to move (default -1); may be chunked any way.
-Other parameters are those of :func:`fastcpp.{name}`.
+Other parameters are those of :func:`fastcpp.{name}`. ``center=True`` works
+(the series followed by ``(window - 1) // 2`` NaNs, shifted back: context on
+both sides); ``lengths=`` and ``out=`` raise NotImplementedError.
 
 Returns
 -------

@@ -95,9 +95,25 @@ def move(
     axis: int = -1,
     **extra: Any,
 ) -> Array:
-    """Apply the in-memory ``fastcpp.<name>`` chunk by chunk with left context."""
+    """Apply the in-memory ``fastcpp.<name>`` chunk by chunk with left context.
+
+    ``center=True`` is the trailing result of ``a`` followed by
+    ``(window - 1) // 2`` NaNs, shifted back by as many places (the in-memory
+    definition), so the same left-context graph serves it. ``lengths=`` and
+    ``out=`` raise NotImplementedError.
+    """
     kernel = core_function(name)
     x = da.asarray(a)
+    if extra.pop("lengths", None) is not None:
+        raise NotImplementedError(
+            f"fastcpp.dask.{name}: lengths= is not supported on dask arrays; "
+            f"call fastcpp.{name} on each block (map_blocks) or in memory"
+        )
+    if extra.pop("out", None) is not None:
+        raise NotImplementedError(
+            f"fastcpp.dask.{name}: out= is not supported (the result is lazy; "
+            "use dask.array.store to write it into an array)"
+        )
     # Validate exactly as the in-memory call would (same exceptions, messages).
     meta = kernel(
         _probe(x, window, axis), window, min_count=min_count, axis=axis, **extra
@@ -112,6 +128,17 @@ def move(
             ]
         )
     ax = axis % x.ndim
+    shift = (int(window) - 1) // 2 if extra.pop("center", False) else 0
+    if shift:
+        if x.dtype.kind in "biu":  # computed as float64 anyway; NaN needs a float
+            x = x.astype(np.float64)
+        pad = list(x.shape)
+        pad[ax] = shift
+        padded = da.concatenate([x, da.full(pad, np.nan, dtype=x.dtype)], axis=ax)
+        trailing = move(name, padded, window, min_count, axis, **extra)
+        index: list[slice] = [slice(None)] * x.ndim
+        index[ax] = slice(shift, None)
+        return trailing[tuple(index)].rechunk(x.chunks)
     fn = partial(
         _move_segment,
         kernel=kernel,
