@@ -10,6 +10,7 @@ from typing import Any
 import dask.array as da
 import numpy as np
 from dask.array.core import Array
+from dask.array.overlap import ensure_minimum_chunksize
 
 from fastcpp import _core as _core_module
 
@@ -25,7 +26,7 @@ _PAD_MODE = {
     "nearest": "edge",  # a a | a b
     "wrap": "wrap",  # c d | a b
     "grid-wrap": "wrap",
-    "constant": "constant",  # k k | a b
+    "constant": "constant",  # no padding: see _filter_constant
     "grid-constant": "constant",
 }
 
@@ -121,14 +122,9 @@ def _filter(
         return x.map_blocks(call, mode=mode, cval=cval, dtype=x.dtype)
     pad_mode = _PAD_MODE[mode]
     kwargs: dict[str, Any] = {}
-    if pad_mode == "constant":
-        # cval converted to the image dtype exactly as the kernel does: the
-        # median of two border values and one zero is the border value.
-        value = _core.median_filter(
-            np.zeros(1, dtype=x.dtype), 3, mode="constant", cval=cval
-        )
-        kwargs["constant_values"] = value[0]
     before, after = _window(x.ndim, size, footprint, origin, axes)
+    if pad_mode == "constant":
+        return _filter_constant(x, call, mode, cval, before, after)
     padded = x
     for axis in range(x.ndim):
         padded = _pad_axis(padded, axis, before[axis], after[axis], pad_mode, kwargs)
@@ -144,6 +140,41 @@ def _filter(
     )
     crop = tuple(slice(before[ax], before[ax] + x.shape[ax]) for ax in range(x.ndim))
     return filtered[crop]
+
+
+@in_one_thread
+def _filter_block_constant(
+    block: np.ndarray, call: Any, mode: str, cval: Any
+) -> np.ndarray:
+    return call(block, mode=mode, cval=cval)
+
+
+def _filter_constant(
+    x: Array, call: Any, mode: str, cval: Any, before: list[int], after: list[int]
+) -> Array:
+    """mode="constant" without padding: blocks overlap each other only, so the
+    kernel sees the image's own border and applies scipy's cval rule itself
+    (an integer cval beyond the dtype is converted on some rank paths and
+    compared unconverted on others: not a value that padding could hold)."""
+    chunks = list(x.chunks)
+    depth: dict[int, tuple[int, int]] = {}
+    for ax in range(x.ndim):
+        # scipy's 1-D rank path depends on the length: blocks a window long.
+        need = before[ax] + after[ax] + 1 if x.ndim == 1 else max(before[ax], after[ax])
+        if need >= x.shape[ax]:
+            chunks[ax] = (x.shape[ax],)
+            depth[ax] = (0, 0)
+        else:
+            chunks[ax] = ensure_minimum_chunksize(need, chunks[ax])
+            depth[ax] = (before[ax], after[ax])
+    x = x.rechunk(tuple(chunks))
+    return x.map_overlap(
+        partial(_filter_block_constant, call=call, mode=mode, cval=cval),
+        depth=depth,
+        boundary="none",
+        trim=True,
+        dtype=x.dtype,
+    )
 
 
 def _apply(
