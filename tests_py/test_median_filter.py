@@ -880,3 +880,34 @@ def test_dask_out_of_range_cval_equals_in_memory():
                 ).compute()
                 want = fastcpp.rank_filter(a, rank, **kw)
                 np.testing.assert_array_equal(got, want, err_msg=f"{rank} {kw}")
+
+
+def test_filter_family_signatures_are_one_table():
+    """The stub's filter signatures (names, kinds, defaults) = the compiled
+    functions' = fastcpp.dask's (without out=), one row per member of
+    fastcpp.dask.FILTER_SELECTION."""
+    import ast
+    import inspect
+    from pathlib import Path
+
+    dask = pytest.importorskip("fastcpp.dask")
+    stub = ast.parse((Path(fastcpp.__file__).parent / "_core.pyi").read_text())
+    stubs = {f.name: f for f in stub.body if isinstance(f, ast.FunctionDef)}
+    for name, selection in dask.FILTER_SELECTION.items():
+        runtime = inspect.signature(getattr(fastcpp, name))
+        f = stubs[name]
+        positional = [a.arg for a in f.args.args]
+        keyword = [a.arg for a in f.args.kwonlyargs]
+        assert positional + keyword == list(runtime.parameters), name
+        assert positional == ["image", *([selection] if selection else []), "size"]
+        defaults = [*f.args.defaults, *f.args.kw_defaults]
+        stub_defaults = [ast.literal_eval(d) for d in defaults if d is not None]
+        runtime_defaults = [
+            p.default for p in runtime.parameters.values() if p.default is not p.empty
+        ]
+        assert stub_defaults == runtime_defaults, name
+        lazy = inspect.signature(getattr(dask, name))
+        assert list(lazy.parameters) == [p for p in runtime.parameters if p != "out"]
+        for p in lazy.parameters.values():
+            assert p.kind == runtime.parameters[p.name].kind, (name, p.name)
+            assert p.default == runtime.parameters[p.name].default, (name, p.name)

@@ -91,7 +91,7 @@ def _window(ndim: int, size: Any, footprint: Any, origin: Any, axes: Any):
     return before, after
 
 
-def _filter(
+def filter_nd(
     func: str,
     image: Any,
     args: tuple[Any, ...],
@@ -103,6 +103,8 @@ def _filter(
     axes: Any,
     nan_policy: str,
 ) -> Array:
+    """fastcpp.<func>(image, *args, size, ...) over a dask array (the
+    wrappers in fastcpp.dask pass every argument by name)."""
     x = da.asarray(image)
     kernel = getattr(_core, func)
     opts = {
@@ -186,30 +188,3 @@ def _apply(
     cval: Any = 0,
 ) -> np.ndarray:
     return kernel(block, *args, mode=mode, cval=cval, **opts)
-
-
-def median_filter(image: Any, size: Any = None, **kw: Any) -> Array:
-    return _filter("median_filter", image, (), size, **_defaults(kw))
-
-
-def rank_filter(image: Any, rank: Any, size: Any = None, **kw: Any) -> Array:
-    return _filter("rank_filter", image, (rank,), size, **_defaults(kw))
-
-
-def percentile_filter(
-    image: Any, percentile: Any, size: Any = None, **kw: Any
-) -> Array:
-    return _filter("percentile_filter", image, (percentile,), size, **_defaults(kw))
-
-
-def _defaults(kw: dict[str, Any]) -> dict[str, Any]:
-    out = {
-        "footprint": None,
-        "mode": "reflect",
-        "cval": 0,
-        "origin": 0,
-        "axes": None,
-        "nan_policy": "sort",
-    }
-    out.update(kw)
-    return out
