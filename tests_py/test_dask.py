@@ -23,8 +23,17 @@ MOVE = list(fd.MOVE_NAMES)
 
 
 def _move(mod, name, a, window, min_count=None, **kw):
-    """mod.<name>(a, window, min_count, ...) with q=0.3 for move_quantile."""
+    """mod.<name>(a, window, min_count, ...) with q=0.3 for move_quantile and
+    b = cos(a) for the two-input members."""
     f = getattr(mod, name)
+    if name in ("move_cov", "move_corr"):
+        return f(
+            a,
+            np.cos(a) if isinstance(a, np.ndarray) else da.cos(a),
+            window,
+            min_count,
+            **kw,
+        )
     if name == "move_quantile":
         return f(a, window, 0.3, min_count, **kw)
     return f(a, window, min_count, **kw)
