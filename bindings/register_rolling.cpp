@@ -95,18 +95,22 @@ std::vector<double> quantile_args(const char* func, py::handle q, bool& scalar) 
     return v;
 }
 
-/// lengths=: a 1-D array of integers (any integer dtype), as int64.
+/// lengths=: a 1-D array of integers (any integer dtype, or Python ints), as
+/// int64; an empty 1-D array of any dtype (`[]` is float64 to NumPy).
 std::vector<index_t> lengths_arg(const char* func, py::handle obj) {
     const py::array arr = as_array(func, "lengths", obj);
     const char kind = arr.dtype().kind();
-    if (kind == 'O' && arr.ndim() == 1)  // Python ints beyond 64 bits
+    if (arr.ndim() == 1 && arr.size() == 0) return {};
+    if (kind == 'O' && arr.ndim() == 1) {  // Python ints, maybe beyond 64 bits
+        std::vector<index_t> v(static_cast<std::size_t>(arr.size()));
         for (py::ssize_t i = 0; i < arr.size(); ++i) {
-            py::object v = arr.attr("item")(i);
-            if (PyLong_Check(v.ptr()) && !PyBool_Check(v.ptr()))
-                throw py::value_error(std::string(func) + ": lengths[" + std::to_string(i) +
-                                      "] (=" + py::str(v).cast<std::string>() +
-                                      ") does not fit in a 64-bit integer");
+            const py::object e = arr.attr("item")(i);
+            const std::string name = "lengths[" + std::to_string(i) + "]";
+            if (PyBool_Check(e.ptr())) raise_type(func, name.c_str(), "an int", e);
+            v[static_cast<std::size_t>(i)] = int_arg(func, name.c_str(), e);
         }
+        return v;
+    }
     if (kind != 'i' && kind != 'u') raise_type(func, "lengths", "a 1-D array of integers", obj);
     if (arr.ndim() != 1)
         throw py::value_error(std::string(func) + ": lengths must be 1-D, got " +

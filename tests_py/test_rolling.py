@@ -877,6 +877,20 @@ def test_lengths_bad():
             f(a, 3, lengths=bad)
     with pytest.raises(ValueError, match="64-bit"):
         f(a, 3, lengths=np.array([2**64 - 1], np.uint64))
+    # an empty list is no segments (sum 0), not "unsegmented"; any dtype
+    for empty in (np.array([], np.int64), [], np.array([], object)):
+        with pytest.raises(ValueError, match=r"lengths sum to 0, expected .*\(=10\)"):
+            f(a, 3, lengths=empty)
+    # Python ints: each checked, the first too big named
+    with pytest.raises(
+        OverflowError, match=r"lengths\[1\] \(=1180591620717411303424\)"
+    ):
+        f(a, 3, lengths=[1, 2**70])
+    np.testing.assert_array_equal(
+        f(a, 3, lengths=np.array([5, 5], object)), f(a, 3, lengths=[5, 5])
+    )
+    with pytest.raises(TypeError, match=r"lengths\[1\] must be an int, got None"):
+        f(a, 3, lengths=[5, None])
     with pytest.raises(TypeError, match="move_mean: center"):
         f(a, 3, center="yes")
 

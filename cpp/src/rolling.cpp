@@ -342,7 +342,7 @@ void check_move(MoveStat stat, index_t length, index_t window, const MoveOptions
     const index_t minc = options.min_count.value_or(window);
     detail::require(minc >= 1 && minc <= window, func, "min_count (=", minc,
                     ") must be between 1 and window (=", window, ")");
-    if (!options.lengths.empty()) detail::check_lengths(func, options.lengths, length);
+    if (options.lengths) detail::check_lengths(func, *options.lengths, length);
 }
 
 QuantileMethod quantile_method(const char* func, std::string_view name) {
@@ -417,10 +417,10 @@ void run_segments(const Row& row, Rows<const T> a, Rows<const T> a2, Rows<T> out
     const MoveStat stat = row.member.stat;
     const index_t minc = options.min_count.value_or(window);
     const RowKernel<T> kernel = kernel_of<T>(row);
-    const auto segments = static_cast<index_t>(options.lengths.size());
-    std::vector<index_t> starts(options.lengths.size() + 1, 0);
-    for (std::size_t s = 0; s < options.lengths.size(); ++s)
-        starts[s + 1] = starts[s] + options.lengths[s];
+    const std::span<const index_t> lengths = *options.lengths;
+    const auto segments = static_cast<index_t>(lengths.size());
+    std::vector<index_t> starts(lengths.size() + 1, 0);
+    for (std::size_t s = 0; s < lengths.size(); ++s) starts[s + 1] = starts[s] + lengths[s];
     const index_t per_unit = std::max<index_t>(1, a.length / std::max<index_t>(segments, 1));
     const index_t grain = std::max<index_t>(1, detail::grain_of(stat) / per_unit);
     detail::parallel_for(a.count() * segments, grain, [&](index_t lo, index_t hi) {
@@ -442,7 +442,7 @@ void run_segments(const Row& row, Rows<const T> a, Rows<const T> a2, Rows<T> out
 template <std::floating_point T>
 void run_stat(const Row& row, Rows<const T> a, Rows<const T> a2, Rows<T> out, index_t window,
               const MoveOptions& options) {
-    if (!options.lengths.empty()) return run_segments(row, a, a2, out, window, options);
+    if (options.lengths) return run_segments(row, a, a2, out, window, options);
     const MoveStat stat = row.member.stat;
     const index_t minc = options.min_count.value_or(window);
     const RowKernel<T> kernel = kernel_of<T>(row);

@@ -125,8 +125,9 @@ struct MoveOptions {
     /// Segment lengths (each ≥ 0, summing to the row length): every row is a
     /// concatenation of independent series and no window crosses a boundary
     /// (= one call per segment; a window longer than its segment never fills
-    /// beyond the segment). Empty: the whole row is one series.
-    std::span<const index_t> lengths{};
+    /// beyond the segment). None: the whole row is one series; an empty
+    /// list is a list of no segments (valid only for an empty row).
+    std::optional<std::span<const index_t>> lengths{};
 };
 
 /// Checks a call's window and options against a row length before anything
