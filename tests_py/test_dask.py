@@ -135,6 +135,25 @@ def test_move_lengths_and_out_not_implemented():
         fd.move_mean(x, 3, out=np.empty(40))
     with pytest.raises(TypeError, match="center"):
         fd.move_mean(x, 3, center="yes")
+    for name in ("move_cov", "move_corr"):
+        f = getattr(fd, name)
+        with pytest.raises(NotImplementedError, match="lengths"):
+            f(x, x, 3, lengths=[20, 20])
+        with pytest.raises(NotImplementedError, match="out="):
+            f(x, x, 3, out=np.empty(40))
+
+
+def test_move_pair_dtype_and_broadcast_as_in_memory():
+    a = (np.arange(30) % 7).astype(np.int8)
+    b = np.cos(np.arange(30.0)).astype(np.float32)
+    for x, y in ((a, b), (b, a), (a.astype(bool), b), (b, b)):
+        want = fastcpp.move_cov(x, y, 5)
+        got = fd.move_cov(da.from_array(x, chunks=7), da.from_array(y, chunks=7), 5)
+        assert got.dtype == want.dtype
+        assert got.compute().dtype == want.dtype
+        np.testing.assert_allclose(got.compute(), want, rtol=1e-6, equal_nan=True)
+    with pytest.raises(ValueError, match=r"move_cov: shapes of a \(30,\), b \(29,\)"):
+        fd.move_cov(da.from_array(b, chunks=7), da.from_array(b[:29], chunks=7), 5)
 
 
 @pytest.mark.parametrize("name", ["move_var", "move_std"])

@@ -115,16 +115,6 @@ def move(
     runs on a and b broadcast and stacked along a new last axis of 2
     (``_pair``: ``a`` is that stack already).
     """
-    if "b" in extra:
-        xa, xb = da.broadcast_arrays(da.asarray(a), da.asarray(extra.pop("b")))
-        p = _probe(xa, window, axis)
-        getattr(_core, name)(p, p, window, min_count=min_count, axis=axis, **extra)
-        stacked = da.stack([xa, xb], axis=-1).rechunk({xa.ndim: 2})
-        return move(
-            name, stacked, window, min_count, axis % xa.ndim, _pair=True, **extra
-        )
-    kernel = partial(_call_pair, name) if _pair else core_function(name)
-    x = da.asarray(a)
     if extra.pop("lengths", None) is not None:
         raise NotImplementedError(
             f"fastcpp.dask.{name}: lengths= is not supported on dask arrays; "
@@ -135,6 +125,37 @@ def move(
             f"fastcpp.dask.{name}: out= is not supported (the result is lazy; "
             "use dask.array.store to write it into an array)"
         )
+    if "b" in extra:
+        xa, xb = da.asarray(a), da.asarray(extra.pop("b"))
+        core = getattr(_core, name)
+        try:
+            xa, xb = da.broadcast_arrays(xa, xb)
+        except ValueError:
+            if not np.isnan([*xa.shape, *xb.shape]).any():
+                # zero-strided stand-ins: the in-memory call raises its own
+                # message before touching any data
+                core(
+                    *(
+                        np.broadcast_to(np.zeros((), x.dtype), x.shape)
+                        for x in (xa, xb)
+                    ),
+                    window,
+                    min_count=min_count,
+                    axis=axis,
+                    **extra,
+                )
+            raise
+        pa, pb = _probe(xa, window, axis), _probe(xb, window, axis)
+        # Stacking would promote as NumPy does (int8 with float32 -> float32);
+        # both take the in-memory result dtype instead (int/bool -> float64).
+        dtype = core(pa, pb, window, min_count=min_count, axis=axis, **extra).dtype
+        stacked = da.stack([xa.astype(dtype), xb.astype(dtype)], axis=-1)
+        stacked = stacked.rechunk({xa.ndim: 2})
+        return move(
+            name, stacked, window, min_count, axis % xa.ndim, _pair=True, **extra
+        )
+    kernel = partial(_call_pair, name) if _pair else core_function(name)
+    x = da.asarray(a)
     # Validate exactly as the in-memory call would (same exceptions, messages).
     probe = _probe(x, window, axis)
     if _pair:
