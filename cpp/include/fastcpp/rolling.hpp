@@ -52,7 +52,9 @@ enum class MoveStat {
     rank,
     skew,
     kurt,
-    quantile
+    quantile,
+    cov,
+    corr
 };
 
 /// How move_quantile turns a window's sorted values v[0..n) into the q-th
@@ -115,6 +117,16 @@ struct MoveOptions {
     std::span<const double> q{};
     /// quantile: how a window's sorted values give the q-th quantile.
     QuantileMethod method = QuantileMethod::linear;
+    /// Label each window at its centre, as pandas `rolling(window,
+    /// center=True)` (even windows too): out[i] is the trailing result at
+    /// i + (window − 1)/2 of the series extended by (window − 1)/2 NaNs, so
+    /// windows shrink at both edges and min_count decides as usual.
+    bool center = false;
+    /// Segment lengths (each ≥ 0, summing to the row length): every row is a
+    /// concatenation of independent series and no window crosses a boundary
+    /// (= one call per segment; a window longer than its segment never fills
+    /// beyond the segment). Empty: the whole row is one series.
+    std::span<const index_t> lengths{};
 };
 
 /// Checks a call's window and options against a row length before anything
@@ -138,6 +150,14 @@ void check_move(MoveStat stat, index_t length, index_t window, const MoveOptions
 template <std::floating_point T>
 void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
                const MoveOptions& options);
+
+/// Moving-window statistic of two inputs (cov, corr: the members whose
+/// table row has inputs == 2) over every pair of rows a[r], b[r]; a position
+/// counts only where both are non-NaN. Same options and errors as
+/// move_stat(); `b` has the shape of `a`.
+template <std::floating_point T>
+void move_pair_stat(MoveStat stat, Rows<const T> a, Rows<const T> b, Rows<T> out, index_t window,
+                    const MoveOptions& options);
 
 /// @copydoc move_stat(MoveStat, Rows<const T>, Rows<T>, index_t, const MoveOptions&)
 template <std::floating_point T>
