@@ -13,6 +13,7 @@ Signature& Signature::param(std::string name, std::string default_literal, bool 
     if (!keyword_only && positional != names.size())
         throw std::logic_error(func + ": positional parameter after a keyword-only one");
     if (names.size() == kMaxParams) throw std::logic_error(func + ": too many parameters");
+    if (default_literal.empty()) required.push_back(names.size());
     names.push_back(std::move(name));
     defaults.push_back(std::move(default_literal));
     if (!keyword_only) ++positional;
@@ -83,8 +84,8 @@ void bind(const Signature& sig, PyObject* const* args, Py_ssize_t nargs, PyObjec
             slots[i] = args[nargs + k];
         }
     }
-    for (std::size_t i = 0; i < sig.names.size(); ++i)
-        if (!slots[i] && sig.defaults[i].empty())
+    for (const std::size_t i : sig.required)
+        if (!slots[i])
             raise(sig.func + "() missing 1 required " +
                   (i < sig.positional ? "positional" : "keyword-only") + " argument: '" +
                   sig.names[i] + "'");

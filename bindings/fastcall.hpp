@@ -28,6 +28,8 @@ struct Signature {
     std::vector<std::string> names;
     std::vector<std::string> defaults;
     std::size_t positional = 0;
+    /// Indices of the parameters without a default (checked on every call).
+    std::vector<std::size_t> required = {};
 
     /// Appends a parameter; positional ones must come before keyword-only ones.
     Signature& param(std::string name, std::string default_literal = "", bool keyword_only = false);

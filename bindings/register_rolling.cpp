@@ -2,6 +2,7 @@
 // table (move_family()), and the seed's 'valid' forms rolling_sum_squares
 // and rolling_mean_std. Everything about a member (name, extra parameters,
 // docstring) comes from its table row.
+#include <cstdint>
 #include <deque>
 #include <string>
 #include <utility>
@@ -20,7 +21,7 @@ namespace {
 struct MoveBinding {
     const MoveMember* member;
     Signature sig;
-    std::size_t window = 0, min_count = 0, axis = 0;
+    std::size_t window = 0, min_count = 0, axis = 0, center = 0, out = 0, lengths = 0;
     std::vector<std::pair<std::size_t, const MoveParam*>> extra;  ///< slot, parameter
 };
 
@@ -29,7 +30,7 @@ struct MoveBinding {
 MoveBinding binding_of(const MoveMember& m) {
     if (m.inputs != 1)
         throw std::logic_error(std::string(m.name) + ": two-input members need a binding");
-    MoveBinding b{&m, Signature{m.name, {}, {}, 0}};
+    MoveBinding b{&m, Signature{m.name, {}, {}, 0}, 0, 0, 0, 0, 0, 0, {}};
     auto add = [&](const char* name, const char* def, bool kw_only = false) {
         b.sig.param(name, def, kw_only);
         return b.sig.names.size() - 1;
@@ -47,6 +48,9 @@ MoveBinding binding_of(const MoveMember& m) {
     b.axis = add("axis", "-1");
     extras(ParamPlace::after_axis);
     extras(ParamPlace::keyword_only);
+    b.center = add("center", "False", true);
+    b.out = add("out", "None", true);
+    b.lengths = add("lengths", "None", true);
     return b;
 }
 
@@ -92,10 +96,38 @@ std::vector<double> quantile_args(const char* func, py::handle q, bool& scalar) 
     return v;
 }
 
+/// lengths=: a 1-D array of integers (any integer dtype), as int64.
+std::vector<index_t> lengths_arg(const char* func, py::handle obj) {
+    const py::array arr = as_array(func, "lengths", obj);
+    const char kind = arr.dtype().kind();
+    if (kind == 'O' && arr.ndim() == 1)  // Python ints beyond 64 bits
+        for (py::ssize_t i = 0; i < arr.size(); ++i) {
+            py::object v = arr.attr("item")(i);
+            if (PyLong_Check(v.ptr()) && !PyBool_Check(v.ptr()))
+                throw py::value_error(std::string(func) + ": lengths[" + std::to_string(i) +
+                                      "] (=" + py::str(v).cast<std::string>() +
+                                      ") does not fit in a 64-bit integer");
+        }
+    if (kind != 'i' && kind != 'u') raise_type(func, "lengths", "a 1-D array of integers", obj);
+    if (arr.ndim() != 1)
+        throw py::value_error(std::string(func) + ": lengths must be 1-D, got " +
+                              std::to_string(arr.ndim()) + "-D");
+    if (kind == 'u' && arr.itemsize() == 8 && arr.size() > 0 &&
+        arr.attr("max")().cast<std::uint64_t>() > std::uint64_t{INT64_MAX})
+        throw py::value_error(std::string(func) +
+                              ": lengths (max=" + py::str(arr.attr("max")()).cast<std::string>() +
+                              ") must fit in a 64-bit integer");
+    const auto as64 =
+        py::array(py::module_::import("numpy").attr("ascontiguousarray")(arr, "int64"));
+    const auto* p = static_cast<const std::int64_t*>(as64.data());
+    std::vector<index_t> v(p, p + as64.size());
+    return v;
+}
+
 /// move_quantile with a sequence of q: the result gets a new leading axis,
 /// one batch of rows per q (q-major, as the core expects).
 py::object quantile_many(const MoveBinding& b, py::handle a_obj, index_t axis_arg, index_t window,
-                         const MoveOptions& options) {
+                         const MoveOptions& options, py::object out) {
     const char* func = b.member->name;
     RealArray in = as_real_array(func, "a", a_obj);
     if (in.arr.ndim() == 0)
@@ -106,14 +138,14 @@ py::object quantile_many(const MoveBinding& b, py::handle a_obj, index_t axis_ar
     shape.insert(shape.end(), in.arr.shape(), in.arr.shape() + in.arr.ndim());
     return visit(in.real, [&](auto tag) -> py::object {
         using T = decltype(tag);
-        py::array res(dtype_of<T>(), shape);
+        Output<T> res(func, std::move(out), shape, {in.arr}, false, in.real);
         RowsOf<const T> src(in.arr, axis);
-        RowsOf<T> dst(res, axis + 1);
+        RowsOf<T> dst(res.target, axis + 1);
         {
             py::gil_scoped_release nogil;
             fastcpp::move_stat(b.member->stat, src.rows, dst.rows, window, options);
         }
-        return stored(std::move(res), in.real);
+        return res.finish();
     });
 }
 
@@ -128,15 +160,22 @@ py::object move_call(const void* data, const py::handle* args) {
     const index_t axis = args[b.axis] ? axis_arg(func, args[b.axis]) : -1;
     for (const auto& [slot, p] : b.extra)
         if (args[slot]) set_option(options, func, *p, args[slot]);
+    if (args[b.center]) options.center = bool_arg(func, "center", args[b.center]);
+    std::vector<index_t> lengths;
+    if (args[b.lengths] && !args[b.lengths].is_none()) {
+        lengths = lengths_arg(func, args[b.lengths]);
+        options.lengths = lengths;
+    }
+    py::object out = args[b.out] ? py::reinterpret_borrow<py::object>(args[b.out]) : py::none();
     std::vector<double> qs;
     if (stat == MoveStat::quantile) {
         bool scalar = true;
         qs = quantile_args(func, args[b.extra.front().first], scalar);
         options.q = qs;
-        if (!scalar) return quantile_many(b, args[0], axis, window, options);
+        if (!scalar) return quantile_many(b, args[0], axis, window, options, std::move(out));
     }
     return map_rows<1>(
-        func, args[0], axis, py::none(),
+        func, args[0], axis, std::move(out),
         [&](index_t length) {
             check_move(stat, length, window, options);
             return length;
@@ -161,6 +200,28 @@ axis : int
     Axis along which to move (default -1).
 )pbdoc";
 
+/// The options every member takes, after its own.
+constexpr const char* kOptions = R"pbdoc(center : bool
+    Label each window at its centre instead of its end, as pandas
+    ``rolling(window, center=True)`` (even windows too): out[i] covers
+    a[i - window//2 .. i + (window-1)//2], clipped at both ends (min_count
+    decides there as everywhere). Equivalently: the trailing result at
+    i + (window-1)//2 of a followed by (window-1)//2 NaNs, which also says
+    what move_argmin/move_argmax count back from (the window's end, which may
+    lie past the array) and why move_rank is NaN in the last (window-1)//2
+    places (the newest value of those windows is missing).
+out : ndarray, optional
+    Where to write the result: exactly the result's shape and dtype,
+    writeable; written only when the call succeeds. It may overlap a (the
+    result is then computed aside and copied in).
+lengths : 1-D array of int, optional
+    Segment lengths summing to a.shape[axis]: the axis is a concatenation of
+    independent series (say 5000 stocks, each its own length). No window
+    crosses a boundary; the result equals calling the function on each
+    segment separately, and segments run in parallel. A window longer than a
+    segment never fills there (min_count decides).
+)pbdoc";
+
 constexpr const char* kReturns = R"pbdoc(
 Returns
 -------
@@ -182,7 +243,7 @@ TypeError
 std::string doc_of(const MoveMember& m) {
     std::string doc = std::string(m.doc) + kCommon;
     for (const MoveParam& p : m.extra) doc += p.doc;
-    return doc + kReturns;
+    return doc + kOptions + kReturns;
 }
 
 /// The 'valid' forms: K outputs of length n − window + 1 along the last axis.

@@ -5,10 +5,10 @@
 #include <stdexcept>
 #include <vector>
 
+#include "../cpp/src/rolling_kernels.hpp"
 #include "catch_compat.hpp"
 #include "fastcpp/config.hpp"
 #include "fastcpp/rolling.hpp"
-#include "../cpp/src/rolling_kernels.hpp"
 
 using fastcpp::index_t;
 using fastcpp::MoveStat;
@@ -50,13 +50,16 @@ double naive(MoveStat stat, const std::vector<double>& x, index_t i, index_t win
              index_t min_count, index_t ddof) {
     std::vector<double> v;
     for (index_t j = std::max<index_t>(0, i - window + 1); j <= i; ++j)
-        if (!std::isnan(x[static_cast<std::size_t>(j)])) v.push_back(x[static_cast<std::size_t>(j)]);
+        if (!std::isnan(x[static_cast<std::size_t>(j)]))
+            v.push_back(x[static_cast<std::size_t>(j)]);
     const auto n = static_cast<index_t>(v.size());
     if (n < min_count) return kNaN;
     const double newest = x[static_cast<std::size_t>(i)];
     switch (stat) {
-        case MoveStat::sum: return std::accumulate(v.begin(), v.end(), 0.0);
-        case MoveStat::mean: return std::accumulate(v.begin(), v.end(), 0.0) / double(n);
+        case MoveStat::sum:
+            return std::accumulate(v.begin(), v.end(), 0.0);
+        case MoveStat::mean:
+            return std::accumulate(v.begin(), v.end(), 0.0) / double(n);
         case MoveStat::var:
         case MoveStat::std: {
             if (n - ddof <= 0) return kNaN;
@@ -66,8 +69,10 @@ double naive(MoveStat stat, const std::vector<double>& x, index_t i, index_t win
             const double var = s / double(n - ddof);
             return stat == MoveStat::var ? var : std::sqrt(var);
         }
-        case MoveStat::min: return *std::min_element(v.begin(), v.end());
-        case MoveStat::max: return *std::max_element(v.begin(), v.end());
+        case MoveStat::min:
+            return *std::min_element(v.begin(), v.end());
+        case MoveStat::max:
+            return *std::max_element(v.begin(), v.end());
         case MoveStat::argmin:
         case MoveStat::argmax: {
             index_t best = -1;
@@ -82,7 +87,8 @@ double naive(MoveStat stat, const std::vector<double>& x, index_t i, index_t win
         }
         case MoveStat::median: {
             std::sort(v.begin(), v.end());
-            return n % 2 ? v[std::size_t(n / 2)] : (v[std::size_t(n / 2 - 1)] + v[std::size_t(n / 2)]) / 2;
+            return n % 2 ? v[std::size_t(n / 2)]
+                         : (v[std::size_t(n / 2 - 1)] + v[std::size_t(n / 2)]) / 2;
         }
         case MoveStat::rank: {
             if (std::isnan(newest)) return kNaN;
@@ -99,10 +105,9 @@ double naive(MoveStat stat, const std::vector<double>& x, index_t i, index_t win
     return kNaN;
 }
 
-const MoveStat kAll[] = {MoveStat::sum,    MoveStat::mean,   MoveStat::var,
-                         MoveStat::std,    MoveStat::min,    MoveStat::max,
-                         MoveStat::argmin, MoveStat::argmax, MoveStat::median,
-                         MoveStat::rank};
+const MoveStat kAll[] = {MoveStat::sum,    MoveStat::mean, MoveStat::var,    MoveStat::std,
+                         MoveStat::min,    MoveStat::max,  MoveStat::argmin, MoveStat::argmax,
+                         MoveStat::median, MoveStat::rank};
 
 }  // namespace
 
@@ -172,7 +177,8 @@ TEST_CASE("move_* drift and float32 state", "[rolling]") {
 
 TEST_CASE("move_* results do not depend on the thread count", "[rolling]") {
     std::vector<double> x(200'000);
-    for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(double(i) * 0.01) * 100 + double(i % 13);
+    for (std::size_t i = 0; i < x.size(); ++i)
+        x[i] = std::sin(double(i) * 0.01) * 100 + double(i % 13);
     for (std::size_t i = 5; i < x.size(); i += 1001) x[i] = kNaN;
     const int old = fastcpp::num_threads();
     for (MoveStat stat : kAll) {
@@ -220,12 +226,11 @@ TEMPLATE_TEST_CASE("rolling_sum_squares and rolling_mean_std", "[rolling]", floa
     fastcpp::rolling_mean_std(std::span<const T>(a), std::span<T>(m), std::span<T>(d), 3);
     REQUIRE(m == std::vector<T>{2, 3, 4, 5});
     for (T e : d) REQUIRE(e == Approx(std::sqrt(2.0 / 3.0)));
-    REQUIRE_THROWS_WITH(
-        fastcpp::rolling_sum_squares(std::span<const T>(a), std::span<T>(s), 7),
-        FASTCPP_CONTAINS("window (=7)"));
-    REQUIRE_THROWS_AS(fastcpp::rolling_mean_std(std::span<const T>(a), std::span<T>(s),
-                                                std::span<T>(d), 2),
-                      std::invalid_argument);
+    REQUIRE_THROWS_WITH(fastcpp::rolling_sum_squares(std::span<const T>(a), std::span<T>(s), 7),
+                        FASTCPP_CONTAINS("window (=7)"));
+    REQUIRE_THROWS_AS(
+        fastcpp::rolling_mean_std(std::span<const T>(a), std::span<T>(s), std::span<T>(d), 2),
+        std::invalid_argument);
     a[2] = std::numeric_limits<T>::quiet_NaN();
     fastcpp::rolling_sum_squares(std::span<const T>(a), std::span<T>(s), 3);
     REQUIRE(std::isnan(s[0]));
@@ -261,15 +266,14 @@ TEMPLATE_TEST_CASE("move_* batches of rows equal one call per row", "[rolling]",
                                   index_t{1});
             for (index_t r = 0; r < rows; ++r) {
                 std::vector<T> one(static_cast<std::size_t>(len));
-                fastcpp::move_stat<T>(stat,
-                                      Strided<const T>(a.data() + r * len, len),
+                fastcpp::move_stat<T>(stat, Strided<const T>(a.data() + r * len, len),
                                       Strided<T>(one.data(), len), window, index_t{1});
                 for (index_t i = 0; i < len; ++i) {
                     const T want = one[std::size_t(i)];
                     const T got = out[std::size_t(r * len + i)];
                     const T got_t = tout[std::size_t(i * rows + r)];
-                    INFO("row " << r << " i " << i << " want " << want << " got " << got
-                                << " / " << got_t);
+                    INFO("row " << r << " i " << i << " want " << want << " got " << got << " / "
+                                << got_t);
                     REQUIRE((got == want || (got != got && want != want)));
                     REQUIRE((got_t == want || (got_t != got_t && want != want)));
                 }
@@ -387,8 +391,72 @@ TEST_CASE("move_skew/move_kurt kernels: stable on 1e9 + small integers", "[rolli
         fastcpp::detail::move_skew_row(Strided<const double>(y.data(), 10),
                                        Strided<double>(out.data(), 10), 4, 1, true, 0, 10);
         REQUIRE(std::isnan(out[2]));
-        REQUIRE(std::isnan(out[5]));  // window [2, 5] still holds the inf
-        REQUIRE(std::isnan(out[9]));  // constant
+        REQUIRE(std::isnan(out[5]));                   // window [2, 5] still holds the inf
+        REQUIRE(std::isnan(out[9]));                   // constant
         REQUIRE(out[6] == Approx(0.0).margin(1e-12));  // 4 5 6 7: symmetric
+    }
+}
+
+namespace {
+
+/// One row through move_stat with options (center, lengths).
+std::vector<double> run_opts(MoveStat stat, const std::vector<double>& x, index_t window,
+                             const fastcpp::MoveOptions& o) {
+    std::vector<double> out(x.size(), -7.0);
+    const index_t zero = 0;
+    const auto n = static_cast<index_t>(x.size());
+    fastcpp::move_stat<double>(stat, fastcpp::Rows<const double>{x.data(), n, 1, {&zero, 1}},
+                               fastcpp::Rows<double>{out.data(), n, 1, {&zero, 1}}, window, o);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("move_* center= and lengths=", "[rolling]") {
+    std::vector<double> x(97);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.7 * double(i)) * 10;
+    x[5] = kNaN;
+    x[40] = kInf;
+    for (MoveStat stat : kAll) {
+        for (index_t window : {1, 2, 5, 8, 97}) {
+            INFO("stat " << fastcpp::move_stat_name(stat) << " window " << window);
+            const index_t shift = (window - 1) / 2;
+            SECTION("center: trailing over x + shift NaNs, moved back") {
+                fastcpp::MoveOptions o{1};
+                o.center = true;
+                std::vector<double> padded = x;
+                padded.insert(padded.end(), static_cast<std::size_t>(shift), kNaN);
+                const auto trailing = run<double>(stat, padded, window, 1);
+                require_same(run_opts(stat, x, window, o),
+                             std::vector<double>(trailing.begin() + shift, trailing.end()), 1e-13);
+            }
+            SECTION("lengths: one call per segment") {
+                const std::vector<index_t> lengths{10, 0, 3, 50, 34};
+                fastcpp::MoveOptions o{std::min<index_t>(2, window)};
+                o.lengths = lengths;
+                const auto got = run_opts(stat, x, window, o);
+                std::size_t start = 0;
+                for (const index_t n : lengths) {
+                    if (n == 0) continue;
+                    // A shorter segment: NaNs in front fill the window with nothing.
+                    const auto pad = static_cast<std::size_t>(std::max<index_t>(window - n, 0));
+                    std::vector<double> seg(pad, kNaN);
+                    seg.insert(seg.end(), x.begin() + long(start), x.begin() + long(start + n));
+                    const auto want = run<double>(stat, seg, window, std::min<index_t>(2, window));
+                    require_same(std::vector<double>(got.begin() + long(start),
+                                                     got.begin() + long(start + n)),
+                                 std::vector<double>(want.begin() + long(pad), want.end()), 1e-13);
+                    start += static_cast<std::size_t>(n);
+                }
+            }
+        }
+    }
+    SECTION("bad lengths throw before anything is written") {
+        fastcpp::MoveOptions o;
+        const std::vector<index_t> neg{98, -1}, short_{90};
+        o.lengths = neg;
+        REQUIRE_THROWS_AS(run_opts(MoveStat::sum, x, 3, o), std::invalid_argument);
+        o.lengths = short_;
+        REQUIRE_THROWS_AS(run_opts(MoveStat::sum, x, 3, o), std::invalid_argument);
     }
 }

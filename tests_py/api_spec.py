@@ -919,8 +919,29 @@ SPECS: list[Spec] = [
                 )
                 if "q" in MOVE_FAMILY[name]
                 else ()
+            )
+            + (
+                Bad(
+                    "lengths not summing to the axis",
+                    lambda c: c.with_("lengths", [1]),
+                    ValueError,
+                    ("lengths sum to 1",),
+                ),
+                Bad(
+                    "lengths 2-D",
+                    lambda c: c.with_("lengths", [[1]]),
+                    ValueError,
+                    ("lengths must be 1-D",),
+                ),
+                Bad(
+                    "lengths of floats",
+                    lambda c: c.with_("lengths", [1.0]),
+                    TypeError,
+                    ("lengths",),
+                ),
             ),
             f32_ulps=1,
+            out=True,
             **_ROWS,
         )
         for name in MOVE_NAMES

@@ -81,6 +81,26 @@ def _cases():
             allow=(MEM,),
             cap=True,
         )
+    # center= and lengths= on every member (the extra q of move_quantile first).
+    for f in [*moves, "move_quantile"]:
+        q = ", 0.5" if f == "move_quantile" else ""
+        for lengths in (
+            "[2**63 - 1]",
+            "[2**63 - 1, 2**63 - 1]",
+            "[-(2**63)]",
+            "[2**64]",
+        ):
+            add(f"{f}-lengths={lengths}", f"fastcpp.{f}(a, 3{q}, lengths={lengths})")
+        add(
+            f"{f}-lengths-many-empty",
+            f"fastcpp.{f}(a, 3{q}, lengths=np.r_[np.zeros(10**6, int), a.shape[-1]])",
+            "r.shape == a.shape",
+        )
+        add(
+            f"{f}-center-window=len",
+            f"fastcpp.{f}(a, a.shape[-1]{q}, min_count=1, center=True)",
+            "r.shape == a.shape",
+        )
     f = "move_quantile"
     for w in HUGE_INTS:
         add(f"{f}-window={w}", f"fastcpp.{f}(a, {w}, 0.5)")

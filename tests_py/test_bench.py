@@ -675,3 +675,35 @@ def test_compare_two_runs_side_by_side():
     assert row.count("|") == head.count("|")
     assert "0.5 vs numpy" in row
     assert "1.25 vs numpy" in row
+
+
+def test_compare_per_call_section_one_row_per_function():
+    from fastcpp.bench import compare
+
+    def doc(level: str, scale: float) -> dict:
+        rows = [
+            {
+                "workload": f"percall_move_mean_{n}",
+                "role": "fastcpp",
+                "seconds": 1e-6,
+                "section": "per-call",
+                "ratio_vs_best_peer": scale * n / 100,
+                "best_peer": "bottleneck",
+                "ok": True,
+            }
+            for n in (1000, 10, 100)
+        ]
+        return {"machine": {"fastcpp_simd": level}, "results": rows}
+
+    docs = [doc("x86-64-v4", 1.0), doc("baseline", 2.0)]
+    assert (
+        compare.table(docs).count("\n") == 1
+    )  # per-call rows stay out of the main table
+    head, _rule, row = compare.per_call_table(docs).splitlines()
+    assert "ratio (baseline)" in head
+    assert row.split(" | ")[1:] == [
+        "10 / 100 / 1000",
+        "0.10 / 1.00 / 10.00",
+        "0.20 / 2.00 / 20.00",
+        "bottleneck |",
+    ]

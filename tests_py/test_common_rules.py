@@ -127,7 +127,8 @@ def test_accumulator_signature():
     assert str(inspect.signature(fastcpp.Accumulator)) == "(initial=0.0)"
     assert str(inspect.signature(fastcpp.Accumulator().add)) == "(x, /)"
     assert str(inspect.signature(fastcpp.move_var)) == (
-        "(a, window, min_count=None, axis=-1, ddof=0)"
+        "(a, window, min_count=None, axis=-1, ddof=0, *, center=False, out=None, "
+        "lengths=None)"
     )
 
 

@@ -16,7 +16,12 @@ from hypothesis import strategies as st
 import fastcpp
 from api_spec import MOVE_NAMES
 from conftest import nasty_arrays
-from reference_rolling import move_ref, rolling_mean_std_ref, rolling_sum_squares_ref
+from reference_rolling import (
+    move_ref,
+    result_dtype,
+    rolling_mean_std_ref,
+    rolling_sum_squares_ref,
+)
 
 # The family's members, from the core's table ("move_sum" -> "sum").
 NAMES = [row[0].removeprefix("move_") for row in fastcpp._core._move_family]
@@ -616,3 +621,255 @@ def test_dask_new_members():
         want = getattr(fastcpp, name)(a, *args, **kw)
         assert got.shape == want.shape, name
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, equal_nan=True)
+
+
+# --- center=, out=, lengths= (every member) --------------------------------
+
+PANDAS_CENTERED = {  # member -> pandas Rolling method and arguments
+    "sum": ("sum", {}),
+    "mean": ("mean", {}),
+    "var": ("var", {"ddof": 0}),
+    "std": ("std", {"ddof": 0}),
+    "min": ("min", {}),
+    "max": ("max", {}),
+    "median": ("median", {}),
+    "skew": ("skew", {}),
+    "kurt": ("kurt", {}),
+    "quantile": ("quantile", {"q": Q}),
+}
+
+
+def _kw(name):
+    """Arguments that make each member comparable with pandas."""
+    return {"bias": False} if name in ("skew", "kurt") else {}
+
+
+def call_kw(name, a, window, min_count=None, **kw):
+    f = getattr(fastcpp, "move_" + name)
+    if name == "quantile":
+        return f(a, window, Q, min_count, **kw)
+    return f(a, window, min_count, **kw)
+
+
+def centered_ref(name, a, window, min_count=None, axis=-1, **kw):
+    """The documented rule: the trailing result at i + (window-1)//2 of a
+    followed by (window-1)//2 NaNs."""
+    shift = (window - 1) // 2
+    x = np.moveaxis(np.asarray(a, dtype=np.float64), axis, -1)
+    pad = np.concatenate([x, np.full((*x.shape[:-1], shift), NAN)], axis=-1)
+    r = move_ref(name, pad, window, min_count, **kw)[..., shift:]
+    return np.moveaxis(r, -1, axis).astype(result_dtype(a))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_center_matches_pandas(name):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(40)
+    x[rng.random(40) < 0.2] = NAN
+    x[7] = INF
+    for window in (1, 2, 3, 4, 7, 8, 40):
+        for mc in sorted({1, max(1, window // 2), window}):
+            got = call_kw(name, x, window, mc, center=True, **_kw(name))
+            want = centered_ref(name, x, window, mc, **_kw(name))
+            assert_matches(got, want, x, window, f"{name} w={window} mc={mc}")
+            if name in PANDAS_CENTERED:
+                meth, args = PANDAS_CENTERED[name]
+                finite = np.where(np.isinf(x), NAN, x)  # pandas: inf as missing
+                got = call_kw(name, finite, window, mc, center=True, **_kw(name))
+                roll = pd.Series(finite).rolling(window, min_periods=mc, center=True)
+                want = getattr(roll, meth)(**args).to_numpy()
+                if name in ("skew", "kurt"):  # pandas: 0 for a flat window
+                    want = np.where(np.isnan(got) & (want == 0), NAN, want)
+                np.testing.assert_allclose(
+                    got,
+                    want,
+                    rtol=1e-8,
+                    atol=1e-10,
+                    equal_nan=True,
+                    err_msg=f"{name} w={window} mc={mc}",
+                )
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int32, np.bool_])
+def test_center_dtypes_and_axes(name, dtype):
+    rng = np.random.default_rng(6)
+    a = (rng.standard_normal((3, 4, 11)) * 3).astype(dtype)
+    for axis in (0, 1, -1):
+        for window in (2, 3, a.shape[axis]):
+            got = call_kw(name, a, window, 1, axis=axis, center=True)
+            trailing = call_kw(name, a, window, 1, axis=axis)
+            assert got.dtype == trailing.dtype
+            assert got.shape == a.shape
+            want = centered_ref(name, a, window, 1, axis=axis).astype(got.dtype)
+            np.testing.assert_allclose(
+                got.astype(np.float64),
+                want.astype(np.float64),
+                rtol=1e-3 if dtype == np.float16 else 2e-6,
+                atol=1e-5,
+                equal_nan=True,
+                err_msg=f"{name} axis={axis} w={window}",
+            )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_center_long_rows_threads(name):
+    """Long rows are cut across threads; the centred tail comes out equal."""
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal(70_001)
+    a[rng.random(a.size) < 0.05] = NAN
+    for window in (6, 51):
+        got = call_kw(name, a, window, 3, center=True)
+        want = call_kw(name, np.r_[a, np.full((window - 1) // 2, NAN)], window, 3)
+        # The tail's tiles start elsewhere: sums may differ in the last bit.
+        np.testing.assert_allclose(
+            got,
+            want[(window - 1) // 2 :],
+            rtol=1e-13,
+            atol=1e-13,
+            equal_nan=True,
+            err_msg=name,
+        )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_out(name):
+    rng = np.random.default_rng(9)
+    a = rng.standard_normal((3, 20))
+    a[0, 3] = NAN
+    for center in (False, True):
+        want = call_kw(name, a, 5, 2, center=center)
+        out = np.full_like(want, 7.0)
+        res = call_kw(name, a, 5, 2, center=center, out=out)
+        assert res is out
+        np.testing.assert_array_equal(out, want)
+        # out may be the input itself: computed aside, then copied in.
+        inplace = a.copy()
+        assert call_kw(name, inplace, 5, 2, center=center, out=inplace) is inplace
+        np.testing.assert_array_equal(inplace, want)
+    a32 = a.astype(np.float32)
+    out32 = np.zeros(a.shape, np.float32)
+    call_kw(name, a32, 4, out=out32)
+    np.testing.assert_array_equal(out32, call_kw(name, a32, 4))
+    # Bad out=: TypeError/ValueError, and nothing written.
+    for bad, exc in [
+        (np.zeros(a.shape, np.float32), TypeError),
+        (np.zeros((3, 19)), ValueError),
+        ([0.0] * 60, TypeError),
+    ]:
+        keep = np.array(bad, copy=True)
+        with pytest.raises(exc, match="move_" + name):
+            call_kw(name, a, 5, out=bad)
+        np.testing.assert_array_equal(np.asarray(bad), keep)
+    ro = np.zeros(a.shape)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="move_" + name):
+        call_kw(name, a, 5, out=ro)
+    out = np.full(a.shape, 7.0)
+    with pytest.raises(ValueError, match="window"):
+        call_kw(name, a, 99, out=out)
+    assert (out == 7.0).all()
+
+
+def test_quantile_sequence_out_and_center():
+    a = np.random.default_rng(2).standard_normal((2, 30))
+    qs = [0.1, 0.5, 0.9]
+    want = fastcpp.move_quantile(a, 6, qs, 2, center=True)
+    assert want.shape == (3, 2, 30)
+    for k, q in enumerate(qs):
+        np.testing.assert_array_equal(
+            want[k], fastcpp.move_quantile(a, 6, q, 2, center=True)
+        )
+    out = np.empty_like(want)
+    assert fastcpp.move_quantile(a, 6, qs, 2, center=True, out=out) is out
+    np.testing.assert_array_equal(out, want)
+    with pytest.raises(ValueError, match="move_quantile: out"):
+        fastcpp.move_quantile(a, 6, qs, out=np.empty((2, 30)))
+
+
+def _by_segment(name, a, window, mc, lengths, **kw):
+    """One call per segment; a segment shorter than the window is called
+    with NaNs in front (which count for nothing, wherever the window is
+    labelled), so the window never fills there."""
+    parts, start = [], 0
+    for n in map(int, lengths):
+        seg = a[..., start : start + n].astype(np.float64)
+        start += n
+        if n == 0:
+            parts.append(seg)
+            continue
+        pad = max(window - n, 0)
+        seg = np.concatenate([np.full((*seg.shape[:-1], pad), NAN), seg], axis=-1)
+        parts.append(call_kw(name, seg, window, mc, **kw)[..., pad:])
+    return np.concatenate(parts, axis=-1)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_lengths_equal_per_segment_calls(name):
+    rng = np.random.default_rng(10)
+    lengths = np.array([5, 0, 1, 12, 3, 30, 9])
+    a = rng.standard_normal((2, lengths.sum()))
+    a[rng.random(a.shape) < 0.15] = NAN
+    a[1, 20] = INF
+    for window, mc in [(1, None), (3, None), (4, 2), (10, 1), (25, 3)]:
+        for center in (False, True):
+            got = call_kw(name, a, window, mc, lengths=lengths, center=center)
+            want = _by_segment(name, a, window, mc, lengths, center=center)
+            # (tiles start elsewhere in a padded segment: last-bit differences)
+            np.testing.assert_allclose(
+                got,
+                want,
+                rtol=1e-13,
+                atol=1e-13,
+                equal_nan=True,
+                err_msg=f"{name} w={window}",
+            )
+            if center is False and window <= 5:  # and the independent reference
+                ref = np.concatenate(
+                    [
+                        move_ref(
+                            name,
+                            s,
+                            min(window, max(s.shape[-1], 1)),
+                            mc and min(mc, window),
+                        )
+                        if s.shape[-1] >= (window if mc is None else mc)
+                        else np.full(s.shape, NAN)
+                        for s in np.split(a, np.cumsum(lengths)[:-1], axis=-1)
+                    ],
+                    axis=-1,
+                )
+                assert_matches(got, ref, a, window, f"{name} w={window}")
+    # axis=0, other integer dtypes, many segments run in parallel
+    b = rng.standard_normal((4000, 3))
+    seg = np.full(400, 10, dtype=np.uint16)
+    got = call_kw(name, b, 4, 2, axis=0, lengths=seg)
+    want = _by_segment(name, b.T, 4, 2, seg).T
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13, equal_nan=True)
+
+
+def test_lengths_bad():
+    a = np.arange(10.0)
+    f = fastcpp.move_mean
+    with pytest.raises(
+        ValueError, match=r"move_mean: lengths\[1\] \(=-1\) must be >= 0"
+    ):
+        f(a, 3, lengths=[9, -1, 2])
+    with pytest.raises(
+        ValueError, match=r"lengths sum to 9, expected the length along axis \(=10\)"
+    ):
+        f(a, 3, lengths=[4, 5])
+    with pytest.raises(ValueError, match="lengths sum to more"):
+        f(a, 3, lengths=[4, 7])
+    with pytest.raises(ValueError, match="lengths must be 1-D, got 2-D"):
+        f(a, 3, lengths=[[5, 5]])
+    with pytest.raises(ValueError, match="lengths must be 1-D, got 0-D"):
+        f(a, 3, lengths=10)
+    for bad in ([5.0, 5.0], ["5", "5"], [True, False]):
+        with pytest.raises(TypeError, match="move_mean: lengths"):
+            f(a, 3, lengths=bad)
+    with pytest.raises(ValueError, match="64-bit"):
+        f(a, 3, lengths=np.array([2**64 - 1], np.uint64))
+    with pytest.raises(TypeError, match="move_mean: center"):
+        f(a, 3, center="yes")

@@ -232,7 +232,7 @@ std::optional<double> certify(const SumPart& p) noexcept {
 // ---------------------------------------------------------------- sum, tier 2
 
 template <class T>
-double exact_sum(Strided<const T> x) noexcept {
+double exact_sum(Strided<const T> x) {
     detail::Superaccumulator total;
     for (const auto& part :
          per_range<detail::Superaccumulator>(x.size, kGrain, [&](index_t b, index_t e) {
@@ -247,7 +247,7 @@ double exact_sum(Strided<const T> x) noexcept {
 }
 
 template <class T>
-double sum_impl(Strided<const T> x) noexcept {
+double sum_impl(Strided<const T> x) {
     if (x.size == 0) return 0.0;
     SumPart total;
     for (const auto& p : per_range<SumPart>(
@@ -506,7 +506,7 @@ double norm_combine(const NormPart& p) noexcept {
 }
 
 template <class T>
-double norm_impl(Strided<const T> x) noexcept {
+double norm_impl(Strided<const T> x) {
     NormPart total;
     for (const auto& p : per_range<NormPart>(x.size, kGrain, [&](index_t b, index_t e) {
              NormLanes st;
@@ -530,11 +530,11 @@ double norm_impl(Strided<const T> x) noexcept {
 
 }  // namespace
 
-double sum(Strided<const double> a) noexcept { return sum_impl(a); }
-double sum(Strided<const float> a) noexcept { return sum_impl(a); }
+double sum(Strided<const double> a) { return sum_impl(a); }
+double sum(Strided<const float> a) { return sum_impl(a); }
 
 namespace detail {
-double plain_sum(Strided<const double> a) noexcept {
+double plain_sum(Strided<const double> a) {
     double r = 0;
     for (double p : per_range<double>(a.size, kGrain, [&](index_t b, index_t e) {
              double s = 0;
@@ -548,7 +548,7 @@ double plain_sum(Strided<const double> a) noexcept {
 }
 }  // namespace detail
 
-int128_t sum_exact(Strided<const std::int64_t> a) noexcept {
+int128_t sum_exact(Strided<const std::int64_t> a) {
     int128_t r = 0;
     for (int128_t p : per_range<int128_t>(a.size, kGrain, [&](index_t lo, index_t hi) {
              int128_t s = 0;
@@ -559,7 +559,7 @@ int128_t sum_exact(Strided<const std::int64_t> a) noexcept {
     return r;
 }
 
-int128_t sum_exact(Strided<const std::uint64_t> a) noexcept {
+int128_t sum_exact(Strided<const std::uint64_t> a) {
     int128_t r = 0;
     for (int128_t p : per_range<int128_t>(a.size, kGrain, [&](index_t lo, index_t hi) {
              int128_t s = 0;
@@ -573,8 +573,8 @@ int128_t sum_exact(Strided<const std::uint64_t> a) noexcept {
 double dot(Strided<const double> a, Strided<const double> b) { return dot_impl(a, b); }
 double dot(Strided<const float> a, Strided<const float> b) { return dot_impl(a, b); }
 
-double norm(Strided<const double> a) noexcept { return norm_impl(a); }
-double norm(Strided<const float> a) noexcept { return norm_impl(a); }
+double norm(Strided<const double> a) { return norm_impl(a); }
+double norm(Strided<const float> a) { return norm_impl(a); }
 
 int128_t sum_of_squares(std::int64_t n) {
     detail::require(n >= 0, "sum_of_squares", "n (=", n, ") must be >= 0");

@@ -9,6 +9,7 @@
 #include <bit>
 #include <cmath>
 #include <iterator>
+#include <limits>
 #include <stdexcept>
 #include <string_view>
 #include <type_traits>
@@ -285,6 +286,22 @@ void check_window(const char* func, index_t window, index_t length) {
             ") must be between 1 and the length along axis (=", length, ")");
 }
 
+/// lengths=: each ≥ 0, summing to the row length (kept out of line: the
+/// common call has none).
+[[gnu::noinline]] void check_lengths(const char* func, std::span<const index_t> lengths,
+                                     index_t length) {
+    index_t total = 0;
+    for (std::size_t s = 0; s < lengths.size(); ++s) {
+        const index_t n = lengths[s];
+        require(n >= 0, func, "lengths[", s, "] (=", n, ") must be >= 0");
+        require(n <= length - total, func,
+                "lengths sum to more than the length along axis (=", length, ")");
+        total += n;
+    }
+    require(total == length, func, "lengths sum to ", total,
+            ", expected the length along axis (=", length, ")");
+}
+
 }  // namespace
 }  // namespace detail
 
@@ -299,6 +316,7 @@ void check_move(MoveStat stat, index_t length, index_t window, const MoveOptions
     const index_t minc = options.min_count.value_or(window);
     detail::require(minc >= 1 && minc <= window, func, "min_count (=", minc,
                     ") must be between 1 and window (=", window, ")");
+    if (!options.lengths.empty()) detail::check_lengths(func, options.lengths, length);
 }
 
 QuantileMethod quantile_method(const char* func, std::string_view name) {
@@ -322,10 +340,74 @@ index_t rolling_valid_length(const char* func, index_t length, index_t window) {
 
 namespace {
 
+/// Outputs [b, e) of one series x → y (a whole row, or one segment of it),
+/// with centred labels when `center`: output j is the trailing output
+/// j + shift (shift = (window − 1)/2) of x extended by shift NaNs. The body
+/// (j + shift < length) is the kernel's trailing output written `shift`
+/// places back; the last `shift` outputs come from a short buffer holding
+/// x's last window − 1 values and the NaNs. A window longer than the series
+/// gives what the whole series gives, so it is clipped to the series (a
+/// segment shorter than min_count is all NaN).
+template <std::floating_point T>
+void run_series(RowKernel<T> kernel, MoveStat stat, Strided<const T> x, Strided<T> y,
+                index_t window, index_t minc, const MoveOptions& options, index_t b, index_t e) {
+    const index_t n = x.size;
+    if (minc > n) {
+        for (index_t j = b; j < e; ++j) y[j] = std::numeric_limits<T>::quiet_NaN();
+        return;
+    }
+    const index_t shift = options.center ? (window - 1) / 2 : 0;
+    if (shift == 0) return kernel(stat, x, y, std::min(window, n), minc, options, b, e);
+    const index_t body_end = std::min(e, n - shift);
+    if (b < body_end)  // the kernel writes only y[b + shift, body_end + shift) of this view
+        kernel(stat, x, Strided<T>(y.data - shift * y.stride, n, y.stride), std::min(window, n),
+               minc, options, b + shift, body_end + shift);
+    const index_t tail_begin = std::max(b, n - shift);
+    if (tail_begin >= e) return;
+    const index_t kept = std::min(n, window - 1);  // x[n - kept, n) can reach the tail windows
+    const index_t m = kept + shift;
+    thread_local std::vector<T> xin, yout;
+    xin.assign(static_cast<std::size_t>(m), std::numeric_limits<T>::quiet_NaN());
+    yout.resize(static_cast<std::size_t>(m));
+    for (index_t i = 0; i < kept; ++i) xin[static_cast<std::size_t>(i)] = x[n - kept + i];
+    const index_t first = tail_begin + shift - (n - kept);  // buffer index of output tail_begin
+    kernel(stat, Strided<const T>(xin.data(), m, 1), Strided<T>(yout.data(), m, 1),
+           std::min(window, m), minc, options, first, m);
+    for (index_t j = tail_begin; j < e; ++j)
+        y[j] = yout[static_cast<std::size_t>(first + (j - tail_begin))];
+}
+
+/// lengths=: every (row, segment) pair is a series of its own, handed out
+/// in parallel.
+template <std::floating_point T>
+void run_segments(const Row& row, Rows<const T> a, Rows<T> out, index_t window,
+                  const MoveOptions& options) {
+    const MoveStat stat = row.member.stat;
+    const index_t minc = options.min_count.value_or(window);
+    const RowKernel<T> kernel = kernel_of<T>(row);
+    const auto segments = static_cast<index_t>(options.lengths.size());
+    std::vector<index_t> starts(options.lengths.size() + 1, 0);
+    for (std::size_t s = 0; s < options.lengths.size(); ++s)
+        starts[s + 1] = starts[s] + options.lengths[s];
+    const index_t per_unit = std::max<index_t>(1, a.length / std::max<index_t>(segments, 1));
+    const index_t grain = std::max<index_t>(1, detail::grain_of(stat) / per_unit);
+    detail::parallel_for(a.count() * segments, grain, [&](index_t lo, index_t hi) {
+        for (index_t u = lo; u < hi; ++u) {
+            const index_t r = u / segments;
+            const auto s = static_cast<std::size_t>(u % segments);
+            if (starts[s + 1] == starts[s]) continue;
+            const auto x = a.row(r).sub(starts[s], starts[s + 1]);
+            const auto y = out.row(r).sub(starts[s], starts[s + 1]);
+            run_series(kernel, stat, x, y, window, minc, options, 0, x.size);
+        }
+    });
+}
+
 /// One batch of output rows (quantile: of one q).
 template <std::floating_point T>
 void run_stat(const Row& row, Rows<const T> a, Rows<T> out, index_t window,
               const MoveOptions& options) {
+    if (!options.lengths.empty()) return run_segments(row, a, out, window, options);
     const MoveStat stat = row.member.stat;
     const index_t minc = options.min_count.value_or(window);
     const RowKernel<T> kernel = kernel_of<T>(row);
@@ -333,7 +415,7 @@ void run_stat(const Row& row, Rows<const T> a, Rows<T> out, index_t window,
     // the lanes of a vector.
     const index_t rows = a.count();
     const index_t grain = detail::grain_of(stat);
-    if (rows >= 4 && a.length < 64 * window && detail::is_tile_stat(stat)) {
+    if (rows >= 4 && a.length < 64 * window && !options.center && detail::is_tile_stat(stat)) {
         const index_t rows_grain = std::max<index_t>(4, grain / a.length);
         detail::parallel_for(rows, rows_grain, [&](index_t lo, index_t hi) {
             detail::move_tiles_rows(stat, a, out, window, minc, options.ddof, lo, hi);
@@ -356,7 +438,10 @@ void run_stat(const Row& row, Rows<const T> a, Rows<T> out, index_t window,
                 x = Strided<const T>(xin.data(), a.length, 1);
                 y = Strided<T>(yout.data(), a.length, 1);
             }
-            kernel(stat, x, y, window, minc, options, b, e);
+            if (options.center)
+                run_series(kernel, stat, x, y, window, minc, options, b, e);
+            else
+                kernel(stat, x, y, window, minc, options, b, e);
             if (staged) {
                 const auto dst = out.row(r);
                 for (index_t i = 0; i < a.length; ++i) dst[i] = yout[static_cast<std::size_t>(i)];

@@ -116,10 +116,24 @@ class GeoIndex:
 _move_family: tuple[tuple[str, int, tuple[tuple[str, str, str], ...]], ...]
 
 def move_sum(
-    a: ArrayLike, window: int, min_count: int | None = None, axis: int = -1
+    a: ArrayLike,
+    window: int,
+    min_count: int | None = None,
+    axis: int = -1,
+    *,
+    center: bool = False,
+    out: NDArray[Any] | None = None,
+    lengths: ArrayLike | None = None,
 ) -> _FloatArray: ...
 def move_mean(
-    a: ArrayLike, window: int, min_count: int | None = None, axis: int = -1
+    a: ArrayLike,
+    window: int,
+    min_count: int | None = None,
+    axis: int = -1,
+    *,
+    center: bool = False,
+    out: NDArray[Any] | None = None,
+    lengths: ArrayLike | None = None,
 ) -> _FloatArray: ...
 def move_var(
     a: ArrayLike,
@@ -127,6 +141,10 @@ def move_var(
     min_count: int | None = None,
     axis: int = -1,
     ddof: int = 0,
+    *,
+    center: bool = False,
+    out: NDArray[Any] | None = None,
+    lengths: ArrayLike | None = None,
 ) -> _FloatArray: ...
 def move_std(
     a: ArrayLike,
@@ -134,24 +152,70 @@ def move_std(
     min_count: int | None = None,
     axis: int = -1,
     ddof: int = 0,
+    *,
+    center: bool = False,
+    out: NDArray[Any] | None = None,
+    lengths: ArrayLike | None = None,
 ) -> _FloatArray: ...
 def move_min(
-    a: ArrayLike, window: int, min_count: int | None = None, axis: int = -1
+    a: ArrayLike,
+    window: int,
+    min_count: int | None = None,
+    axis: int = -1,
+    *,
+    center: bool = False,
+    out: NDArray[Any] | None = None,
+    lengths: ArrayLike | None = None,
 ) -> _FloatArray: ...
 def move_max(
-    a: ArrayLike, window: int, min_count: int | None = None, axis: int = -1
+    a: ArrayLike,
+    window: int,
+    min_count: int | None = None,
+    axis: int = -1,
+    *,
+    center: bool = False,
+    out: NDArray[Any] | None = None,
+    lengths: ArrayLike | None = None,
 ) -> _FloatArray: ...
 def move_argmin(
-    a: ArrayLike, window: int, min_count: int | None = None, axis: int = -1
+    a: ArrayLike,
+    window: int,
+    min_count: int | None = None,
+    axis: int = -1,
+    *,
+    center: bool = False,
+    out: NDArray[Any] | None = None,
+    lengths: ArrayLike | None = None,
 ) -> _FloatArray: ...
 def move_argmax(
-    a: ArrayLike, window: int, min_count: int | None = None, axis: int = -1
+    a: ArrayLike,
+    window: int,
+    min_count: int | None = None,
+    axis: int = -1,
+    *,
+    center: bool = False,
+    out: NDArray[Any] | None = None,
+    lengths: ArrayLike | None = None,
 ) -> _FloatArray: ...
 def move_median(
-    a: ArrayLike, window: int, min_count: int | None = None, axis: int = -1
+    a: ArrayLike,
+    window: int,
+    min_count: int | None = None,
+    axis: int = -1,
+    *,
+    center: bool = False,
+    out: NDArray[Any] | None = None,
+    lengths: ArrayLike | None = None,
 ) -> _FloatArray: ...
 def move_rank(
-    a: ArrayLike, window: int, min_count: int | None = None, axis: int = -1
+    a: ArrayLike,
+    window: int,
+    min_count: int | None = None,
+    axis: int = -1,
+    *,
+    center: bool = False,
+    out: NDArray[Any] | None = None,
+    lengths: ArrayLike | None = None,
 ) -> _FloatArray: ...
 def move_skew(
     a: ArrayLike,
@@ -160,6 +224,9 @@ def move_skew(
     axis: int = -1,
     *,
     bias: bool = True,
+    center: bool = False,
+    out: NDArray[Any] | None = None,
+    lengths: ArrayLike | None = None,
 ) -> _FloatArray: ...
 def move_kurt(
     a: ArrayLike,
@@ -168,6 +235,9 @@ def move_kurt(
     axis: int = -1,
     *,
     bias: bool = True,
+    center: bool = False,
+    out: NDArray[Any] | None = None,
+    lengths: ArrayLike | None = None,
 ) -> _FloatArray: ...
 def move_quantile(
     a: ArrayLike,
@@ -177,6 +247,9 @@ def move_quantile(
     axis: int = -1,
     *,
     method: Literal["linear", "lower", "higher", "nearest", "midpoint"] = "linear",
+    center: bool = False,
+    out: NDArray[Any] | None = None,
+    lengths: ArrayLike | None = None,
 ) -> _FloatArray: ...
 def rolling_sum_squares(a: ArrayLike, window: int) -> _FloatArray: ...
 def rolling_mean_std(a: ArrayLike, window: int) -> tuple[_FloatArray, _FloatArray]: ...

@@ -22,18 +22,21 @@ __extension__ typedef __int128 int128_t;
 /// value is ±inf. An exact zero is +0.0 (as math.fsum; also when empty).
 /// A vectorised compensated pass whose error bound certifies the rounding,
 /// with an exact superaccumulator pass where it cannot (see reduce.cpp).
-[[nodiscard]] double sum(Strided<const double> a) noexcept;
+/// @throws std::bad_alloc, std::system_error if the per-thread partial
+/// results or the threads cannot be had (reductions are not noexcept: a
+/// failed allocation is an exception for the caller, never std::terminate)
+[[nodiscard]] double sum(Strided<const double> a);
 /// @copydoc sum(Strided<const double>)
-[[nodiscard]] double sum(Strided<const float> a) noexcept;
+[[nodiscard]] double sum(Strided<const float> a);
 /// @copydoc sum(Strided<const double>)
-[[nodiscard]] inline double sum(std::span<const double> a) noexcept {
+[[nodiscard]] inline double sum(std::span<const double> a) {
     return sum(Strided<const double>(a));
 }
 
 /// Exact sum of integers as a 128-bit integer (no overflow below 2**127).
-[[nodiscard]] int128_t sum_exact(Strided<const std::int64_t> a) noexcept;
+[[nodiscard]] int128_t sum_exact(Strided<const std::int64_t> a);
 /// @copydoc sum_exact(Strided<const std::int64_t>)
-[[nodiscard]] int128_t sum_exact(Strided<const std::uint64_t> a) noexcept;
+[[nodiscard]] int128_t sum_exact(Strided<const std::uint64_t> a);
 
 /// Dot product by blocked summation: each SIMD lane sums 16 products (one
 /// FMA each), then adds that block sum into a compensated (TwoSum) total, so
@@ -52,18 +55,18 @@ __extension__ typedef __int128 int128_t;
 /// pass (Blue's three scaled accumulators, as LAPACK 3.10's dnrm2):
 /// norm({1e200, 1e200}) is 1.414e200, norm({3e-320, 4e-320}) is 5e-320.
 /// NaN if any value is NaN, else inf if any is ±inf.
-[[nodiscard]] double norm(Strided<const double> a) noexcept;
+[[nodiscard]] double norm(Strided<const double> a);
 /// @copydoc norm(Strided<const double>)
-[[nodiscard]] double norm(Strided<const float> a) noexcept;
+[[nodiscard]] double norm(Strided<const float> a);
 /// @copydoc norm(Strided<const double>)
-[[nodiscard]] inline double norm(std::span<const double> a) noexcept {
+[[nodiscard]] inline double norm(std::span<const double> a) {
     return norm(Strided<const double>(a));
 }
 
 namespace detail {
 /// A plain (not compensated, not exact) vectorised sum on the same threads:
 /// the memory-bandwidth reference the benchmark compares `sum` with.
-[[nodiscard]] double plain_sum(Strided<const double> a) noexcept;
+[[nodiscard]] double plain_sum(Strided<const double> a);
 }  // namespace detail
 
 /// Exact sum of i*i for i in [0, n), by the closed form n(n-1)(2n-1)/6.

@@ -115,6 +115,16 @@ struct MoveOptions {
     std::span<const double> q{};
     /// quantile: how a window's sorted values give the q-th quantile.
     QuantileMethod method = QuantileMethod::linear;
+    /// Label each window at its centre, as pandas `rolling(window,
+    /// center=True)` (even windows too): out[i] is the trailing result at
+    /// i + (window − 1)/2 of the series extended by (window − 1)/2 NaNs, so
+    /// windows shrink at both edges and min_count decides as usual.
+    bool center = false;
+    /// Segment lengths (each ≥ 0, summing to the row length): every row is a
+    /// concatenation of independent series and no window crosses a boundary
+    /// (= one call per segment; a window longer than its segment never fills
+    /// beyond the segment). Empty: the whole row is one series.
+    std::span<const index_t> lengths{};
 };
 
 /// Checks a call's window and options against a row length before anything

@@ -187,7 +187,7 @@ def _summary_lines(fcs: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def _split_per_call(name: str) -> tuple[str, str]:
+def split_per_call(name: str) -> tuple[str, str]:
     """'percall_move_mean_100' -> ('move_mean', '100')."""
     body = name.removeprefix("percall_")
     head, _, n = body.rpartition("_")
@@ -199,7 +199,7 @@ def per_call_matrix(fcs: list[Result]) -> str:
     cells: dict[str, dict[str, str]] = {}
     against: dict[str, set[str]] = {}
     for r in fcs:
-        fn, n = _split_per_call(r.workload)
+        fn, n = split_per_call(r.workload)
         if r.ratio_vs_best_peer is not None:
             cell = f"{r.ratio_vs_best_peer:.2f} ({fmt_time(r.seconds)})"
             against.setdefault(fn, set()).add(r.best_peer or "?")
