@@ -32,7 +32,22 @@ struct GeoQueries {
 
 /// lat, lon → GeoQueries; TypeError for unsupported dtypes, ValueError when
 /// the shapes do not broadcast.
+/// A 1-element float64 array holding v (made through NumPy's C API).
+inline py::array one_double(double v) {
+    const py::ssize_t one = 1;
+    py::array a = new_array(typenum_of<double>(), 1, &one);
+    *static_cast<double*>(a.mutable_data()) = v;
+    return a;
+}
+
 inline GeoQueries as_geo_queries(const char* func, py::handle lat_obj, py::handle lon_obj) {
+    // One query point as two Python floats, the common call: no NumPy call
+    // (np.broadcast_arrays alone costs more than a 10-point search).
+    if (PyFloat_CheckExact(lat_obj.ptr()) && PyFloat_CheckExact(lon_obj.ptr()))
+        return {one_double(PyFloat_AS_DOUBLE(lat_obj.ptr())),
+                one_double(PyFloat_AS_DOUBLE(lon_obj.ptr())),
+                {},
+                true};
     py::array lat = as_array(func, "lat", lat_obj), lon = as_array(func, "lon", lon_obj);
     (void)classify(func, "lat", lat);
     (void)classify(func, "lon", lon);

@@ -219,27 +219,21 @@ bool can_write_directly(const py::array& out, const std::vector<py::array>& inpu
     return true;
 }
 
-bool flat_ok(const std::vector<py::array>& ins, const std::vector<py::ssize_t>& shape) {
-    for (const auto& a : ins) {
-        if (!(a.flags() & py::array::c_style)) return false;
-        std::vector<py::ssize_t> s(a.shape(), a.shape() + a.ndim());
-        if (s != shape) return false;
-    }
-    return true;
-}
-
 Real result_real(const char* func, const std::vector<py::array>& arrays,
                  const std::vector<const char*>& names, const std::vector<bool>& is_python_scalar) {
-    bool any_array = false, any_f32 = false, all_small = true;
-    for (std::size_t i = 0; i < arrays.size(); ++i) {
-        const Kind k = classify(func, names[i], arrays[i]);
-        if (is_python_scalar[i]) continue;
-        any_array = true;
-        any_f32 = any_f32 || k == Kind::f32;
-        all_small = all_small && (k == Kind::f32 || k == Kind::f16);
-    }
-    if (!any_array || !all_small) return Real::f64;
-    return any_f32 ? Real::f32 : Real::f16;
+    ResultReal rule;
+    for (std::size_t i = 0; i < arrays.size(); ++i)
+        rule.add(classify(func, names[i], arrays[i]), is_python_scalar[i]);
+    return rule.real();
+}
+
+void throw_not_broadcastable(const char* func, const py::object* arrays, const char* const* names,
+                             std::size_t n) {
+    std::string msg = std::string(func) + ": shapes of ";
+    for (std::size_t i = 0; i < n; ++i)
+        msg += std::string(i ? ", " : "") + names[i] + " " +
+               (arrays[i] ? py::str(arrays[i].attr("shape")).cast<std::string>() : "()");
+    throw py::value_error(msg + " cannot be broadcast together");
 }
 
 }  // namespace fastcpp::bind

@@ -21,6 +21,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -202,10 +203,6 @@ void check_out(const char* func, const py::object& out, const py::dtype& dt,
 bool can_write_directly(const py::array& out, const std::vector<py::array>& inputs,
                         std::size_t itemsize, bool allow_exact_alias = false);
 
-/// True when every input has exactly `shape` and is C-contiguous, so an
-/// elementwise call is one long row.
-bool flat_ok(const std::vector<py::array>& ins, const std::vector<py::ssize_t>& shape);
-
 /// A result array stored as `real` says (float16 for Real::f16; `res` is
 /// then the float64 computation, rounded once here).
 py::object stored(py::array res, Real real);
@@ -320,96 +317,241 @@ py::object map_rows(const char* func, py::handle a_obj, index_t axis_arg, py::ob
 /// Output length of a rows map that keeps the axis length.
 inline index_t same_length(index_t length) { return length; }
 
-/// Result dtype of an elementwise call: float16 when every array input is
-/// float16, float32 when every one is float32 or float16 (Python scalars do
-/// not promote, as NEP 50), else float64.
+/// The elementwise dtype rule, fed one input at a time: float16 when every
+/// array input is float16, float32 when every one is float32 or float16
+/// (Python scalars do not promote, as NEP 50), else float64.
+class ResultReal {
+public:
+    void add(Kind kind, bool python_scalar) noexcept {
+        if (python_scalar) return;
+        any_array_ = true;
+        any_f32_ = any_f32_ || kind == Kind::f32;
+        all_small_ = all_small_ && (kind == Kind::f32 || kind == Kind::f16);
+    }
+    [[nodiscard]] Real real() const noexcept {
+        if (!any_array_ || !all_small_) return Real::f64;
+        return any_f32_ ? Real::f32 : Real::f16;
+    }
+
+private:
+    bool any_array_ = false, any_f32_ = false, all_small_ = true;
+};
+
+/// ResultReal over whole lists (classify() raises TypeError for bad dtypes).
 Real result_real(const char* func, const std::vector<py::array>& arrays,
                  const std::vector<const char*>& names, const std::vector<bool>& is_python_scalar);
 
+/// A broadcast shape: numpy's rules over up to kMaxDims axes.
+struct BroadcastShape {
+    int nd = 0;
+    std::array<py::ssize_t, kMaxDims> dims{};
+    [[nodiscard]] py::ssize_t elements() const noexcept {
+        py::ssize_t e = 1;
+        for (int d = 0; d < nd; ++d) e *= dims[static_cast<std::size_t>(d)];
+        return e;
+    }
+    [[nodiscard]] std::vector<py::ssize_t> vector() const {
+        return {dims.begin(), dims.begin() + nd};
+    }
+};
+
+/// The broadcast shape of `arrays` (null handles are Python floats: shape
+/// ()); ValueError "<func>: shapes of a (2,), b (3,) cannot be broadcast
+/// together" otherwise.
+template <std::size_t N>
+BroadcastShape broadcast_shape(const char* func, const std::array<py::object, N>& arrays,
+                               const std::array<const char*, N>& names);
+[[noreturn]] void throw_not_broadcastable(const char* func, const py::object* arrays,
+                                          const char* const* names, std::size_t n);
+
+template <std::size_t N>
+BroadcastShape broadcast_shape(const char* func, const std::array<py::object, N>& arrays,
+                               const std::array<const char*, N>& names) {
+    BroadcastShape b;
+    for (const auto& o : arrays)
+        if (o)
+            b.nd = std::max(b.nd, static_cast<int>(reinterpret_cast<const py::array&>(o).ndim()));
+    b.dims.fill(1);
+    for (const auto& o : arrays) {
+        if (!o) continue;
+        const auto& a = reinterpret_cast<const py::array&>(o);
+        const auto shift = b.nd - static_cast<int>(a.ndim());
+        for (int d = 0; d < static_cast<int>(a.ndim()); ++d) {
+            auto& have = b.dims[static_cast<std::size_t>(shift + d)];
+            const py::ssize_t dim = a.shape(d);
+            if (have == 1)
+                have = dim;
+            else if (dim != 1 && dim != have)
+                throw_not_broadcastable(func, arrays.data(), names.data(), N);
+        }
+    }
+    return b;
+}
+
+/// One operand of an elementwise call as (data, element strides over the
+/// broadcast shape): 0 along broadcast axes, all 0 for a scalar.
+template <class T>
+struct Operand {
+    T* data = nullptr;
+    std::array<index_t, kMaxDims> stride{};
+
+    Operand() = default;
+    Operand(T* p, const py::array* a, const BroadcastShape& b) : data(p) {
+        if (a == nullptr) return;  // a scalar: every stride 0
+        const auto shift = b.nd - static_cast<int>(a->ndim());
+        for (int d = 0; d < static_cast<int>(a->ndim()); ++d)
+            if (a->shape(d) != 1)
+                stride[static_cast<std::size_t>(shift + d)] =
+                    static_cast<index_t>(a->strides(d) / static_cast<py::ssize_t>(sizeof(T)));
+    }
+    /// Strides of one C-ordered pass over the whole shape: 1 (C-contiguous)
+    /// or 0 (constant), else -1.
+    [[nodiscard]] index_t flat_stride(const BroadcastShape& b) const noexcept {
+        bool zero = true, c_order = true;
+        index_t expect = 1;
+        for (int d = b.nd - 1; d >= 0; --d) {
+            const auto i = static_cast<std::size_t>(d);
+            if (b.dims[i] == 1) continue;
+            zero = zero && stride[i] == 0;
+            c_order = c_order && stride[i] == expect;
+            expect *= static_cast<index_t>(b.dims[i]);
+        }
+        return zero ? 0 : c_order ? 1 : -1;
+    }
+};
+
+/// Rows of an Operand: one flat row when every operand allows it, else rows
+/// along the last axis with their element offsets.
+template <class T>
+struct OperandRows {
+    index_t zero = 0;
+    std::vector<index_t> offsets;
+    Rows<T> rows;
+    OperandRows(const Operand<T>& op, const BroadcastShape& b, bool flat) {
+        const int nd = b.nd;
+        if (flat || nd == 0) {
+            const index_t s = op.flat_stride(b);
+            rows = {op.data, static_cast<index_t>(b.elements()), s < 0 ? 1 : s,
+                    std::span<const index_t>(&zero, 1)};
+            return;
+        }
+        const auto last = static_cast<std::size_t>(nd - 1);
+        index_t count = 1;
+        for (std::size_t d = 0; d < last; ++d) count *= static_cast<index_t>(b.dims[d]);
+        offsets.assign(static_cast<std::size_t>(count), 0);
+        // C-order walk over the leading axes (an odometer over their indices).
+        std::array<index_t, kMaxDims> idx{};
+        index_t off = 0;
+        for (index_t r = 0; r < count; ++r) {
+            offsets[static_cast<std::size_t>(r)] = off;
+            for (auto d = static_cast<std::ptrdiff_t>(last) - 1; d >= 0; --d) {
+                const auto u = static_cast<std::size_t>(d);
+                off += op.stride[u];
+                if (++idx[u] < static_cast<index_t>(b.dims[u])) break;
+                off -= op.stride[u] * idx[u];
+                idx[u] = 0;
+            }
+        }
+        rows = {op.data, static_cast<index_t>(b.dims[last]), op.stride[last],
+                std::span<const index_t>(offsets)};
+    }
+    OperandRows(const OperandRows&) = delete;
+    OperandRows& operator=(const OperandRows&) = delete;
+};
+
 /// Elementwise kernel over N broadcast inputs and K outputs.
-/// kernel(std::array<Rows<const T>, N> in, std::array<Rows<T>, K> out) runs without
-/// the GIL over rows along the last axis (strides may be 0 where broadcast;
-/// a contiguous result is one long row). When every input is a Python or 0-d
-/// scalar and no out= is given the result is a Python float (or a tuple).
-/// `outs`: K objects, None or user arrays.
+/// kernel(std::array<Rows<const T>, N> in, std::array<Rows<T>, K> out) runs
+/// over rows along the last axis (strides may be 0 where broadcast; when
+/// every operand is C-contiguous or constant, the whole call is one long
+/// row), without the GIL from kReleaseGilFrom elements. When every input is
+/// a Python or 0-d scalar and no out= is given the result is a Python float
+/// (or a tuple). `outs`: K objects, None or user arrays.
+/// The fixed path makes no Python call: a Python float is read as a double
+/// (no array), the broadcast shape and strides are worked out here, and
+/// results are made through NumPy's C API.
 template <std::size_t N, std::size_t K, class Kernel>
 py::object map_elementwise(const char* func, const std::array<py::handle, N>& objs,
                            const std::array<const char*, N>& names, std::array<py::object, K> outs,
                            Kernel&& kernel) {
-    std::vector<py::array> raw;
-    std::vector<const char*> nm(names.begin(), names.end());
-    std::vector<bool> is_scalar;
+    std::array<py::object, N> raw;  // arrays; null for an exact Python float
+    std::array<double, N> value{};  // the Python floats
+    ResultReal rule;
     bool all_scalar = true;
     for (std::size_t i = 0; i < N; ++i) {
-        raw.push_back(as_array(func, names[i], objs[i]));
-        const bool py_scalar = PyFloat_Check(objs[i].ptr()) || PyLong_Check(objs[i].ptr());
-        is_scalar.push_back(py_scalar);
-        all_scalar = all_scalar && raw.back().ndim() == 0;
+        PyObject* o = objs[i].ptr();
+        if (PyFloat_CheckExact(o)) {
+            value[i] = PyFloat_AS_DOUBLE(o);
+            continue;
+        }
+        py::array a = as_array(func, names[i], objs[i]);
+        rule.add(classify(func, names[i], a), PyFloat_Check(o) || PyLong_Check(o));
+        all_scalar = all_scalar && a.ndim() == 0;
+        raw[i] = std::move(a);
     }
-    const Real real = result_real(func, raw, nm, is_scalar);
-    // Broadcast shape by numpy's rules (ValueError naming the shapes otherwise).
-    auto np = py::module_::import("numpy");
-    std::vector<py::ssize_t> shape;
-    try {
-        py::tuple shapes(N);
-        for (std::size_t i = 0; i < N; ++i) shapes[i] = raw[i].attr("shape");
-        for (auto s : np.attr("broadcast_shapes")(*shapes)) shape.push_back(s.cast<py::ssize_t>());
-    } catch (py::error_already_set& e) {
-        std::string msg = std::string(func) + ": shapes of ";
-        for (std::size_t i = 0; i < N; ++i)
-            msg += std::string(i ? ", " : "") + names[i] + " " +
-                   py::str(raw[i].attr("shape")).cast<std::string>();
-        throw py::value_error(msg + " cannot be broadcast together");
-    }
+    const Real real = rule.real();
+    const BroadcastShape shape = broadcast_shape(func, raw, names);
+    const py::ssize_t elements = shape.elements();
     return visit(real, [&](auto tag) -> py::object {
         using T = decltype(tag);
-        std::vector<py::array> ins;
-        for (auto& r : raw) ins.push_back(readable_as<T>(r));
-        std::vector<std::unique_ptr<Output<T>>> res;
-        for (std::size_t k = 0; k < K; ++k)
-            res.push_back(
-                std::make_unique<Output<T>>(func, std::move(outs[k]), shape, ins, true, real));
-        // One long row when every operand is contiguous in the result's shape.
-        const bool flat = flat_ok(ins, shape) && [&] {
-            for (auto& r : res)
-                if (!(r->target.flags() & py::array::c_style)) return false;
-            return true;
-        }();
-        // Rows along the last axis; a flat call or a 0-d result is one 1-D row.
-        const int nd = static_cast<int>(shape.size());
-        const bool one_row = flat || nd == 0;
-        const int axis = one_row ? 0 : nd - 1;
-        auto in_view = [&](const py::array& a) -> py::array {
-            if (one_row) return a.attr("reshape")(-1);
-            return np.attr("broadcast_to")(a, shape_tuple(shape));
-        };
-        auto out_view = [&](const py::array& a) -> py::array {
-            return one_row ? py::array(a.attr("reshape")(-1)) : a;
-        };
-        std::vector<std::unique_ptr<RowsOf<const T>>> in_rows;
-        std::vector<std::unique_ptr<RowsOf<T>>> out_rows;
-        for (auto& a : ins) in_rows.push_back(std::make_unique<RowsOf<const T>>(in_view(a), axis));
-        for (auto& r : res)
-            out_rows.push_back(std::make_unique<RowsOf<T>>(out_view(r->target), axis));
+        std::array<T, N> scalar{};
+        std::array<py::object, N> ins;  // readable as T; null for Python floats
+        std::array<Operand<const T>, N> in_ops;
+        std::vector<py::array> in_arrays;  // for out= alias checks only
+        bool any_out = false;
+        for (const auto& o : outs) any_out = any_out || !o.is_none();
+        for (std::size_t i = 0; i < N; ++i) {
+            if (!raw[i]) {
+                scalar[i] = static_cast<T>(value[i]);
+                in_ops[i] = Operand<const T>(&scalar[i], nullptr, shape);
+                continue;
+            }
+            py::array a = readable_as<T>(reinterpret_cast<const py::array&>(raw[i]));
+            in_ops[i] = Operand<const T>(static_cast<const T*>(a.data()), &a, shape);
+            if (any_out) in_arrays.push_back(a);
+            ins[i] = std::move(a);
+        }
+        std::array<std::optional<Output<T>>, K> user;  // only for a given out=
+        std::array<py::object, K> target;
+        std::array<Operand<T>, K> out_ops;
+        for (std::size_t k = 0; k < K; ++k) {
+            if (!outs[k].is_none()) {
+                user[k].emplace(func, std::move(outs[k]), shape.vector(), in_arrays, true, real);
+                target[k] = user[k]->target;
+            } else {
+                target[k] = new_array(typenum_of<T>(), shape.nd, shape.dims.data());
+            }
+            auto& t = reinterpret_cast<py::array&>(target[k]);
+            out_ops[k] = Operand<T>(static_cast<T*>(t.mutable_data()), &t, shape);
+        }
+        bool flat = true;
+        for (const auto& op : in_ops) flat = flat && op.flat_stride(shape) >= 0;
+        for (const auto& op : out_ops) flat = flat && op.flat_stride(shape) == 1;
+        std::array<std::optional<OperandRows<const T>>, N> in_rows;
+        std::array<std::optional<OperandRows<T>>, K> out_rows;
         std::array<Rows<const T>, N> in_arr;
         std::array<Rows<T>, K> out_arr;
-        for (std::size_t i = 0; i < N; ++i) in_arr[i] = in_rows[i]->rows;
-        for (std::size_t k = 0; k < K; ++k) out_arr[k] = out_rows[k]->rows;
-        {
+        for (std::size_t i = 0; i < N; ++i)
+            in_arr[i] = in_rows[i].emplace(in_ops[i], shape, flat).rows;
+        for (std::size_t k = 0; k < K; ++k)
+            out_arr[k] = out_rows[k].emplace(out_ops[k], shape, flat).rows;
+        if (elements >= kReleaseGilFrom) {
             py::gil_scoped_release nogil;
+            kernel(in_arr, out_arr);
+        } else {
             kernel(in_arr, out_arr);
         }
         const bool scalar_out = all_scalar && [&] {
-            for (auto& r : res)
-                if (!r->user_out.is_none()) return false;
+            for (const auto& u : user)
+                if (u) return false;
             return true;
         }();
         auto one = [&](std::size_t k) -> py::object {
+            if (user[k]) return user[k]->finish();
+            auto res = py::reinterpret_steal<py::array>(target[k].release());
             if (scalar_out && real != Real::f16)
-                return py::float_(
-                    static_cast<double>(*static_cast<const T*>(res[k]->target.data())));
-            if (scalar_out) return py::float_(res[k]->finish().attr("item")());
-            return res[k]->finish();
+                return py::float_(static_cast<double>(*static_cast<const T*>(res.data())));
+            if (scalar_out) return py::float_(stored(std::move(res), real).attr("item")());
+            return stored(std::move(res), real);
         };
         if constexpr (K == 1) {
             return one(0);

@@ -23,7 +23,7 @@ py::object circle_area_py(py::handle r) {
 
 py::object gaussian_py(py::handle a, py::handle sigma_obj, py::object out) {
     const double sigma = real_arg("gaussian", "sigma", sigma_obj);
-    (void)fastcpp::gaussian(0.0, sigma);  // ValueError for a bad sigma before anything else
+    fastcpp::check_sigma(sigma);  // ValueError for a bad sigma before anything else
     return map_elementwise<1, 1>("gaussian", {a}, {"a"}, {std::move(out)}, [&](auto in, auto res) {
         fastcpp::gaussian(in[0], sigma, res[0]);
     });

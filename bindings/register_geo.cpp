@@ -47,7 +47,7 @@ py::object distances_py(py::handle points) {
 
 py::object haversine_py(py::handle lat1, py::handle lon1, py::handle lat2, py::handle lon2,
                         double radius) {
-    (void)fastcpp::haversine(0, 0, 0, 0, radius);  // ValueError for a bad radius first
+    fastcpp::check_radius("haversine", radius);  // ValueError for a bad radius first
     return map_elementwise<4, 1>(
         "haversine", {lat1, lon1, lat2, lon2}, {"lat1", "lon1", "lat2", "lon2"}, {py::none()},
         [&](auto in, auto res) { fastcpp::haversine(in[0], in[1], in[2], in[3], res[0], radius); });

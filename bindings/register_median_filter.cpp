@@ -94,14 +94,14 @@ BorderValue<T> parse_cval(const char* func, const py::object& cval) {
                     const long long v = PyLong_AsLongLongAndOverflow(idx.ptr(), &overflow);
                     if (!overflow && v >= std::numeric_limits<T>::lowest() &&
                         v <= std::numeric_limits<T>::max())
-                        return {static_cast<T>(v), 0};
+                        return BorderValue<T>::of(static_cast<T>(v));
                 } else {
                     if (py::int_(idx) >= py::int_(0)) {
                         const unsigned long long v = PyLong_AsUnsignedLongLong(idx.ptr());
                         if (PyErr_Occurred())
                             PyErr_Clear();
                         else if (v <= std::numeric_limits<T>::max())
-                            return {static_cast<T>(v), 0};
+                            return BorderValue<T>::of(static_cast<T>(v));
                     }
                 }
             } else {

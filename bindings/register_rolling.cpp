@@ -28,8 +28,6 @@ struct MoveBinding {
 /// `name(a, window, <after_window>, min_count=None, axis=-1, <after_axis>,
 /// *, <keyword_only>)` from the table row.
 MoveBinding binding_of(const MoveMember& m) {
-    if (m.inputs != 1)
-        throw std::logic_error(std::string(m.name) + ": two-input members need a binding");
     MoveBinding b{&m, Signature{m.name, {}, {}, 0}, 0, 0, 0, 0, 0, 0, {}};
     auto add = [&](const char* name, const char* def, bool kw_only = false) {
         b.sig.param(name, def, kw_only);
@@ -42,6 +40,7 @@ MoveBinding binding_of(const MoveMember& m) {
                     add(p.name, p.default_value, place == ParamPlace::keyword_only), &p);
     };
     add("a", "");
+    if (m.inputs == 2) add("b", "");
     b.window = add("window", "");
     extras(ParamPlace::after_window);
     b.min_count = add("min_count", "None");
@@ -149,6 +148,44 @@ py::object quantile_many(const MoveBinding& b, py::handle a_obj, index_t axis_ar
     });
 }
 
+/// A two-input member (cov, corr): a and b broadcast together, result dtype
+/// by the elementwise rule (float32 when both are float32 or float16,
+/// float16 when both are float16).
+py::object pair_call(const MoveBinding& b, py::handle a_obj, py::handle b_obj, index_t axis_arg,
+                     index_t window, const MoveOptions& options, py::object out) {
+    const char* func = b.member->name;
+    py::array ra = as_array(func, "a", a_obj), rb = as_array(func, "b", b_obj);
+    const Real real = result_real(func, {ra, rb}, {"a", "b"}, {false, false});
+    if (ra.ndim() == 0 || rb.ndim() == 0)
+        throw py::value_error(std::string(func) + ": " + (ra.ndim() == 0 ? "a" : "b") +
+                              " must be at least 1-D, got a 0-d array");
+    try {
+        py::tuple both = py::module_::import("numpy").attr("broadcast_arrays")(ra, rb);
+        ra = both[0];
+        rb = both[1];
+    } catch (py::error_already_set&) {
+        throw py::value_error(std::string(func) + ": shapes of a " +
+                              py::str(ra.attr("shape")).cast<std::string>() + ", b " +
+                              py::str(rb.attr("shape")).cast<std::string>() +
+                              " cannot be broadcast together");
+    }
+    const int axis = normalize_axis(axis_arg, ra.ndim());
+    check_move(b.member->stat, static_cast<index_t>(ra.shape(axis)), window, options);
+    const std::vector<py::ssize_t> shape(ra.shape(), ra.shape() + ra.ndim());
+    return visit(real, [&](auto tag) -> py::object {
+        using T = decltype(tag);
+        const py::array xa = readable_as<T>(ra), xb = readable_as<T>(rb);
+        Output<T> res(func, std::move(out), shape, {xa, xb}, false, real);
+        RowsOf<const T> sa(xa, axis), sb(xb, axis);
+        RowsOf<T> dst(res.target, axis);
+        {
+            py::gil_scoped_release nogil;
+            fastcpp::move_pair_stat(b.member->stat, sa.rows, sb.rows, dst.rows, window, options);
+        }
+        return res.finish();
+    });
+}
+
 py::object move_call(const void* data, const py::handle* args) {
     const auto& b = *static_cast<const MoveBinding*>(data);
     const MoveStat stat = b.member->stat;
@@ -167,6 +204,8 @@ py::object move_call(const void* data, const py::handle* args) {
         options.lengths = lengths;
     }
     py::object out = args[b.out] ? py::reinterpret_borrow<py::object>(args[b.out]) : py::none();
+    if (b.member->inputs == 2)
+        return pair_call(b, args[0], args[1], axis, window, options, std::move(out));
     std::vector<double> qs;
     if (stat == MoveStat::quantile) {
         bool scalar = true;

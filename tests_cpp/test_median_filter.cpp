@@ -313,6 +313,24 @@ TEST_CASE("median_filter cval conversion and errors", "[median_filter]") {
         REQUIRE(fastcpp::median_filter_cval<float>(0.1, 9) == 0.1f);
         REQUIRE_THROWS_AS(fastcpp::median_filter_cval<int>(NAN, 9), std::invalid_argument);
     }
+    SECTION("border_value: scipy's conversions of a cval beyond the type (x86-64)") {
+        using fastcpp::border_value;
+        const auto b = border_value<std::uint8_t>(-2.0);
+        REQUIRE((b.beyond == -1 && b.value == 254 && b.winner == 254 && b.wrapped == 254));
+        const auto c = border_value<std::uint8_t>(-4294967299.0);  // beyond int32: 0
+        REQUIRE((c.value == 0 && c.winner == 0 && c.wrapped == 253));
+        const auto i = border_value<std::int32_t>(3e9);
+        REQUIRE((i.beyond == 1 && i.value == std::numeric_limits<std::int32_t>::min() &&
+                 i.wrapped == -1294967296));
+        const auto u = border_value<std::uint64_t>(-2.0);  // 2**64 - 2 is 2**64 as a double
+        REQUIRE((u.winner == std::numeric_limits<std::uint64_t>::max() - 1 && u.value == 0 &&
+                 u.value_sorts_last));
+        const auto t = border_value<bool>(256.0);
+        REQUIRE((t.beyond == 1 && !t.value && t.wrapped));
+        const auto l = border_value<std::int64_t>(9223372036854775808.0);  // 2**63: beyond
+        REQUIRE((l.beyond == 1 && l.value == std::numeric_limits<std::int64_t>::min()));
+        REQUIRE(border_value<std::int16_t>(-7.9).beyond == 0);
+    }
     SECTION("bad arguments") {
         std::vector<float> img(6), out(6), small(5);
         auto call = [&](index_t sr, index_t sc) {

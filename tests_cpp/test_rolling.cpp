@@ -100,6 +100,8 @@ double naive(MoveStat stat, const std::vector<double>& x, index_t i, index_t win
         case MoveStat::skew:
         case MoveStat::kurt:
         case MoveStat::quantile:
+        case MoveStat::cov:
+        case MoveStat::corr:
             break;  // not in kAll: tested against their own references below
     }
     return kNaN;
@@ -459,4 +461,28 @@ TEST_CASE("move_* center= and lengths=", "[rolling]") {
         o.lengths = short_;
         REQUIRE_THROWS_AS(run_opts(MoveStat::sum, x, 3, o), std::invalid_argument);
     }
+}
+
+TEST_CASE("move_cov of a series with itself is move_var; corr is 1", "[rolling]") {
+    std::vector<double> x(300);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = 1e6 + std::cos(0.3 * double(i)) * 5;
+    x[17] = kNaN;
+    const auto n = static_cast<index_t>(x.size());
+    const index_t zero = 0;
+    const fastcpp::Rows<const double> a{x.data(), n, 1, {&zero, 1}};
+    for (index_t window : {2, 7, 64}) {
+        std::vector<double> cov(x.size()), corr(x.size());
+        fastcpp::MoveOptions o{2, 1};
+        fastcpp::move_pair_stat<double>(MoveStat::cov, a, a, {cov.data(), n, 1, {&zero, 1}}, window,
+                                        o);
+        fastcpp::move_pair_stat<double>(MoveStat::corr, a, a, {corr.data(), n, 1, {&zero, 1}},
+                                        window, o);
+        require_same(cov, run<double>(MoveStat::var, x, window, 2, 1), 1e-7);
+        for (std::size_t i = 1; i < x.size(); ++i)
+            if (!std::isnan(cov[i])) REQUIRE(corr[i] == Approx(1.0).epsilon(1e-9));
+    }
+    std::vector<double> out(x.size());
+    REQUIRE_THROWS_AS(
+        fastcpp::move_pair_stat<double>(MoveStat::sum, a, a, {out.data(), n, 1, {&zero, 1}}, 3, {}),
+        std::invalid_argument);
 }

@@ -420,7 +420,7 @@ def _dot_make(rng, shape, dtype, axis):
     return Call((data(rng, shape, dtype), data(rng, shape, dtype)))
 
 
-def _move_maker(ddof: bool, quantile: bool = False):
+def _move_maker(ddof: bool, quantile: bool = False, pair: bool = False):
     def make(rng, shape, dtype, axis):
         n = _axis_len(shape, axis)
         window = int(rng.integers(1, n + 1)) if n >= 1 else 1
@@ -431,6 +431,8 @@ def _move_maker(ddof: bool, quantile: bool = False):
             kw["ddof"] = int(rng.integers(0, 2))
         if quantile:
             kw["q"] = float(rng.random())
+        if pair:
+            return Call((data(rng, shape, dtype), data(rng, shape, dtype)), kw)
         return Call((data(rng, shape, dtype),), kw)
 
     return make
@@ -681,6 +683,8 @@ MOVE_FAMILY: dict[str, dict[str, tuple]] = {
     row[0]: {p[0]: p for p in row[2]} for row in fastcpp._core._move_family
 }
 MOVE_NAMES = tuple(MOVE_FAMILY)
+#: Members taking two arrays (a, b): move_cov, move_corr.
+MOVE_PAIRS = tuple(row[0] for row in fastcpp._core._move_family if row[1] == 2)
 
 SPECS: list[Spec] = [
     # -- reductions ---------------------------------------------------------
@@ -888,7 +892,11 @@ SPECS: list[Spec] = [
     *[
         Spec(
             name,
-            make=_move_maker("ddof" in MOVE_FAMILY[name], "q" in MOVE_FAMILY[name]),
+            make=_move_maker(
+                "ddof" in MOVE_FAMILY[name],
+                "q" in MOVE_FAMILY[name],
+                name in MOVE_PAIRS,
+            ),
             bad=_window_bads(name, True)
             + (
                 (
@@ -939,10 +947,22 @@ SPECS: list[Spec] = [
                     TypeError,
                     ("lengths",),
                 ),
+            )
+            + (
+                (
+                    Bad(
+                        "shape mismatch",
+                        lambda c: _last_shape(c, 1, -1),
+                        ValueError,
+                        (r"\ba\b", r"\bb\b", value_re(37), value_re(36)),
+                    ),
+                )
+                if name in MOVE_PAIRS
+                else ()
             ),
             f32_ulps=1,
             out=True,
-            **_ROWS,
+            **({**_ROWS, "arrays": (0, 1)} if name in MOVE_PAIRS else _ROWS),
         )
         for name in MOVE_NAMES
     ],

@@ -101,6 +101,21 @@ def _cases():
             f"fastcpp.{f}(a, a.shape[-1]{q}, min_count=1, center=True)",
             "r.shape == a.shape",
         )
+    for f in ("move_cov", "move_corr"):
+        for w in HUGE_INTS:
+            add(f"{f}-window={w}", f"fastcpp.{f}(a, a, {w})")
+        for mc in (2**62, -1, 0, 2**64):
+            add(f"{f}-min_count={mc}", f"fastcpp.{f}(a, a, 3, min_count={mc})")
+        add(
+            f"{f}-ddof=2**62", f"fastcpp.{f}(a, a, 3, ddof=2**62)", "r.shape == a.shape"
+        )
+        add(f"{f}-lengths=[2**63 - 1]", f"fastcpp.{f}(a, a, 3, lengths=[2**63 - 1])")
+        add(
+            f"{f}-broadcast-16GiB",
+            f"fastcpp.{f}(*[np.broadcast_to(1.0, (2**31,))] * 2, 5)",
+            allow=(MEM,),
+            cap=True,
+        )
     f = "move_quantile"
     for w in HUGE_INTS:
         add(f"{f}-window={w}", f"fastcpp.{f}(a, {w}, 0.5)")

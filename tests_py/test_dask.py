@@ -18,18 +18,26 @@ import fastcpp.dask as fd  # noqa: E402
 
 _median = fastcpp.median_filter
 
-MOVE = [
-    "move_sum",
-    "move_mean",
-    "move_var",
-    "move_std",
-    "move_min",
-    "move_max",
-    "move_argmin",
-    "move_argmax",
-    "move_median",
-    "move_rank",
-]
+#: Every member of the core's move_* family table.
+MOVE = list(fd.MOVE_NAMES)
+
+
+def _move(mod, name, a, window, min_count=None, **kw):
+    """mod.<name>(a, window, min_count, ...) with q=0.3 for move_quantile and
+    b = cos(a) for the two-input members."""
+    f = getattr(mod, name)
+    if name in ("move_cov", "move_corr"):
+        return f(
+            a,
+            np.cos(a) if isinstance(a, np.ndarray) else da.cos(a),
+            window,
+            min_count,
+            **kw,
+        )
+    if name == "move_quantile":
+        return f(a, window, 0.3, min_count, **kw)
+    return f(a, window, min_count, **kw)
+
 
 # Chunkings of a length-40 axis: smaller than the window, uneven, single chunk.
 CHUNKS_40 = {
@@ -78,9 +86,9 @@ def test_import_fastcpp_does_not_import_dask():
 def test_move_1d(name, chunks, window, min_count):
     a = _data(40)
     x = da.from_array(a, chunks=chunks)
-    got = getattr(fd, name)(x, window, min_count)
+    got = _move(fd, name, x, window, min_count)
     assert got.chunks == x.chunks
-    _close(got.compute(), getattr(fastcpp, name)(a, window, min_count))
+    _close(got.compute(), _move(fastcpp, name, a, window, min_count))
 
 
 @pytest.mark.parametrize("name", MOVE)
@@ -88,10 +96,45 @@ def test_move_1d(name, chunks, window, min_count):
 def test_move_nd_axis_float32(name, axis):
     a = _data((13, 11, 6), np.float32, seed=1)
     x = da.from_array(a, chunks=(4, 3, (2, 4)))
-    got = getattr(fd, name)(x, 5, 3, axis=axis).compute()
-    want = getattr(fastcpp, name)(a, 5, 3, axis=axis)
+    got = _move(fd, name, x, 5, 3, axis=axis).compute()
+    want = _move(fastcpp, name, a, 5, 3, axis=axis)
     assert got.dtype == np.float32
     _close(got, want)
+
+
+@pytest.mark.parametrize("name", MOVE)
+@pytest.mark.parametrize("chunks", CHUNKS_40.values(), ids=CHUNKS_40.keys())
+@pytest.mark.parametrize("window", [2, 5, 8, 40])
+def test_move_center(name, chunks, window):
+    """center=: overlap on both sides (the trailing result of the series
+    followed by NaNs), equal to the in-memory call."""
+    a = _data(40)
+    x = da.from_array(a, chunks=chunks)
+    got = _move(fd, name, x, window, 2, center=True)
+    assert got.chunks == x.chunks
+    _close(got.compute(), _move(fastcpp, name, a, window, 2, center=True), rtol=1e-9)
+
+
+def test_move_center_nd_int_and_quantile_sequence():
+    a = (_data((6, 30), nan=False) * 3).astype(np.int32)
+    x = da.from_array(a, chunks=(4, 7))
+    for axis in (0, 1):
+        got = fd.move_median(x, 4, 1, axis=axis, center=True).compute()
+        _close(got, fastcpp.move_median(a, 4, 1, axis=axis, center=True))
+    b = _data((2, 30))
+    y = da.from_array(b, chunks=(1, 6))
+    got = fd.move_quantile(y, 7, [0.2, 0.8], 3, center=True).compute()
+    _close(got, fastcpp.move_quantile(b, 7, [0.2, 0.8], 3, center=True))
+
+
+def test_move_lengths_and_out_not_implemented():
+    x = da.from_array(_data(40), chunks=8)
+    with pytest.raises(NotImplementedError, match="lengths"):
+        fd.move_mean(x, 3, lengths=[20, 20])
+    with pytest.raises(NotImplementedError, match="out="):
+        fd.move_mean(x, 3, out=np.empty(40))
+    with pytest.raises(TypeError, match="center"):
+        fd.move_mean(x, 3, center="yes")
 
 
 @pytest.mark.parametrize("name", ["move_var", "move_std"])

@@ -24,7 +24,10 @@ from reference_rolling import (
 )
 
 # The family's members, from the core's table ("move_sum" -> "sum").
-NAMES = [row[0].removeprefix("move_") for row in fastcpp._core._move_family]
+# One-input members (the generic tests); move_cov/move_corr have their own.
+NAMES = [
+    row[0].removeprefix("move_") for row in fastcpp._core._move_family if row[1] == 1
+]
 INF, NAN = np.inf, np.nan
 
 
@@ -48,7 +51,10 @@ def test_family_table_is_the_one_list():
     assert list(MOVE_NAMES) == table
     x = np.arange(6.0)
     for name in table:
-        move_ref(name.removeprefix("move_"), x, 3, q=Q)  # ValueError if missing
+        if name in ("move_cov", "move_corr"):
+            _pair_ref(name.removeprefix("move_"), x, x, 3, None)
+        else:
+            move_ref(name.removeprefix("move_"), x, 3, q=Q)  # ValueError if missing
     dask = pytest.importorskip("fastcpp.dask")
     assert sorted(n for n in dask.__all__ if n.startswith("move_")) == sorted(table)
     for name in table:
@@ -873,3 +879,124 @@ def test_lengths_bad():
         f(a, 3, lengths=np.array([2**64 - 1], np.uint64))
     with pytest.raises(TypeError, match="move_mean: center"):
         f(a, 3, center="yes")
+
+
+# --- move_cov, move_corr ---------------------------------------------------
+
+
+def _pair_ref(name, a, b, window, mc, ddof=0):
+    """Brute force over each window's pairwise non-NaN positions."""
+    a = np.asarray(a, np.float64)
+    b = np.asarray(b, np.float64)
+    out = np.full(a.shape, NAN)
+    for i in range(a.size):
+        x, y = a[max(0, i - window + 1) : i + 1], b[max(0, i - window + 1) : i + 1]
+        keep = ~np.isnan(x) & ~np.isnan(y)
+        x, y, n = x[keep], y[keep], int(keep.sum())
+        if (
+            n < (window if mc is None else mc)
+            or not np.isfinite(x).all()
+            or not np.isfinite(y).all()
+        ):
+            continue
+        dx, dy = x - x.mean(), y - y.mean()
+        if name == "cov":
+            if n - ddof > 0:
+                out[i] = (dx * dy).sum() / (n - ddof)
+        else:
+            sxx, syy = (dx * dx).sum(), (dy * dy).sum()
+            if sxx > 0 and syy > 0:
+                out[i] = (dx * dy).sum() / np.sqrt(sxx * syy)
+    return out
+
+
+@pytest.mark.parametrize("name", ["cov", "corr"])
+def test_pair_members_against_brute_force_and_pandas(name):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(12)
+    a = rng.standard_normal(60) * 3 + 100
+    b = 0.5 * a + rng.standard_normal(60)
+    a[rng.random(60) < 0.15] = NAN
+    b[rng.random(60) < 0.15] = NAN
+    f = getattr(fastcpp, "move_" + name)
+    for window in (1, 2, 3, 7, 16, 60):
+        for mc in sorted({1, max(1, window // 2), window}):
+            for ddof in (0, 1):
+                got = f(a, b, window, mc, ddof=ddof)
+                want = _pair_ref(name, a, b, window, mc, ddof)
+                np.testing.assert_allclose(
+                    got, want, rtol=1e-9, atol=1e-11, equal_nan=True
+                )
+            for center in (False, True):
+                roll = pd.Series(a).rolling(window, min_periods=mc, center=center)
+                want = getattr(roll, name)(
+                    pd.Series(b), **({"ddof": 1} if name == "cov" else {})
+                )
+                got = f(a, b, window, mc, ddof=1, center=center)
+                want = want.to_numpy()
+                if name == "corr":  # pandas: values for flat windows from rounding
+                    want = np.where(np.isnan(got), NAN, want)
+                    assert np.isnan(got).sum() - np.isnan(want).sum() <= 2 * (
+                        window == 2
+                    )
+                np.testing.assert_allclose(
+                    got,
+                    want,
+                    rtol=1e-8,
+                    atol=1e-10,
+                    equal_nan=True,
+                    err_msg=f"{name} w={window} mc={mc} center={center}",
+                )
+
+
+def test_pair_members_shapes_dtypes_options():
+    rng = np.random.default_rng(13)
+    a = rng.standard_normal((3, 40)).astype(np.float32)
+    b = rng.standard_normal(40).astype(np.float32)  # broadcast against a
+    for name in ("move_cov", "move_corr"):
+        f = getattr(fastcpp, name)
+        got = f(a, b, 5, 2)
+        assert got.dtype == np.float32
+        assert got.shape == a.shape
+        for r in range(3):
+            np.testing.assert_allclose(got[r], f(a[r], b, 5, 2), rtol=1e-6, atol=1e-7)
+        assert f(a, b.astype(np.float64), 5).dtype == np.float64
+        assert f(np.arange(10), np.arange(10) % 3, 4).dtype == np.float64
+        # axis, lengths, out
+        np.testing.assert_allclose(
+            f(a.T, b[:, None], 5, 2, axis=0), got.T, rtol=1e-6, atol=1e-7
+        )
+        lengths = [10, 25, 5]
+        seg = f(a, b, 4, 2, lengths=lengths)
+        want = np.concatenate(
+            [f(a[:, s:e], b[s:e], 4, 2) for s, e in [(0, 10), (10, 35), (35, 40)]],
+            axis=-1,
+        )
+        np.testing.assert_allclose(seg, want, rtol=1e-6, atol=1e-7, equal_nan=True)
+        out = np.empty(a.shape, np.float32)
+        assert f(a, b, 5, 2, out=out) is out
+        np.testing.assert_array_equal(out, got)
+        with pytest.raises(ValueError, match="broadcast"):
+            f(a, b[:7], 5)
+        with pytest.raises(ValueError, match=r"window \(=41\)"):
+            f(a, b, 41)
+        with pytest.raises(TypeError, match="b has unsupported dtype"):
+            f(a, b.astype(complex), 3)
+
+
+def test_pair_members_inf_and_drift():
+    x = np.array([1.0, 2.0, np.inf, 4.0, 5.0, 6.0, 7.0, 8.0])
+    y = np.array([2.0, 1.0, 3.0, 5.0, 4.0, 7.0, 6.0, 9.0])
+    got = fastcpp.move_cov(x, y, 3)
+    assert np.isnan(got[2:5]).all()  # the inf's windows
+    np.testing.assert_allclose(got[5:], _pair_ref("cov", x, y, 3, None)[5:], rtol=1e-12)
+    # 1e9 + small values: shifted sums keep the digits
+    big = 1e9 + np.arange(1000.0) % 7
+    other = np.arange(1000.0) % 5
+    np.testing.assert_allclose(
+        fastcpp.move_corr(big, other, 20),
+        _pair_ref("corr", big, other, 20, None),
+        rtol=1e-7,
+        atol=1e-9,
+        equal_nan=True,
+    )

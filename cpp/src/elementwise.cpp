@@ -176,12 +176,12 @@ void unary_rows(const char* func, Rows<const T> a, Rows<T> out, index_t grain, O
     });
 }
 
+}  // namespace
+
 void check_sigma(double sigma) {
     detail::require(std::isfinite(sigma) && sigma > 0, "gaussian", "sigma (=", sigma,
                     ") must be finite and > 0");
 }
-
-}  // namespace
 
 template <std::floating_point T>
 void scale_and_shift(Rows<const T> a, double scale, double shift, Rows<T> out) {

@@ -22,6 +22,12 @@
 #include "geo_exact.hpp"
 
 namespace fastcpp {
+
+void check_radius(const char* func, double radius) {
+    detail::require(std::isfinite(radius) && radius > 0, func, "radius (=", radius,
+                    ") must be finite and > 0");
+}
+
 namespace {
 
 using detail::kBlock;
@@ -45,11 +51,6 @@ constexpr index_t kTieSlack = 16;
 /// Keys closer than this (relative) may be ordered differently by vector and
 /// scalar sin/cos (a few ulp apart): a near tie.
 constexpr double kTieRel = 1e-13;
-
-void check_radius(const char* func, double radius) {
-    detail::require(std::isfinite(radius) && radius > 0, func, "radius (=", radius,
-                    ") must be finite and > 0");
-}
 
 // ---------------------------------------------------------------- distances
 

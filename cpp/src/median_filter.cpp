@@ -82,18 +82,68 @@ T median_filter_cval(double cval, index_t window_count) {
     }
 }
 
+namespace {
+
+/// C's conversion of the integral double t to T as x86-64 compilers emit it
+/// (cvttsd2si; scipy's binaries): types narrower than 32 bits go through
+/// int32, uint32 through int64, uint64 through int64 or t - 2**63; a source
+/// beyond the intermediate type gives its "integer indefinite", the lowest
+/// value (which narrows to 0).
+template <class T>
+T x86_cast(double t) noexcept {
+    constexpr double two31 = 2147483648.0, two63 = 9223372036854775808.0;
+    auto to32 = [&](double v) {
+        return v >= -two31 && v < two31 ? static_cast<std::int32_t>(v)
+                                        : std::numeric_limits<std::int32_t>::min();
+    };
+    auto to64 = [&](double v) {
+        return v >= -two63 && v < two63 ? static_cast<std::int64_t>(v)
+                                        : std::numeric_limits<std::int64_t>::min();
+    };
+    if constexpr (std::is_same_v<T, bool>) {
+        return static_cast<std::uint8_t>(to32(t)) != 0;  // npy_bool is a byte
+    } else if constexpr (sizeof(T) < 4 || (sizeof(T) == 4 && std::is_signed_v<T>)) {
+        return static_cast<T>(static_cast<std::make_unsigned_t<T>>(to32(t)));
+    } else if constexpr (sizeof(T) == 4 || std::is_signed_v<T>) {
+        return static_cast<T>(static_cast<std::uint64_t>(to64(t)));
+    } else {
+        if (t < two63) return static_cast<T>(to64(t));
+        return static_cast<T>(static_cast<std::uint64_t>(to64(t - two63)) ^
+                              (std::uint64_t{1} << 63));
+    }
+}
+
+}  // namespace
+
 template <MedianElement T>
 BorderValue<T> border_value(double cval) {
-    BorderValue<T> b{median_filter_cval<T>(cval, 3), 0};
+    const T plain = median_filter_cval<T>(cval, 3);  // checks cval
     if constexpr (std::is_integral_v<T>) {
-        const double v = std::trunc(cval);
-        const double top =
-            std::is_same_v<T, bool> ? 1.0 : static_cast<double>(std::numeric_limits<T>::max());
-        const double bottom =
+        const double t = std::trunc(cval);
+        // max + 1 and lowest are powers of two (or 0, 2 for bool): exact doubles
+        constexpr double above =
+            std::is_same_v<T, bool>
+                ? 2.0
+                : 2.0 * static_cast<double>(std::numeric_limits<T>::max() / 2 + 1);
+        constexpr double bottom =
             std::is_same_v<T, bool> ? 0.0 : static_cast<double>(std::numeric_limits<T>::lowest());
-        b.beyond = v > top ? 1 : v < bottom ? -1 : 0;
+        BorderValue<T> b;
+        b.beyond = t >= above ? 1 : t < bottom ? -1 : 0;
+        b.winner = x86_cast<T>(t);
+        // scipy's rank paths hold elements as doubles: the converted value
+        // goes through one more conversion (only uint64 can change).
+        b.value = x86_cast<T>(static_cast<double>(b.winner));
+        if constexpr (std::is_same_v<T, std::uint64_t>)
+            b.value_sorts_last = static_cast<double>(b.winner) >= 18446744073709551616.0;
+        // scipy's 1-D path: int64, then NumPy's wrapping cast (bool: != 0).
+        if constexpr (std::is_same_v<T, bool>)
+            b.wrapped = t != 0.0;
+        else
+            b.wrapped = plain;
+        return b;
+    } else {
+        return BorderValue<T>::of(plain);
     }
-    return b;
 }
 
 namespace {
@@ -752,10 +802,11 @@ void huge_filter_any(const Call<T>& C) {
     });
 }
 
-/// scipy's minimum / maximum against a cval beyond T's range on the winning
-/// side: every output whose window meets the constant border is `value`.
-template <class T>
-void fill_touching(const Layout& L, T* out, T value) {
+/// Writes `value` to every output whose window holds b >= 1 elements of the
+/// constant border with write(b) true (scipy's unconverted cval: see
+/// BorderValue).
+template <class T, class Write>
+void fix_border(const Layout& L, T* out, T value, Write write) {
     const std::vector<const Axis*> ax = axes_of(L);
     const auto nd = static_cast<index_t>(ax.size());
     index_t m = 1;
@@ -764,23 +815,35 @@ void fill_touching(const Layout& L, T* out, T value) {
     each_batch(L.batch, [&](index_t, index_t oo) {
         std::fill(x.begin(), x.end(), 0);
         for (index_t e = 0; e < m; ++e) {
-            bool touch = false;
-            if (L.box) {
+            bool touch = false;  // the window's bounding box meets the border
+            for (index_t d = 0; d < nd; ++d) {
+                const Axis* a = ax[static_cast<std::size_t>(d)];
+                const index_t s = x[static_cast<std::size_t>(d)] + a->lo;
+                touch = touch || s < 0 || s + a->ext > a->n;
+            }
+            index_t b = 0;
+            if (touch && L.box) {
+                index_t inside = 1;
                 for (index_t d = 0; d < nd; ++d) {
                     const Axis* a = ax[static_cast<std::size_t>(d)];
                     const index_t s = x[static_cast<std::size_t>(d)] + a->lo;
-                    touch = touch || s < 0 || s + a->ext > a->n;
+                    inside *=
+                        std::max<index_t>(std::min(s + a->ext, a->n) - std::max<index_t>(s, 0), 0);
                 }
-            } else {
-                for (index_t k = 0; k < L.count && !touch; ++k)
+                b = L.count - inside;
+            } else if (touch) {
+                for (index_t k = 0; k < L.count; ++k) {
+                    bool outside = false;
                     for (index_t d = 0; d < nd; ++d) {
                         const Axis* a = ax[static_cast<std::size_t>(d)];
                         const index_t p = x[static_cast<std::size_t>(d)] + a->lo +
                                           L.coords[static_cast<std::size_t>(k * nd + d)];
-                        touch = touch || p < 0 || p >= a->n;
+                        outside = outside || p < 0 || p >= a->n;
                     }
+                    b += outside ? 1 : 0;
+                }
             }
-            if (touch) {
+            if (b > 0 && write(b)) {
                 index_t o = oo;
                 for (index_t d = 0; d < nd; ++d)
                     o += x[static_cast<std::size_t>(d)] *
@@ -831,15 +894,38 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
     C.omit =
         nan_policy == NanPolicy::omit && (std::is_floating_point_v<T> || std::is_same_v<T, Half>);
     C.ckey = median_detail::to_key(cval.value);
-    bool touching = false;
+    // scipy's paths for an integer cval beyond T's range (see BorderValue).
+    enum class Beyond { ordinary, touching, sorted } beyond = Beyond::ordinary;
+    int sorted_side = 0;  // Beyond::sorted: the border sorts below (-1) / above (+1) all
+    T sorted_value{};     // and is written as this where selected
     if (mode == BorderMode::constant && cval.beyond != 0) {
-        if ((rank == count - 1 && cval.beyond > 0) || (rank == 0 && cval.beyond < 0))
-            touching = true;
-        else if (rank == count - 1)
-            C.ckey = 0;  // below every value: never the maximum
-        else if (rank == 0)
-            C.ckey = std::numeric_limits<K>::max();  // never the minimum
+        const bool full_box = std::all_of(window.footprint.begin(), window.footprint.end(),
+                                          [](std::uint8_t f) { return f != 0; });
+        index_t image_size = 1;
+        for (index_t d : in.shape) image_size *= d;
+        // scipy's 1-D rank path: size - ((box - 1) / 2 - origin) >= 0.
+        const bool path_1d =
+            in.shape.size() == 1 &&
+            (image_size == 1 || in.shape[0] - ((window.size[0] - 1) / 2 -
+                                               (window.origin.empty() ? 0 : window.origin[0])) >=
+                                    0);
+        if ((rank == 0 || rank == count - 1) && full_box) {
+            // minimum first, as scipy: a window of one element is rank 0
+            if (rank == 0 ? cval.beyond < 0 : cval.beyond > 0)
+                beyond = Beyond::touching;
+            else
+                C.ckey = rank == 0 ? std::numeric_limits<K>::max() : K{0};  // never wins
+        } else if (rank != 0 && rank != count - 1 && path_1d) {
+            beyond = Beyond::sorted;
+            sorted_side = cval.beyond;
+            sorted_value = cval.wrapped;
+        } else if (cval.value_sorts_last) {
+            beyond = Beyond::sorted;
+            sorted_side = 1;
+            sorted_value = cval.value;
+        }
     }
+    if (beyond == Beyond::sorted) C.ckey = sorted_side < 0 ? K{0} : std::numeric_limits<K>::max();
     if (L.huge()) {
         if (L.box && L.planes.empty() && !C.omit)
             huge_filter_2d<T>(L, in.data, out.data, mode, C.ckey, rank);
@@ -913,7 +999,11 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
             }
         });
     }
-    if (touching) fill_touching<T>(L, out.data, cval.value);
+    if (beyond == Beyond::touching)
+        fix_border<T>(L, out.data, cval.winner, [](index_t) { return true; });
+    if (beyond == Beyond::sorted)  // the border's b elements sort first or last
+        fix_border<T>(L, out.data, sorted_value,
+                      [&](index_t b) { return sorted_side < 0 ? rank < b : rank >= count - b; });
 }
 
 /// The 2-D entry points as N-D calls.
@@ -928,7 +1018,7 @@ void filter_2d(const char* func, ImageView<const T> in, ImageView<T> out, index_
     const index_t size[2] = {size_rows, size_cols};
     FilterWindow w{size, {}, {}};
     filter<T>(func, {in.data, shape, is}, {out.data, shape, os}, w, rank, percentile, mode,
-              BorderValue<T>{cval, 0}, NanPolicy::sort);
+              BorderValue<T>::of(cval), NanPolicy::sort);
 }
 
 }  // namespace

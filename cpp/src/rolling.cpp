@@ -40,6 +40,13 @@ constexpr MoveParam kDdof[] = {
      "    count - ddof <= 0 gives NaN (bottleneck gives inf or -0 there).\n"},
 };
 
+constexpr MoveParam kPairDdof[] = {
+    {"ddof", "0", ParamPlace::keyword_only,
+     "ddof : int\n"
+     "    Delta degrees of freedom: the divisor is count - ddof (move_cov; pass\n"
+     "    ddof=1 for pandas' and numbagg's values). count - ddof <= 0 gives NaN.\n"},
+};
+
 constexpr MoveParam kBias[] = {
     {"bias", "True", ParamPlace::keyword_only,
      "bias : bool\n"
@@ -77,35 +84,42 @@ constexpr MoveParam kQuantile[] = {
 
 /// A member's row kernel: outputs [b, e) of one row (it reads the warm-up
 /// before b itself). Adapters over the kernel files' entry points.
+/// `x2` is the second input of a two-input member (cov, corr), else unused.
 template <class T>
-using RowKernel = void (*)(MoveStat, Strided<const T>, Strided<T>, index_t window,
-                           index_t min_count, const MoveOptions&, index_t b, index_t e);
+using RowKernel = void (*)(MoveStat, Strided<const T> x, Strided<const T> x2, Strided<T> y,
+                           index_t window, index_t min_count, const MoveOptions&, index_t b,
+                           index_t e);
 
 template <class T>
-void moments_row(MoveStat s, Strided<const T> x, Strided<T> y, index_t w, index_t minc,
-                 const MoveOptions& o, index_t b, index_t e) {
+void moments_row(MoveStat s, Strided<const T> x, Strided<const T>, Strided<T> y, index_t w,
+                 index_t minc, const MoveOptions& o, index_t b, index_t e) {
     detail::move_moments_tiles(s, x, y, w, minc, o.ddof, b, e);
 }
 template <class T>
-void minmax_row(MoveStat s, Strided<const T> x, Strided<T> y, index_t w, index_t minc,
-                const MoveOptions&, index_t b, index_t e) {
+void minmax_row(MoveStat s, Strided<const T> x, Strided<const T>, Strided<T> y, index_t w,
+                index_t minc, const MoveOptions&, index_t b, index_t e) {
     detail::move_minmax_row(s, x, y, w, minc, b, e);
 }
 template <class T>
-void order_row(MoveStat s, Strided<const T> x, Strided<T> y, index_t w, index_t minc,
-               const MoveOptions& o, index_t b, index_t e) {
+void order_row(MoveStat s, Strided<const T> x, Strided<const T>, Strided<T> y, index_t w,
+               index_t minc, const MoveOptions& o, index_t b, index_t e) {
     detail::move_order_row(s, x, y, w, minc, o, b, e);
 }
 
 template <class T>
-void skew_row(MoveStat, Strided<const T> x, Strided<T> y, index_t w, index_t minc,
+void skew_row(MoveStat, Strided<const T> x, Strided<const T>, Strided<T> y, index_t w, index_t minc,
               const MoveOptions& o, index_t b, index_t e) {
     detail::move_skew_row(x, y, w, minc, o.bias, b, e);
 }
 template <class T>
-void kurt_row(MoveStat, Strided<const T> x, Strided<T> y, index_t w, index_t minc,
+void kurt_row(MoveStat, Strided<const T> x, Strided<const T>, Strided<T> y, index_t w, index_t minc,
               const MoveOptions& o, index_t b, index_t e) {
     detail::move_kurt_row(x, y, w, minc, o.bias, b, e);
+}
+template <class T>
+void pair_row(MoveStat s, Strided<const T> x, Strided<const T> x2, Strided<T> y, index_t w,
+              index_t minc, const MoveOptions& o, index_t b, index_t e) {
+    detail::move_pair_row(s, x, x2, y, w, minc, o.ddof, b, e);
 }
 
 struct Kernel {
@@ -223,6 +237,18 @@ constexpr Row kRows[] = {
       "inf by 0 (a NaN there), the result is the other value; between -inf and\n"
       "+inf it is NaN.\n"},
      FASTCPP_KERNEL(order_row)},
+    {{MoveStat::cov, "move_cov", kPairDdof, 2, kLinearGrain,
+      "Moving-window covariance of a and b (broadcast together): a position\n"
+      "counts only where both are non-NaN (pandas' pairwise rule); divisor\n"
+      "count - ddof (ddof=0 as move_var; pandas and numbagg use ddof=1). A window\n"
+      "holding +-inf gives NaN.\n" FASTCPP_TILES_NOTE},
+     FASTCPP_KERNEL(pair_row)},
+    {{MoveStat::corr, "move_corr", kPairDdof, 2, kLinearGrain,
+      "Moving-window Pearson correlation of a and b (broadcast together): a\n"
+      "position counts only where both are non-NaN (pandas' pairwise rule); NaN\n"
+      "where either variance is 0 or the window holds +-inf; clipped to [-1, 1].\n"
+      "ddof cancels out (accepted for symmetry with move_cov).\n" FASTCPP_TILES_NOTE},
+     FASTCPP_KERNEL(pair_row)},
 };
 #undef FASTCPP_HIGHER_NOTE
 #undef FASTCPP_TILES_NOTE
@@ -349,30 +375,36 @@ namespace {
 /// gives what the whole series gives, so it is clipped to the series (a
 /// segment shorter than min_count is all NaN).
 template <std::floating_point T>
-void run_series(RowKernel<T> kernel, MoveStat stat, Strided<const T> x, Strided<T> y,
-                index_t window, index_t minc, const MoveOptions& options, index_t b, index_t e) {
+void run_series(RowKernel<T> kernel, MoveStat stat, Strided<const T> x, Strided<const T> x2,
+                Strided<T> y, index_t window, index_t minc, const MoveOptions& options, index_t b,
+                index_t e) {
     const index_t n = x.size;
     if (minc > n) {
         for (index_t j = b; j < e; ++j) y[j] = std::numeric_limits<T>::quiet_NaN();
         return;
     }
     const index_t shift = options.center ? (window - 1) / 2 : 0;
-    if (shift == 0) return kernel(stat, x, y, std::min(window, n), minc, options, b, e);
+    if (shift == 0) return kernel(stat, x, x2, y, std::min(window, n), minc, options, b, e);
     const index_t body_end = std::min(e, n - shift);
     if (b < body_end)  // the kernel writes only y[b + shift, body_end + shift) of this view
-        kernel(stat, x, Strided<T>(y.data - shift * y.stride, n, y.stride), std::min(window, n),
+        kernel(stat, x, x2, Strided<T>(y.data - shift * y.stride, n, y.stride), std::min(window, n),
                minc, options, b + shift, body_end + shift);
     const index_t tail_begin = std::max(b, n - shift);
     if (tail_begin >= e) return;
     const index_t kept = std::min(n, window - 1);  // x[n - kept, n) can reach the tail windows
     const index_t m = kept + shift;
-    thread_local std::vector<T> xin, yout;
-    xin.assign(static_cast<std::size_t>(m), std::numeric_limits<T>::quiet_NaN());
+    thread_local std::vector<T> xin, xin2, yout;
+    auto stage = [&](std::vector<T>& buf, Strided<const T> from) {
+        buf.assign(static_cast<std::size_t>(m), std::numeric_limits<T>::quiet_NaN());
+        for (index_t i = 0; i < kept; ++i) buf[static_cast<std::size_t>(i)] = from[n - kept + i];
+        return Strided<const T>(buf.data(), m, 1);
+    };
+    const auto tx = stage(xin, x);
+    const auto tx2 = x2.data != nullptr ? stage(xin2, x2) : x2;
     yout.resize(static_cast<std::size_t>(m));
-    for (index_t i = 0; i < kept; ++i) xin[static_cast<std::size_t>(i)] = x[n - kept + i];
     const index_t first = tail_begin + shift - (n - kept);  // buffer index of output tail_begin
-    kernel(stat, Strided<const T>(xin.data(), m, 1), Strided<T>(yout.data(), m, 1),
-           std::min(window, m), minc, options, first, m);
+    kernel(stat, tx, tx2, Strided<T>(yout.data(), m, 1), std::min(window, m), minc, options, first,
+           m);
     for (index_t j = tail_begin; j < e; ++j)
         y[j] = yout[static_cast<std::size_t>(first + (j - tail_begin))];
 }
@@ -380,7 +412,7 @@ void run_series(RowKernel<T> kernel, MoveStat stat, Strided<const T> x, Strided<
 /// lengths=: every (row, segment) pair is a series of its own, handed out
 /// in parallel.
 template <std::floating_point T>
-void run_segments(const Row& row, Rows<const T> a, Rows<T> out, index_t window,
+void run_segments(const Row& row, Rows<const T> a, Rows<const T> a2, Rows<T> out, index_t window,
                   const MoveOptions& options) {
     const MoveStat stat = row.member.stat;
     const index_t minc = options.min_count.value_or(window);
@@ -397,17 +429,20 @@ void run_segments(const Row& row, Rows<const T> a, Rows<T> out, index_t window,
             const auto s = static_cast<std::size_t>(u % segments);
             if (starts[s + 1] == starts[s]) continue;
             const auto x = a.row(r).sub(starts[s], starts[s + 1]);
+            const auto x2 =
+                a2.base != nullptr ? a2.row(r).sub(starts[s], starts[s + 1]) : Strided<const T>();
             const auto y = out.row(r).sub(starts[s], starts[s + 1]);
-            run_series(kernel, stat, x, y, window, minc, options, 0, x.size);
+            run_series(kernel, stat, x, x2, y, window, minc, options, 0, x.size);
         }
     });
 }
 
-/// One batch of output rows (quantile: of one q).
+/// One batch of output rows (quantile: of one q); `a2` the second input of a
+/// two-input member (base null otherwise).
 template <std::floating_point T>
-void run_stat(const Row& row, Rows<const T> a, Rows<T> out, index_t window,
+void run_stat(const Row& row, Rows<const T> a, Rows<const T> a2, Rows<T> out, index_t window,
               const MoveOptions& options) {
-    if (!options.lengths.empty()) return run_segments(row, a, out, window, options);
+    if (!options.lengths.empty()) return run_segments(row, a, a2, out, window, options);
     const MoveStat stat = row.member.stat;
     const index_t minc = options.min_count.value_or(window);
     const RowKernel<T> kernel = kernel_of<T>(row);
@@ -425,12 +460,14 @@ void run_stat(const Row& row, Rows<const T> a, Rows<T> out, index_t window,
     detail::parallel_rows(
         a.count(), a.length, detail::grain_of(stat), [&](index_t r, index_t b, index_t e) {
             auto x = a.row(r);
+            const auto x2 = a2.base != nullptr ? a2.row(r) : Strided<const T>();
             auto y = out.row(r);
             // A whole strided row (e.g. axis=0 of a C-ordered array) is copied
             // into a contiguous buffer first: the kernels then read it in
             // sequence instead of one cache line (or page) per element.
             thread_local std::vector<T> xin, yout;
-            const bool staged = (x.stride != 1 || y.stride != 1) && b == 0 && e == a.length;
+            const bool staged =
+                (x.stride != 1 || y.stride != 1) && b == 0 && e == a.length && a2.base == nullptr;
             if (staged) {
                 xin.resize(static_cast<std::size_t>(a.length));
                 yout.resize(static_cast<std::size_t>(a.length));
@@ -439,9 +476,9 @@ void run_stat(const Row& row, Rows<const T> a, Rows<T> out, index_t window,
                 y = Strided<T>(yout.data(), a.length, 1);
             }
             if (options.center)
-                run_series(kernel, stat, x, y, window, minc, options, b, e);
+                run_series(kernel, stat, x, x2, y, window, minc, options, b, e);
             else
-                kernel(stat, x, y, window, minc, options, b, e);
+                kernel(stat, x, x2, y, window, minc, options, b, e);
             if (staged) {
                 const auto dst = out.row(r);
                 for (index_t i = 0; i < a.length; ++i) dst[i] = yout[static_cast<std::size_t>(i)];
@@ -455,10 +492,12 @@ template <std::floating_point T>
 void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
                const MoveOptions& options) {
     const Row& row = row_of(stat);
+    detail::require(row.member.inputs == 1, row.member.name,
+                    "takes two inputs (call move_pair_stat)");
     check_move(stat, a.length, window, options);
     if (stat != MoveStat::quantile) {
         detail::check_rows(row.member.name, "out", a, out, a.length);
-        return run_stat(row, a, out, window, options);
+        return run_stat(row, a, Rows<const T>{}, out, window, options);
     }
     // One batch of output rows per q (q-major), each a pass of its own.
     const auto rows = static_cast<std::size_t>(a.count());
@@ -470,10 +509,21 @@ void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
     for (std::size_t k = 0; k < groups; ++k) {
         MoveOptions one = options;
         one.q = options.q.subspan(k, 1);
-        run_stat(row, a,
+        run_stat(row, a, Rows<const T>{},
                  Rows<T>{out.base, out.length, out.stride, out.offsets.subspan(k * rows, rows)},
                  window, one);
     }
+}
+
+template <std::floating_point T>
+void move_pair_stat(MoveStat stat, Rows<const T> a, Rows<const T> b, Rows<T> out, index_t window,
+                    const MoveOptions& options) {
+    const Row& row = row_of(stat);
+    detail::require(row.member.inputs == 2, row.member.name, "takes one input (call move_stat)");
+    check_move(stat, a.length, window, options);
+    detail::check_rows(row.member.name, "b", a, b, a.length);
+    detail::check_rows(row.member.name, "out", a, out, a.length);
+    run_stat(row, a, b, out, window, options);
 }
 
 template <std::floating_point T>
@@ -499,6 +549,8 @@ void rolling_mean_std(Rows<const T> a, Rows<T> means, Rows<T> stds, index_t wind
 
 #define FASTCPP_INSTANTIATE(T)                                                                 \
     template void move_stat<T>(MoveStat, Rows<const T>, Rows<T>, index_t, const MoveOptions&); \
+    template void move_pair_stat<T>(MoveStat, Rows<const T>, Rows<const T>, Rows<T>, index_t,  \
+                                    const MoveOptions&);                                       \
     template void rolling_sum_squares<T>(Rows<const T>, Rows<T>, index_t);                     \
     template void rolling_mean_std<T>(Rows<const T>, Rows<T>, Rows<T>, index_t);
 FASTCPP_INSTANTIATE(double)

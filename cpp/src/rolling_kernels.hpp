@@ -43,6 +43,12 @@ template <class T>
 void move_kurt_row(Strided<const T> x, Strided<T> y, index_t window, index_t min_count, bool bias,
                    index_t begin, index_t end);
 
+/// cov, corr of two rows (pairwise non-NaN positions), outputs [begin, end)
+/// (rolling_pairs.cpp).
+template <class T>
+void move_pair_row(MoveStat stat, Strided<const T> x, Strided<const T> y, Strided<T> out,
+                   index_t window, index_t min_count, index_t ddof, index_t begin, index_t end);
+
 /// True for the statistics move_tiles_rows() computes side by side (sum to
 /// argmax; skew/kurt run row by row: their batch copy is not worth its
 /// compile time).

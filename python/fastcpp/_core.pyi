@@ -251,6 +251,30 @@ def move_quantile(
     out: NDArray[Any] | None = None,
     lengths: ArrayLike | None = None,
 ) -> _FloatArray: ...
+def move_cov(
+    a: ArrayLike,
+    b: ArrayLike,
+    window: int,
+    min_count: int | None = None,
+    axis: int = -1,
+    *,
+    ddof: int = 0,
+    center: bool = False,
+    out: NDArray[Any] | None = None,
+    lengths: ArrayLike | None = None,
+) -> _FloatArray: ...
+def move_corr(
+    a: ArrayLike,
+    b: ArrayLike,
+    window: int,
+    min_count: int | None = None,
+    axis: int = -1,
+    *,
+    ddof: int = 0,
+    center: bool = False,
+    out: NDArray[Any] | None = None,
+    lengths: ArrayLike | None = None,
+) -> _FloatArray: ...
 def rolling_sum_squares(a: ArrayLike, window: int) -> _FloatArray: ...
 def rolling_mean_std(a: ArrayLike, window: int) -> tuple[_FloatArray, _FloatArray]: ...
 

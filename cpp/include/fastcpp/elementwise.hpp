@@ -47,6 +47,10 @@ void circle_area(Rows<const T> r, Rows<T> out);
 template <std::floating_point T>
 void circle_area(std::span<const T> r, std::span<T> out);
 
+/// The argument check of gaussian, for callers that check first.
+/// @throws std::invalid_argument unless sigma is finite and > 0
+void check_sigma(double sigma);
+
 /// Unnormalised Gaussian `exp(-x**2 / (2 * sigma**2))`.
 /// @param x     argument
 /// @param sigma width, finite and > 0

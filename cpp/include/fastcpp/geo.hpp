@@ -32,6 +32,11 @@ namespace fastcpp {
 /// Default sphere radius of haversine/nearest_k: the mean Earth radius in km.
 inline constexpr double kEarthRadiusKm = 6371.0;
 
+/// The argument check of haversine, nearest_k and GeoIndex, for callers
+/// (the Python bindings) that check before converting any array.
+/// @throws std::invalid_argument naming `func` unless radius is finite and > 0
+void check_radius(const char* func, double radius);
+
 /// Euclidean norm of each point: out[r] = sqrt(sum_j points.row(r)[j]**2).
 /// A row whose plain sum of squares over- or underflows is rescaled by its
 /// largest magnitude, so 1e200-sized coordinates give finite norms.

@@ -175,20 +175,39 @@ struct FilterWindow {
 ///    percentile_rank(p, n_valid); NaN where that rank is not in [0, n_valid).
 enum class NanPolicy { sort, omit };
 
-/// The border value of BorderMode::constant for the N-D filters: `value` in
-/// the image type and where scipy's float cval lay (`beyond` = +1 above T's
-/// range, -1 below, 0 inside). scipy's minimum (rank 0) and maximum (rank
-/// n - 1) compare the unconverted cval: one beyond on the winning side wins
-/// wherever the window meets the border (then converted), one beyond on the
-/// other side never wins.
+/// The border value of BorderMode::constant for the N-D filters, with what
+/// scipy (x86-64 builds) makes of an integer image's cval beyond T's range
+/// (`beyond` = +1 above, -1 below, 0 inside or a floating T). scipy reaches a
+/// window's element in one of three ways, so there are three values:
+///  - `value`: most paths (every N-D rank between the extremes, a minimum or
+///    maximum over a footprint with holes) C-convert cval to T and compare it
+///    as an ordinary element (x86-64's cvttsd2si: 8/16-bit types wrap within
+///    the int32 range and are 0 beyond it, int32/int64 become their lowest
+///    value, uint32 wraps within int64; uint64 goes through a double);
+///  - `winner`: a minimum (rank 0) or maximum (rank n - 1) over a full box
+///    runs 1-D passes on the unconverted value, so one beyond on the winning
+///    side wins wherever the window meets the border (written as the
+///    C-converted `winner`) and one beyond on the other side never wins;
+///  - `wrapped`: a 1-D image's ranks between the extremes (scipy's int64
+///    path, taken when size - ((box - 1) / 2 - origin) >= 0 or the image has
+///    one element) compare the unconverted value too: it sorts below or above
+///    every element and, where selected, is written modulo 2**bits (bool:
+///    != 0).
+/// scipy holds those elements as doubles: a uint64 `value` within 1024 of
+/// 2**64 (cval -1, -2...) becomes 2**64 there, sorts above every element and
+/// is written as 0 (`value_sorts_last`).
 template <class T>
 struct BorderValue {
     T value{};
     int beyond = 0;
+    T winner{};
+    T wrapped{};
+    bool value_sorts_last = false;
+    /// One value for every path (a cval inside T's range).
+    static constexpr BorderValue of(T v) noexcept { return {v, 0, v, v, false}; }
 };
 
-/// scipy's conversion of a float cval for the N-D filters (median_filter_cval
-/// for any window, plus where the value lay).
+/// scipy's conversion of a float cval for the N-D filters (see BorderValue).
 /// @throws std::invalid_argument for a NaN or infinite cval with an integer or bool T
 template <MedianElement T>
 [[nodiscard]] BorderValue<T> border_value(double cval);

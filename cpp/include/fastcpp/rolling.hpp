@@ -52,7 +52,9 @@ enum class MoveStat {
     rank,
     skew,
     kurt,
-    quantile
+    quantile,
+    cov,
+    corr
 };
 
 /// How move_quantile turns a window's sorted values v[0..n) into the q-th
@@ -148,6 +150,14 @@ void check_move(MoveStat stat, index_t length, index_t window, const MoveOptions
 template <std::floating_point T>
 void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
                const MoveOptions& options);
+
+/// Moving-window statistic of two inputs (cov, corr: the members whose
+/// table row has inputs == 2) over every pair of rows a[r], b[r]; a position
+/// counts only where both are non-NaN. Same options and errors as
+/// move_stat(); `b` has the shape of `a`.
+template <std::floating_point T>
+void move_pair_stat(MoveStat stat, Rows<const T> a, Rows<const T> b, Rows<T> out, index_t window,
+                    const MoveOptions& options);
 
 /// @copydoc move_stat(MoveStat, Rows<const T>, Rows<T>, index_t, const MoveOptions&)
 template <std::floating_point T>

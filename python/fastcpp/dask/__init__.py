@@ -30,10 +30,12 @@ How chunk borders are handled
   first block is bit-identical and later ones differ only by the rounding of
   the carried value (≤ 1e-12 relative); adjust=True combines carried and local
   weighted means, to a few ulp.
-- ``median_filter``: the image is padded with the numpy.pad mode that extends
-  as the scipy mode does (reflect→symmetric, mirror→reflect, nearest→edge,
-  wrap→wrap, constant), then filtered block-wise with an overlap of size // 2
-  and cropped: exact, output dtype = input dtype.
+- ``median_filter``, ``rank_filter``, ``percentile_filter``: the image is
+  padded with the numpy.pad mode that extends as the scipy mode does
+  (reflect→symmetric, mirror→reflect, nearest→edge, wrap→wrap; constant is
+  not padded, the kernel sees the image's own border), then filtered
+  block-wise with an overlap of the window's reach and cropped: exact, output
+  dtype = input dtype.
 
 Benchmark hook
 --------------
@@ -136,7 +138,9 @@ min_count : int or None
     1 <= min_count <= window; None means window.
 axis : int
     Axis along which to move (default -1); may be chunked any way.
-Other parameters are those of :func:`fastcpp.{name}`.
+Other parameters are those of :func:`fastcpp.{name}`. ``center=True`` works
+(the series followed by ``(window - 1) // 2`` NaNs, shifted back: context on
+both sides); ``lengths=`` and ``out=`` raise NotImplementedError.
 
 Returns
 -------
@@ -352,121 +356,73 @@ for _name, _inputs, _times, _bias in _ema.EMA_FAMILY:
         __all__.append(_name)
 
 
-def median_filter(
-    image: Any,
-    size: Any = None,
-    *,
-    footprint: Any = None,
-    mode: str = "reflect",
-    cval: Any = 0,
-    origin: Any = 0,
-    axes: Any = None,
-    nan_policy: str = "sort",
-) -> Array:
-    """median_filter(image, size=None, *, footprint=None, mode="reflect", cval=0,
-    origin=0, axes=None, nan_policy="sort")
+#: The rank-filter family: each member's selection argument after the image
+#: (None: the median). Signatures come from the in-memory functions.
+FILTER_SELECTION: dict[str, str | None] = {
+    "median_filter": None,
+    "rank_filter": "rank",
+    "percentile_filter": "percentile",
+}
 
-    :func:`fastcpp.median_filter` over an N-D dask array, equal to the
-    in-memory call (and to ``scipy.ndimage.median_filter``) element for
-    element.
+_FILTER_DOC = """{name}{signature}
 
-    The image is first padded along every filtered axis by the window's reach
-    (``size // 2 + origin`` before, ``size - 1 - size // 2 - origin`` after)
-    with the numpy.pad mode that extends as the scipy mode does — reflect →
-    "symmetric", mirror → "reflect", nearest → "edge", wrap → "wrap",
-    constant → "constant" with cval converted to the image dtype as the
-    kernel converts it — then every block is filtered with that overlap and
-    the padding is cropped.
+:func:`fastcpp.{name}` over an N-D dask array, equal to the in-memory call
+(and to ``scipy.ndimage.{name}``) element for element.
 
-    Parameters
-    ----------
-    image : dask.array.Array or array_like, any ndim >= 1
-        Any integer dtype, bool, float16, float32 or float64.
-    size, footprint, mode, cval, origin, axes, nan_policy
-        As :func:`fastcpp.median_filter`.
+The image is first padded along every filtered axis by the window's reach
+(``size // 2 + origin`` before, ``size - 1 - size // 2 - origin`` after)
+with the numpy.pad mode that extends as the scipy mode does — reflect →
+"symmetric", mirror → "reflect", nearest → "edge", wrap → "wrap" — then
+every block is filtered with that overlap and the padding is cropped.
+mode="constant" is not padded: the blocks overlap each other only and the
+kernel sees the image's own border, where scipy's rule for an integer cval
+beyond the dtype (converted on some paths, compared unconverted on others)
+applies as in memory.
 
-    Returns
-    -------
-    dask.array.Array
-        Same shape and dtype as ``image``.
+Parameters
+----------
+image : dask.array.Array or array_like, any ndim >= 1
+    Any integer dtype, bool, float16, float32 or float64.
+Other parameters are those of :func:`fastcpp.{name}` (``out=`` excepted).
 
-    Raises
-    ------
-    ValueError, TypeError
-        As :func:`fastcpp.median_filter`, when the graph is built.
-    """
-    return _median.median_filter(
-        image,
-        size,
-        footprint=footprint,
-        mode=mode,
-        cval=cval,
-        origin=origin,
-        axes=axes,
-        nan_policy=nan_policy,
+Returns
+-------
+dask.array.Array
+    Same shape and dtype as ``image``.
+
+Raises
+------
+ValueError, TypeError
+    As :func:`fastcpp.{name}`, when the graph is built.
+"""
+
+
+def _filter_function(name: str, selection: str | None) -> Callable[..., Array]:
+    """The dask face of ``fastcpp.<name>``: the in-memory signature without
+    ``out``, every argument passed on to each block."""
+    full = inspect.signature(getattr(_core, name))
+    signature = full.replace(
+        parameters=[p for p in full.parameters.values() if p.name != "out"]
     )
 
+    def filter_(*args: Any, **kwargs: Any) -> Array:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        image = arguments.pop("image")
+        select = () if selection is None else (arguments.pop(selection),)
+        size = arguments.pop("size")
+        return _median.filter_nd(name, image, select, size, **arguments)
 
-def rank_filter(
-    image: Any,
-    rank: Any,
-    size: Any = None,
-    *,
-    footprint: Any = None,
-    mode: str = "reflect",
-    cval: Any = 0,
-    origin: Any = 0,
-    axes: Any = None,
-    nan_policy: str = "sort",
-) -> Array:
-    """rank_filter(image, rank, size=None, *, footprint=None, mode="reflect", cval=0,
-    origin=0, axes=None, nan_policy="sort")
-
-    :func:`fastcpp.rank_filter` over an N-D dask array, as
-    :func:`median_filter` (padding, overlap, crop); equal to the in-memory
-    call. One exception: rank 0 or -1 with an integer image and a constant
-    cval beyond the dtype's range (scipy compares the unconverted cval there;
-    the padding holds the converted one).
-    """
-    return _median.rank_filter(
-        image,
-        rank,
-        size,
-        footprint=footprint,
-        mode=mode,
-        cval=cval,
-        origin=origin,
-        axes=axes,
-        nan_policy=nan_policy,
-    )
+    filter_.__name__ = filter_.__qualname__ = name
+    filter_.__module__ = __name__
+    filter_.__doc__ = _FILTER_DOC.format(name=name, signature=signature)
+    filter_.__signature__ = signature  # type: ignore[attr-defined]
+    return filter_
 
 
-def percentile_filter(
-    image: Any,
-    percentile: Any,
-    size: Any = None,
-    *,
-    footprint: Any = None,
-    mode: str = "reflect",
-    cval: Any = 0,
-    origin: Any = 0,
-    axes: Any = None,
-    nan_policy: str = "sort",
-) -> Array:
-    """percentile_filter(image, percentile, size=None, *, footprint=None,
-    mode="reflect", cval=0, origin=0, axes=None, nan_policy="sort")
-
-    :func:`fastcpp.percentile_filter` over an N-D dask array, as
-    :func:`rank_filter`.
-    """
-    return _median.percentile_filter(
-        image,
-        percentile,
-        size,
-        footprint=footprint,
-        mode=mode,
-        cval=cval,
-        origin=origin,
-        axes=axes,
-        nan_policy=nan_policy,
-    )
+median_filter = _filter_function("median_filter", FILTER_SELECTION["median_filter"])
+rank_filter = _filter_function("rank_filter", FILTER_SELECTION["rank_filter"])
+percentile_filter = _filter_function(
+    "percentile_filter", FILTER_SELECTION["percentile_filter"]
+)

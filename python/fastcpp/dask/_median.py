@@ -10,6 +10,7 @@ from typing import Any
 import dask.array as da
 import numpy as np
 from dask.array.core import Array
+from dask.array.overlap import ensure_minimum_chunksize
 
 from fastcpp import _core as _core_module
 
@@ -25,7 +26,7 @@ _PAD_MODE = {
     "nearest": "edge",  # a a | a b
     "wrap": "wrap",  # c d | a b
     "grid-wrap": "wrap",
-    "constant": "constant",  # k k | a b
+    "constant": "constant",  # no padding: see _filter_constant
     "grid-constant": "constant",
 }
 
@@ -90,7 +91,7 @@ def _window(ndim: int, size: Any, footprint: Any, origin: Any, axes: Any):
     return before, after
 
 
-def _filter(
+def filter_nd(
     func: str,
     image: Any,
     args: tuple[Any, ...],
@@ -102,6 +103,8 @@ def _filter(
     axes: Any,
     nan_policy: str,
 ) -> Array:
+    """fastcpp.<func>(image, *args, size, ...) over a dask array (the
+    wrappers in fastcpp.dask pass every argument by name)."""
     x = da.asarray(image)
     kernel = getattr(_core, func)
     opts = {
@@ -121,14 +124,9 @@ def _filter(
         return x.map_blocks(call, mode=mode, cval=cval, dtype=x.dtype)
     pad_mode = _PAD_MODE[mode]
     kwargs: dict[str, Any] = {}
-    if pad_mode == "constant":
-        # cval converted to the image dtype exactly as the kernel does: the
-        # median of two border values and one zero is the border value.
-        value = _core.median_filter(
-            np.zeros(1, dtype=x.dtype), 3, mode="constant", cval=cval
-        )
-        kwargs["constant_values"] = value[0]
     before, after = _window(x.ndim, size, footprint, origin, axes)
+    if pad_mode == "constant":
+        return _filter_constant(x, call, mode, cval, before, after)
     padded = x
     for axis in range(x.ndim):
         padded = _pad_axis(padded, axis, before[axis], after[axis], pad_mode, kwargs)
@@ -146,6 +144,41 @@ def _filter(
     return filtered[crop]
 
 
+@in_one_thread
+def _filter_block_constant(
+    block: np.ndarray, call: Any, mode: str, cval: Any
+) -> np.ndarray:
+    return call(block, mode=mode, cval=cval)
+
+
+def _filter_constant(
+    x: Array, call: Any, mode: str, cval: Any, before: list[int], after: list[int]
+) -> Array:
+    """mode="constant" without padding: blocks overlap each other only, so the
+    kernel sees the image's own border and applies scipy's cval rule itself
+    (an integer cval beyond the dtype is converted on some rank paths and
+    compared unconverted on others: not a value that padding could hold)."""
+    chunks = list(x.chunks)
+    depth: dict[int, tuple[int, int]] = {}
+    for ax in range(x.ndim):
+        # scipy's 1-D rank path depends on the length: blocks a window long.
+        need = before[ax] + after[ax] + 1 if x.ndim == 1 else max(before[ax], after[ax])
+        if need >= x.shape[ax]:
+            chunks[ax] = (x.shape[ax],)
+            depth[ax] = (0, 0)
+        else:
+            chunks[ax] = ensure_minimum_chunksize(need, chunks[ax])
+            depth[ax] = (before[ax], after[ax])
+    x = x.rechunk(tuple(chunks))
+    return x.map_overlap(
+        partial(_filter_block_constant, call=call, mode=mode, cval=cval),
+        depth=depth,
+        boundary="none",
+        trim=True,
+        dtype=x.dtype,
+    )
+
+
 def _apply(
     kernel: Any,
     args: tuple[Any, ...],
@@ -155,30 +188,3 @@ def _apply(
     cval: Any = 0,
 ) -> np.ndarray:
     return kernel(block, *args, mode=mode, cval=cval, **opts)
-
-
-def median_filter(image: Any, size: Any = None, **kw: Any) -> Array:
-    return _filter("median_filter", image, (), size, **_defaults(kw))
-
-
-def rank_filter(image: Any, rank: Any, size: Any = None, **kw: Any) -> Array:
-    return _filter("rank_filter", image, (rank,), size, **_defaults(kw))
-
-
-def percentile_filter(
-    image: Any, percentile: Any, size: Any = None, **kw: Any
-) -> Array:
-    return _filter("percentile_filter", image, (percentile,), size, **_defaults(kw))
-
-
-def _defaults(kw: dict[str, Any]) -> dict[str, Any]:
-    out = {
-        "footprint": None,
-        "mode": "reflect",
-        "cval": 0,
-        "origin": 0,
-        "axes": None,
-        "nan_policy": "sort",
-    }
-    out.update(kw)
-    return out

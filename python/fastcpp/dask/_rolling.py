@@ -69,6 +69,7 @@ def _move_segment(
     axis: int,
     extra: dict[str, Any],
     dtype: np.dtype,
+    pair: bool = False,
 ) -> np.ndarray:
     length = segment.shape[axis]
     if length >= window:
@@ -79,12 +80,20 @@ def _move_segment(
         # statistic; fewer values than min_count means NaN everywhere.
         need = window if min_count is None else min_count
         if need > length:
-            out = np.full(segment.shape, np.nan, dtype=dtype)
+            shape = (*segment.shape[:-1], 1) if pair else segment.shape
+            out = np.full(shape, np.nan, dtype=dtype)
         else:
             out = kernel(segment, length, min_count=need, axis=axis, **extra)
     index = [slice(None)] * out.ndim
     index[axis] = slice(context, None)
     return out[tuple(index)]
+
+
+def _call_pair(name: str, stacked: np.ndarray, *args: Any, **kwargs: Any) -> Any:
+    """A two-input member on a and b stacked along a last axis of 2; the
+    result keeps a last axis of 1 (blocks of the stack map to blocks)."""
+    r = getattr(_core, name)(stacked[..., 0], stacked[..., 1], *args, **kwargs)
+    return r[..., None]
 
 
 def move(
@@ -93,15 +102,44 @@ def move(
     window: int,
     min_count: int | None = None,
     axis: int = -1,
+    *,
+    _pair: bool = False,
     **extra: Any,
 ) -> Array:
-    """Apply the in-memory ``fastcpp.<name>`` chunk by chunk with left context."""
-    kernel = core_function(name)
+    """Apply the in-memory ``fastcpp.<name>`` chunk by chunk with left context.
+
+    ``center=True`` is the trailing result of ``a`` followed by
+    ``(window - 1) // 2`` NaNs, shifted back by as many places (the in-memory
+    definition), so the same left-context graph serves it. ``lengths=`` and
+    ``out=`` raise NotImplementedError. A two-input member (``b`` given)
+    runs on a and b broadcast and stacked along a new last axis of 2
+    (``_pair``: ``a`` is that stack already).
+    """
+    if "b" in extra:
+        xa, xb = da.broadcast_arrays(da.asarray(a), da.asarray(extra.pop("b")))
+        p = _probe(xa, window, axis)
+        getattr(_core, name)(p, p, window, min_count=min_count, axis=axis, **extra)
+        stacked = da.stack([xa, xb], axis=-1).rechunk({xa.ndim: 2})
+        return move(
+            name, stacked, window, min_count, axis % xa.ndim, _pair=True, **extra
+        )
+    kernel = partial(_call_pair, name) if _pair else core_function(name)
     x = da.asarray(a)
+    if extra.pop("lengths", None) is not None:
+        raise NotImplementedError(
+            f"fastcpp.dask.{name}: lengths= is not supported on dask arrays; "
+            f"call fastcpp.{name} on each block (map_blocks) or in memory"
+        )
+    if extra.pop("out", None) is not None:
+        raise NotImplementedError(
+            f"fastcpp.dask.{name}: out= is not supported (the result is lazy; "
+            "use dask.array.store to write it into an array)"
+        )
     # Validate exactly as the in-memory call would (same exceptions, messages).
-    meta = kernel(
-        _probe(x, window, axis), window, min_count=min_count, axis=axis, **extra
-    )
+    probe = _probe(x, window, axis)
+    if _pair:
+        probe = np.broadcast_to(probe, (*probe.shape[:-1], 2))
+    meta = kernel(probe, window, min_count=min_count, axis=axis, **extra)
     if "q" in extra and np.ndim(extra["q"]) == 1:
         # move_quantile with a sequence of q: one lazy array per q, stacked
         # along the new leading axis (as the in-memory result).
@@ -112,6 +150,17 @@ def move(
             ]
         )
     ax = axis % x.ndim
+    shift = (int(window) - 1) // 2 if extra.pop("center", False) else 0
+    if shift:
+        if x.dtype.kind in "biu":  # computed as float64 anyway; NaN needs a float
+            x = x.astype(np.float64)
+        pad = list(x.shape)
+        pad[ax] = shift
+        padded = da.concatenate([x, da.full(pad, np.nan, dtype=x.dtype)], axis=ax)
+        trailing = move(name, padded, window, min_count, axis, _pair=_pair, **extra)
+        index: list[slice] = [slice(None)] * trailing.ndim
+        index[ax] = slice(shift, None)
+        return trailing[tuple(index)].rechunk(x.chunks[: trailing.ndim])
     fn = partial(
         _move_segment,
         kernel=kernel,
@@ -120,10 +169,13 @@ def move(
         axis=ax,
         extra=extra,
         dtype=meta.dtype,
+        pair=_pair,
     )
     graph, out = with_left_context(
         x, ax, int(window) - 1, fn, name.replace("_", "-"), (window, min_count, extra)
     )
+    if _pair:  # the stack's last axis (one chunk of 2) became one of 1
+        return Array(graph, out, (*x.chunks[:-1], (1,)), dtype=meta.dtype)[..., 0]
     return Array(graph, out, x.chunks, dtype=meta.dtype)
 
 
