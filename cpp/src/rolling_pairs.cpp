@@ -79,8 +79,9 @@ template <class T>
 void move_pair_row(MoveStat stat, Strided<const T> x, Strided<const T> y, Strided<T> out,
                    index_t window, index_t min_count, index_t ddof, index_t begin, index_t end) {
     const index_t w = window;
-    thread_local std::vector<PairSums> suffix;
-    suffix.resize(static_cast<std::size_t>(w));
+    thread_local std::vector<PairSums> suffix_buffer;
+    suffix_buffer.resize(static_cast<std::size_t>(w));
+    PairSums* const suffix = suffix_buffer.data();  // one TLS lookup, not one per use
     for (index_t t = begin / w; t * w < end; ++t) {
         const index_t lo = t * w, hi = std::min(lo + w, x.size);
         double cx = 0, cy = 0;
@@ -91,7 +92,7 @@ void move_pair_row(MoveStat stat, Strided<const T> x, Strided<const T> y, Stride
             PairSums acc;
             for (index_t k = w - 1; k >= 0; --k) {
                 acc.add(x[lo - w + k], y[lo - w + k], cx, cy);
-                suffix[static_cast<std::size_t>(k)] = acc;
+                suffix[k] = acc;
             }
         }
         PairSums prefix;
@@ -99,9 +100,7 @@ void move_pair_row(MoveStat stat, Strided<const T> x, Strided<const T> y, Stride
             prefix.add(x[i], y[i], cx, cy);
             if (i < begin) continue;
             const index_t start = i - w + 1;  // window [start, i]
-            const PairSums s = (start == lo || t == 0)
-                                   ? prefix
-                                   : prefix + suffix[static_cast<std::size_t>(start - (lo - w))];
+            const PairSums s = (start == lo || t == 0) ? prefix : prefix + suffix[start - (lo - w)];
             out[i] = static_cast<T>(pair_result(stat, s, min_count, ddof));
         }
     }
