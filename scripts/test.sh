@@ -141,7 +141,7 @@ cmake --build "$BUILD/consumer-wheel"
 
 step "pytest"
 cd "$BUILD"  # import the installed wheel, not the source tree
-env -u FASTCPP_SIMD "$PY" -m pytest "$ROOT/tests_py" -p no:cacheprovider
+env -u FASTCPP_SIMD "$PY" -m pytest "$ROOT/tests_py" -p no:cacheprovider --durations=15
 KERNEL_TESTS=()
 for f in reduce rolling ema elementwise geo median_filter accumulator; do
     [ -f "$ROOT/tests_py/test_$f.py" ] && KERNEL_TESTS+=("$ROOT/tests_py/test_$f.py")

@@ -373,7 +373,9 @@ Plan make_plan(const Layout& L, bool omit, bool median) {
     const index_t max_network = sizeof(K) == 4 && !wide_vectors ? median_detail::kMaxNetworkWide
                                 : sizeof(K) >= 4                ? median_detail::kMaxNetwork64
                                                                 : median_detail::kMaxNetworkWide;
-    if (n <= max_network && !omit_radix) {
+    const bool box_pairs =
+        median && L.box && P == 1 && er == sc && er <= median_detail::network_box_max(sizeof(K));
+    if ((n <= max_network || box_pairs) && !omit_radix) {
         p.algo = Algo::network;
         p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
         p.tile_cols = std::min<index_t>(cols, 4096);

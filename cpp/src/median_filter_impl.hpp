@@ -236,6 +236,12 @@ inline constexpr index_t kMaxNetworkWide = 49;
 template <class K>
 void network_tile(const Tile<K>& t);
 
+/// Largest side k of a square 2-D box (Tile::box2d, kr == kc, the median
+/// rank) whose median network_tile computes with the shared-row networks,
+/// faster than radix selection or rank compression there; 0 where those
+/// are not compiled (sanitizer builds).
+[[nodiscard]] index_t network_box_max(std::size_t key_bytes) noexcept;
+
 /// Largest window count served by radix selection: counts must fit the
 /// lanes (8-bit: 255); with 16 passes (16-bit values, ranks) histograms
 /// catch up at about 200 elements.

@@ -5,12 +5,11 @@
 // counts are fully unrolled so the whole network lives in registers.
 #include <algorithm>
 #include <array>
-#include <cstdlib>
 #include <cstring>
-#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "fastcpp/detail/dispatch.hpp"
 #include "fastcpp/detail/simd.hpp"
 #include "median_filter_impl.hpp"
 
@@ -33,23 +32,36 @@ struct OpList {
     int count = 0;
 };
 
-/// Batcher's network sorting n wires, pruned to what wire r needs.
-constexpr OpList median_ops(int n, int r) {
-    OpList full;
+/// Wire list of a sorted sequence (wire numbers in ascending order of value).
+struct Wires {
+    std::array<std::uint8_t, 128> w{};
+    int n = 0;
+    constexpr void push(int x) { w[static_cast<std::size_t>(n++)] = static_cast<std::uint8_t>(x); }
+    [[nodiscard]] constexpr int operator[](int i) const { return w[static_cast<std::size_t>(i)]; }
+};
+
+constexpr void add_op(OpList& L, int a, int b) {
+    L.ops[static_cast<std::size_t>(L.count++)] = {static_cast<std::uint8_t>(a),
+                                                  static_cast<std::uint8_t>(b), 3};
+}
+
+/// Batcher's odd-even merge sort of the wires `w` (in that order), unpruned.
+constexpr void batcher_ops(const Wires& w, OpList& L) {
+    const int n = w.n;
     for (int p = 1; p < n; p <<= 1)
         for (int k = p; k >= 1; k >>= 1)
             for (int j = k % p; j + k < n; j += 2 * k)
                 for (int i = 0; i < k && i < n - j - k; ++i)
                     if ((i + j) / (2 * p) == (i + j + k) / (2 * p))
-                        full.ops[static_cast<std::size_t>(full.count++)] = {
-                            static_cast<std::uint8_t>(i + j), static_cast<std::uint8_t>(i + j + k),
-                            3};
-    // Backward liveness from the median wire.
-    std::array<bool, 128> live{};
-    live[static_cast<std::size_t>(r)] = true;
+                        add_op(L, w[i + j], w[i + j + k]);
+}
+
+/// Keeps the comparators of L that the wires marked in `live` depend on
+/// (backward liveness), with `keep` set to the outputs still needed.
+constexpr OpList prune(const OpList& L, std::array<bool, 128> live) {
     OpList rev;
-    for (int o = full.count - 1; o >= 0; --o) {
-        Op op = full.ops[static_cast<std::size_t>(o)];
+    for (int o = L.count - 1; o >= 0; --o) {
+        Op op = L.ops[static_cast<std::size_t>(o)];
         const bool la = live[op.a], lb = live[op.b];
         if (!la && !lb) continue;
         op.keep = static_cast<std::uint8_t>((la ? 1 : 0) | (lb ? 2 : 0));
@@ -61,6 +73,110 @@ constexpr OpList median_ops(int n, int r) {
         out.ops[static_cast<std::size_t>(out.count++)] = rev.ops[static_cast<std::size_t>(o)];
     return out;
 }
+
+/// Batcher's network sorting n wires, pruned to what wire r needs.
+constexpr OpList median_ops(int n, int r) {
+    Wires all;
+    for (int i = 0; i < n; ++i) all.push(i);
+    OpList full;
+    batcher_ops(all, full);
+    std::array<bool, 128> live{};
+    live[static_cast<std::size_t>(r)] = true;
+    return prune(full, live);
+}
+
+/// Batcher's odd-even merge of two sorted wire lists of any lengths (Knuth,
+/// TAOCP 5.3.4, Algorithm M): merge the even- and the odd-indexed elements
+/// recursively, then one rank of comparators. Returns the merged order.
+constexpr Wires merge_ops(const Wires& a, const Wires& b, OpList& L) {
+    if (a.n == 0) return b;
+    if (b.n == 0) return a;
+    Wires out;
+    if (a.n == 1 && b.n == 1) {
+        add_op(L, a[0], b[0]);
+        out.push(a[0]);
+        out.push(b[0]);
+        return out;
+    }
+    Wires ae, ao, be, bo;
+    for (int i = 0; i < a.n; ++i) (i % 2 ? ao : ae).push(a[i]);
+    for (int i = 0; i < b.n; ++i) (i % 2 ? bo : be).push(b[i]);
+    const Wires v = merge_ops(ae, be, L);
+    const Wires w = merge_ops(ao, bo, L);
+    out.push(v[0]);
+    int k = 0;
+    for (; k < w.n && k + 1 < v.n; ++k) {
+        add_op(L, w[k], v[k + 1]);
+        out.push(w[k]);
+        out.push(v[k + 1]);
+    }
+    for (int i = k; i < w.n; ++i) out.push(w[i]);
+    for (int i = k + 1; i < v.n; ++i) out.push(v[i]);
+    return out;
+}
+
+/// Networks for the medians of two vertically adjacent k x k boxes (rows
+/// i .. i + k - 1 and i + 1 .. i + k), sharing their k - 1 common rows, after
+/// the column-sharing separable scheme of Adams ("Fast median filters using
+/// separable sorting networks", ACM TOG 40(4), 2021). The common rows' k
+/// columns arrive sorted (wire c * (k - 1) + r: rank r of column c; each
+/// column sort is shared by k horizontally adjacent windows). `core` merges
+/// them, pruned to the ranks t - k ... t (t = k * k / 2) that can still be
+/// the median once k more values join (`need`, ascending: a core value of
+/// lower rank has at most t - 1 values below it in the box, one of higher
+/// rank at least t + 1). `fin` sorts one box's own row (wires k + 1 .. 2k)
+/// and selects rank k of it merged with the k + 1 needed core values (wires
+/// 0 .. k): that is the box's median, on wire `out`.
+struct PairNet {
+    OpList col;   ///< full sort of one column of k - 1 wires
+    OpList core;  ///< on k * (k - 1) wires
+    std::array<std::uint8_t, 16> need{};
+    OpList fin;  ///< on 2k + 1 wires
+    int out = 0;
+};
+
+constexpr PairNet pair_net(int k) {
+    PairNet P;
+    const int m = k - 1, t = k * k / 2;
+    Wires col;
+    for (int r = 0; r < m; ++r) col.push(r);
+    batcher_ops(col, P.col);
+    // Merge the k sorted columns pairwise, shortest lists first.
+    std::array<Wires, 16> lists{};
+    int nl = k;
+    for (int c = 0; c < k; ++c)
+        for (int r = 0; r < m; ++r) lists[static_cast<std::size_t>(c)].push(c * m + r);
+    OpList core;
+    while (nl > 1) {
+        std::sort(lists.begin(), lists.begin() + nl,
+                  [](const Wires& x, const Wires& y) { return x.n < y.n; });
+        lists[0] = merge_ops(lists[0], lists[1], core);
+        lists[1] = lists[static_cast<std::size_t>(nl - 1)];
+        --nl;
+    }
+    std::array<bool, 128> live{};
+    for (int x = 0; x <= k; ++x) {
+        P.need[static_cast<std::size_t>(x)] = static_cast<std::uint8_t>(lists[0][t - k + x]);
+        live[lists[0][t - k + x]] = true;
+    }
+    P.core = prune(core, live);
+    Wires kept, row;
+    for (int x = 0; x <= k; ++x) kept.push(x);
+    for (int c = 0; c < k; ++c) row.push(k + 1 + c);
+    OpList fin;
+    batcher_ops(row, fin);  // wires k + 1 .. 2k are now sorted in that order
+    const Wires merged = merge_ops(kept, row, fin);
+    P.out = merged[k];
+    std::array<bool, 128> want{};
+    want[static_cast<std::size_t>(P.out)] = true;
+    P.fin = prune(fin, want);
+    return P;
+}
+
+template <int k>
+struct PairNetOf {
+    static constexpr PairNet value = pair_net(k);
+};
 
 static_assert(kMaxNetwork <= 81);  // Batcher(81) has 702 comparators after pruning
 
@@ -102,19 +218,23 @@ template <KeyXform X, class V, class K = std::remove_cvref_t<decltype(V{}[0])>>
     }
 }
 
-/// Runs body(j) -> median vector for output columns j .. j + lanes of row i
-/// and stores it: as keys into t.out (whose slack absorbs the last vector), or
-/// converted into t.direct with the row's last partial vector cut to size.
-template <class K, int W, class Body>
-[[gnu::always_inline]] inline void emit_row(const Tile<K>& t, index_t i, Body&& body) noexcept {
+/// Runs body(j, r), which writes R median vectors r[0 .. R) for output
+/// columns j .. j + lanes of rows i .. i + R - 1, and stores them: as keys
+/// into t.out (whose slack absorbs the last vector), or converted into
+/// t.direct with each row's last partial vector cut to size. (An out-array,
+/// not a returned std::array: vector attributes are dropped from template
+/// arguments.)
+template <class K, int W, int R, class Body>
+[[gnu::always_inline]] inline void emit_rows(const Tile<K>& t, index_t i, Body&& body) noexcept {
     using V = Vec<K, W>;
     constexpr index_t lanes = W / sizeof(K);
     const index_t cols = t.cols;
     if (!t.direct) {
         K* out = t.out + i * t.out_stride;
         for (index_t j = 0; j < cols; j += lanes) {
-            const V r = body(j);
-            std::memcpy(out + j, &r, sizeof(V));
+            V r[R];
+            body(j, r);
+            for (int y = 0; y < R; ++y) std::memcpy(out + y * t.out_stride + j, &r[y], sizeof(V));
         }
         return;
     }
@@ -122,14 +242,23 @@ template <class K, int W, class Body>
     auto run = [&]<KeyXform X>() __attribute__((always_inline)) {
         index_t j = 0;
         for (; j + lanes <= cols; j += lanes) {
-            const V r = convert<X>(body(j));
-            std::memcpy(dst + j, &r, sizeof(V));
+            V r[R];
+            body(j, r);
+            for (int y = 0; y < R; ++y) {
+                const V v = convert<X>(r[y]);
+                std::memcpy(dst + y * t.direct_stride + j, &v, sizeof(V));
+            }
         }
         if (j < cols) {
-            const V r = convert<X>(body(j));
-            K tmp[lanes];
-            std::memcpy(tmp, &r, sizeof(V));
-            std::memcpy(dst + j, tmp, static_cast<std::size_t>(cols - j) * sizeof(K));
+            V r[R];
+            body(j, r);
+            for (int y = 0; y < R; ++y) {
+                const V v = convert<X>(r[y]);
+                K tmp[lanes];
+                std::memcpy(tmp, &v, sizeof(V));
+                std::memcpy(dst + y * t.direct_stride + j, tmp,
+                            static_cast<std::size_t>(cols - j) * sizeof(K));
+            }
         }
     };
     if (t.xform == KeyXform::sign)
@@ -138,6 +267,14 @@ template <class K, int W, class Body>
         run.template operator()<KeyXform::floating>();
     else
         run.template operator()<KeyXform::identity>();
+}
+
+/// emit_rows for one row, body(j) -> its median vector.
+template <class K, int W, class Body>
+[[gnu::always_inline]] inline void emit_row(const Tile<K>& t, index_t i, Body&& body) noexcept {
+    using V = Vec<K, W>;
+    emit_rows<K, W, 1>(t, i,
+                       [&](index_t j, V* r) __attribute__((always_inline)) { r[0] = body(j); });
 }
 
 /// Network with a compile-time op list: fully unrolled.
@@ -233,6 +370,80 @@ FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: 
     }
 }
 
+/// Applies the ops of a compile-time list, fully unrolled.
+template <const OpList& L, class V, std::size_t... I>
+[[gnu::always_inline]] inline void run_list(V* r, std::index_sequence<I...>) noexcept {
+    (apply(r, L.ops[I]), ...);
+}
+
+/// Median of k x k boxes, two output rows at a time (PairNet): per pair of
+/// rows, each padded column's k - 1 shared values are sorted once into
+/// `sorted` (rank r at sorted + r * len); each block of lanes then runs the
+/// core network once and the final one per row. An odd last row runs the
+/// same code for its upper box only (the lower one's row is not padded).
+/// The box's columns are `g` keys apart (g > 1: interleaved channels).
+template <int k, class K, int W>
+FASTCPP_MEDIAN_KERNEL void network_box_pairs(const Tile<K>& tile, index_t g) {  // allocates
+    using V = Vec<K, W>;
+    using P = PairNetOf<k>;
+    constexpr int m = k - 1;
+    constexpr index_t lanes = W / sizeof(K);
+    const Tile<K> t = tile;
+    const index_t pw = t.cols + (k - 1) * g;
+    const index_t len = (pw + lanes - 1) / lanes * lanes + lanes;
+    thread_local std::vector<K> buf;
+    const auto need = static_cast<std::size_t>(m * len);
+    if (buf.size() < need) buf.resize(need);
+    K* sorted = buf.data();
+    for (index_t i = 0; i < t.rows; i += 2) {
+        const K* top = t.pad + i * t.pad_stride;  // the upper box's first row
+        for (index_t q = 0; q < pw; q += lanes) {
+            V c[m];
+#pragma GCC unroll 16
+            for (int r = 0; r < m; ++r) c[r] = load<V>(top + (r + 1) * t.pad_stride + q);
+            run_list<P::value.col>(
+                c, std::make_index_sequence<static_cast<std::size_t>(P::value.col.count)>{});
+#pragma GCC unroll 16
+            for (int r = 0; r < m; ++r) std::memcpy(sorted + r * len + q, &c[r], sizeof(V));
+        }
+        auto core = [&](index_t j, V* f) __attribute__((always_inline)) {
+            V r[k * m];
+#pragma GCC unroll 128
+            for (int w = 0; w < k * m; ++w)
+                r[w] = load<V>(sorted + (w % m) * len + j + (w / m) * g);
+            run_list<P::value.core>(
+                r, std::make_index_sequence<static_cast<std::size_t>(P::value.core.count)>{});
+#pragma GCC unroll 16
+            for (int x = 0; x <= k; ++x) f[x] = r[P::value.need[static_cast<std::size_t>(x)]];
+        };
+        auto box = [&](const V* kept, const K* row) __attribute__((always_inline)) {
+            V f[2 * k + 1];
+#pragma GCC unroll 16
+            for (int x = 0; x <= k; ++x) f[x] = kept[x];
+#pragma GCC unroll 16
+            for (int c = 0; c < k; ++c) f[k + 1 + c] = load<V>(row + c * g);
+            run_list<P::value.fin>(
+                f, std::make_index_sequence<static_cast<std::size_t>(P::value.fin.count)>{});
+            return f[P::value.out];
+        };
+        const K* below = top + k * t.pad_stride;  // the lower box's last row
+        if (i + 1 < t.rows) {
+            emit_rows<K, W, 2>(t, i, [&](index_t j, V* r) __attribute__((always_inline)) {
+                V kept[k + 1];
+                core(j, kept);
+                r[0] = box(kept, top + j);
+                r[1] = box(kept, below + j);
+            });
+        } else {
+            emit_rows<K, W, 1>(t, i, [&](index_t j, V* r) __attribute__((always_inline)) {
+                V kept[k + 1];
+                core(j, kept);
+                r[0] = box(kept, top + j);
+            });
+        }
+    }
+}
+
 template <class R, int W>
 FASTCPP_MEDIAN_KERNEL void radix_kernel(const Tile<R>& tile, int bits) {
     using V = Vec<R, W>;
@@ -282,6 +493,33 @@ constexpr bool kUnrolledNetworks = false;
 constexpr bool kUnrolledNetworks = true;
 #endif
 
+/// Largest side of the square boxes network_box_pairs serves at vector width
+/// W, by key bytes: 8-bit and 32-bit keys (uint8, float32 images) up to 9 x 9,
+/// where radix selection and rank compression take over. Not for 16- and
+/// 64-bit keys, nor 32-bit keys on 16-byte vectors (no unsigned 32-bit
+/// min/max there): compile time, as each size is unrolled per key type and
+/// vector width.
+constexpr int box_pairs_max(std::size_t key_bytes, int W) noexcept {
+    if constexpr (!kUnrolledNetworks) return 0;
+    return key_bytes == 1 || (key_bytes == 4 && W > 16) ? 9 : 0;
+}
+
+/// Column step g > 0 if the tile's window is a k x k box of padded rows
+/// whose columns are g keys apart (g = 1: Tile::box2d; g > 1: channels
+/// interleaved into the column axis), else 0.
+template <class K>
+index_t box_step(const Tile<K>& t) noexcept {
+    const index_t k = t.kr;
+    if (k < 2 || t.n != k * k) return 0;
+    if (t.box2d) return t.kc == k ? 1 : 0;
+    if ((t.kc - 1) % (k - 1) != 0) return 0;
+    const index_t g = (t.kc - 1) / (k - 1);
+    for (index_t r = 0; r < k; ++r)
+        for (index_t c = 0; c < k; ++c)
+            if (t.off[r * k + c] != r * t.pad_stride + c * g) return 0;
+    return g;
+}
+
 template <class K, int W>
 FASTCPP_MEDIAN_KERNEL void network_any(const Tile<K>& t) {
     const index_t n = t.n;
@@ -289,6 +527,25 @@ FASTCPP_MEDIAN_KERNEL void network_any(const Tile<K>& t) {
         return network_dynamic<K, W>(t, median_ops(static_cast<int>(n), static_cast<int>(t.rank)));
     if (t.box2d && t.kr == 3 && t.kc == 3) return network_3x3<K, W>(t);
     if constexpr (kUnrolledNetworks) {
+        const index_t g = box_step(t);
+        if (g > 0 && t.kr <= box_pairs_max(sizeof(K), W)) {
+            if constexpr (box_pairs_max(sizeof(K), W) >= 9) {
+                switch (t.kr) {
+                    case 5:
+                        return network_box_pairs<5, K, W>(t, g);
+                    case 6:
+                        return network_box_pairs<6, K, W>(t, g);
+                    case 7:
+                        return network_box_pairs<7, K, W>(t, g);
+                    case 8:
+                        return network_box_pairs<8, K, W>(t, g);
+                    case 9:
+                        return network_box_pairs<9, K, W>(t, g);
+                    default:
+                        break;
+                }
+            }
+        }
         switch (n) {
             case 3:
                 return network_fixed<3, K, W>(t);
@@ -309,12 +566,6 @@ FASTCPP_MEDIAN_KERNEL void network_any(const Tile<K>& t) {
             default:
                 break;
         }
-        // 6 x 6 and 7 x 7 unrolled too where they are used (8-bit images, and
-        // 32-bit keys below 512-bit vectors); an interpreted op list costs ~2.5x.
-        if constexpr (sizeof(K) == 1 || (sizeof(K) == 4 && W < 64)) {
-            if (n == 36) return network_fixed<36, K, W>(t);
-            if (n == 49) return network_fixed<49, K, W>(t);
-        }
     }
     network_dynamic<K, W>(t, median_ops(static_cast<int>(n), static_cast<int>(n / 2)));
 }
@@ -331,20 +582,16 @@ template void radix_tile(const Tile<std::uint16_t>&, int);
 
 int vector_bytes() noexcept {
 #if FASTCPP_MEDIAN_LEVELS
-    // The CPU's level, capped by FASTCPP_SIMD (until detail::dispatch lands
-    // and owns that variable, read here the same way).
-    static const int bytes = [] {
-        int cpu = __builtin_cpu_supports("x86-64-v4")   ? 64
-                  : __builtin_cpu_supports("x86-64-v3") ? 32
-                                                        : 16;
-        if (const char* env = std::getenv("FASTCPP_SIMD")) {
-            const std::string_view v(env);
-            if (v == "baseline" || v == "x86-64-v2") cpu = 16;
-            if (v == "x86-64-v3") cpu = std::min(cpu, 32);
-        }
-        return cpu;
-    }();
-    return bytes;
+    switch (detail::active_level()) {
+        case detail::SimdLevel::x86_64_v4:
+            return 64;
+        case detail::SimdLevel::x86_64_v3:
+            return 32;
+        case detail::SimdLevel::x86_64_v2:  // the baseline copy (as dispatch())
+        case detail::SimdLevel::baseline:
+            return 16;
+    }
+    return 16;
 #elif defined(__AVX512BW__)
     return 64;
 #elif defined(__AVX2__)
@@ -352,6 +599,10 @@ int vector_bytes() noexcept {
 #else
     return 16;
 #endif
+}
+
+index_t network_box_max(std::size_t key_bytes) noexcept {
+    return box_pairs_max(key_bytes, vector_bytes());
 }
 
 template <class K>

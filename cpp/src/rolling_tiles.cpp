@@ -60,7 +60,14 @@ namespace {
 using v4d = double __attribute__((vector_size(32)));
 using v4i = std::int64_t __attribute__((vector_size(32)));
 using v4f = float __attribute__((vector_size(16)));
+// The short-row path's vector: one lane in use, the second a copy (two
+// lanes are SSE2's own width, which GCC compiles to plain instructions at
+// every level; a one-lane vector is lowered element by element).
+using v2d = double __attribute__((vector_size(16)));
 constexpr int kLanes = 4;
+/// Lanes of a float64 vector type (4, or 2 for the short-row path).
+template <class V>
+constexpr int kWidth = static_cast<int>(sizeof(V) / sizeof(double));
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 #define FASTCPP_INLINE [[gnu::always_inline]] inline
@@ -140,10 +147,13 @@ struct Lanes {
 };
 
 /// Running state of one scan: count of non-NaN values and, for sums, Σd and
-/// Σd²; for extremes, the best value and its offset in the tile.
-struct State {
-    v4d n{}, a{}, b{}, d3{}, d4{};  // d3, d4: Σd³, Σd⁴ (skew, kurt)
+/// Σd²; for extremes, the best value and its offset in the tile. One lane
+/// per element of V.
+template <class V>
+struct StateOf {
+    V n{}, a{}, b{}, d3{}, d4{};  // d3, d4: Σd³, Σd⁴ (skew, kurt)
 };
+using State = StateOf<v4d>;
 
 template <Kind K, class T>
 struct Engine {
@@ -152,13 +162,17 @@ struct Engine {
     // The suffix scans from offset k (k = w: empty), one array per quantity,
     // four lanes at [4k, 4k + 4). Plain double arrays (unaligned vector
     // access): over-aligned allocation is not something to rely on in a
-    // Python extension.
-    std::vector<double>&sn_, &sa_, &sb_, &s3_, &s4_;
+    // Python extension. Unused (null) on the short-row path.
+    double *sn_, *sa_, *sb_, *s3_, *s4_;
 
-    FASTCPP_INLINE static State empty() noexcept {
-        State s;
+    // empty(), add() and result() are written once for any lane count V (the
+    // engine's 4, the short-row path's 2), so both paths compute every output
+    // by the same operations.
+    template <class V = v4d>
+    FASTCPP_INLINE static StateOf<V> empty() noexcept {
+        StateOf<V> s;
         if constexpr (kExtreme<K>) {
-            const v4d zero{};
+            const V zero{};
             s.a = kArg<K> ? zero + NAN : zero + (kMax<K> ? -kInf : kInf);
         }
         return s;
@@ -167,15 +181,15 @@ struct Engine {
     /// Adds the value v at offset k to a scan. Suffix scans go from the
     /// newest element down, so on ties they keep what they have; prefix scans
     /// take the newer element.
-    template <bool Suffix, bool Clean>
-    FASTCPP_INLINE static void add(State& s, v4d v, v4d c, double k) noexcept {
-        const v4d zero{};
+    template <bool Suffix, bool Clean, class V>
+    FASTCPP_INLINE static void add(StateOf<V>& s, V v, V c, double k) noexcept {
+        const V zero{};
         if constexpr (K == Kind::sumsq) {
             s.a += v * v;  // NaN propagates: the seed form's rule
             return;
         }
         // Clean tiles (no NaN): the counts are known, every value is taken.
-        const v4i ok = Clean ? zero == zero : v == v;
+        const auto ok = Clean ? zero == zero : v == v;
         if constexpr (!Clean) s.n += ok ? zero + 1.0 : zero;
         if constexpr (kExtreme<K> && !kArg<K>) {
             // Written so that GCC emits one max/min (a NaN v keeps s.a).
@@ -185,7 +199,7 @@ struct Engine {
                 s.a = v < s.a ? v : s.a;
         } else if constexpr (kArg<K>) {
             // An empty scan holds NaN: every non-NaN value beats it.
-            v4i take;
+            decltype(v < v) take;
             if constexpr (kMax<K>)
                 take = Suffix ? ~(v <= s.a) : ~(v < s.a);
             else
@@ -194,7 +208,7 @@ struct Engine {
             s.a = take ? v : s.a;
             s.b = take ? zero + k : s.b;
         } else {
-            const v4d d = Clean ? v - c : (ok ? v - c : zero);
+            const V d = Clean ? v - c : (ok ? v - c : zero);
             s.a += d;
             if constexpr (kVar<K>) s.b += d * d;
             if constexpr (kHigher<K>) s.d3 += d * d * d;
@@ -205,25 +219,26 @@ struct Engine {
     /// Results at offset a of the lanes' tiles from the suffix scan s (from
     /// a + 1) and the prefix scan p (through a): r1, and r2 for mean_std
     /// (stds) or skew/kurt (refine flags).
-    FASTCPP_INLINE void result(const State& s, const State& p, v4d n, v4d c, double a, v4d& r1,
-                               v4d& r2) const noexcept {
-        const v4d zero{}, nan = zero + NAN;
+    template <class V>
+    FASTCPP_INLINE void result(const StateOf<V>& s, const StateOf<V>& p, V n, V c, double a, V& r1,
+                               V& r2) const noexcept {
+        const V zero{}, nan = zero + NAN;
         if constexpr (K == Kind::sumsq) {
             r1 = s.a + p.a;
             return;
         }
-        const v4i enough = n >= minc;
+        const auto enough = n >= minc;
         if constexpr (kExtreme<K> && !kArg<K>) {
-            const v4d m = kMax<K> ? (s.a > p.a ? s.a : p.a) : (s.a < p.a ? s.a : p.a);
+            const V m = kMax<K> ? (s.a > p.a ? s.a : p.a) : (s.a < p.a ? s.a : p.a);
             r1 = enough ? m : nan;
         } else if constexpr (kArg<K>) {
             // The prefix holds the newer elements: it wins ties, and an empty
             // suffix (NaN) loses to it.
-            const v4i pick_p = (kMax<K> ? p.a >= s.a : p.a <= s.a) | (s.a != s.a);
-            const v4d back = pick_p ? a - p.b : (static_cast<double>(w) + a) - s.b;
+            const auto pick_p = (kMax<K> ? p.a >= s.a : p.a <= s.a) | (s.a != s.a);
+            const V back = pick_p ? a - p.b : (static_cast<double>(w) + a) - s.b;
             r1 = enough ? back : nan;
         } else {
-            const v4d a1 = s.a + p.a;
+            const V a1 = s.a + p.a;
             if constexpr (K == Kind::sum) {
                 r1 = enough ? a1 : nan;
             } else if constexpr (K == Kind::mean) {
@@ -232,17 +247,17 @@ struct Engine {
                 r1 = enough ? higher(n, a1, s.b + p.b, s.d3 + p.d3, s.d4 + p.d4, r2) : nan;
                 r2 = enough ? r2 : zero;
             } else {
-                const v4d a2 = s.b + p.b;
-                v4d m2 = a2 - a1 * (a1 / n);
+                const V a2 = s.b + p.b;
+                V m2 = a2 - a1 * (a1 / n);
                 m2 = m2 > zero ? m2 : (m2 == m2 ? zero : m2);  // NaN (inf in window) stays
                 m2 = n == zero + 1.0 ? a2 - a2 : m2;           // one value: 0 (inf: NaN)
-                const v4d dn = n - ddof;
-                const v4d var = dn > zero ? m2 / dn : nan;
+                const V dn = n - ddof;
+                const V var = dn > zero ? m2 / dn : nan;
                 if constexpr (K == Kind::var) {
                     r1 = enough ? var : nan;
                 } else {
-                    v4d sd;
-                    for (int l = 0; l < kLanes; ++l) sd[l] = std::sqrt(var[l]);
+                    V sd;
+                    for (int l = 0; l < kWidth<V>; ++l) sd[l] = std::sqrt(var[l]);
                     if constexpr (K == Kind::std) {
                         r1 = enough ? sd : nan;
                     } else {
@@ -310,11 +325,11 @@ struct Engine {
             return v4d{static_cast<double>(q0[k]), static_cast<double>(q1[k]),
                        static_cast<double>(q2[k]), static_cast<double>(q3[k])};
         };
-        double* const sn = sn_.data();
-        double* const sa = sa_.data();
-        double* const sb = sb_.data();
-        double* const q3 = s3_.data();
-        double* const q4 = s4_.data();
+        double* const sn = sn_;
+        double* const sa = sa_;
+        double* const sb = sb_;
+        double* const q3 = s3_;
+        double* const q4 = s4_;
         auto put = [](double* arr, index_t k, v4d v) { std::memcpy(arr + 4 * k, &v, sizeof v); };
         auto get = [](const double* arr, index_t k) {
             v4d v;
@@ -524,14 +539,80 @@ FASTCPP_INLINE void finish_lane(const Lanes<T>& g, int l, const RowJob<T>& j, in
     }
 }
 
+/// Rows up to this length take the short-row path.
+constexpr index_t kShortRow = 32;
+/// The kinds it computes (those of move_sum ... move_argmax).
+template <Kind K>
+constexpr bool kShortKind =
+    K == Kind::sum || K == Kind::mean || K == Kind::var || K == Kind::std || kExtreme<K>;
+
+/// Positions [begin, end) of a row of at most kShortRow values: the engine's
+/// scans and formulas (Engine::add/result) on one lane of an SSE2 vector,
+/// tile by tile, the suffix scan on the stack. No dispatch, per-thread
+/// buffers, idle lanes or transposes: on a call with 10 values those were
+/// most of the engine's cost (move_mean n=10: ~760 instructions in the
+/// kernel, now ~430). Same operations on the same values (the first tile's empty suffix is
+/// scanned over NaN as the engine's NaN tile is), so the results are the
+/// engine's, bit for bit.
+template <Kind K, class T>
+void short_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) noexcept {
+    using E = Engine<K, T>;
+    const E eng{w,
+                static_cast<double>(minc),
+                static_cast<double>(ddof),
+                nullptr,
+                nullptr,
+                nullptr,
+                nullptr,
+                nullptr};
+    const Strided<const T>& x = j.x;
+    // The suffix scans from offset k (k = w: empty); uninitialised arrays
+    // (a StateOf array would be zeroed on every call).
+    double sn[kShortRow + 1], sa[kShortRow + 1], sb[kShortRow + 1];
+    const index_t t_end = (j.end - 1) / w + 1;
+    for (index_t t = j.begin / w; t < t_end; ++t) {
+        v2d c{};
+        if constexpr (kVar<K>) {
+            const double shift = shift_of(x, w, t);
+            c = v2d{shift, shift};
+        }
+        auto s = E::template empty<v2d>();
+        sn[w] = s.n[0], sa[w] = s.a[0], sb[w] = s.b[0];
+        for (index_t k = w - 1; k >= 0; --k) {
+            const double v = t > 0 ? static_cast<double>(x[(t - 1) * w + k]) : kNaN;
+            E::template add<true, false>(s, v2d{v, v}, c, static_cast<double>(k));
+            sn[k] = s.n[0], sa[k] = s.a[0], sb[k] = s.b[0];
+        }
+        auto p = E::template empty<v2d>();
+        const index_t lo = t * w, hi = std::min(lo + w, j.end);
+        for (index_t i = lo; i < hi; ++i) {
+            const auto a = static_cast<double>(i - lo);
+            const auto xi = static_cast<double>(x[i]);
+            E::template add<false, false>(p, v2d{xi, xi}, c, a);
+            if (i < j.begin) continue;
+            const auto k = static_cast<std::size_t>(i - lo + 1);
+            StateOf<v2d> st;
+            st.n = v2d{sn[k], sn[k]}, st.a = v2d{sa[k], sa[k]}, st.b = v2d{sb[k], sb[k]};
+            v2d r1, r2{};
+            eng.result(st, p, st.n + p.n, c, a, r1, r2);
+            j.y[i - j.out_shift] = static_cast<T>(r1[0]);
+        }
+    }
+}
+
 /// Positions [begin, end) of one row: lanes are four consecutive tiles.
 template <Kind K, class T>
 FASTCPP_KERNEL void tiles_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) {
     auto& buf = Buffers<T>::mine();
     buf.size_for(w);
-    const Engine<K, T> eng{
-        w,     static_cast<double>(minc), static_cast<double>(ddof), buf.sn, buf.sa, buf.sb, buf.s3,
-        buf.s4};
+    const Engine<K, T> eng{w,
+                           static_cast<double>(minc),
+                           static_cast<double>(ddof),
+                           buf.sn.data(),
+                           buf.sa.data(),
+                           buf.sb.data(),
+                           buf.s3.data(),
+                           buf.s4.data()};
     const index_t t_end = (j.end - 1) / w + 1;
     const index_t t0 = j.begin / w;
     // Is the tile before the group's first real and NaN-free? (Lane l's
@@ -567,9 +648,14 @@ FASTCPP_KERNEL void tiles_rows4(const RowJob<T> (&j)[kLanes], int count, index_t
                                 index_t ddof) {
     auto& buf = Buffers<T>::mine();
     buf.size_for(w);
-    const Engine<K, T> eng{
-        w,     static_cast<double>(minc), static_cast<double>(ddof), buf.sn, buf.sa, buf.sb, buf.s3,
-        buf.s4};
+    const Engine<K, T> eng{w,
+                           static_cast<double>(minc),
+                           static_cast<double>(ddof),
+                           buf.sn.data(),
+                           buf.sa.data(),
+                           buf.sb.data(),
+                           buf.s3.data(),
+                           buf.s4.data()};
     const index_t t_end = (j[0].end - 1) / w + 1;
     bool before_clean[kLanes] = {};  // each lane's suffix tile (t - 1)
     for (index_t t = 0; t < t_end; ++t) {
@@ -615,6 +701,10 @@ void run_rows(Rows<const T> a, Rows<T> out, Rows<T> out2, index_t r0, index_t r1
 template <Kind K, class T>
 void run_one(Strided<const T> x, Strided<T> y, Strided<T> y2, index_t begin, index_t end,
              index_t out_shift, index_t w, index_t minc, index_t ddof) {
+    if constexpr (kShortKind<K>) {
+        if (x.size <= kShortRow && w <= kShortRow)
+            return short_row<K>(RowJob<T>{x, y, y2, begin, end, out_shift}, w, minc, ddof);
+    }
     detail::dispatch(
         [&] { tiles_row<K>(RowJob<T>{x, y, y2, begin, end, out_shift}, w, minc, ddof); });
 }
