@@ -30,8 +30,6 @@ struct GeoQueries {
     }
 };
 
-/// lat, lon → GeoQueries; TypeError for unsupported dtypes, ValueError when
-/// the shapes do not broadcast.
 /// A 1-element float64 array holding v (made through NumPy's C API).
 inline py::array one_double(double v) {
     const py::ssize_t one = 1;
@@ -40,6 +38,8 @@ inline py::array one_double(double v) {
     return a;
 }
 
+/// lat, lon → GeoQueries; TypeError for unsupported dtypes, ValueError when
+/// the shapes do not broadcast.
 inline GeoQueries as_geo_queries(const char* func, py::handle lat_obj, py::handle lon_obj) {
     // One query point as two Python floats, the common call: no NumPy call
     // (np.broadcast_arrays alone costs more than a 10-point search).

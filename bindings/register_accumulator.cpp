@@ -44,7 +44,7 @@ class SharedAccumulator {
 public:
     explicit SharedAccumulator(const Accumulator& a) : acc_(a) {}
     SharedAccumulator(const SharedAccumulator& o) : acc_(o.snapshot()) {}
-    SharedAccumulator(SharedAccumulator&& o) : acc_(o.snapshot()) {}  // the mutex cannot move
+    SharedAccumulator(SharedAccumulator&& o) : acc_(o.snapshot()) {}  // the lock cannot move
     SharedAccumulator& operator=(const SharedAccumulator&) = delete;
 
     /// A consistent copy of the state, taken under the lock.
