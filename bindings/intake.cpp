@@ -236,4 +236,12 @@ void throw_not_broadcastable(const char* func, const py::object* arrays, const c
     throw py::value_error(msg + " cannot be broadcast together");
 }
 
+void throw_broadcast_too_large(const char* func, const BroadcastShape& b) {
+    std::string shape = "(";
+    for (int d = 0; d < b.nd; ++d)
+        shape += (d ? ", " : "") + std::to_string(b.dims[static_cast<std::size_t>(d)]);
+    throw py::value_error(std::string(func) + ": broadcast shape " + shape +
+                          (b.nd == 1 ? ",)" : ")") + " has more elements than an index can count");
+}
+
 }  // namespace fastcpp::bind

@@ -363,6 +363,9 @@ BroadcastShape broadcast_shape(const char* func, const std::array<py::object, N>
                                const std::array<const char*, N>& names);
 [[noreturn]] void throw_not_broadcastable(const char* func, const py::object* arrays,
                                           const char* const* names, std::size_t n);
+/// ValueError "<func>: broadcast shape (2**40, 2**40) has more elements than
+/// an index can count" (the element count would overflow a signed size).
+[[noreturn]] void throw_broadcast_too_large(const char* func, const BroadcastShape& b);
 
 template <std::size_t N>
 BroadcastShape broadcast_shape(const char* func, const std::array<py::object, N>& arrays,
@@ -385,6 +388,10 @@ BroadcastShape broadcast_shape(const char* func, const std::array<py::object, N>
                 throw_not_broadcastable(func, arrays.data(), names.data(), N);
         }
     }
+    py::ssize_t total = 1;  // elements() must not overflow (broadcast_to views are free)
+    for (int d = 0; d < b.nd; ++d)
+        if (__builtin_mul_overflow(total, b.dims[static_cast<std::size_t>(d)], &total))
+            throw_broadcast_too_large(func, b);
     return b;
 }
 

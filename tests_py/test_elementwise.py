@@ -423,3 +423,16 @@ def test_gaussian_underflow(sigma):
         rtol=1e-13,
         atol=1e-300,
     )
+
+
+def test_broadcast_shape_beyond_an_index_is_a_value_error():
+    # two free broadcast_to views whose broadcast has 2**80 elements: the count
+    # must not overflow (ValueError naming the shape, not a crash or MemoryError)
+    a = np.broadcast_to(0.0, (2**40, 1))
+    b = np.broadcast_to(0.0, (1, 2**40))
+    with pytest.raises(
+        ValueError, match=r"haversine: broadcast shape \(1099511627776, 1099511627776\)"
+    ):
+        fastcpp.haversine(a, b, 0.0, 0.0)
+    with pytest.raises(ValueError, match="polar_to_cartesian: broadcast shape"):
+        fastcpp.polar_to_cartesian(a, b)
