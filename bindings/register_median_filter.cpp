@@ -217,11 +217,9 @@ py::object filter_py(const char* func, const Selection& sel, const py::object& i
                                   ", the image has " +
                                   py::str(arr.attr("shape")).cast<std::string>());
         if (!o.writeable()) throw py::value_error(std::string(func) + ": out is read-only");
-        bool aligned = true;
-        for (int d = 0; d < ndim; ++d) aligned = aligned && o.strides(d) % o.itemsize() == 0;
-        const bool overlap =
-            py::module_::import("numpy").attr("may_share_memory")(o, arr).cast<bool>();
-        copy_back = overlap || !aligned;
+        // Misaligned (also by its data pointer), not element-strided or
+        // sharing memory with the image: computed aside, then copied in.
+        copy_back = !can_write_directly(o, {arr}, static_cast<std::size_t>(o.itemsize()));
         result = copy_back ? py::array(arr.dtype(), shape) : o;
     }
     std::vector<index_t> is(shape.size()), os(shape.size());
