@@ -246,6 +246,28 @@ struct Output {
     }
 };
 
+/// Two inputs of one shape along `axis`, one output of that shape (ema_cov,
+/// move_cov, ...): reads both as T (the type `real` names), allocates or
+/// takes `out`, runs kernel(a_rows, b_rows, out_rows) without the GIL and
+/// stores the result. Callers check shapes and arguments first.
+template <class Kernel>
+py::object map_row_pairs(const char* func, Real real, const py::array& ra, const py::array& rb,
+                         int axis, py::object out, Kernel&& kernel) {
+    const std::vector<py::ssize_t> shape(ra.shape(), ra.shape() + ra.ndim());
+    return visit(real, [&](auto tag) -> py::object {
+        using T = decltype(tag);
+        const py::array xa = readable_as<T>(ra), xb = readable_as<T>(rb);
+        Output<T> res(func, std::move(out), shape, {xa, xb}, false, real);
+        RowsOf<const T> sa(xa, axis), sb(xb, axis);
+        RowsOf<T> dst(res.target, axis);
+        {
+            py::gil_scoped_release nogil;
+            kernel(sa.rows, sb.rows, dst.rows);
+        }
+        return res.finish();
+    });
+}
+
 /// The rows-map call shape: a kernel of 1-D rows along `axis`, K outputs.
 /// Owns the whole call, in this order:
 ///  1. dtype promotion of `a` (as_real_array; 0-d: ValueError);

@@ -121,31 +121,20 @@ py::array times_arg(const char* func, py::handle times, py::handle halflife, Ema
 /// map_rows for pairs. Result dtype by the elementwise rule (float32 when
 /// both are float32 or float16, float16 when both are float16).
 template <class Kernel>
-py::object map_row_pairs(const char* func, py::handle a_obj, py::handle b_obj, index_t axis_arg,
-                         py::object out, Kernel&& kernel) {
+py::object map_pairs_same_shape(const char* func, py::handle a_obj, py::handle b_obj,
+                                index_t axis_arg, py::object out, Kernel&& kernel) {
     const py::array ra = as_array(func, "a", a_obj), rb = as_array(func, "b", b_obj);
     const Real real = result_real(func, {ra, rb}, {"a", "b"}, {false, false});
     if (ra.ndim() == 0)
         throw py::value_error(std::string(func) + ": a must be at least 1-D, got a 0-d array");
-    std::vector<py::ssize_t> shape(ra.shape(), ra.shape() + ra.ndim());
+    const std::vector<py::ssize_t> shape(ra.shape(), ra.shape() + ra.ndim());
     const std::vector<py::ssize_t> shape_b(rb.shape(), rb.shape() + rb.ndim());
     if (shape != shape_b)
         throw py::value_error(std::string(func) + ": a and b must have the same shape, got " +
                               py::str(ra.attr("shape")).cast<std::string>() + " and " +
                               py::str(rb.attr("shape")).cast<std::string>());
-    const int axis = normalize_axis(axis_arg, ra.ndim());
-    return visit(real, [&](auto tag) -> py::object {
-        using T = decltype(tag);
-        const py::array xa = readable_as<T>(ra), xb = readable_as<T>(rb);
-        Output<T> res(func, std::move(out), shape, {xa, xb}, false, real);
-        RowsOf<const T> sa(xa, axis), sb(xb, axis);
-        RowsOf<T> dst(res.target, axis);
-        {
-            py::gil_scoped_release nogil;
-            kernel(sa.rows, sb.rows, dst.rows);
-        }
-        return res.finish();
-    });
+    return bind::map_row_pairs(func, real, ra, rb, normalize_axis(axis_arg, ra.ndim()),
+                               std::move(out), kernel);
 }
 
 py::object ema_call(const void* data, const py::handle* args) {
@@ -176,10 +165,10 @@ py::object ema_call(const void* data, const py::handle* args) {
     py::object out = given(out_) ? py::reinterpret_borrow<py::object>(arg(out_)) : py::none();
     if (member.inputs == 2) {
         // Checked before anything is allocated: the kernel checks again.
-        return map_row_pairs(func, arg(a_), arg(b_), axis, std::move(out),
-                             [&](auto in_a, auto in_b, auto dst) {
-                                 fastcpp::ema_stat(member.stat, in_a, in_b, dst, opt);
-                             });
+        return map_pairs_same_shape(func, arg(a_), arg(b_), axis, std::move(out),
+                                    [&](auto in_a, auto in_b, auto dst) {
+                                        fastcpp::ema_stat(member.stat, in_a, in_b, dst, opt);
+                                    });
     }
     return map_rows<1>(
         func, arg(a_), axis, std::move(out),

@@ -175,18 +175,8 @@ py::object pair_call(const MoveBinding& b, py::handle a_obj, py::handle b_obj, i
     }
     const int axis = normalize_axis(axis_arg, ra.ndim());
     check_move(b.member->stat, static_cast<index_t>(ra.shape(axis)), window, options);
-    const std::vector<py::ssize_t> shape(ra.shape(), ra.shape() + ra.ndim());
-    return visit(real, [&](auto tag) -> py::object {
-        using T = decltype(tag);
-        const py::array xa = readable_as<T>(ra), xb = readable_as<T>(rb);
-        Output<T> res(func, std::move(out), shape, {xa, xb}, false, real);
-        RowsOf<const T> sa(xa, axis), sb(xb, axis);
-        RowsOf<T> dst(res.target, axis);
-        {
-            py::gil_scoped_release nogil;
-            fastcpp::move_pair_stat(b.member->stat, sa.rows, sb.rows, dst.rows, window, options);
-        }
-        return res.finish();
+    return map_row_pairs(func, real, ra, rb, axis, std::move(out), [&](auto xa, auto xb, auto dst) {
+        fastcpp::move_pair_stat(b.member->stat, xa, xb, dst, window, options);
     });
 }
 
