@@ -355,7 +355,7 @@ Plan make_plan(const Layout& L, bool omit, bool median) {
     // sorting networks with a rank per lane, of medium ones by radix
     // selection with a rank per lane (16-bit keys or ranks); other rules and
     // larger windows by selection on the keys.
-    if (omit && median && n <= median_detail::kMaxOmitNetwork) {
+    if (omit && median && median_detail::omit_network_serves(n, sizeof(K))) {
         p.algo = Algo::omit_network;
         p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
         p.tile_cols = std::min<index_t>(cols, 4096);

@@ -212,33 +212,62 @@ template <class V, class K = std::remove_cvref_t<decltype(V{}[0])>>
     return res;
 }
 
-/// Any window of n <= kMaxOmitNetwork elements (offsets t.off), one vector
-/// of output pixels at a time, with the run-time pruned op list.
-template <class K, int W>
-FASTCPP_MEDIAN_KERNEL void omit_any(const Tile<K>& tile, const OpList& L) noexcept {
+/// Any window of n <= kMaxOmitNetwork elements (offsets t.off) with the
+/// run-time pruned op list, on U vectors of output pixels at once: the
+/// wires live in memory, so each comparator waits for the previous store of
+/// its wires; U independent vectors per comparator hide that latency.
+template <int U, class K, int W>
+[[gnu::always_inline]] inline void omit_any_block(const Tile<K>& t, const OpList& L, const K* src,
+                                                  K* out, Vec<K, W> (*r)[U],
+                                                  const std::uint8_t* wire) noexcept {
     using V = Vec<K, W>;
     constexpr index_t lanes = W / sizeof(K);
-    const Tile<K> t = tile;  // a local copy: stores through K* cannot alias it
     const index_t n = t.n;
-    const int half = static_cast<int>(n / 2);
+    V nan[U] = {};
+    for (index_t w = 0; w < n; ++w)
+#pragma GCC unroll 4
+        for (int u = 0; u < U; ++u) {
+            r[w][u] = load<V>(src + u * lanes + t.off[w]);
+            nan[u] -= nan_mask(r[w][u]);
+        }
+    // Both outputs of every comparator: no branch on Op::keep (a dead
+    // wire's value is never read).
+    for (int o = 0; o < L.count; ++o) {
+        const Op op = L.ops[static_cast<std::size_t>(o)];
+#pragma GCC unroll 4
+        for (int u = 0; u < U; ++u) {
+            const V x = r[op.a][u], y = r[op.b][u];
+            r[op.a][u] = x < y ? x : y;
+            r[op.b][u] = x < y ? y : x;
+        }
+    }
+#pragma GCC unroll 4
+    for (int u = 0; u < U; ++u) {
+        V col[kMaxOmitNetwork / 2 + 1];
+        for (index_t x = 0; x <= n / 2; ++x) col[x] = r[x][u];
+        const V idx = (static_cast<K>(n) - nan[u]) >> 1;
+        const V res = pick(col, wire, static_cast<int>(n / 2), idx);
+        std::memcpy(out + u * lanes, &res, sizeof(V));
+    }
+}
+
+template <class K, int W>
+FASTCPP_MEDIAN_KERNEL void omit_any(const Tile<K>& tile, const OpList& L) noexcept {
+    constexpr index_t lanes = W / sizeof(K);
+    constexpr int U = 4;
+    const Tile<K> t = tile;  // a local copy: stores through K* cannot alias it
     std::array<std::uint8_t, kMaxOmitNetwork> wire{};
     for (int x = 0; x < kMaxOmitNetwork; ++x)
         wire[static_cast<std::size_t>(x)] = static_cast<std::uint8_t>(x);
-    V r[kMaxOmitNetwork];
+    Vec<K, W> r[kMaxOmitNetwork][U], r1[kMaxOmitNetwork][1];
     for (index_t i = 0; i < t.rows; ++i) {
         const K* row = t.pad + i * t.pad_stride;
         K* out = t.out + i * t.out_stride;
-        for (index_t j = 0; j < t.cols; j += lanes) {
-            V nan{};
-            for (index_t w = 0; w < n; ++w) {
-                r[w] = load<V>(row + j + t.off[w]);
-                nan -= nan_mask(r[w]);
-            }
-            for (int o = 0; o < L.count; ++o) apply(r, L.ops[static_cast<std::size_t>(o)]);
-            const V idx = (static_cast<K>(n) - nan) >> 1;
-            const V res = pick(r, wire.data(), half, idx);
-            std::memcpy(out + j, &res, sizeof(V));
-        }
+        index_t j = 0;
+        for (; j + U * lanes <= t.cols; j += U * lanes)
+            omit_any_block<U, K, W>(t, L, row + j, out + j, r, wire.data());
+        for (; j < t.cols; j += lanes)  // the slack columns absorb the last vector
+            omit_any_block<1, K, W>(t, L, row + j, out + j, r1, wire.data());
     }
 }
 
@@ -363,6 +392,12 @@ FASTCPP_MEDIAN_KERNEL void omit_dispatch(const Tile<K>& t) {
 }
 
 }  // namespace
+
+bool omit_network_serves(index_t n, std::size_t key_bytes) noexcept {
+    const int vb = vector_bytes();
+    if (n <= 25) return key_bytes < 8 || vb >= 32;
+    return n <= kMaxOmitNetwork && key_bytes >= 4 && vb >= 64;
+}
 
 template <class K>
 void omit_network_tile(const Tile<K>& t) {
