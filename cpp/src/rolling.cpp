@@ -428,11 +428,25 @@ void run_segments(const Row& row, Rows<const T> a, Rows<const T> a2, Rows<T> out
             const index_t r = u / segments;
             const auto s = static_cast<std::size_t>(u % segments);
             if (starts[s + 1] == starts[s]) continue;
-            const auto x = a.row(r).sub(starts[s], starts[s + 1]);
+            auto x = a.row(r).sub(starts[s], starts[s + 1]);
             const auto x2 =
                 a2.base != nullptr ? a2.row(r).sub(starts[s], starts[s + 1]) : Strided<const T>();
-            const auto y = out.row(r).sub(starts[s], starts[s + 1]);
+            auto y = out.row(r).sub(starts[s], starts[s + 1]);
+            // A strided segment (e.g. axis=0 of a C-ordered array) is copied
+            // into contiguous buffers first, as run_stat does for whole rows.
+            thread_local std::vector<T> xin, yout;
+            const Strided<T> dst = y;
+            const bool staged = (x.stride != 1 || y.stride != 1) && a2.base == nullptr;
+            if (staged) {
+                xin.resize(static_cast<std::size_t>(x.size));
+                yout.resize(static_cast<std::size_t>(x.size));
+                for (index_t i = 0; i < x.size; ++i) xin[static_cast<std::size_t>(i)] = x[i];
+                x = Strided<const T>(xin.data(), x.size, 1);
+                y = Strided<T>(yout.data(), x.size, 1);
+            }
             run_series(kernel, stat, x, x2, y, window, minc, options, 0, x.size);
+            if (staged)
+                for (index_t i = 0; i < x.size; ++i) dst[i] = yout[static_cast<std::size_t>(i)];
         }
     });
 }
