@@ -252,7 +252,7 @@ constexpr const char* kOptions = R"pbdoc(center : bool
     a[i - window//2 .. i + (window-1)//2], clipped at both ends (min_count
     decides there as everywhere). Equivalently: the trailing result at
     i + (window-1)//2 of a followed by (window-1)//2 NaNs, which also says
-    what move_argmin/move_argmax count back from (the window's end, which may
+    what the arg-extrema (argmin, argmax) count back from (the window's end, which may
     lie past the array) and why move_rank is NaN in the last (window-1)//2
     places (the newest value of those windows is missing).
 out : ndarray, optional
