@@ -1028,12 +1028,6 @@ def test_pair_members_inf_and_drift():
                 np.testing.assert_allclose(got[w + 1 :], want[w + 1 :], rtol=1e-12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: move_var/move_std shift each tile by one value; an outlier "
-    "that is that value spoils later windows of its tile (move_cov/move_corr "
-    "already shift the two parts of a window separately: do the same here)",
-)
 def test_var_after_an_outlier_leaves_no_trace():
     a = np.r_[1e20, np.arange(1.0, 10.0)]
     got = fastcpp.move_var(a, 3)
