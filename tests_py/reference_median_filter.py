@@ -106,3 +106,49 @@ def median_filter_weighted_ref(image, size, mode="reflect", cval=0, rank=None):
             cum = np.cumsum(np.outer(wr, wc).ravel()[order])
             out[i, j] = flat[order[np.searchsorted(cum, rank, side="right")]]
     return out
+
+
+def _keys(a):
+    """Order-preserving unsigned keys of a float array: -0.0 below +0.0, every
+    NaN the largest key (the order fastcpp selects in)."""
+    u = np.dtype(f"u{a.itemsize}")
+    bits = a.view(u)
+    sign = u.type(1 << (8 * a.itemsize - 1))
+    k = np.where(bits & sign, ~bits, bits | sign)
+    return np.where(np.isnan(a), np.iinfo(u).max, k).astype(u)
+
+
+def _from_keys(k, dtype):
+    u = k.dtype
+    sign = u.type(1 << (8 * u.itemsize - 1))
+    bits = np.where(k & sign, k ^ sign, ~k).astype(u)
+    return np.where(k == np.iinfo(u).max, np.nan, bits.view(dtype)).astype(dtype)
+
+
+def nan_omit_median_ref(image, size, mode="reflect", cval=0.0, footprint=None):
+    """nan_policy="omit" median of an N-D float image (box `size`, an int or
+    one per axis, or a boolean `footprint`): element n_valid // 2 of each
+    window's sorted non-NaN values (-0.0 below +0.0), NaN where the whole
+    window is NaN. Vectorised: pad with np.pad, sort every window's keys,
+    pick per window. Axes of length 1 need mode != "mirror"."""
+    a = np.asarray(image)
+    if footprint is not None:
+        fp = np.asarray(footprint, bool)
+        sizes = fp.shape
+    else:
+        sizes = (size,) * a.ndim if np.ndim(size) == 0 else tuple(size)
+        fp = np.ones(sizes, bool)
+    if a.size == 0:
+        return a.copy()
+    pads = [(s // 2, s - 1 - s // 2) for s in sizes]
+    kw = (
+        {"constant_values": np.asarray(cval).astype(a.dtype)}
+        if mode == "constant"
+        else {}
+    )
+    p = _keys(np.pad(a, pads, _PAD[mode], **kw))
+    win = sliding_window_view(p, sizes).reshape(*a.shape, -1)[..., fp.ravel()]
+    ordered = np.sort(win, axis=-1)  # NaN last
+    valid = np.sum(win != np.iinfo(p.dtype).max, axis=-1)
+    pick = np.take_along_axis(ordered, (valid // 2)[..., None], axis=-1)[..., 0]
+    return _from_keys(pick, a.dtype)

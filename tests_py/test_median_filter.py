@@ -12,7 +12,11 @@ import numpy as np
 import pytest
 
 import fastcpp
-from reference_median_filter import median_filter_ref, median_filter_weighted_ref
+from reference_median_filter import (
+    median_filter_ref,
+    median_filter_weighted_ref,
+    nan_omit_median_ref,
+)
 
 
 def stable_rng(*key: object) -> np.random.Generator:
@@ -784,6 +788,68 @@ def test_nan_policy_omit(dtype):
     np.testing.assert_array_equal(
         fastcpp.median_filter(i, 5, nan_policy="omit"), ndi.median_filter(i, 5)
     )
+
+
+def assert_same_floats(got, want, msg=""):
+    """Equal values and bits (so -0.0 differs from +0.0); NaN where NaN."""
+    assert got.dtype == want.dtype, msg
+    assert got.shape == want.shape, msg
+    nan = np.isnan(want)
+    np.testing.assert_array_equal(np.isnan(got), nan, err_msg=msg)
+    u = np.dtype(f"u{got.itemsize}")
+    np.testing.assert_array_equal(got.view(u)[~nan], want.view(u)[~nan], err_msg=msg)
+
+
+def nan_image(shape, dtype, fraction, rng):
+    """Few distinct values (ties), +-0.0 and +-inf, `fraction` of them NaN."""
+    a = (np.round(rng.standard_normal(shape) * 4) / 4).astype(dtype)
+    special = rng.random(shape)
+    a[special < 0.05] = -0.0
+    a[(special >= 0.05) & (special < 0.08)] = np.inf
+    a[(special >= 0.08) & (special < 0.11)] = -np.inf
+    a[rng.random(shape) < fraction] = np.nan
+    return a
+
+
+OMIT_SIZES = [1, 2, 3, 4, 5, (3, 5), (5, 3), (1, 5), (2, 7), (7, 7), (8, 7)]
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.1, 0.5, 1.0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_nan_omit_small_windows_match_reference(dtype, fraction):
+    """The sorting-network path (windows of up to 49 elements; (8, 7): radix
+    selection) against the sort-every-window reference, bit for bit."""
+    rng = stable_rng("omit", np.dtype(dtype).name, fraction)
+    a = nan_image((37, 45), dtype, fraction, rng)
+    for size, mode in itertools.product(OMIT_SIZES, MODES):
+        got = fastcpp.median_filter(a, size, mode=mode, cval=-0.0, nan_policy="omit")
+        want = nan_omit_median_ref(a, size, mode, cval=-0.0)
+        assert_same_floats(got, want, f"size={size} mode={mode}")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_nan_omit_nd_footprints_and_channels(dtype):
+    rng = stable_rng("omit-nd", np.dtype(dtype).name)
+    vol = nan_image((6, 9, 11), dtype, 0.2, rng)
+    for size in [3, (1, 3, 3), (2, 3, 3), (3, 1, 5), (3, 3, 5)]:
+        got = fastcpp.median_filter(vol, size, mode="nearest", nan_policy="omit")
+        assert_same_floats(got, nan_omit_median_ref(vol, size, "nearest"), f"{size}")
+    line = nan_image((70,), dtype, 0.3, rng)
+    for size in [1, 2, 5, 9, 25, 49, 60]:
+        got = fastcpp.median_filter(line, size, mode="wrap", nan_policy="omit")
+        assert_same_floats(got, nan_omit_median_ref(line, size, "wrap"), f"{size}")
+    img = nan_image((30, 41), dtype, 0.2, rng)
+    disk = np.add.outer(np.arange(-2, 3) ** 2, np.arange(-2, 3) ** 2) <= 4
+    got = fastcpp.median_filter(img, footprint=disk, nan_policy="omit")
+    assert_same_floats(got, nan_omit_median_ref(img, None, footprint=disk))
+    # Interleaved channels: (H, W, 3) filtered over H and W, per channel.
+    rgb = nan_image((21, 34, 3), dtype, 0.2, rng)
+    for size in [3, 5]:
+        got = fastcpp.median_filter(rgb, size, axes=(0, 1), nan_policy="omit")
+        want = np.stack(
+            [nan_omit_median_ref(rgb[..., c], size) for c in range(3)], axis=-1
+        )
+        assert_same_floats(got, want, f"rgb size={size}")
 
 
 def test_nd_bad_arguments():

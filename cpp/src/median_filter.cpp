@@ -10,6 +10,7 @@
 #include "fastcpp/detail/parallel.hpp"
 #include "fastcpp/detail/simd.hpp"
 #include "median_filter_impl.hpp"
+#include "median_filter_omit.hpp"
 
 namespace fastcpp {
 
@@ -153,7 +154,7 @@ using median_detail::map_index;
 using median_detail::Run;
 using median_detail::Tile;
 
-enum class Algo { network, radix, histogram, compressed, select };
+enum class Algo { network, omit_network, radix, histogram, compressed, select };
 
 /// One axis of a normalised call: the window of output x covers image
 /// positions x + lo ... x + lo + ext - 1 along it.
@@ -350,9 +351,18 @@ Plan make_plan(const Layout& L, bool omit, bool median) {
         const index_t r = budget_elems / (pad_stride * P) - (er - 1);
         return std::clamp<index_t>(std::min(r, std::max(share, 2 * er)), 1, rows);
     };
-    // nan_policy omit: per-pixel ranks. The median by radix selection with a
-    // rank per lane (16-bit keys or ranks); other rules and larger windows
-    // by selection on the keys.
+    // nan_policy omit: per-pixel ranks. The median of small windows by
+    // sorting networks with a rank per lane, of medium ones by radix
+    // selection with a rank per lane (16-bit keys or ranks); other rules and
+    // larger windows by selection on the keys.
+    if (omit && median && median_detail::omit_network_serves(n, sizeof(K))) {
+        p.algo = Algo::omit_network;
+        p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
+        p.tile_cols = std::min<index_t>(cols, 4096);
+        const index_t stride = p.tile_cols + sc - 1 + p.slack;
+        p.tile_rows = rows_for((index_t{1} << 16) / static_cast<index_t>(sizeof(K)), stride);
+        return p;
+    }
     const bool omit_radix = omit && median && n <= median_detail::kMaxRadix16;
     if (omit && !omit_radix) {
         p.tile_cols = std::min<index_t>(cols, 1024);
@@ -595,6 +605,9 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
                 return;
             }
             median_detail::network_tile(t);
+            break;
+        case Algo::omit_network:
+            if constexpr (sizeof(K) >= 2) median_detail::omit_network_tile(t);
             break;
         case Algo::radix:
             if constexpr (sizeof(K) <= 2) {
@@ -963,6 +976,8 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
         double ns_per_pixel = 5.0 * n;
         if (plan.algo == Algo::network)
             ns_per_pixel = 0.02 * n * static_cast<double>(sizeof(K));
+        else if (plan.algo == Algo::omit_network)
+            ns_per_pixel = 0.04 * n * static_cast<double>(sizeof(K));
         else if (plan.algo == Algo::radix)
             ns_per_pixel = 0.01 * n * static_cast<double>(8 * sizeof(K) * sizeof(K));
         else if (plan.algo == Algo::histogram)

@@ -663,6 +663,73 @@ WORKLOADS = [
     if row.main
 ]
 
+
+@dataclass(frozen=True)
+class Shape:
+    """Another input shape of a member, fastcpp vs bottleneck only: float32,
+    many short rows (axis=-1), a short array with a small window."""
+
+    name: str
+    member: str
+    shape: Sizes  # the input's shape per run mode
+    window: int
+    dtype: type = np.float64
+
+
+SHAPES = [
+    Shape(
+        "move_mean_float32",
+        "move_mean",
+        Sizes((10**6,), (10**5,), (2000,)),
+        50,
+        np.float32,
+    ),
+    Shape("move_mean_rows", "move_mean", Sizes((2000, 500), (200, 500), (20, 100)), 20),
+    Shape("move_max_10k", "move_max", Sizes((10**4,), (10**4,), (1000,)), 5),
+]
+
+
+def build_shape(shape: Shape) -> Callable[[str], Case]:
+    row = next(r for r in MOVES if r.name == shape.member)
+
+    def build(mode: str) -> Case:
+        dims, w = shape.shape.pick(mode), shape.window
+        g = rng()
+        args = tuple(g.random(dims).astype(shape.dtype) for _ in range(row.inputs))
+        flat = [a.reshape(-1, dims[-1]).astype(np.float64) for a in args]
+        ref = np.stack(
+            [reference(row, tuple(f[i] for f in flat), w) for i in range(len(flat[0]))]
+        ).reshape(dims)
+        notes: list[str] = []
+        single = shape.dtype == np.float32
+        cs = [
+            _fastcpp(row, args, w),
+            *peer_contenders(row, args, w, ref, notes, only=("bottleneck",)),
+        ]
+        size = "×".join(human(d) for d in dims)
+        kind = np.dtype(shape.dtype).name
+        return Case(
+            f"{size} {kind}, w={w}",
+            ref,
+            cs,
+            close(rtol=1e-5 if single else row.rtol, atol=1e-6 if single else row.atol),
+            notes,
+            n=int(np.prod(dims)),
+        )
+
+    return build
+
+
+WORKLOADS += [
+    Workload(
+        s.name,
+        f"{s.member} on another shape (vs bottleneck)",
+        (s.member,),
+        build_shape(s),
+    )
+    for s in SHAPES
+]
+
 #: The scaling sweeps of the rows whose main workload is written elsewhere.
 SCALING = {row.name: build_scaling(row) for row in MOVES}
 
