@@ -154,24 +154,28 @@ template <const OpList& L, class V, std::size_t... I>
     (apply(r, L.ops[I]), ...);
 }
 
-/// Key conversions emit_rows compiles a copy of the kernel for: `flip`
-/// (identity or sign: an xor with 0 or the sign bit, one instruction per
-/// vector) and `floating`, which only keys of 16 bits and more can need.
-/// One copy per conversion, not per KeyXform nor per destination: the
-/// unrolled networks are the bulk of the median filter's compile time.
+/// Keys of 16 bits and more can be floats (emit_rows' floating conversion).
 template <class K>
 inline constexpr bool kFloatKeys = sizeof(K) >= 2;
 
 /// Runs body(j, r), which writes R median vectors r[0 .. R) for output
 /// columns j .. j + lanes of rows i .. i + R - 1, and stores the first
 /// `nrows` (<= R) of them: converted into t.direct, or as keys into t.out.
-/// The last vector of a row is the one ending at the row's last column
-/// (it recomputes, bit for bit, some columns the previous one wrote), so
-/// the body is inlined once and every store is a whole vector; rows
-/// narrower than a vector go through t.out (its slack absorbs the vector)
-/// and are converted from there. (An out-array, not a returned std::array:
-/// vector attributes are dropped from template arguments.)
-template <class K, int W, int R, class Body>
+/// The last vector of a row is the one ending at the row's last column (it
+/// recomputes, bit for bit, some columns the previous one wrote), so every
+/// store is a whole vector; rows narrower than a vector go through t.out
+/// (its slack absorbs the vector) and are converted from there. (An
+/// out-array, not a returned std::array: vector attributes are dropped from
+/// template arguments.)
+///
+/// How many copies of the body GCC compiles is the bulk of the median
+/// filter's compile time. `Lean` (large networks, where a few instructions
+/// per vector are lost in the noise): one copy per conversion, `floating`
+/// and one xor that serves identity and sign keys alike, the last vector
+/// taken by clamping the column. Otherwise (small kernels, cheap to compile
+/// and as fast as their loop): one copy per KeyXform, plus one for the last
+/// vector so that the main loop's columns stay affine.
+template <class K, int W, int R, bool Lean, class Body>
 [[gnu::always_inline]] inline void emit_rows(const Tile<K>& t, index_t i, int nrows,
                                              Body&& body) noexcept {
     using V = Vec<K, W>;
@@ -186,36 +190,45 @@ template <class K, int W, int R, class Body>
     const KeyXform xform = direct ? t.xform : KeyXform::identity;
     const index_t last = narrow ? 0 : cols - lanes;
     auto run = [&]<KeyXform X>(const V flip) __attribute__((always_inline)) {
-        for (index_t j = 0; j < cols; j += lanes) {
-            const index_t at = std::min(j, last);
+        auto step = [&](index_t at) __attribute__((always_inline)) {
             V r[R];
             body(at, r);
 #pragma GCC unroll 4
             for (int y = 0; y < R; ++y) {
                 if (y >= nrows) break;
-                V v = r[y] ^ flip;
-                if constexpr (X == KeyXform::floating) v = convert<X>(r[y]);
+                V v;
+                if constexpr (X == KeyXform::floating || !Lean)
+                    v = convert<X>(r[y]);
+                else
+                    v = r[y] ^ flip;
                 std::memcpy(dst + y * stride + at, &v, sizeof(V));
             }
+        };
+        if constexpr (Lean) {
+            for (index_t j = 0; j < cols; j += lanes) step(std::min(j, last));
+        } else {
+            for (index_t j = 0; j < last; j += lanes) step(j);
+            step(last);
         }
     };
-    const auto flip_of = [](KeyXform x) {
-        const K f = x == KeyXform::sign ? sign : K(0);
-        return V{} + f;
-    };
-    bool floating = false;
-    if constexpr (kFloatKeys<K>) floating = xform == KeyXform::floating;
-    if constexpr (kFloatKeys<K>) {
-        if (floating) run.template operator()<KeyXform::floating>(V{});
+    if (kFloatKeys<K> && xform == KeyXform::floating) {
+        if constexpr (kFloatKeys<K>) run.template operator()<KeyXform::floating>(V{});
+    } else if constexpr (Lean) {
+        const K f = xform == KeyXform::sign ? sign : K(0);
+        run.template operator()<KeyXform::identity>(V{} + f);
+    } else if (xform == KeyXform::sign) {
+        run.template operator()<KeyXform::sign>(V{});
+    } else {
+        run.template operator()<KeyXform::identity>(V{});
     }
-    if (!floating) run.template operator()<KeyXform::identity>(flip_of(xform));
     if (t.direct == nullptr || !narrow) return;
     // A row narrower than a vector: convert from t.out, store what fits.
     for (int y = 0; y < nrows; ++y) {
-        V v = load<V>(t.out + (i + y) * t.out_stride) ^ flip_of(t.xform);
-        if constexpr (kFloatKeys<K>) {
-            if (t.xform == KeyXform::floating)
-                v = convert<KeyXform::floating>(load<V>(t.out + (i + y) * t.out_stride));
+        V v = load<V>(t.out + (i + y) * t.out_stride);
+        if (kFloatKeys<K> && t.xform == KeyXform::floating) {
+            if constexpr (kFloatKeys<K>) v = convert<KeyXform::floating>(v);
+        } else if (t.xform == KeyXform::sign) {
+            v = convert<KeyXform::sign>(v);
         }
         K tmp[lanes];
         std::memcpy(tmp, &v, sizeof(V));
@@ -225,11 +238,11 @@ template <class K, int W, int R, class Body>
 }
 
 /// emit_rows for one row, body(j) -> its median vector.
-template <class K, int W, class Body>
+template <class K, int W, bool Lean, class Body>
 [[gnu::always_inline]] inline void emit_row(const Tile<K>& t, index_t i, Body&& body) noexcept {
     using V = Vec<K, W>;
-    emit_rows<K, W, 1>(t, i, 1,
-                       [&](index_t j, V* r) __attribute__((always_inline)) { r[0] = body(j); });
+    emit_rows<K, W, 1, Lean>(
+        t, i, 1, [&](index_t j, V* r) __attribute__((always_inline)) { r[0] = body(j); });
 }
 
 // Under AddressSanitizer the unrolled networks (hundreds of compare-exchanges
