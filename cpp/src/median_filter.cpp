@@ -332,6 +332,10 @@ struct Plan {
     Algo algo = Algo::select;
     index_t tile_rows = 1, tile_cols = 1;
     index_t slack = 0;  ///< extra key columns per padded/output row
+    /// Output planes per tile along the one plane axis (3-D windows on
+    /// rank compression): the tile pads and compresses the planes they
+    /// share once, instead of once per output plane.
+    index_t plane_group = 1;
 };
 
 template <class T>
@@ -347,8 +351,8 @@ Plan make_plan(const Layout& L, bool omit, bool median) {
     const index_t share =
         std::max<index_t>(1, (rows + 4 * static_cast<index_t>(num_threads()) - 1) /
                                  (4 * static_cast<index_t>(num_threads())));
-    auto rows_for = [&](index_t budget_elems, index_t pad_stride) {
-        const index_t r = budget_elems / (pad_stride * P) - (er - 1);
+    auto rows_for = [&](index_t budget_elems, index_t pad_stride, index_t planes = 0) {
+        const index_t r = budget_elems / (pad_stride * (planes > 0 ? planes : P)) - (er - 1);
         return std::clamp<index_t>(std::min(r, std::max(share, 2 * er)), 1, rows);
     };
     // nan_policy omit: per-pixel ranks. The median of small windows by
@@ -416,6 +420,16 @@ Plan make_plan(const Layout& L, bool omit, bool median) {
     p.slack = median_detail::kSlackBytes / 2;
     index_t tc = std::min<index_t>(cols, std::max<index_t>(256, 4 * sc));
     while (tc > 1 && kr * (tc + sc - 1 + p.slack) > limit) tc = (tc + 1) / 2;
+    // One plane axis: up to 8 output planes per tile where the 16-bit ranks
+    // still hold two windows' rows per plane.
+    if (L.planes.size() == 1 && kr * (tc + sc - 1 + p.slack) <= limit) {
+        const index_t planes_n = L.planes[0].n;
+        for (index_t g = std::min<index_t>(8, planes_n); g > 1; --g)
+            if ((P + g - 1) * 2 * er * (tc + sc - 1 + p.slack) <= limit) {
+                p.plane_group = g;
+                break;
+            }
+    }
     if (kr * (tc + sc - 1 + p.slack) > limit) {
         p.slack = 0;
         p.algo = Algo::select;
@@ -425,7 +439,7 @@ Plan make_plan(const Layout& L, bool omit, bool median) {
     }
     p.algo = Algo::compressed;
     p.tile_cols = tc;
-    p.tile_rows = rows_for(limit, tc + sc - 1 + p.slack);
+    p.tile_rows = rows_for(limit, tc + sc - 1 + p.slack, P + p.plane_group - 1);
     return p;
 }
 
@@ -461,10 +475,12 @@ struct Call {
 
 /// Filters one tile: output rows [r0, r0 + tile_rows) and columns
 /// [c0, c0 + tile_cols) of the 2-D slice at input offset `in_off`, output
-/// offset `out_off`, plane output coordinates `xp`.
+/// offset `out_off`, plane output coordinates `xp`; with one plane axis,
+/// `group` output planes xp[0] ... xp[0] + group - 1 (Plan::plane_group:
+/// rank compression only), else 1.
 template <class T>
 FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, const index_t* xp,
-                             index_t r0, index_t c0, Scratch<Key<T>>& s) {
+                             index_t group, index_t r0, index_t c0, Scratch<Key<T>>& s) {
     using K = Key<T>;
     const Layout& L = *C.L;
     const Plan& plan = C.plan;
@@ -472,8 +488,12 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
     const index_t tr = std::min(plan.tile_rows, L.row.n - r0);
     const index_t tc = std::min(plan.tile_cols, L.col.n - c0);
     const index_t prows = tr + er - 1;  // padded rows per plane
-    const index_t ph = P * prows, pw = tc + sc - 1;
-    const index_t pad_stride = pw + plan.slack;
+    const index_t PP = P + group - 1;   // padded planes
+    const index_t ph = PP * prows, pw = tc + sc - 1;
+    // Rank compression sorts every key of the tile: no slack per row there
+    // (a last vector reads into the next row, its extra lanes are dropped;
+    // the buffer's end keeps the slack).
+    const index_t pad_stride = pw + (plan.algo == Algo::compressed ? 0 : plan.slack);
     const index_t out_stride = tc + plan.slack;
     s.pad.resize(static_cast<std::size_t>(ph * pad_stride + plan.slack));
     s.out.resize(static_cast<std::size_t>(tr * out_stride + plan.slack));
@@ -496,13 +516,13 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
             s.runs.push_back({o, 1});
     }
     // Base of every plane of the window (nullptr: the constant border).
-    s.plane_base.assign(static_cast<std::size_t>(P), nullptr);
-    for (index_t q = 0; q < P; ++q) {
+    s.plane_base.assign(static_cast<std::size_t>(PP), nullptr);
+    for (index_t q = 0; q < PP; ++q) {
         index_t rem = q, off = in_off;
         bool border = false;
         for (index_t d = np - 1; d >= 0; --d) {
             const Axis& a = L.planes[static_cast<std::size_t>(d)];
-            const index_t k = rem % a.ext;
+            const index_t k = d == 0 ? rem : rem % a.ext;  // outermost: past ext for groups
             rem /= a.ext;
             const index_t m =
                 C.planemap[static_cast<std::size_t>(d)][static_cast<std::size_t>(xp[d] + k)];
@@ -520,7 +540,7 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
     while (q0 < pw && !interior(q0)) ++q0;
     while (q1 > q0 && !interior(q1 - 1)) --q1;
     const index_t cs = L.col.in_stride;
-    for (index_t q = 0; q < P; ++q) {
+    for (index_t q = 0; q < PP; ++q) {
         const T* base = static_cast<const T*>(s.plane_base[static_cast<std::size_t>(q)]);
         for (index_t p = 0; p < prows; ++p) {
             K* dst = s.pad.data() + (q * prows + p) * pad_stride;
@@ -575,21 +595,30 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
             s.uniq.resize(static_cast<std::size_t>(count));
             const index_t domain = median_detail::compress_ranks(
                 s.pad.data(), count, s.ranks.data(), s.uniq.data(), s.sort_keys, s.sort_idx);
-            Tile<std::uint16_t> t{s.ranks.data(),    pad_stride, tr, tc, P * er, sc,
-                                  s.rank_out.data(), out_stride};
-            shape_tile(t);
-            t.omit = C.omit &&
-                     s.uniq[static_cast<std::size_t>(domain - 1)] == std::numeric_limits<K>::max();
-            t.nan_key = static_cast<std::uint16_t>(domain - 1);
-            if (L.count <= median_detail::kMaxRadix16)
-                median_detail::radix_tile(
-                    t, std::max(1, static_cast<int>(
-                                       std::bit_width(static_cast<std::uint64_t>(domain - 1)))));
-            else
-                median_detail::histogram_tile(t, domain);
-            const K* uniq = s.uniq.data();
-            write(s.rank_out.data(),
-                  [uniq](std::uint16_t r) { return median_detail::from_key<T>(uniq[r]); });
+            for (index_t g = 0; g < group; ++g) {  // output plane xp[0] + g
+                out.data = C.out + out_off + (g > 0 ? g * L.planes[0].out_stride : 0);
+                Tile<std::uint16_t> t{s.ranks.data() + g * prows * pad_stride,
+                                      pad_stride,
+                                      tr,
+                                      tc,
+                                      P * er,
+                                      sc,
+                                      s.rank_out.data(),
+                                      out_stride};
+                shape_tile(t);
+                t.omit = C.omit && s.uniq[static_cast<std::size_t>(domain - 1)] ==
+                                       std::numeric_limits<K>::max();
+                t.nan_key = static_cast<std::uint16_t>(domain - 1);
+                if (L.count <= median_detail::kMaxRadix16)
+                    median_detail::radix_tile(
+                        t, std::max(1, static_cast<int>(std::bit_width(
+                                           static_cast<std::uint64_t>(domain - 1)))));
+                else
+                    median_detail::histogram_tile(t, domain);
+                const K* uniq = s.uniq.data();
+                write(s.rank_out.data(),
+                      [uniq](std::uint16_t r) { return median_detail::from_key<T>(uniq[r]); });
+            }
         }
         return;
     }
@@ -963,9 +992,13 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
         const Plan& plan = C.plan;
         const index_t tiles_r = (L.row.n + plan.tile_rows - 1) / plan.tile_rows;
         const index_t tiles_c = (L.col.n + plan.tile_cols - 1) / plan.tile_cols;
+        // Plane positions per slice: output planes come plan.plane_group at
+        // a time along the one plane axis (then the only one).
+        const index_t G = plan.plane_group;
+        auto plane_steps = [&](const Axis& a) { return (a.n + G - 1) / G; };
         index_t slices = 1;
         for (const Axis& a : L.batch) slices *= a.n;
-        for (const Axis& a : L.planes) slices *= a.n;
+        for (const Axis& a : L.planes) slices *= plane_steps(a);
         // Grain: a thread start (~20-50 us) must buy at least ~100 us of work.
         // Rough per-pixel costs measured on x86-64-v4: networks ~0.02 ns per
         // window element and key byte, histograms ~3 ns per window run,
@@ -986,7 +1019,7 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
             ns_per_pixel =
                 20.0 + (n <= static_cast<double>(median_detail::kMaxRadix16) ? 0.3 * n : 4.0 * kr);
         const double tile_ns =
-            ns_per_pixel * static_cast<double>(plan.tile_rows * plan.tile_cols) + 1.0;
+            ns_per_pixel * static_cast<double>(G * plan.tile_rows * plan.tile_cols) + 1.0;
         const auto grain = static_cast<index_t>(std::ceil(1e5 / tile_ns));
         const index_t np = static_cast<index_t>(L.planes.size());
         detail::parallel_for(slices * tiles_r * tiles_c, grain, [&](index_t lo, index_t hi) {
@@ -997,10 +1030,11 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
                 index_t rem = k / (tiles_r * tiles_c), io = 0, oo = 0;
                 for (index_t d = np - 1; d >= 0; --d) {
                     const Axis& a = L.planes[static_cast<std::size_t>(d)];
-                    xp[static_cast<std::size_t>(d)] = rem % a.n;
-                    rem /= a.n;
+                    xp[static_cast<std::size_t>(d)] = rem % plane_steps(a) * G;
+                    rem /= plane_steps(a);
                     oo += xp[static_cast<std::size_t>(d)] * a.out_stride;
                 }
+                const index_t group = np == 1 ? std::min(G, L.planes[0].n - xp[0]) : 1;
                 for (auto a = L.batch.rbegin(); a != L.batch.rend(); ++a) {
                     const index_t x = rem % a->n;
                     rem /= a->n;
@@ -1008,7 +1042,7 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
                     oo += x * a->out_stride;
                 }
                 detail::dispatch([&] {
-                    run_tile<T>(C, io, oo, xp.data(), (tile / tiles_c) * plan.tile_rows,
+                    run_tile<T>(C, io, oo, xp.data(), group, (tile / tiles_c) * plan.tile_rows,
                                 (tile % tiles_c) * plan.tile_cols, s);
                 });
             }
