@@ -82,12 +82,16 @@ double real_arg(const char* func, const char* arg, py::handle h) {
     return d;
 }
 
+bool is_bool(py::handle h) {
+    if (PyBool_Check(h.ptr())) return true;
+    const char* tn = Py_TYPE(h.ptr())->tp_name;
+    return std::strcmp(tn, "numpy.bool") == 0 || std::strcmp(tn, "numpy.bool_") == 0;
+}
+
 bool bool_arg(const char* func, const char* arg, py::handle h) {
     if (h.ptr() == Py_True) return true;
     if (h.ptr() == Py_False) return false;
-    const char* tn = Py_TYPE(h.ptr())->tp_name;
-    if (std::strcmp(tn, "numpy.bool") == 0 || std::strcmp(tn, "numpy.bool_") == 0)
-        return PyObject_IsTrue(h.ptr()) == 1;
+    if (is_bool(h)) return PyObject_IsTrue(h.ptr()) == 1;
     raise_type(func, arg, "a bool", h);
 }
 

@@ -43,6 +43,9 @@ double real_arg(const char* func, const char* arg, py::handle h);
 /// is not silently true.
 bool bool_arg(const char* func, const char* arg, py::handle h);
 
+/// True for a Python bool or a numpy.bool_.
+bool is_bool(py::handle h);
+
 /// A str; anything else TypeError.
 std::string str_arg(const char* func, const char* arg, py::handle h);
 

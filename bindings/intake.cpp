@@ -117,10 +117,7 @@ py::dtype storage_dtype(Real real) {
     throw std::logic_error("storage_dtype: unknown Real");
 }
 
-py::object stored(py::array res, Real real) {
-    if (real != Real::f16) return res;
-    return res.attr("astype")(storage_dtype(real));
-}
+py::object stored_half(py::array res) { return res.attr("astype")(storage_dtype(Real::f16)); }
 
 py::tuple shape_tuple(const std::vector<py::ssize_t>& shape) {
     py::tuple t(shape.size());
@@ -135,13 +132,10 @@ py::array as_kept_array(const char* func, const char* arg, py::handle obj) {
     return readable_as(arr, native);
 }
 
-int normalize_axis(index_t axis, py::ssize_t ndim) {
-    if (axis < -ndim || axis >= ndim) {
-        auto exc = py::module_::import("numpy").attr("exceptions").attr("AxisError");
-        PyErr_SetObject(exc.ptr(), exc(axis, ndim).ptr());
-        throw py::error_already_set();
-    }
-    return static_cast<int>(axis < 0 ? axis + ndim : axis);
+void throw_axis_error(index_t axis, py::ssize_t ndim) {
+    auto exc = py::module_::import("numpy").attr("exceptions").attr("AxisError");
+    PyErr_SetObject(exc.ptr(), exc(axis, ndim).ptr());
+    throw py::error_already_set();
 }
 
 index_t element_stride(const py::array& a, int axis) {
@@ -227,7 +221,7 @@ Real result_real(const char* func, const std::vector<py::array>& arrays,
     return rule.real();
 }
 
-void throw_not_broadcastable(const char* func, const py::object* arrays, const char* const* names,
+void throw_not_broadcastable(const char* func, const py::array* arrays, const char* const* names,
                              std::size_t n) {
     std::string msg = std::string(func) + ": shapes of ";
     for (std::size_t i = 0; i < n; ++i)

@@ -71,6 +71,15 @@ constexpr int typenum_of() {
 /// NumPy's C API (py::array(dtype, shape) builds shape and stride vectors).
 py::array new_array(int typenum, int nd, const py::ssize_t* dims);
 
+/// N null array handles (a default py::array allocates an empty array).
+template <std::size_t N>
+std::array<py::array, N> null_arrays() {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<py::array, N>{
+            ((void)I, py::reinterpret_steal<py::array>(py::handle()))...};
+    }(std::make_index_sequence<N>{});
+}
+
 /// Below this many elements the work takes about as long as handing the GIL
 /// over and back (and NumPy keeps it too, below 500): calls this small keep
 /// the GIL.
@@ -154,6 +163,7 @@ index_t element_stride(const py::array& a, int axis);
 
 /// Batch of rows of `a` along `axis`, owning its offsets. A 1-D (or 0-d)
 /// array is one row at offset 0, held inline: no allocation per call.
+/// `a` holds elements of type T (readable_as<T>, or made as T).
 template <class T>
 struct RowsOf {
     index_t zero = 0;
@@ -161,13 +171,22 @@ struct RowsOf {
     Rows<T> rows;
     RowsOf(const py::array& a, int axis)
         : offsets(a.ndim() > 1 ? row_offsets(a, axis) : std::vector<index_t>{}),
-          rows{static_cast<T*>(const_cast<void*>(a.data())),
-               a.ndim() == 0 ? 1 : static_cast<index_t>(a.shape(axis)),
-               a.ndim() == 0 ? 1 : element_stride(a, axis),
-               a.ndim() > 1 ? std::span<const index_t>(offsets)
-                            : std::span<const index_t>(&zero, 1)} {}
+          rows(view(a, axis)) {}
     RowsOf(const RowsOf&) = delete;
     RowsOf& operator=(const RowsOf&) = delete;
+
+private:
+    /// Read from the array struct directly: pybind11's shape()/strides()
+    /// check the axis on every call (the axis is normalised already).
+    Rows<T> view(const py::array& a, int axis) const {
+        const auto* p = py::detail::array_proxy(a.ptr());
+        auto* data = static_cast<T*>(static_cast<void*>(p->data));
+        if (p->nd == 0) return {data, 1, 1, std::span<const index_t>(&zero, 1)};
+        const auto d = static_cast<std::size_t>(axis);
+        return {data, static_cast<index_t>(p->dimensions[d]),
+                static_cast<index_t>(p->strides[d] / static_cast<py::ssize_t>(sizeof(T))),
+                p->nd > 1 ? std::span<const index_t>(offsets) : std::span<const index_t>(&zero, 1)};
+    }
 };
 
 /// The whole of `a` as one 1-D view when its memory allows (1-D with any
@@ -185,9 +204,15 @@ Strided<const T> flat_view(py::array& a) {
 /// A shape as a Python tuple (no pybind11/stl.h needed).
 py::tuple shape_tuple(const std::vector<py::ssize_t>& shape);
 
+/// numpy.exceptions.AxisError(axis, ndim) (a ValueError and IndexError).
+[[noreturn]] void throw_axis_error(index_t axis, py::ssize_t ndim);
+
 /// Normalises `axis` for an array of `ndim` dimensions, numpy.exceptions.AxisError
 /// (a ValueError and IndexError) when out of range.
-int normalize_axis(index_t axis, py::ssize_t ndim);
+inline int normalize_axis(index_t axis, py::ssize_t ndim) {
+    if (axis < -ndim || axis >= ndim) throw_axis_error(axis, ndim);
+    return static_cast<int>(axis < 0 ? axis + ndim : axis);
+}
 
 /// Validates a user `out=`: ndarray (TypeError), dtype exactly `dt`
 /// (TypeError), shape exactly `shape` (ValueError), writeable (ValueError).
@@ -203,9 +228,15 @@ void check_out(const char* func, const py::object& out, const py::dtype& dt,
 bool can_write_directly(const py::array& out, const std::vector<py::array>& inputs,
                         std::size_t itemsize, bool allow_exact_alias = false);
 
+/// `res` (the float64 computation of a float16 call) rounded once to float16.
+py::object stored_half(py::array res);
+
 /// A result array stored as `real` says (float16 for Real::f16; `res` is
 /// then the float64 computation, rounded once here).
-py::object stored(py::array res, Real real);
+inline py::object stored(py::array res, Real real) {
+    if (real != Real::f16) return res;
+    return stored_half(std::move(res));
+}
 
 /// Where a result of `shape` and T goes: the user's `out` when it can be
 /// written directly, else a fresh array (copied into `out` by finish()).
@@ -300,8 +331,7 @@ py::object map_rows(const char* func, py::handle a_obj, index_t axis_arg, py::ob
     return visit(in.real, [&](auto tag) -> py::object {
         using T = decltype(tag);
         std::optional<Output<T>> user;  // K == 1 with out= only
-        // py::object, not py::array: a default py::array allocates an empty array.
-        std::array<py::object, K> target;
+        std::array<py::array, K> target = null_arrays<K>();
         for (std::size_t k = 0; k < K; ++k) {
             if (k == 0 && !out.is_none()) {
                 user.emplace(func, out, std::vector<py::ssize_t>(shape.begin(), shape.begin() + nd),
@@ -314,8 +344,7 @@ py::object map_rows(const char* func, py::handle a_obj, index_t axis_arg, py::ob
         RowsOf<const T> src(in.arr, axis);
         std::array<std::optional<RowsOf<T>>, K> dst;
         std::array<Rows<T>, K> outs;
-        for (std::size_t k = 0; k < K; ++k)
-            outs[k] = dst[k].emplace(py::reinterpret_borrow<py::array>(target[k]), axis).rows;
+        for (std::size_t k = 0; k < K; ++k) outs[k] = dst[k].emplace(target[k], axis).rows;
         if (elements >= kReleaseGilFrom) {
             py::gil_scoped_release nogil;
             kernel(src.rows, outs);
@@ -381,25 +410,23 @@ struct BroadcastShape {
 /// ()); ValueError "<func>: shapes of a (2,), b (3,) cannot be broadcast
 /// together" otherwise.
 template <std::size_t N>
-BroadcastShape broadcast_shape(const char* func, const std::array<py::object, N>& arrays,
+BroadcastShape broadcast_shape(const char* func, const std::array<py::array, N>& arrays,
                                const std::array<const char*, N>& names);
-[[noreturn]] void throw_not_broadcastable(const char* func, const py::object* arrays,
+[[noreturn]] void throw_not_broadcastable(const char* func, const py::array* arrays,
                                           const char* const* names, std::size_t n);
 /// ValueError "<func>: broadcast shape (2**40, 2**40) has more elements than
 /// an index can count" (the element count would overflow a signed size).
 [[noreturn]] void throw_broadcast_too_large(const char* func, const BroadcastShape& b);
 
 template <std::size_t N>
-BroadcastShape broadcast_shape(const char* func, const std::array<py::object, N>& arrays,
+BroadcastShape broadcast_shape(const char* func, const std::array<py::array, N>& arrays,
                                const std::array<const char*, N>& names) {
     BroadcastShape b;
-    for (const auto& o : arrays)
-        if (o)
-            b.nd = std::max(b.nd, static_cast<int>(reinterpret_cast<const py::array&>(o).ndim()));
+    for (const auto& a : arrays)
+        if (a) b.nd = std::max(b.nd, static_cast<int>(a.ndim()));
     b.dims.fill(1);
-    for (const auto& o : arrays) {
-        if (!o) continue;
-        const auto& a = reinterpret_cast<const py::array&>(o);
+    for (const auto& a : arrays) {
+        if (!a) continue;
         const auto shift = b.nd - static_cast<int>(a.ndim());
         for (int d = 0; d < static_cast<int>(a.ndim()); ++d) {
             auto& have = b.dims[static_cast<std::size_t>(shift + d)];
@@ -502,8 +529,8 @@ template <std::size_t N, std::size_t K, class Kernel>
 py::object map_elementwise(const char* func, const std::array<py::handle, N>& objs,
                            const std::array<const char*, N>& names, std::array<py::object, K> outs,
                            Kernel&& kernel) {
-    std::array<py::object, N> raw;  // arrays; null for an exact Python float
-    std::array<double, N> value{};  // the Python floats
+    std::array<py::array, N> raw = null_arrays<N>();  // null for an exact Python float
+    std::array<double, N> value{};                    // the Python floats
     ResultReal rule;
     bool all_scalar = true;
     for (std::size_t i = 0; i < N; ++i) {
@@ -534,13 +561,13 @@ py::object map_elementwise(const char* func, const std::array<py::handle, N>& ob
                 in_ops[i] = Operand<const T>(&scalar[i], nullptr, shape);
                 continue;
             }
-            py::array a = readable_as<T>(reinterpret_cast<const py::array&>(raw[i]));
+            py::array a = readable_as<T>(raw[i]);
             in_ops[i] = Operand<const T>(static_cast<const T*>(a.data()), &a, shape);
             if (any_out) in_arrays.push_back(a);
             ins[i] = std::move(a);
         }
         std::array<std::optional<Output<T>>, K> user;  // only for a given out=
-        std::array<py::object, K> target;
+        std::array<py::array, K> target = null_arrays<K>();
         std::array<Operand<T>, K> out_ops;
         for (std::size_t k = 0; k < K; ++k) {
             if (!outs[k].is_none()) {
@@ -549,7 +576,7 @@ py::object map_elementwise(const char* func, const std::array<py::handle, N>& ob
             } else {
                 target[k] = new_array(typenum_of<T>(), shape.nd, shape.dims.data());
             }
-            auto& t = reinterpret_cast<py::array&>(target[k]);
+            auto& t = target[k];
             out_ops[k] = Operand<T>(static_cast<T*>(t.mutable_data()), &t, shape);
         }
         bool flat = true;

@@ -100,8 +100,13 @@ PyObject* add_fast(PyObject* self, PyObject* arg) {
             return nullptr;
         }
     }
+    // The method descriptor has checked that self is an Accumulator (or a
+    // subclass); with one C++ base its value pointer sits in the instance
+    // itself (get_value_and_holder() would look the type up in a map).
     auto* inst = reinterpret_cast<py::detail::instance*>(self);
-    auto* acc = static_cast<SharedAccumulator*>(inst->get_value_and_holder().value_ptr());
+    auto* acc = static_cast<SharedAccumulator*>(inst->simple_layout
+                                                    ? inst->simple_value_holder[0]
+                                                    : inst->get_value_and_holder().value_ptr());
     if (acc == nullptr) {
         PyErr_SetString(PyExc_TypeError, "Accumulator.add: object is not initialised");
         return nullptr;

@@ -1,4 +1,7 @@
 // Elementwise: scale_and_shift, circle_area, gaussian, polar_to_cartesian.
+#include <cmath>
+#include <initializer_list>
+
 #include "args.hpp"
 #include "fastcpp/elementwise.hpp"
 #include "intake.hpp"
@@ -7,10 +10,27 @@
 namespace fastcpp::bind {
 namespace {
 
+/// NumPy casts a Python float argument to a float32 array's dtype and warns
+/// "overflow encountered in cast" (RuntimeWarning) when it becomes inf there.
+/// The kernels compute in double, so the cast is not made; the warning is
+/// given for the same arguments, before anything is computed (an "error"
+/// warnings filter then leaves out= untouched). float16 results warn by
+/// themselves (the rounding to float16 is a NumPy cast).
+void warn_if_cast_overflows(const char* func, py::handle a, std::initializer_list<double> values) {
+    bool to_inf = false;
+    for (const double v : values)
+        to_inf = to_inf || (std::isfinite(v) && std::isinf(static_cast<float>(v)));
+    if (!to_inf) return;  // the common case: a's dtype is not even looked at
+    if (classify(func, "a", as_array(func, "a", a)) != Kind::f32) return;
+    if (PyErr_WarnEx(PyExc_RuntimeWarning, "overflow encountered in cast", 1) < 0)
+        throw py::error_already_set();
+}
+
 py::object scale_and_shift_py(py::handle a, py::handle scale_obj, py::handle shift_obj,
                               py::object out) {
     const double scale = real_arg("scale_and_shift", "scale", scale_obj);
     const double shift = real_arg("scale_and_shift", "shift", shift_obj);
+    warn_if_cast_overflows("scale_and_shift", a, {scale, shift});
     return map_elementwise<1, 1>(
         "scale_and_shift", {a}, {"a"}, {std::move(out)},
         [&](auto in, auto res) { fastcpp::scale_and_shift(in[0], scale, shift, res[0]); });

@@ -98,6 +98,18 @@ std::vector<double> quantile_args(const char* func, py::handle q, bool& scalar) 
 /// lengths=: a 1-D array of integers (any integer dtype, or Python ints), as
 /// int64; an empty 1-D array of any dtype (`[]` is float64 to NumPy).
 std::vector<index_t> lengths_arg(const char* func, py::handle obj) {
+    // NumPy reads [5, True] as [5, 1]; a bool is not a length (as for every
+    // other int argument), so a list or tuple is looked at first.
+    if (PyList_Check(obj.ptr()) || PyTuple_Check(obj.ptr())) {
+        const auto items = py::reinterpret_borrow<py::sequence>(obj);
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            const py::object e = items[i];
+            if (is_bool(e)) {
+                const std::string name = "lengths[" + std::to_string(i) + "]";
+                raise_type(func, name.c_str(), "an int", e);
+            }
+        }
+    }
     const py::array arr = as_array(func, "lengths", obj);
     const char kind = arr.dtype().kind();
     if (arr.ndim() == 1 && arr.size() == 0) return {};
@@ -106,7 +118,7 @@ std::vector<index_t> lengths_arg(const char* func, py::handle obj) {
         for (py::ssize_t i = 0; i < arr.size(); ++i) {
             const py::object e = arr.attr("item")(i);
             const std::string name = "lengths[" + std::to_string(i) + "]";
-            if (PyBool_Check(e.ptr())) raise_type(func, name.c_str(), "an int", e);
+            if (is_bool(e)) raise_type(func, name.c_str(), "an int", e);
             v[static_cast<std::size_t>(i)] = int_arg(func, name.c_str(), e);
         }
         return v;

@@ -1371,6 +1371,18 @@ BAD_TYPE_CALLS: list[tuple[str, Callable[[], Any], type[BaseException], str]] = 
         "move_mean() got multiple values for argument 'window'",
     ),
     (
+        "move_mean(x, 3, lengths=[5, True])",
+        lambda: fastcpp.move_mean(_X, 3, lengths=[5, True]),
+        TypeError,
+        "move_mean: lengths[1] must be an int, got bool",
+    ),
+    (
+        "move_sum(x, 3, lengths=(np.True_, 9))",
+        lambda: fastcpp.move_sum(_X, 3, lengths=(np.True_, 9)),
+        TypeError,
+        "move_sum: lengths[0] must be an int, got numpy.bool",
+    ),
+    (
         "ema(x)",
         lambda: fastcpp.ema(_X),
         ValueError,

@@ -15,6 +15,7 @@ import importlib.util
 import inspect
 import re
 import sys
+import warnings
 import zlib
 from pathlib import Path
 
@@ -130,6 +131,45 @@ def test_accumulator_signature():
         "(a, window, min_count=None, axis=-1, ddof=0, *, center=False, out=None, "
         "lengths=None)"
     )
+
+
+def test_move_stubs_follow_the_family_table():
+    """Every move_* stub of _core.pyi says what the compiled function (built
+    from the core's family table) takes: the same parameters, the same split
+    into positional and keyword-only, the same defaults; and a parameter the
+    members share is annotated alike in every stub (the stubs repeat the
+    common block per member, so a change must reach all of them)."""
+    import ast
+
+    stub = ast.parse((Path(fastcpp.__file__).parent / "_core.pyi").read_text())
+    stubs = {
+        f.name: f
+        for f in stub.body
+        if isinstance(f, ast.FunctionDef) and f.name.startswith("move_")
+    }
+    assert sorted(stubs) == sorted(row[0] for row in fastcpp._core._move_family)
+    spelled: dict[str, set[str]] = {}
+    for name, f in stubs.items():
+        params = inspect.signature(getattr(fastcpp, name)).parameters.values()
+        kw_only = inspect.Parameter.KEYWORD_ONLY
+        assert [a.arg for a in f.args.args] == [
+            p.name for p in params if p.kind is not kw_only
+        ], name
+        assert [a.arg for a in f.args.kwonlyargs] == [
+            p.name for p in params if p.kind is kw_only
+        ], name
+        defaults = [None] * (len(f.args.args) - len(f.args.defaults))
+        defaults += [*f.args.defaults, *f.args.kw_defaults]
+        for p, d in zip(params, defaults):
+            if p.default is p.empty:
+                assert d is None, (name, p.name)
+            else:
+                assert d is not None, (name, p.name)
+                assert ast.literal_eval(d) == p.default, (name, p.name)
+        for a in (*f.args.args, *f.args.kwonlyargs):
+            assert a.annotation is not None, (name, a.arg)
+            spelled.setdefault(a.arg, set()).add(ast.unparse(a.annotation))
+    assert {p: s for p, s in spelled.items() if len(s) > 1} == {}
 
 
 def test_dir_shows_public_names_only():
@@ -521,3 +561,23 @@ def test_fuzz_smoke():
         assert fuzz.run_random(3.0, seed=12345, max_iters=20_000, quiet=True) == 0
     finally:
         fastcpp.set_num_threads(n)
+
+
+def test_python_float_overflowing_float32_warns_as_numpy():
+    """A Python float scale that float32 cannot hold: NumPy casts it to the
+    array's dtype and warns; fastcpp computes in double, gives the same inf
+    and the same warning, before writing anything."""
+    a = np.ones(3, np.float32)
+    with pytest.warns(RuntimeWarning, match="overflow encountered in cast"):
+        want = a * 1e300
+    with pytest.warns(RuntimeWarning, match="overflow encountered in cast"):
+        got = fastcpp.scale_and_shift(a, 1e300)
+    np.testing.assert_array_equal(got, want)
+    out = np.zeros(3, np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RuntimeWarning):
+            fastcpp.scale_and_shift(a, 2.0, -1e39, out=out)
+        assert not out.any()  # an error filter stops the call before it writes
+        fastcpp.scale_and_shift(np.ones(3), 1e300)  # float64: fits, no warning
+        fastcpp.scale_and_shift(a, 3.4e38)  # rounds to a finite float32

@@ -264,9 +264,8 @@ static_assert(in_stat_order(), "kRows must follow the MoveStat order");
 
 const Row& row_of(MoveStat stat) {
     const auto i = static_cast<std::size_t>(stat);
-    if (i >= std::size(kRows))
-        throw std::invalid_argument(
-            detail::message("move_stat: stat (=", i, ") is not a member of the move_* family"));
+    detail::require(i < std::size(kRows), "move_stat", "stat (=", i,
+                    ") is not a member of the move_* family");
     return kRows[i];
 }
 
@@ -298,9 +297,6 @@ const char* move_stat_name(MoveStat stat) { return move_member(stat).name; }
 namespace detail {
 namespace {
 
-/// Elements of work worth one thread start (the member's table row).
-index_t grain_of(MoveStat stat) { return move_member(stat).grain; }
-
 template <class T, class U>
 void check_rows(const char* func, const char* name, Rows<const T> a, Rows<U> out, index_t length) {
     require(out.count() == a.count() && out.length == length, func, name, " has ", out.count(),
@@ -331,9 +327,14 @@ void check_window(const char* func, index_t window, index_t length) {
 }  // namespace
 }  // namespace detail
 
-void check_move(MoveStat stat, index_t length, index_t window, const MoveOptions& options) {
-    const char* func = move_stat_name(stat);
-    if (stat == MoveStat::quantile) {
+namespace {
+
+/// check_move for a row already looked up (move_stat and move_pair_stat have
+/// it: one table look-up per call, not one per check).
+void check_member(const MoveMember& member, index_t length, index_t window,
+                  const MoveOptions& options) {
+    const char* func = member.name;
+    if (member.stat == MoveStat::quantile) {
         detail::require(!options.q.empty(), func, "q must hold at least one quantile");
         for (const double q : options.q)
             detail::require(q >= 0.0 && q <= 1.0, func, "q (=", q, ") must be between 0 and 1");
@@ -343,6 +344,12 @@ void check_move(MoveStat stat, index_t length, index_t window, const MoveOptions
     detail::require(minc >= 1 && minc <= window, func, "min_count (=", minc,
                     ") must be between 1 and window (=", window, ")");
     if (options.lengths) detail::check_lengths(func, *options.lengths, length);
+}
+
+}  // namespace
+
+void check_move(MoveStat stat, index_t length, index_t window, const MoveOptions& options) {
+    check_member(row_of(stat).member, length, window, options);
 }
 
 QuantileMethod quantile_method(const char* func, std::string_view name) {
@@ -422,19 +429,55 @@ void run_segments(const Row& row, Rows<const T> a, Rows<const T> a2, Rows<T> out
     std::vector<index_t> starts(lengths.size() + 1, 0);
     for (std::size_t s = 0; s < lengths.size(); ++s) starts[s + 1] = starts[s] + lengths[s];
     const index_t per_unit = std::max<index_t>(1, a.length / std::max<index_t>(segments, 1));
-    const index_t grain = std::max<index_t>(1, detail::grain_of(stat) / per_unit);
+    const index_t grain = std::max<index_t>(1, row.member.grain / per_unit);
     detail::parallel_for(a.count() * segments, grain, [&](index_t lo, index_t hi) {
         for (index_t u = lo; u < hi; ++u) {
             const index_t r = u / segments;
             const auto s = static_cast<std::size_t>(u % segments);
             if (starts[s + 1] == starts[s]) continue;
-            const auto x = a.row(r).sub(starts[s], starts[s + 1]);
+            auto x = a.row(r).sub(starts[s], starts[s + 1]);
             const auto x2 =
                 a2.base != nullptr ? a2.row(r).sub(starts[s], starts[s + 1]) : Strided<const T>();
-            const auto y = out.row(r).sub(starts[s], starts[s + 1]);
+            auto y = out.row(r).sub(starts[s], starts[s + 1]);
+            // A strided segment (e.g. axis=0 of a C-ordered array) is copied
+            // into contiguous buffers first, as run_stat does for whole rows.
+            thread_local std::vector<T> xin, yout;
+            const Strided<T> dst = y;
+            const bool staged = (x.stride != 1 || y.stride != 1) && a2.base == nullptr;
+            if (staged) {
+                xin.resize(static_cast<std::size_t>(x.size));
+                yout.resize(static_cast<std::size_t>(x.size));
+                for (index_t i = 0; i < x.size; ++i) xin[static_cast<std::size_t>(i)] = x[i];
+                x = Strided<const T>(xin.data(), x.size, 1);
+                y = Strided<T>(yout.data(), x.size, 1);
+            }
             run_series(kernel, stat, x, x2, y, window, minc, options, 0, x.size);
+            if (staged)
+                for (index_t i = 0; i < x.size; ++i) dst[i] = yout[static_cast<std::size_t>(i)];
         }
     });
+}
+
+/// A whole strided row (e.g. axis=0 of a C-ordered array) is copied into a
+/// contiguous buffer first: the kernels then read it in sequence instead of
+/// one cache line (or page) per element. Out of line: the thread_local
+/// buffers cost a TLS look-up each, which a contiguous row does not pay.
+template <std::floating_point T>
+[[gnu::noinline]] void run_staged(RowKernel<T> kernel, MoveStat stat, Strided<const T> x,
+                                  Strided<T> y, index_t window, index_t minc,
+                                  const MoveOptions& options) {
+    thread_local std::vector<T> xin, yout;
+    const index_t n = x.size;
+    xin.resize(static_cast<std::size_t>(n));
+    yout.resize(static_cast<std::size_t>(n));
+    for (index_t i = 0; i < n; ++i) xin[static_cast<std::size_t>(i)] = x[i];
+    const Strided<const T> xs(xin.data(), n, 1);
+    const Strided<T> ys(yout.data(), n, 1);
+    if (options.center)
+        run_series(kernel, stat, xs, Strided<const T>(), ys, window, minc, options, 0, n);
+    else
+        kernel(stat, xs, Strided<const T>(), ys, window, minc, options, 0, n);
+    for (index_t i = 0; i < n; ++i) y[i] = yout[static_cast<std::size_t>(i)];
 }
 
 /// One batch of output rows (quantile: of one q); `a2` the second input of a
@@ -449,7 +492,7 @@ void run_stat(const Row& row, Rows<const T> a, Rows<const T> a2, Rows<T> out, in
     // Many short rows: the tile kernels take whole rows, four side by side in
     // the lanes of a vector.
     const index_t rows = a.count();
-    const index_t grain = detail::grain_of(stat);
+    const index_t grain = row.member.grain;  // elements of work worth one thread start
     if (rows >= 4 && a.length < 64 * window && !options.center && detail::is_tile_stat(stat)) {
         const index_t rows_grain = std::max<index_t>(4, grain / a.length);
         detail::parallel_for(rows, rows_grain, [&](index_t lo, index_t hi) {
@@ -457,33 +500,17 @@ void run_stat(const Row& row, Rows<const T> a, Rows<const T> a2, Rows<T> out, in
         });
         return;
     }
-    detail::parallel_rows(
-        a.count(), a.length, detail::grain_of(stat), [&](index_t r, index_t b, index_t e) {
-            auto x = a.row(r);
-            const auto x2 = a2.base != nullptr ? a2.row(r) : Strided<const T>();
-            auto y = out.row(r);
-            // A whole strided row (e.g. axis=0 of a C-ordered array) is copied
-            // into a contiguous buffer first: the kernels then read it in
-            // sequence instead of one cache line (or page) per element.
-            thread_local std::vector<T> xin, yout;
-            const bool staged =
-                (x.stride != 1 || y.stride != 1) && b == 0 && e == a.length && a2.base == nullptr;
-            if (staged) {
-                xin.resize(static_cast<std::size_t>(a.length));
-                yout.resize(static_cast<std::size_t>(a.length));
-                for (index_t i = 0; i < a.length; ++i) xin[static_cast<std::size_t>(i)] = x[i];
-                x = Strided<const T>(xin.data(), a.length, 1);
-                y = Strided<T>(yout.data(), a.length, 1);
-            }
-            if (options.center)
-                run_series(kernel, stat, x, x2, y, window, minc, options, b, e);
-            else
-                kernel(stat, x, x2, y, window, minc, options, b, e);
-            if (staged) {
-                const auto dst = out.row(r);
-                for (index_t i = 0; i < a.length; ++i) dst[i] = yout[static_cast<std::size_t>(i)];
-            }
-        });
+    detail::parallel_rows(a.count(), a.length, grain, [&](index_t r, index_t b, index_t e) {
+        const auto x = a.row(r);
+        const auto x2 = a2.base != nullptr ? a2.row(r) : Strided<const T>();
+        const auto y = out.row(r);
+        if ((x.stride != 1 || y.stride != 1) && b == 0 && e == a.length && a2.base == nullptr)
+            return run_staged(kernel, stat, x, y, window, minc, options);
+        if (options.center)
+            run_series(kernel, stat, x, x2, y, window, minc, options, b, e);
+        else
+            kernel(stat, x, x2, y, window, minc, options, b, e);
+    });
 }
 
 }  // namespace
@@ -494,7 +521,7 @@ void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
     const Row& row = row_of(stat);
     detail::require(row.member.inputs == 1, row.member.name,
                     "takes two inputs (call move_pair_stat)");
-    check_move(stat, a.length, window, options);
+    check_member(row.member, a.length, window, options);
     if (stat != MoveStat::quantile) {
         detail::check_rows(row.member.name, "out", a, out, a.length);
         return run_stat(row, a, Rows<const T>{}, out, window, options);
@@ -520,7 +547,7 @@ void move_pair_stat(MoveStat stat, Rows<const T> a, Rows<const T> b, Rows<T> out
                     const MoveOptions& options) {
     const Row& row = row_of(stat);
     detail::require(row.member.inputs == 2, row.member.name, "takes one input (call move_stat)");
-    check_move(stat, a.length, window, options);
+    check_member(row.member, a.length, window, options);
     detail::check_rows(row.member.name, "b", a, b, a.length);
     detail::check_rows(row.member.name, "out", a, out, a.length);
     run_stat(row, a, b, out, window, options);

@@ -1,8 +1,10 @@
 // Order statistics of moving windows: move_median, move_quantile, move_rank.
 //
-// Small windows (median): the window's non-NaN values kept sorted; each step
-// is two SIMD counts and a short block move: O(w), but up to w ~300 as fast
-// as bottleneck's O(log w) double heap.
+// Small windows (median, quantile): the window's non-NaN values kept sorted;
+// each step is two binary searches and a short block move: O(w), but up to
+// w ~300 as fast as bottleneck's O(log w) double heap.
+// Small windows (rank, w <= 64): each window counted directly with SIMD
+// compares, O(w) per element as bottleneck, without the tiles' set-up.
 // Otherwise (median with larger windows, rank always): the row is cut into
 // tiles of T >= window elements; every window ending in tile t lies within
 // tiles t-1 and t. The non-NaN values of each tile are sorted once and the
@@ -16,6 +18,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -82,8 +85,8 @@ struct Pick {
 
 /// Small windows: the non-NaN values of the window kept sorted, in
 /// 32-byte-aligned blocks of four with +inf after the last value. A step
-/// where a value leaves and one enters (both non-NaN) counts the places of
-/// both (SIMD compares) and rewrites the blocks between them branch-free:
+/// where a value leaves and one enters (both non-NaN) finds the places of
+/// both (binary searches) and rewrites the blocks between them branch-free:
 /// every block picks, lane by lane, its own value, its left or right
 /// neighbour, or the new value. Neighbours come from aligned loads and
 /// shuffles, so each load reads exactly what one earlier store wrote
@@ -107,7 +110,9 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
     // hold +inf (never counted).
     const index_t cap = (window + 4) / 4 * 4;
     thread_local std::vector<double> store;
-    store.assign(static_cast<std::size_t>(cap + 16), inf);
+    // Searches read up to place span - 1 (a power of two >= cap): +inf too.
+    const auto span = static_cast<index_t>(std::bit_ceil(static_cast<std::uint64_t>(cap)));
+    store.assign(static_cast<std::size_t>(std::max(cap, span) + 16), inf);
     double* base = store.data();
     while (reinterpret_cast<std::uintptr_t>(base) % 32 != 0) ++base;
     double* const cur = base + 4;
@@ -120,39 +125,66 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
         const bool has_old = i - window >= ws;
         const double old = has_old ? static_cast<double>(x[i - window]) : kNaN;
         if (old == old && v == v) {
-            // Places: po = #(s < old) (a copy of old is at po), pv = #(s < v).
-            v4i cpo{}, cpv{};
-            const index_t blocks = (m + 3) / 4;
-            for (index_t b = 0; b < blocks; ++b) {
-                const v4d sv = load_a(cur + 4 * b);
-                cpo -= (sv < old);
-                cpv -= (sv < v);
+            // Places: po = #(s < old) (a copy of old is at po), pv = #(s < v),
+            // by two interleaved branch-free binary searches over the sorted
+            // places [0, span) (+inf from m on): log2(span) dependent loads
+            // each, fewer instructions than counting every block.
+            index_t po = 0, pv = 0;
+            for (index_t step = span / 2; step > 0; step /= 2) {
+                po += cur[po + step - 1] < old ? step : 0;
+                pv += cur[pv + step - 1] < v ? step : 0;
             }
-            const index_t po = cpo[0] + cpo[1] + cpo[2] + cpo[3];
-            const index_t pv = cpv[0] + cpv[1] + cpv[2] + cpv[3];
+            po += cur[po] < old;
+            pv += cur[pv] < v;
             // Without old, v goes to q; new[j] = j < q ? s'[j] : j == q ? v : s'[j-1],
             // where s'[j] = j < po ? s[j] : s[j+1].
             const index_t q = old < v ? pv - 1 : pv;
-            // Only the blocks from place min(po, q) to max(po, q) change. In
-            // place: each block's old neighbours are carried in registers.
-            const index_t b0 = std::min(po, q) / 4, b1 = std::max(po, q) / 4;
+            // Only the blocks from place lo = min(po, q) to hi = max(po, q)
+            // change. In place: each block's old neighbours are carried in
+            // registers. The first and last of them are mixed lane by lane;
+            // the blocks strictly between move as a whole by one place (old < v:
+            // s[j+1], else s[j-1]): two shuffles each.
+            const index_t lo = std::min(po, q), hi = std::max(po, q);
+            const index_t b0 = lo / 4, b1 = hi / 4;
             v4d prev = load_a(cur + 4 * b0 - 4), here = load_a(cur + 4 * b0);
-            for (index_t b = b0; b <= b1; ++b) {
-                const v4d next = load_a(cur + 4 * b + 4);
-                // left[l] = s[j-1], right[l] = s[j+1] for j = 4b + l.
+            // left[l] = s[j-1], right[l] = s[j+1] for j = 4b + l.
+            auto left_of = [&] {
                 const v4d lt = __builtin_shuffle(prev, here, v4i{2, 3, 4, 5});
-                const v4d left = __builtin_shuffle(lt, here, v4i{1, 4, 3, 6});
+                return __builtin_shuffle(lt, here, v4i{1, 4, 3, 6});
+            };
+            auto right_of = [&](v4d next) {
                 const v4d rt = __builtin_shuffle(here, next, v4i{2, 3, 4, 5});
-                const v4d right = __builtin_shuffle(here, rt, v4i{1, 4, 3, 6});
+                return __builtin_shuffle(here, rt, v4i{1, 4, 3, 6});
+            };
+            auto mixed = [&](index_t b) {
+                const v4d next = load_a(cur + 4 * b + 4);
                 const v4i j = lane + 4 * b;
-                const v4d below = j < po ? here : right;     // s'[j]
-                const v4d above = j - 1 < po ? left : here;  // s'[j-1]
+                const v4d below = j < po ? here : right_of(next);  // s'[j]
+                const v4d above = j - 1 < po ? left_of() : here;   // s'[j-1]
                 v4d r = j < q ? below : (j == q ? v4d{} + v : above);
                 r = j < m ? r : vinf;
                 *reinterpret_cast<v4d*>(cur + 4 * b) = r;
                 prev = here;
                 here = next;
+            };
+            mixed(b0);
+            index_t b = b0 + 1;
+            if (old < v) {
+                for (; b < b1; ++b) {
+                    const v4d next = load_a(cur + 4 * b + 4);
+                    *reinterpret_cast<v4d*>(cur + 4 * b) = right_of(next);
+                    prev = here;
+                    here = next;
+                }
+            } else {
+                for (; b < b1; ++b) {
+                    const v4d next = load_a(cur + 4 * b + 4);
+                    *reinterpret_cast<v4d*>(cur + 4 * b) = left_of();
+                    prev = here;
+                    here = next;
+                }
             }
+            if (b1 > b0) mixed(b1);
         } else if (old == old) {  // remove old
             index_t po = 0;
             for (index_t j = 0; j < m; ++j) po += cur[j] < old;
@@ -339,6 +371,84 @@ void order_tiles(Strided<const T> x, Strided<T> y, index_t window, index_t min_c
     }
 }
 
+/// One vector of `Bytes` bytes of T, and its compare mask.
+template <int Bytes, class T>
+struct Lanes {
+    using I = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
+    typedef T V __attribute__((vector_size(Bytes)));
+    typedef I M __attribute__((vector_size(Bytes)));
+};
+
+/// Counts of s[0..len) below v, equal to v, and non-NaN.
+struct Counts3 {
+    index_t below = 0, equal = 0, valid = 0;
+};
+
+template <int Bytes, class T>
+[[gnu::always_inline]] inline Counts3 count3(const T* s, index_t len, T v) noexcept {
+    using V = typename Lanes<Bytes, T>::V;
+    using M = typename Lanes<Bytes, T>::M;
+    constexpr index_t kN = Bytes / sizeof(T);
+    // Counts kept as T in the lanes (exact: len <= kBruteRankMax): a mask
+    // ANDed with 1.0 and added, pure floating-point code at every level.
+    const M one = reinterpret_cast<M>(V{} + T{1});
+    V cb{}, ce{}, cn{};
+    index_t j = 0;
+    for (; j + kN <= len; j += kN) {
+        V sv;
+        __builtin_memcpy(&sv, s + j, sizeof sv);
+        cb += reinterpret_cast<V>((sv < v) & one);
+        ce += reinterpret_cast<V>((sv == v) & one);
+        cn += reinterpret_cast<V>((sv == sv) & one);
+    }
+    Counts3 c;
+    T b = 0, e = 0, n = 0;
+    for (index_t l = 0; l < kN; ++l) b += cb[l], e += ce[l], n += cn[l];
+    c.below = static_cast<index_t>(b), c.equal = static_cast<index_t>(e);
+    c.valid = static_cast<index_t>(n);
+    for (; j < len; ++j) c.below += s[j] < v, c.equal += s[j] == v, c.valid += s[j] == s[j];
+    return c;
+}
+
+/// move_rank with small windows: every window counted directly (below,
+/// equal, non-NaN: three SIMD compares per element), O(w) per output as
+/// bottleneck's own loop, but no set-up: the tiles' sorts and Fenwick tree
+/// cost more than the counting up to w ~ kBruteRankMax, and dominate short
+/// rows. Same NaN rules and the same arithmetic as order_tiles<true>.
+/// Bytes: the vector width (16 below x86-64-v3: wider GNU vectors would be
+/// split through the stack there).
+template <int Bytes, class T>
+FASTCPP_KERNEL void rank_brute(Strided<const T> x, Strided<T> y, index_t window, index_t min_count,
+                               index_t begin, index_t end) {
+    for (index_t i = begin; i < end; ++i) {
+        const T v = x[i];
+        double out = kNaN;
+        if (v == v) {
+            const index_t j0 = std::max<index_t>(0, i - window + 1);
+            Counts3 c;
+            if (x.stride == 1) {
+                c = count3<Bytes>(x.data + j0, i + 1 - j0, v);
+            } else {
+                for (index_t j = j0; j <= i; ++j)
+                    c.below += x[j] < v, c.equal += x[j] == v, c.valid += x[j] == x[j];
+            }
+            if (c.valid >= min_count) {
+                if (c.valid == 1) {
+                    out = 0.0;
+                } else {
+                    double r = 0.5 * static_cast<double>(2 * c.below + c.equal - 1);
+                    r = r / static_cast<double>(c.valid - 1);
+                    out = 2 * (r - 0.5);
+                }
+            }
+        }
+        y[i] = static_cast<T>(out);
+    }
+}
+
+/// move_rank windows up to this length are counted directly (rank_brute).
+constexpr index_t kBruteRankMax = 64;
+
 /// Windows up to this length use the sorted window (measured crossover ~300).
 constexpr index_t kSortedMedianMax = 300;
 
@@ -349,7 +459,15 @@ void move_order_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t win
                     index_t min_count, const MoveOptions& options, index_t begin, index_t end) {
     Pick pick;
     if (stat == MoveStat::quantile) pick = Pick{false, options.q[0], options.method};
-    if (stat == MoveStat::rank) return order_tiles<true>(x, y, window, min_count, pick, begin, end);
+    if (stat == MoveStat::rank) {
+        if (window <= kBruteRankMax)
+            return detail::active_level() >= detail::SimdLevel::x86_64_v3
+                       ? detail::dispatch(
+                             [&] { rank_brute<32>(x, y, window, min_count, begin, end); })
+                       : detail::dispatch(
+                             [&] { rank_brute<16>(x, y, window, min_count, begin, end); });
+        return order_tiles<true>(x, y, window, min_count, pick, begin, end);
+    }
     if (window <= kSortedMedianMax)
         return detail::dispatch([&] { median_sorted(x, y, window, min_count, pick, begin, end); });
     order_tiles<false>(x, y, window, min_count, pick, begin, end);

@@ -13,12 +13,18 @@
 // element, branch-free, where a deque is a mispredicted branch per element.
 //
 // Sums keep, per scan, the count of non-NaN values and the sums of
-// d = x - c and d² with NaN as 0 ("shifted data", Chan, Golub & LeVeque
-// 1983). The shift c of the tiles (t-1, t) is the first finite value of tile
-// t-1, else of tile t, so d is of the size of the local spread; sum and mean
-// use c = 0. ±inf propagate by IEEE arithmetic: sum/mean ±inf (NaN with both
-// signs), var/std NaN. Extremes keep the count, the best value and (arg*)
-// its offset; ties go to the newest element.
+// d = x - c, d² (d³, d⁴ for skew/kurt) with NaN as 0 ("shifted data", Chan,
+// Golub & LeVeque 1983); sum and mean use c = 0. Each part of a window is
+// shifted by a value it holds: the suffix scan of tile t-1 by its last
+// finite value cs (in every suffix that holds a finite value), the prefix
+// scan of tile t by its first finite value cp; a window's suffix sums are
+// then moved to cp by the binomial expansion in δ = cs - cp, a difference of
+// two of the window's values (its spread). So d is of the size of the
+// window's own spread, and an outlier leaves no trace in windows without it
+// (one shift per tile pair did: 1e20 then 1, 2, 3 gave variance 0). ±inf
+// propagate by IEEE arithmetic: sum/mean ±inf (NaN with both signs),
+// var/std NaN. Extremes keep the count, the best value and (arg*) its
+// offset; ties go to the newest element.
 //
 // Vectorisation: four independent tile pairs go in the four lanes of a
 // float64 vector (GCC vector extensions, compiled per SIMD level). A lane is
@@ -143,7 +149,7 @@ struct Lanes {
     const T* pre[kLanes];
     T* out[kLanes];
     T* out2[kLanes];
-    v4d c{};  // shifts (var/std/mean_std)
+    v4d cs{}, cp{};  // suffix and prefix shifts (var/std/mean_std/skew/kurt)
 };
 
 /// Running state of one scan: count of non-NaN values and, for sums, Σd and
@@ -155,8 +161,15 @@ struct StateOf {
 };
 using State = StateOf<v4d>;
 
+template <class T>
+struct Buffers;
+
 template <Kind K, class T>
 struct Engine {
+    /// The engine of a window w on the suffix-scan arrays of `buf` (sized
+    /// for w here).
+    FASTCPP_INLINE static Engine on(Buffers<T>& buf, index_t w, index_t minc, index_t ddof);
+
     index_t w;
     double minc, ddof;
     // The suffix scans from offset k (k = w: empty), one array per quantity,
@@ -217,11 +230,14 @@ struct Engine {
     }
 
     /// Results at offset a of the lanes' tiles from the suffix scan s (from
-    /// a + 1) and the prefix scan p (through a): r1, and r2 for mean_std
-    /// (stds) or skew/kurt (refine flags).
-    template <class V>
-    FASTCPP_INLINE void result(const StateOf<V>& s, const StateOf<V>& p, V n, V c, double a, V& r1,
-                               V& r2) const noexcept {
+    /// a + 1, ns non-NaN values, shifted by cs) and the prefix scan p
+    /// (through a, np values, shifted by cp): r1, and r2 for mean_std (stds)
+    /// or skew/kurt (refine flags). Clean (no NaN: ns + np = w): cs == cp
+    /// (see setup_lane), or the window holds an inf; the sums are added as
+    /// they are, which is what moving them by δ = 0 gives, bit for bit.
+    template <bool Clean, class V>
+    FASTCPP_INLINE void result(const StateOf<V>& s, const StateOf<V>& p, V n, V ns, V np, V cs,
+                               V cp, double a, V& r1, V& r2) const noexcept {
         const V zero{}, nan = zero + NAN;
         if constexpr (K == Kind::sumsq) {
             r1 = s.a + p.a;
@@ -237,17 +253,36 @@ struct Engine {
             const auto pick_p = (kMax<K> ? p.a >= s.a : p.a <= s.a) | (s.a != s.a);
             const V back = pick_p ? a - p.b : (static_cast<double>(w) + a) - s.b;
             r1 = enough ? back : nan;
-        } else {
+        } else if constexpr (K == Kind::sum || K == Kind::mean) {
             const V a1 = s.a + p.a;
-            if constexpr (K == Kind::sum) {
-                r1 = enough ? a1 : nan;
-            } else if constexpr (K == Kind::mean) {
-                r1 = enough ? a1 / n : nan;
-            } else if constexpr (kHigher<K>) {
-                r1 = enough ? higher(n, a1, s.b + p.b, s.d3 + p.d3, s.d4 + p.d4, r2) : nan;
+            r1 = enough ? (K == Kind::sum ? a1 : a1 / n) : nan;
+        } else {
+            // The window's shift c: cp if the prefix holds a value (then it
+            // holds cp), else cs. The suffix sums move from cs to c: Σ(d+δ)^k
+            // expanded in δ = cs - c (0 for an empty suffix: its δ may be
+            // anything, even inf).
+            const auto has_p = np > zero;
+            [[maybe_unused]] const V c = Clean ? cp : (has_p ? cp : cs);  // mean_std's mean
+            V a1, a2, a3 = zero, a4 = zero;
+            if constexpr (Clean) {
+                a1 = s.a + p.a, a2 = s.b + p.b;
+                if constexpr (kHigher<K>) a3 = s.d3 + p.d3, a4 = s.d4 + p.d4;
+            } else {
+                const V dl = has_p & (ns > zero) ? cs - cp : zero;
+                const V t1 = s.a + ns * dl;
+                a1 = t1 + p.a;
+                a2 = (s.b + dl * (s.a + t1)) + p.b;
+                if constexpr (kHigher<K>)
+                    a3 = (s.d3 + dl * (3.0 * s.b + dl * (3.0 * s.a + ns * dl))) + p.d3;
+                if constexpr (K == Kind::kurt)
+                    a4 =
+                        (s.d4 + dl * (4.0 * s.d3 + dl * (6.0 * s.b + dl * (4.0 * s.a + ns * dl)))) +
+                        p.d4;
+            }
+            if constexpr (kHigher<K>) {
+                r1 = enough ? higher(n, a1, a2, a3, a4, r2) : nan;
                 r2 = enough ? r2 : zero;
             } else {
-                const V a2 = s.b + p.b;
                 V m2 = a2 - a1 * (a1 / n);
                 m2 = m2 > zero ? m2 : (m2 == m2 ? zero : m2);  // NaN (inf in window) stays
                 m2 = n == zero + 1.0 ? a2 - a2 : m2;           // one value: 0 (inf: NaN)
@@ -320,7 +355,7 @@ struct Engine {
         const T *s0 = g.suf[0], *s1 = g.suf[1], *s2 = g.suf[2], *s3 = g.suf[3];
         const T *p0 = g.pre[0], *p1 = g.pre[1], *p2 = g.pre[2], *p3 = g.pre[3];
         T *o0 = g.out[0], *o1 = g.out[1], *o2 = g.out[2], *o3 = g.out[3];
-        const v4d c = g.c;
+        const v4d cs = g.cs, cp = g.cp;
         auto gather = [](const T* q0, const T* q1, const T* q2, const T* q3, index_t k) {
             return v4d{static_cast<double>(q0[k]), static_cast<double>(q1[k]),
                        static_cast<double>(q2[k]), static_cast<double>(q3[k])};
@@ -360,7 +395,8 @@ struct Engine {
             if constexpr (K == Kind::kurt) st.d4 = get(q4, k);
             return st;
         };
-        // Non-NaN values in the window: counted, or w when clean.
+        // Non-NaN values in the window: counted, or w when clean (the
+        // suffix's and prefix's own counts are then not used).
         const v4d wd = v4d{} + static_cast<double>(w);
         auto count = [&](const State& st, const State& pt) {
             if constexpr (Clean)
@@ -374,7 +410,7 @@ struct Engine {
         index_t k = w;
         while (k > w - rem) {
             --k;
-            add<true, Clean>(s, gather(s0, s1, s2, s3, k), c, static_cast<double>(k));
+            add<true, Clean>(s, gather(s0, s1, s2, s3, k), cs, static_cast<double>(k));
             save(k, s);
         }
         while (k >= 4) {
@@ -383,7 +419,7 @@ struct Engine {
             transpose({load4(s0 + k), load4(s1 + k), load4(s2 + k), load4(s3 + k)}, cv);
 #pragma GCC unroll 4
             for (int i = 3; i >= 0; --i) {
-                add<true, Clean>(s, cv[i], c, static_cast<double>(k + i));
+                add<true, Clean>(s, cv[i], cs, static_cast<double>(k + i));
                 save(k + i, s);
             }
         }
@@ -395,9 +431,9 @@ struct Engine {
 #pragma GCC unroll 4
             for (int i = 0; i < 4; ++i) {
                 const double ai = static_cast<double>(a + i);
-                add<false, Clean>(p, cv[i], c, ai);
+                add<false, Clean>(p, cv[i], cp, ai);
                 const State st = restore(a + i + 1);
-                result(st, p, count(st, p), c, ai, r1[i], r2[i]);
+                result<Clean>(st, p, count(st, p), st.n, p.n, cs, cp, ai, r1[i], r2[i]);
             }
             transpose(r1, o);
             store4(o0 + a, o[0]), store4(o1 + a, o[1]), store4(o2 + a, o[2]), store4(o3 + a, o[3]);
@@ -410,9 +446,9 @@ struct Engine {
         for (; a < w; ++a) {
             const double ad = static_cast<double>(a);
             v4d r1, r2{};
-            add<false, Clean>(p, gather(p0, p1, p2, p3, a), c, ad);
+            add<false, Clean>(p, gather(p0, p1, p2, p3, a), cp, ad);
             const State st = restore(a + 1);
-            result(st, p, count(st, p), c, ad, r1, r2);
+            result<Clean>(st, p, count(st, p), st.n, p.n, cs, cp, ad, r1, r2);
             o0[a] = static_cast<T>(r1[0]), o1[a] = static_cast<T>(r1[1]);
             o2[a] = static_cast<T>(r1[2]), o3[a] = static_cast<T>(r1[3]);
             if constexpr (kTwoOut<K>)
@@ -441,16 +477,51 @@ struct Buffers {
     }
 };
 
-/// Shift of the tile pair (t-1, t) of a row: first finite value of tile
-/// t-1, else of tile t, else 0.
+template <Kind K, class T>
+Engine<K, T> Engine<K, T>::on(Buffers<T>& buf, index_t w, index_t minc, index_t ddof) {
+    buf.size_for(w);
+    return {w,
+            static_cast<double>(minc),
+            static_cast<double>(ddof),
+            buf.sn.data(),
+            buf.sa.data(),
+            buf.sb.data(),
+            buf.s3.data(),
+            buf.s4.data()};
+}
+
+/// Shift of the suffix scan of tile t-1 of a row: its last finite value
+/// (so every suffix holding a finite value holds it), else 0.
 template <class T>
-FASTCPP_INLINE double shift_of(Strided<const T> x, index_t w, index_t t) noexcept {
-    const index_t e = std::min((t + 1) * w, x.size);
-    for (index_t p = std::max<index_t>(0, (t - 1) * w); p < e; ++p) {
+FASTCPP_INLINE double suffix_shift(Strided<const T> x, index_t w, index_t t) noexcept {
+    for (index_t p = std::min(t * w, x.size) - 1; p >= std::max<index_t>(0, (t - 1) * w); --p) {
         const double v = static_cast<double>(x[p]);
         if (std::isfinite(v)) return v;
     }
     return 0.0;
+}
+
+/// Shift of the prefix scan of tile t: its first finite value, else 0.
+template <class T>
+FASTCPP_INLINE double prefix_shift(Strided<const T> x, index_t w, index_t t) noexcept {
+    const index_t e = std::min((t + 1) * w, x.size);
+    for (index_t p = t * w; p < e; ++p) {
+        const double v = static_cast<double>(x[p]);
+        if (std::isfinite(v)) return v;
+    }
+    return 0.0;
+}
+
+/// The shifts of the tile pair (t-1, t): cp of the prefix scans, cs of the
+/// suffix scans. If tile t starts with a finite value, every window of the
+/// pair holds it (the prefix through offset a >= 0 does): cs = cp, one
+/// shift, no moving of sums (δ = 0), the clean path's formula.
+template <class T>
+FASTCPP_INLINE void set_shifts(Strided<const T> x, index_t w, index_t t, double& cs,
+                               double& cp) noexcept {
+    cp = prefix_shift(x, w, t);
+    cs =
+        t * w < x.size && std::isfinite(static_cast<double>(x[t * w])) ? cp : suffix_shift(x, w, t);
 }
 
 /// True if the w values at p hold no NaN.
@@ -501,7 +572,7 @@ FASTCPP_INLINE bool setup_lane(Lanes<T>& g, int l, const RowJob<T>* j, index_t t
     g.out2[l] = buf.scratch2.data() + static_cast<std::size_t>(l) * uw;
     if (j == nullptr || t * w >= j->end) {
         g.suf[l] = g.pre[l] = buf.nan_tile.data();
-        if constexpr (kVar<K>) g.c[l] = 0.0;
+        if constexpr (kVar<K>) g.cs[l] = g.cp[l] = 0.0;
         return false;
     }
     const Strided<const T>& x = j->x;
@@ -518,7 +589,11 @@ FASTCPP_INLINE bool setup_lane(Lanes<T>& g, int l, const RowJob<T>* j, index_t t
         g.suf[l] = x.stride == 1 ? x.data + (t - 1) * w : copy_tile(t - 1, pad_s);
     g.pre[l] = x.stride == 1 && (t + 1) * w <= n ? x.data + t * w : copy_tile(t, pad_p);
     pre_clean = (t + 1) * w <= n && tile_clean(g.pre[l], w);
-    if constexpr (kVar<K>) g.c[l] = shift_of(x, w, t);
+    if constexpr (kVar<K>) {
+        double cs, cp;
+        set_shifts(x, w, t, cs, cp);
+        g.cs[l] = cs, g.cp[l] = cp;
+    }
     const bool whole = j->y.stride == 1 && (!kTwoOut<K> || j->y2.stride == 1) &&
                        t * w >= j->begin && (t + 1) * w <= j->end;
     if (whole) {
@@ -571,16 +646,17 @@ void short_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) noexce
     double sn[kShortRow + 1], sa[kShortRow + 1], sb[kShortRow + 1];
     const index_t t_end = (j.end - 1) / w + 1;
     for (index_t t = j.begin / w; t < t_end; ++t) {
-        v2d c{};
+        v2d cs{}, cp{};
         if constexpr (kVar<K>) {
-            const double shift = shift_of(x, w, t);
-            c = v2d{shift, shift};
+            double s, p;
+            set_shifts(x, w, t, s, p);
+            cs = v2d{} + s, cp = v2d{} + p;
         }
         auto s = E::template empty<v2d>();
         sn[w] = s.n[0], sa[w] = s.a[0], sb[w] = s.b[0];
         for (index_t k = w - 1; k >= 0; --k) {
             const double v = t > 0 ? static_cast<double>(x[(t - 1) * w + k]) : kNaN;
-            E::template add<true, false>(s, v2d{v, v}, c, static_cast<double>(k));
+            E::template add<true, false>(s, v2d{v, v}, cs, static_cast<double>(k));
             sn[k] = s.n[0], sa[k] = s.a[0], sb[k] = s.b[0];
         }
         auto p = E::template empty<v2d>();
@@ -588,13 +664,13 @@ void short_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) noexce
         for (index_t i = lo; i < hi; ++i) {
             const auto a = static_cast<double>(i - lo);
             const auto xi = static_cast<double>(x[i]);
-            E::template add<false, false>(p, v2d{xi, xi}, c, a);
+            E::template add<false, false>(p, v2d{xi, xi}, cp, a);
             if (i < j.begin) continue;
             const auto k = static_cast<std::size_t>(i - lo + 1);
             StateOf<v2d> st;
             st.n = v2d{sn[k], sn[k]}, st.a = v2d{sa[k], sa[k]}, st.b = v2d{sb[k], sb[k]};
             v2d r1, r2{};
-            eng.result(st, p, st.n + p.n, c, a, r1, r2);
+            eng.template result<false>(st, p, st.n + p.n, st.n, p.n, cs, cp, a, r1, r2);
             j.y[i - j.out_shift] = static_cast<T>(r1[0]);
         }
     }
@@ -604,15 +680,7 @@ void short_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) noexce
 template <Kind K, class T>
 FASTCPP_KERNEL void tiles_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) {
     auto& buf = Buffers<T>::mine();
-    buf.size_for(w);
-    const Engine<K, T> eng{w,
-                           static_cast<double>(minc),
-                           static_cast<double>(ddof),
-                           buf.sn.data(),
-                           buf.sa.data(),
-                           buf.sb.data(),
-                           buf.s3.data(),
-                           buf.s4.data()};
+    const auto eng = Engine<K, T>::on(buf, w, minc, ddof);
     const index_t t_end = (j.end - 1) / w + 1;
     const index_t t0 = j.begin / w;
     // Is the tile before the group's first real and NaN-free? (Lane l's
@@ -647,15 +715,7 @@ template <Kind K, class T>
 FASTCPP_KERNEL void tiles_rows4(const RowJob<T> (&j)[kLanes], int count, index_t w, index_t minc,
                                 index_t ddof) {
     auto& buf = Buffers<T>::mine();
-    buf.size_for(w);
-    const Engine<K, T> eng{w,
-                           static_cast<double>(minc),
-                           static_cast<double>(ddof),
-                           buf.sn.data(),
-                           buf.sa.data(),
-                           buf.sb.data(),
-                           buf.s3.data(),
-                           buf.s4.data()};
+    const auto eng = Engine<K, T>::on(buf, w, minc, ddof);
     const index_t t_end = (j[0].end - 1) / w + 1;
     bool before_clean[kLanes] = {};  // each lane's suffix tile (t - 1)
     for (index_t t = 0; t < t_end; ++t) {
@@ -675,6 +735,14 @@ FASTCPP_KERNEL void tiles_rows4(const RowJob<T> (&j)[kLanes], int count, index_t
     }
 }
 
+/// One row by the lane engine, at the active level. The one dispatch site of
+/// tiles_row<K> (run_one and run_rows share it): each site is a copy of the
+/// engine per level, i.e. compile time.
+template <Kind K, class T>
+void tiles_row_at_level(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) {
+    detail::dispatch([&] { tiles_row<K>(j, w, minc, ddof); });
+}
+
 template <Kind K, class T>
 void run_rows(Rows<const T> a, Rows<T> out, Rows<T> out2, index_t r0, index_t r1, index_t begin,
               index_t end, index_t out_shift, index_t w, index_t minc, index_t ddof) {
@@ -686,8 +754,7 @@ void run_rows(Rows<const T> a, Rows<T> out, Rows<T> out2, index_t r0, index_t r1
     // side; a long row fills them with its own tiles.
     const bool side_by_side = r1 - r0 > 1 && (end - begin) < 64 * w;
     if (!side_by_side) {
-        for (index_t r = r0; r < r1; ++r)
-            detail::dispatch([&] { tiles_row<K>(job(r), w, minc, ddof); });
+        for (index_t r = r0; r < r1; ++r) tiles_row_at_level<K>(job(r), w, minc, ddof);
         return;
     }
     for (index_t r = r0; r < r1; r += kLanes) {
@@ -705,8 +772,7 @@ void run_one(Strided<const T> x, Strided<T> y, Strided<T> y2, index_t begin, ind
         if (x.size <= kShortRow && w <= kShortRow)
             return short_row<K>(RowJob<T>{x, y, y2, begin, end, out_shift}, w, minc, ddof);
     }
-    detail::dispatch(
-        [&] { tiles_row<K>(RowJob<T>{x, y, y2, begin, end, out_shift}, w, minc, ddof); });
+    tiles_row_at_level<K>(RowJob<T>{x, y, y2, begin, end, out_shift}, w, minc, ddof);
 }
 
 template <class T>

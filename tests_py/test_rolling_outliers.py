@@ -1,0 +1,131 @@
+"""move_var/std/skew/kurt on data where one shift per tile pair loses digits:
+an outlier followed by small values (the outlier must leave no trace in the
+windows without it), and 1e9 + small integers. Exact reference: Fractions of
+the (exact binary) input values, rounded once."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import fastcpp
+
+
+def _exact(name, vals, ddof, bias):
+    """The statistic of one window's non-NaN values, exactly, or NaN."""
+    xs = [Fraction(float(v)) for v in vals if not math.isnan(v)]
+    n = len(xs)
+    if n == 0:
+        return math.nan
+    mu = sum(xs) / n
+    m2 = sum((x - mu) ** 2 for x in xs)
+    if name in ("var", "std"):
+        if n - ddof <= 0:
+            return math.nan
+        var = m2 / (n - ddof)
+        return float(var) if name == "var" else math.sqrt(var)
+    m2 /= n
+    if m2 == 0:
+        return math.nan
+    if name == "skew":
+        m3 = sum((x - mu) ** 3 for x in xs) / n
+        g = float(m3 / m2) / math.sqrt(m2)
+        if not bias:
+            g = g * math.sqrt(n * (n - 1)) / (n - 2) if n >= 3 else math.nan
+        return g
+    m4 = sum((x - mu) ** 4 for x in xs) / n
+    g = float(m4 / (m2 * m2)) - 3.0
+    if not bias:
+        g = (n - 1) * ((n + 1) * g + 6) / ((n - 2) * (n - 3)) if n >= 4 else math.nan
+    return g
+
+
+def _check(name, a, window, *, ddof=0, bias=True, rtol=1e-10):
+    if window > a.size:
+        return
+    f = getattr(fastcpp, "move_" + name)
+    kw = {"bias": bias} if name in ("skew", "kurt") else {"ddof": ddof}
+    got = f(a, window, min_count=1, **kw)
+    assert got.dtype == a.dtype
+    for i in range(a.size):
+        want = _exact(name, a[max(0, i - window + 1) : i + 1], ddof, bias)
+        if math.isnan(want):
+            assert np.isnan(got[i]), (name, window, ddof, i, got[i])
+        else:
+            atol = rtol * 1e-3 if name in ("skew", "kurt") else 0.0
+            assert abs(got[i] - want) <= rtol * abs(want) + atol, (
+                name,
+                window,
+                ddof,
+                i,
+                got[i],
+                want,
+            )
+
+
+def _outlier_rows():
+    """Outliers (first, last or inside a tile) followed by small values."""
+    yield np.r_[1e20, np.arange(1.0, 10.0)]
+    yield np.r_[1e20, np.nan, np.arange(1.0, 9.0)]
+    yield np.r_[-3e15, np.nan, np.nan, np.arange(1.0, 9.0), 7.5, 1e-3]
+    rng = np.random.default_rng(14)
+    x = rng.integers(0, 10, 150).astype(np.float64)
+    x[[0, 17, 18, 60, 101]] = [1e18, -5e17, 2e16, 1e19, -1e20]
+    x[[3, 40, 41, 99]] = np.nan
+    yield x
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+@pytest.mark.parametrize("ddof", [0, 1, 2])
+def test_var_std_outlier_leaves_no_trace(name, ddof):
+    for a in _outlier_rows():
+        for window in (2, 3, 4, 5, 8, 13, 40):
+            _check(name, a, window, ddof=ddof)
+
+
+@pytest.mark.parametrize("name", ["skew", "kurt"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_skew_kurt_outlier_leaves_no_trace(name, bias):
+    for a in _outlier_rows():
+        for window in (3, 4, 5, 9, 40):
+            _check(name, a, window, bias=bias, rtol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["var", "std", "skew", "kurt"])
+def test_1e9_plus_small_integers_with_nans(name):
+    rng = np.random.default_rng(15)
+    a = 1e9 + rng.integers(0, 10, 130).astype(np.float64)
+    a[rng.random(a.size) < 0.1] = np.nan
+    for window in (3, 7, 33):
+        for ddof in (0, 1) if name in ("var", "std") else (0,):
+            _check(name, a, window, ddof=ddof, bias=ddof == 0, rtol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_float32_outlier_leaves_no_trace(name):
+    a = np.r_[np.float32(1e18), np.arange(1.0, 80.0, dtype=np.float32)].astype(
+        np.float32
+    )
+    a[[30, 31]] = [np.float32(-7e17), np.nan]
+    for window in (3, 6, 16):
+        for ddof in (0, 1):
+            _check(name, a, window, ddof=ddof, rtol=1e-6)
+
+
+def test_outlier_with_center_and_lengths():
+    a = np.r_[1e20, np.arange(1.0, 10.0), -1e20, np.arange(5.0, 30.0)]
+    got = fastcpp.move_var(a, 3, center=True)
+    # centred: out[i] is the trailing window ending at i + 1
+    want = np.r_[fastcpp.move_var(a, 3)[1:], np.nan]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert got[3] == pytest.approx(2 / 3, rel=1e-12)
+    lengths = [4, 20, a.size - 24]
+    got = fastcpp.move_std(a, 3, lengths=lengths)
+    parts = np.split(a, np.cumsum(lengths)[:-1])
+    want = np.concatenate([fastcpp.move_std(p, 3) for p in parts])
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert got[3] == pytest.approx(np.std([1.0, 2.0, 3.0]), rel=1e-12)
+    assert got[13] == pytest.approx(np.std([5.0, 6.0, 7.0]), rel=1e-12)
