@@ -1,8 +1,10 @@
 // Order statistics of moving windows: move_median, move_quantile, move_rank.
 //
-// Small windows (median): the window's non-NaN values kept sorted; each step
-// is two SIMD counts and a short block move: O(w), but up to w ~300 as fast
-// as bottleneck's O(log w) double heap.
+// Small windows (median, quantile): the window's non-NaN values kept sorted;
+// each step is two binary searches and a short block move: O(w), but up to
+// w ~300 as fast as bottleneck's O(log w) double heap.
+// Small windows (rank, w <= 64): each window counted directly with SIMD
+// compares, O(w) per element as bottleneck, without the tiles' set-up.
 // Otherwise (median with larger windows, rank always): the row is cut into
 // tiles of T >= window elements; every window ending in tile t lies within
 // tiles t-1 and t. The non-NaN values of each tile are sorted once and the
@@ -83,8 +85,8 @@ struct Pick {
 
 /// Small windows: the non-NaN values of the window kept sorted, in
 /// 32-byte-aligned blocks of four with +inf after the last value. A step
-/// where a value leaves and one enters (both non-NaN) counts the places of
-/// both (SIMD compares) and rewrites the blocks between them branch-free:
+/// where a value leaves and one enters (both non-NaN) finds the places of
+/// both (binary searches) and rewrites the blocks between them branch-free:
 /// every block picks, lane by lane, its own value, its left or right
 /// neighbour, or the new value. Neighbours come from aligned loads and
 /// shuffles, so each load reads exactly what one earlier store wrote
@@ -108,7 +110,9 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
     // hold +inf (never counted).
     const index_t cap = (window + 4) / 4 * 4;
     thread_local std::vector<double> store;
-    store.assign(static_cast<std::size_t>(cap + 16), inf);
+    // Searches read up to place span - 1 (a power of two >= cap): +inf too.
+    const auto span = static_cast<index_t>(std::bit_ceil(static_cast<std::uint64_t>(cap)));
+    store.assign(static_cast<std::size_t>(std::max(cap, span) + 16), inf);
     double* base = store.data();
     while (reinterpret_cast<std::uintptr_t>(base) % 32 != 0) ++base;
     double* const cur = base + 4;
@@ -121,16 +125,17 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
         const bool has_old = i - window >= ws;
         const double old = has_old ? static_cast<double>(x[i - window]) : kNaN;
         if (old == old && v == v) {
-            // Places: po = #(s < old) (a copy of old is at po), pv = #(s < v).
-            v4i cpo{}, cpv{};
-            const index_t blocks = (m + 3) / 4;
-            for (index_t b = 0; b < blocks; ++b) {
-                const v4d sv = load_a(cur + 4 * b);
-                cpo -= (sv < old);
-                cpv -= (sv < v);
+            // Places: po = #(s < old) (a copy of old is at po), pv = #(s < v),
+            // by two interleaved branch-free binary searches over the sorted
+            // places [0, span) (+inf from m on): log2(span) dependent loads
+            // each, fewer instructions than counting every block.
+            index_t po = 0, pv = 0;
+            for (index_t step = span / 2; step > 0; step /= 2) {
+                po += cur[po + step - 1] < old ? step : 0;
+                pv += cur[pv + step - 1] < v ? step : 0;
             }
-            const index_t po = cpo[0] + cpo[1] + cpo[2] + cpo[3];
-            const index_t pv = cpv[0] + cpv[1] + cpv[2] + cpv[3];
+            po += cur[po] < old;
+            pv += cur[pv] < v;
             // Without old, v goes to q; new[j] = j < q ? s'[j] : j == q ? v : s'[j-1],
             // where s'[j] = j < po ? s[j] : s[j+1].
             const index_t q = old < v ? pv - 1 : pv;

@@ -136,6 +136,10 @@ void move_pair_row(MoveStat stat, Strided<const T> x, Strided<const T> y, Stride
             out[i] = static_cast<T>(pair_result(stat, s, min_count, ddof));
         }
     }
+    // Kept for the next row only while small: a huge window's buffer is not
+    // held for the thread's (the pool's) life.
+    constexpr std::size_t kKeep = (64 << 10) / sizeof(PairSums);
+    if (suffix_buffer.capacity() > kKeep) std::vector<PairSums>().swap(suffix_buffer);
 }
 
 template void move_pair_row<double>(MoveStat, Strided<const double>, Strided<const double>,

@@ -161,8 +161,15 @@ struct StateOf {
 };
 using State = StateOf<v4d>;
 
+template <class T>
+struct Buffers;
+
 template <Kind K, class T>
 struct Engine {
+    /// The engine of a window w on the suffix-scan arrays of `buf` (sized
+    /// for w here).
+    FASTCPP_INLINE static Engine on(Buffers<T>& buf, index_t w, index_t minc, index_t ddof);
+
     index_t w;
     double minc, ddof;
     // The suffix scans from offset k (k = w: empty), one array per quantity,
@@ -470,6 +477,19 @@ struct Buffers {
     }
 };
 
+template <Kind K, class T>
+Engine<K, T> Engine<K, T>::on(Buffers<T>& buf, index_t w, index_t minc, index_t ddof) {
+    buf.size_for(w);
+    return {w,
+            static_cast<double>(minc),
+            static_cast<double>(ddof),
+            buf.sn.data(),
+            buf.sa.data(),
+            buf.sb.data(),
+            buf.s3.data(),
+            buf.s4.data()};
+}
+
 /// Shift of the suffix scan of tile t-1 of a row: its last finite value
 /// (so every suffix holding a finite value holds it), else 0.
 template <class T>
@@ -660,15 +680,7 @@ void short_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) noexce
 template <Kind K, class T>
 FASTCPP_KERNEL void tiles_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) {
     auto& buf = Buffers<T>::mine();
-    buf.size_for(w);
-    const Engine<K, T> eng{w,
-                           static_cast<double>(minc),
-                           static_cast<double>(ddof),
-                           buf.sn.data(),
-                           buf.sa.data(),
-                           buf.sb.data(),
-                           buf.s3.data(),
-                           buf.s4.data()};
+    const auto eng = Engine<K, T>::on(buf, w, minc, ddof);
     const index_t t_end = (j.end - 1) / w + 1;
     const index_t t0 = j.begin / w;
     // Is the tile before the group's first real and NaN-free? (Lane l's
@@ -703,15 +715,7 @@ template <Kind K, class T>
 FASTCPP_KERNEL void tiles_rows4(const RowJob<T> (&j)[kLanes], int count, index_t w, index_t minc,
                                 index_t ddof) {
     auto& buf = Buffers<T>::mine();
-    buf.size_for(w);
-    const Engine<K, T> eng{w,
-                           static_cast<double>(minc),
-                           static_cast<double>(ddof),
-                           buf.sn.data(),
-                           buf.sa.data(),
-                           buf.sb.data(),
-                           buf.s3.data(),
-                           buf.s4.data()};
+    const auto eng = Engine<K, T>::on(buf, w, minc, ddof);
     const index_t t_end = (j[0].end - 1) / w + 1;
     bool before_clean[kLanes] = {};  // each lane's suffix tile (t - 1)
     for (index_t t = 0; t < t_end; ++t) {

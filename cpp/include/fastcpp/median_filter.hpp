@@ -22,7 +22,13 @@
 ///    histogram (after Perreault & Hebert 2007's coarse/fine bins) for 16-bit
 ///    values and ranks;
 ///  - windows too large for 16-bit ranks (> 65536 padded elements per row
-///    band): std::nth_element per pixel.
+///    band): std::nth_element per pixel;
+///  - NanPolicy::omit medians of windows up to 25 elements (49 on 64-byte
+///    vectors): Batcher networks pruned to the lower half's ranks, each SIMD
+///    lane picking its own rank (n - #NaN) / 2 (k x k boxes with sorted
+///    columns shared between windows, after Adams 2021);
+///  - 3-D windows on rank compression: up to 8 output planes per tile, so
+///    the planes their windows share are compressed once.
 /// Floating point: NaN sorts above +inf (NumPy's sort order) and -0.0 below
 /// +0.0, so every result is one of the window's values and deterministic.
 

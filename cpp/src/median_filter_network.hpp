@@ -1,0 +1,279 @@
+#pragma once
+// Private pieces of the median filter's sorting networks, shared by
+// median_filter_network.cpp (one network per window) and
+// median_filter_pair.cpp (two windows per network, Adams 2021): comparator
+// lists built at compile time (Batcher's odd-even merge sort and merge,
+// pruned backwards), GCC vector types of W bytes, and the loop that stores a
+// row of median vectors.
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <type_traits>
+#include <utility>
+
+#include "median_filter_impl.hpp"
+
+namespace fastcpp::median_detail::net {
+
+/// One comparator of the network: wire a gets the min, wire b the max;
+/// `keep` says which of the two outputs is still needed after pruning.
+struct Op {
+    std::uint8_t a = 0, b = 0;
+    std::uint8_t keep = 0;  ///< 1: min only, 2: max only, 3: both
+};
+
+struct OpList {
+    std::array<Op, 1024> ops{};  // Batcher(81) has 864 before pruning
+    int count = 0;
+};
+
+/// Wire list of a sorted sequence (wire numbers in ascending order of value).
+struct Wires {
+    std::array<std::uint8_t, 128> w{};
+    int n = 0;
+    constexpr void push(int x) { w[static_cast<std::size_t>(n++)] = static_cast<std::uint8_t>(x); }
+    [[nodiscard]] constexpr int operator[](int i) const { return w[static_cast<std::size_t>(i)]; }
+};
+
+constexpr void add_op(OpList& L, int a, int b) {
+    L.ops[static_cast<std::size_t>(L.count++)] = {static_cast<std::uint8_t>(a),
+                                                  static_cast<std::uint8_t>(b), 3};
+}
+
+/// Batcher's odd-even merge sort of the wires `w` (in that order), unpruned.
+constexpr void batcher_ops(const Wires& w, OpList& L) {
+    const int n = w.n;
+    for (int p = 1; p < n; p <<= 1)
+        for (int k = p; k >= 1; k >>= 1)
+            for (int j = k % p; j + k < n; j += 2 * k)
+                for (int i = 0; i < k && i < n - j - k; ++i)
+                    if ((i + j) / (2 * p) == (i + j + k) / (2 * p))
+                        add_op(L, w[i + j], w[i + j + k]);
+}
+
+/// Keeps the comparators of L that the wires marked in `live` depend on
+/// (backward liveness), with `keep` set to the outputs still needed.
+constexpr OpList prune(const OpList& L, std::array<bool, 128> live) {
+    OpList rev;
+    for (int o = L.count - 1; o >= 0; --o) {
+        Op op = L.ops[static_cast<std::size_t>(o)];
+        const bool la = live[op.a], lb = live[op.b];
+        if (!la && !lb) continue;
+        op.keep = static_cast<std::uint8_t>((la ? 1 : 0) | (lb ? 2 : 0));
+        live[op.a] = live[op.b] = true;
+        rev.ops[static_cast<std::size_t>(rev.count++)] = op;
+    }
+    OpList out;
+    for (int o = rev.count - 1; o >= 0; --o)
+        out.ops[static_cast<std::size_t>(out.count++)] = rev.ops[static_cast<std::size_t>(o)];
+    return out;
+}
+
+/// Batcher's network sorting n wires, pruned to what wire r needs.
+constexpr OpList median_ops(int n, int r) {
+    Wires all;
+    for (int i = 0; i < n; ++i) all.push(i);
+    OpList full;
+    batcher_ops(all, full);
+    std::array<bool, 128> live{};
+    live[static_cast<std::size_t>(r)] = true;
+    return prune(full, live);
+}
+
+/// Batcher's odd-even merge of two sorted wire lists of any lengths (Knuth,
+/// TAOCP 5.3.4, Algorithm M): merge the even- and the odd-indexed elements
+/// recursively, then one rank of comparators. Returns the merged order.
+constexpr Wires merge_ops(const Wires& a, const Wires& b, OpList& L) {
+    if (a.n == 0) return b;
+    if (b.n == 0) return a;
+    Wires out;
+    if (a.n == 1 && b.n == 1) {
+        add_op(L, a[0], b[0]);
+        out.push(a[0]);
+        out.push(b[0]);
+        return out;
+    }
+    Wires ae, ao, be, bo;
+    for (int i = 0; i < a.n; ++i) (i % 2 ? ao : ae).push(a[i]);
+    for (int i = 0; i < b.n; ++i) (i % 2 ? bo : be).push(b[i]);
+    const Wires v = merge_ops(ae, be, L);
+    const Wires w = merge_ops(ao, bo, L);
+    out.push(v[0]);
+    int k = 0;
+    for (; k < w.n && k + 1 < v.n; ++k) {
+        add_op(L, w[k], v[k + 1]);
+        out.push(w[k]);
+        out.push(v[k + 1]);
+    }
+    for (int i = k; i < w.n; ++i) out.push(w[i]);
+    for (int i = k + 1; i < v.n; ++i) out.push(v[i]);
+    return out;
+}
+
+/// W bytes of keys K: 64 at x86-64-v4, 32 at v3, 16 at baseline (see
+/// with_vector_width). GCC splits wider vectors than the target has into
+/// halves, but lowers their comparisons lane by lane (scalar code), so the
+/// width must follow the level.
+template <class K, int W>
+using Vec [[gnu::vector_size(W)]] = K;
+
+template <class V>
+[[gnu::always_inline]] inline V load(const void* p) noexcept {
+    V v;
+    std::memcpy(&v, p, sizeof(V));
+    return v;
+}
+
+template <class V>
+[[gnu::always_inline]] inline void apply(V* r, const Op& op) noexcept {
+    const V x = r[op.a], y = r[op.b];
+    if (op.keep & 1) r[op.a] = x < y ? x : y;
+    if (op.keep & 2) r[op.b] = x < y ? y : x;
+}
+
+/// from_key on a vector of keys, in registers.
+template <KeyXform X, class V, class K = std::remove_cvref_t<decltype(V{}[0])>>
+[[gnu::always_inline]] inline V convert(const V& r) noexcept {
+    constexpr K sign = K(1) << (8 * sizeof(K) - 1);
+    if constexpr (X == KeyXform::sign) {
+        return r ^ sign;
+    } else if constexpr (X == KeyXform::floating) {
+        constexpr K qnan = sizeof(K) == 2   ? K(0x7E00u)
+                           : sizeof(K) == 4 ? K(0x7FC00000u)
+                                            : K(0x7FF8000000000000ull);
+        const V back = (r & sign) != 0 ? (r ^ sign) : ~r;
+        return r == static_cast<K>(~K(0)) ? V{} + qnan : back;
+    } else {
+        return r;
+    }
+}
+
+/// Applies the ops of a compile-time list, fully unrolled.
+template <const OpList& L, class V, std::size_t... I>
+[[gnu::always_inline]] inline void run_list(V* r, std::index_sequence<I...>) noexcept {
+    (apply(r, L.ops[I]), ...);
+}
+
+/// Keys of 16 bits and more can be floats (emit_rows' floating conversion).
+template <class K>
+inline constexpr bool kFloatKeys = sizeof(K) >= 2;
+
+/// Runs body(j, r), which writes R median vectors r[0 .. R) for output
+/// columns j .. j + lanes of rows i .. i + R - 1, and stores the first
+/// `nrows` (<= R) of them: converted into t.direct, or as keys into t.out.
+/// The last vector of a row is the one ending at the row's last column (it
+/// recomputes, bit for bit, some columns the previous one wrote), so every
+/// store is a whole vector; rows narrower than a vector go through t.out
+/// (its slack absorbs the vector) and are converted from there. (An
+/// out-array, not a returned std::array: vector attributes are dropped from
+/// template arguments.)
+///
+/// How many copies of the body GCC compiles is the bulk of the median
+/// filter's compile time. `Lean` (large networks, where a few instructions
+/// per vector are lost in the noise): one copy per conversion, `floating`
+/// and one xor that serves identity and sign keys alike, the last vector
+/// taken by clamping the column. Otherwise (small kernels, cheap to compile
+/// and as fast as their loop): one copy per KeyXform, plus one for the last
+/// vector so that the main loop's columns stay affine.
+template <class K, int W, int R, bool Lean, class Body>
+[[gnu::always_inline]] inline void emit_rows(const Tile<K>& t, index_t i, int nrows,
+                                             Body&& body) noexcept {
+    using V = Vec<K, W>;
+    constexpr index_t lanes = W / sizeof(K);
+    constexpr K sign = K(1) << (8 * sizeof(K) - 1);
+    const index_t cols = t.cols;
+    const bool narrow = cols < lanes;
+    const bool direct = t.direct != nullptr && !narrow;
+    K* const dst =
+        direct ? static_cast<K*>(t.direct) + i * t.direct_stride : t.out + i * t.out_stride;
+    const index_t stride = direct ? t.direct_stride : t.out_stride;
+    const KeyXform xform = direct ? t.xform : KeyXform::identity;
+    const index_t last = narrow ? 0 : cols - lanes;
+    auto run = [&]<KeyXform X>(const V flip) __attribute__((always_inline)) {
+        auto step = [&](index_t at) __attribute__((always_inline)) {
+            V r[R];
+            body(at, r);
+#pragma GCC unroll 4
+            for (int y = 0; y < R; ++y) {
+                if (y >= nrows) break;
+                V v;
+                if constexpr (X == KeyXform::floating || !Lean)
+                    v = convert<X>(r[y]);
+                else
+                    v = r[y] ^ flip;
+                std::memcpy(dst + y * stride + at, &v, sizeof(V));
+            }
+        };
+        if constexpr (Lean) {
+            for (index_t j = 0; j < cols; j += lanes) step(std::min(j, last));
+        } else {
+            for (index_t j = 0; j < last; j += lanes) step(j);
+            step(last);
+        }
+    };
+    if (kFloatKeys<K> && xform == KeyXform::floating) {
+        if constexpr (kFloatKeys<K>) run.template operator()<KeyXform::floating>(V{});
+    } else if constexpr (Lean) {
+        const K f = xform == KeyXform::sign ? sign : K(0);
+        run.template operator()<KeyXform::identity>(V{} + f);
+    } else if (xform == KeyXform::sign) {
+        run.template operator()<KeyXform::sign>(V{});
+    } else {
+        run.template operator()<KeyXform::identity>(V{});
+    }
+    if (t.direct == nullptr || !narrow) return;
+    // A row narrower than a vector: convert from t.out, store what fits.
+    for (int y = 0; y < nrows; ++y) {
+        V v = load<V>(t.out + (i + y) * t.out_stride);
+        if (kFloatKeys<K> && t.xform == KeyXform::floating) {
+            if constexpr (kFloatKeys<K>) v = convert<KeyXform::floating>(v);
+        } else if (t.xform == KeyXform::sign) {
+            v = convert<KeyXform::sign>(v);
+        }
+        K tmp[lanes];
+        std::memcpy(tmp, &v, sizeof(V));
+        std::memcpy(static_cast<K*>(t.direct) + (i + y) * t.direct_stride, tmp,
+                    static_cast<std::size_t>(cols) * sizeof(K));
+    }
+}
+
+/// emit_rows for one row, body(j) -> its median vector.
+template <class K, int W, bool Lean, class Body>
+[[gnu::always_inline]] inline void emit_row(const Tile<K>& t, index_t i, Body&& body) noexcept {
+    using V = Vec<K, W>;
+    emit_rows<K, W, 1, Lean>(
+        t, i, 1, [&](index_t j, V* r) __attribute__((always_inline)) { r[0] = body(j); });
+}
+
+// Under AddressSanitizer the unrolled networks (hundreds of compare-exchanges
+// in one block, per size x key type x vector width) take GCC over ten minutes
+// to instrument. The interpreted op list makes the same loads and the same
+// compare-exchanges and returns the same values, so sanitized builds use it
+// for every size; the unrolled copies are tested by the Release build.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kUnrolledNetworks = false;
+#else
+inline constexpr bool kUnrolledNetworks = true;
+#endif
+
+/// Largest side of the square boxes the pair networks (median_filter_pair.cpp)
+/// serve at vector width W, by key bytes: 8-bit and 32-bit keys (uint8,
+/// float32 images) up to 9 x 9, where radix selection and rank compression
+/// take over. Not for 16- and 64-bit keys, nor 32-bit keys on 16-byte vectors
+/// (no unsigned 32-bit min/max there): compile time, as each size is unrolled
+/// per key type and vector width. The planner reads this table too
+/// (network_box_max), and only these kernels are compiled.
+inline constexpr int kBoxPairsMin = 5;  ///< 3 x 3 has its own kernel; 4 x 4 a 16-wire network
+inline constexpr int kBoxPairsMax = 9;
+constexpr int box_pairs_max(std::size_t key_bytes, int W) noexcept {
+    if (!kUnrolledNetworks) return 0;
+    return key_bytes == 1 || (key_bytes == 4 && W > 16) ? kBoxPairsMax : 0;
+}
+
+/// Medians of the k x k boxes of `t` (kBoxPairsMin <= k <= box_pairs_max)
+/// whose columns are g keys apart, by the pair networks; defined in
+/// median_filter_pair.cpp for the key types that have them.
+template <class K>
+void box_pairs_tile(const Tile<K>& t, index_t g);
+
+}  // namespace fastcpp::median_detail::net

@@ -1,0 +1,176 @@
+// Median filter, square boxes 5 x 5 ... 9 x 9 (uint8-family and, on 32- and
+// 64-byte vectors, 32-bit keys), two output rows per network: the
+// column-sharing separable sorting networks of Adams ("Fast median filters
+// using separable sorting networks", ACM TOG 40(4), 2021), built at compile
+// time from Batcher's odd-even merges (median_filter_network.hpp) and pruned
+// to the ranks that can still be the median. Its own translation unit: these
+// are the largest unrolled networks, compiled per size, key type and level,
+// in parallel with median_filter_network.cpp.
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "fastcpp/detail/dispatch.hpp"
+#include "median_filter_impl.hpp"
+#include "median_filter_network.hpp"
+
+// The 64-byte vectors never cross a non-inlined call, so the ABI note about
+// passing them without AVX-512 does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace fastcpp::median_detail::net {
+namespace {
+
+/// Networks for the medians of two vertically adjacent k x k boxes (rows
+/// i .. i + k - 1 and i + 1 .. i + k), sharing their k - 1 common rows, after
+/// the column-sharing separable scheme of Adams ("Fast median filters using
+/// separable sorting networks", ACM TOG 40(4), 2021). The common rows' k
+/// columns arrive sorted (wire c * (k - 1) + r: rank r of column c; each
+/// column sort is shared by k horizontally adjacent windows). `core` merges
+/// them, pruned to the ranks t - k ... t (t = k * k / 2) that can still be
+/// the median once k more values join (`need`, ascending: a core value of
+/// lower rank has at most t - 1 values below it in the box, one of higher
+/// rank at least t + 1). `fin` sorts one box's own row (wires k + 1 .. 2k)
+/// and selects rank k of it merged with the k + 1 needed core values (wires
+/// 0 .. k): that is the box's median, on wire `out`.
+struct PairNet {
+    OpList col;   ///< full sort of one column of k - 1 wires
+    OpList core;  ///< on k * (k - 1) wires
+    std::array<std::uint8_t, 16> need{};
+    OpList fin;  ///< on 2k + 1 wires
+    int out = 0;
+};
+
+constexpr PairNet pair_net(int k) {
+    PairNet P;
+    const int m = k - 1, t = k * k / 2;
+    Wires col;
+    for (int r = 0; r < m; ++r) col.push(r);
+    batcher_ops(col, P.col);
+    // Merge the k sorted columns pairwise, shortest lists first.
+    std::array<Wires, 16> lists{};
+    int nl = k;
+    for (int c = 0; c < k; ++c)
+        for (int r = 0; r < m; ++r) lists[static_cast<std::size_t>(c)].push(c * m + r);
+    OpList core;
+    while (nl > 1) {
+        std::sort(lists.begin(), lists.begin() + nl,
+                  [](const Wires& x, const Wires& y) { return x.n < y.n; });
+        lists[0] = merge_ops(lists[0], lists[1], core);
+        lists[1] = lists[static_cast<std::size_t>(nl - 1)];
+        --nl;
+    }
+    std::array<bool, 128> live{};
+    for (int x = 0; x <= k; ++x) {
+        P.need[static_cast<std::size_t>(x)] = static_cast<std::uint8_t>(lists[0][t - k + x]);
+        live[lists[0][t - k + x]] = true;
+    }
+    P.core = prune(core, live);
+    Wires kept, row;
+    for (int x = 0; x <= k; ++x) kept.push(x);
+    for (int c = 0; c < k; ++c) row.push(k + 1 + c);
+    OpList fin;
+    batcher_ops(row, fin);  // wires k + 1 .. 2k are now sorted in that order
+    const Wires merged = merge_ops(kept, row, fin);
+    P.out = merged[k];
+    std::array<bool, 128> want{};
+    want[static_cast<std::size_t>(P.out)] = true;
+    P.fin = prune(fin, want);
+    return P;
+}
+
+template <int k>
+struct PairNetOf {
+    static constexpr PairNet value = pair_net(k);
+};
+
+/// Median of k x k boxes, two output rows at a time (PairNet): per pair of
+/// rows, each padded column's k - 1 shared values are sorted once into
+/// `sorted` (rank r at sorted + r * len); each block of lanes then runs the
+/// core network once and the final one per row. An odd last row runs the
+/// same code with its upper box standing in for the lower one (whose last
+/// row is not padded) and stores the upper box's medians only.
+/// The box's columns are `g` keys apart (g > 1: interleaved channels).
+template <int k, class K, int W>
+FASTCPP_MEDIAN_KERNEL void network_box_pairs(const Tile<K>& tile, index_t g) {  // allocates
+    using V = Vec<K, W>;
+    using P = PairNetOf<k>;
+    constexpr int m = k - 1;
+    constexpr index_t lanes = W / sizeof(K);
+    const Tile<K> t = tile;
+    const index_t pw = t.cols + (k - 1) * g;
+    const index_t len = (pw + lanes - 1) / lanes * lanes + lanes;
+    thread_local std::vector<K> buf;
+    const auto need = static_cast<std::size_t>(m * len);
+    if (buf.size() < need) buf.resize(need);
+    K* sorted = buf.data();
+    for (index_t i = 0; i < t.rows; i += 2) {
+        const K* top = t.pad + i * t.pad_stride;  // the upper box's first row
+        for (index_t q = 0; q < pw; q += lanes) {
+            V c[m];
+#pragma GCC unroll 16
+            for (int r = 0; r < m; ++r) c[r] = load<V>(top + (r + 1) * t.pad_stride + q);
+            run_list<P::value.col>(
+                c, std::make_index_sequence<static_cast<std::size_t>(P::value.col.count)>{});
+#pragma GCC unroll 16
+            for (int r = 0; r < m; ++r) std::memcpy(sorted + r * len + q, &c[r], sizeof(V));
+        }
+        auto core = [&](index_t j, V* f) __attribute__((always_inline)) {
+            V r[k * m];
+#pragma GCC unroll 128
+            for (int w = 0; w < k * m; ++w)
+                r[w] = load<V>(sorted + (w % m) * len + j + (w / m) * g);
+            run_list<P::value.core>(
+                r, std::make_index_sequence<static_cast<std::size_t>(P::value.core.count)>{});
+#pragma GCC unroll 16
+            for (int x = 0; x <= k; ++x) f[x] = r[P::value.need[static_cast<std::size_t>(x)]];
+        };
+        auto box = [&](const V* kept, const K* row) __attribute__((always_inline)) {
+            V f[2 * k + 1];
+#pragma GCC unroll 16
+            for (int x = 0; x <= k; ++x) f[x] = kept[x];
+#pragma GCC unroll 16
+            for (int c = 0; c < k; ++c) f[k + 1 + c] = load<V>(row + c * g);
+            run_list<P::value.fin>(
+                f, std::make_index_sequence<static_cast<std::size_t>(P::value.fin.count)>{});
+            return f[P::value.out];
+        };
+        const bool two = i + 1 < t.rows;
+        const K* below = two ? top + k * t.pad_stride : top;  // the lower box's last row
+        emit_rows<K, W, 2, true>(t, i, two ? 2 : 1,
+                                 [&](index_t j, V* r) __attribute__((always_inline)) {
+                                     V kept[k + 1];
+                                     core(j, kept);
+                                     r[0] = box(kept, top + j);
+                                     r[1] = box(kept, below + j);
+                                 });
+    }
+}
+
+/// network_box_pairs<k> at the level's width, compiled only where the
+/// box_pairs_max table has it.
+template <int k, class K>
+void pairs_k(const Tile<K>& t, index_t g) {
+    with_vector_width([&]<int W>() {
+        if constexpr (k <= box_pairs_max(sizeof(K), W)) network_box_pairs<k, K, W>(t, g);
+    });
+}
+
+template <class K, int... k>
+void pairs_of(const Tile<K>& t, index_t g, std::integer_sequence<int, k...>) {
+    (void)((t.kr == kBoxPairsMin + k && (pairs_k<kBoxPairsMin + k>(t, g), true)) || ...);
+}
+
+}  // namespace
+
+template <class K>
+void box_pairs_tile(const Tile<K>& t, index_t g) {
+    pairs_of(t, g, std::make_integer_sequence<int, kBoxPairsMax - kBoxPairsMin + 1>{});
+}
+
+template void box_pairs_tile(const Tile<std::uint8_t>&, index_t);
+template void box_pairs_tile(const Tile<std::uint32_t>&, index_t);
+
+}  // namespace fastcpp::median_detail::net
