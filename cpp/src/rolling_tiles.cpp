@@ -1,6 +1,6 @@
-// Moving windows by tile prefix and suffix scans: move_sum, move_mean,
-// move_var, move_std, move_min, move_max, move_argmin, move_argmax, and the
-// seed's rolling_mean_std and rolling_sum_squares.
+// Moving windows by tile prefix and suffix scans: the sums, means, moments and
+// extrema of the move_* family (the kinds below; rolling.cpp's table says which
+// member runs which), and the seed's rolling_mean_std and rolling_sum_squares.
 //
 // van Herk (1992) / Gil & Werman (1993) decomposition: cut a row into tiles
 // of `window` elements aligned at 0. The window that ends at offset a of tile
@@ -616,7 +616,7 @@ FASTCPP_INLINE void finish_lane(const Lanes<T>& g, int l, const RowJob<T>& j, in
 
 /// Rows up to this length take the short-row path.
 constexpr index_t kShortRow = 32;
-/// The kinds it computes (those of move_sum ... move_argmax).
+/// The kinds it computes (the sums, moments and extrema of the move_* family).
 template <Kind K>
 constexpr bool kShortKind =
     K == Kind::sum || K == Kind::mean || K == Kind::var || K == Kind::std || kExtreme<K>;
