@@ -37,27 +37,7 @@ struct Weights {
 
 // The default options (no times, ignore_na=False, min_periods ≤ 1): the
 // recursion with the weights' bookkeeping folded into one decay factor.
-// Whether the level in use has an FMA instruction: without one std::fma is a
-// slow library call, and the four-at-once path below multiplies and adds.
-bool hardware_fma() noexcept {
-#if FASTCPP_DISPATCH_X86
-    return detail::active_level() >= detail::SimdLevel::x86_64_v3;
-#elif defined(__FMA__) || defined(__aarch64__)
-    return true;
-#else
-    return false;
-#endif
-}
-
-template <bool kFma>
-FASTCPP_KERNEL double mul_add(double a, double b, double c) noexcept {
-    if constexpr (kFma)
-        return std::fma(a, b, c);
-    else
-        return a * b + c;
-}
-
-template <bool kFma, class T>
+template <class T>
 FASTCPP_KERNEL void mean_plain_row(Strided<const T> x, Strided<T> y, double alpha,
                                    bool adjust) noexcept {
     const index_t n = x.size;
@@ -77,8 +57,8 @@ FASTCPP_KERNEL void mean_plain_row(Strided<const T> x, Strided<T> y, double alph
         // observation (old_w was reset to 1), beta^k after k-1 NaN steps.
         const double denom = beta + alpha;
         double decay = beta;
-        // One pandas step, as written.
-        auto step = [&](double v) {
+        for (; i < n; ++i) {
+            const double v = static_cast<double>(x[i]);
             if (v == v) {
                 if (w != v) {  // pandas: constant series stay exact
                     if (decay == beta)
@@ -91,43 +71,6 @@ FASTCPP_KERNEL void mean_plain_row(Strided<const T> x, Strided<T> y, double alph
             } else {
                 decay *= beta;
             }
-        };
-        // Four steps at once where all four are plain updates. The serial
-        // recursion is one FMA (4 cycles) plus pandas' `w != v` select per
-        // value, all on one dependency chain; here the part of each step
-        // that does not depend on w (p_k = sum alpha beta^j v_(k-j)) runs
-        // beside the chain, which carries one FMA per four values:
-        // w_(i+k) = beta^(k+1) w_(i-1) + p_k. Same recursion, rounding
-        // within a few ulp of the serial one. A block whose first value
-        // equals w (constant runs, pandas keeps them exact), a NaN, a
-        // decay other than beta, or a denominator other than 1 takes the
-        // serial steps.
-        if (denom == 1.0) {
-            const double b2 = beta * beta, b3 = b2 * beta, b4 = b3 * beta;
-            while (i + 4 <= n) {
-                const double v0 = static_cast<double>(x[i]), v1 = static_cast<double>(x[i + 1]),
-                             v2 = static_cast<double>(x[i + 2]), v3 = static_cast<double>(x[i + 3]);
-                const bool numbers = (v0 == v0) & (v1 == v1) & (v2 == v2) & (v3 == v3);
-                if (!numbers || decay != beta || v0 == w) [[unlikely]] {
-                    step(v0);
-                    y[i] = static_cast<T>(w);
-                    ++i;
-                    continue;
-                }
-                const double p0 = alpha * v0;
-                const double p1 = mul_add<kFma>(beta, p0, alpha * v1);
-                const double p2 = mul_add<kFma>(beta, p1, alpha * v2);
-                const double p3 = mul_add<kFma>(beta, p2, alpha * v3);
-                y[i] = static_cast<T>(mul_add<kFma>(beta, w, p0));
-                y[i + 1] = static_cast<T>(mul_add<kFma>(b2, w, p1));
-                y[i + 2] = static_cast<T>(mul_add<kFma>(b3, w, p2));
-                w = mul_add<kFma>(b4, w, p3);
-                y[i + 3] = static_cast<T>(w);
-                i += 4;
-            }
-        }
-        for (; i < n; ++i) {
-            step(static_cast<double>(x[i]));
             y[i] = static_cast<T>(w);
         }
         return;
@@ -386,18 +329,13 @@ template <EmaStat S, class T>
 void run_rows(Rows<const T> a, Rows<const T> b, Rows<T> out, const Weights& w) {
     if (a.length == 0) return;
     // Each row is one serial recursion: threads take whole rows.
-    const bool fma = hardware_fma();
     const index_t grain = std::max<index_t>(1, (index_t{1} << 15) / a.length);
     detail::parallel_for(a.count(), grain, [&](index_t lo, index_t hi) {
         for (index_t r = lo; r < hi; ++r) {
             if constexpr (S == EmaStat::mean) {
                 if (w.plain())
-                    detail::dispatch([&] {
-                        if (fma)
-                            mean_plain_row<true>(a.row(r), out.row(r), w.alpha, w.adjust);
-                        else
-                            mean_plain_row<false>(a.row(r), out.row(r), w.alpha, w.adjust);
-                    });
+                    detail::dispatch(
+                        [&] { mean_plain_row(a.row(r), out.row(r), w.alpha, w.adjust); });
                 else
                     detail::dispatch([&] { mean_row(a.row(r), out.row(r), w); });
             } else {
