@@ -503,3 +503,40 @@ def test_dask_times():
     np.testing.assert_array_equal(got, fastcpp.ema(a, halflife=h, times=t, adjust=True))
     with pytest.raises(ValueError, match="times has length"):
         fd.ema(x, halflife=h, times=t[:-1])
+
+
+@pytest.mark.parametrize("alpha", [0.1, 0.5, 0.9, 1 / 3])
+def test_adjust_false_short_series_match_pandas(alpha):
+    """adjust=False on every short length, NaN and inf at every offset,
+    constant runs (pandas keeps them exact)."""
+    rng = np.random.default_rng(7)
+    for n in range(1, 23):
+        for pattern in range(6):
+            a = rng.standard_normal(n) * 3 + 10
+            if pattern == 1:
+                a[rng.random(n) < 0.3] = NAN
+            elif pattern == 2:
+                a[n // 2 :] = a[n // 2]  # a constant run inside a block
+            elif pattern == 3 and n > 2:
+                a[n // 3] = INF
+            elif pattern == 4:
+                a[::3] = NAN
+            elif pattern == 5:
+                a[:] = 4.25  # constant: pandas keeps it exact
+            got = fastcpp.ema(a, alpha, adjust=False)
+            want = ema_ref(a, alpha)
+            np.testing.assert_allclose(got, want, rtol=1e-13, err_msg=f"{n} {pattern}")
+            # pandas reads inf as NaN, and its α = 0.5 quirk after a NaN:
+            # both documented deviations
+            if pattern != 3 and alpha != 0.5:
+                pd_want = pd.Series(a).ewm(alpha=alpha, adjust=False).mean().to_numpy()
+                np.testing.assert_allclose(
+                    got, pd_want, rtol=1e-13, err_msg=f"{n} {pattern}"
+                )
+                want = pd_want
+            if pattern == 5:
+                np.testing.assert_array_equal(got, want)
+    tail = np.r_[1.0, np.full(40, 2.0)]
+    got = fastcpp.ema(tail, alpha, adjust=False)
+    want = pd.Series(tail).ewm(alpha=alpha, adjust=False).mean().to_numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-15)
