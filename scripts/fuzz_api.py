@@ -304,6 +304,16 @@ def one(spec: Spec, call: Call) -> None:
         if before is not None and out.tobytes() != before.tobytes():
             msg = f"{spec.name}{call!r}: out written although the call raised"
             raise Finding(msg) from e
+    except RuntimeWarning as e:
+        # NumPy's own warning for a Python float that overflows a float32 /
+        # float16 argument (documented): raised as an error here, so the
+        # call must have left out= untouched.
+        if "overflow encountered" not in str(e):
+            raise Finding(f"{spec.name}{call!r}: RuntimeWarning: {e}") from e
+        OUTCOMES["RuntimeWarning"] = OUTCOMES.get("RuntimeWarning", 0) + 1
+        if before is not None and out.tobytes() != before.tobytes():
+            msg = f"{spec.name}{call!r}: out written although the call warned"
+            raise Finding(msg) from e
     except Finding:
         raise
     except Exception as e:
