@@ -376,15 +376,15 @@ FASTCPP_KERNEL double plain_feed(const T* x, index_t n) noexcept {
 
 // ---------------------------------------------------------------- dot
 
-// dot: blocked summation. Each of 4 vectors of lanes sums kDotBlock products
+// dot: blocked summation. Each of 8 vectors of lanes sums kDotBlock products
 // plainly (one FMA each where the level has FMA, as BLAS), then adds that
 // block sum into a running TwoSum pair. The error is then bounded by the
 // block length instead of n:
 // |dot - exact| <= (kDotBlock + 1) u sum|a_i b_i| + u |dot| (to first order),
 // where a plain loop (BLAS, NumPy) has ~(n / lanes) u sum|a_i b_i|.
-// The 4 vectors read 4 sub-ranges of each input: 8 streams.
+// The 8 vectors read 8 sub-ranges of each input: 16 streams.
 constexpr int kDotBlock = 16;
-constexpr int kDotStreams = 4;
+constexpr int kDotStreams = 8;
 constexpr int kDotLanes = kDotStreams * kMaxLanes;
 
 struct DotLanes {
@@ -538,7 +538,9 @@ FASTCPP_KERNEL void norm_feed(NormLanes& st, const T* x, index_t n) noexcept {
                         const Vec<N> v = load_at<N>(p[0], at, k, i);
                         const vu64 m =
                             reinterpret_cast<vu64>(v) & std::uint64_t{0x7FFFFFFFFFFFFFFF};
-                        out |= (kBig - m) | (m - kSml);
+                        // Zeros pass too (their squares are exact): sparse
+                        // data and the zero-padded tail stay on this path.
+                        out |= (kBig - m) | ((m - kSml) & (0 - m));
                         t[k] = madd<N>(v, v, t[k]);
                     });
                 std::uint64_t any = 0;
