@@ -154,7 +154,7 @@ using median_detail::map_index;
 using median_detail::Run;
 using median_detail::Tile;
 
-enum class Algo { network, omit_network, radix, histogram, compressed, select };
+enum class Algo { network, omit_network, radix, histogram, compressed, select, cube };
 
 /// One axis of a normalised call: the window of output x covers image
 /// positions x + lo ... x + lo + ext - 1 along it.
@@ -381,6 +381,22 @@ Plan make_plan(const Layout& L, bool omit, bool median) {
         p.tile_rows = rows_for((index_t{1} << 16) / static_cast<index_t>(sizeof(K)), stride);
         return p;
     }
+    // Cubic 3 x 3 x 3 and 5 x 5 x 5 boxes (32-bit keys, 32- and 64-byte
+    // vectors): the separable 3-D network, up to 8 output planes per tile
+    // (pairs of them share their common planes; the x and y sorts of a
+    // padded plane serve every output plane of the tile).
+    const index_t cube = median && !omit && L.box && L.planes.size() == 1 && L.col.group == 1 &&
+                                 P == er && er == sc && (er == 3 || er == 5)
+                             ? er
+                             : 0;
+    if (cube > 0 && cube <= median_detail::cube_max(sizeof(K))) {
+        p.algo = Algo::cube;
+        p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
+        p.tile_cols = std::min<index_t>(cols, 64);
+        p.tile_rows = std::min<index_t>(rows, 8);
+        p.plane_group = std::min<index_t>(L.planes[0].n, 8);
+        return p;
+    }
     // Below 512-bit vectors a 32-bit key has 8 (or 4) lanes: rank compression
     // plus 16 radix passes then loses to the unrolled 6x6 and 7x7 networks.
     const bool wide_vectors = median_detail::vector_bytes() >= 64;
@@ -596,6 +612,21 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
         t.box2d = L.box && P == 1;
         t.rank = C.rank;
     };
+    if (plan.algo == Algo::cube) {
+        if constexpr (sizeof(K) == 4) {
+            const index_t plane_keys = tr * out_stride;
+            s.out.resize(static_cast<std::size_t>(group * plane_keys + plan.slack));
+            median_detail::cube_tile(median_detail::CubeTile<K>{s.pad.data(), pad_stride, tr, tc,
+                                                                L.row.ext, group, s.out.data(),
+                                                                out_stride, plane_keys});
+            for (index_t g = 0; g < group; ++g) {  // output plane xp[0] + g
+                out.data = C.out + out_off + g * L.planes[0].out_stride;
+                write(s.out.data() + g * plane_keys,
+                      [](K k) { return median_detail::from_key<T>(k); });
+            }
+        }
+        return;
+    }
     if (plan.algo == Algo::compressed) {
         if constexpr (sizeof(K) > 2) {
             const index_t count = ph * pad_stride;
@@ -1016,7 +1047,7 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
         const double n = static_cast<double>(count);
         const double kr = static_cast<double>(L.plane_count * L.row.ext);
         double ns_per_pixel = 5.0 * n;
-        if (plan.algo == Algo::network)
+        if (plan.algo == Algo::network || plan.algo == Algo::cube)
             ns_per_pixel = 0.02 * n * static_cast<double>(sizeof(K));
         else if (plan.algo == Algo::omit_network)
             ns_per_pixel = 0.04 * n * static_cast<double>(sizeof(K));
