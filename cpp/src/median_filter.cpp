@@ -355,32 +355,30 @@ Plan make_plan(const Layout& L, bool omit, bool median) {
         const index_t r = budget_elems / (pad_stride * (planes > 0 ? planes : P)) - (er - 1);
         return std::clamp<index_t>(std::min(r, std::max(share, 2 * er)), 1, rows);
     };
-    // nan_policy omit: per-pixel ranks. The median of small windows by
-    // sorting networks with a rank per lane, of medium ones by radix
-    // selection with a rank per lane (16-bit keys or ranks); other rules and
-    // larger windows by selection on the keys.
-    if (omit && median && median_detail::omit_network_serves(n, sizeof(K))) {
-        p.algo = Algo::omit_network;
+    // The SIMD kernels on keys (networks, radix selection): rows of up to
+    // 4096 columns, slack after each for whole-vector loads and stores, 64 KiB
+    // of keys per tile.
+    auto vector_tiles = [&](Algo algo) {
+        p.algo = algo;
         p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
         p.tile_cols = std::min<index_t>(cols, 4096);
         const index_t stride = p.tile_cols + sc - 1 + p.slack;
         p.tile_rows = rows_for((index_t{1} << 16) / static_cast<index_t>(sizeof(K)), stride);
         return p;
-    }
+    };
+    // nan_policy omit: per-pixel ranks. The median of small windows by
+    // sorting networks with a rank per lane, of medium ones by radix
+    // selection with a rank per lane (16-bit keys or ranks); other rules and
+    // larger windows by selection on the keys.
+    if (omit && median && median_detail::omit_network_serves(n, sizeof(K)))
+        return vector_tiles(Algo::omit_network);
     const bool omit_radix = omit && median && n <= median_detail::kMaxRadix16;
     if (omit && !omit_radix) {
         p.tile_cols = std::min<index_t>(cols, 1024);
         p.tile_rows = rows_for(index_t{1} << 16, p.tile_cols + sc - 1);
         return p;
     }
-    if (omit_radix && sizeof(K) == 2) {
-        p.algo = Algo::radix;
-        p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
-        p.tile_cols = std::min<index_t>(cols, 4096);
-        const index_t stride = p.tile_cols + sc - 1 + p.slack;
-        p.tile_rows = rows_for((index_t{1} << 16) / static_cast<index_t>(sizeof(K)), stride);
-        return p;
-    }
+    if (omit_radix && sizeof(K) == 2) return vector_tiles(Algo::radix);
     // Cubic 3 x 3 x 3 and 5 x 5 x 5 boxes (32-bit keys, 32- and 64-byte
     // vectors): the separable 3-D network, up to 8 output planes per tile
     // (pairs of them share their common planes; the x and y sorts of a
@@ -405,24 +403,11 @@ Plan make_plan(const Layout& L, bool omit, bool median) {
                                                                 : median_detail::kMaxNetworkWide;
     const bool box_pairs =
         median && L.box && P == 1 && er == sc && er <= median_detail::network_box_max(sizeof(K));
-    if ((n <= max_network || box_pairs) && !omit_radix) {
-        p.algo = Algo::network;
-        p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
-        p.tile_cols = std::min<index_t>(cols, 4096);
-        const index_t stride = p.tile_cols + sc - 1 + p.slack;
-        p.tile_rows = rows_for((index_t{1} << 16) / static_cast<index_t>(sizeof(K)), stride);
-        return p;
-    }
+    if ((n <= max_network || box_pairs) && !omit_radix) return vector_tiles(Algo::network);
     if (n <= (sizeof(K) == 1   ? median_detail::kMaxRadix8
               : sizeof(K) == 2 ? median_detail::kMaxRadix16
-                               : 0)) {
-        p.algo = Algo::radix;
-        p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
-        p.tile_cols = std::min<index_t>(cols, 4096);
-        const index_t stride = p.tile_cols + sc - 1 + p.slack;
-        p.tile_rows = rows_for((index_t{1} << 16) / static_cast<index_t>(sizeof(K)), stride);
-        return p;
-    }
+                               : 0))
+        return vector_tiles(Algo::radix);
     if (sizeof(K) <= 2) {
         p.algo = Algo::histogram;
         p.tile_cols = std::min<index_t>(cols, 2048);

@@ -42,11 +42,69 @@ using namespace net;
 /// at least t + 1). `fin` merges those k*k + 1 values (wires 0 ... k*k) with
 /// one plane's tableau (wires k*k + 1 + a * k + b) and selects rank k*k of
 /// the union: the window's median, on wire `out`.
+/// An op list in an order that keeps few wires live, and for each op which
+/// of its wires it touches first (bit 0: a, bit 1: b): the kernel loads a
+/// wire there, not all up front (with 100 wires most would be spilled to the
+/// stack straight after their load: 16 vector registers at x86-64-v3).
+struct LazyList {
+    OpList list;
+    std::array<std::uint8_t, 1024> first{};
+    std::array<bool, 128> touched{};
+};
+
+/// Depth-first post-order of the comparator DAG (each op after the last
+/// earlier ops on its two wires): an op's inputs are computed just before it,
+/// as in Sethi-Ullman ordering. Wires below `given` hold values on entry.
+constexpr LazyList lazy(const OpList& L, int given) {
+    const int n = L.count;
+    std::array<std::array<int, 2>, 1024> pred{};
+    std::array<bool, 1024> has_succ{}, done{};
+    std::array<int, 128> last{};
+    last.fill(-1);
+    for (int i = 0; i < n; ++i) {
+        const Op o = L.ops[static_cast<std::size_t>(i)];
+        pred[static_cast<std::size_t>(i)] = {last[o.a], last[o.b]};
+        for (int p : pred[static_cast<std::size_t>(i)])
+            if (p >= 0) has_succ[static_cast<std::size_t>(p)] = true;
+        last[o.a] = last[o.b] = i;
+    }
+    LazyList out;
+    std::array<int, 1024> stack{};
+    for (int root = 0; root < n; ++root) {
+        if (has_succ[static_cast<std::size_t>(root)]) continue;
+        int sp = 0;
+        stack[static_cast<std::size_t>(sp++)] = root;
+        while (sp > 0) {  // the stack is a path of the DAG: at most n deep
+            const int i = stack[static_cast<std::size_t>(sp - 1)];
+            if (done[static_cast<std::size_t>(i)]) {
+                --sp;
+                continue;
+            }
+            int next = -1;
+            for (int p : pred[static_cast<std::size_t>(i)])
+                if (next < 0 && p >= 0 && !done[static_cast<std::size_t>(p)]) next = p;
+            if (next >= 0) {
+                stack[static_cast<std::size_t>(sp++)] = next;
+                continue;
+            }
+            done[static_cast<std::size_t>(i)] = true;
+            const Op o = L.ops[static_cast<std::size_t>(i)];
+            auto& f = out.first[static_cast<std::size_t>(out.list.count)];
+            if (o.a >= given && !out.touched[o.a]) f |= 1;
+            if (o.b >= given && !out.touched[o.b]) f |= 2;
+            out.touched[o.a] = out.touched[o.b] = true;
+            out.list.ops[static_cast<std::size_t>(out.list.count++)] = o;
+            --sp;
+        }
+    }
+    return out;
+}
+
 struct CubeNet {
     OpList line;  ///< full sort of k wires (the x and y sorts)
-    OpList core;
+    LazyList core;
     std::array<std::uint8_t, 32> need{};
-    OpList fin;
+    LazyList fin;
     int out = 0;
 };
 
@@ -98,7 +156,7 @@ constexpr CubeNet cube_net(int k) {
         N.need[static_cast<std::size_t>(x)] = static_cast<std::uint8_t>(w);
         live[static_cast<std::size_t>(w)] = true;
     }
-    N.core = prune(core, live);
+    N.core = lazy(prune(core, live), 0);
     // Fin: the needed core values (sorted) and the tableau's rows along y.
     OpList fin;
     std::array<Wires, 32> fl{};
@@ -109,7 +167,7 @@ constexpr CubeNet cube_net(int k) {
     N.out = all[kk];
     std::array<bool, 128> want{};
     want[static_cast<std::size_t>(N.out)] = true;
-    N.fin = prune(fin, want);
+    N.fin = lazy(prune(fin, want), kk + 1);
     return N;
 }
 
@@ -117,10 +175,41 @@ template <int k>
 struct CubeNetOf {
     static constexpr CubeNet value = cube_net(k);
 };
+static_assert(CubeNetOf<3>::value.fin.touched[CubeNetOf<3>::value.out]);
+static_assert(CubeNetOf<5>::value.fin.touched[CubeNetOf<5>::value.out]);
 
 template <const OpList& L, class V>
 [[gnu::always_inline]] inline void run_all(V* r) noexcept {
     run_list<L>(r, std::make_index_sequence<static_cast<std::size_t>(L.count)>{});
+}
+
+/// Runs a LazyList on r, wire w loaded as ld(integral_constant<w>) where the
+/// list first touches it.
+template <const LazyList& L, class V, class Ld, std::size_t... I>
+[[gnu::always_inline]] inline void run_lazy(V* r, Ld&& ld, std::index_sequence<I...>) noexcept {
+    auto step = [&]<std::size_t i>() __attribute__((always_inline)) {
+        constexpr Op op = L.list.ops[i];
+        if constexpr ((L.first[i] & 1) != 0) r[op.a] = ld(std::integral_constant<int, op.a>{});
+        if constexpr ((L.first[i] & 2) != 0) r[op.b] = ld(std::integral_constant<int, op.b>{});
+        apply(r, op);
+    };
+    (step.template operator()<I>(), ...);
+}
+
+template <const LazyList& L, class V, class Ld>
+[[gnu::always_inline]] inline void run_lazy(V* r, Ld&& ld) noexcept {
+    run_lazy<L>(r, ld, std::make_index_sequence<static_cast<std::size_t>(L.list.count)>{});
+}
+
+template <class F, int... i>
+[[gnu::always_inline]] inline void constexpr_for_impl(F& f, std::integer_sequence<int, i...>) {
+    (f.template operator()<i>(), ...);
+}
+
+/// f.template operator()<i>() for i = 0 ... n - 1.
+template <int n, class F>
+[[gnu::always_inline]] inline void constexpr_for(F&& f) {
+    constexpr_for_impl(f, std::make_integer_sequence<int, n>{});
 }
 
 /// The k x k x k medians of one tile (see CubeTile), keys into t.out.
@@ -173,24 +262,31 @@ FASTCPP_MEDIAN_KERNEL void cube_median(const CubeTile<K>& tile) {  // allocates
             V f[2 * kk + 1];
 #pragma GCC unroll 32
             for (int x = 0; x <= kk; ++x) f[x] = kept[x];
-#pragma GCC unroll 32
-            for (int w = 0; w < kk; ++w) f[kk + 1 + w] = load<V>(plane + w * tcv);
-            run_all<N::value.fin>(f);
+            run_lazy<N::value.fin>(f, [&](auto w) __attribute__((always_inline)) {
+                return load<V>(plane + (decltype(w)::value - kk - 1) * tcv);
+            });
             return f[N::value.out];
         };
         for (index_t g = 0; g < t.group; g += 2) {
             const bool two = g + 1 < t.group;
             K* out0 = t.out + g * t.out_plane_stride + i * t.out_stride;
             for (index_t j = 0; j < tcv; j += lanes) {
+                // Wire (a * k + b) * m + c: value (a, b) of plane g + 1 + c.
+                const K* core = sy + (g + 1) * kk * tcv + j;
+                auto ld = [&](auto w) __attribute__((always_inline)) {
+                    constexpr int c = decltype(w)::value % m, ab = decltype(w)::value / m;
+                    return load<V>(core + (c * kk + ab) * tcv);
+                };
                 V r[kk * m];
-#pragma GCC unroll 128
-                for (int w = 0; w < kk * m; ++w)
-                    r[w] = load<V>(sy + ((g + 1 + w % m) * kk + w / m) * tcv + j);
-                run_all<N::value.core>(r);
+                run_lazy<N::value.core>(r, ld);
                 V kept[kk + 1];
-#pragma GCC unroll 32
-                for (int x = 0; x <= kk; ++x)
-                    kept[x] = r[N::value.need[static_cast<std::size_t>(x)]];
+                constexpr_for<kk + 1>([&]<int x>() __attribute__((always_inline)) {
+                    constexpr int w = N::value.need[x];
+                    if constexpr (N::value.core.touched[w])
+                        kept[x] = r[w];
+                    else
+                        kept[x] = ld(std::integral_constant<int, w>{});
+                });
                 const V lo = fin(kept, sy + g * kk * tcv + j);
                 std::memcpy(out0 + j, &lo, sizeof(V));
                 if (two) {
