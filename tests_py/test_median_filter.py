@@ -811,9 +811,9 @@ def test_volumes_in_plane_groups_match_scipy(dtype):
 
 # Shapes for the cube networks (3 x 3 x 3, 5 x 5 x 5 on 32-bit keys at
 # x86-64-v3/v4): smaller than the window, one pixel, non-cubic, and past the
-# tile edges (64 columns, 8 rows, 8 output planes per tile; odd plane counts
+# tile edges (64 columns, 16 rows, 16 output planes per tile; odd plane counts
 # leave one unpaired output plane).
-CUBE_SHAPES = [(1, 1, 1), (2, 3, 4), (4, 4, 4), (9, 3, 17), (11, 10, 70), (17, 19, 5)]
+CUBE_SHAPES = [(1, 1, 1), (2, 3, 4), (4, 4, 4), (9, 3, 17), (11, 10, 70), (19, 18, 9)]
 
 
 @pytest.mark.parametrize(

@@ -380,9 +380,11 @@ Plan make_plan(const Layout& L, bool omit, bool median) {
     }
     if (omit_radix && sizeof(K) == 2) return vector_tiles(Algo::radix);
     // Cubic 3 x 3 x 3 and 5 x 5 x 5 boxes (32-bit keys, 32- and 64-byte
-    // vectors): the separable 3-D network, up to 8 output planes per tile
-    // (pairs of them share their common planes; the x and y sorts of a
-    // padded plane serve every output plane of the tile).
+    // vectors): the separable 3-D network, up to 16 output planes of 16 rows
+    // per tile (pairs of planes share their common planes; the padding and
+    // the x and y sorts of a padded plane serve every output plane of the
+    // tile: 16 x 16 pads 1.7 keys per output, 8 x 8 2.4; the kernel's
+    // buffers then take about 0.7 MiB).
     const index_t cube = median && !omit && L.box && L.planes.size() == 1 && L.col.group == 1 &&
                                  P == er && er == sc && (er == 3 || er == 5)
                              ? er
@@ -391,8 +393,8 @@ Plan make_plan(const Layout& L, bool omit, bool median) {
         p.algo = Algo::cube;
         p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
         p.tile_cols = std::min<index_t>(cols, 64);
-        p.tile_rows = std::min<index_t>(rows, 8);
-        p.plane_group = std::min<index_t>(L.planes[0].n, 8);
+        p.tile_rows = std::min<index_t>(rows, 16);
+        p.plane_group = std::min<index_t>(L.planes[0].n, 16);
         return p;
     }
     // Below 512-bit vectors a 32-bit key has 8 (or 4) lanes: rank compression
