@@ -38,41 +38,66 @@ struct Pick {
     double q = 0.5;
     QuantileMethod method = QuantileMethod::linear;
 
-    template <class Value>
-    [[gnu::always_inline]] double operator()(index_t m, Value&& value) const {
-        if (median) return m % 2 == 1 ? value(m / 2) : (value(m / 2 - 1) + value(m / 2)) / 2;
+    /// What a window of m values reads: v[k] (kind one), the mean of v[k]
+    /// and v[k + 1] (mean), or numpy's lerp between them at t (lerp). It
+    /// depends on m only, which rarely changes from one window to the next:
+    /// callers keep it while m stays.
+    struct Plan {
+        enum Kind { one, mean, lerp } kind = one;
+        index_t k = 0;
+        double t = 0;
+    };
+
+    [[nodiscard]] Plan plan(index_t m) const {
+        if (median) return m % 2 == 1 ? Plan{Plan::one, m / 2} : Plan{Plan::mean, m / 2 - 1};
         const double h = static_cast<double>(m - 1) * q;
         switch (method) {
             case QuantileMethod::lower:
-                return value(static_cast<index_t>(std::floor(h)));
+                return {Plan::one, static_cast<index_t>(std::floor(h))};
             case QuantileMethod::higher:
-                return value(static_cast<index_t>(std::ceil(h)));
+                return {Plan::one, static_cast<index_t>(std::ceil(h))};
             case QuantileMethod::nearest:
-                return value(static_cast<index_t>(std::nearbyint(h)));  // half to even
+                return {Plan::one, static_cast<index_t>(std::nearbyint(h))};  // half to even
             case QuantileMethod::midpoint:
-                return between(m, 0.5 * (std::floor(h) + std::ceil(h)), value);
+                return between(m, 0.5 * (std::floor(h) + std::ceil(h)));
             case QuantileMethod::linear:
                 break;
         }
-        return between(m, h, value);
+        return between(m, h);
     }
 
     /// numpy's interpolation at virtual index h (above the last: the last).
-    template <class Value>
-    [[gnu::always_inline]] double between(index_t m, double h, Value&& value) const {
-        if (h >= static_cast<double>(m - 1)) return value(m - 1);
+    [[nodiscard]] Plan between(index_t m, double h) const {
+        if (h >= static_cast<double>(m - 1)) return {Plan::one, m - 1};
         const double lo = std::floor(h);
         const double t = method == QuantileMethod::midpoint ? (h == lo ? 0.0 : 0.5) : h - lo;
-        const double a = value(static_cast<index_t>(lo));
-        if (t == 0) return a;
-        const double b = value(static_cast<index_t>(lo) + 1);
+        const auto k = static_cast<index_t>(lo);
+        return t == 0 ? Plan{Plan::one, k} : Plan{Plan::lerp, k, t};
+    }
+
+    /// The output of a window of sorted values value(0..m) by plan p
+    /// (numpy's two-sided lerp, so the values round as numpy's; except that
+    /// a value weighted 0 is not used, so an inf next to the quantile does
+    /// not turn it into NaN).
+    template <class Value>
+    [[gnu::always_inline]] static double read(const Plan& p, Value&& value) {
+        const double a = value(p.k);
+        if (p.kind == Plan::one) return a;
+        const double b = value(p.k + 1);
+        if (p.kind == Plan::mean) return (a + b) / 2;
         if (a == b) return a;
         const double d = b - a;
         if (!std::isfinite(d)) {  // an inf (equal values were handled above)
             if (std::isinf(a) && std::isinf(b)) return kNaN;  // between -inf and +inf
             return std::isinf(a) ? a : b;
         }
+        const double t = p.t;
         return t >= 0.5 ? b - d * (1 - t) : a + d * t;
+    }
+
+    template <class Value>
+    [[gnu::always_inline]] double operator()(index_t m, Value&& value) const {
+        return read(plan(m), value);
     }
 };
 
@@ -110,8 +135,9 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
     // hold +inf (never counted).
     const index_t cap = (window + 4) / 4 * 4;
     thread_local std::vector<double> store;
-    // Searches read up to place span - 1 (a power of two >= cap): +inf too.
-    const auto span = static_cast<index_t>(std::bit_ceil(static_cast<std::uint64_t>(cap)));
+    // Searches read up to place span - 1 (a power of two >= cap, >= 8): +inf too.
+    const auto span =
+        static_cast<index_t>(std::bit_ceil(static_cast<std::uint64_t>(std::max<index_t>(cap, 8))));
     store.assign(static_cast<std::size_t>(std::max(cap, span) + 16), inf);
     double* base = store.data();
     while (reinterpret_cast<std::uintptr_t>(base) % 32 != 0) ++base;
@@ -120,6 +146,8 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
     const index_t ws = std::max<index_t>(0, begin - (window - 1));
     const v4d vinf = v4d{} + inf;
     const v4i lane{0, 1, 2, 3};
+    Pick::Plan plan;
+    index_t plan_m = -1;  // the m of plan
     for (index_t i = ws; i < end; ++i) {
         const double v = static_cast<double>(x[i]);
         const bool has_old = i - window >= ws;
@@ -129,13 +157,19 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
             // by two interleaved branch-free binary searches over the sorted
             // places [0, span) (+inf from m on): log2(span) dependent loads
             // each, fewer instructions than counting every block.
+            // The last three halvings and the final test are one count of
+            // the 8 places [po, po + 8) instead (aligned: every step taken is
+            // a multiple of 8): 2 compares of 4 lanes, no dependent loads.
             index_t po = 0, pv = 0;
-            for (index_t step = span / 2; step > 0; step /= 2) {
+            for (index_t step = span / 2; step >= 8; step /= 2) {
                 po += cur[po + step - 1] < old ? step : 0;
                 pv += cur[pv + step - 1] < v ? step : 0;
             }
-            po += cur[po] < old;
-            pv += cur[pv] < v;
+            const v4d vo = v4d{} + old, vv = v4d{} + v;
+            const v4i co = (load_a(cur + po) < vo) + (load_a(cur + po + 4) < vo);
+            const v4i cv = (load_a(cur + pv) < vv) + (load_a(cur + pv + 4) < vv);
+            po -= co[0] + co[1] + co[2] + co[3];
+            pv -= cv[0] + cv[1] + cv[2] + cv[3];
             // Without old, v goes to q; new[j] = j < q ? s'[j] : j == q ? v : s'[j-1],
             // where s'[j] = j < po ? s[j] : s[j+1].
             const index_t q = old < v ? pv - 1 : pv;
@@ -202,7 +236,10 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
         }
         if (i >= begin) {
             double r = kNaN;
-            if (m >= min_count) r = pick(m, [&](index_t k) { return cur[k]; });
+            if (m >= min_count) {
+                if (m != plan_m) plan = pick.plan(m), plan_m = m;
+                r = Pick::read(plan, [&](index_t k) { return cur[k]; });
+            }
             y[i] = static_cast<T>(r);
         }
     }
