@@ -109,7 +109,8 @@ struct Pick {
 }
 
 /// Small windows: the non-NaN values of the window kept sorted, in
-/// 32-byte-aligned blocks of four with +inf after the last value. A step
+/// 32-byte-aligned blocks of N (4 or 2, Block below) with +inf after the
+/// last value. A step
 /// where a value leaves and one enters (both non-NaN) finds the places of
 /// both (binary searches) and rewrites the blocks between them branch-free:
 /// every block picks, lane by lane, its own value, its left or right
@@ -119,14 +120,45 @@ struct Pick {
 /// overlapping load stalls). O(w) per step with a tiny constant:
 /// up to w ~300 faster than bottleneck's O(log w) double heap. Steps with a
 /// NaN insert or remove by a scalar shift.
-using v4d = double __attribute__((vector_size(32)));
-using v4i = std::int64_t __attribute__((vector_size(32)));
+/// Blocks of N = 4 doubles from x86-64-v3 on, of N = 2 below (wider GNU
+/// vectors would be split through the stack there: 4x slower).
+template <int N>
+struct Block;
+template <>
+struct Block<4> {
+    typedef double V __attribute__((vector_size(32)));
+    typedef std::int64_t I __attribute__((vector_size(32)));
+    static constexpr I lane{0, 1, 2, 3};
+    /// s[j-1] for the places j of `here` (prev: the block before).
+    [[gnu::always_inline]] static V left(V prev, V here) noexcept {
+        const V lt = __builtin_shuffle(prev, here, I{2, 3, 4, 5});
+        return __builtin_shuffle(lt, here, I{1, 4, 3, 6});
+    }
+    /// s[j+1] for the places j of `here` (next: the block after).
+    [[gnu::always_inline]] static V right(V here, V next) noexcept {
+        const V rt = __builtin_shuffle(here, next, I{2, 3, 4, 5});
+        return __builtin_shuffle(here, rt, I{1, 4, 3, 6});
+    }
+};
+template <>
+struct Block<2> {
+    typedef double V __attribute__((vector_size(16)));
+    typedef std::int64_t I __attribute__((vector_size(16)));
+    static constexpr I lane{0, 1};
+    [[gnu::always_inline]] static V left(V prev, V here) noexcept {
+        return __builtin_shuffle(prev, here, I{1, 2});
+    }
+    [[gnu::always_inline]] static V right(V here, V next) noexcept {
+        return __builtin_shuffle(here, next, I{1, 2});
+    }
+};
 
-[[gnu::always_inline]] inline v4d load_a(const double* p) noexcept {
-    return *reinterpret_cast<const v4d*>(p);  // 32-byte aligned by construction
+template <class V>
+[[gnu::always_inline]] inline V load_a(const double* p) noexcept {
+    return *reinterpret_cast<const V*>(p);  // aligned by construction
 }
 
-template <class T>
+template <int N, class T>
 FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t window,
                                   index_t min_count, Pick pick, index_t begin, index_t end) {
     constexpr double inf = std::numeric_limits<double>::infinity();
@@ -144,8 +176,9 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
     double* const cur = base + 4;
     index_t m = 0;
     const index_t ws = std::max<index_t>(0, begin - (window - 1));
-    const v4d vinf = v4d{} + inf;
-    const v4i lane{0, 1, 2, 3};
+    using V = typename Block<N>::V;
+    using I = typename Block<N>::I;
+    const V vinf = V{} + inf;
     Pick::Plan plan;
     index_t plan_m = -1;  // the m of plan
     for (index_t i = ws; i < end; ++i) {
@@ -159,17 +192,19 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
             // each, fewer instructions than counting every block.
             // The last three halvings and the final test are one count of
             // the 8 places [po, po + 8) instead (aligned: every step taken is
-            // a multiple of 8): 2 compares of 4 lanes, no dependent loads.
+            // a multiple of 8): 8/N compares of N lanes, no dependent loads.
             index_t po = 0, pv = 0;
             for (index_t step = span / 2; step >= 8; step /= 2) {
                 po += cur[po + step - 1] < old ? step : 0;
                 pv += cur[pv + step - 1] < v ? step : 0;
             }
-            const v4d vo = v4d{} + old, vv = v4d{} + v;
-            const v4i co = (load_a(cur + po) < vo) + (load_a(cur + po + 4) < vo);
-            const v4i cv = (load_a(cur + pv) < vv) + (load_a(cur + pv + 4) < vv);
-            po -= co[0] + co[1] + co[2] + co[3];
-            pv -= cv[0] + cv[1] + cv[2] + cv[3];
+            const V vo = V{} + old, vv = V{} + v;
+            I co{}, cv{};
+            for (int l = 0; l < 8; l += N) {
+                co += load_a<V>(cur + po + l) < vo;  // -1 where below
+                cv += load_a<V>(cur + pv + l) < vv;
+            }
+            for (int l = 0; l < N; ++l) po -= co[l], pv -= cv[l];
             // Without old, v goes to q; new[j] = j < q ? s'[j] : j == q ? v : s'[j-1],
             // where s'[j] = j < po ? s[j] : s[j+1].
             const index_t q = old < v ? pv - 1 : pv;
@@ -179,25 +214,19 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
             // the blocks strictly between move as a whole by one place (old < v:
             // s[j+1], else s[j-1]): two shuffles each.
             const index_t lo = std::min(po, q), hi = std::max(po, q);
-            const index_t b0 = lo / 4, b1 = hi / 4;
-            v4d prev = load_a(cur + 4 * b0 - 4), here = load_a(cur + 4 * b0);
-            // left[l] = s[j-1], right[l] = s[j+1] for j = 4b + l.
-            auto left_of = [&] {
-                const v4d lt = __builtin_shuffle(prev, here, v4i{2, 3, 4, 5});
-                return __builtin_shuffle(lt, here, v4i{1, 4, 3, 6});
-            };
-            auto right_of = [&](v4d next) {
-                const v4d rt = __builtin_shuffle(here, next, v4i{2, 3, 4, 5});
-                return __builtin_shuffle(here, rt, v4i{1, 4, 3, 6});
-            };
+            const index_t b0 = lo / N, b1 = hi / N;
+            V prev = load_a<V>(cur + N * b0 - N), here = load_a<V>(cur + N * b0);
+            // left[l] = s[j-1], right[l] = s[j+1] for j = N·b + l.
+            auto left_of = [&] { return Block<N>::left(prev, here); };
+            auto right_of = [&](V next) { return Block<N>::right(here, next); };
             auto mixed = [&](index_t b) {
-                const v4d next = load_a(cur + 4 * b + 4);
-                const v4i j = lane + 4 * b;
-                const v4d below = j < po ? here : right_of(next);  // s'[j]
-                const v4d above = j - 1 < po ? left_of() : here;   // s'[j-1]
-                v4d r = j < q ? below : (j == q ? v4d{} + v : above);
+                const V next = load_a<V>(cur + N * b + N);
+                const I j = Block<N>::lane + N * b;
+                const V below = j < po ? here : right_of(next);  // s'[j]
+                const V above = j - 1 < po ? left_of() : here;   // s'[j-1]
+                V r = j < q ? below : (j == q ? V{} + v : above);
                 r = j < m ? r : vinf;
-                *reinterpret_cast<v4d*>(cur + 4 * b) = r;
+                *reinterpret_cast<V*>(cur + N * b) = r;
                 prev = here;
                 here = next;
             };
@@ -205,15 +234,15 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
             index_t b = b0 + 1;
             if (old < v) {
                 for (; b < b1; ++b) {
-                    const v4d next = load_a(cur + 4 * b + 4);
-                    *reinterpret_cast<v4d*>(cur + 4 * b) = right_of(next);
+                    const V next = load_a<V>(cur + N * b + N);
+                    *reinterpret_cast<V*>(cur + N * b) = right_of(next);
                     prev = here;
                     here = next;
                 }
             } else {
                 for (; b < b1; ++b) {
-                    const v4d next = load_a(cur + 4 * b + 4);
-                    *reinterpret_cast<v4d*>(cur + 4 * b) = left_of();
+                    const V next = load_a<V>(cur + N * b + N);
+                    *reinterpret_cast<V*>(cur + N * b) = left_of();
                     prev = here;
                     here = next;
                 }
@@ -506,7 +535,11 @@ void move_order_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t win
         return order_tiles<true>(x, y, window, min_count, pick, begin, end);
     }
     if (window <= kSortedMedianMax)
-        return detail::dispatch([&] { median_sorted(x, y, window, min_count, pick, begin, end); });
+        return detail::active_level() >= detail::SimdLevel::x86_64_v3
+                   ? detail::dispatch(
+                         [&] { median_sorted<4>(x, y, window, min_count, pick, begin, end); })
+                   : detail::dispatch(
+                         [&] { median_sorted<2>(x, y, window, min_count, pick, begin, end); });
     order_tiles<false>(x, y, window, min_count, pick, begin, end);
 }
 
