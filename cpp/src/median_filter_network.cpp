@@ -163,22 +163,6 @@ FASTCPP_MEDIAN_KERNEL void radix_kernel(const Tile<R>& tile, int bits) {
     }
 }
 
-/// Column step g > 0 if the tile's window is a k x k box of padded rows
-/// whose columns are g keys apart (g = 1: Tile::box2d; g > 1: channels
-/// interleaved into the column axis), else 0.
-template <class K>
-index_t box_step(const Tile<K>& t) noexcept {
-    const index_t k = t.kr;
-    if (k < 2 || t.n != k * k) return 0;
-    if (t.box2d) return t.kc == k ? 1 : 0;
-    if ((t.kc - 1) % (k - 1) != 0) return 0;
-    const index_t g = (t.kc - 1) / (k - 1);
-    for (index_t r = 0; r < k; ++r)
-        for (index_t c = 0; c < k; ++c)
-            if (t.off[r * k + c] != r * t.pad_stride + c * g) return 0;
-    return g;
-}
-
 /// Window counts with a fully unrolled network (network_fixed); other counts
 /// up to kMaxNetwork run the same comparators from a run-time list.
 constexpr std::array<int, 8> kUnrolledSizes{3, 4, 5, 9, 15, 16, 21, 25};
