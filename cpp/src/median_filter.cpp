@@ -663,7 +663,16 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
             median_detail::network_tile(t);
             break;
         case Algo::omit_network:
-            if constexpr (sizeof(K) >= 2) median_detail::omit_network_tile(t);
+            if constexpr (sizeof(K) >= 2) {
+                if (out.col_stride == 1) {  // convert in registers, no second pass
+                    t.direct = &out(r0, c0);
+                    t.direct_stride = out.row_stride;
+                    t.xform = median_detail::xform_of<T>;
+                    median_detail::omit_network_tile(t);
+                    return;
+                }
+                median_detail::omit_network_tile(t);
+            }
             break;
         case Algo::radix:
             if constexpr (sizeof(K) <= 2) {
