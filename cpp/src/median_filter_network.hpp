@@ -244,13 +244,17 @@ inline constexpr bool kFloatKeys = sizeof(K) >= 2;
 /// template arguments.)
 ///
 /// How many copies of the body GCC compiles is the bulk of the median
-/// filter's compile time. `Lean` (large networks, where a few instructions
-/// per vector are lost in the noise): one copy per conversion, `floating`
-/// and one xor that serves identity and sign keys alike, the last vector
-/// taken by clamping the column. Otherwise (small kernels, cheap to compile
+/// filter's compile time (`Copies`). `lean` (large networks, where a few
+/// instructions per vector are lost in the noise): one copy per conversion,
+/// `floating` and one xor that serves identity and sign keys alike, the last
+/// vector taken by clamping the column. `one` (keys of float images only:
+/// the tile's xform is `floating`, or there is no t.direct): a single copy
+/// that converts under a mask. `per_xform` (small kernels, cheap to compile
 /// and as fast as their loop): one copy per KeyXform, plus one for the last
 /// vector so that the main loop's columns stay affine.
-template <class K, int W, int R, bool Lean, class Body>
+enum class Copies { per_xform, lean, one };
+
+template <class K, int W, int R, Copies C, class Body>
 [[gnu::always_inline]] inline void emit_rows(const Tile<K>& t, index_t i, int nrows,
                                              Body&& body) noexcept {
     using V = Vec<K, W>;
@@ -264,6 +268,9 @@ template <class K, int W, int R, bool Lean, class Body>
     const index_t stride = direct ? t.direct_stride : t.out_stride;
     const KeyXform xform = direct ? t.xform : KeyXform::identity;
     const index_t last = narrow ? 0 : cols - lanes;
+    constexpr bool Lean = C != Copies::per_xform;
+    // flip: the xor of `lean`'s identity/sign copy; all ones where `one`
+    // stores keys.
     auto run = [&]<KeyXform X>(const V flip) __attribute__((always_inline)) {
         auto step = [&](index_t at) __attribute__((always_inline)) {
             V r[R];
@@ -272,7 +279,9 @@ template <class K, int W, int R, bool Lean, class Body>
             for (int y = 0; y < R; ++y) {
                 if (y >= nrows) break;
                 V v;
-                if constexpr (X == KeyXform::floating || !Lean)
+                if constexpr (C == Copies::one)
+                    v = (convert<KeyXform::floating>(r[y]) & ~flip) | (r[y] & flip);
+                else if constexpr (X == KeyXform::floating || !Lean)
                     v = convert<X>(r[y]);
                 else
                     v = r[y] ^ flip;
@@ -286,7 +295,10 @@ template <class K, int W, int R, bool Lean, class Body>
             step(last);
         }
     };
-    if (kFloatKeys<K> && xform == KeyXform::floating) {
+    if constexpr (C == Copies::one) {
+        static_assert(kFloatKeys<K>);
+        run.template operator()<KeyXform::floating>(xform == KeyXform::floating ? V{} : ~V{});
+    } else if (kFloatKeys<K> && xform == KeyXform::floating) {
         if constexpr (kFloatKeys<K>) run.template operator()<KeyXform::floating>(V{});
     } else if constexpr (Lean) {
         const K f = xform == KeyXform::sign ? sign : K(0);
@@ -313,11 +325,11 @@ template <class K, int W, int R, bool Lean, class Body>
 }
 
 /// emit_rows for one row, body(j) -> its median vector.
-template <class K, int W, bool Lean, class Body>
+template <class K, int W, Copies C, class Body>
 [[gnu::always_inline]] inline void emit_row(const Tile<K>& t, index_t i, Body&& body) noexcept {
     using V = Vec<K, W>;
-    emit_rows<K, W, 1, Lean>(
-        t, i, 1, [&](index_t j, V* r) __attribute__((always_inline)) { r[0] = body(j); });
+    emit_rows<K, W, 1, C>(t, i, 1,
+                          [&](index_t j, V* r) __attribute__((always_inline)) { r[0] = body(j); });
 }
 
 /// Column step g > 0 if the tile's window is a k x k box of padded rows

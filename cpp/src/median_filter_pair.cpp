@@ -76,13 +76,13 @@ FASTCPP_MEDIAN_KERNEL void network_box_pairs(const Tile<K>& tile, index_t g) {  
         };
         const bool two = i + 1 < t.rows;
         const K* below = two ? top + k * t.pad_stride : top;  // the lower box's last row
-        emit_rows<K, W, 2, true>(t, i, two ? 2 : 1,
-                                 [&](index_t j, V* r) __attribute__((always_inline)) {
-                                     V kept[k + 1];
-                                     core(j, kept);
-                                     r[0] = box(kept, top + j);
-                                     r[1] = box(kept, below + j);
-                                 });
+        emit_rows<K, W, 2, Copies::lean>(t, i, two ? 2 : 1,
+                                         [&](index_t j, V* r) __attribute__((always_inline)) {
+                                             V kept[k + 1];
+                                             core(j, kept);
+                                             r[0] = box(kept, top + j);
+                                             r[1] = box(kept, below + j);
+                                         });
     }
 }
 
