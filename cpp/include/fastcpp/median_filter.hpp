@@ -27,8 +27,13 @@
 ///    vectors): Batcher networks pruned to the lower half's ranks, each SIMD
 ///    lane picking its own rank (n - #NaN) / 2 (k x k boxes with sorted
 ///    columns shared between windows, after Adams 2021);
-///  - 3-D windows on rank compression: up to 8 output planes per tile, so
-///    the planes their windows share are compressed once.
+///  - cubic 3 x 3 x 3 and 5 x 5 x 5 medians of 32-bit keys on 32- and
+///    64-byte vectors: a separable 3-D sorting network (after Adams 2021):
+///    runs sorted along x, those ranks along y, and pairs of output planes
+///    merging their shared planes once, pruned by rank bounds
+///    (median_filter_3d.cpp);
+///  - other 3-D windows on rank compression: up to 8 output planes per
+///    tile, so the planes their windows share are compressed once.
 /// Floating point: NaN sorts above +inf (NumPy's sort order) and -0.0 below
 /// +0.0, so every result is one of the window's values and deterministic.
 
