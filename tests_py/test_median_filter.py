@@ -809,6 +809,65 @@ def test_volumes_in_plane_groups_match_scipy(dtype):
     np.testing.assert_array_equal(got, ndi.rank_filter(vol, 7, size=5, mode="wrap"))
 
 
+# Shapes for the cube networks (3 x 3 x 3, 5 x 5 x 5 on 32-bit keys at
+# x86-64-v3/v4): smaller than the window, one pixel, non-cubic, and past the
+# tile edges (64 columns, 16 rows, 16 output planes per tile; odd plane counts
+# leave one unpaired output plane).
+CUBE_SHAPES = [(1, 1, 1), (2, 3, 4), (4, 4, 4), (9, 3, 17), (11, 10, 70), (19, 18, 9)]
+
+
+@pytest.mark.parametrize(
+    "dtype", [np.float32, np.int32, np.uint32, np.float64, np.float16, np.int16]
+)
+def test_cubes_match_scipy(dtype):
+    rng = stable_rng("cubes", np.dtype(dtype).name)
+    for shape in CUBE_SHAPES:
+        for levels in [None, 3]:
+            vol = random_image(shape, dtype, rng, levels=levels)
+            for size in [3, 5]:
+                for mode in MODES:
+                    if scipy_bug(shape, (size,) * 3, mode):
+                        continue
+                    got = fastcpp.median_filter(vol, size, mode=mode, cval=2)
+                    want = scipy_nd("median_filter", vol, size=size, mode=mode, cval=2)
+                    np.testing.assert_array_equal(
+                        got, want, err_msg=f"{shape} {size} {mode} {levels}"
+                    )
+    # Strided views, a batch axis, origin: the same kernel on other layouts.
+    vol = random_image((9, 12, 40), dtype, rng)
+    view = vol[::-1, :, ::2]
+    np.testing.assert_array_equal(
+        fastcpp.median_filter(view, 5), scipy_nd("median_filter", view, size=5)
+    )
+    batch = random_image((2, 6, 7, 20), dtype, rng)
+    kw = {"size": (1, 3, 3, 3), "origin": (0, 1, -1, 0), "mode": "wrap"}
+    np.testing.assert_array_equal(
+        fastcpp.median_filter(batch, **kw), scipy_nd("median_filter", batch, **kw)
+    )
+
+
+def cube_median_ref(a, size, mode):
+    """Median of every size**3 window, NumPy sort order (NaN last)."""
+    pad = {"reflect": "symmetric", "mirror": "reflect", "nearest": "edge"}[mode]
+    h = size // 2
+    p = np.pad(a, h, pad)
+    win = np.lib.stride_tricks.sliding_window_view(p, (size,) * 3)
+    return np.sort(win.reshape(*a.shape, -1), axis=-1)[..., size**3 // 2]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cubes_nan_and_inf(dtype):
+    """NaN above +inf (NumPy sort order), +-0.0, +-inf, whole blocks of NaN."""
+    rng = stable_rng("cubes-nan", np.dtype(dtype).name)
+    vol = nan_image((9, 11, 21), dtype, 0.2, rng)
+    vol[2:7, 3:9, 4:12] = np.nan
+    for size in [3, 5]:
+        for mode in ["reflect", "mirror", "nearest"]:
+            got = fastcpp.median_filter(vol, size, mode=mode)
+            want = cube_median_ref(vol, size, mode)
+            np.testing.assert_array_equal(got, want, err_msg=f"{size} {mode}")
+
+
 def assert_same_floats(got, want, msg=""):
     """Equal values and bits (so -0.0 differs from +0.0); NaN where NaN."""
     assert got.dtype == want.dtype, msg

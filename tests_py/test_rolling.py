@@ -1028,6 +1028,33 @@ def test_pair_members_inf_and_drift():
                 np.testing.assert_allclose(got[w + 1 :], want[w + 1 :], rtol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["cov", "corr"])
+def test_pair_members_many_tiles_nan_inf(name):
+    # Many tiles (suffix + prefix scans, the merge in vector lanes and its
+    # tail), NaN in one input or both, ±inf, float32 and strided out=.
+    rng = np.random.default_rng(21)
+    a = rng.standard_normal(700) * 5 + 50
+    b = 0.3 * a + rng.standard_normal(700)
+    a[rng.random(a.size) < 0.08] = NAN
+    b[rng.random(b.size) < 0.08] = NAN
+    a[[100, 401]] = [INF, -INF]
+    b[555] = INF
+    f = getattr(fastcpp, "move_" + name)
+    for window in (1, 3, 8, 13, 50, 64):
+        for mc in sorted({1, max(1, window // 2), window}):
+            want = _pair_ref(name, a, b, window, mc, 1)
+            got = f(a, b, window, mc, ddof=1)
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-11, equal_nan=True)
+            out = np.full((a.size, 2), 7.0)
+            f(a, b, window, mc, ddof=1, out=out[:, 1])
+            np.testing.assert_array_equal(out[:, 1], got)
+            assert (out[:, 0] == 7.0).all()
+            got32 = f(a.astype(np.float32), b.astype(np.float32), window, mc, ddof=1)
+            np.testing.assert_allclose(
+                got32, want, rtol=2e-3, atol=2e-3, equal_nan=True
+            )
+
+
 def test_var_after_an_outlier_leaves_no_trace():
     a = np.r_[1e20, np.arange(1.0, 10.0)]
     got = fastcpp.move_var(a, 3)

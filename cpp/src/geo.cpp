@@ -1,6 +1,6 @@
 // Geometry kernels: distances, haversine, nearest_k (algorithms in geo.hpp).
-// The vector loops use the inline sin/cos/asin of detail/vmath.hpp (within
-// 2 ulp of libm; the same bits at every SIMD level). Compiled with
+// The vector loops use the inline sin/cos/central_angle of detail/vmath.hpp
+// (within 2 ulp of libm; the same bits at every SIMD level). Compiled with
 // -fno-math-errno (sqrt vectorises) and -ffp-contract=off (NumPy's rounding,
 // operation by operation, and no FMA, so every level rounds alike).
 #include "fastcpp/geo.hpp"
@@ -184,7 +184,7 @@ double cos_const(double la) noexcept {
     }
 }
 
-/// d[i] = radius * (2 * arcsin(sqrt(h[i]))) with vmath's asin, and the
+/// d[i] = radius * (2 * arcsin(sqrt(h[i]))) with vmath's central_angle, and the
 /// near-antipodal fix-up (scalar libm, as NumPy).
 [[gnu::always_inline]] inline void d_block(const double* la1, const double* lo1, const double* la2,
                                            const double* lo2, const double* __restrict h, index_t m,
@@ -192,7 +192,7 @@ double cos_const(double la) noexcept {
     std::uint64_t near = 0;  // sign bit set once some h > kNearAntipodal
 #pragma omp simd reduction(| : near)
     for (index_t i = 0; i < m; ++i) {
-        d[i] = radius * (2 * vmath::asin(std::sqrt(h[i])));
+        d[i] = radius * vmath::central_angle(h[i]);
         near |= vmath::negative_mask(kNearAntipodal - h[i]);
     }
     if (!vmath::any_far(near)) return;
@@ -392,7 +392,7 @@ std::vector<Candidate> select_k(const Query& q, Strided<const T> lats, Strided<c
     return all;
 }
 
-/// Distances of the winners (vector asin on their h, fix-up near antipodes).
+/// Distances of the winners (vector central_angle on their h, fix-up near antipodes).
 template <class T>
 FASTCPP_KERNEL void winner_distances(const Query& q, Strided<const T> lats, Strided<const T> lons,
                                      const index_t* idx, index_t k, double radius,

@@ -154,7 +154,7 @@ using median_detail::map_index;
 using median_detail::Run;
 using median_detail::Tile;
 
-enum class Algo { network, omit_network, radix, histogram, compressed, select };
+enum class Algo { network, omit_network, radix, histogram, compressed, select, cube };
 
 /// One axis of a normalised call: the window of output x covers image
 /// positions x + lo ... x + lo + ext - 1 along it.
@@ -355,30 +355,46 @@ Plan make_plan(const Layout& L, bool omit, bool median) {
         const index_t r = budget_elems / (pad_stride * (planes > 0 ? planes : P)) - (er - 1);
         return std::clamp<index_t>(std::min(r, std::max(share, 2 * er)), 1, rows);
     };
-    // nan_policy omit: per-pixel ranks. The median of small windows by
-    // sorting networks with a rank per lane, of medium ones by radix
-    // selection with a rank per lane (16-bit keys or ranks); other rules and
-    // larger windows by selection on the keys.
-    if (omit && median && median_detail::omit_network_serves(n, sizeof(K))) {
-        p.algo = Algo::omit_network;
+    // The SIMD kernels on keys (networks, radix selection): rows of up to
+    // 4096 columns, slack after each for whole-vector loads and stores, 64 KiB
+    // of keys per tile.
+    auto vector_tiles = [&](Algo algo) {
+        p.algo = algo;
         p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
         p.tile_cols = std::min<index_t>(cols, 4096);
         const index_t stride = p.tile_cols + sc - 1 + p.slack;
         p.tile_rows = rows_for((index_t{1} << 16) / static_cast<index_t>(sizeof(K)), stride);
         return p;
-    }
+    };
+    // nan_policy omit: per-pixel ranks. The median of small windows by
+    // sorting networks with a rank per lane, of medium ones by radix
+    // selection with a rank per lane (16-bit keys or ranks); other rules and
+    // larger windows by selection on the keys.
+    if (omit && median && median_detail::omit_network_serves(n, sizeof(K)))
+        return vector_tiles(Algo::omit_network);
     const bool omit_radix = omit && median && n <= median_detail::kMaxRadix16;
     if (omit && !omit_radix) {
         p.tile_cols = std::min<index_t>(cols, 1024);
         p.tile_rows = rows_for(index_t{1} << 16, p.tile_cols + sc - 1);
         return p;
     }
-    if (omit_radix && sizeof(K) == 2) {
-        p.algo = Algo::radix;
+    if (omit_radix && sizeof(K) == 2) return vector_tiles(Algo::radix);
+    // Cubic 3 x 3 x 3 and 5 x 5 x 5 boxes (32-bit keys, 32- and 64-byte
+    // vectors): the separable 3-D network, up to 16 output planes of 16 rows
+    // per tile (pairs of planes share their common planes; the padding and
+    // the x and y sorts of a padded plane serve every output plane of the
+    // tile: 16 x 16 pads 1.7 keys per output, 8 x 8 2.4; the kernel's
+    // buffers then take about 0.7 MiB).
+    const index_t cube = median && !omit && L.box && L.planes.size() == 1 && L.col.group == 1 &&
+                                 P == er && er == sc && (er == 3 || er == 5)
+                             ? er
+                             : 0;
+    if (cube > 0 && cube <= median_detail::cube_max(sizeof(K))) {
+        p.algo = Algo::cube;
         p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
-        p.tile_cols = std::min<index_t>(cols, 4096);
-        const index_t stride = p.tile_cols + sc - 1 + p.slack;
-        p.tile_rows = rows_for((index_t{1} << 16) / static_cast<index_t>(sizeof(K)), stride);
+        p.tile_cols = std::min<index_t>(cols, 64);
+        p.tile_rows = std::min<index_t>(rows, 16);
+        p.plane_group = std::min<index_t>(L.planes[0].n, 16);
         return p;
     }
     // Below 512-bit vectors a 32-bit key has 8 (or 4) lanes: rank compression
@@ -389,24 +405,11 @@ Plan make_plan(const Layout& L, bool omit, bool median) {
                                                                 : median_detail::kMaxNetworkWide;
     const bool box_pairs =
         median && L.box && P == 1 && er == sc && er <= median_detail::network_box_max(sizeof(K));
-    if ((n <= max_network || box_pairs) && !omit_radix) {
-        p.algo = Algo::network;
-        p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
-        p.tile_cols = std::min<index_t>(cols, 4096);
-        const index_t stride = p.tile_cols + sc - 1 + p.slack;
-        p.tile_rows = rows_for((index_t{1} << 16) / static_cast<index_t>(sizeof(K)), stride);
-        return p;
-    }
+    if ((n <= max_network || box_pairs) && !omit_radix) return vector_tiles(Algo::network);
     if (n <= (sizeof(K) == 1   ? median_detail::kMaxRadix8
               : sizeof(K) == 2 ? median_detail::kMaxRadix16
-                               : 0)) {
-        p.algo = Algo::radix;
-        p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
-        p.tile_cols = std::min<index_t>(cols, 4096);
-        const index_t stride = p.tile_cols + sc - 1 + p.slack;
-        p.tile_rows = rows_for((index_t{1} << 16) / static_cast<index_t>(sizeof(K)), stride);
-        return p;
-    }
+                               : 0))
+        return vector_tiles(Algo::radix);
     if (sizeof(K) <= 2) {
         p.algo = Algo::histogram;
         p.tile_cols = std::min<index_t>(cols, 2048);
@@ -596,6 +599,21 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
         t.box2d = L.box && P == 1;
         t.rank = C.rank;
     };
+    if (plan.algo == Algo::cube) {
+        if constexpr (sizeof(K) == 4) {
+            const index_t plane_keys = tr * out_stride;
+            s.out.resize(static_cast<std::size_t>(group * plane_keys + plan.slack));
+            median_detail::cube_tile(median_detail::CubeTile<K>{s.pad.data(), pad_stride, tr, tc,
+                                                                L.row.ext, group, s.out.data(),
+                                                                out_stride, plane_keys});
+            for (index_t g = 0; g < group; ++g) {  // output plane xp[0] + g
+                out.data = C.out + out_off + g * L.planes[0].out_stride;
+                write(s.out.data() + g * plane_keys,
+                      [](K k) { return median_detail::from_key<T>(k); });
+            }
+        }
+        return;
+    }
     if (plan.algo == Algo::compressed) {
         if constexpr (sizeof(K) > 2) {
             const index_t count = ph * pad_stride;
@@ -645,7 +663,16 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
             median_detail::network_tile(t);
             break;
         case Algo::omit_network:
-            if constexpr (sizeof(K) >= 2) median_detail::omit_network_tile(t);
+            if constexpr (sizeof(K) >= 2) {
+                if (out.col_stride == 1) {  // convert in registers, no second pass
+                    t.direct = &out(r0, c0);
+                    t.direct_stride = out.row_stride;
+                    t.xform = median_detail::xform_of<T>;
+                    median_detail::omit_network_tile(t);
+                    return;
+                }
+                median_detail::omit_network_tile(t);
+            }
             break;
         case Algo::radix:
             if constexpr (sizeof(K) <= 2) {
@@ -1016,7 +1043,7 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
         const double n = static_cast<double>(count);
         const double kr = static_cast<double>(L.plane_count * L.row.ext);
         double ns_per_pixel = 5.0 * n;
-        if (plan.algo == Algo::network)
+        if (plan.algo == Algo::network || plan.algo == Algo::cube)
             ns_per_pixel = 0.02 * n * static_cast<double>(sizeof(K));
         else if (plan.algo == Algo::omit_network)
             ns_per_pixel = 0.04 * n * static_cast<double>(sizeof(K));

@@ -267,6 +267,31 @@ void histogram_tile(const Tile<R>& t, index_t domain);
 template <class K>
 void select_tile(const Tile<K>& t);
 
+/// A tile of the cubic k x k x k median (median_filter_3d.cpp): `group`
+/// output planes of rows x cols, padded as k + group - 1 planes of
+/// rows + k - 1 rows (plane q, row p at pad + (q * (rows + k - 1) + p) *
+/// pad_stride; each row readable for cols + k - 1 + 15 keys); the median
+/// keys of output plane g, row i at out + g * out_plane_stride + i *
+/// out_stride (each row writable for cols + 15 keys).
+template <class K>
+struct CubeTile {
+    const K* pad = nullptr;
+    index_t pad_stride = 0;
+    index_t rows = 0, cols = 0, k = 0, group = 1;
+    K* out = nullptr;
+    index_t out_stride = 0, out_plane_stride = 0;
+};
+
+/// Cube sides cube_tile serves: 3 and 5 up to cube_max(key bytes), which is
+/// 0 where the kernels are not compiled (other key widths, 16-byte vectors,
+/// sanitizer builds).
+inline constexpr index_t kCubeMax = 5;
+[[nodiscard]] index_t cube_max(std::size_t key_bytes) noexcept;
+
+/// Medians of a cubic tile by the separable 3-D sorting network.
+template <class K>
+void cube_tile(const CubeTile<K>& t);
+
 /// Replaces the `n` keys of `keys` by their ranks among the distinct keys
 /// (written to `ranks`), the distinct keys ascending into `uniq`; returns
 /// their count. `scratch_*` are work buffers. n must be <= 65536.

@@ -44,10 +44,10 @@ FASTCPP_MEDIAN_KERNEL void network_fixed(const Tile<K>& tile) noexcept {
     index_t off[N];  // window element w at src + off[w]
     for (index_t w = 0; w < N; ++w) off[w] = t.off[w];
     // 15 wires and more: one copy per conversion (see emit_rows).
-    constexpr bool lean = N >= 15;
+    constexpr Copies copies = N >= 15 ? Copies::lean : Copies::per_xform;
     for (index_t i = 0; i < t.rows; ++i) {
         const K* row = t.pad + i * t.pad_stride;
-        emit_row<K, W, lean>(t, i, [&](index_t j) __attribute__((always_inline)) {
+        emit_row<K, W, copies>(t, i, [&](index_t j) __attribute__((always_inline)) {
             const K* src = row + j;  // one address per vector, each load an offset from it
             V r[N];
 #pragma GCC unroll 64
@@ -65,7 +65,7 @@ FASTCPP_MEDIAN_KERNEL void network_dynamic(const Tile<K>& tile, const OpList& L)
     const Tile<K> t = tile;
     V r[kMaxNetwork];
     for (index_t i = 0; i < t.rows; ++i) {
-        emit_row<K, W, true>(t, i, [&](index_t j) __attribute__((always_inline)) {
+        emit_row<K, W, Copies::lean>(t, i, [&](index_t j) __attribute__((always_inline)) {
             const K* src = t.pad + i * t.pad_stride + j;
             for (index_t w = 0; w < t.n; ++w) r[w] = load<V>(src + t.off[w]);
             for (int o = 0; o < L.count; ++o) apply(r, L.ops[static_cast<std::size_t>(o)]);
@@ -116,7 +116,7 @@ FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: 
             std::memcpy(mid + q, &b3, sizeof(V));
             std::memcpy(hi + q, &c2, sizeof(V));
         }
-        emit_row<K, W, false>(t, i, [&](index_t j) __attribute__((always_inline)) {
+        emit_row<K, W, Copies::per_xform>(t, i, [&](index_t j) __attribute__((always_inline)) {
             const V l = vmax(vmax(load<V>(lo + j), load<V>(lo + j + 1)), load<V>(lo + j + 2));
             const V h = vmin(vmin(load<V>(hi + j), load<V>(hi + j + 1)), load<V>(hi + j + 2));
             const V m = med3(load<V>(mid + j), load<V>(mid + j + 1), load<V>(mid + j + 2));
@@ -136,7 +136,7 @@ FASTCPP_MEDIAN_KERNEL void radix_kernel(const Tile<R>& tile, int bits) {
     const R nan_key = t.nan_key;
     for (index_t i = 0; i < t.rows; ++i) {
         const R* row = t.pad + i * t.pad_stride;
-        emit_row<R, W, false>(t, i, [&](index_t j) __attribute__((always_inline)) {
+        emit_row<R, W, Copies::per_xform>(t, i, [&](index_t j) __attribute__((always_inline)) {
             // The median is the largest v with #(x < v) <= rank: decide its
             // bits from the top, counting in lanes of R (n < 2**bits(R)).
             const R* src = row + j;
@@ -161,22 +161,6 @@ FASTCPP_MEDIAN_KERNEL void radix_kernel(const Tile<R>& tile, int bits) {
             return prefix;
         });
     }
-}
-
-/// Column step g > 0 if the tile's window is a k x k box of padded rows
-/// whose columns are g keys apart (g = 1: Tile::box2d; g > 1: channels
-/// interleaved into the column axis), else 0.
-template <class K>
-index_t box_step(const Tile<K>& t) noexcept {
-    const index_t k = t.kr;
-    if (k < 2 || t.n != k * k) return 0;
-    if (t.box2d) return t.kc == k ? 1 : 0;
-    if ((t.kc - 1) % (k - 1) != 0) return 0;
-    const index_t g = (t.kc - 1) / (k - 1);
-    for (index_t r = 0; r < k; ++r)
-        for (index_t c = 0; c < k; ++c)
-            if (t.off[r * k + c] != r * t.pad_stride + c * g) return 0;
-    return g;
 }
 
 /// Window counts with a fully unrolled network (network_fixed); other counts

@@ -1,7 +1,8 @@
 #pragma once
 // Private pieces of the median filter's sorting networks, shared by
-// median_filter_network.cpp (one network per window) and
-// median_filter_pair.cpp (two windows per network, Adams 2021): comparator
+// median_filter_network.cpp (one network per window),
+// median_filter_pair.cpp (two windows per network, Adams 2021) and
+// median_filter_omit.cpp (nan_policy="omit"): comparator
 // lists built at compile time (Batcher's odd-even merge sort and merge,
 // pruned backwards), GCC vector types of W bytes, and the loop that stores a
 // row of median vectors.
@@ -69,16 +70,20 @@ constexpr OpList prune(const OpList& L, std::array<bool, 128> live) {
     return out;
 }
 
-/// Batcher's network sorting n wires, pruned to what wire r needs.
-constexpr OpList median_ops(int n, int r) {
+/// Batcher's network sorting n wires, pruned to what wires lo .. hi need
+/// (they end holding ranks lo .. hi).
+constexpr OpList rank_ops(int n, int lo, int hi) {
     Wires all;
     for (int i = 0; i < n; ++i) all.push(i);
     OpList full;
     batcher_ops(all, full);
     std::array<bool, 128> live{};
-    live[static_cast<std::size_t>(r)] = true;
+    for (int r = lo; r <= hi; ++r) live[static_cast<std::size_t>(r)] = true;
     return prune(full, live);
 }
+
+/// Batcher's network sorting n wires, pruned to what wire r needs.
+constexpr OpList median_ops(int n, int r) { return rank_ops(n, r, r); }
 
 /// Batcher's odd-even merge of two sorted wire lists of any lengths (Knuth,
 /// TAOCP 5.3.4, Algorithm M): merge the even- and the odd-indexed elements
@@ -109,6 +114,76 @@ constexpr Wires merge_ops(const Wires& a, const Wires& b, OpList& L) {
     for (int i = k + 1; i < v.n; ++i) out.push(v[i]);
     return out;
 }
+
+/// Networks for ranks lo .. t (t = k * k / 2) of two vertically adjacent
+/// k x k boxes (rows i .. i + k - 1 and i + 1 .. i + k), sharing their k - 1
+/// common rows, after the column-sharing separable scheme of Adams ("Fast
+/// median filters using separable sorting networks", ACM TOG 40(4), 2021).
+/// `col` sorts one column of the common rows (k - 1 wires; each column sort
+/// is shared by k horizontally adjacent windows). `core` merges the k sorted
+/// columns (wire c * (k - 1) + r: rank r of column c), pruned to the core
+/// ranks clo .. t that can still be box ranks lo .. t once the box's own k
+/// values join (clo = max(0, lo - k): a core value of lower rank has at most
+/// lo - 1 values below it in the box); core rank clo + x is on wire
+/// `need[x]`. `fin` takes those on wires 0 .. t - clo and the box's own row
+/// on the next k wires, sorts the row and merges, pruned to box ranks
+/// lo .. t: box rank lo + x on wire `out[x]`. The plain median is lo = t
+/// (median_filter_pair.cpp); nan_policy="omit" takes lo <= t and picks per
+/// lane (median_filter_omit.cpp).
+struct BoxPairNet {
+    OpList col, core, fin;
+    int clo = 0;
+    std::array<std::uint8_t, 64> need{}, out{};
+};
+
+constexpr BoxPairNet box_pair_net(int k, int lo) {
+    BoxPairNet P;
+    const int m = k - 1, t = k * k / 2;
+    P.clo = std::max(0, lo - k);
+    Wires col;
+    for (int r = 0; r < m; ++r) col.push(r);
+    batcher_ops(col, P.col);
+    // Merge the k sorted columns pairwise, shortest lists first.
+    std::array<Wires, 16> lists{};
+    int nl = k;
+    for (int c = 0; c < k; ++c)
+        for (int r = 0; r < m; ++r) lists[static_cast<std::size_t>(c)].push(c * m + r);
+    OpList core;
+    while (nl > 1) {
+        std::sort(lists.begin(), lists.begin() + nl,
+                  [](const Wires& x, const Wires& y) { return x.n < y.n; });
+        lists[0] = merge_ops(lists[0], lists[1], core);
+        lists[1] = lists[static_cast<std::size_t>(nl - 1)];
+        --nl;
+    }
+    const int kept_n = t - P.clo + 1;
+    std::array<bool, 128> live{};
+    for (int x = 0; x < kept_n; ++x) {
+        const int w = lists[0][P.clo + x];
+        P.need[static_cast<std::size_t>(x)] = static_cast<std::uint8_t>(w);
+        live[static_cast<std::size_t>(w)] = true;
+    }
+    P.core = prune(core, live);
+    Wires kept, row;
+    for (int x = 0; x < kept_n; ++x) kept.push(x);
+    for (int c = 0; c < k; ++c) row.push(kept_n + c);
+    OpList fin;
+    batcher_ops(row, fin);  // the row's wires are now sorted in that order
+    const Wires merged = merge_ops(kept, row, fin);
+    std::array<bool, 128> want{};
+    for (int x = lo; x <= t; ++x) {
+        const int w = merged[x - P.clo];
+        P.out[static_cast<std::size_t>(x - lo)] = static_cast<std::uint8_t>(w);
+        want[static_cast<std::size_t>(w)] = true;
+    }
+    P.fin = prune(fin, want);
+    return P;
+}
+
+template <int k, int lo>
+struct BoxPairNetOf {
+    static constexpr BoxPairNet value = box_pair_net(k, lo);
+};
 
 /// W bytes of keys K: 64 at x86-64-v4, 32 at v3, 16 at baseline (see
 /// with_vector_width). GCC splits wider vectors than the target has into
@@ -169,13 +244,17 @@ inline constexpr bool kFloatKeys = sizeof(K) >= 2;
 /// template arguments.)
 ///
 /// How many copies of the body GCC compiles is the bulk of the median
-/// filter's compile time. `Lean` (large networks, where a few instructions
-/// per vector are lost in the noise): one copy per conversion, `floating`
-/// and one xor that serves identity and sign keys alike, the last vector
-/// taken by clamping the column. Otherwise (small kernels, cheap to compile
+/// filter's compile time (`Copies`). `lean` (large networks, where a few
+/// instructions per vector are lost in the noise): one copy per conversion,
+/// `floating` and one xor that serves identity and sign keys alike, the last
+/// vector taken by clamping the column. `one` (keys of float images only:
+/// the tile's xform is `floating`, or there is no t.direct): a single copy
+/// that converts under a mask. `per_xform` (small kernels, cheap to compile
 /// and as fast as their loop): one copy per KeyXform, plus one for the last
 /// vector so that the main loop's columns stay affine.
-template <class K, int W, int R, bool Lean, class Body>
+enum class Copies { per_xform, lean, one };
+
+template <class K, int W, int R, Copies C, class Body>
 [[gnu::always_inline]] inline void emit_rows(const Tile<K>& t, index_t i, int nrows,
                                              Body&& body) noexcept {
     using V = Vec<K, W>;
@@ -189,6 +268,9 @@ template <class K, int W, int R, bool Lean, class Body>
     const index_t stride = direct ? t.direct_stride : t.out_stride;
     const KeyXform xform = direct ? t.xform : KeyXform::identity;
     const index_t last = narrow ? 0 : cols - lanes;
+    constexpr bool Lean = C != Copies::per_xform;
+    // flip: the xor of `lean`'s identity/sign copy; all ones where `one`
+    // stores keys.
     auto run = [&]<KeyXform X>(const V flip) __attribute__((always_inline)) {
         auto step = [&](index_t at) __attribute__((always_inline)) {
             V r[R];
@@ -197,7 +279,9 @@ template <class K, int W, int R, bool Lean, class Body>
             for (int y = 0; y < R; ++y) {
                 if (y >= nrows) break;
                 V v;
-                if constexpr (X == KeyXform::floating || !Lean)
+                if constexpr (C == Copies::one)
+                    v = (convert<KeyXform::floating>(r[y]) & ~flip) | (r[y] & flip);
+                else if constexpr (X == KeyXform::floating || !Lean)
                     v = convert<X>(r[y]);
                 else
                     v = r[y] ^ flip;
@@ -211,7 +295,10 @@ template <class K, int W, int R, bool Lean, class Body>
             step(last);
         }
     };
-    if (kFloatKeys<K> && xform == KeyXform::floating) {
+    if constexpr (C == Copies::one) {
+        static_assert(kFloatKeys<K>);
+        run.template operator()<KeyXform::floating>(xform == KeyXform::floating ? V{} : ~V{});
+    } else if (kFloatKeys<K> && xform == KeyXform::floating) {
         if constexpr (kFloatKeys<K>) run.template operator()<KeyXform::floating>(V{});
     } else if constexpr (Lean) {
         const K f = xform == KeyXform::sign ? sign : K(0);
@@ -238,11 +325,27 @@ template <class K, int W, int R, bool Lean, class Body>
 }
 
 /// emit_rows for one row, body(j) -> its median vector.
-template <class K, int W, bool Lean, class Body>
+template <class K, int W, Copies C, class Body>
 [[gnu::always_inline]] inline void emit_row(const Tile<K>& t, index_t i, Body&& body) noexcept {
     using V = Vec<K, W>;
-    emit_rows<K, W, 1, Lean>(
-        t, i, 1, [&](index_t j, V* r) __attribute__((always_inline)) { r[0] = body(j); });
+    emit_rows<K, W, 1, C>(t, i, 1,
+                          [&](index_t j, V* r) __attribute__((always_inline)) { r[0] = body(j); });
+}
+
+/// Column step g > 0 if the tile's window is a k x k box of padded rows
+/// whose columns are g keys apart (g = 1: Tile::box2d; g > 1: channels
+/// interleaved into the column axis), else 0.
+template <class K>
+index_t box_step(const Tile<K>& t) noexcept {
+    const index_t k = t.kr;
+    if (k < 2 || t.n != k * k) return 0;
+    if (t.box2d) return t.kc == k ? 1 : 0;
+    if ((t.kc - 1) % (k - 1) != 0) return 0;
+    const index_t g = (t.kc - 1) / (k - 1);
+    for (index_t r = 0; r < k; ++r)
+        for (index_t c = 0; c < k; ++c)
+            if (t.off[r * k + c] != r * t.pad_stride + c * g) return 0;
+    return g;
 }
 
 // Under AddressSanitizer the unrolled networks (hundreds of compare-exchanges

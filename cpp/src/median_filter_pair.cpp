@@ -23,70 +23,7 @@
 namespace fastcpp::median_detail::net {
 namespace {
 
-/// Networks for the medians of two vertically adjacent k x k boxes (rows
-/// i .. i + k - 1 and i + 1 .. i + k), sharing their k - 1 common rows, after
-/// the column-sharing separable scheme of Adams ("Fast median filters using
-/// separable sorting networks", ACM TOG 40(4), 2021). The common rows' k
-/// columns arrive sorted (wire c * (k - 1) + r: rank r of column c; each
-/// column sort is shared by k horizontally adjacent windows). `core` merges
-/// them, pruned to the ranks t - k ... t (t = k * k / 2) that can still be
-/// the median once k more values join (`need`, ascending: a core value of
-/// lower rank has at most t - 1 values below it in the box, one of higher
-/// rank at least t + 1). `fin` sorts one box's own row (wires k + 1 .. 2k)
-/// and selects rank k of it merged with the k + 1 needed core values (wires
-/// 0 .. k): that is the box's median, on wire `out`.
-struct PairNet {
-    OpList col;   ///< full sort of one column of k - 1 wires
-    OpList core;  ///< on k * (k - 1) wires
-    std::array<std::uint8_t, 16> need{};
-    OpList fin;  ///< on 2k + 1 wires
-    int out = 0;
-};
-
-constexpr PairNet pair_net(int k) {
-    PairNet P;
-    const int m = k - 1, t = k * k / 2;
-    Wires col;
-    for (int r = 0; r < m; ++r) col.push(r);
-    batcher_ops(col, P.col);
-    // Merge the k sorted columns pairwise, shortest lists first.
-    std::array<Wires, 16> lists{};
-    int nl = k;
-    for (int c = 0; c < k; ++c)
-        for (int r = 0; r < m; ++r) lists[static_cast<std::size_t>(c)].push(c * m + r);
-    OpList core;
-    while (nl > 1) {
-        std::sort(lists.begin(), lists.begin() + nl,
-                  [](const Wires& x, const Wires& y) { return x.n < y.n; });
-        lists[0] = merge_ops(lists[0], lists[1], core);
-        lists[1] = lists[static_cast<std::size_t>(nl - 1)];
-        --nl;
-    }
-    std::array<bool, 128> live{};
-    for (int x = 0; x <= k; ++x) {
-        P.need[static_cast<std::size_t>(x)] = static_cast<std::uint8_t>(lists[0][t - k + x]);
-        live[lists[0][t - k + x]] = true;
-    }
-    P.core = prune(core, live);
-    Wires kept, row;
-    for (int x = 0; x <= k; ++x) kept.push(x);
-    for (int c = 0; c < k; ++c) row.push(k + 1 + c);
-    OpList fin;
-    batcher_ops(row, fin);  // wires k + 1 .. 2k are now sorted in that order
-    const Wires merged = merge_ops(kept, row, fin);
-    P.out = merged[k];
-    std::array<bool, 128> want{};
-    want[static_cast<std::size_t>(P.out)] = true;
-    P.fin = prune(fin, want);
-    return P;
-}
-
-template <int k>
-struct PairNetOf {
-    static constexpr PairNet value = pair_net(k);
-};
-
-/// Median of k x k boxes, two output rows at a time (PairNet): per pair of
+/// Median of k x k boxes, two output rows at a time (BoxPairNet, lo = t): per pair of
 /// rows, each padded column's k - 1 shared values are sorted once into
 /// `sorted` (rank r at sorted + r * len); each block of lanes then runs the
 /// core network once and the final one per row. An odd last row runs the
@@ -96,7 +33,7 @@ struct PairNetOf {
 template <int k, class K, int W>
 FASTCPP_MEDIAN_KERNEL void network_box_pairs(const Tile<K>& tile, index_t g) {  // allocates
     using V = Vec<K, W>;
-    using P = PairNetOf<k>;
+    using P = BoxPairNetOf<k, k * k / 2>;  // core ranks t - k .. t
     constexpr int m = k - 1;
     constexpr index_t lanes = W / sizeof(K);
     const Tile<K> t = tile;
@@ -135,17 +72,17 @@ FASTCPP_MEDIAN_KERNEL void network_box_pairs(const Tile<K>& tile, index_t g) {  
             for (int c = 0; c < k; ++c) f[k + 1 + c] = load<V>(row + c * g);
             run_list<P::value.fin>(
                 f, std::make_index_sequence<static_cast<std::size_t>(P::value.fin.count)>{});
-            return f[P::value.out];
+            return f[P::value.out[0]];
         };
         const bool two = i + 1 < t.rows;
         const K* below = two ? top + k * t.pad_stride : top;  // the lower box's last row
-        emit_rows<K, W, 2, true>(t, i, two ? 2 : 1,
-                                 [&](index_t j, V* r) __attribute__((always_inline)) {
-                                     V kept[k + 1];
-                                     core(j, kept);
-                                     r[0] = box(kept, top + j);
-                                     r[1] = box(kept, below + j);
-                                 });
+        emit_rows<K, W, 2, Copies::lean>(t, i, two ? 2 : 1,
+                                         [&](index_t j, V* r) __attribute__((always_inline)) {
+                                             V kept[k + 1];
+                                             core(j, kept);
+                                             r[0] = box(kept, top + j);
+                                             r[1] = box(kept, below + j);
+                                         });
     }
 }
 

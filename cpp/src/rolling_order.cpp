@@ -38,41 +38,66 @@ struct Pick {
     double q = 0.5;
     QuantileMethod method = QuantileMethod::linear;
 
-    template <class Value>
-    [[gnu::always_inline]] double operator()(index_t m, Value&& value) const {
-        if (median) return m % 2 == 1 ? value(m / 2) : (value(m / 2 - 1) + value(m / 2)) / 2;
+    /// What a window of m values reads: v[k] (kind one), the mean of v[k]
+    /// and v[k + 1] (mean), or numpy's lerp between them at t (lerp). It
+    /// depends on m only, which rarely changes from one window to the next:
+    /// callers keep it while m stays.
+    struct Plan {
+        enum Kind { one, mean, lerp } kind = one;
+        index_t k = 0;
+        double t = 0;
+    };
+
+    [[nodiscard]] Plan plan(index_t m) const {
+        if (median) return m % 2 == 1 ? Plan{Plan::one, m / 2} : Plan{Plan::mean, m / 2 - 1};
         const double h = static_cast<double>(m - 1) * q;
         switch (method) {
             case QuantileMethod::lower:
-                return value(static_cast<index_t>(std::floor(h)));
+                return {Plan::one, static_cast<index_t>(std::floor(h))};
             case QuantileMethod::higher:
-                return value(static_cast<index_t>(std::ceil(h)));
+                return {Plan::one, static_cast<index_t>(std::ceil(h))};
             case QuantileMethod::nearest:
-                return value(static_cast<index_t>(std::nearbyint(h)));  // half to even
+                return {Plan::one, static_cast<index_t>(std::nearbyint(h))};  // half to even
             case QuantileMethod::midpoint:
-                return between(m, 0.5 * (std::floor(h) + std::ceil(h)), value);
+                return between(m, 0.5 * (std::floor(h) + std::ceil(h)));
             case QuantileMethod::linear:
                 break;
         }
-        return between(m, h, value);
+        return between(m, h);
     }
 
     /// numpy's interpolation at virtual index h (above the last: the last).
-    template <class Value>
-    [[gnu::always_inline]] double between(index_t m, double h, Value&& value) const {
-        if (h >= static_cast<double>(m - 1)) return value(m - 1);
+    [[nodiscard]] Plan between(index_t m, double h) const {
+        if (h >= static_cast<double>(m - 1)) return {Plan::one, m - 1};
         const double lo = std::floor(h);
         const double t = method == QuantileMethod::midpoint ? (h == lo ? 0.0 : 0.5) : h - lo;
-        const double a = value(static_cast<index_t>(lo));
-        if (t == 0) return a;
-        const double b = value(static_cast<index_t>(lo) + 1);
+        const auto k = static_cast<index_t>(lo);
+        return t == 0 ? Plan{Plan::one, k} : Plan{Plan::lerp, k, t};
+    }
+
+    /// The output of a window of sorted values value(0..m) by plan p
+    /// (numpy's two-sided lerp, so the values round as numpy's; except that
+    /// a value weighted 0 is not used, so an inf next to the quantile does
+    /// not turn it into NaN).
+    template <class Value>
+    [[gnu::always_inline]] static double read(const Plan& p, Value&& value) {
+        const double a = value(p.k);
+        if (p.kind == Plan::one) return a;
+        const double b = value(p.k + 1);
+        if (p.kind == Plan::mean) return (a + b) / 2;
         if (a == b) return a;
         const double d = b - a;
         if (!std::isfinite(d)) {  // an inf (equal values were handled above)
             if (std::isinf(a) && std::isinf(b)) return kNaN;  // between -inf and +inf
             return std::isinf(a) ? a : b;
         }
+        const double t = p.t;
         return t >= 0.5 ? b - d * (1 - t) : a + d * t;
+    }
+
+    template <class Value>
+    [[gnu::always_inline]] double operator()(index_t m, Value&& value) const {
+        return read(plan(m), value);
     }
 };
 
@@ -84,7 +109,8 @@ struct Pick {
 }
 
 /// Small windows: the non-NaN values of the window kept sorted, in
-/// 32-byte-aligned blocks of four with +inf after the last value. A step
+/// 32-byte-aligned blocks of N (4 or 2, Block below) with +inf after the
+/// last value. A step
 /// where a value leaves and one enters (both non-NaN) finds the places of
 /// both (binary searches) and rewrites the blocks between them branch-free:
 /// every block picks, lane by lane, its own value, its left or right
@@ -94,14 +120,45 @@ struct Pick {
 /// overlapping load stalls). O(w) per step with a tiny constant:
 /// up to w ~300 faster than bottleneck's O(log w) double heap. Steps with a
 /// NaN insert or remove by a scalar shift.
-using v4d = double __attribute__((vector_size(32)));
-using v4i = std::int64_t __attribute__((vector_size(32)));
+/// Blocks of N = 4 doubles from x86-64-v3 on, of N = 2 below (wider GNU
+/// vectors would be split through the stack there: 4x slower).
+template <int N>
+struct Block;
+template <>
+struct Block<4> {
+    typedef double V __attribute__((vector_size(32)));
+    typedef std::int64_t I __attribute__((vector_size(32)));
+    static constexpr I lane{0, 1, 2, 3};
+    /// s[j-1] for the places j of `here` (prev: the block before).
+    [[gnu::always_inline]] static V left(V prev, V here) noexcept {
+        const V lt = __builtin_shuffle(prev, here, I{2, 3, 4, 5});
+        return __builtin_shuffle(lt, here, I{1, 4, 3, 6});
+    }
+    /// s[j+1] for the places j of `here` (next: the block after).
+    [[gnu::always_inline]] static V right(V here, V next) noexcept {
+        const V rt = __builtin_shuffle(here, next, I{2, 3, 4, 5});
+        return __builtin_shuffle(here, rt, I{1, 4, 3, 6});
+    }
+};
+template <>
+struct Block<2> {
+    typedef double V __attribute__((vector_size(16)));
+    typedef std::int64_t I __attribute__((vector_size(16)));
+    static constexpr I lane{0, 1};
+    [[gnu::always_inline]] static V left(V prev, V here) noexcept {
+        return __builtin_shuffle(prev, here, I{1, 2});
+    }
+    [[gnu::always_inline]] static V right(V here, V next) noexcept {
+        return __builtin_shuffle(here, next, I{1, 2});
+    }
+};
 
-[[gnu::always_inline]] inline v4d load_a(const double* p) noexcept {
-    return *reinterpret_cast<const v4d*>(p);  // 32-byte aligned by construction
+template <class V>
+[[gnu::always_inline]] inline V load_a(const double* p) noexcept {
+    return *reinterpret_cast<const V*>(p);  // aligned by construction
 }
 
-template <class T>
+template <int N, class T>
 FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t window,
                                   index_t min_count, Pick pick, index_t begin, index_t end) {
     constexpr double inf = std::numeric_limits<double>::infinity();
@@ -110,16 +167,20 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
     // hold +inf (never counted).
     const index_t cap = (window + 4) / 4 * 4;
     thread_local std::vector<double> store;
-    // Searches read up to place span - 1 (a power of two >= cap): +inf too.
-    const auto span = static_cast<index_t>(std::bit_ceil(static_cast<std::uint64_t>(cap)));
+    // Searches read up to place span - 1 (a power of two >= cap, >= 8): +inf too.
+    const auto span =
+        static_cast<index_t>(std::bit_ceil(static_cast<std::uint64_t>(std::max<index_t>(cap, 8))));
     store.assign(static_cast<std::size_t>(std::max(cap, span) + 16), inf);
     double* base = store.data();
     while (reinterpret_cast<std::uintptr_t>(base) % 32 != 0) ++base;
     double* const cur = base + 4;
     index_t m = 0;
     const index_t ws = std::max<index_t>(0, begin - (window - 1));
-    const v4d vinf = v4d{} + inf;
-    const v4i lane{0, 1, 2, 3};
+    using V = typename Block<N>::V;
+    using I = typename Block<N>::I;
+    const V vinf = V{} + inf;
+    Pick::Plan plan;
+    index_t plan_m = -1;  // the m of plan
     for (index_t i = ws; i < end; ++i) {
         const double v = static_cast<double>(x[i]);
         const bool has_old = i - window >= ws;
@@ -129,13 +190,21 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
             // by two interleaved branch-free binary searches over the sorted
             // places [0, span) (+inf from m on): log2(span) dependent loads
             // each, fewer instructions than counting every block.
+            // The last three halvings and the final test are one count of
+            // the 8 places [po, po + 8) instead (aligned: every step taken is
+            // a multiple of 8): 8/N compares of N lanes, no dependent loads.
             index_t po = 0, pv = 0;
-            for (index_t step = span / 2; step > 0; step /= 2) {
+            for (index_t step = span / 2; step >= 8; step /= 2) {
                 po += cur[po + step - 1] < old ? step : 0;
                 pv += cur[pv + step - 1] < v ? step : 0;
             }
-            po += cur[po] < old;
-            pv += cur[pv] < v;
+            const V vo = V{} + old, vv = V{} + v;
+            I co{}, cv{};
+            for (int l = 0; l < 8; l += N) {
+                co += load_a<V>(cur + po + l) < vo;  // -1 where below
+                cv += load_a<V>(cur + pv + l) < vv;
+            }
+            for (int l = 0; l < N; ++l) po -= co[l], pv -= cv[l];
             // Without old, v goes to q; new[j] = j < q ? s'[j] : j == q ? v : s'[j-1],
             // where s'[j] = j < po ? s[j] : s[j+1].
             const index_t q = old < v ? pv - 1 : pv;
@@ -145,25 +214,19 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
             // the blocks strictly between move as a whole by one place (old < v:
             // s[j+1], else s[j-1]): two shuffles each.
             const index_t lo = std::min(po, q), hi = std::max(po, q);
-            const index_t b0 = lo / 4, b1 = hi / 4;
-            v4d prev = load_a(cur + 4 * b0 - 4), here = load_a(cur + 4 * b0);
-            // left[l] = s[j-1], right[l] = s[j+1] for j = 4b + l.
-            auto left_of = [&] {
-                const v4d lt = __builtin_shuffle(prev, here, v4i{2, 3, 4, 5});
-                return __builtin_shuffle(lt, here, v4i{1, 4, 3, 6});
-            };
-            auto right_of = [&](v4d next) {
-                const v4d rt = __builtin_shuffle(here, next, v4i{2, 3, 4, 5});
-                return __builtin_shuffle(here, rt, v4i{1, 4, 3, 6});
-            };
+            const index_t b0 = lo / N, b1 = hi / N;
+            V prev = load_a<V>(cur + N * b0 - N), here = load_a<V>(cur + N * b0);
+            // left[l] = s[j-1], right[l] = s[j+1] for j = N·b + l.
+            auto left_of = [&] { return Block<N>::left(prev, here); };
+            auto right_of = [&](V next) { return Block<N>::right(here, next); };
             auto mixed = [&](index_t b) {
-                const v4d next = load_a(cur + 4 * b + 4);
-                const v4i j = lane + 4 * b;
-                const v4d below = j < po ? here : right_of(next);  // s'[j]
-                const v4d above = j - 1 < po ? left_of() : here;   // s'[j-1]
-                v4d r = j < q ? below : (j == q ? v4d{} + v : above);
+                const V next = load_a<V>(cur + N * b + N);
+                const I j = Block<N>::lane + N * b;
+                const V below = j < po ? here : right_of(next);  // s'[j]
+                const V above = j - 1 < po ? left_of() : here;   // s'[j-1]
+                V r = j < q ? below : (j == q ? V{} + v : above);
                 r = j < m ? r : vinf;
-                *reinterpret_cast<v4d*>(cur + 4 * b) = r;
+                *reinterpret_cast<V*>(cur + N * b) = r;
                 prev = here;
                 here = next;
             };
@@ -171,15 +234,15 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
             index_t b = b0 + 1;
             if (old < v) {
                 for (; b < b1; ++b) {
-                    const v4d next = load_a(cur + 4 * b + 4);
-                    *reinterpret_cast<v4d*>(cur + 4 * b) = right_of(next);
+                    const V next = load_a<V>(cur + N * b + N);
+                    *reinterpret_cast<V*>(cur + N * b) = right_of(next);
                     prev = here;
                     here = next;
                 }
             } else {
                 for (; b < b1; ++b) {
-                    const v4d next = load_a(cur + 4 * b + 4);
-                    *reinterpret_cast<v4d*>(cur + 4 * b) = left_of();
+                    const V next = load_a<V>(cur + N * b + N);
+                    *reinterpret_cast<V*>(cur + N * b) = left_of();
                     prev = here;
                     here = next;
                 }
@@ -202,7 +265,10 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t wind
         }
         if (i >= begin) {
             double r = kNaN;
-            if (m >= min_count) r = pick(m, [&](index_t k) { return cur[k]; });
+            if (m >= min_count) {
+                if (m != plan_m) plan = pick.plan(m), plan_m = m;
+                r = Pick::read(plan, [&](index_t k) { return cur[k]; });
+            }
             y[i] = static_cast<T>(r);
         }
     }
@@ -469,7 +535,11 @@ void move_order_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t win
         return order_tiles<true>(x, y, window, min_count, pick, begin, end);
     }
     if (window <= kSortedMedianMax)
-        return detail::dispatch([&] { median_sorted(x, y, window, min_count, pick, begin, end); });
+        return detail::active_level() >= detail::SimdLevel::x86_64_v3
+                   ? detail::dispatch(
+                         [&] { median_sorted<4>(x, y, window, min_count, pick, begin, end); })
+                   : detail::dispatch(
+                         [&] { median_sorted<2>(x, y, window, min_count, pick, begin, end); });
     order_tiles<false>(x, y, window, min_count, pick, begin, end);
 }
 

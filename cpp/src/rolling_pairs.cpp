@@ -3,89 +3,88 @@
 // Algorithm: a window is a suffix of one tile of `window` elements plus a
 // prefix of the next (van Herk 1992; Gil & Werman 1993), as for move_var: no
 // running sums, so nothing drifts and a huge value or an inf leaves no trace
-// once outside the window. Each part's sums (pairwise count n, Σdx, Σdy, Σdx²,
-// Σdy², Σdxdy) are taken with d = value − shift, the shift being a pair of
-// that part itself ("shifted data", Chan, Golub & LeVeque 1983): the suffix
-// sums use the tile's last finite pair, the prefix sums the next tile's first,
-// so every non-empty part contains its shift and its centred sums lose at
-// most ~n·eps to cancellation. (One shift per tile would not do: an outlier
-// shift ruins the windows that do not hold it, e.g. 1e20 then 1, 2, 3.) The
-// two parts' centred sums are then merged by Chan, Golub & LeVeque's pairwise
-// formula. A position counts only where both values are non-NaN (pandas'
-// pairwise rule); a window holding a ±inf pair gives NaN.
+// once outside the window. Each part's sums (pairwise count n, finite count,
+// Σdx, Σdy, Σdx², Σdy², Σdxdy) are taken with d = value − shift, the shift
+// being a pair of that part itself ("shifted data", Chan, Golub & LeVeque
+// 1983): the suffix sums use the tile's last finite pair, the prefix sums the
+// next tile's first, so every non-empty part contains its shift and its
+// centred sums lose at most ~n·eps to cancellation. (One shift per tile would
+// not do: an outlier shift ruins the windows that do not hold it, e.g. 1e20
+// then 1, 2, 3.) The two parts' centred sums are then merged by Chan, Golub &
+// LeVeque's pairwise formula. A position counts only where both values are
+// non-NaN (pandas' pairwise rule); a window holding a ±inf pair gives NaN.
+//
+// Vectorisation: the two scans (a tile's suffix sums, the next tile's prefix
+// sums) are sequential and branch-free, stored structure-of-arrays; the
+// merge, where the divisions and the square root are, is then independent
+// per output and runs over consecutive outputs in the lanes of a vector (8
+// doubles at x86-64-v4, 4 at v3, 2 below), with one division for the three
+// reciprocals a merge needs.
+
+// No FMA contraction: every SIMD level rounds alike (before the includes, so
+// that the per-level wrappers of detail/dispatch.hpp get the same option).
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
+#include "fastcpp/detail/simd.hpp"
 #include "rolling_kernels.hpp"
 
 namespace fastcpp::detail {
 
 namespace {
 
-/// The sums of one stretch of pairs.
-struct PairSums {
-    double n = 0, inf = 0, x = 0, y = 0, xx = 0, yy = 0, xy = 0;
+/// The sums of the parts ending (suffix) or starting (prefix) at each place
+/// of a tile, structure of arrays: pairwise non-NaN count, finite count, and
+/// the shifted sums.
+enum Sum : int { kN, kM, kX, kY, kXX, kYY, kXY, kSums };
+/// The results of a tile (PairScan of the prefix).
+constexpr int kRes = kSums;
 
-    void add(double a, double b, double cx, double cy) {
-        if (std::isnan(a) || std::isnan(b)) return;
-        n += 1;
-        if (!std::isfinite(a) || !std::isfinite(b)) {
-            inf += 1;
-            return;
-        }
-        const double dx = a - cx, dy = b - cy;
-        x += dx;
-        y += dy;
-        xx += dx * dx;
-        yy += dy * dy;
-        xy += dx * dy;
+struct PairScan {
+    std::vector<double> store;
+    double* at[kSums + 1] = {};  // + the results (kRes)
+    index_t cap = 0;
+
+    /// Room for `size` places, zeros.
+    void reserve(index_t size) {
+        cap = size;
+        store.assign(static_cast<std::size_t>(cap * (kSums + 1)), 0.0);
+        for (int s = 0; s <= kSums; ++s) at[s] = store.data() + s * cap;
     }
 };
 
-/// A part's count, means (as offsets from its shift cx, cy: absolute means
-/// of data far from 0 would lose the digits the shift keeps) and centred sums
-/// (of squares and of products).
-struct PairMoments {
-    double n = 0, inf = 0, cx = 0, cy = 0, mx = 0, my = 0, cxx = 0, cyy = 0, cxy = 0;
+/// The arrays of a PairScan, as local pointers (the scan itself is
+/// thread_local: every access to it would be a TLS look-up).
+struct Places {
+    double* at[kSums + 1];
 };
 
-/// The moments of a part whose sums were shifted by (cx, cy).
-PairMoments moments(const PairSums& s, double cx, double cy) {
-    const double m = s.n - s.inf;
-    if (m <= 0) return {s.n, s.inf, cx, cy};
-    const double mx = s.x / m, my = s.y / m;
-    return {s.n, s.inf, cx, cy, mx, my, s.xx - s.x * mx, s.yy - s.y * my, s.xy - s.x * my};
-}
-
-/// Two disjoint parts' moments merged (Chan, Golub & LeVeque 1983); the
-/// merged means are not kept (nothing merges a third part).
-PairMoments merge(const PairMoments& a, const PairMoments& b) {
-    const double na = a.n - a.inf, nb = b.n - b.inf;
-    PairMoments r = na <= 0 ? b : a;
-    r.n = a.n + b.n;
-    r.inf = a.inf + b.inf;
-    if (na <= 0 || nb <= 0) return r;
-    // the difference of the means: shifts' difference + offsets' difference
-    const double dx = (b.cx - a.cx) + (b.mx - a.mx), dy = (b.cy - a.cy) + (b.my - a.my);
-    const double f = na * nb / (na + nb);
-    r.cxx = a.cxx + b.cxx + dx * dx * f;
-    r.cyy = a.cyy + b.cyy + dy * dy * f;
-    r.cxy = a.cxy + b.cxy + dx * dy * f;
-    return r;
-}
-
-/// cov (divisor n − ddof) or corr of a window's moments.
-double pair_result(MoveStat stat, const PairMoments& s, index_t min_count, index_t ddof) {
-    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-    if (s.n < static_cast<double>(min_count) || s.inf > 0) return nan;
-    if (stat == MoveStat::cov) {
-        const double div = s.n - static_cast<double>(ddof);
-        return div > 0 ? s.cxy / div : nan;
-    }
-    if (!(s.cxx > 0) || !(s.cyy > 0)) return nan;
-    const double r = s.cxy / std::sqrt(s.cxx * s.cyy);
-    return r > 1 ? 1.0 : (r < -1 ? -1.0 : r);
+/// Accumulates pair (a, b) shifted by (cx, cy) into the running sums r and
+/// stores them at place k. Branch-free: a NaN pair adds nothing, an inf pair
+/// only to the count n.
+[[gnu::always_inline]] inline void scan_step(double (&r)[kSums], double a, double b, double cx,
+                                             double cy, const Places& s, index_t k) noexcept {
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    const bool valid = a == a && b == b;
+    const bool finite = std::abs(a) < inf && std::abs(b) < inf;
+    const double dx = finite ? a - cx : 0.0, dy = finite ? b - cy : 0.0;
+    r[kN] += valid ? 1.0 : 0.0;
+    r[kM] += finite ? 1.0 : 0.0;
+    r[kX] += dx;
+    r[kY] += dy;
+    r[kXX] += dx * dx;
+    r[kYY] += dy * dy;
+    r[kXY] += dx * dy;
+#pragma GCC unroll 8
+    for (int q = 0; q < kSums; ++q) s.at[q][k] = r[q];
 }
 
 /// The first (last if `backward`) finite pair of [lo, hi), to shift by
@@ -105,41 +104,106 @@ void shifts(Strided<const T> x, Strided<const T> y, index_t lo, index_t hi, bool
     cx = cy = 0;
 }
 
+/// Outputs [k0, k1) of a tile into res[k0, k1): output k merges suffix place
+/// k + 1 (shift sx, sy) with prefix place k (shift px, py). Branch-free, one
+/// output per lane (`omp simd`: vectorised at every level without -O3).
+template <bool Corr>
+FASTCPP_KERNEL void merge_parts(const Places& suf, const Places& pre, double sx, double sy,
+                                double px, double py, index_t min_count, index_t ddof, double* res,
+                                index_t k0, index_t k1) {
+    const double* an = suf.at[kN] + 1;
+    const double* am = suf.at[kM] + 1;
+    const double* ax = suf.at[kX] + 1;
+    const double* ay = suf.at[kY] + 1;
+    const double* axx = suf.at[kXX] + 1;
+    const double* ayy = suf.at[kYY] + 1;
+    const double* axy = suf.at[kXY] + 1;
+    const double* bn = pre.at[kN];
+    const double* bm = pre.at[kM];
+    const double* bx = pre.at[kX];
+    const double* by = pre.at[kY];
+    const double* bxx = pre.at[kXX];
+    const double* byy = pre.at[kYY];
+    const double* bxy = pre.at[kXY];
+    const double dcx = px - sx, dcy = py - sy;
+    const auto minc = static_cast<double>(min_count), dd = static_cast<double>(ddof);
+#pragma omp simd
+    for (index_t k = k0; k < k1; ++k) {
+        const double na = am[k], nb = bm[k];  // finite pairs
+        // 1/na, 1/nb and na·nb/(na + nb) from one division (an empty part
+        // counts as 1 there: its sums are 0, and f is 0 by the true counts).
+        const double ua = na > 0 ? na : 1.0, ub = nb > 0 ? nb : 1.0;
+        const double inv = 1.0 / (ua * ub * (ua + ub));
+        const double ia = ub * (ua + ub) * inv, ib = ua * (ua + ub) * inv;
+        const double f = na * nb * (na * nb) * inv;
+        const double mxa = ax[k] * ia, mya = ay[k] * ia, mxb = bx[k] * ib, myb = by[k] * ib;
+        // the difference of the means: shifts' difference + offsets' difference
+        const double dx = dcx + (mxb - mxa), dy = dcy + (myb - mya);
+        const double cxy =
+            (axy[k] - ax[k] * mya) + (bxy[k] - bx[k] * myb) + (f > 0 ? dx * dy * f : 0.0);
+        const double n = an[k] + bn[k];  // non-NaN pairs
+        // too few pairs, or a window holding an inf pair: NaN
+        const bool bad = (n < minc) | (n > na + nb);  // `|`: no branch
+        double r;
+        if constexpr (Corr) {
+            const double cxx =
+                (axx[k] - ax[k] * mxa) + (bxx[k] - bx[k] * mxb) + (f > 0 ? dx * dx * f : 0.0);
+            const double cyy =
+                (ayy[k] - ay[k] * mya) + (byy[k] - by[k] * myb) + (f > 0 ? dy * dy * f : 0.0);
+            r = cxy / std::sqrt(cxx * cyy);
+            r = std::min(std::max(r, -1.0), 1.0);  // (NaN stays NaN: masked below)
+            r = (cxx > 0) & (cyy > 0) ? r : kNaN;
+        } else {
+            const double div = n - dd;
+            r = div > 0 ? cxy / div : kNaN;
+        }
+        res[k] = bad ? kNaN : r;
+    }
+}
+
 }  // namespace
 
 template <class T>
 void move_pair_row(MoveStat stat, Strided<const T> x, Strided<const T> y, Strided<T> out,
                    index_t window, index_t min_count, index_t ddof, index_t begin, index_t end) {
     const index_t w = window;
-    thread_local std::vector<PairSums> suffix_buffer;
-    suffix_buffer.resize(static_cast<std::size_t>(w));
-    PairSums* const suffix = suffix_buffer.data();  // one TLS lookup, not one per use
+    thread_local PairScan suffix_scan, prefix_scan;
+    suffix_scan.reserve(w + 1);  // zeros: place w is the empty suffix
+    prefix_scan.reserve(w);
+    Places suf, pre;
+    std::copy_n(suffix_scan.at, kSums + 1, suf.at);
+    std::copy_n(prefix_scan.at, kSums + 1, pre.at);
     for (index_t t = begin / w; t * w < end; ++t) {
         const index_t lo = t * w, hi = std::min(lo + w, x.size);
         double sx = 0, sy = 0, px = 0, py = 0;  // suffix and prefix shifts
-        if (t > 0) {  // suffix sums of the previous tile: suffix[k] covers [lo - w + k, lo)
+        if (t > 0) {  // suffix sums of the previous tile: place k covers [lo - w + k, lo)
             shifts(x, y, lo - w, lo, true, sx, sy);
-            PairSums acc;
-            for (index_t k = w - 1; k >= 0; --k) {
-                acc.add(x[lo - w + k], y[lo - w + k], sx, sy);
-                suffix[k] = acc;
-            }
+            double r[kSums] = {};
+            for (index_t k = w - 1; k >= 0; --k)
+                scan_step(r, x[lo - w + k], y[lo - w + k], sx, sy, suf, k);
         }
         shifts(x, y, lo, hi, false, px, py);
-        PairSums prefix;
-        for (index_t i = lo; i < std::min(hi, end); ++i) {
-            prefix.add(x[i], y[i], px, py);
-            if (i < begin) continue;
-            const index_t start = i - w + 1;  // window [start, i]
-            PairMoments s = moments(prefix, px, py);
-            if (start != lo && t != 0) s = merge(moments(suffix[start - (lo - w)], sx, sy), s);
-            out[i] = static_cast<T>(pair_result(stat, s, min_count, ddof));
+        const index_t last = std::min(hi, end);
+        {
+            double r[kSums] = {};
+            for (index_t i = lo; i < last; ++i) scan_step(r, x[i], y[i], px, py, pre, i - lo);
         }
+        const index_t k0 = std::max(begin, lo) - lo, k1 = last - lo;
+        double* const res = pre.at[kRes];
+        if (stat == MoveStat::corr)
+            dispatch(
+                [&] { merge_parts<true>(suf, pre, sx, sy, px, py, min_count, ddof, res, k0, k1); });
+        else
+            dispatch([&] {
+                merge_parts<false>(suf, pre, sx, sy, px, py, min_count, ddof, res, k0, k1);
+            });
+        for (index_t k = k0; k < k1; ++k) out[lo + k] = static_cast<T>(res[k]);
     }
-    // Kept for the next row only while small: a huge window's buffer is not
-    // held for the thread's (the pool's) life.
-    constexpr std::size_t kKeep = (64 << 10) / sizeof(PairSums);
-    if (suffix_buffer.capacity() > kKeep) std::vector<PairSums>().swap(suffix_buffer);
+    // Kept for the next row only while small: a huge window's buffers are
+    // not held for the thread's (the pool's) life.
+    constexpr std::size_t kKeep = (64 << 10) / sizeof(double);
+    for (PairScan* s : {&suffix_scan, &prefix_scan})
+        if (s->store.capacity() > kKeep) *s = PairScan();
 }
 
 template void move_pair_row<double>(MoveStat, Strided<const double>, Strided<const double>,

@@ -1,6 +1,6 @@
 #pragma once
 /// @file detail/vmath.hpp
-/// Inline, branch-free double-precision sin/cos/asin for the vector loops of
+/// Inline, branch-free double-precision sin/cos and 2 asin(sqrt(h)) for the vector loops of
 /// the elementwise and geometry kernels. Called element by element inside a
 /// `#pragma omp simd` loop of a FASTCPP_KERNEL, they vectorise to the width
 /// of the dispatch level (2, 4 or 8 lanes) with no library call per vector,
@@ -19,12 +19,12 @@
 ///   same reduction by an odd or even multiple of pi/2 to |r| <= pi/2 and
 ///   one polynomial (sin_poly), then a sign: ~35 operations where sincos
 ///   takes ~55, since a lane never needs both kernels to pick its quadrant.
-/// - asin: fdlibm's rational approximation asin(x) = x + x*R(x^2) below 0.5,
-///   and pi/2 - 2 asin(sqrt((1-x)/2)) above (with fdlibm's extra-precision
-///   split of sqrt between 0.5 and 0.975).
+/// - central_angle(h) = 2 asin(sqrt(h)): fdlibm's rational approximation
+///   asin(x) = x + x*R(x^2) for |x| <= 0.5, reached from every h by an exact
+///   change of variable (see the function).
 /// Accuracy (tests_py/test_elementwise.py, test_geo.py check it against
 /// NumPy): within 2 ulp of the correctly rounded result for |x| <= kTrigMax
-/// (sin/cos) and every x in [-1, 1] (asin). |x| > kTrigMax, inf and NaN are
+/// (sin/cos) and every h in [0, 1] (central_angle). |x| > kTrigMax, inf and NaN are
 /// flagged by trig_in_range() / trig_far_bits() so callers recompute those lanes with the
 /// scalar libm functions (the reduction above loses accuracy out there).
 ///
@@ -197,30 +197,28 @@ struct SinCos {
                                  (std::bit_cast<std::uint64_t>(b) & ~mask));
 }
 
-/// asin(x) for x in [-1, 1] (NaN outside and for NaN, as libm).
-[[gnu::always_inline]] inline double asin(double x) noexcept {
+/// 2 asin(sqrt(h)) for h in [0, 1]: the haversine's central angle, with one
+/// square root and one division where asin(sqrt(h)) takes two of each. Three
+/// ranges, each reduced exactly to fdlibm's |x| <= 0.5 branch x + x R(x^2):
+/// - h < 1/4:        2 asin(sqrt(h));
+/// - 1/4 <= h <= 3/4: pi/2 + asin(2h - 1)   (2h - 1 exact: Sterbenz; since
+///   cos(2 theta) = 1 - 2 sin^2 theta, 2 asin(sqrt(h)) = acos(1 - 2h));
+/// - h > 3/4:        pi - 2 asin(sqrt(1 - h))   (1 - h exact).
+/// The results of the last two are >= pi/3, so adding pi/2 or pi (split hi +
+/// lo as fdlibm) keeps them within an ulp or two. NaN in, NaN out; h > 1 or
+/// h < 0 gives NaN as asin(sqrt(h)) does.
+[[gnu::always_inline]] inline double central_angle(double h) noexcept {
     constexpr double kPio2Hi = 1.57079632679489655800e+00;
     constexpr double kPio2Lo = 6.12323399573676603587e-17;
-    constexpr std::uint64_t kSign = std::uint64_t{1} << 63;
-    const std::uint64_t xb = std::bit_cast<std::uint64_t>(x);
-    const double a = std::bit_cast<double>(xb & ~kSign);
-    const std::uint64_t small = negative_mask(a - 0.5);  // |x| < 0.5
-    const std::uint64_t mid = negative_mask(a - 0.975);  // |x| < 0.975
-    // One R() for both branches: z = x^2 below 0.5, (1 - |x|) / 2 above.
-    const double zb = (1.0 - a) * 0.5;
-    const double z = select(small, a * a, zb);
-    const double r = asin_r(z);
-    const double lo_branch = a + a * r;
-    const double s = __builtin_sqrt(zb);
-    // 0.975 <= |x| <= 1
-    const double near_one = kPio2Hi - (2.0 * (s + s * r) - kPio2Lo);
-    // 0.5 <= |x| < 0.975: s = f + c with f the high 26 bits of s.
-    const double f = std::bit_cast<double>(std::bit_cast<std::uint64_t>(s) & 0xFFFFFFFF00000000ull);
-    const double c = (zb - f * f) / (s + f);
-    const double middle =
-        0.5 * kPio2Hi - (2.0 * s * r - (kPio2Lo - 2.0 * c) - (0.5 * kPio2Hi - 2.0 * f));
-    const double res = select(small, lo_branch, select(mid, middle, near_one));
-    return std::bit_cast<double>(std::bit_cast<std::uint64_t>(res) | (xb & kSign));
+    const std::uint64_t low = negative_mask(h - 0.25);
+    const std::uint64_t high = negative_mask(0.75 - h);
+    const double u = __builtin_sqrt(select(high, 1.0 - h, h));  // < 1/2 where used
+    const double x = select(low | high, u, 2.0 * h - 1.0);      // |x| <= 1/2
+    const double v = x + x * asin_r(x * x);                     // asin(x)
+    const double twice = 2.0 * v;
+    const double mid = kPio2Hi + (v + kPio2Lo);
+    const double far = 2.0 * kPio2Hi - (twice - 2.0 * kPio2Lo);
+    return select(low, twice, select(high, far, mid));
 }
 
 }  // namespace fastcpp::detail::vmath

@@ -1,0 +1,785 @@
+#pragma once
+// Moving windows by tile prefix and suffix scans: the sums, means, moments and
+// extrema of the move_* family (the kinds below; rolling.cpp's table says which
+// member runs which), and the seed's rolling_mean_std and rolling_sum_squares.
+//
+// van Herk (1992) / Gil & Werman (1993) decomposition: cut a row into tiles
+// of `window` elements aligned at 0. The window that ends at offset a of tile
+// t is the suffix of tile t-1 from a+1 plus the prefix of tile t through a
+// (tile -1 is empty: windows clipped at the row start are prefixes). Suffix
+// and prefix scans only combine the window's own elements, so for sums there
+// is no running-sum drift, an inf or a huge value leaves no trace once out
+// of the window, and every output is the same two scans whichever thread
+// computes it (bit for bit); for min/max it is three comparisons per
+// element, branch-free, where a deque is a mispredicted branch per element.
+//
+// Sums keep, per scan, the count of non-NaN values and the sums of
+// d = x - c, d² (d³, d⁴ for skew/kurt) with NaN as 0 ("shifted data", Chan,
+// Golub & LeVeque 1983); sum and mean use c = 0. Each part of a window is
+// shifted by a value it holds: the suffix scan of tile t-1 by its last
+// finite value cs (in every suffix that holds a finite value), the prefix
+// scan of tile t by its first finite value cp; a window's suffix sums are
+// then moved to cp by the binomial expansion in δ = cs - cp, a difference of
+// two of the window's values (its spread). So d is of the size of the
+// window's own spread, and an outlier leaves no trace in windows without it
+// (one shift per tile pair did: 1e20 then 1, 2, 3 gave variance 0). ±inf
+// propagate by IEEE arithmetic: sum/mean ±inf (NaN with both signs),
+// var/std NaN. Extremes keep the count, the best value and (arg*) its
+// offset; ties go to the newest element.
+//
+// Vectorisation: four independent tile pairs go in the four lanes of a
+// float64 vector (GCC vector extensions, compiled per SIMD level). A lane is
+// either a tile of one long row (lanes t..t+3) or the same tile of four rows
+// (a batch of short rows, axis=-1). Loads and stores are contiguous per lane
+// and transposed 4x4 in registers. The suffix scan is stored (w + 1 vectors
+// per quantity, L1-resident); the prefix scan is combined with it on the fly
+// and written straight to the output.
+//
+// This header is the engine itself, private to the rolling_tiles_*.cpp files
+// (each instantiates one family of kinds, see rolling_tiles.hpp). They are
+// compiled with -ffp-contract=off (cpp/CMakeLists.txt): no FMA contraction,
+// so the vector and scalar-lane copies of one formula round alike and no
+// output depends on which copy computed it. A flag rather than a pragma: a
+// `#pragma GCC optimize` must precede detail/dispatch.hpp in every file, or
+// GCC will not inline the kernels into the per-level wrappers.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "fastcpp/detail/simd.hpp"
+#include "rolling_tiles.hpp"
+
+#if defined(__GNUC__) && !defined(__clang__)
+// 32-byte vectors pass between always-inline helpers of the engine only.
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+namespace fastcpp::detail::tiles {
+
+using v4d = double __attribute__((vector_size(32)));
+using v4i = std::int64_t __attribute__((vector_size(32)));
+using v4f = float __attribute__((vector_size(16)));
+// The short-row path's vector: one lane in use, the second a copy (two
+// lanes are SSE2's own width, which GCC compiles to plain instructions at
+// every level; a one-lane vector is lowered element by element).
+using v2d = double __attribute__((vector_size(16)));
+constexpr int kLanes = 4;
+/// Lanes of a float64 vector type (4, or 2 for the short-row path).
+template <class V>
+constexpr int kWidth = static_cast<int>(sizeof(V) / sizeof(double));
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+#define FASTCPP_INLINE [[gnu::always_inline]] inline
+
+/// Kinds that keep Σd³ (and Σd⁴ for kurt) besides Σd and Σd².
+template <Kind K>
+constexpr bool kHigher = K == Kind::skew || K == Kind::kurt;
+template <Kind K>
+constexpr bool kVar = K == Kind::var || K == Kind::std || K == Kind::mean_std || kHigher<K>;
+/// Kinds with a second output: mean_std's stds, skew/kurt's refine flags.
+template <Kind K>
+constexpr bool kTwoOut = K == Kind::mean_std || kHigher<K>;
+template <Kind K>
+constexpr bool kExtreme =
+    K == Kind::min || K == Kind::max || K == Kind::argmin || K == Kind::argmax;
+template <Kind K>
+constexpr bool kArg = K == Kind::argmin || K == Kind::argmax;
+template <Kind K>
+constexpr bool kMax = K == Kind::max || K == Kind::argmax;
+
+#if defined(__clang__)
+#define FASTCPP_SHUFFLE(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
+#else
+#define FASTCPP_SHUFFLE(a, b, i, j, k, l) __builtin_shuffle(a, b, v4i{i, j, k, l})
+#endif
+
+/// 4x4 transpose: c[i][l] = r[l][i].
+FASTCPP_INLINE void transpose(const v4d (&r)[4], v4d (&c)[4]) noexcept {
+    const v4d t0 = FASTCPP_SHUFFLE(r[0], r[1], 0, 4, 2, 6);
+    const v4d t1 = FASTCPP_SHUFFLE(r[0], r[1], 1, 5, 3, 7);
+    const v4d t2 = FASTCPP_SHUFFLE(r[2], r[3], 0, 4, 2, 6);
+    const v4d t3 = FASTCPP_SHUFFLE(r[2], r[3], 1, 5, 3, 7);
+    c[0] = FASTCPP_SHUFFLE(t0, t2, 0, 1, 4, 5);
+    c[1] = FASTCPP_SHUFFLE(t1, t3, 0, 1, 4, 5);
+    c[2] = FASTCPP_SHUFFLE(t0, t2, 2, 3, 6, 7);
+    c[3] = FASTCPP_SHUFFLE(t1, t3, 2, 3, 6, 7);
+}
+
+/// Four consecutive values at p, as float64.
+template <class T>
+FASTCPP_INLINE v4d load4(const T* p) noexcept {
+    if constexpr (sizeof(T) == sizeof(double)) {
+        v4d v;
+        std::memcpy(&v, p, sizeof v);
+        return v;
+    } else {
+        v4f f;
+        std::memcpy(&f, p, sizeof f);
+        return __builtin_convertvector(f, v4d);
+    }
+}
+
+/// Stores four results at p[0..4).
+template <class T>
+FASTCPP_INLINE void store4(T* p, v4d v) noexcept {
+    if constexpr (sizeof(T) == sizeof(double)) {
+        std::memcpy(p, &v, sizeof v);
+    } else {
+        const v4f f = __builtin_convertvector(v, v4f);
+        std::memcpy(p, &f, sizeof f);
+    }
+}
+
+/// Where the four lanes of one step read and write: lane l scans the suffix
+/// of suf[l][0, w) and the prefix of pre[l][0, w) and writes out[l][0, w)
+/// (and out2 for mean_std). All are contiguous; the drivers point lanes
+/// without data at a NaN tile and lanes without (full) output at scratch.
+template <class T>
+struct Lanes {
+    const T* suf[kLanes];
+    const T* pre[kLanes];
+    T* out[kLanes];
+    T* out2[kLanes];
+    v4d cs{}, cp{};  // suffix and prefix shifts (var/std/mean_std/skew/kurt)
+};
+
+/// Running state of one scan: count of non-NaN values and, for sums, Σd and
+/// Σd²; for extremes, the best value and its offset in the tile. One lane
+/// per element of V.
+template <class V>
+struct StateOf {
+    V n{}, a{}, b{}, d3{}, d4{};  // d3, d4: Σd³, Σd⁴ (skew, kurt)
+};
+using State = StateOf<v4d>;
+
+template <class T>
+struct Buffers;
+
+template <Kind K, class T>
+struct Engine {
+    /// The engine of a window w on the suffix-scan arrays of `buf` (sized
+    /// for w here).
+    FASTCPP_INLINE static Engine on(Buffers<T>& buf, index_t w, index_t minc, index_t ddof);
+
+    index_t w;
+    double minc, ddof;
+    // The suffix scans from offset k (k = w: empty), one array per quantity,
+    // four lanes at [4k, 4k + 4). Plain double arrays (unaligned vector
+    // access): over-aligned allocation is not something to rely on in a
+    // Python extension. Unused (null) on the short-row path.
+    double *sn_, *sa_, *sb_, *s3_, *s4_;
+
+    // empty(), add() and result() are written once for any lane count V (the
+    // engine's 4, the short-row path's 2), so both paths compute every output
+    // by the same operations.
+    template <class V = v4d>
+    FASTCPP_INLINE static StateOf<V> empty() noexcept {
+        StateOf<V> s;
+        if constexpr (kExtreme<K>) {
+            const V zero{};
+            s.a = kArg<K> ? zero + NAN : zero + (kMax<K> ? -kInf : kInf);
+        }
+        return s;
+    }
+
+    /// Adds the value v at offset k to a scan. Suffix scans go from the
+    /// newest element down, so on ties they keep what they have; prefix scans
+    /// take the newer element.
+    template <bool Suffix, bool Clean, class V>
+    FASTCPP_INLINE static void add(StateOf<V>& s, V v, V c, double k) noexcept {
+        const V zero{};
+        if constexpr (K == Kind::sumsq) {
+            s.a += v * v;  // NaN propagates: the seed form's rule
+            return;
+        }
+        // Clean tiles (no NaN): the counts are known, every value is taken.
+        const auto ok = Clean ? zero == zero : v == v;
+        if constexpr (!Clean) s.n += ok ? zero + 1.0 : zero;
+        if constexpr (kExtreme<K> && !kArg<K>) {
+            // Written so that GCC emits one max/min (a NaN v keeps s.a).
+            if constexpr (kMax<K>)
+                s.a = v > s.a ? v : s.a;
+            else
+                s.a = v < s.a ? v : s.a;
+        } else if constexpr (kArg<K>) {
+            // An empty scan holds NaN: every non-NaN value beats it.
+            decltype(v < v) take;
+            if constexpr (kMax<K>)
+                take = Suffix ? ~(v <= s.a) : ~(v < s.a);
+            else
+                take = Suffix ? ~(v >= s.a) : ~(v > s.a);
+            if constexpr (!Clean) take &= ok;
+            s.a = take ? v : s.a;
+            s.b = take ? zero + k : s.b;
+        } else {
+            const V d = Clean ? v - c : (ok ? v - c : zero);
+            s.a += d;
+            if constexpr (kVar<K>) s.b += d * d;
+            if constexpr (kHigher<K>) s.d3 += d * d * d;
+            if constexpr (K == Kind::kurt) s.d4 += (d * d) * (d * d);
+        }
+    }
+
+    /// Results at offset a of the lanes' tiles from the suffix scan s (from
+    /// a + 1, ns non-NaN values, shifted by cs) and the prefix scan p
+    /// (through a, np values, shifted by cp): r1, and r2 for mean_std (stds)
+    /// or skew/kurt (refine flags). Clean (no NaN: ns + np = w): cs == cp
+    /// (see setup_lane), or the window holds an inf; the sums are added as
+    /// they are, which is what moving them by δ = 0 gives, bit for bit.
+    template <bool Clean, class V>
+    FASTCPP_INLINE void result(const StateOf<V>& s, const StateOf<V>& p, V n, V ns, V np, V cs,
+                               V cp, double a, V& r1, V& r2) const noexcept {
+        const V zero{}, nan = zero + NAN;
+        if constexpr (K == Kind::sumsq) {
+            r1 = s.a + p.a;
+            return;
+        }
+        const auto enough = n >= minc;
+        if constexpr (kExtreme<K> && !kArg<K>) {
+            const V m = kMax<K> ? (s.a > p.a ? s.a : p.a) : (s.a < p.a ? s.a : p.a);
+            r1 = enough ? m : nan;
+        } else if constexpr (kArg<K>) {
+            // The prefix holds the newer elements: it wins ties, and an empty
+            // suffix (NaN) loses to it.
+            const auto pick_p = (kMax<K> ? p.a >= s.a : p.a <= s.a) | (s.a != s.a);
+            const V back = pick_p ? a - p.b : (static_cast<double>(w) + a) - s.b;
+            r1 = enough ? back : nan;
+        } else if constexpr (K == Kind::sum || K == Kind::mean) {
+            const V a1 = s.a + p.a;
+            r1 = enough ? (K == Kind::sum ? a1 : a1 / n) : nan;
+        } else {
+            // The window's shift c: cp if the prefix holds a value (then it
+            // holds cp), else cs. The suffix sums move from cs to c: Σ(d+δ)^k
+            // expanded in δ = cs - c (0 for an empty suffix: its δ may be
+            // anything, even inf).
+            const auto has_p = np > zero;
+            [[maybe_unused]] const V c = Clean ? cp : (has_p ? cp : cs);  // mean_std's mean
+            V a1, a2, a3 = zero, a4 = zero;
+            if constexpr (Clean) {
+                a1 = s.a + p.a, a2 = s.b + p.b;
+                if constexpr (kHigher<K>) a3 = s.d3 + p.d3, a4 = s.d4 + p.d4;
+            } else {
+                const V dl = has_p & (ns > zero) ? cs - cp : zero;
+                const V t1 = s.a + ns * dl;
+                a1 = t1 + p.a;
+                a2 = (s.b + dl * (s.a + t1)) + p.b;
+                if constexpr (kHigher<K>)
+                    a3 = (s.d3 + dl * (3.0 * s.b + dl * (3.0 * s.a + ns * dl))) + p.d3;
+                if constexpr (K == Kind::kurt)
+                    a4 =
+                        (s.d4 + dl * (4.0 * s.d3 + dl * (6.0 * s.b + dl * (4.0 * s.a + ns * dl)))) +
+                        p.d4;
+            }
+            if constexpr (kHigher<K>) {
+                r1 = enough ? higher(n, a1, a2, a3, a4, r2) : nan;
+                r2 = enough ? r2 : zero;
+            } else {
+                V m2 = a2 - a1 * (a1 / n);
+                m2 = m2 > zero ? m2 : (m2 == m2 ? zero : m2);  // NaN (inf in window) stays
+                m2 = n == zero + 1.0 ? a2 - a2 : m2;           // one value: 0 (inf: NaN)
+                const V dn = n - ddof;
+                const V var = dn > zero ? m2 / dn : nan;
+                if constexpr (K == Kind::var) {
+                    r1 = enough ? var : nan;
+                } else {
+                    V sd;
+                    for (int l = 0; l < kWidth<V>; ++l) sd[l] = std::sqrt(var[l]);
+                    if constexpr (K == Kind::std) {
+                        r1 = enough ? sd : nan;
+                    } else {
+                        r1 = enough ? c + a1 / n : nan;
+                        r2 = enough ? sd : nan;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Skewness or excess kurtosis from the window's shifted sums: central
+    /// moments M2..M4 by the binomial expansion around the mean of d (d is
+    /// of the size of the local spread, so nothing large cancels), then
+    /// scipy's g1 = m3/m2^1.5, g2 = m4/m2² - 3 (bias, ddof == 0) or pandas'
+    /// unbiased G1 = g1·√(n(n-1))/(n-2) (n >= 3), G2 = (n-1)((n+1)g2 + 6) /
+    /// ((n-2)(n-3)) (n >= 4). A window without spread (m2 ≤ 1e-14 of the mean
+    /// of d², i.e. zero up to rounding) or with ±inf gives NaN.
+    ///
+    /// `refine` is set to 1 where the window is ill-conditioned for this
+    /// (its spread is far below its distance to the shift, mean d² > 1e3·m2:
+    /// the relative error grows as eps·that ratio²); the driver recomputes
+    /// those windows by two passes over their values.
+    FASTCPP_INLINE v4d higher(v4d n, v4d s1, v4d s2, v4d s3, v4d s4, v4d& refine) const noexcept {
+        const v4d zero{}, nan = zero + NAN, one = zero + 1.0;
+        const v4d mu = s1 / n;
+        const v4d m2 = (s2 - mu * s1) / n;
+        refine = s2 / n > 1e3 * m2 ? one : zero;
+        const v4d m3 = (s3 - 3.0 * mu * s2 + 2.0 * mu * mu * s1) / n;
+        v4d r;
+        if constexpr (K == Kind::skew) {
+            v4d root;
+            for (int l = 0; l < kLanes; ++l) root[l] = std::sqrt(m2[l]);
+            r = m3 / (m2 * root);
+            if (ddof != 0) {
+                v4d f;
+                for (int l = 0; l < kLanes; ++l) f[l] = std::sqrt(n[l] * (n[l] - 1.0));
+                r = n >= 3.0 ? r * (f / (n - 2.0)) : nan;
+            }
+        } else {
+            const v4d m4 = (s4 - 4.0 * mu * s3 + 6.0 * mu * mu * s2 - 3.0 * mu * mu * mu * s1) / n;
+            r = m4 / (m2 * m2) - 3.0;
+            if (ddof != 0)
+                r = n >= 4.0 ? (n - one) * ((n + one) * r + 6.0) / ((n - 2.0) * (n - 3.0)) : nan;
+        }
+        // No spread, or only rounding left of it (a constant window whose d
+        // are not exact): NaN rather than a ratio of rounding errors.
+        return m2 > 1e-14 * (s2 / n) ? r : nan;
+    }
+
+    /// One step: the four lanes' tiles, suffix scan then prefix scan. Clean:
+    /// all eight tiles are real data without NaN, so every window holds w
+    /// values and nothing needs counting. Both paths compute every output by
+    /// the same operations on the same values, so results do not depend on
+    /// which one ran (which depends on the neighbouring lanes).
+    template <bool Clean>
+    FASTCPP_INLINE void step(const Lanes<T>& g) const noexcept {
+        // Lane pointers in locals (registers), loops over lanes unrolled: the
+        // transposed vectors then stay in registers.
+        const T *s0 = g.suf[0], *s1 = g.suf[1], *s2 = g.suf[2], *s3 = g.suf[3];
+        const T *p0 = g.pre[0], *p1 = g.pre[1], *p2 = g.pre[2], *p3 = g.pre[3];
+        T *o0 = g.out[0], *o1 = g.out[1], *o2 = g.out[2], *o3 = g.out[3];
+        const v4d cs = g.cs, cp = g.cp;
+        auto gather = [](const T* q0, const T* q1, const T* q2, const T* q3, index_t k) {
+            return v4d{static_cast<double>(q0[k]), static_cast<double>(q1[k]),
+                       static_cast<double>(q2[k]), static_cast<double>(q3[k])};
+        };
+        double* const sn = sn_;
+        double* const sa = sa_;
+        double* const sb = sb_;
+        double* const q3 = s3_;
+        double* const q4 = s4_;
+        auto put = [](double* arr, index_t k, v4d v) { std::memcpy(arr + 4 * k, &v, sizeof v); };
+        auto get = [](const double* arr, index_t k) {
+            v4d v;
+            std::memcpy(&v, arr + 4 * k, sizeof v);
+            return v;
+        };
+        auto save = [&](index_t k, const State& st) {
+            if constexpr (K != Kind::sumsq) {
+                if constexpr (!Clean) put(sn, k, st.n);
+                put(sa, k, st.a);
+            } else {
+                put(sn, k, st.a);
+            }
+            if constexpr (kVar<K> || kArg<K>) put(sb, k, st.b);
+            if constexpr (kHigher<K>) put(q3, k, st.d3);
+            if constexpr (K == Kind::kurt) put(q4, k, st.d4);
+        };
+        auto restore = [&](index_t k) {
+            State st;
+            if constexpr (K != Kind::sumsq) {
+                if constexpr (!Clean) st.n = get(sn, k);
+                st.a = get(sa, k);
+            } else {
+                st.a = get(sn, k);
+            }
+            if constexpr (kVar<K> || kArg<K>) st.b = get(sb, k);
+            if constexpr (kHigher<K>) st.d3 = get(q3, k);
+            if constexpr (K == Kind::kurt) st.d4 = get(q4, k);
+            return st;
+        };
+        // Non-NaN values in the window: counted, or w when clean (the
+        // suffix's and prefix's own counts are then not used).
+        const v4d wd = v4d{} + static_cast<double>(w);
+        auto count = [&](const State& st, const State& pt) {
+            if constexpr (Clean)
+                return wd;
+            else
+                return st.n + pt.n;
+        };
+        const index_t rem = w % 4;
+        State s = empty();
+        save(w, s);
+        index_t k = w;
+        while (k > w - rem) {
+            --k;
+            add<true, Clean>(s, gather(s0, s1, s2, s3, k), cs, static_cast<double>(k));
+            save(k, s);
+        }
+        while (k >= 4) {
+            k -= 4;
+            v4d cv[4];
+            transpose({load4(s0 + k), load4(s1 + k), load4(s2 + k), load4(s3 + k)}, cv);
+#pragma GCC unroll 4
+            for (int i = 3; i >= 0; --i) {
+                add<true, Clean>(s, cv[i], cs, static_cast<double>(k + i));
+                save(k + i, s);
+            }
+        }
+        State p = empty();
+        index_t a = 0;
+        for (; a + 4 <= w; a += 4) {
+            v4d cv[4], r1[4], r2[4], o[4];
+            transpose({load4(p0 + a), load4(p1 + a), load4(p2 + a), load4(p3 + a)}, cv);
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; ++i) {
+                const double ai = static_cast<double>(a + i);
+                add<false, Clean>(p, cv[i], cp, ai);
+                const State st = restore(a + i + 1);
+                result<Clean>(st, p, count(st, p), st.n, p.n, cs, cp, ai, r1[i], r2[i]);
+            }
+            transpose(r1, o);
+            store4(o0 + a, o[0]), store4(o1 + a, o[1]), store4(o2 + a, o[2]), store4(o3 + a, o[3]);
+            if constexpr (kTwoOut<K>) {
+                transpose(r2, o);
+                store4(g.out2[0] + a, o[0]), store4(g.out2[1] + a, o[1]),
+                    store4(g.out2[2] + a, o[2]), store4(g.out2[3] + a, o[3]);
+            }
+        }
+        for (; a < w; ++a) {
+            const double ad = static_cast<double>(a);
+            v4d r1, r2{};
+            add<false, Clean>(p, gather(p0, p1, p2, p3, a), cp, ad);
+            const State st = restore(a + 1);
+            result<Clean>(st, p, count(st, p), st.n, p.n, cs, cp, ad, r1, r2);
+            o0[a] = static_cast<T>(r1[0]), o1[a] = static_cast<T>(r1[1]);
+            o2[a] = static_cast<T>(r1[2]), o3[a] = static_cast<T>(r1[3]);
+            if constexpr (kTwoOut<K>)
+                for (int l = 0; l < kLanes; ++l) g.out2[l][a] = static_cast<T>(r2[l]);
+        }
+    }
+};
+
+/// Per-thread buffers, kept between calls (no allocation per call or row).
+template <class T>
+struct Buffers {
+    std::vector<double> sn, sa, sb, s3, s4;
+    std::vector<T> nan_tile, pad, scratch, scratch2;
+
+    void size_for(index_t w) {
+        const auto uw = static_cast<std::size_t>(w);
+        const std::size_t m = kLanes * (uw + 1);
+        if (sn.size() < m) sn.resize(m), sa.resize(m), sb.resize(m), s3.resize(m), s4.resize(m);
+        if (nan_tile.size() != uw) nan_tile.assign(uw, std::numeric_limits<T>::quiet_NaN());
+        if (pad.size() < 2 * kLanes * uw) pad.resize(2 * kLanes * uw);
+        if (scratch.size() < kLanes * uw) scratch.resize(kLanes * uw), scratch2.resize(kLanes * uw);
+    }
+    static Buffers& mine() {
+        thread_local Buffers b;
+        return b;
+    }
+};
+
+template <Kind K, class T>
+Engine<K, T> Engine<K, T>::on(Buffers<T>& buf, index_t w, index_t minc, index_t ddof) {
+    buf.size_for(w);
+    return {w,
+            static_cast<double>(minc),
+            static_cast<double>(ddof),
+            buf.sn.data(),
+            buf.sa.data(),
+            buf.sb.data(),
+            buf.s3.data(),
+            buf.s4.data()};
+}
+
+/// Shift of the suffix scan of tile t-1 of a row: its last finite value
+/// (so every suffix holding a finite value holds it), else 0.
+template <class T>
+FASTCPP_INLINE double suffix_shift(Strided<const T> x, index_t w, index_t t) noexcept {
+    for (index_t p = std::min(t * w, x.size) - 1; p >= std::max<index_t>(0, (t - 1) * w); --p) {
+        const double v = static_cast<double>(x[p]);
+        if (std::isfinite(v)) return v;
+    }
+    return 0.0;
+}
+
+/// Shift of the prefix scan of tile t: its first finite value, else 0.
+template <class T>
+FASTCPP_INLINE double prefix_shift(Strided<const T> x, index_t w, index_t t) noexcept {
+    const index_t e = std::min((t + 1) * w, x.size);
+    for (index_t p = t * w; p < e; ++p) {
+        const double v = static_cast<double>(x[p]);
+        if (std::isfinite(v)) return v;
+    }
+    return 0.0;
+}
+
+/// The shifts of the tile pair (t-1, t): cp of the prefix scans, cs of the
+/// suffix scans. If tile t starts with a finite value, every window of the
+/// pair holds it (the prefix through offset a >= 0 does): cs = cp, one
+/// shift, no moving of sums (δ = 0), the clean path's formula.
+template <class T>
+FASTCPP_INLINE void set_shifts(Strided<const T> x, index_t w, index_t t, double& cs,
+                               double& cp) noexcept {
+    cp = prefix_shift(x, w, t);
+    cs =
+        t * w < x.size && std::isfinite(static_cast<double>(x[t * w])) ? cp : suffix_shift(x, w, t);
+}
+
+/// True if the w values at p hold no NaN.
+template <class T>
+FASTCPP_INLINE bool tile_clean(const T* p, index_t w) noexcept {
+    v4i bad{};
+    index_t k = 0;
+    for (; k + 4 <= w; k += 4) {
+        const v4d v = load4(p + k);
+        bad |= v != v;
+    }
+    bool b = (bad[0] | bad[1] | bad[2] | bad[3]) != 0;
+    for (; k < w; ++k) b |= p[k] != p[k];
+    return !b;
+}
+
+/// tile_clean of tile u of x (contiguous at p, or strided when p is null).
+template <class T>
+FASTCPP_INLINE bool tile_clean(const T* p, index_t w, Strided<const T> x, index_t u) noexcept {
+    if (p != nullptr) return tile_clean(p, w);
+    for (index_t k = u * w; k < (u + 1) * w; ++k)
+        if (x[k] != x[k]) return false;
+    return true;
+}
+
+/// Outputs of one or more rows to compute with the lane engine. The output
+/// of position i of a row (windows ending at i, clipped at 0) goes to
+/// y[i - out_shift]; only positions in [begin, end) are written.
+template <class T>
+struct RowJob {
+    Strided<const T> x;
+    Strided<T> y, y2;
+    index_t begin, end, out_shift;
+};
+
+/// Sets lane l to tile t of row job j (a lane past the data reads the NaN
+/// tile and writes to scratch). Returns true if the lane's outputs went to
+/// scratch and must be copied out by `finish_lane`. `pre_clean`: the prefix
+/// tile is w values of the row without NaN.
+template <Kind K, class T>
+FASTCPP_INLINE bool setup_lane(Lanes<T>& g, int l, const RowJob<T>* j, index_t t, index_t w,
+                               Buffers<T>& buf, bool& pre_clean) noexcept {
+    pre_clean = false;
+    const auto uw = static_cast<std::size_t>(w);
+    T* pad_s = buf.pad.data() + 2 * static_cast<std::size_t>(l) * uw;
+    T* pad_p = pad_s + uw;
+    g.out[l] = buf.scratch.data() + static_cast<std::size_t>(l) * uw;
+    g.out2[l] = buf.scratch2.data() + static_cast<std::size_t>(l) * uw;
+    if (j == nullptr || t * w >= j->end) {
+        g.suf[l] = g.pre[l] = buf.nan_tile.data();
+        if constexpr (kVar<K>) g.cs[l] = g.cp[l] = 0.0;
+        return false;
+    }
+    const Strided<const T>& x = j->x;
+    const index_t n = x.size;
+    auto copy_tile = [&](index_t u, T* dst) {
+        const index_t lo = u * w, hi = std::min(lo + w, n);
+        for (index_t p = lo; p < hi; ++p) dst[p - lo] = x[p];
+        std::fill(dst + (hi - lo), dst + w, std::numeric_limits<T>::quiet_NaN());
+        return dst;
+    };
+    if (t == 0)
+        g.suf[l] = buf.nan_tile.data();
+    else
+        g.suf[l] = x.stride == 1 ? x.data + (t - 1) * w : copy_tile(t - 1, pad_s);
+    g.pre[l] = x.stride == 1 && (t + 1) * w <= n ? x.data + t * w : copy_tile(t, pad_p);
+    pre_clean = (t + 1) * w <= n && tile_clean(g.pre[l], w);
+    if constexpr (kVar<K>) {
+        double cs, cp;
+        set_shifts(x, w, t, cs, cp);
+        g.cs[l] = cs, g.cp[l] = cp;
+    }
+    const bool whole = j->y.stride == 1 && (!kTwoOut<K> || j->y2.stride == 1) &&
+                       t * w >= j->begin && (t + 1) * w <= j->end;
+    if (whole) {
+        g.out[l] = j->y.data + t * w - j->out_shift;
+        if constexpr (kTwoOut<K>) g.out2[l] = j->y2.data + t * w - j->out_shift;
+        return false;
+    }
+    return true;
+}
+
+template <Kind K, class T>
+FASTCPP_INLINE void finish_lane(const Lanes<T>& g, int l, const RowJob<T>& j, index_t t,
+                                index_t w) noexcept {
+    const index_t lo = std::max(t * w, j.begin), hi = std::min((t + 1) * w, j.end);
+    for (index_t i = lo; i < hi; ++i) {
+        j.y[i - j.out_shift] = g.out[l][i - t * w];
+        if constexpr (kTwoOut<K>) j.y2[i - j.out_shift] = g.out2[l][i - t * w];
+    }
+}
+
+/// Rows up to this length take the short-row path.
+constexpr index_t kShortRow = 32;
+/// The kinds it computes (the sums, moments and extrema of the move_* family).
+template <Kind K>
+constexpr bool kShortKind =
+    K == Kind::sum || K == Kind::mean || K == Kind::var || K == Kind::std || kExtreme<K>;
+
+/// Positions [begin, end) of a row of at most kShortRow values: the engine's
+/// scans and formulas (Engine::add/result) on one lane of an SSE2 vector,
+/// tile by tile, the suffix scan on the stack. No dispatch, per-thread
+/// buffers, idle lanes or transposes: on a call with 10 values those were
+/// most of the engine's cost (move_mean n=10: ~760 instructions in the
+/// kernel, now ~430). Same operations on the same values (the first tile's empty suffix is
+/// scanned over NaN as the engine's NaN tile is), so the results are the
+/// engine's, bit for bit.
+template <Kind K, class T>
+void short_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) noexcept {
+    using E = Engine<K, T>;
+    const E eng{w,
+                static_cast<double>(minc),
+                static_cast<double>(ddof),
+                nullptr,
+                nullptr,
+                nullptr,
+                nullptr,
+                nullptr};
+    const Strided<const T>& x = j.x;
+    // The suffix scans from offset k (k = w: empty); uninitialised arrays
+    // (a StateOf array would be zeroed on every call).
+    double sn[kShortRow + 1], sa[kShortRow + 1], sb[kShortRow + 1];
+    const index_t t_end = (j.end - 1) / w + 1;
+    for (index_t t = j.begin / w; t < t_end; ++t) {
+        v2d cs{}, cp{};
+        if constexpr (kVar<K>) {
+            double s, p;
+            set_shifts(x, w, t, s, p);
+            cs = v2d{} + s, cp = v2d{} + p;
+        }
+        auto s = E::template empty<v2d>();
+        sn[w] = s.n[0], sa[w] = s.a[0], sb[w] = s.b[0];
+        for (index_t k = w - 1; k >= 0; --k) {
+            const double v = t > 0 ? static_cast<double>(x[(t - 1) * w + k]) : kNaN;
+            E::template add<true, false>(s, v2d{v, v}, cs, static_cast<double>(k));
+            sn[k] = s.n[0], sa[k] = s.a[0], sb[k] = s.b[0];
+        }
+        auto p = E::template empty<v2d>();
+        const index_t lo = t * w, hi = std::min(lo + w, j.end);
+        for (index_t i = lo; i < hi; ++i) {
+            const auto a = static_cast<double>(i - lo);
+            const auto xi = static_cast<double>(x[i]);
+            E::template add<false, false>(p, v2d{xi, xi}, cp, a);
+            if (i < j.begin) continue;
+            const auto k = static_cast<std::size_t>(i - lo + 1);
+            StateOf<v2d> st;
+            st.n = v2d{sn[k], sn[k]}, st.a = v2d{sa[k], sa[k]}, st.b = v2d{sb[k], sb[k]};
+            v2d r1, r2{};
+            eng.template result<false>(st, p, st.n + p.n, st.n, p.n, cs, cp, a, r1, r2);
+            j.y[i - j.out_shift] = static_cast<T>(r1[0]);
+        }
+    }
+}
+
+/// Positions [begin, end) of one row: lanes are four consecutive tiles.
+template <Kind K, class T>
+FASTCPP_KERNEL void tiles_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) {
+    auto& buf = Buffers<T>::mine();
+    const auto eng = Engine<K, T>::on(buf, w, minc, ddof);
+    const index_t t_end = (j.end - 1) / w + 1;
+    const index_t t0 = j.begin / w;
+    // Is the tile before the group's first real and NaN-free? (Lane l's
+    // suffix tile is lane l-1's prefix tile.)
+    bool before_clean =
+        t0 > 0 && tile_clean(j.x.stride == 1 ? j.x.data + (t0 - 1) * w : nullptr, w, j.x, t0 - 1);
+    for (index_t t = t0; t < t_end; t += kLanes) {
+        // The next group's tiles, one cache line at a time: their loads then
+        // overlap this group's arithmetic (a long row streams from memory).
+        if (j.x.stride == 1) {
+            const index_t lo = (t + kLanes) * w, hi = std::min((t + 2 * kLanes) * w, j.x.size);
+            for (index_t p = lo; p < hi; p += 64 / static_cast<index_t>(sizeof(T)))
+                __builtin_prefetch(j.x.data + p);
+        }
+        Lanes<T> g;
+        bool copy[kLanes], pc[kLanes];
+        for (int l = 0; l < kLanes; ++l)
+            copy[l] = setup_lane<K>(g, l, t + l < t_end ? &j : nullptr, t + l, w, buf, pc[l]);
+        const bool clean = before_clean && pc[0] && pc[1] && pc[2] && pc[3];
+        before_clean = pc[3];
+        if (clean)
+            eng.template step<true>(g);
+        else
+            eng.template step<false>(g);
+        for (int l = 0; l < kLanes; ++l)
+            if (copy[l]) finish_lane<K>(g, l, j, t + l, w);
+    }
+}
+
+/// Whole rows, up to four at a time: lane l is row l, all at tile t.
+template <Kind K, class T>
+FASTCPP_KERNEL void tiles_rows4(const RowJob<T> (&j)[kLanes], int count, index_t w, index_t minc,
+                                index_t ddof) {
+    auto& buf = Buffers<T>::mine();
+    const auto eng = Engine<K, T>::on(buf, w, minc, ddof);
+    const index_t t_end = (j[0].end - 1) / w + 1;
+    bool before_clean[kLanes] = {};  // each lane's suffix tile (t - 1)
+    for (index_t t = 0; t < t_end; ++t) {
+        Lanes<T> g;
+        bool copy[kLanes], pc[kLanes];
+        for (int l = 0; l < kLanes; ++l)
+            copy[l] = setup_lane<K>(g, l, l < count ? &j[l] : nullptr, t, w, buf, pc[l]);
+        bool clean = true;
+        for (int l = 0; l < kLanes; ++l) clean = clean && before_clean[l] && pc[l];
+        for (int l = 0; l < kLanes; ++l) before_clean[l] = pc[l];
+        if (clean)
+            eng.template step<true>(g);
+        else
+            eng.template step<false>(g);
+        for (int l = 0; l < count; ++l)
+            if (copy[l]) finish_lane<K>(g, l, j[l], t, w);
+    }
+}
+
+/// One row by the lane engine, at the active level. The one dispatch site of
+/// tiles_row<K> (run_one and run_rows share it): each site is a copy of the
+/// engine per level, i.e. compile time.
+template <Kind K, class T>
+void tiles_row_at_level(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) {
+    detail::dispatch([&] { tiles_row<K>(j, w, minc, ddof); });
+}
+
+template <Kind K, class T>
+void run_rows(Rows<const T> a, Rows<T> out, index_t r0, index_t r1, index_t w, index_t minc,
+              index_t ddof) {
+    const index_t len = a.length;
+    auto job = [&](index_t r) { return RowJob<T>{a.row(r), out.row(r), out.row(r), 0, len, 0}; };
+    // Rows shorter than a few vectors of tiles fill the lanes better side by
+    // side; a long row fills them with its own tiles.
+    const bool side_by_side = r1 - r0 > 1 && len < 64 * w;
+    if (!side_by_side) {
+        for (index_t r = r0; r < r1; ++r) tiles_row_at_level<K>(job(r), w, minc, ddof);
+        return;
+    }
+    for (index_t r = r0; r < r1; r += kLanes) {
+        RowJob<T> js[kLanes];
+        const int count = static_cast<int>(std::min<index_t>(kLanes, r1 - r));
+        for (int l = 0; l < count; ++l) js[l] = job(r + l);
+        detail::dispatch([&] { tiles_rows4<K>(js, count, w, minc, ddof); });
+    }
+}
+
+template <Kind K, class T>
+void run_one(Strided<const T> x, Strided<T> y, Strided<T> y2, index_t begin, index_t end,
+             index_t out_shift, index_t w, index_t minc, index_t ddof) {
+    if constexpr (kShortKind<K>) {
+        if (x.size <= kShortRow && w <= kShortRow)
+            return short_row<K>(RowJob<T>{x, y, y2, begin, end, out_shift}, w, minc, ddof);
+    }
+    tiles_row_at_level<K>(RowJob<T>{x, y, y2, begin, end, out_shift}, w, minc, ddof);
+}
+
+/// The instantiations of a kind in its family's file: run_one for both
+/// element types, and run_rows for the batch statistics.
+#define FASTCPP_TILES_ONE(K)                                                                       \
+    template void run_one<K, double>(Strided<const double>, Strided<double>, Strided<double>,      \
+                                     index_t, index_t, index_t, index_t, index_t, index_t);        \
+    template void run_one<K, float>(Strided<const float>, Strided<float>, Strided<float>, index_t, \
+                                    index_t, index_t, index_t, index_t, index_t);
+#define FASTCPP_TILES_ROWS(K)                                                                      \
+    FASTCPP_TILES_ONE(K)                                                                           \
+    template void run_rows<K, double>(Rows<const double>, Rows<double>, index_t, index_t, index_t, \
+                                      index_t, index_t);                                           \
+    template void run_rows<K, float>(Rows<const float>, Rows<float>, index_t, index_t, index_t,    \
+                                     index_t, index_t);
+
+}  // namespace fastcpp::detail::tiles
