@@ -436,16 +436,6 @@ template <std::floating_point T>
     for (index_t i = 0; i < n; ++i) y[i] = yout[static_cast<std::size_t>(i)];
 }
 
-/// A whole series x → y (x2: the second input of a pair, else null), staged
-/// when strided.
-template <std::floating_point T>
-void run_whole(RowKernel<T> kernel, MoveStat stat, Strided<const T> x, Strided<const T> x2,
-               Strided<T> y, index_t window, index_t minc, const MoveOptions& options) {
-    if ((x.stride != 1 || y.stride != 1) && x2.data == nullptr)
-        return run_staged(kernel, stat, x, y, window, minc, options);
-    run_series(kernel, stat, x, x2, y, window, minc, options, 0, x.size);
-}
-
 /// lengths=: every (row, segment) pair is a series of its own, handed out
 /// in parallel.
 template <std::floating_point T>
@@ -465,10 +455,15 @@ void run_segments(const Row& row, const Rows<const T>& a, const Rows<const T>& a
             const index_t r = u / segments;
             const auto s = static_cast<std::size_t>(u % segments);
             if (starts[s + 1] == starts[s]) continue;
-            run_whole(
-                kernel, stat, a.row(r).sub(starts[s], starts[s + 1]),
-                a2.base != nullptr ? a2.row(r).sub(starts[s], starts[s + 1]) : Strided<const T>(),
-                out.row(r).sub(starts[s], starts[s + 1]), window, minc, options);
+            const auto x = a.row(r).sub(starts[s], starts[s + 1]);
+            const auto y = out.row(r).sub(starts[s], starts[s + 1]);
+            if ((x.stride != 1 || y.stride != 1) && a2.base == nullptr)
+                run_staged(kernel, stat, x, y, window, minc, options);
+            else
+                run_series(kernel, stat, x,
+                           a2.base != nullptr ? a2.row(r).sub(starts[s], starts[s + 1])
+                                              : Strided<const T>(),
+                           y, window, minc, options, 0, x.size);
         }
     });
 }
@@ -497,8 +492,8 @@ void run_stat(const Row& row, const Rows<const T>& a, const Rows<const T>& a2, c
         const auto x = a.row(r);
         const auto x2 = a2.base != nullptr ? a2.row(r) : Strided<const T>();
         const auto y = out.row(r);
-        if (b == 0 && e == a.length)
-            return run_whole(kernel, stat, x, x2, y, window, minc, options);
+        if ((x.stride != 1 || y.stride != 1) && b == 0 && e == a.length && a2.base == nullptr)
+            return run_staged(kernel, stat, x, y, window, minc, options);
         if (options.center)
             run_series(kernel, stat, x, x2, y, window, minc, options, b, e);
         else
