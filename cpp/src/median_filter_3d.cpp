@@ -60,6 +60,7 @@ constexpr LazyList lazy(const OpList& L, int given) {
     std::array<std::array<int, 2>, 1024> pred{};
     std::array<bool, 1024> has_succ{}, done{};
     std::array<int, 128> last{};
+    std::array<int, 1024> depth{};
     last.fill(-1);
     for (int i = 0; i < n; ++i) {
         const Op o = L.ops[static_cast<std::size_t>(i)];
@@ -67,6 +68,10 @@ constexpr LazyList lazy(const OpList& L, int given) {
         for (int p : pred[static_cast<std::size_t>(i)])
             if (p >= 0) has_succ[static_cast<std::size_t>(p)] = true;
         last[o.a] = last[o.b] = i;
+        int d = 0;  // longest chain of ops ending here
+        for (int p : pred[static_cast<std::size_t>(i)])
+            if (p >= 0) d = std::max(d, depth[static_cast<std::size_t>(p)]);
+        depth[static_cast<std::size_t>(i)] = d + 1;
     }
     LazyList out;
     std::array<int, 1024> stack{};
@@ -80,9 +85,12 @@ constexpr LazyList lazy(const OpList& L, int given) {
                 --sp;
                 continue;
             }
-            int next = -1;
+            int next = -1;  // the deeper input first (Sethi-Ullman)
             for (int p : pred[static_cast<std::size_t>(i)])
-                if (next < 0 && p >= 0 && !done[static_cast<std::size_t>(p)]) next = p;
+                if (p >= 0 && !done[static_cast<std::size_t>(p)] &&
+                    (next < 0 ||
+                     depth[static_cast<std::size_t>(p)] > depth[static_cast<std::size_t>(next)]))
+                    next = p;
             if (next >= 0) {
                 stack[static_cast<std::size_t>(sp++)] = next;
                 continue;

@@ -10,7 +10,10 @@
 // Adams ("Fast median filters using separable sorting networks", ACM TOG
 // 40(4), 2021): two vertically adjacent boxes share k - 1 rows whose columns
 // are sorted once and merged once (pruned to ranks 0 .. n / 2 instead of the
-// plain median's n / 2 - k .. n / 2), then each box merges in its own row.
+// plain median's n / 2 - k .. n / 2), then each box merges in its own row;
+// 5 x 5 blocks whose lanes all hold at most 7 NaN (the common case) need
+// ranks n / 2 - 3 .. n / 2 only and run networks pruned to those. The
+// medians are converted to the element type in registers (emit_rows).
 // The network builders, vector types and loads are median_filter_network.hpp's.
 #include "median_filter_omit.hpp"
 

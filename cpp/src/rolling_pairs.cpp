@@ -87,6 +87,43 @@ struct Places {
     for (int q = 0; q < kSums; ++q) s.at[q][k] = r[q];
 }
 
+/// scan_step for a pair taken to be finite: no tests. Checked once after
+/// the scan: a non-finite pair leaves Σdxdy non-finite for good (inf·0 and
+/// NaN·anything are NaN, ±inf stays ±inf or turns NaN).
+[[gnu::always_inline]] inline void scan_step_finite(double (&r)[kSums], double a, double b,
+                                                    double cx, double cy, const Places& s,
+                                                    index_t k) noexcept {
+    const double dx = a - cx, dy = b - cy;
+    r[kN] += 1.0;
+    r[kM] += 1.0;
+    r[kX] += dx;
+    r[kY] += dy;
+    r[kXX] += dx * dx;
+    r[kYY] += dy * dy;
+    r[kXY] += dx * dy;
+#pragma GCC unroll 8
+    for (int q = 0; q < kSums; ++q) s.at[q][k] = r[q];
+}
+
+/// Sums of the pairs of [lo, lo + len) shifted by (cx, cy) into places
+/// [0, len): of the prefix [lo, lo + k] at place k, or if `backward` of the
+/// suffix [lo + k, lo + len). `fast`: try the test-free steps first (kept
+/// while tiles are all finite; a tile that is not is scanned again).
+template <class T>
+void scan(Strided<const T> x, Strided<const T> y, index_t lo, index_t len, bool backward, double cx,
+          double cy, const Places& s, bool& fast) {
+    auto run = [&](auto step) {
+        double r[kSums] = {};
+        if (backward)
+            for (index_t k = len - 1; k >= 0; --k) step(r, x[lo + k], y[lo + k], cx, cy, s, k);
+        else
+            for (index_t k = 0; k < len; ++k) step(r, x[lo + k], y[lo + k], cx, cy, s, k);
+        return r[kM] == static_cast<double>(len) && std::isfinite(r[kXY]);
+    };
+    if (fast && run(scan_step_finite)) return;
+    fast = run(scan_step);  // all finite: try the fast steps again next time
+}
+
 /// The first (last if `backward`) finite pair of [lo, hi), to shift by
 /// (0, 0 if none).
 template <class T>
@@ -173,21 +210,17 @@ void move_pair_row(MoveStat stat, Strided<const T> x, Strided<const T> y, Stride
     Places suf, pre;
     std::copy_n(suffix_scan.at, kSums + 1, suf.at);
     std::copy_n(prefix_scan.at, kSums + 1, pre.at);
+    bool fast = true;
     for (index_t t = begin / w; t * w < end; ++t) {
         const index_t lo = t * w, hi = std::min(lo + w, x.size);
         double sx = 0, sy = 0, px = 0, py = 0;  // suffix and prefix shifts
         if (t > 0) {  // suffix sums of the previous tile: place k covers [lo - w + k, lo)
             shifts(x, y, lo - w, lo, true, sx, sy);
-            double r[kSums] = {};
-            for (index_t k = w - 1; k >= 0; --k)
-                scan_step(r, x[lo - w + k], y[lo - w + k], sx, sy, suf, k);
+            scan(x, y, lo - w, w, true, sx, sy, suf, fast);
         }
         shifts(x, y, lo, hi, false, px, py);
         const index_t last = std::min(hi, end);
-        {
-            double r[kSums] = {};
-            for (index_t i = lo; i < last; ++i) scan_step(r, x[i], y[i], px, py, pre, i - lo);
-        }
+        scan(x, y, lo, last - lo, false, px, py, pre, fast);
         const index_t k0 = std::max(begin, lo) - lo, k1 = last - lo;
         double* const res = pre.at[kRes];
         if (stat == MoveStat::corr)

@@ -48,6 +48,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "fastcpp/detail/simd.hpp"
@@ -466,9 +467,21 @@ struct Buffers {
         if (pad.size() < 2 * kLanes * uw) pad.resize(2 * kLanes * uw);
         if (scratch.size() < kLanes * uw) scratch.resize(kLanes * uw), scratch2.resize(kLanes * uw);
     }
+    /// This thread's buffers. The hot path reads a constant-initialised
+    /// plain pointer: one TLS look-up per call (a thread_local Buffers took
+    /// three: its guard, the object, and again after inlining), no guard,
+    /// no destructor registration. The owner frees them at thread exit.
     static Buffers& mine() {
-        thread_local Buffers b;
-        return b;
+        thread_local constinit Buffers* buf = nullptr;
+        if (buf == nullptr) [[unlikely]]
+            buf = make();
+        return *buf;
+    }
+
+private:
+    [[gnu::noinline]] static Buffers* make() {
+        thread_local const std::unique_ptr<Buffers> owner = std::make_unique<Buffers>();
+        return owner.get();
     }
 };
 
@@ -621,9 +634,9 @@ constexpr bool kShortKind =
 /// tile by tile, the suffix scan on the stack. No dispatch, per-thread
 /// buffers, idle lanes or transposes: on a call with 10 values those were
 /// most of the engine's cost (move_mean n=10: ~760 instructions in the
-/// kernel, now ~430). Same operations on the same values (the first tile's empty suffix is
-/// scanned over NaN as the engine's NaN tile is), so the results are the
-/// engine's, bit for bit.
+/// kernel, now ~430). Same operations on the same values (the first tile's
+/// empty suffix is the empty scan, as the engine's NaN tile leaves it), so
+/// the results are the engine's, bit for bit.
 template <Kind K, class T>
 void short_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) noexcept {
     using E = Engine<K, T>;
@@ -649,10 +662,17 @@ void short_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) noexce
         }
         auto s = E::template empty<v2d>();
         sn[w] = s.n[0], sa[w] = s.a[0], sb[w] = s.b[0];
-        for (index_t k = w - 1; k >= 0; --k) {
-            const double v = t > 0 ? static_cast<double>(x[(t - 1) * w + k]) : kNaN;
-            E::template add<true, false>(s, v2d{v, v}, cs, static_cast<double>(k));
-            sn[k] = s.n[0], sa[k] = s.a[0], sb[k] = s.b[0];
+        if (t == 0) {
+            // Tile -1 is empty: every suffix is the empty scan, which is what
+            // scanning the engine's NaN tile leaves, bit for bit (NaN adds
+            // nothing and wins no comparison).
+            for (index_t k = 0; k < w; ++k) sn[k] = sn[w], sa[k] = sa[w], sb[k] = sb[w];
+        } else {
+            for (index_t k = w - 1; k >= 0; --k) {
+                const auto v = static_cast<double>(x[(t - 1) * w + k]);
+                E::template add<true, false>(s, v2d{v, v}, cs, static_cast<double>(k));
+                sn[k] = s.n[0], sa[k] = s.a[0], sb[k] = s.b[0];
+            }
         }
         auto p = E::template empty<v2d>();
         const index_t lo = t * w, hi = std::min(lo + w, j.end);

@@ -147,8 +147,18 @@ def _fastcpp_many(a: np.ndarray) -> tuple[int, float, float, float, float]:
     return acc.count, acc.mean(), acc.variance(), acc.min, acc.max
 
 
-def build_add_many(mode: str) -> Case:
-    n = N_MANY.pick(mode)
+def one_sum_floor(a: np.ndarray) -> Contender:
+    """One np.sum over the same array: issue 11's yardstick for add_many."""
+    return Contender(
+        "one np.sum",
+        lambda: float(np.sum(a)),
+        role="floor",
+        note="a single np.sum pass; target add_many <= 1.3x (10M), 1.5x (10k)",
+    )
+
+
+def build_add_many(mode: str, n: int | None = None) -> Case:
+    n = N_MANY.pick(mode) if n is None else n
     m = python_n(n, mode)
     a = rng().normal(size=n) + 1e3
     xs = a[:m].tolist()
@@ -183,6 +193,7 @@ def build_add_many(mode: str) -> Case:
             "crick", lambda: _crick_many(cr, a), note="SummaryStats.update(array)"
         ),
     )
+    cs.append(one_sum_floor(a))
     cs.extend(bandwidth_floor(a))
     return Case(
         f"n={human(n)}",
@@ -220,6 +231,7 @@ def scale_add_many(n: int, mode: str) -> Case:
     cs = [
         Contender("fastcpp", lambda: _fastcpp_many(a), role="fastcpp"),
         Contender("numpy", lambda: _stats(a), role="numpy", note="4 passes"),
+        one_sum_floor(a),
         *bandwidth_floor(a),
     ]
     with_peer(
@@ -249,6 +261,12 @@ WORKLOADS = [
         ("Accumulator",),
         build_add_many,
         scaling=scale_add_many,
+    ),
+    Workload(
+        "accumulator_add_many_10k",
+        "count, mean, var, min, max of 10k values (in cache: per-call cost)",
+        ("Accumulator",),
+        lambda mode: build_add_many(mode, 10_000),
     ),
 ]
 
