@@ -232,8 +232,13 @@ void throw_not_broadcastable(const char* func, const py::array* arrays, const ch
 
 void throw_broadcast_too_large(const char* func, const BroadcastShape& b) {
     std::string shape = "(";
-    for (int d = 0; d < b.nd; ++d)
-        shape += (d ? ", " : "") + std::to_string(b.dims[static_cast<std::size_t>(d)]);
+    for (int d = 0; d < b.nd; ++d) {
+        // Appended piece by piece: `(d ? ", " : "") + std::to_string(...)`
+        // made GCC 12 warn (a -Wrestrict/-Wstringop false positive in the
+        // inlined operator+(const char*, string&&)).
+        if (d) shape += ", ";
+        shape += std::to_string(b.dims[static_cast<std::size_t>(d)]);
+    }
     throw py::value_error(std::string(func) + ": broadcast shape " + shape +
                           (b.nd == 1 ? ",)" : ")") + " has more elements than an index can count");
 }

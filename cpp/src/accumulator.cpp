@@ -214,7 +214,6 @@ void power_sums(const double* x, index_t n, double K, double out[4]) noexcept {
     out[3] = s4;
 }
 
-
 /// The pass of the level in use.
 FASTCPP_KERNEL
 BlockSums block_sums(const double* x, index_t n, double K) noexcept {
@@ -370,32 +369,46 @@ Accumulator Accumulator::from_state(const State& s) noexcept {
 Accumulator Accumulator::of(Strided<const double> values) { return summarize(values); }
 Accumulator Accumulator::of(Strided<const float> values) { return summarize(values); }
 
-void Accumulator::add(double x) noexcept {
-    if (s_.count == 0) s_.shift = shift_of(x);
-    // Welford/Pébay single-value update of the central moment sums of the
-    // shifted value d = x - shift: the mean of d is a small number, so its
-    // rounding does not cost the digits that the mean of x would.
-    const auto n1 = static_cast<double>(s_.count);
-    s_.count += 1;
-    const auto n = static_cast<double>(s_.count);
-    const double delta = (x - s_.shift) - s_.mean;
+namespace {
+
+/// Welford/Pébay single-value update of the central moment sums of the
+/// shifted value d = x - shift (the mean of d is a small number, so its
+/// rounding does not cost the digits that the mean of x would), and of the
+/// compensated total.
+inline void add_moments(Accumulator::State& s, double x) noexcept {
+    const auto n1 = static_cast<double>(s.count);
+    s.count += 1;
+    const auto n = static_cast<double>(s.count);
+    const double delta = (x - s.shift) - s.mean;
     const double dn = delta / n;
     const double dn2 = dn * dn;
     const double term1 = delta * dn * n1;
-    s_.mean += dn;
-    s_.m4 += term1 * dn2 * (n * n - 3 * n + 3) + 6 * dn2 * s_.m2 - 4 * dn * s_.m3;
-    s_.m3 += term1 * dn * (n - 2) - 3 * dn * s_.m2;
-    s_.m2 += term1;
-    detail::KahanPair t{s_.sum, s_.sum_comp};
+    s.mean += dn;
+    s.m4 += term1 * dn2 * (n * n - 3 * n + 3) + 6 * dn2 * s.m2 - 4 * dn * s.m3;
+    s.m3 += term1 * dn * (n - 2) - 3 * dn * s.m2;
+    s.m2 += term1;
+    detail::KahanPair t{s.sum, s.sum_comp};
     t.add(x);
-    s_.sum = t.hi;
-    s_.sum_comp = t.lo;
-    if (s_.count == 1) {
-        s_.min = s_.max = x;
-    } else {
-        s_.min = nan_min(s_.min, x);
-        s_.max = nan_max(s_.max, x);
-    }
+    s.sum = t.hi;
+    s.sum_comp = t.lo;
+}
+
+}  // namespace
+
+// The first value (it sets the shift, min and max) is out of line, so the
+// per-value path tests the count once and holds no other branch on it.
+[[gnu::noinline]] void Accumulator::add_first(double x) noexcept {
+    s_.shift = shift_of(x);
+    add_moments(s_, x);
+    s_.min = s_.max = x;
+}
+
+void Accumulator::add(double x) noexcept {
+    if (s_.count == 0) [[unlikely]]
+        return add_first(x);
+    add_moments(s_, x);
+    s_.min = nan_min(s_.min, x);
+    s_.max = nan_max(s_.max, x);
 }
 
 void Accumulator::add_many(Strided<const double> values) { merge(of(values)); }

@@ -416,11 +416,31 @@ void run_series(RowKernel<T> kernel, MoveStat stat, Strided<const T> x, Strided<
         y[j] = yout[static_cast<std::size_t>(first + (j - tail_begin))];
 }
 
+/// A whole strided series (e.g. a row along axis=0 of a C-ordered array, or
+/// a segment of one) is copied into a contiguous buffer first: the kernels
+/// then read it in sequence instead of one cache line (or page) per element.
+/// Out of line: the thread_local buffers cost a TLS look-up each, which a
+/// contiguous row does not pay. One-input members only (a pair reads in
+/// place).
+template <std::floating_point T>
+[[gnu::noinline]] void run_staged(RowKernel<T> kernel, MoveStat stat, Strided<const T> x,
+                                  Strided<T> y, index_t window, index_t minc,
+                                  const MoveOptions& options) {
+    thread_local std::vector<T> xin, yout;
+    const index_t n = x.size;
+    xin.resize(static_cast<std::size_t>(n));
+    yout.resize(static_cast<std::size_t>(n));
+    for (index_t i = 0; i < n; ++i) xin[static_cast<std::size_t>(i)] = x[i];
+    run_series(kernel, stat, Strided<const T>(xin.data(), n, 1), Strided<const T>(),
+               Strided<T>(yout.data(), n, 1), window, minc, options, 0, n);
+    for (index_t i = 0; i < n; ++i) y[i] = yout[static_cast<std::size_t>(i)];
+}
+
 /// lengths=: every (row, segment) pair is a series of its own, handed out
 /// in parallel.
 template <std::floating_point T>
-void run_segments(const Row& row, Rows<const T> a, Rows<const T> a2, Rows<T> out, index_t window,
-                  const MoveOptions& options) {
+void run_segments(const Row& row, const Rows<const T>& a, const Rows<const T>& a2,
+                  const Rows<T>& out, index_t window, const MoveOptions& options) {
     const MoveStat stat = row.member.stat;
     const index_t minc = options.min_count.value_or(window);
     const RowKernel<T> kernel = kernel_of<T>(row);
@@ -435,56 +455,24 @@ void run_segments(const Row& row, Rows<const T> a, Rows<const T> a2, Rows<T> out
             const index_t r = u / segments;
             const auto s = static_cast<std::size_t>(u % segments);
             if (starts[s + 1] == starts[s]) continue;
-            auto x = a.row(r).sub(starts[s], starts[s + 1]);
-            const auto x2 =
-                a2.base != nullptr ? a2.row(r).sub(starts[s], starts[s + 1]) : Strided<const T>();
-            auto y = out.row(r).sub(starts[s], starts[s + 1]);
-            // A strided segment (e.g. axis=0 of a C-ordered array) is copied
-            // into contiguous buffers first, as run_stat does for whole rows.
-            thread_local std::vector<T> xin, yout;
-            const Strided<T> dst = y;
-            const bool staged = (x.stride != 1 || y.stride != 1) && a2.base == nullptr;
-            if (staged) {
-                xin.resize(static_cast<std::size_t>(x.size));
-                yout.resize(static_cast<std::size_t>(x.size));
-                for (index_t i = 0; i < x.size; ++i) xin[static_cast<std::size_t>(i)] = x[i];
-                x = Strided<const T>(xin.data(), x.size, 1);
-                y = Strided<T>(yout.data(), x.size, 1);
-            }
-            run_series(kernel, stat, x, x2, y, window, minc, options, 0, x.size);
-            if (staged)
-                for (index_t i = 0; i < x.size; ++i) dst[i] = yout[static_cast<std::size_t>(i)];
+            const auto x = a.row(r).sub(starts[s], starts[s + 1]);
+            const auto y = out.row(r).sub(starts[s], starts[s + 1]);
+            if ((x.stride != 1 || y.stride != 1) && a2.base == nullptr)
+                run_staged(kernel, stat, x, y, window, minc, options);
+            else
+                run_series(kernel, stat, x,
+                           a2.base != nullptr ? a2.row(r).sub(starts[s], starts[s + 1])
+                                              : Strided<const T>(),
+                           y, window, minc, options, 0, x.size);
         }
     });
-}
-
-/// A whole strided row (e.g. axis=0 of a C-ordered array) is copied into a
-/// contiguous buffer first: the kernels then read it in sequence instead of
-/// one cache line (or page) per element. Out of line: the thread_local
-/// buffers cost a TLS look-up each, which a contiguous row does not pay.
-template <std::floating_point T>
-[[gnu::noinline]] void run_staged(RowKernel<T> kernel, MoveStat stat, Strided<const T> x,
-                                  Strided<T> y, index_t window, index_t minc,
-                                  const MoveOptions& options) {
-    thread_local std::vector<T> xin, yout;
-    const index_t n = x.size;
-    xin.resize(static_cast<std::size_t>(n));
-    yout.resize(static_cast<std::size_t>(n));
-    for (index_t i = 0; i < n; ++i) xin[static_cast<std::size_t>(i)] = x[i];
-    const Strided<const T> xs(xin.data(), n, 1);
-    const Strided<T> ys(yout.data(), n, 1);
-    if (options.center)
-        run_series(kernel, stat, xs, Strided<const T>(), ys, window, minc, options, 0, n);
-    else
-        kernel(stat, xs, Strided<const T>(), ys, window, minc, options, 0, n);
-    for (index_t i = 0; i < n; ++i) y[i] = yout[static_cast<std::size_t>(i)];
 }
 
 /// One batch of output rows (quantile: of one q); `a2` the second input of a
 /// two-input member (base null otherwise).
 template <std::floating_point T>
-void run_stat(const Row& row, Rows<const T> a, Rows<const T> a2, Rows<T> out, index_t window,
-              const MoveOptions& options) {
+void run_stat(const Row& row, const Rows<const T>& a, const Rows<const T>& a2, const Rows<T>& out,
+              index_t window, const MoveOptions& options) {
     if (options.lengths) return run_segments(row, a, a2, out, window, options);
     const MoveStat stat = row.member.stat;
     const index_t minc = options.min_count.value_or(window);

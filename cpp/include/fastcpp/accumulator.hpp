@@ -92,6 +92,9 @@ public:
     bool operator==(const Accumulator&) const = default;
 
 private:
+    /// add() of the first value: sets the shift, min and max.
+    void add_first(double x) noexcept;
+
     State s_;
 };
 
