@@ -152,3 +152,14 @@ def nan_omit_median_ref(image, size, mode="reflect", cval=0.0, footprint=None):
     valid = np.sum(win != np.iinfo(p.dtype).max, axis=-1)
     pick = np.take_along_axis(ordered, (valid // 2)[..., None], axis=-1)[..., 0]
     return _from_keys(pick, a.dtype)
+
+
+def nan_image(shape, dtype, fraction, rng):
+    """Few distinct values (ties), +-0.0 and +-inf, `fraction` of them NaN."""
+    a = (np.round(rng.standard_normal(shape) * 4) / 4).astype(dtype)
+    special = rng.random(shape)
+    a[special < 0.05] = -0.0
+    a[(special >= 0.05) & (special < 0.08)] = np.inf
+    a[(special >= 0.08) & (special < 0.11)] = -np.inf
+    a[rng.random(shape) < fraction] = np.nan
+    return a

@@ -15,6 +15,7 @@ import fastcpp
 from reference_median_filter import (
     median_filter_ref,
     median_filter_weighted_ref,
+    nan_image,
     nan_omit_median_ref,
 )
 
@@ -876,17 +877,6 @@ def assert_same_floats(got, want, msg=""):
     np.testing.assert_array_equal(np.isnan(got), nan, err_msg=msg)
     u = np.dtype(f"u{got.itemsize}")
     np.testing.assert_array_equal(got.view(u)[~nan], want.view(u)[~nan], err_msg=msg)
-
-
-def nan_image(shape, dtype, fraction, rng):
-    """Few distinct values (ties), +-0.0 and +-inf, `fraction` of them NaN."""
-    a = (np.round(rng.standard_normal(shape) * 4) / 4).astype(dtype)
-    special = rng.random(shape)
-    a[special < 0.05] = -0.0
-    a[(special >= 0.05) & (special < 0.08)] = np.inf
-    a[(special >= 0.08) & (special < 0.11)] = -np.inf
-    a[rng.random(shape) < fraction] = np.nan
-    return a
 
 
 OMIT_SIZES = [1, 2, 3, 4, 5, (3, 5), (5, 3), (1, 5), (2, 7), (7, 7), (8, 7)]

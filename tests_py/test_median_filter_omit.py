@@ -13,24 +13,13 @@ import numpy as np
 import pytest
 
 import fastcpp
-from reference_median_filter import nan_omit_median_ref
+from reference_median_filter import nan_image, nan_omit_median_ref
 
 DTYPES = [np.float32, np.float64, np.float16]
 
 
 def rng_for(*key: object) -> np.random.Generator:
     return np.random.default_rng(zlib.crc32(repr(key).encode()))
-
-
-def nan_image(shape, dtype, fraction, rng):
-    """Few distinct values (ties), +-0.0 and +-inf, `fraction` of them NaN."""
-    a = (np.round(rng.standard_normal(shape) * 4) / 4).astype(dtype)
-    special = rng.random(shape)
-    a[special < 0.05] = -0.0
-    a[(special >= 0.05) & (special < 0.08)] = np.inf
-    a[(special >= 0.08) & (special < 0.11)] = -np.inf
-    a[rng.random(shape) < fraction] = np.nan
-    return a
 
 
 def assert_same_floats(got, want, msg=""):

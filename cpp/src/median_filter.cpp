@@ -651,42 +651,36 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
     }
     Tile<K> t{s.pad.data(), pad_stride, tr, tc, P * er, sc, s.out.data(), out_stride};
     shape_tile(t);
+    // The network and radix kernels convert keys in registers: with
+    // contiguous output rows they write into `out` (no second pass).
+    const auto go_direct = [&] {
+        if (out.col_stride != 1) return false;
+        t.direct = &out(r0, c0);
+        t.direct_stride = out.row_stride;
+        t.xform = median_detail::xform_of<T>;
+        return true;
+    };
     switch (plan.algo) {
-        case Algo::network:
-            if (out.col_stride == 1) {  // convert in registers, no second pass
-                t.direct = &out(r0, c0);
-                t.direct_stride = out.row_stride;
-                t.xform = median_detail::xform_of<T>;
-                median_detail::network_tile(t);
-                return;
-            }
+        case Algo::network: {
+            const bool direct = go_direct();
             median_detail::network_tile(t);
+            if (direct) return;
             break;
+        }
         case Algo::omit_network:
             if constexpr (sizeof(K) >= 2) {
-                if (out.col_stride == 1) {  // convert in registers, no second pass
-                    t.direct = &out(r0, c0);
-                    t.direct_stride = out.row_stride;
-                    t.xform = median_detail::xform_of<T>;
-                    median_detail::omit_network_tile(t);
-                    return;
-                }
+                const bool direct = go_direct();
                 median_detail::omit_network_tile(t);
+                if (direct) return;
             }
             break;
         case Algo::radix:
             if constexpr (sizeof(K) <= 2) {
-                constexpr int bits = 8 * sizeof(K);
                 t.omit = C.omit;
                 t.nan_key = std::numeric_limits<K>::max();
-                if (out.col_stride == 1) {
-                    t.direct = &out(r0, c0);
-                    t.direct_stride = out.row_stride;
-                    t.xform = median_detail::xform_of<T>;
-                    median_detail::radix_tile(t, bits);
-                    return;
-                }
-                median_detail::radix_tile(t, bits);
+                const bool direct = go_direct();
+                median_detail::radix_tile(t, static_cast<int>(8 * sizeof(K)));
+                if (direct) return;
             }
             break;
         case Algo::histogram:

@@ -91,14 +91,9 @@ using RowKernel = void (*)(MoveStat, Strided<const T> x, Strided<const T> x2, St
                            index_t e);
 
 template <class T>
-void moments_row(MoveStat s, Strided<const T> x, Strided<const T>, Strided<T> y, index_t w,
-                 index_t minc, const MoveOptions& o, index_t b, index_t e) {
-    detail::move_moments_tiles(s, x, y, w, minc, o.ddof, b, e);
-}
-template <class T>
-void minmax_row(MoveStat s, Strided<const T> x, Strided<const T>, Strided<T> y, index_t w,
-                index_t minc, const MoveOptions&, index_t b, index_t e) {
-    detail::move_minmax_row(s, x, y, w, minc, b, e);
+void tiles_row(MoveStat s, Strided<const T> x, Strided<const T>, Strided<T> y, index_t w,
+               index_t minc, const MoveOptions& o, index_t b, index_t e) {
+    detail::move_tiles_row(s, x, y, w, minc, o.ddof, b, e);
 }
 template <class T>
 void order_row(MoveStat s, Strided<const T> x, Strided<const T>, Strided<T> y, index_t w,
@@ -143,7 +138,7 @@ constexpr Row kRows[] = {
       kLinearGrain,
       "Moving-window sum, NaN skipped. +inf/-inf in the window give +inf/-inf,\n"
       "both give NaN.\n" FASTCPP_TILES_NOTE},
-     FASTCPP_KERNEL(moments_row)},
+     FASTCPP_KERNEL(tiles_row)},
     {{MoveStat::mean,
       "move_mean",
       {},
@@ -151,16 +146,16 @@ constexpr Row kRows[] = {
       kLinearGrain,
       "Moving-window mean of the non-NaN values. +inf/-inf in the window give\n"
       "+inf/-inf, both give NaN.\n" FASTCPP_TILES_NOTE},
-     FASTCPP_KERNEL(moments_row)},
+     FASTCPP_KERNEL(tiles_row)},
     {{MoveStat::var, "move_var", kDdof, 1, kLinearGrain,
       "Moving-window variance of the non-NaN values (sums around a shift taken from\n"
       "the neighbouring data, float64 state). Any +-inf in the window gives "
       "NaN.\n" FASTCPP_TILES_NOTE},
-     FASTCPP_KERNEL(moments_row)},
+     FASTCPP_KERNEL(tiles_row)},
     {{MoveStat::std, "move_std", kDdof, 1, kLinearGrain,
       "Moving-window standard deviation of the non-NaN values (float64 state). Any\n"
       "+-inf in the window gives NaN.\n" FASTCPP_TILES_NOTE},
-     FASTCPP_KERNEL(moments_row)},
+     FASTCPP_KERNEL(tiles_row)},
     {{MoveStat::min,
       "move_min",
       {},
@@ -168,7 +163,7 @@ constexpr Row kRows[] = {
       kLinearGrain,
       "Moving-window minimum of the non-NaN values (monotonic deque, O(n)); +-inf\n"
       "are ordinary values.\n"},
-     FASTCPP_KERNEL(minmax_row)},
+     FASTCPP_KERNEL(tiles_row)},
     {{MoveStat::max,
       "move_max",
       {},
@@ -176,7 +171,7 @@ constexpr Row kRows[] = {
       kLinearGrain,
       "Moving-window maximum of the non-NaN values (monotonic deque, O(n)); +-inf\n"
       "are ordinary values.\n"},
-     FASTCPP_KERNEL(minmax_row)},
+     FASTCPP_KERNEL(tiles_row)},
     {{MoveStat::argmin,
       "move_argmin",
       {},
@@ -186,7 +181,7 @@ constexpr Row kRows[] = {
       "(0 = the newest); among equal minima the newest wins. Returned as float\n"
       "(NaN where min_count is not met), as bottleneck. Where a window's only\n"
       "non-NaN values are +inf, it points at an inf; bottleneck points at a NaN.\n"},
-     FASTCPP_KERNEL(minmax_row)},
+     FASTCPP_KERNEL(tiles_row)},
     {{MoveStat::argmax,
       "move_argmax",
       {},
@@ -196,7 +191,7 @@ constexpr Row kRows[] = {
       "(0 = the newest); among equal maxima the newest wins. Returned as float.\n"
       "Where a window's only non-NaN values are -inf, it points at an inf;\n"
       "bottleneck points at a NaN.\n"},
-     FASTCPP_KERNEL(minmax_row)},
+     FASTCPP_KERNEL(tiles_row)},
     {{MoveStat::median,
       "move_median",
       {},

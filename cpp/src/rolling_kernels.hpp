@@ -12,10 +12,11 @@ namespace fastcpp::detail {
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-/// sum, mean, var, std by tile prefix/suffix sums (rolling_tiles.cpp).
+/// sum, mean, var, std, min, max, argmin, argmax of one row by the tile
+/// engine (rolling_tiles.cpp); `stat` must be a tile statistic (is_tile_stat).
 template <class T>
-void move_moments_tiles(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
-                        index_t min_count, index_t ddof, index_t begin, index_t end);
+void move_tiles_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
+                    index_t min_count, index_t ddof, index_t begin, index_t end);
 
 /// rolling_mean_std by tile prefix/suffix sums: outputs [begin, end).
 template <class T>
@@ -26,11 +27,6 @@ void rolling_mean_std_tiles(Strided<const T> x, Strided<T> means, Strided<T> std
 template <class T>
 void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window, index_t begin,
                              index_t end);
-
-/// min, max, argmin, argmax.
-template <class T>
-void move_minmax_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
-                     index_t min_count, index_t begin, index_t end);
 
 /// Moving skewness / excess kurtosis of one row, outputs [begin, end), NaN
 /// skipped (tile kernels: shifted sums of d..d⁴, no running sums). bias=true:
@@ -49,11 +45,11 @@ template <class T>
 void move_pair_row(MoveStat stat, Strided<const T> x, Strided<const T> y, Strided<T> out,
                    index_t window, index_t min_count, index_t ddof, index_t begin, index_t end);
 
-/// True for the statistics move_tiles_rows() computes side by side (sum to
-/// argmax; skew/kurt run row by row: their batch copy is not worth its
-/// compile time).
+/// True for the statistics of the tile engine, which move_tiles_row() and
+/// move_tiles_rows() (side by side) compute (sum to argmax; skew/kurt run row by row: their batch
+/// copy is not worth its compile time).
 constexpr bool is_tile_stat(MoveStat stat) noexcept {
-    switch (stat) {
+    switch (stat) {  // no default: -Wswitch names a new member here
         case MoveStat::sum:
         case MoveStat::mean:
         case MoveStat::var:
@@ -63,9 +59,16 @@ constexpr bool is_tile_stat(MoveStat stat) noexcept {
         case MoveStat::argmin:
         case MoveStat::argmax:
             return true;
-        default:
+        case MoveStat::median:
+        case MoveStat::rank:
+        case MoveStat::skew:
+        case MoveStat::kurt:
+        case MoveStat::quantile:
+        case MoveStat::cov:
+        case MoveStat::corr:
             return false;
     }
+    return false;
 }
 
 /// Whole rows [r0, r1) of a batch by the tile kernels, four rows side by side

@@ -67,17 +67,12 @@ struct Places {
     double* at[kSums + 1];
 };
 
-/// Accumulates pair (a, b) shifted by (cx, cy) into the running sums r and
-/// stores them at place k. Branch-free: a NaN pair adds nothing, an inf pair
-/// only to the count n.
-[[gnu::always_inline]] inline void scan_step(double (&r)[kSums], double a, double b, double cx,
-                                             double cy, const Places& s, index_t k) noexcept {
-    constexpr double inf = std::numeric_limits<double>::infinity();
-    const bool valid = a == a && b == b;
-    const bool finite = std::abs(a) < inf && std::abs(b) < inf;
-    const double dx = finite ? a - cx : 0.0, dy = finite ? b - cy : 0.0;
-    r[kN] += valid ? 1.0 : 0.0;
-    r[kM] += finite ? 1.0 : 0.0;
+/// Adds one pair's counts (n: non-NaN, m: finite) and shifted values to the
+/// running sums r and stores them at place k.
+[[gnu::always_inline]] inline void add_pair(double (&r)[kSums], double n, double m, double dx,
+                                            double dy, const Places& s, index_t k) noexcept {
+    r[kN] += n;
+    r[kM] += m;
     r[kX] += dx;
     r[kY] += dy;
     r[kXX] += dx * dx;
@@ -87,22 +82,25 @@ struct Places {
     for (int q = 0; q < kSums; ++q) s.at[q][k] = r[q];
 }
 
+/// Accumulates pair (a, b) shifted by (cx, cy) into the running sums r and
+/// stores them at place k. Branch-free: a NaN pair adds nothing, an inf pair
+/// only to the count n.
+[[gnu::always_inline]] inline void scan_step(double (&r)[kSums], double a, double b, double cx,
+                                             double cy, const Places& s, index_t k) noexcept {
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    const bool valid = a == a && b == b;
+    const bool finite = std::abs(a) < inf && std::abs(b) < inf;
+    add_pair(r, valid ? 1.0 : 0.0, finite ? 1.0 : 0.0, finite ? a - cx : 0.0, finite ? b - cy : 0.0,
+             s, k);
+}
+
 /// scan_step for a pair taken to be finite: no tests. Checked once after
 /// the scan: a non-finite pair leaves Σdxdy non-finite for good (inf·0 and
 /// NaN·anything are NaN, ±inf stays ±inf or turns NaN).
 [[gnu::always_inline]] inline void scan_step_finite(double (&r)[kSums], double a, double b,
                                                     double cx, double cy, const Places& s,
                                                     index_t k) noexcept {
-    const double dx = a - cx, dy = b - cy;
-    r[kN] += 1.0;
-    r[kM] += 1.0;
-    r[kX] += dx;
-    r[kY] += dy;
-    r[kXX] += dx * dx;
-    r[kYY] += dy * dy;
-    r[kXY] += dx * dy;
-#pragma GCC unroll 8
-    for (int q = 0; q < kSums; ++q) s.at[q][k] = r[q];
+    add_pair(r, 1.0, 1.0, a - cx, b - cy, s, k);
 }
 
 /// Sums of the pairs of [lo, lo + len) shifted by (cx, cy) into places
