@@ -3,6 +3,8 @@ every window with np.sort (NaN last) and take element n // 2."""
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -163,3 +165,19 @@ def nan_image(shape, dtype, fraction, rng):
     a[(special >= 0.08) & (special < 0.11)] = -np.inf
     a[rng.random(shape) < fraction] = np.nan
     return a
+
+
+def assert_same_floats(got, want, msg=""):
+    """Equal values and bits (so -0.0 differs from +0.0); NaN where NaN."""
+    assert got.dtype == want.dtype, msg
+    assert got.shape == want.shape, msg
+    nan = np.isnan(want)
+    np.testing.assert_array_equal(np.isnan(got), nan, err_msg=msg)
+    u = np.dtype(f"u{got.itemsize}")
+    np.testing.assert_array_equal(got.view(u)[~nan], want.view(u)[~nan], err_msg=msg)
+
+
+def stable_rng(*key: object) -> np.random.Generator:
+    """A generator seeded by the key, the same in every run (hash() of a str
+    is salted per process, which made the cases differ from run to run)."""
+    return np.random.default_rng(zlib.crc32(repr(key).encode()))

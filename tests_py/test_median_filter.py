@@ -6,25 +6,19 @@ from __future__ import annotations
 import itertools
 import platform
 import threading
-import zlib
 
 import numpy as np
 import pytest
 
 import fastcpp
 from reference_median_filter import (
+    assert_same_floats,
     median_filter_ref,
     median_filter_weighted_ref,
     nan_image,
     nan_omit_median_ref,
+    stable_rng,
 )
-
-
-def stable_rng(*key: object) -> np.random.Generator:
-    """A generator seeded by the key, the same in every run (hash() of a str
-    is salted per process, which made the cases differ from run to run)."""
-    return np.random.default_rng(zlib.crc32(repr(key).encode()))
-
 
 ndi = pytest.importorskip("scipy.ndimage")
 SCIPY_VERSION = tuple(
@@ -867,16 +861,6 @@ def test_cubes_nan_and_inf(dtype):
             got = fastcpp.median_filter(vol, size, mode=mode)
             want = cube_median_ref(vol, size, mode)
             np.testing.assert_array_equal(got, want, err_msg=f"{size} {mode}")
-
-
-def assert_same_floats(got, want, msg=""):
-    """Equal values and bits (so -0.0 differs from +0.0); NaN where NaN."""
-    assert got.dtype == want.dtype, msg
-    assert got.shape == want.shape, msg
-    nan = np.isnan(want)
-    np.testing.assert_array_equal(np.isnan(got), nan, err_msg=msg)
-    u = np.dtype(f"u{got.itemsize}")
-    np.testing.assert_array_equal(got.view(u)[~nan], want.view(u)[~nan], err_msg=msg)
 
 
 OMIT_SIZES = [1, 2, 3, 4, 5, (3, 5), (5, 3), (1, 5), (2, 7), (7, 7), (8, 7)]

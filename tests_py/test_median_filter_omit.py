@@ -7,36 +7,25 @@ rows narrower than a vector, odd row counts, interleaved channels."""
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
 import pytest
 
 import fastcpp
-from reference_median_filter import nan_image, nan_omit_median_ref
+from reference_median_filter import (
+    assert_same_floats,
+    nan_image,
+    nan_omit_median_ref,
+    stable_rng,
+)
 
 DTYPES = [np.float32, np.float64, np.float16]
-
-
-def rng_for(*key: object) -> np.random.Generator:
-    return np.random.default_rng(zlib.crc32(repr(key).encode()))
-
-
-def assert_same_floats(got, want, msg=""):
-    """Equal values and bits (-0.0 differs from +0.0); NaN where NaN."""
-    assert got.dtype == want.dtype, msg
-    assert got.shape == want.shape, msg
-    nan = np.isnan(want)
-    np.testing.assert_array_equal(np.isnan(got), nan, err_msg=msg)
-    u = np.dtype(f"u{got.itemsize}")
-    np.testing.assert_array_equal(got.view(u)[~nan], want.view(u)[~nan], err_msg=msg)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_blocks_mixing_few_and_many_nan(dtype):
     """~30% NaN: 5 x 5 windows hold 7 or 8 NaN side by side, so blocks of
     lanes switch between the two networks; bands of 0% and 100% NaN too."""
-    rng = rng_for("mix", np.dtype(dtype).name)
+    rng = stable_rng("mix", np.dtype(dtype).name)
     a = nan_image((43, 77), dtype, 0.3, rng)
     a[5:9] = np.nan  # whole rows of NaN: windows with 10 .. 25 NaN
     a[20:26, 30:] = nan_image((6, 47), dtype, 0.0, rng)
@@ -53,7 +42,7 @@ def test_blocks_mixing_few_and_many_nan(dtype):
 @pytest.mark.parametrize("fraction", [0.1, 0.28, 0.6])
 def test_nan_count_per_window_at_every_value(dtype, fraction):
     """Every NaN count 0 .. 25 of a 5 x 5 window somewhere in the image."""
-    rng = rng_for("counts", np.dtype(dtype).name, fraction)
+    rng = stable_rng("counts", np.dtype(dtype).name, fraction)
     a = nan_image((64, 70), dtype, 0.0, rng)
     # Column bands whose NaN density rises left to right.
     p = np.linspace(0.0, 1.0, a.shape[1])[None, :] * fraction / 0.3
@@ -66,7 +55,7 @@ def test_nan_count_per_window_at_every_value(dtype, fraction):
 def test_layouts(dtype):
     """Strided out= (keys stored, converted after), rows narrower than a
     vector, a single row, odd row counts, a transposed input, channels."""
-    rng = rng_for("layouts", np.dtype(dtype).name)
+    rng = stable_rng("layouts", np.dtype(dtype).name)
     a = nan_image((31, 40), dtype, 0.25, rng)
     want = nan_omit_median_ref(a, 5, "nearest")
     buf = np.full((31, 80), 7, dtype)
@@ -92,7 +81,7 @@ def test_layouts(dtype):
 
 
 def test_threads_agree():
-    rng = rng_for("threads")
+    rng = stable_rng("threads")
     a = nan_image((300, 257), np.float32, 0.12, rng)
     want = nan_omit_median_ref(a, 5)
     for n in [1, 2, 3]:
