@@ -53,6 +53,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "fastcpp/detail/simd.hpp"
@@ -132,6 +133,17 @@ FASTCPP_INLINE void transpose(const v4d (&r)[4], v4d (&c)[4]) noexcept {
     c[1] = FASTCPP_SHUFFLE(t1, t3, 0, 1, 4, 5);
     c[2] = FASTCPP_SHUFFLE(t0, t2, 2, 3, 6, 7);
     c[3] = FASTCPP_SHUFFLE(t1, t3, 2, 3, 6, 7);
+}
+
+/// Calls f(std::integral_constant<int, l>{}) for the lanes l = 0..N-1,
+/// unrolled in the source: constant lane indices let GCC keep per-lane
+/// pointers and vectors in registers at -O2 too (a loop over lanes is only
+/// unrolled after the arrays it indexes were put in memory).
+template <int N, class F>
+FASTCPP_INLINE void each_lane(F&& f) {
+    [&]<int... L>(std::integer_sequence<int, L...>) {
+        (f(std::integral_constant<int, L>{}), ...);
+    }(std::make_integer_sequence<int, N>{});
 }
 
 /// 2x2 transpose: c[i][l] = r[l][i].
@@ -379,23 +391,30 @@ struct Engine {
         using V = typename Vec<N>::D;
         using State = StateOf<V>;
         const V cs = g.cs, cp = g.cp;
+        // Lane pointers in locals (registers), lanes unrolled (each_lane):
+        // the transposed vectors then stay in registers.
+        const T *sp[N], *pp[N];
+        T *op[N], *op2[N];
+        each_lane<N>([&](auto l) {
+            sp[l] = g.suf[l], pp[l] = g.pre[l], op[l] = g.out[l], op2[l] = g.out2[l];
+        });
         // Lane l's value at offset k of the tiles q[0..N).
         auto gather = [](const T* const(&q)[N], index_t k) {
             V v{};
-            for (int l = 0; l < N; ++l) v[l] = static_cast<double>(q[l][k]);
+            each_lane<N>([&](auto l) { v[l()] = static_cast<double>(q[l][k]); });
             return v;
         };
         // cv[i] = the N lanes' values at offset k + i, i < N.
         auto load_block = [](const T* const(&q)[N], index_t k, V(&cv)[N]) {
             V r[N];
-            for (int l = 0; l < N; ++l) r[l] = load<V>(q[l] + k);
+            each_lane<N>([&](auto l) { r[l] = load<V>(q[l] + k); });
             transpose(r, cv);
         };
         // Lane l's results r[0..N)[l] to q[l][k, k + N).
         auto store_block = [](T* const(&q)[N], index_t k, const V(&r)[N]) {
             V o[N];
             transpose(r, o);
-            for (int l = 0; l < N; ++l) store(q[l] + k, o[l]);
+            each_lane<N>([&](auto l) { store(q[l] + k, o[l]); });
         };
         double* const sn = sn_;
         double* const sa = sa_;
@@ -447,13 +466,13 @@ struct Engine {
         index_t k = w;
         while (k > w - rem) {
             --k;
-            add<true, Clean>(s, gather(g.suf, k), cs, static_cast<double>(k));
+            add<true, Clean>(s, gather(sp, k), cs, static_cast<double>(k));
             save(k, s);
         }
         while (k >= N) {
             k -= N;
             V cv[N];
-            load_block(g.suf, k, cv);
+            load_block(sp, k, cv);
 #pragma GCC unroll 4
             for (int i = N - 1; i >= 0; --i) {
                 add<true, Clean>(s, cv[i], cs, static_cast<double>(k + i));
@@ -464,7 +483,7 @@ struct Engine {
         index_t a = 0;
         for (; a + N <= w; a += N) {
             V cv[N], r1[N], r2[N];
-            load_block(g.pre, a, cv);
+            load_block(pp, a, cv);
 #pragma GCC unroll 4
             for (int i = 0; i < N; ++i) {
                 const double ai = static_cast<double>(a + i);
@@ -472,18 +491,19 @@ struct Engine {
                 const State st = restore(a + i + 1);
                 result<Clean>(st, p, count(st, p), st.n, p.n, cs, cp, ai, r1[i], r2[i]);
             }
-            store_block(g.out, a, r1);
-            if constexpr (kTwoOut<K>) store_block(g.out2, a, r2);
+            store_block(op, a, r1);
+            if constexpr (kTwoOut<K>) store_block(op2, a, r2);
         }
         for (; a < w; ++a) {
             const double ad = static_cast<double>(a);
             V r1, r2{};
-            add<false, Clean>(p, gather(g.pre, a), cp, ad);
+            add<false, Clean>(p, gather(pp, a), cp, ad);
             const State st = restore(a + 1);
             result<Clean>(st, p, count(st, p), st.n, p.n, cs, cp, ad, r1, r2);
-            for (int l = 0; l < N; ++l) g.out[l][a] = static_cast<T>(r1[l]);
-            if constexpr (kTwoOut<K>)
-                for (int l = 0; l < N; ++l) g.out2[l][a] = static_cast<T>(r2[l]);
+            each_lane<N>([&](auto l) {
+                op[l][a] = static_cast<T>(r1[l()]);
+                if constexpr (kTwoOut<K>) op2[l][a] = static_cast<T>(r2[l()]);
+            });
         }
     }
 };
