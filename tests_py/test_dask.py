@@ -136,7 +136,8 @@ def test_move_quantile_sequence_one_pass():
         y = da.from_array(b, chunks=chunks)
         for axis, mc in ((1, 3), (1, None), (0, 1)):
             got = fd.move_quantile(y, 6 if axis else 3, qs, mc, axis=axis)
-            assert got.shape == (5, 3, 45) and got.chunks[1:] == y.chunks
+            assert got.shape == (5, 3, 45)
+            assert got.chunks[1:] == y.chunks
             want = fastcpp.move_quantile(b, 6 if axis else 3, qs, mc, axis=axis)
             _close(got.compute(), want)
 

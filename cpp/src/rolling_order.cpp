@@ -190,8 +190,12 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t q_st
     using V = typename Block<N>::V;
     using I = typename Block<N>::I;
     const V vinf = V{} + inf;
+    // The first pick as the single-q loop had it (in registers); the others,
+    // if any, from an array.
+    const Pick pick = picks[0];
+    Pick::Plan plan;
     std::array<Pick::Plan, kMaxPicks> plans;
-    index_t plan_m = -1;  // the m of plans
+    index_t plan_m = -1;  // the m of the plans
     const std::size_t np = picks.size();
     for (index_t i = ws; i < end; ++i) {
         const double v = static_cast<double>(x[i]);
@@ -276,19 +280,20 @@ FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t q_st
             for (index_t j = m; j % 4 != 0; ++j) cur[j] = inf;
         }
         if (i >= begin) {
-            T* out = y.data + i * y.stride;
+            auto value = [&](index_t k) { return cur[k]; };
+            double r = kNaN;
             if (m >= min_count) {
                 if (m != plan_m) {
-                    for (std::size_t p = 0; p < np; ++p) plans[p] = picks[p].plan(m);
+                    plan = pick.plan(m);
+                    for (std::size_t p = 1; p < np; ++p) plans[p] = picks[p].plan(m);
                     plan_m = m;
                 }
-                for (std::size_t p = 0; p < np; ++p)
-                    out[static_cast<index_t>(p) * q_stride] =
-                        static_cast<T>(Pick::read(plans[p], [&](index_t k) { return cur[k]; }));
-            } else {
-                for (std::size_t p = 0; p < np; ++p)
-                    out[static_cast<index_t>(p) * q_stride] = static_cast<T>(kNaN);
+                r = Pick::read(plan, value);
             }
+            y[i] = static_cast<T>(r);
+            for (std::size_t p = 1; p < np; ++p)
+                y.data[i * y.stride + static_cast<index_t>(p) * q_stride] =
+                    static_cast<T>(m >= min_count ? Pick::read(plans[p], value) : kNaN);
         }
     }
 }
@@ -792,16 +797,8 @@ void move_order_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t win
         return rank_tiles(x, y, window, min_count, begin, end);
     }
     // One pass serves up to kMaxPicks quantiles: the sorted window is shared.
-    const bool median = stat == MoveStat::median;
     const index_t q_stride = options.q_stride;
-    const std::size_t nq = median || q_stride == 0 ? 1 : options.q.size();
-    std::array<Pick, kMaxPicks> picks;
-    for (std::size_t g = 0; g < nq; g += kMaxPicks) {
-        const std::size_t np = std::min(kMaxPicks, nq - g);
-        for (std::size_t p = 0; p < np; ++p)
-            picks[p] = median ? Pick{} : Pick{false, options.q[g + p], options.method};
-        const std::span<const Pick> group(picks.data(), np);
-        const Strided<T> yg(y.data + static_cast<index_t>(g) * q_stride, y.size, y.stride);
+    auto run = [&](std::span<const Pick> group, Strided<T> yg) {
         if (window > kSortedMedianMax)
             quantile_tiles(x, yg, q_stride, window, min_count, group, begin, end);
         else if (detail::active_level() >= detail::SimdLevel::x86_64_v3)
@@ -810,6 +807,19 @@ void move_order_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t win
         else
             detail::dispatch(
                 [&] { median_sorted<2>(x, yg, q_stride, window, min_count, group, begin, end); });
+    };
+    if (stat == MoveStat::median || q_stride == 0 || options.q.size() == 1) {
+        const Pick one =
+            stat == MoveStat::median ? Pick{} : Pick{false, options.q[0], options.method};
+        return run({&one, 1}, y);
+    }
+    std::array<Pick, kMaxPicks> picks;
+    for (std::size_t g = 0; g < options.q.size(); g += kMaxPicks) {
+        const std::size_t np = std::min(kMaxPicks, options.q.size() - g);
+        for (std::size_t p = 0; p < np; ++p)
+            picks[p] = Pick{false, options.q[g + p], options.method};
+        run({picks.data(), np},
+            Strided<T>(y.data + static_cast<index_t>(g) * q_stride, y.size, y.stride));
     }
 }
 
