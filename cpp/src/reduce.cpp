@@ -118,49 +118,32 @@ void over_blocks(Strided<const T> a, index_t b, index_t e, Feed&& feed) {
 // (memory-level parallelism), each feeding its own accumulator vector(s).
 
 /// Where a kernel's K streams are: stream k's j-th vector of N values starts
-/// at offset k * stride + j * advance, for j < steps. Stride and advance are
-/// compile-time constants, so a load's address is one base pointer a step
-/// plus a constant displacement a stream: no register a stream.
-template <index_t Stride, index_t Advance>
+/// at offset k * stride + j * advance, for j < steps.
 struct Streams {
-    static constexpr index_t stride = Stride, advance = Advance;
-    index_t steps;
+    index_t stride, advance, steps;
 };
 
-// Values from which a range is read in blocks of K streams. Shorter ones are
-// in cache; they are read in order (stream k = the k-th vector of each step).
+// Values from which a range is cut into K sub-ranges. Shorter ones are in
+// cache; they are read in order (stream k = the k-th vector of each step).
 constexpr index_t kLockstepMin = index_t{1} << 13;
 
-#ifndef FASTCPP_SPAN_BYTES
-#define FASTCPP_SPAN_BYTES 4096
-#endif
-/// Bytes of each stream in a block: one 4 KiB page, the unit the L2
-/// streamer prefetches within, so K consecutive pages are read in lockstep.
-constexpr index_t kSpanBytes = FASTCPP_SPAN_BYTES;
-
 /// The sub-range walker of every streaming kernel: calls kernel(Streams,
-/// arrays) over in[0, n) (for each array of `in` at the same offsets): when
-/// n is long, blocks of K consecutive spans (kSpanBytes each) read as K
-/// streams in lockstep; what is left, and short inputs, in order; then once
-/// more on the rest (< K N values) copied to a zero-padded block; every
-/// kernel here treats a zero value as adding nothing.
+/// arrays) over in[0, n) (for each array of `in` at the same offsets): K
+/// equal sub-ranges of whole vectors read in lockstep when n is long, in
+/// order when short; then once more on the rest (< K N values) copied to a
+/// zero-padded block; every kernel here treats a zero value as adding nothing.
 template <int K, int N, class T, std::size_t A, class Kernel>
 [[gnu::always_inline]] inline void walk_streams(std::array<const T*, A> in, index_t n,
                                                 Kernel&& kernel) {
-    constexpr index_t span = kSpanBytes / static_cast<index_t>(sizeof(T));
-    static_assert(span % N == 0);
-    const auto offset_by = [&](index_t off) __attribute__((always_inline)) {
-        std::array<const T*, A> p;
-        for (std::size_t a = 0; a < A; ++a) p[a] = in[a] + off;
-        return p;
-    };
     index_t done = 0;
-    if (n >= kLockstepMin)
-        for (; done + K * span <= n; done += K * span)
-            kernel(Streams<span, N>{span / N}, offset_by(done));
-    if (const index_t steps = (n - done) / (K * N); steps > 0) {
-        kernel(Streams<N, K * N>{steps}, offset_by(done));
-        done += steps * K * N;
+    if (n >= kLockstepMin) {
+        const index_t len = n / (K * N) * N;
+        kernel(Streams{len, N, len / N}, in);
+        done = K * len;
+    } else if (n >= K * N) {
+        const index_t steps = n / (K * N);
+        kernel(Streams{N, K * N, steps}, in);
+        done = steps * K * N;
     }
     if (done == n) return;
     alignas(64) T pad[A][K * N] = {};
@@ -169,7 +152,7 @@ template <int K, int N, class T, std::size_t A, class Kernel>
         std::copy(in[a] + done, in[a] + n, pad[a]);
         rest[a] = pad[a];
     }
-    kernel(Streams<N, K * N>{1}, rest);
+    kernel(Streams{N, K * N, 1}, rest);
 }
 
 template <class F, int... k>
@@ -185,9 +168,10 @@ template <int K, class F>
 }
 
 /// The vector of stream k at step j.
-template <int N, class T, class S>
-[[gnu::always_inline]] inline Vec<N> load_at(const T* x, const S&, int k, index_t j) noexcept {
-    return detail::Lanes<N>::load(x + k * S::stride + j * S::advance);
+template <int N, class T>
+[[gnu::always_inline]] inline Vec<N> load_at(const T* x, const Streams& s, int k,
+                                             index_t j) noexcept {
+    return detail::Lanes<N>::load(x + k * s.stride + j * s.advance);
 }
 
 // Levels with fused multiply-add: v3 and v4 (N = 4, 8) under dispatch.
@@ -249,7 +233,7 @@ FASTCPP_KERNEL void sum_feed(SumLanes& st, const T* x, index_t n) noexcept {
         s[k] = L::load(st.s + k * N), c[k] = L::load(st.c + k * N), a[k] = L::load(st.a + k * N);
     });
     walk_streams<kSumStreams, N>(
-        std::array{x}, n, [&](const auto& at, const auto& p) __attribute__((always_inline)) {
+        std::array{x}, n, [&](const Streams& at, const auto& p) __attribute__((always_inline)) {
             for (index_t j = 0; j < at.steps; ++j)
                 for_streams<kSumStreams>([&](auto k) __attribute__((always_inline)) {
                     sum_step<N>(s[k % A], c[k % A], a[k % A], load_at<N>(p[0], at, k, j));
@@ -378,7 +362,7 @@ FASTCPP_KERNEL double plain_feed(const T* x, index_t n) noexcept {
     constexpr int K = kPlainStreams;
     Vec<N> s[K] = {};
     walk_streams<K, N>(std::array{x}, n,
-                       [&](const auto& at, const auto& p) __attribute__((always_inline)) {
+                       [&](const Streams& at, const auto& p) __attribute__((always_inline)) {
                            for (index_t j = 0; j < at.steps; ++j)
                                for_streams<K>([&](auto k) __attribute__((always_inline)) {
                                    s[k] += load_at<N>(p[0], at, k, j);
@@ -400,10 +384,7 @@ FASTCPP_KERNEL double plain_feed(const T* x, index_t n) noexcept {
 // where a plain loop (BLAS, NumPy) has ~(n / lanes) u sum|a_i b_i|.
 // The 8 vectors read 8 sub-ranges of each input: 16 streams.
 constexpr int kDotBlock = 16;
-#ifndef FASTCPP_DOT_STREAMS
-#define FASTCPP_DOT_STREAMS 8
-#endif
-constexpr int kDotStreams = FASTCPP_DOT_STREAMS;
+constexpr int kDotStreams = 8;
 constexpr int kDotLanes = kDotStreams * kMaxLanes;
 
 struct DotLanes {
@@ -428,7 +409,7 @@ FASTCPP_KERNEL void dot_feed(DotLanes& st, const T* x, const T* y, index_t n) no
         s[k] = L::load(st.s + k * N), c[k] = L::load(st.c + k * N);
     });
     walk_streams<K, N>(
-        std::array{x, y}, n, [&](const auto& at, const auto& p) __attribute__((always_inline)) {
+        std::array{x, y}, n, [&](const Streams& at, const auto& p) __attribute__((always_inline)) {
             for (index_t j = 0; j < at.steps;) {
                 Vec<N> q[K] = {};
                 for (const index_t end = std::min(at.steps, j + kDotBlock); j < end; ++j)
@@ -544,7 +525,7 @@ FASTCPP_KERNEL void norm_feed(NormLanes& st, const T* x, index_t n) noexcept {
         sml[k] = L::load(st.sml + k * N), big[k] = L::load(st.big + k * N);
     });
     walk_streams<K, N>(
-        std::array{x}, n, [&](const auto& at, const auto& p) __attribute__((always_inline)) {
+        std::array{x}, n, [&](const Streams& at, const auto& p) __attribute__((always_inline)) {
             for (index_t j = 0; j < at.steps;) {
                 const index_t end = std::min(at.steps, j + kNormBlockSteps);
                 // The common case, one FMA per value: the block's squares, kept
