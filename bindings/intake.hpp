@@ -299,6 +299,45 @@ py::object map_row_pairs(const char* func, Real real, const py::array& ra, const
     });
 }
 
+/// map_rows for its most common call, a 1-D array and no out= (a call on
+/// 10 elements is mostly fixed cost): the same steps without the N-D shape,
+/// the row offsets or the out= machinery. `in` is 1-D.
+template <std::size_t K, class OutLength, class Kernel>
+py::object map_row(const RealArray& in, OutLength&& out_length, Kernel&& kernel) {
+    const auto* p = py::detail::array_proxy(in.arr.ptr());
+    const auto n = static_cast<index_t>(p->dimensions[0]);
+    const auto m = static_cast<py::ssize_t>(out_length(n));
+    return visit(in.real, [&](auto tag) -> py::object {
+        using T = decltype(tag);
+        static constexpr index_t kZero = 0;
+        const std::span<const index_t> one_row(&kZero, 1);
+        const Rows<const T> src{
+            static_cast<const T*>(static_cast<void*>(p->data)), n,
+            static_cast<index_t>(p->strides[0] / static_cast<py::ssize_t>(sizeof(T))), one_row};
+        std::array<py::array, K> target = null_arrays<K>();
+        std::array<Rows<T>, K> outs;
+        for (std::size_t k = 0; k < K; ++k) {
+            target[k] = new_array(typenum_of<T>(), 1, &m);
+            outs[k] = {
+                static_cast<T*>(static_cast<void*>(py::detail::array_proxy(target[k].ptr())->data)),
+                static_cast<index_t>(m), 1, one_row};
+        }
+        if (n >= kReleaseGilFrom) {
+            py::gil_scoped_release nogil;
+            kernel(src, outs);
+        } else {
+            kernel(src, outs);
+        }
+        if constexpr (K == 1) {
+            return stored(std::move(target[0]), in.real);
+        } else {
+            py::tuple t(K);
+            for (std::size_t k = 0; k < K; ++k) t[k] = stored(std::move(target[k]), in.real);
+            return t;  // implicitly moved (C++20)
+        }
+    });
+}
+
 /// The rows-map call shape: a kernel of 1-D rows along `axis`, K outputs.
 /// Owns the whole call, in this order:
 ///  1. dtype promotion of `a` (as_real_array; 0-d: ValueError);
@@ -317,6 +356,7 @@ py::object map_rows(const char* func, py::handle a_obj, index_t axis_arg, py::ob
     if (nd == 0)
         throw py::value_error(std::string(func) + ": a must be at least 1-D, got a 0-d array");
     const int axis = normalize_axis(axis_arg, nd);
+    if (nd == 1 && out.is_none()) return map_row<K>(in, out_length, kernel);
     // The fixed path allocates nothing but the result (a call on 10 elements
     // is mostly fixed cost): shape on the stack, outputs made through the C
     // API, the Output machinery only for a user's out=.

@@ -323,6 +323,26 @@ def test_haversine_same_bits_in_every_layout():
     np.testing.assert_allclose(swapped, one, rtol=4e-15, equal_nan=True)
 
 
+def test_haversine_near_and_general_paths_give_the_same_bits():
+    # A block first takes sin/cos without their range reductions (latitudes
+    # within 3 rad, half latitude differences within pi/2) and is redone by
+    # the general path when a point lies beyond: the other points of that
+    # block must keep their bits.
+    lats, lons = cloud(1500, 5)
+    lats[:4] = [90.0, -90.0, 0.0, -1e-300]
+    alone = fastcpp.haversine(80.0, 20.0, lats, lons)
+    pairs = fastcpp.haversine(-lats[::-1], lons[::-1], lats, lons)
+    keep = np.ones(lats.size, bool)
+    keep[7::100] = False
+    for bad in (200.0, -150.0, 1e7, np.nan):
+        mixed = lats.copy()
+        mixed[~keep] = bad
+        got = fastcpp.haversine(80.0, 20.0, mixed, lons)
+        np.testing.assert_array_equal(got[keep], alone[keep])
+        got = fastcpp.haversine(-lats[::-1], lons[::-1], mixed, lons)
+        np.testing.assert_array_equal(got[keep], pairs[keep])
+
+
 def test_haversine_errors():
     with pytest.raises(ValueError, match="cannot be broadcast"):
         fastcpp.haversine(np.ones(3), np.ones(4), 0, 0)

@@ -411,7 +411,12 @@ void Accumulator::add(double x) noexcept {
     s_.max = nan_max(s_.max, x);
 }
 
-void Accumulator::add_many(Strided<const double> values) { merge(of(values)); }
+void Accumulator::add_many(Strided<const double> values) {
+    // One block (the Python add() hands its values over 32 at a time): the
+    // summary of() makes, without its thread check and partial-result vector.
+    if (values.size <= kBlock) return merge(from_state(summarize_range(values, 0, values.size)));
+    merge(of(values));
+}
 void Accumulator::add_many(Strided<const float> values) { merge(of(values)); }
 
 void Accumulator::merge(const Accumulator& other) noexcept {

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "fastcpp/detail/checks.hpp"
+#include "fastcpp/detail/dispatch.hpp"
 #include "fastcpp/detail/parallel.hpp"
 #include "fastcpp/detail/simd.hpp"
 
@@ -35,11 +36,47 @@ struct Weights {
     [[nodiscard]] bool plain() const noexcept { return !times && !ignore_na && minp <= 1; }
 };
 
+/// How an adjust=False step forms (beta w + alpha v) / (beta + alpha) when
+/// beta + alpha rounds to 1 (the division by 1 is exact): one multiply-add
+/// (`fma`: x86-64-v3 and above, aarch64) or, without an FMA instruction
+/// (x86-64 baseline, where std::fma is a libm call that emulates it), the
+/// multiply and add as written (pandas' own rounding). `divide`: the
+/// division by beta + alpha.
+enum class Step { fma, mul_add, divide };
+
+template <Step K>
+[[gnu::always_inline]] inline double step(double w, double v, double alpha, double beta,
+                                          double denom) noexcept {
+    if constexpr (K == Step::fma) return std::fma(beta, w, alpha * v);
+    if constexpr (K == Step::mul_add) return beta * w + alpha * v;
+    return (beta * w + alpha * v) / denom;
+}
+
+/// mean_plain_row's adjust=False steps over observations that follow an
+/// observation, from i until the first NaN (returned) or the end: the old
+/// weight is beta. A loop of its own: ~12 instructions and one taken
+/// branch per point, so the step runs at the latency of the multiply-add
+/// chain (4 cycles; the loop with the NaN bookkeeping in it took ~5).
+template <Step K, class T>
+FASTCPP_KERNEL index_t observed_run(Strided<const T> x, Strided<T> y, index_t i, double& w,
+                                    double alpha, double beta, double denom) noexcept {
+    double s = w;
+    for (; i < x.size; ++i) {
+        const double v = static_cast<double>(x[i]);
+        if (!(v == v)) break;
+        if (s != v) s = step<K>(s, v, alpha, beta, denom);  // pandas: constant series stay exact
+        y[i] = static_cast<T>(s);
+    }
+    w = s;
+    return i;
+}
+
 // The default options (no times, ignore_na=False, min_periods ≤ 1): the
 // recursion with the weights' bookkeeping folded into one decay factor.
+// `fused`: the adjust=False step is one multiply-add (see Step).
 template <class T>
-FASTCPP_KERNEL void mean_plain_row(Strided<const T> x, Strided<T> y, double alpha,
-                                   bool adjust) noexcept {
+FASTCPP_KERNEL void mean_plain_row(Strided<const T> x, Strided<T> y, double alpha, bool adjust,
+                                   bool fused) noexcept {
     const index_t n = x.size;
     const double beta = 1.0 - alpha;
     index_t i = 0;
@@ -53,25 +90,36 @@ FASTCPP_KERNEL void mean_plain_row(Strided<const T> x, Strided<T> y, double alph
     y[i] = static_cast<T>(w);
     ++i;
     if (!adjust) {
-        // old weight after the decay of this step: beta right after an
-        // observation (old_w was reset to 1), beta^k after k-1 NaN steps.
         const double denom = beta + alpha;
-        double decay = beta;
-        for (; i < n; ++i) {
-            const double v = static_cast<double>(x[i]);
-            if (v == v) {
-                if (w != v) {  // pandas: constant series stay exact
-                    if (decay == beta)
-                        w = denom == 1.0 ? std::fma(beta, w, alpha * v)
-                                         : (beta * w + alpha * v) / denom;
-                    else
-                        w = (decay * w + alpha * v) / (decay + alpha);
-                }
-                decay = beta;
-            } else {
+        const Step kind = denom != 1.0 ? Step::divide : fused ? Step::fma : Step::mul_add;
+        while (i < n) {
+            // A run of observations, each right after an observation.
+            i = kind == Step::fma ? observed_run<Step::fma>(x, y, i, w, alpha, beta, denom)
+                : kind == Step::mul_add
+                    ? observed_run<Step::mul_add>(x, y, i, w, alpha, beta, denom)
+                    : observed_run<Step::divide>(x, y, i, w, alpha, beta, denom);
+            if (i == n) return;
+            // NaN steps repeat w; the old weight decays to beta^(k+1) over k
+            // of them (old_w was reset to 1 by the last observation).
+            double decay = beta;
+            for (; i < n; ++i) {
+                const double v = static_cast<double>(x[i]);
+                if (v == v) break;
                 decay *= beta;
+                y[i] = static_cast<T>(w);
+            }
+            if (i == n) return;
+            const double v = static_cast<double>(x[i]);
+            if (w != v) {
+                if (decay != beta)
+                    w = (decay * w + alpha * v) / (decay + alpha);
+                else  // beta is 0 or 1: observed_run's step
+                    w = kind == Step::fma       ? step<Step::fma>(w, v, alpha, beta, denom)
+                        : kind == Step::mul_add ? step<Step::mul_add>(w, v, alpha, beta, denom)
+                                                : step<Step::divide>(w, v, alpha, beta, denom);
             }
             y[i] = static_cast<T>(w);
+            ++i;
         }
         return;
     }
@@ -325,9 +373,21 @@ FASTCPP_KERNEL void moments_row(Strided<const T> xa, Strided<const T> xb, Stride
     }
 }
 
+/// Whether the kernels run where FMA is an instruction (not a libm call).
+bool fma_instruction() noexcept {
+#if FASTCPP_DISPATCH_X86
+    return detail::active_level() >= detail::SimdLevel::x86_64_v3;
+#elif defined(__x86_64__) && !defined(__FMA__)
+    return false;
+#else
+    return true;
+#endif
+}
+
 template <EmaStat S, class T>
 void run_rows(Rows<const T> a, Rows<const T> b, Rows<T> out, const Weights& w) {
     if (a.length == 0) return;
+    const bool fused = fma_instruction();
     // Each row is one serial recursion: threads take whole rows.
     const index_t grain = std::max<index_t>(1, (index_t{1} << 15) / a.length);
     detail::parallel_for(a.count(), grain, [&](index_t lo, index_t hi) {
@@ -335,7 +395,7 @@ void run_rows(Rows<const T> a, Rows<const T> b, Rows<T> out, const Weights& w) {
             if constexpr (S == EmaStat::mean) {
                 if (w.plain())
                     detail::dispatch(
-                        [&] { mean_plain_row(a.row(r), out.row(r), w.alpha, w.adjust); });
+                        [&] { mean_plain_row(a.row(r), out.row(r), w.alpha, w.adjust, fused); });
                 else
                     detail::dispatch([&] { mean_row(a.row(r), out.row(r), w); });
             } else {

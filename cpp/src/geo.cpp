@@ -165,6 +165,22 @@ double cos_const(double la) noexcept {
     alignas(64) double c1[kBlock], c2[kBlock];
     std::uint64_t far = 0;
     cos_block(la1, m, la1_const, c1, far);
+    if (!la2_const) {
+        // First try: latitudes within ±3 rad and half latitude differences
+        // within ±pi/2 (every pair of valid latitudes), where cos_near and
+        // sin_near give cos' and sin's bits without their reductions; a
+        // block with a lane beyond (or beyond vmath's range) is redone below.
+        std::uint64_t off = 0;
+#pragma omp simd reduction(| : off)
+        for (index_t i = 0; i < m; ++i) {
+            const double dlat = (la2[i] - la1[i]) / 2, dlon = (lo2[i] - lo1[i]) / 2;
+            const double s1 = vmath::sin_near(dlat), s2 = vmath::sin(dlon);
+            h[i] = s1 * s1 + c1[i] * vmath::cos_near(la2[i]) * (s2 * s2);
+            off |= vmath::beyond_bits<vmath::kCosNearMax>(la2[i]) |
+                   vmath::beyond_bits<vmath::kSinNearMax>(dlat) | vmath::trig_far_bits(dlon);
+        }
+        if (!vmath::any_far(far | off)) return;
+    }
     cos_block(la2, m, la2_const, c2, far);
     std::uint64_t f = 0;
 #pragma omp simd reduction(| : f)

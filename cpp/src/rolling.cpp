@@ -472,6 +472,13 @@ void run_stat(const Row& row, const Rows<const T>& a, const Rows<const T>& a2, c
     const MoveStat stat = row.member.stat;
     const index_t minc = options.min_count.value_or(window);
     const RowKernel<T> kernel = kernel_of<T>(row);
+    // One short contiguous row (a call on a small 1-D array, where the fixed
+    // cost is most of the call): the kernel itself, as the row loop below
+    // would call it on one thread.
+    if (a.count() == 1 && a.length < row.member.grain && !options.center && a.stride == 1 &&
+        out.stride == 1)
+        return kernel(stat, a.row(0), a2.base != nullptr ? a2.row(0) : Strided<const T>(),
+                      out.row(0), window, minc, options, 0, a.length);
     // Many short rows: the tile kernels take whole rows, four side by side in
     // the lanes of a vector.
     const index_t rows = a.count();

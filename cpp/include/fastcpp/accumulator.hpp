@@ -51,6 +51,8 @@ public:
     /// Adds one value.
     void add(double x) noexcept;
     /// Adds a batch, using all threads for large ones (see num_threads()).
+    /// A batch of up to 2048 values is summarised in place: no allocation,
+    /// no thread, no exception (the Python add() folds its values in so).
     void add_many(Strided<const double> values);
     /// @copydoc add_many
     void add_many(Strided<const float> values);
