@@ -104,6 +104,48 @@ def test_large_windows_all_paths(dtype):
             check(a, size, mode, cval=3)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.float32, np.int32, np.uint32])
+def test_large_square_boxes(dtype):
+    """Square boxes 10 ... 25 (8- and 32-bit keys: the interpreted separable
+    networks, R rows per pass): every side, pass remainders (rows not a
+    multiple of R), blocks past the last column, tiles of 1024 columns,
+    images smaller than the box, few distinct values, +-inf."""
+    rng = stable_rng(dtype, "large_square_boxes")
+    a = random_image((37, 70), dtype, rng)
+    ties = random_image((29, 45), dtype, rng, levels=2)
+    for size in range(10, 26):
+        check(a, size, MODES[size % len(MODES)], cval=3)
+        check(ties, size, MODES[(size + 2) % len(MODES)], cval=1)
+    wide = random_image((23, 1100), dtype, rng)
+    small = random_image((7, 12), dtype, rng)
+    for size, mode in [(10, "reflect"), (17, "constant"), (25, "wrap")]:
+        check(wide, size, mode, cval=2)
+        check(small, size, mode, cval=2)
+        check(a[:, ::-3], size, "mirror")  # strided, reversed columns
+
+
+def test_large_square_boxes_nan_and_rank():
+    """NaN sorts last in the large boxes; other ranks of the same boxes take
+    the general paths."""
+    rng = stable_rng(np.float32, "large_square_boxes_nan")
+    b = random_image((33, 41), np.float32, rng)
+    a = b.copy()
+    a[rng.random(a.shape) < 0.2] = np.nan
+    for size in [10, 13, 24]:
+        got = fastcpp.median_filter(a, size, mode="nearest")
+        want = median_filter_ref(a, size, "nearest", 0)
+        assert_same_floats(got, want)
+        for rank in [0, size * size // 2 - 1, -1]:
+            assert_same_floats(
+                fastcpp.rank_filter(b, rank, size, mode="reflect"),
+                ndi.rank_filter(b, rank, size=size, mode="reflect"),
+            )
+        assert_same_floats(
+            fastcpp.percentile_filter(b, 50, size, mode="wrap"),
+            ndi.percentile_filter(b, 50, size=size, mode="wrap"),
+        )
+
+
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.int64])
 def test_window_beyond_16_bit_ranks(dtype):
     """More than 65536 window elements: the nth_element / wide-count paths."""

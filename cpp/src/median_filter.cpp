@@ -10,6 +10,7 @@
 #include "fastcpp/detail/parallel.hpp"
 #include "fastcpp/detail/simd.hpp"
 #include "median_filter_impl.hpp"
+#include "median_filter_large.hpp"
 #include "median_filter_omit.hpp"
 
 namespace fastcpp {
@@ -154,7 +155,7 @@ using median_detail::map_index;
 using median_detail::Run;
 using median_detail::Tile;
 
-enum class Algo { network, omit_network, radix, histogram, compressed, select, cube };
+enum class Algo { network, omit_network, radix, histogram, compressed, select, cube, large };
 
 /// One axis of a normalised call: the window of output x covers image
 /// positions x + lo ... x + lo + ext - 1 along it.
@@ -339,7 +340,7 @@ struct Plan {
 };
 
 template <class T>
-Plan make_plan(const Layout& L, bool omit, bool median) {
+Plan make_plan(const Layout& L, bool omit, bool median, index_t rank) {
     using K = Key<T>;
     const index_t rows = L.row.n, cols = L.col.n;
     const index_t er = L.row.ext, sc = L.col.ext, P = L.plane_count;
@@ -406,6 +407,21 @@ Plan make_plan(const Layout& L, bool omit, bool median) {
     const bool box_pairs =
         median && L.box && P == 1 && er == sc && er <= median_detail::network_box_max(sizeof(K));
     if ((n <= max_network || box_pairs) && !omit_radix) return vector_tiles(Algo::network);
+    // Larger square boxes of 8- and 32-bit keys: the interpreted separable
+    // networks (median_filter_large.cpp). Their blocks read and write up to
+    // 8 vectors past a row (slack), and a pass shares k - R + 1 padded rows
+    // between R output rows: tiles of at most 1024 columns and 256 KiB of
+    // keys keep enough rows per tile.
+    if (median && !omit && L.box && P == 1 && er == sc && rank == n / 2 &&
+        er >= median_detail::kLargeBoxMin &&
+        er <= median_detail::large_box_max(sizeof(K), median_detail::vector_bytes())) {
+        p.algo = Algo::large;
+        p.slack = median_detail::kLargeSlackBytes / static_cast<index_t>(sizeof(K));
+        p.tile_cols = std::min<index_t>(cols, 1024);
+        const index_t stride = p.tile_cols + sc - 1 + p.slack;
+        p.tile_rows = rows_for((index_t{1} << 18) / static_cast<index_t>(sizeof(K)), stride);
+        return p;
+    }
     if (n <= (sizeof(K) == 1   ? median_detail::kMaxRadix8
               : sizeof(K) == 2 ? median_detail::kMaxRadix16
                                : 0))
@@ -667,6 +683,9 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
             if (direct) return;
             break;
         }
+        case Algo::large:
+            if constexpr (sizeof(K) == 1 || sizeof(K) == 4) median_detail::large_box_tile(t);
+            break;
         case Algo::omit_network:
             if constexpr (sizeof(K) >= 2) {
                 const bool direct = go_direct();
@@ -1018,7 +1037,7 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
         C.rowmap = maps(L.row);
         C.colmap = maps(L.col);
         for (const Axis& a : L.planes) C.planemap.push_back(maps(a));
-        C.plan = make_plan<T>(L, C.omit, C.rule == median_detail::RankRule::median);
+        C.plan = make_plan<T>(L, C.omit, C.rule == median_detail::RankRule::median, rank);
         const Plan& plan = C.plan;
         const index_t tiles_r = (L.row.n + plan.tile_rows - 1) / plan.tile_rows;
         const index_t tiles_c = (L.col.n + plan.tile_cols - 1) / plan.tile_cols;
@@ -1037,7 +1056,7 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
         const double n = static_cast<double>(count);
         const double kr = static_cast<double>(L.plane_count * L.row.ext);
         double ns_per_pixel = 5.0 * n;
-        if (plan.algo == Algo::network || plan.algo == Algo::cube)
+        if (plan.algo == Algo::network || plan.algo == Algo::cube || plan.algo == Algo::large)
             ns_per_pixel = 0.02 * n * static_cast<double>(sizeof(K));
         else if (plan.algo == Algo::omit_network)
             ns_per_pixel = 0.04 * n * static_cast<double>(sizeof(K));

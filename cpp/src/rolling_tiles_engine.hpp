@@ -27,11 +27,15 @@
 // var/std NaN. Extremes keep the count, the best value and (arg*) its
 // offset; ties go to the newest element.
 //
-// Vectorisation: four independent tile pairs go in the four lanes of a
-// float64 vector (GCC vector extensions, compiled per SIMD level). A lane is
-// either a tile of one long row (lanes t..t+3) or the same tile of four rows
-// (a batch of short rows, axis=-1). Loads and stores are contiguous per lane
-// and transposed 4x4 in registers. The suffix scan is stored (w + 1 vectors
+// Vectorisation: N independent tile pairs go in the N lanes of a float64
+// vector (GCC vector extensions, compiled per SIMD level): N = 4 (32 bytes)
+// from x86-64-v3 on, N = 2 (16 bytes, SSE2's and NEON's own width) below,
+// where 32-byte vectors and their shuffles are split through the stack
+// (3-4x slower; the sorted window in rolling_order.cpp has the same split).
+// One engine templated on N, not two. A lane is either a tile of one long
+// row (lanes t..t+N-1) or the same tile of N rows (a batch of short rows,
+// axis=-1). Loads and stores are contiguous per lane and transposed NxN in
+// registers. The suffix scan is stored (w + 1 vectors
 // per quantity, L1-resident); the prefix scan is combined with it on the fly
 // and written straight to the output.
 //
@@ -68,7 +72,25 @@ using v4f = float __attribute__((vector_size(16)));
 // lanes are SSE2's own width, which GCC compiles to plain instructions at
 // every level; a one-lane vector is lowered element by element).
 using v2d = double __attribute__((vector_size(16)));
+using v2i = std::int64_t __attribute__((vector_size(16)));
+using v2f = float __attribute__((vector_size(8)));
+/// The most lanes of the engine (buffers are sized for it).
 constexpr int kLanes = 4;
+/// The engine's float64 vector of N lanes, its mask and its float32 half.
+template <int N>
+struct Vec;
+template <>
+struct Vec<4> {
+    using D = v4d;
+    using I = v4i;
+    using F = v4f;
+};
+template <>
+struct Vec<2> {
+    using D = v2d;
+    using I = v2i;
+    using F = v2f;
+};
 /// Lanes of a float64 vector type (4, or 2 for the short-row path).
 template <class V>
 constexpr int kWidth = static_cast<int>(sizeof(V) / sizeof(double));
@@ -94,8 +116,10 @@ constexpr bool kMax = K == Kind::max || K == Kind::argmax;
 
 #if defined(__clang__)
 #define FASTCPP_SHUFFLE(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
+#define FASTCPP_SHUFFLE2(a, b, i, j) __builtin_shufflevector(a, b, i, j)
 #else
 #define FASTCPP_SHUFFLE(a, b, i, j, k, l) __builtin_shuffle(a, b, v4i{i, j, k, l})
+#define FASTCPP_SHUFFLE2(a, b, i, j) __builtin_shuffle(a, b, v2i{i, j})
 #endif
 
 /// 4x4 transpose: c[i][l] = r[l][i].
@@ -110,42 +134,48 @@ FASTCPP_INLINE void transpose(const v4d (&r)[4], v4d (&c)[4]) noexcept {
     c[3] = FASTCPP_SHUFFLE(t1, t3, 2, 3, 6, 7);
 }
 
-/// Four consecutive values at p, as float64.
-template <class T>
-FASTCPP_INLINE v4d load4(const T* p) noexcept {
+/// 2x2 transpose: c[i][l] = r[l][i].
+FASTCPP_INLINE void transpose(const v2d (&r)[2], v2d (&c)[2]) noexcept {
+    c[0] = FASTCPP_SHUFFLE2(r[0], r[1], 0, 2);
+    c[1] = FASTCPP_SHUFFLE2(r[0], r[1], 1, 3);
+}
+
+/// N consecutive values at p (N: the lanes of V), as float64.
+template <class V, class T>
+FASTCPP_INLINE V load(const T* p) noexcept {
     if constexpr (sizeof(T) == sizeof(double)) {
-        v4d v;
+        V v;
         std::memcpy(&v, p, sizeof v);
         return v;
     } else {
-        v4f f;
+        typename Vec<kWidth<V>>::F f;
         std::memcpy(&f, p, sizeof f);
-        return __builtin_convertvector(f, v4d);
+        return __builtin_convertvector(f, V);
     }
 }
 
-/// Stores four results at p[0..4).
-template <class T>
-FASTCPP_INLINE void store4(T* p, v4d v) noexcept {
+/// Stores N results at p[0..N).
+template <class T, class V>
+FASTCPP_INLINE void store(T* p, V v) noexcept {
     if constexpr (sizeof(T) == sizeof(double)) {
         std::memcpy(p, &v, sizeof v);
     } else {
-        const v4f f = __builtin_convertvector(v, v4f);
+        const auto f = __builtin_convertvector(v, typename Vec<kWidth<V>>::F);
         std::memcpy(p, &f, sizeof f);
     }
 }
 
-/// Where the four lanes of one step read and write: lane l scans the suffix
+/// Where the N lanes of one step read and write: lane l scans the suffix
 /// of suf[l][0, w) and the prefix of pre[l][0, w) and writes out[l][0, w)
 /// (and out2 for mean_std). All are contiguous; the drivers point lanes
 /// without data at a NaN tile and lanes without (full) output at scratch.
-template <class T>
+template <class T, int N>
 struct Lanes {
-    const T* suf[kLanes];
-    const T* pre[kLanes];
-    T* out[kLanes];
-    T* out2[kLanes];
-    v4d cs{}, cp{};  // suffix and prefix shifts (var/std/mean_std/skew/kurt)
+    const T* suf[N];
+    const T* pre[N];
+    T* out[N];
+    T* out2[N];
+    typename Vec<N>::D cs{}, cp{};  // suffix and prefix shifts (var/std/mean_std/skew/kurt)
 };
 
 /// Running state of one scan: count of non-NaN values and, for sums, Σd and
@@ -155,7 +185,6 @@ template <class V>
 struct StateOf {
     V n{}, a{}, b{}, d3{}, d4{};  // d3, d4: Σd³, Σd⁴ (skew, kurt)
 };
-using State = StateOf<v4d>;
 
 template <class T>
 struct Buffers;
@@ -169,14 +198,14 @@ struct Engine {
     index_t w;
     double minc, ddof;
     // The suffix scans from offset k (k = w: empty), one array per quantity,
-    // four lanes at [4k, 4k + 4). Plain double arrays (unaligned vector
+    // N lanes at [Nk, Nk + N). Plain double arrays (unaligned vector
     // access): over-aligned allocation is not something to rely on in a
     // Python extension. Unused (null) on the short-row path.
     double *sn_, *sa_, *sb_, *s3_, *s4_;
 
-    // empty(), add() and result() are written once for any lane count V (the
-    // engine's 4, the short-row path's 2), so both paths compute every output
-    // by the same operations.
+    // empty(), add(), result() and step() are written once for any lane
+    // count (the engine's 4 or 2, the short-row path's 2), so every path
+    // computes every output by the same operations.
     template <class V = v4d>
     FASTCPP_INLINE static StateOf<V> empty() noexcept {
         StateOf<V> s;
@@ -312,24 +341,25 @@ struct Engine {
     /// (its spread is far below its distance to the shift, mean d² > 1e3·m2:
     /// the relative error grows as eps·that ratio²); the driver recomputes
     /// those windows by two passes over their values.
-    FASTCPP_INLINE v4d higher(v4d n, v4d s1, v4d s2, v4d s3, v4d s4, v4d& refine) const noexcept {
-        const v4d zero{}, nan = zero + NAN, one = zero + 1.0;
-        const v4d mu = s1 / n;
-        const v4d m2 = (s2 - mu * s1) / n;
+    template <class V>
+    FASTCPP_INLINE V higher(V n, V s1, V s2, V s3, V s4, V& refine) const noexcept {
+        const V zero{}, nan = zero + NAN, one = zero + 1.0;
+        const V mu = s1 / n;
+        const V m2 = (s2 - mu * s1) / n;
         refine = s2 / n > 1e3 * m2 ? one : zero;
-        const v4d m3 = (s3 - 3.0 * mu * s2 + 2.0 * mu * mu * s1) / n;
-        v4d r;
+        const V m3 = (s3 - 3.0 * mu * s2 + 2.0 * mu * mu * s1) / n;
+        V r;
         if constexpr (K == Kind::skew) {
-            v4d root;
-            for (int l = 0; l < kLanes; ++l) root[l] = std::sqrt(m2[l]);
+            V root;
+            for (int l = 0; l < kWidth<V>; ++l) root[l] = std::sqrt(m2[l]);
             r = m3 / (m2 * root);
             if (ddof != 0) {
-                v4d f;
-                for (int l = 0; l < kLanes; ++l) f[l] = std::sqrt(n[l] * (n[l] - 1.0));
+                V f;
+                for (int l = 0; l < kWidth<V>; ++l) f[l] = std::sqrt(n[l] * (n[l] - 1.0));
                 r = n >= 3.0 ? r * (f / (n - 2.0)) : nan;
             }
         } else {
-            const v4d m4 = (s4 - 4.0 * mu * s3 + 6.0 * mu * mu * s2 - 3.0 * mu * mu * mu * s1) / n;
+            const V m4 = (s4 - 4.0 * mu * s3 + 6.0 * mu * mu * s2 - 3.0 * mu * mu * mu * s1) / n;
             r = m4 / (m2 * m2) - 3.0;
             if (ddof != 0)
                 r = n >= 4.0 ? (n - one) * ((n + one) * r + 6.0) / ((n - 2.0) * (n - 3.0)) : nan;
@@ -339,32 +369,43 @@ struct Engine {
         return m2 > 1e-14 * (s2 / n) ? r : nan;
     }
 
-    /// One step: the four lanes' tiles, suffix scan then prefix scan. Clean:
-    /// all eight tiles are real data without NaN, so every window holds w
+    /// One step: the N lanes' tiles, suffix scan then prefix scan. Clean:
+    /// all 2N tiles are real data without NaN, so every window holds w
     /// values and nothing needs counting. Both paths compute every output by
     /// the same operations on the same values, so results do not depend on
     /// which one ran (which depends on the neighbouring lanes).
-    template <bool Clean>
-    FASTCPP_INLINE void step(const Lanes<T>& g) const noexcept {
-        // Lane pointers in locals (registers), loops over lanes unrolled: the
-        // transposed vectors then stay in registers.
-        const T *s0 = g.suf[0], *s1 = g.suf[1], *s2 = g.suf[2], *s3 = g.suf[3];
-        const T *p0 = g.pre[0], *p1 = g.pre[1], *p2 = g.pre[2], *p3 = g.pre[3];
-        T *o0 = g.out[0], *o1 = g.out[1], *o2 = g.out[2], *o3 = g.out[3];
-        const v4d cs = g.cs, cp = g.cp;
-        auto gather = [](const T* q0, const T* q1, const T* q2, const T* q3, index_t k) {
-            return v4d{static_cast<double>(q0[k]), static_cast<double>(q1[k]),
-                       static_cast<double>(q2[k]), static_cast<double>(q3[k])};
+    template <bool Clean, int N>
+    FASTCPP_INLINE void step(const Lanes<T, N>& g) const noexcept {
+        using V = typename Vec<N>::D;
+        using State = StateOf<V>;
+        const V cs = g.cs, cp = g.cp;
+        // Lane l's value at offset k of the tiles q[0..N).
+        auto gather = [](const T* const(&q)[N], index_t k) {
+            V v{};
+            for (int l = 0; l < N; ++l) v[l] = static_cast<double>(q[l][k]);
+            return v;
+        };
+        // cv[i] = the N lanes' values at offset k + i, i < N.
+        auto load_block = [](const T* const(&q)[N], index_t k, V(&cv)[N]) {
+            V r[N];
+            for (int l = 0; l < N; ++l) r[l] = load<V>(q[l] + k);
+            transpose(r, cv);
+        };
+        // Lane l's results r[0..N)[l] to q[l][k, k + N).
+        auto store_block = [](T* const(&q)[N], index_t k, const V(&r)[N]) {
+            V o[N];
+            transpose(r, o);
+            for (int l = 0; l < N; ++l) store(q[l] + k, o[l]);
         };
         double* const sn = sn_;
         double* const sa = sa_;
         double* const sb = sb_;
         double* const q3 = s3_;
         double* const q4 = s4_;
-        auto put = [](double* arr, index_t k, v4d v) { std::memcpy(arr + 4 * k, &v, sizeof v); };
+        auto put = [](double* arr, index_t k, V v) { std::memcpy(arr + N * k, &v, sizeof v); };
         auto get = [](const double* arr, index_t k) {
-            v4d v;
-            std::memcpy(&v, arr + 4 * k, sizeof v);
+            V v;
+            std::memcpy(&v, arr + N * k, sizeof v);
             return v;
         };
         auto save = [&](index_t k, const State& st) {
@@ -393,62 +434,56 @@ struct Engine {
         };
         // Non-NaN values in the window: counted, or w when clean (the
         // suffix's and prefix's own counts are then not used).
-        const v4d wd = v4d{} + static_cast<double>(w);
+        const V wd = V{} + static_cast<double>(w);
         auto count = [&](const State& st, const State& pt) {
             if constexpr (Clean)
                 return wd;
             else
                 return st.n + pt.n;
         };
-        const index_t rem = w % 4;
-        State s = empty();
+        const index_t rem = w % N;
+        State s = empty<V>();
         save(w, s);
         index_t k = w;
         while (k > w - rem) {
             --k;
-            add<true, Clean>(s, gather(s0, s1, s2, s3, k), cs, static_cast<double>(k));
+            add<true, Clean>(s, gather(g.suf, k), cs, static_cast<double>(k));
             save(k, s);
         }
-        while (k >= 4) {
-            k -= 4;
-            v4d cv[4];
-            transpose({load4(s0 + k), load4(s1 + k), load4(s2 + k), load4(s3 + k)}, cv);
+        while (k >= N) {
+            k -= N;
+            V cv[N];
+            load_block(g.suf, k, cv);
 #pragma GCC unroll 4
-            for (int i = 3; i >= 0; --i) {
+            for (int i = N - 1; i >= 0; --i) {
                 add<true, Clean>(s, cv[i], cs, static_cast<double>(k + i));
                 save(k + i, s);
             }
         }
-        State p = empty();
+        State p = empty<V>();
         index_t a = 0;
-        for (; a + 4 <= w; a += 4) {
-            v4d cv[4], r1[4], r2[4], o[4];
-            transpose({load4(p0 + a), load4(p1 + a), load4(p2 + a), load4(p3 + a)}, cv);
+        for (; a + N <= w; a += N) {
+            V cv[N], r1[N], r2[N];
+            load_block(g.pre, a, cv);
 #pragma GCC unroll 4
-            for (int i = 0; i < 4; ++i) {
+            for (int i = 0; i < N; ++i) {
                 const double ai = static_cast<double>(a + i);
                 add<false, Clean>(p, cv[i], cp, ai);
                 const State st = restore(a + i + 1);
                 result<Clean>(st, p, count(st, p), st.n, p.n, cs, cp, ai, r1[i], r2[i]);
             }
-            transpose(r1, o);
-            store4(o0 + a, o[0]), store4(o1 + a, o[1]), store4(o2 + a, o[2]), store4(o3 + a, o[3]);
-            if constexpr (kTwoOut<K>) {
-                transpose(r2, o);
-                store4(g.out2[0] + a, o[0]), store4(g.out2[1] + a, o[1]),
-                    store4(g.out2[2] + a, o[2]), store4(g.out2[3] + a, o[3]);
-            }
+            store_block(g.out, a, r1);
+            if constexpr (kTwoOut<K>) store_block(g.out2, a, r2);
         }
         for (; a < w; ++a) {
             const double ad = static_cast<double>(a);
-            v4d r1, r2{};
-            add<false, Clean>(p, gather(p0, p1, p2, p3, a), cp, ad);
+            V r1, r2{};
+            add<false, Clean>(p, gather(g.pre, a), cp, ad);
             const State st = restore(a + 1);
             result<Clean>(st, p, count(st, p), st.n, p.n, cs, cp, ad, r1, r2);
-            o0[a] = static_cast<T>(r1[0]), o1[a] = static_cast<T>(r1[1]);
-            o2[a] = static_cast<T>(r1[2]), o3[a] = static_cast<T>(r1[3]);
+            for (int l = 0; l < N; ++l) g.out[l][a] = static_cast<T>(r1[l]);
             if constexpr (kTwoOut<K>)
-                for (int l = 0; l < kLanes; ++l) g.out2[l][a] = static_cast<T>(r2[l]);
+                for (int l = 0; l < N; ++l) g.out2[l][a] = static_cast<T>(r2[l]);
         }
     }
 };
@@ -532,24 +567,26 @@ FASTCPP_INLINE void set_shifts(Strided<const T> x, index_t w, index_t t, double&
         t * w < x.size && std::isfinite(static_cast<double>(x[t * w])) ? cp : suffix_shift(x, w, t);
 }
 
-/// True if the w values at p hold no NaN.
-template <class T>
+/// True if the w values at p hold no NaN (read N at a time).
+template <int N, class T>
 FASTCPP_INLINE bool tile_clean(const T* p, index_t w) noexcept {
-    v4i bad{};
+    using V = typename Vec<N>::D;
+    typename Vec<N>::I bad{};
     index_t k = 0;
-    for (; k + 4 <= w; k += 4) {
-        const v4d v = load4(p + k);
+    for (; k + N <= w; k += N) {
+        const V v = load<V>(p + k);
         bad |= v != v;
     }
-    bool b = (bad[0] | bad[1] | bad[2] | bad[3]) != 0;
+    bool b = false;
+    for (int l = 0; l < N; ++l) b |= bad[l] != 0;
     for (; k < w; ++k) b |= p[k] != p[k];
     return !b;
 }
 
 /// tile_clean of tile u of x (contiguous at p, or strided when p is null).
-template <class T>
+template <int N, class T>
 FASTCPP_INLINE bool tile_clean(const T* p, index_t w, Strided<const T> x, index_t u) noexcept {
-    if (p != nullptr) return tile_clean(p, w);
+    if (p != nullptr) return tile_clean<N>(p, w);
     for (index_t k = u * w; k < (u + 1) * w; ++k)
         if (x[k] != x[k]) return false;
     return true;
@@ -569,8 +606,8 @@ struct RowJob {
 /// tile and writes to scratch). Returns true if the lane's outputs went to
 /// scratch and must be copied out by `finish_lane`. `pre_clean`: the prefix
 /// tile is w values of the row without NaN.
-template <Kind K, class T>
-FASTCPP_INLINE bool setup_lane(Lanes<T>& g, int l, const RowJob<T>* j, index_t t, index_t w,
+template <Kind K, class T, int N>
+FASTCPP_INLINE bool setup_lane(Lanes<T, N>& g, int l, const RowJob<T>* j, index_t t, index_t w,
                                Buffers<T>& buf, bool& pre_clean) noexcept {
     pre_clean = false;
     const auto uw = static_cast<std::size_t>(w);
@@ -596,7 +633,7 @@ FASTCPP_INLINE bool setup_lane(Lanes<T>& g, int l, const RowJob<T>* j, index_t t
     else
         g.suf[l] = x.stride == 1 ? x.data + (t - 1) * w : copy_tile(t - 1, pad_s);
     g.pre[l] = x.stride == 1 && (t + 1) * w <= n ? x.data + t * w : copy_tile(t, pad_p);
-    pre_clean = (t + 1) * w <= n && tile_clean(g.pre[l], w);
+    pre_clean = (t + 1) * w <= n && tile_clean<N>(g.pre[l], w);
     if constexpr (kVar<K>) {
         double cs, cp;
         set_shifts(x, w, t, cs, cp);
@@ -612,8 +649,8 @@ FASTCPP_INLINE bool setup_lane(Lanes<T>& g, int l, const RowJob<T>* j, index_t t
     return true;
 }
 
-template <Kind K, class T>
-FASTCPP_INLINE void finish_lane(const Lanes<T>& g, int l, const RowJob<T>& j, index_t t,
+template <Kind K, class T, int N>
+FASTCPP_INLINE void finish_lane(const Lanes<T, N>& g, int l, const RowJob<T>& j, index_t t,
                                 index_t w) noexcept {
     const index_t lo = std::max(t * w, j.begin), hi = std::min((t + 1) * w, j.end);
     for (index_t i = lo; i < hi; ++i) {
@@ -691,8 +728,8 @@ void short_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) noexce
     }
 }
 
-/// Positions [begin, end) of one row: lanes are four consecutive tiles.
-template <Kind K, class T>
+/// Positions [begin, end) of one row: lanes are N consecutive tiles.
+template <Kind K, int N, class T>
 FASTCPP_KERNEL void tiles_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) {
     auto& buf = Buffers<T>::mine();
     const auto eng = Engine<K, T>::on(buf, w, minc, ddof);
@@ -700,54 +737,90 @@ FASTCPP_KERNEL void tiles_row(const RowJob<T>& j, index_t w, index_t minc, index
     const index_t t0 = j.begin / w;
     // Is the tile before the group's first real and NaN-free? (Lane l's
     // suffix tile is lane l-1's prefix tile.)
-    bool before_clean =
-        t0 > 0 && tile_clean(j.x.stride == 1 ? j.x.data + (t0 - 1) * w : nullptr, w, j.x, t0 - 1);
-    for (index_t t = t0; t < t_end; t += kLanes) {
+    bool before_clean = t0 > 0 && tile_clean<N>(j.x.stride == 1 ? j.x.data + (t0 - 1) * w : nullptr,
+                                                w, j.x, t0 - 1);
+    for (index_t t = t0; t < t_end; t += N) {
         // The next group's tiles, one cache line at a time: their loads then
         // overlap this group's arithmetic (a long row streams from memory).
         if (j.x.stride == 1) {
-            const index_t lo = (t + kLanes) * w, hi = std::min((t + 2 * kLanes) * w, j.x.size);
+            const index_t lo = (t + N) * w, hi = std::min((t + 2 * N) * w, j.x.size);
             for (index_t p = lo; p < hi; p += 64 / static_cast<index_t>(sizeof(T)))
                 __builtin_prefetch(j.x.data + p);
         }
-        Lanes<T> g;
-        bool copy[kLanes], pc[kLanes];
-        for (int l = 0; l < kLanes; ++l)
+        Lanes<T, N> g;
+        bool copy[N], pc[N];
+        bool clean = before_clean;
+        for (int l = 0; l < N; ++l) {
             copy[l] = setup_lane<K>(g, l, t + l < t_end ? &j : nullptr, t + l, w, buf, pc[l]);
-        const bool clean = before_clean && pc[0] && pc[1] && pc[2] && pc[3];
-        before_clean = pc[3];
+            clean = clean && pc[l];
+        }
+        before_clean = pc[N - 1];
         if (clean)
             eng.template step<true>(g);
         else
             eng.template step<false>(g);
-        for (int l = 0; l < kLanes; ++l)
+        for (int l = 0; l < N; ++l)
             if (copy[l]) finish_lane<K>(g, l, j, t + l, w);
     }
 }
 
-/// Whole rows, up to four at a time: lane l is row l, all at tile t.
-template <Kind K, class T>
-FASTCPP_KERNEL void tiles_rows4(const RowJob<T> (&j)[kLanes], int count, index_t w, index_t minc,
-                                index_t ddof) {
+/// Whole rows of one length, up to kLanes of them, N at a time: lane l is
+/// row l of the group, all at tile t.
+template <Kind K, int N, class T>
+FASTCPP_KERNEL void tiles_rows(const RowJob<T> (&js)[kLanes], int count, index_t w, index_t minc,
+                               index_t ddof) {
     auto& buf = Buffers<T>::mine();
     const auto eng = Engine<K, T>::on(buf, w, minc, ddof);
-    const index_t t_end = (j[0].end - 1) / w + 1;
-    bool before_clean[kLanes] = {};  // each lane's suffix tile (t - 1)
-    for (index_t t = 0; t < t_end; ++t) {
-        Lanes<T> g;
-        bool copy[kLanes], pc[kLanes];
-        for (int l = 0; l < kLanes; ++l)
-            copy[l] = setup_lane<K>(g, l, l < count ? &j[l] : nullptr, t, w, buf, pc[l]);
-        bool clean = true;
-        for (int l = 0; l < kLanes; ++l) clean = clean && before_clean[l] && pc[l];
-        for (int l = 0; l < kLanes; ++l) before_clean[l] = pc[l];
-        if (clean)
-            eng.template step<true>(g);
-        else
-            eng.template step<false>(g);
-        for (int l = 0; l < count; ++l)
-            if (copy[l]) finish_lane<K>(g, l, j[l], t, w);
+    const index_t t_end = (js[0].end - 1) / w + 1;
+    for (int r = 0; r < count; r += N) {
+        const RowJob<T>* j = js + r;
+        const int m = std::min(N, count - r);
+        bool before_clean[N] = {};  // each lane's suffix tile (t - 1)
+        for (index_t t = 0; t < t_end; ++t) {
+            Lanes<T, N> g;
+            bool copy[N], pc[N];
+            for (int l = 0; l < N; ++l)
+                copy[l] = setup_lane<K>(g, l, l < m ? &j[l] : nullptr, t, w, buf, pc[l]);
+            bool clean = true;
+            for (int l = 0; l < N; ++l) clean = clean && before_clean[l] && pc[l];
+            for (int l = 0; l < N; ++l) before_clean[l] = pc[l];
+            if (clean)
+                eng.template step<true>(g);
+            else
+                eng.template step<false>(g);
+            for (int l = 0; l < m; ++l)
+                if (copy[l]) finish_lane<K>(g, l, j[l], t, w);
+        }
     }
+}
+
+/// Calls f(std::integral_constant<int, N>{}) compiled for the active level
+/// (detail::dispatch's wrappers), with the engine's lane count for that
+/// level: N = 4 from x86-64-v3 on, N = 2 below (and on other CPUs: 16 bytes
+/// is NEON's width too), unless the baseline itself is built for AVX. One
+/// copy per level, as detail::dispatch makes: the 4-lane engine is not
+/// compiled for SSE2, nor the 2-lane one for AVX.
+template <class F>
+void dispatch_lanes(F&& f) {
+#if defined(__AVX__)
+    constexpr int kBaseline = 4;
+#else
+    constexpr int kBaseline = 2;
+#endif
+    auto base = [&] { f(std::integral_constant<int, kBaseline>{}); };
+#if FASTCPP_DISPATCH_X86
+    auto wide = [&] { f(std::integral_constant<int, 4>{}); };
+    switch (active_level()) {
+        case SimdLevel::x86_64_v4:
+            return at_v4(wide);
+        case SimdLevel::x86_64_v3:
+            return at_v3(wide);
+        case SimdLevel::x86_64_v2:  // runs the baseline copy (detail/dispatch.hpp)
+        case SimdLevel::baseline:
+            break;
+    }
+#endif
+    at_baseline(base);
 }
 
 /// One row by the lane engine, at the active level. The one dispatch site of
@@ -755,7 +828,7 @@ FASTCPP_KERNEL void tiles_rows4(const RowJob<T> (&j)[kLanes], int count, index_t
 /// engine per level, i.e. compile time.
 template <Kind K, class T>
 void tiles_row_at_level(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) {
-    detail::dispatch([&] { tiles_row<K>(j, w, minc, ddof); });
+    dispatch_lanes([&](auto n) { tiles_row<K, decltype(n)::value>(j, w, minc, ddof); });
 }
 
 template <Kind K, class T>
@@ -774,7 +847,8 @@ void run_rows(Rows<const T> a, Rows<T> out, index_t r0, index_t r1, index_t w, i
         RowJob<T> js[kLanes];
         const int count = static_cast<int>(std::min<index_t>(kLanes, r1 - r));
         for (int l = 0; l < count; ++l) js[l] = job(r + l);
-        detail::dispatch([&] { tiles_rows4<K>(js, count, w, minc, ddof); });
+        dispatch_lanes(
+            [&](auto n) { tiles_rows<K, decltype(n)::value>(js, count, w, minc, ddof); });
     }
 }
 

@@ -1,0 +1,30 @@
+#pragma once
+// Median of large square boxes by interpreted separable sorting networks
+// (median_filter_large.cpp).
+#include "median_filter_impl.hpp"
+
+namespace fastcpp::median_detail {
+
+/// Square boxes (Tile::box2d, kr == kc, the median rank) of sides
+/// kLargeBoxMin ... kLargeBoxMax on 8- and 32-bit keys (uint8, float32 and
+/// other 4-byte images): Adams' separable networks with R output rows per
+/// pass, interpreted on blocks of vectors. The tile's rows must be readable
+/// and writable for kLargeSlackBytes past the window's columns.
+inline constexpr index_t kLargeBoxMin = 10;
+inline constexpr index_t kLargeBoxMax = 25;
+inline constexpr index_t kLargeSlackBytes = kSlackBytes + 10 * 64;
+
+/// Largest side served at vector width W, where these networks stop beating
+/// radix selection (8-bit keys; histograms from 16 x 16) and rank compression
+/// plus radix selection (32-bit keys), measured at 512 x 512: interpreted,
+/// their cost grows about as k**2.5 per pixel, the others' about as k.
+constexpr index_t large_box_max(std::size_t key_bytes, int W) noexcept {
+    if (key_bytes == 1) return W >= 64 ? 25 : W >= 32 ? 22 : 15;
+    if (key_bytes == 4) return W >= 64 ? 20 : W >= 32 ? 18 : 12;
+    return 0;
+}
+
+template <class K>
+void large_box_tile(const Tile<K>& t);
+
+}  // namespace fastcpp::median_detail
