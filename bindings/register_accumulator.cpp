@@ -96,7 +96,7 @@ private:
     /// Values held back by add(): one block of the batch summary (small
     /// enough to stay in L1, large enough that the summary's fixed cost is
     /// a few instructions per value).
-    static constexpr index_t kPending = 32;
+    static constexpr index_t kPending = 64;
 
     /// Folds the pending values into acc_ (caller holds the lock).
     void fold() const noexcept {
@@ -222,7 +222,7 @@ Notes
 The total is a Neumaier compensated sum (``total`` of ``[1e16, 1.0, -1e16]``
 is 1.0). Moments are kept for the data minus a reference value (its first
 value), so values far from zero lose no digits: batches (``add_many``, and
-the values of ``add`` 32 at a time) are summarised block by block in one
+the values of ``add`` 64 at a time) are summarised block by block in one
 fused pass and merged with the exact pairwise formulas (Chan, Golub &
 LeVeque 1979; Pébay 2008). Variance of ``1e9 + [4, 7, 13, 16]`` is
 exactly 22.5; for ``1e12 + N(0, 1)`` samples it is within 1e-10 of the exact

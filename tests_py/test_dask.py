@@ -127,6 +127,21 @@ def test_move_center_nd_int_and_quantile_sequence():
     _close(got, fastcpp.move_quantile(b, 7, [0.2, 0.8], 3, center=True))
 
 
+def test_move_quantile_sequence_one_pass():
+    """A q list: one block per block of a (the whole q axis in it), equal to
+    the in-memory result; blocks shorter than the window and than min_count."""
+    b = _data((3, 45))
+    qs = [0.1, 0.25, 0.5, 0.75, 0.9]
+    for chunks in ((2, 4), (3, (1, 2, 20, 22))):
+        y = da.from_array(b, chunks=chunks)
+        for axis, mc in ((1, 3), (1, None), (0, 1)):
+            got = fd.move_quantile(y, 6 if axis else 3, qs, mc, axis=axis)
+            assert got.shape == (5, 3, 45)
+            assert got.chunks[1:] == y.chunks
+            want = fastcpp.move_quantile(b, 6 if axis else 3, qs, mc, axis=axis)
+            _close(got.compute(), want)
+
+
 def test_move_lengths_and_out_not_implemented():
     x = da.from_array(_data(40), chunks=8)
     with pytest.raises(NotImplementedError, match="lengths"):

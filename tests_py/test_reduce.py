@@ -277,6 +277,35 @@ def test_norm_long_scaled(scale):
     assert fastcpp.norm(x) == pytest.approx(exact_norm(x.tolist()), rel=1e-13)
 
 
+@pytest.mark.parametrize("pos", [0, 4097, 9_000 - 3])
+def test_norm_long_one_outlier(pos):
+    """Blocks of a long input (read in lockstep streams) whose values are not
+    all safe to square take Blue's path; the others stay on the fast one."""
+    rng = np.random.default_rng(pos)
+    n = 9_000
+    cases = [
+        (np.zeros(n), 3e-320),  # zeros and one subnormal
+        (rng.standard_normal(n) * 1e-160, 0.0),  # every square subnormal
+        (rng.standard_normal(n) * 1e-160, 1.0),  # and one normal value
+        (rng.standard_normal(n), 1e-300),  # one tiny value among normal ones
+        (rng.standard_normal(n), 1e300),  # one huge value
+        (np.full(n, 1e150), 1.0),  # every square above Blue's big threshold
+        (rng.standard_normal(n) * 2.0**480, 0.0),  # just below it: fast path
+    ]
+    for x, v in cases:
+        x[pos] = v
+        # NumPy on x scaled by a power of two near its largest value: exact
+        # scaling, so only NumPy's own rounding (and negligible underflow).
+        scale = 2.0 ** math.frexp(np.max(np.abs(x)))[1]
+        want = float(np.linalg.norm(x / scale)) * scale
+        assert fastcpp.norm(x) == pytest.approx(want, rel=1e-13)
+    for bad, want in [(np.inf, np.inf), (-np.inf, np.inf), (np.nan, np.nan)]:
+        x = rng.standard_normal(n)
+        x[pos] = bad
+        got = fastcpp.norm(x)
+        assert got == want or (math.isnan(got) and math.isnan(want))
+
+
 def test_dot_error_bound():
     """Blocked summation: |dot - exact| <= u |exact| + (16 + 2) u sum|a b|
     whatever n, where a plain loop's bound grows with n."""

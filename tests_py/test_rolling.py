@@ -794,6 +794,49 @@ def test_quantile_sequence_out_and_center():
         fastcpp.move_quantile(a, 6, qs, out=np.empty((2, 30)))
 
 
+@pytest.mark.parametrize("window", [5, 400])
+def test_quantile_sequence_is_each_q(window):
+    """A q list is one pass writing every q (groups of 8 q per pass): equal,
+    bit for bit, to one call per q on every path: contiguous, staged strided
+    rows (axis=0), centred tails, lengths=, a strided out=, float32."""
+    rng = np.random.default_rng(window)
+    a = np.round(rng.standard_normal((3, 1500)) * 6) / 2
+    a[rng.random(a.shape) < 0.1] = NAN
+    a[0, 300:900] = NAN  # the window empties (and refills) on the tile path
+    a[1, rng.integers(0, a.shape[1], 6)] = INF
+    a[2] = np.sort(a[2])  # trending: far jumps between the window's ranks
+    qs = [0.0, 0.05, 0.1, 0.25, 0.3, 0.5, 0.6, 0.75, 0.9, 0.99, 1.0]  # > 8
+    lengths = np.array([700, 0, 450, 350])
+    for method in ("linear", "nearest"):
+        for kw in ({}, {"center": True}, {"lengths": lengths}):
+            for mc in (1, window // 2):
+                got = fastcpp.move_quantile(a, window, qs, mc, method=method, **kw)
+                for k, q in enumerate(qs):
+                    one = fastcpp.move_quantile(a, window, q, mc, method=method, **kw)
+                    np.testing.assert_array_equal(got[k], one, err_msg=f"{q} {kw}")
+                t = fastcpp.move_quantile(
+                    a.T, window, qs, mc, axis=0, method=method, **kw
+                )
+                np.testing.assert_array_equal(t, got.transpose(0, 2, 1))
+    got = fastcpp.move_quantile(a, window, qs, 1)
+    for r in (0, 2):  # against numpy where the window empties, and trends
+        np.testing.assert_allclose(
+            got[:, r],
+            _nanquantile_windows(a[r], window, qs, "linear", 1),
+            rtol=4e-16,
+            atol=1e-15,
+            equal_nan=True,
+        )
+    big = np.zeros((len(qs), 3, 2 * a.shape[1]))
+    out = big[:, :, ::2]
+    assert fastcpp.move_quantile(a, window, qs, 1, out=out) is out
+    np.testing.assert_array_equal(out, fastcpp.move_quantile(a, window, qs, 1))
+    f = a.astype(np.float32)
+    got = fastcpp.move_quantile(f, window, qs[:3], 2)
+    for k, q in enumerate(qs[:3]):
+        np.testing.assert_array_equal(got[k], fastcpp.move_quantile(f, window, q, 2))
+
+
 def _by_segment(name, a, window, mc, lengths, **kw):
     """One call per segment; a segment shorter than the window is called
     with NaNs in front (which count for nothing, wherever the window is

@@ -19,7 +19,7 @@ inline constexpr index_t kLargeSlackBytes = kSlackBytes + 10 * 64;
 /// plus radix selection (32-bit keys), measured at 512 x 512: interpreted,
 /// their cost grows about as k**2.5 per pixel, the others' about as k.
 constexpr index_t large_box_max(std::size_t key_bytes, int W) noexcept {
-    if (key_bytes == 1) return W >= 32 ? 22 : 15;
+    if (key_bytes == 1) return W >= 64 ? 25 : W >= 32 ? 22 : 15;
     if (key_bytes == 4) return W >= 64 ? 20 : W >= 32 ? 18 : 12;
     return 0;
 }

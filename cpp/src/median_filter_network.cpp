@@ -3,7 +3,7 @@
 // to the comparators the median wire depends on, evaluated on 64-byte SIMD
 // vectors (GCC vector extensions) of neighbouring output pixels. Common window
 // counts are fully unrolled so the whole network lives in registers. Square
-// boxes 5 x 5 ... 9 x 9 of some key types go to the pair networks
+// boxes 4 x 4 ... 9 x 9 of some key types go to the pair networks
 // (median_filter_pair.cpp); each kernel is compiled per level in its own
 // function (with_vector_width), which keeps GCC's per-function work small.
 #include "median_filter_network.hpp"
@@ -87,9 +87,14 @@ template <class V>
     return vmax(vmin(a, b), vmin(vmax(a, b), c));
 }
 
-/// 3x3 with shared column sorts (as in Paeth's / Devillard's 3x3 median): each
-/// padded column's three values are sorted once per output row, then the
-/// median is med3(max of lows, med3 of middles, min of highs).
+/// 3x3, two output rows per pass: the column-sharing scheme of Paeth's /
+/// Devillard's 3x3 median (each padded column sorted once, the median is
+/// med3(max of the lows, med3 of the middles, min of the highs)) with the
+/// vertical sharing of Adams 2021 (see BoxPairNet): rows i + 1 and i + 2 are
+/// in the boxes of output rows i and i + 1, so each padded column's pair of
+/// them is sorted once (one compare-exchange) and completed by either box's
+/// own row into its sorted column of three (four min/max). An odd last row
+/// completes the pair with its own row only.
 template <class K, int W>
 FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: allocates
     using V = Vec<K, W>;
@@ -98,30 +103,43 @@ FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: 
     const index_t pw = t.cols + 2;
     const index_t len = (pw + lanes - 1) / lanes * lanes + lanes;
     thread_local std::vector<K> buf;
-    const auto need = static_cast<std::size_t>(3 * len);
+    const auto need = static_cast<std::size_t>(6 * len);
     if (buf.size() < need) buf.resize(need);
-    K* lo = buf.data();
-    K* mid = lo + len;
-    K* hi = mid + len;
-    for (index_t i = 0; i < t.rows; ++i) {
+    // Sorted columns of the upper box (lo, mid, hi) and of the lower one.
+    K* const col = buf.data();
+    auto column = [&](index_t box, int rank) { return col + (3 * box + rank) * len; };
+    for (index_t i = 0; i < t.rows; i += 2) {
+        const bool two = i + 1 < t.rows;
         const K* r0 = t.pad + i * t.pad_stride;
         const K* r1 = r0 + t.pad_stride;
         const K* r2 = r1 + t.pad_stride;
+        const K* r3 = two ? r2 + t.pad_stride : r0;  // the lower box's own row
         for (index_t q = 0; q < pw; q += lanes) {
-            V a = load<V>(r0 + q), b = load<V>(r1 + q), c = load<V>(r2 + q);
-            const V a1 = vmin(a, b), b1 = vmax(a, b);
-            const V b2 = vmin(b1, c), c2 = vmax(b1, c);
-            const V a3 = vmin(a1, b2), b3 = vmax(a1, b2);
-            std::memcpy(lo + q, &a3, sizeof(V));
-            std::memcpy(mid + q, &b3, sizeof(V));
-            std::memcpy(hi + q, &c2, sizeof(V));
+            const V b = load<V>(r1 + q), c = load<V>(r2 + q);
+            const V s0 = vmin(b, c), s1 = vmax(b, c);
+            auto complete = [&](index_t box, const V a) __attribute__((always_inline)) {
+                const V lo = vmin(a, s0), hi = vmax(a, s1), mid = vmax(s0, vmin(a, s1));
+                std::memcpy(column(box, 0) + q, &lo, sizeof(V));
+                std::memcpy(column(box, 1) + q, &mid, sizeof(V));
+                std::memcpy(column(box, 2) + q, &hi, sizeof(V));
+            };
+            complete(0, load<V>(r0 + q));
+            complete(1, load<V>(r3 + q));
         }
-        emit_row<K, W, Copies::per_xform>(t, i, [&](index_t j) __attribute__((always_inline)) {
-            const V l = vmax(vmax(load<V>(lo + j), load<V>(lo + j + 1)), load<V>(lo + j + 2));
-            const V h = vmin(vmin(load<V>(hi + j), load<V>(hi + j + 1)), load<V>(hi + j + 2));
-            const V m = med3(load<V>(mid + j), load<V>(mid + j + 1), load<V>(mid + j + 2));
+        auto median = [&](index_t box, index_t j) __attribute__((always_inline)) {
+            const K* lo = column(box, 0) + j;
+            const K* mid = column(box, 1) + j;
+            const K* hi = column(box, 2) + j;
+            const V l = vmax(vmax(load<V>(lo), load<V>(lo + 1)), load<V>(lo + 2));
+            const V h = vmin(vmin(load<V>(hi), load<V>(hi + 1)), load<V>(hi + 2));
+            const V m = med3(load<V>(mid), load<V>(mid + 1), load<V>(mid + 2));
             return med3(l, m, h);
-        });
+        };
+        emit_rows<K, W, 2, Copies::per_xform>(t, i, two ? 2 : 1,
+                                              [&](index_t j, V* r) __attribute__((always_inline)) {
+                                                  r[0] = median(0, j);
+                                                  r[1] = median(1, j);
+                                              });
     }
 }
 

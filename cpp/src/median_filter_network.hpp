@@ -115,10 +115,11 @@ constexpr Wires merge_ops(const Wires& a, const Wires& b, OpList& L) {
     return out;
 }
 
-/// Networks for ranks lo .. t (t = k * k / 2) of two vertically adjacent
-/// k x k boxes (rows i .. i + k - 1 and i + 1 .. i + k), sharing their k - 1
-/// common rows, after the column-sharing separable scheme of Adams ("Fast
-/// median filters using separable sorting networks", ACM TOG 40(4), 2021).
+/// Networks for ranks lo .. t (t = k * k / 2: scipy's median rank, odd and
+/// even k) of two vertically adjacent k x k boxes (rows i .. i + k - 1 and
+/// i + 1 .. i + k), sharing their k - 1 common rows, after the column-sharing
+/// separable scheme of Adams ("Fast median filters using separable sorting
+/// networks", ACM TOG 40(4), 2021).
 /// `col` sorts one column of the common rows (k - 1 wires; each column sort
 /// is shared by k horizontally adjacent windows). `core` merges the k sorted
 /// columns (wire c * (k - 1) + r: rank r of column c), pruned to the core
@@ -366,7 +367,7 @@ inline constexpr bool kUnrolledNetworks = true;
 /// (no unsigned 32-bit min/max there): compile time, as each size is unrolled
 /// per key type and vector width. The planner reads this table too
 /// (network_box_max), and only these kernels are compiled.
-inline constexpr int kBoxPairsMin = 5;  ///< 3 x 3 has its own kernel; 4 x 4 a 16-wire network
+inline constexpr int kBoxPairsMin = 4;  ///< 3 x 3 has its own kernel
 inline constexpr int kBoxPairsMax = 9;
 constexpr int box_pairs_max(std::size_t key_bytes, int W) noexcept {
     if (!kUnrolledNetworks) return 0;

@@ -1,4 +1,4 @@
-// Median filter, square boxes 5 x 5 ... 9 x 9 (uint8-family and, on 32- and
+// Median filter, square boxes 4 x 4 ... 9 x 9 (uint8-family and, on 32- and
 // 64-byte vectors, 32-bit keys), two output rows per network: the
 // column-sharing separable sorting networks of Adams ("Fast median filters
 // using separable sorting networks", ACM TOG 40(4), 2021), built at compile

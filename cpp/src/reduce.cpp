@@ -511,14 +511,13 @@ template <int N>
 /// a block takes the medium-only path when all its values have safe squares,
 /// Blue's otherwise, still one pass over memory.
 constexpr index_t kNormBlockSteps = 32;
+constexpr int kNormLows = 4;
 
 template <int N, class T>
 FASTCPP_KERNEL void norm_feed(NormLanes& st, const T* x, index_t n) noexcept {
     using L = detail::Lanes<N>;
     using vu64 = typename L::vu;
     constexpr int K = kNormStreams, S = kNormSets;
-    constexpr auto kBig = std::bit_cast<std::uint64_t>(kTbig);
-    constexpr auto kSml = std::bit_cast<std::uint64_t>(kTsml);
     Vec<N> med[K], sml[S], big[S];
     for_streams<K>([&](auto k)
                        __attribute__((always_inline)) { med[k] = L::load(st.med + k * N); });
@@ -531,21 +530,31 @@ FASTCPP_KERNEL void norm_feed(NormLanes& st, const T* x, index_t n) noexcept {
                 const index_t end = std::min(at.steps, j + kNormBlockSteps);
                 // The common case, one FMA per value: the block's squares, kept
                 // apart until every value proved to lie in [kTsml, kTbig].
-                Vec<N> t[K] = {};
-                vu64 out = {};  // sign bit set in a lane once a value fell outside
+                // Three more operations a vector: |x| - 1 as integers (zero
+                // becomes a NaN, which the min skips, so zeros pass: sparse
+                // data and the zero-padded tail stay on this path) and its
+                // least value, in kNormLows chains (a min's latency).
+                Vec<N> t[K] = {}, low[kNormLows];
+                for (auto& v : low) v = Vec<N>{} + kTsml;
                 for (index_t i = j; i < end; ++i)
                     for_streams<K>([&](auto k) __attribute__((always_inline)) {
                         const Vec<N> v = load_at<N>(p[0], at, k, i);
-                        const vu64 m =
-                            reinterpret_cast<vu64>(v) & std::uint64_t{0x7FFFFFFFFFFFFFFF};
-                        // Zeros pass too (their squares are exact): sparse
-                        // data and the zero-padded tail stay on this path.
-                        out |= (kBig - m) | ((m - kSml) & (0 - m));
+                        const Vec<N> below = reinterpret_cast<Vec<N>>(
+                            (reinterpret_cast<vu64>(v) & std::uint64_t{0x7FFFFFFFFFFFFFFF}) - 1);
+                        Vec<N>& m = low[k % kNormLows];
+                        m = below < m ? below : m;  // minpd: a NaN keeps m
                         t[k] = madd<N>(v, v, t[k]);
                     });
+                // Too large: some lane's sum of squares reached kTbig^2, as it
+                // does when a value exceeds kTbig (or is inf or NaN).
+                vu64 out = {};
+                for (const auto& m : low) out |= reinterpret_cast<vu64>(m < kTsml);
+                for_streams<K>([&](auto k) __attribute__((always_inline)) {
+                    out |= ~reinterpret_cast<vu64>(t[k] < kTbig * kTbig);
+                });
                 std::uint64_t any = 0;
                 for (int l = 0; l < N; ++l) any |= out[l];
-                if (any >> 63) {  // Blue's three accumulators over the block again
+                if (any != 0) {  // Blue's three accumulators over the block again
                     for (index_t i = j; i < end; ++i)
                         for_streams<K>([&](auto k) __attribute__((always_inline)) {
                             norm_step<N>(med[k], sml[k % S], big[k % S],

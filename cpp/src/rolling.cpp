@@ -226,8 +226,9 @@ constexpr Row kRows[] = {
     {{MoveStat::quantile, "move_quantile", kQuantile, 1, kOrderGrain,
       "Moving-window quantile of the non-NaN values: equals\n"
       "numpy.nanquantile(window, q, method=method) on every window, in\n"
-      "O(n log window) per row (a sorted window for windows up to 300, else a\n"
-      "Fenwick tree over the ranks of sorted tiles). move_median is q=0.5,\n"
+      "O(n log window) per row (a sorted window for windows up to 128, else a\n"
+      "set of the ranks of sorted tiles); one pass serves every q of a list.\n"
+      "move_median is q=0.5,\n"
       "'linear'. +-inf are ordinary values: where numpy's interpolation weighs an\n"
       "inf by 0 (a NaN there), the result is the other value; between -inf and\n"
       "+inf it is NaN.\n"},
@@ -368,6 +369,21 @@ index_t rolling_valid_length(const char* func, index_t length, index_t window) {
 
 namespace {
 
+/// How many output rows one kernel call writes: every q of a quantile call
+/// given a q_stride (each q's row q_stride elements after the previous
+/// one's), else one.
+index_t outputs_per_call(const MoveOptions& options) {
+    return options.q_stride != 0 ? static_cast<index_t>(options.q.size()) : 1;
+}
+
+/// The kernel's outputs written to a contiguous buffer of `groups` rows of
+/// m (staged rows, centred tails): the options the kernel gets for it.
+MoveOptions staged_options(const MoveOptions& options, index_t m) {
+    MoveOptions staged = options;
+    if (staged.q_stride != 0) staged.q_stride = m;
+    return staged;
+}
+
 /// Outputs [b, e) of one series x → y (a whole row, or one segment of it),
 /// with centred labels when `center`: output j is the trailing output
 /// j + shift (shift = (window − 1)/2) of x extended by shift NaNs. The body
@@ -403,12 +419,15 @@ void run_series(RowKernel<T> kernel, MoveStat stat, Strided<const T> x, Strided<
     };
     const auto tx = stage(xin, x);
     const auto tx2 = x2.data != nullptr ? stage(xin2, x2) : x2;
-    yout.resize(static_cast<std::size_t>(m));
+    const index_t groups = outputs_per_call(options);
+    yout.resize(static_cast<std::size_t>(m * groups));
     const index_t first = tail_begin + shift - (n - kept);  // buffer index of output tail_begin
-    kernel(stat, tx, tx2, Strided<T>(yout.data(), m, 1), std::min(window, m), minc, options, first,
-           m);
-    for (index_t j = tail_begin; j < e; ++j)
-        y[j] = yout[static_cast<std::size_t>(first + (j - tail_begin))];
+    kernel(stat, tx, tx2, Strided<T>(yout.data(), m, 1), std::min(window, m), minc,
+           staged_options(options, m), first, m);
+    for (index_t g = 0; g < groups; ++g)
+        for (index_t j = tail_begin; j < e; ++j)
+            y.data[j * y.stride + g * options.q_stride] =
+                yout[static_cast<std::size_t>(g * m + first + (j - tail_begin))];
 }
 
 /// A whole strided series (e.g. a row along axis=0 of a C-ordered array, or
@@ -423,12 +442,15 @@ template <std::floating_point T>
                                   const MoveOptions& options) {
     thread_local std::vector<T> xin, yout;
     const index_t n = x.size;
+    const index_t groups = outputs_per_call(options);
     xin.resize(static_cast<std::size_t>(n));
-    yout.resize(static_cast<std::size_t>(n));
+    yout.resize(static_cast<std::size_t>(n * groups));
     for (index_t i = 0; i < n; ++i) xin[static_cast<std::size_t>(i)] = x[i];
     run_series(kernel, stat, Strided<const T>(xin.data(), n, 1), Strided<const T>(),
-               Strided<T>(yout.data(), n, 1), window, minc, options, 0, n);
-    for (index_t i = 0; i < n; ++i) y[i] = yout[static_cast<std::size_t>(i)];
+               Strided<T>(yout.data(), n, 1), window, minc, staged_options(options, n), 0, n);
+    for (index_t g = 0; g < groups; ++g)
+        for (index_t i = 0; i < n; ++i)
+            y.data[i * y.stride + g * options.q_stride] = yout[static_cast<std::size_t>(g * n + i)];
 }
 
 /// lengths=: every (row, segment) pair is a series of its own, handed out
@@ -516,15 +538,33 @@ void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
         detail::check_rows(row.member.name, "out", a, out, a.length);
         return run_stat(row, a, Rows<const T>{}, out, window, options);
     }
-    // One batch of output rows per q (q-major), each a pass of its own.
+    // One batch of output rows per q (q-major).
     const auto rows = static_cast<std::size_t>(a.count());
     const std::size_t groups = options.q.size();
     detail::require(
         out.count() == a.count() * static_cast<index_t>(groups) && out.length == a.length,
         row.member.name, "out has ", out.count(), " rows of length ", out.length, ", expected ",
         a.count() * static_cast<index_t>(groups), " rows of length ", a.length);
-    for (std::size_t k = 0; k < groups; ++k) {
-        MoveOptions one = options;
+    // Row r of q[k] k·q_stride after row r of q[0] for every r and k (any
+    // ndarray out): one pass over each input row writes every q.
+    MoveOptions all = options;
+    all.q_stride = 0;
+    if (groups > 1 && rows > 0) {
+        const auto at = [&](std::size_t k, std::size_t r) { return out.offsets[k * rows + r]; };
+        const index_t step = at(1, 0) - at(0, 0);
+        bool uniform = step != 0;
+        for (std::size_t k = 1; k < groups && uniform; ++k)
+            for (std::size_t r = 0; r < rows && uniform; ++r)
+                uniform = at(k, r) == at(0, r) + static_cast<index_t>(k) * step;
+        if (uniform) {
+            all.q_stride = step;
+            return run_stat(row, a, Rows<const T>{},
+                            Rows<T>{out.base, out.length, out.stride, out.offsets.subspan(0, rows)},
+                            window, all);
+        }
+    }
+    for (std::size_t k = 0; k < groups; ++k) {  // else each q a pass of its own
+        MoveOptions one = all;
         one.q = options.q.subspan(k, 1);
         run_stat(row, a, Rows<const T>{},
                  Rows<T>{out.base, out.length, out.stride, out.offsets.subspan(k * rows, rows)},

@@ -16,10 +16,12 @@
 ///  - min/max/argmin/argmax: monotonic deques (Lemire 2006, "Streaming
 ///    maximum-minimum filter using no more than three comparisons per
 ///    element"), O(n);
-///  - median: for windows up to 300 a sorted window updated by SIMD counting
-///    and a short block move; above, and for rank always, a Fenwick tree
-///    (Fenwick 1994) over the ranks of each pair of adjacent sorted tiles,
-///    O(n log w) (bottleneck's move_rank is O(n w)).
+///  - median, quantile: for windows up to 128 a sorted window updated by
+///    SIMD counting and a short block move; above, the ranks of each pair of
+///    adjacent sorted tiles, the window a set of ranks in a two-level bitset,
+///    each quantile a cursor walked a few ranks per step, O(n log w); one
+///    pass serves several q. rank: a Fenwick tree (Fenwick 1994) over those
+///    ranks (bottleneck's move_rank is O(n w)).
 ///
 /// Semantics follow bottleneck 1.6 (NaN skipped inside the window,
 /// `min_count` = minimum number of non-NaN values, default = window;
@@ -117,6 +119,10 @@ struct MoveOptions {
     std::span<const double> q{};
     /// quantile: how a window's sorted values give the q-th quantile.
     QuantileMethod method = QuantileMethod::linear;
+    /// quantile, internal (move_stat sets it; callers leave it 0): the
+    /// element offset from one q's output row to the next q's, so one pass
+    /// over a row writes every q. 0: a kernel call writes q[0] only.
+    index_t q_stride = 0;
     /// Label each window at its centre, as pandas `rolling(window,
     /// center=True)` (even windows too): out[i] is the trailing result at
     /// i + (window − 1)/2 of the series extended by (window − 1)/2 NaNs, so

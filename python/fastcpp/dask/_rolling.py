@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 from functools import partial
 from typing import Any, Callable
 
 import dask.array as da
 import numpy as np
 from dask.array.core import Array
+from dask.base import tokenize
+from dask.highlevelgraph import HighLevelGraph
 
 from fastcpp import _core
 
@@ -70,7 +73,9 @@ def _move_segment(
     extra: dict[str, Any],
     dtype: np.dtype,
     pair: bool = False,
+    lead: tuple[int, ...] = (),
 ) -> np.ndarray:
+    """``lead``: the result's new leading axes (``(len(q),)`` for a q list)."""
     length = segment.shape[axis]
     if length >= window:
         out = kernel(segment, window, min_count=min_count, axis=axis, **extra)
@@ -81,12 +86,29 @@ def _move_segment(
         need = window if min_count is None else min_count
         if need > length:
             shape = (*segment.shape[:-1], 1) if pair else segment.shape
-            out = np.full(shape, np.nan, dtype=dtype)
+            out = np.full((*lead, *shape), np.nan, dtype=dtype)
         else:
             out = kernel(segment, length, min_count=need, axis=axis, **extra)
     index = [slice(None)] * out.ndim
-    index[axis] = slice(context, None)
+    index[len(lead) + axis] = slice(context, None)
     return out[tuple(index)]
+
+
+def _leading_block(
+    graph: HighLevelGraph, source: str, name: str, numblocks: tuple[int, ...]
+) -> tuple[HighLevelGraph, str]:
+    """Block idx of ``source`` (its result with a whole new leading axis) as
+    block (0, *idx) of a new layer."""
+    out = f"{name}-lead-{tokenize(source)}"
+    dsk = {
+        (out, 0, *idx): (source, *idx)
+        for idx in itertools.product(*(range(n) for n in numblocks))
+    }
+    layers: dict[str, Any] = dict(graph.layers)
+    deps = {k: set(v) for k, v in graph.dependencies.items()}
+    layers[out] = dsk
+    deps[out] = {source}
+    return HighLevelGraph(layers, deps), out
 
 
 def _call_pair(name: str, stacked: np.ndarray, *args: Any, **kwargs: Any) -> Any:
@@ -161,15 +183,9 @@ def move(
     if _pair:
         probe = np.broadcast_to(probe, (*probe.shape[:-1], 2))
     meta = kernel(probe, window, min_count=min_count, axis=axis, **extra)
-    if "q" in extra and np.ndim(extra["q"]) == 1:
-        # move_quantile with a sequence of q: one lazy array per q, stacked
-        # along the new leading axis (as the in-memory result).
-        return da.stack(
-            [
-                move(name, x, window, min_count, axis, **{**extra, "q": float(q)})
-                for q in np.asarray(extra["q"], dtype=np.float64)
-            ]
-        )
+    # move_quantile with a sequence of q: a new leading axis (as the in-memory
+    # result), every q from one pass over each block.
+    lead = tuple(meta.shape[: meta.ndim - probe.ndim])
     ax = axis % x.ndim
     shift = (int(window) - 1) // 2 if extra.pop("center", False) else 0
     if shift:
@@ -180,8 +196,9 @@ def move(
         padded = da.concatenate([x, da.full(pad, np.nan, dtype=x.dtype)], axis=ax)
         trailing = move(name, padded, window, min_count, axis, _pair=_pair, **extra)
         index: list[slice] = [slice(None)] * trailing.ndim
-        index[ax] = slice(shift, None)
-        return trailing[tuple(index)].rechunk(x.chunks[: trailing.ndim])
+        index[len(lead) + ax] = slice(shift, None)
+        chunks = x.chunks[: trailing.ndim - len(lead)]
+        return trailing[tuple(index)].rechunk(trailing.chunks[: len(lead)] + chunks)
     fn = partial(
         _move_segment,
         kernel=kernel,
@@ -191,10 +208,14 @@ def move(
         extra=extra,
         dtype=meta.dtype,
         pair=_pair,
+        lead=lead,
     )
     graph, out = with_left_context(
         x, ax, int(window) - 1, fn, name.replace("_", "-"), (window, min_count, extra)
     )
+    if lead:  # block idx holds the whole leading axis: block (0, *idx)
+        graph, out = _leading_block(graph, out, name.replace("_", "-"), x.numblocks)
+        return Array(graph, out, ((lead[0],), *x.chunks), dtype=meta.dtype)
     if _pair:  # the stack's last axis (one chunk of 2) became one of 1
         return Array(graph, out, (*x.chunks[:-1], (1,)), dtype=meta.dtype)[..., 0]
     return Array(graph, out, x.chunks, dtype=meta.dtype)

@@ -1,0 +1,73 @@
+"""median_filter's small square boxes (sizes 3 ... 9, the sorting-network paths:
+3x3 two rows per pass, 4x4 ... 9x9 shared-row pair networks) against scipy and
+a sort reference: odd and even row counts, columns around the vector width,
+images taller than one tile, strides, channels, NaN and +-inf."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fastcpp
+from reference_median_filter import assert_same_floats, median_filter_ref, stable_rng
+
+ndi = pytest.importorskip("scipy.ndimage")
+
+MODES = ["reflect", "nearest", "mirror", "constant", "wrap"]
+# Key widths 8 / 16 / 32 / 64 bits, on and off the pair networks.
+DTYPES = [np.uint8, np.int8, np.uint16, np.float32, np.int32, np.float64]
+SIZES = [3, 4, 5, 6, 7, 8, 9]
+
+
+def image(shape, dtype, rng):
+    dt = np.dtype(dtype)
+    if dt.kind == "f":
+        a = (rng.standard_normal(shape) * 50).astype(dt)
+        a.flat[:: max(1, a.size // 7)] = 0.0  # ties
+        return a
+    info = np.iinfo(dt)
+    return rng.integers(info.min, info.max, shape, dtype=dt, endpoint=True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("size", SIZES)
+def test_boxes_match_scipy(dtype, size):
+    rng = stable_rng("small boxes", np.dtype(dtype).name, size)
+    # Odd/even rows; columns below, at and past 16, 32 and 64 lanes; one
+    # image taller than a tile (whose last tile has an odd row count).
+    for shape in [(1, 1), (2, 3), (5, 17), (8, 33), (13, 64), (131, 70)]:
+        a = image(shape, dtype, rng)
+        for mode in MODES if shape[0] < 100 else ["nearest", "reflect"]:
+            got = fastcpp.median_filter(a, size, mode=mode, cval=1)
+            want = ndi.median_filter(a, size=size, mode=mode, cval=1)
+            assert_same_floats(got, want, f"shape={shape} mode={mode}")
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+@pytest.mark.parametrize("size", [3, 4, 6])
+def test_strided_and_channels(dtype, size):
+    rng = stable_rng("small strided", np.dtype(dtype).name, size)
+    a = image((40, 90), dtype, rng)
+    view = a[1::2, ::3]  # strided rows and columns
+    got = fastcpp.median_filter(view, size, mode="mirror")
+    assert_same_floats(got, ndi.median_filter(view, size=size, mode="mirror"))
+    rgb = image((23, 45, 3), dtype, rng)  # channels interleaved into the columns
+    got = fastcpp.median_filter(rgb, (size, size, 1), mode="nearest")
+    want = ndi.median_filter(rgb, size=(size, size, 1), mode="nearest")
+    assert_same_floats(got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [3, 4, 5, 6])
+def test_nan_and_inf(dtype, size):
+    """NaN sorts above +inf (NumPy order), checked against np.sort of windows."""
+    rng = stable_rng("small nan", np.dtype(dtype).name, size)
+    a = image((37, 71), dtype, rng)
+    a[rng.random(a.shape) < 0.25] = np.nan
+    a[rng.random(a.shape) < 0.1] = np.inf
+    a[rng.random(a.shape) < 0.1] = -np.inf
+    a[5:12, 20:40] = np.nan
+    for mode in ["nearest", "constant"]:
+        got = fastcpp.median_filter(a, size, mode=mode, cval=np.nan)
+        want = median_filter_ref(a, size, mode, np.nan)
+        assert_same_floats(got, want, f"mode={mode}")
