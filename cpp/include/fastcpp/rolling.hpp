@@ -18,7 +18,7 @@
 ///    element"), O(n);
 ///  - median, quantile: for windows up to 128 a sorted window updated by
 ///    SIMD counting and a short block move; above, the ranks of each pair of
-///    adjacent sorted tiles, the window a set of ranks in a two-level bitset,
+///    adjacent sorted tiles, the window a set of ranks in a bitset with summary levels,
 ///    each quantile a cursor walked a few ranks per step, O(n log w); one
 ///    pass serves several q. rank: a Fenwick tree (Fenwick 1994) over those
 ///    ranks (bottleneck's move_rank is O(n w)).
