@@ -27,6 +27,8 @@
 #include <mutex>
 #include <vector>
 
+#include "median_filter_network.hpp"
+
 // The 64-byte vectors never cross a non-inlined call, so the ABI note about
 // passing them without AVX-512 does not apply.
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -207,15 +209,9 @@ std::vector<std::uint32_t> scaled(const Ops& L, int B) {
     return s;
 }
 
-template <class K, int W>
-using Vec [[gnu::vector_size(W)]] = K;
-
-template <class V>
-[[gnu::always_inline]] inline V load(const void* p) noexcept {
-    V v;
-    std::memcpy(&v, p, sizeof(V));
-    return v;
-}
+// Vectors of W bytes and their unaligned load: the network kernels' own.
+using net::load;
+using net::Vec;
 
 /// Runs the comparators `ops` (n offsets, two per comparator) on the state
 /// s, B vectors per wire.

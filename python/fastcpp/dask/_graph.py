@@ -116,11 +116,18 @@ def select(
         (out, *idx): (_getitem, (source, *idx), item)
         for idx in itertools.product(*(range(n) for n in numblocks))
     }
+    return add_layer(graph, out, dsk, source), out
+
+
+def add_layer(
+    graph: HighLevelGraph, name: str, dsk: dict[Any, Any], source: str
+) -> HighLevelGraph:
+    """``graph`` with one more layer ``name`` (tasks ``dsk``) that reads ``source``."""
     layers: dict[str, Any] = dict(graph.layers)
     deps = {k: set(v) for k, v in graph.dependencies.items()}
-    layers[out] = dsk
-    deps[out] = {source}
-    return HighLevelGraph(layers, deps), out
+    layers[name] = dsk
+    deps[name] = {source}
+    return HighLevelGraph(layers, deps)
 
 
 def _getitem(value: Any, item: int) -> Any:

@@ -14,7 +14,7 @@ from dask.highlevelgraph import HighLevelGraph
 
 from fastcpp import _core
 
-from ._graph import bounds, select, with_left_context
+from ._graph import add_layer, bounds, select, with_left_context
 
 
 #: Names of the move_* family, from the core's family table.
@@ -104,11 +104,7 @@ def _leading_block(
         (out, 0, *idx): (source, *idx)
         for idx in itertools.product(*(range(n) for n in numblocks))
     }
-    layers: dict[str, Any] = dict(graph.layers)
-    deps = {k: set(v) for k, v in graph.dependencies.items()}
-    layers[out] = dsk
-    deps[out] = {source}
-    return HighLevelGraph(layers, deps), out
+    return add_layer(graph, out, dsk, source), out
 
 
 def _call_pair(name: str, stacked: np.ndarray, *args: Any, **kwargs: Any) -> Any:
