@@ -837,6 +837,21 @@ def test_quantile_sequence_is_each_q(window):
         np.testing.assert_array_equal(got[k], fastcpp.move_quantile(f, window, q, 2))
 
 
+def test_quantile_sequence_short_segments_all_nan():
+    """A segment shorter than min_count is NaN in every q's row (contiguous
+    rows and staged axis=0 rows; the output starts as uninitialised memory)."""
+    a = np.arange(30.0).reshape(3, 10)
+    for trial in range(3):  # leave garbage in the staging buffers first
+        fastcpp.move_quantile(np.full((10, 3), 7.0 + trial), 3, [0.1, 0.9], axis=0)
+        got = fastcpp.move_quantile(a, 3, [0.25, 0.75], lengths=[2, 8])
+        t = fastcpp.move_quantile(a.T.copy(), 3, [0.25, 0.75], axis=0, lengths=[2, 8])
+        for k, q in enumerate((0.25, 0.75)):
+            one = fastcpp.move_quantile(a, 3, q, lengths=[2, 8])
+            assert np.isnan(one[:, :2]).all()
+            np.testing.assert_array_equal(got[k], one)
+            np.testing.assert_array_equal(t[k], one.T)
+
+
 def _by_segment(name, a, window, mc, lengths, **kw):
     """One call per segment; a segment shorter than the window is called
     with NaNs in front (which count for nothing, wherever the window is

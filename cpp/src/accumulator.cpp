@@ -412,7 +412,7 @@ void Accumulator::add(double x) noexcept {
 }
 
 void Accumulator::add_many(Strided<const double> values) {
-    // One block (the Python add() hands its values over 32 at a time): the
+    // One block (the Python add() hands its values over 64 at a time): the
     // summary of() makes, without its thread check and partial-result vector.
     if (values.size <= kBlock) return merge(from_state(summarize_range(values, 0, values.size)));
     merge(of(values));

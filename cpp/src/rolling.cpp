@@ -397,8 +397,11 @@ void run_series(RowKernel<T> kernel, MoveStat stat, Strided<const T> x, Strided<
                 Strided<T> y, index_t window, index_t minc, const MoveOptions& options, index_t b,
                 index_t e) {
     const index_t n = x.size;
-    if (minc > n) {
-        for (index_t j = b; j < e; ++j) y[j] = std::numeric_limits<T>::quiet_NaN();
+    if (minc > n) {  // every q's row (a q list writes outputs_per_call rows)
+        const index_t groups = outputs_per_call(options);
+        for (index_t g = 0; g < groups; ++g)
+            for (index_t j = b; j < e; ++j)
+                y.data[j * y.stride + g * options.q_stride] = std::numeric_limits<T>::quiet_NaN();
         return;
     }
     const index_t shift = options.center ? (window - 1) / 2 : 0;

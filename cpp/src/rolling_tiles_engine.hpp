@@ -92,7 +92,8 @@ struct Vec<2> {
     using I = v2i;
     using F = v2f;
 };
-/// Lanes of a float64 vector type (4, or 2 for the short-row path).
+/// Lanes of a float64 vector type: 4 at x86-64-v3/v4, 2 below v3 and on the
+/// short-row path.
 template <class V>
 constexpr int kWidth = static_cast<int>(sizeof(V) / sizeof(double));
 constexpr double kInf = std::numeric_limits<double>::infinity();

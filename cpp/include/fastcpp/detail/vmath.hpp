@@ -186,7 +186,10 @@ struct SinCos {
 
 /// Largest |x| for which sin_near() equals sin(): below pi/2, x / pi rounds
 /// to q = 0, so sin()'s reduction subtracts zeros (x - 0 is x, -0 too) and
-/// its sign is +.
+/// its sign is +. (At pi/2 rounded down itself, x · (1/pi) is 0.5 + 1.1e-17
+/// before rounding: q = 0 holds because the library is built without FMA
+/// contraction, -ffp-contract=off, which this header's promise of the same
+/// bits on every level needs anyway.)
 inline constexpr double kSinNearMax = 1.5707963267948966;  // pi/2 rounded down
 /// Largest |x| for which cos_near() equals cos(): below pi, cos() takes
 /// q = 0 (x >= 0, and x > -2^-53) or q = -1, and its reduction by -pi/2 is
