@@ -85,6 +85,29 @@ std::array<py::array, N> null_arrays() {
 /// the GIL.
 inline constexpr py::ssize_t kReleaseGilFrom = 1024;
 
+/// Runs fn() without the GIL for calls of kReleaseGilFrom elements or more.
+template <class Fn>
+void run_released_from(py::ssize_t elements, Fn&& fn) {
+    if (elements >= kReleaseGilFrom) {
+        py::gil_scoped_release nogil;
+        fn();
+    } else {
+        fn();
+    }
+}
+
+/// A call's K results: result(0) alone, or the tuple of result(0) ... result(K - 1).
+template <std::size_t K, class Result>
+py::object one_or_tuple(Result&& result) {
+    if constexpr (K == 1) {
+        return result(0);
+    } else {
+        py::tuple t(K);
+        for (std::size_t k = 0; k < K; ++k) t[k] = result(k);
+        return t;  // implicitly moved (C++20)
+    }
+}
+
 /// Calls fn(double{}) or fn(float{}) (the computing type of `r`) so one
 /// generic lambda serves every Real.
 template <class Fn>
@@ -322,19 +345,9 @@ py::object map_row(const RealArray& in, OutLength&& out_length, Kernel&& kernel)
                 static_cast<T*>(static_cast<void*>(py::detail::array_proxy(target[k].ptr())->data)),
                 static_cast<index_t>(m), 1, one_row};
         }
-        if (n >= kReleaseGilFrom) {
-            py::gil_scoped_release nogil;
-            kernel(src, outs);
-        } else {
-            kernel(src, outs);
-        }
-        if constexpr (K == 1) {
-            return stored(std::move(target[0]), in.real);
-        } else {
-            py::tuple t(K);
-            for (std::size_t k = 0; k < K; ++k) t[k] = stored(std::move(target[k]), in.real);
-            return t;  // implicitly moved (C++20)
-        }
+        run_released_from(n, [&] { kernel(src, outs); });
+        return one_or_tuple<K>(
+            [&](std::size_t k) -> py::object { return stored(std::move(target[k]), in.real); });
     });
 }
 
@@ -385,23 +398,11 @@ py::object map_rows(const char* func, py::handle a_obj, index_t axis_arg, py::ob
         std::array<std::optional<RowsOf<T>>, K> dst;
         std::array<Rows<T>, K> outs;
         for (std::size_t k = 0; k < K; ++k) outs[k] = dst[k].emplace(target[k], axis).rows;
-        if (elements >= kReleaseGilFrom) {
-            py::gil_scoped_release nogil;
-            kernel(src.rows, outs);
-        } else {
-            kernel(src.rows, outs);
-        }
-        auto result = [&](std::size_t k) -> py::object {
+        run_released_from(elements, [&] { kernel(src.rows, outs); });
+        return one_or_tuple<K>([&](std::size_t k) -> py::object {
             if (k == 0 && user) return user->finish();
             return stored(py::reinterpret_steal<py::array>(target[k].release()), in.real);
-        };
-        if constexpr (K == 1) {
-            return result(0);
-        } else {
-            py::tuple t(K);
-            for (std::size_t k = 0; k < K; ++k) t[k] = result(k);
-            return t;  // implicitly moved (C++20)
-        }
+        });
     });
 }
 
@@ -630,12 +631,7 @@ py::object map_elementwise(const char* func, const std::array<py::handle, N>& ob
             in_arr[i] = in_rows[i].emplace(in_ops[i], shape, flat).rows;
         for (std::size_t k = 0; k < K; ++k)
             out_arr[k] = out_rows[k].emplace(out_ops[k], shape, flat).rows;
-        if (elements >= kReleaseGilFrom) {
-            py::gil_scoped_release nogil;
-            kernel(in_arr, out_arr);
-        } else {
-            kernel(in_arr, out_arr);
-        }
+        run_released_from(elements, [&] { kernel(in_arr, out_arr); });
         const bool scalar_out = all_scalar && [&] {
             for (const auto& u : user)
                 if (u) return false;
@@ -649,13 +645,7 @@ py::object map_elementwise(const char* func, const std::array<py::handle, N>& ob
             if (scalar_out) return py::float_(stored(std::move(res), real).attr("item")());
             return stored(std::move(res), real);
         };
-        if constexpr (K == 1) {
-            return one(0);
-        } else {
-            py::tuple t(K);
-            for (std::size_t k = 0; k < K; ++k) t[k] = one(k);
-            return t;  // implicitly moved (C++20)
-        }
+        return one_or_tuple<K>(one);
     });
 }
 

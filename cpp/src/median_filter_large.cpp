@@ -250,7 +250,6 @@ FASTCPP_MEDIAN_KERNEL void large_kernel(const Tile<K>& tile, const LargeNet& N) 
     constexpr index_t span = B * lanes;
     const Tile<K> t = tile;
     const int k = N.k, R = N.R, m = N.m, kn = N.kn, extra = (R - 1) * k;
-    const index_t pw = t.cols + k - 1;
     // Sorted common rows: rank r of padded column q at sorted[r * len + q],
     // readable up to the last block's reach (cols rounded up to span, + k).
     const index_t len = (t.cols + span + k + lanes - 1) / lanes * lanes;
@@ -264,7 +263,6 @@ FASTCPP_MEDIAN_KERNEL void large_kernel(const Tile<K>& tile, const LargeNet& N) 
     core_ops = scaled(N.core, B);
     fin_ops = scaled(N.fin, B);
     need.assign(N.need.begin(), N.need.end());
-    (void)pw;
     for (index_t i = 0; i < t.rows; i += R) {
         const K* top = t.pad + i * t.pad_stride;  // padded row i
         // Sort the common rows i + R - 1 .. i + k - 1 of every padded column.
