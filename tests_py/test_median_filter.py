@@ -124,6 +124,18 @@ def test_large_square_boxes(dtype):
         check(a[:, ::-3], size, "mirror")  # strided, reversed columns
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_large_square_boxes_column_pairs(dtype):
+    """The large boxes' lanes are pairs of output columns: odd widths, widths
+    one below and above whole blocks of pairs (16-, 32- and 64-byte vectors),
+    tiles past 1024 columns."""
+    rng = stable_rng(dtype, "large_square_boxes_column_pairs")
+    for cols in [1, 2, 33, 63, 65, 127, 129, 255, 257, 511, 513, 1025, 1031]:
+        a = random_image((12, cols), dtype, rng)
+        for size in [10, 11, 14]:
+            check(a, size, MODES[(cols + size) % len(MODES)], cval=4)
+
+
 def test_large_square_boxes_nan_and_rank():
     """NaN sorts last in the large boxes; other ranks of the same boxes take
     the general paths."""
