@@ -9,11 +9,16 @@
 // this size would spill there anyway).
 //
 // Per pass of R output rows i .. i + R - 1 (boxes of padded rows i + y ..
-// i + y + k - 1): every padded column's m = k - R + 1 common rows are sorted
-// once; per block of output columns the `core` network merges the k sorted
-// columns of the common rows, pruned to the ranks that can still be a box's
-// median once its R - 1 own rows join; per output row the `fin` network sorts
-// those rows, merges them with the core's candidates and keeps the median.
+// i + y + k - 1), with two neighbouring output columns (a pair) per lane
+// (Adams' sharing in both directions): every padded column's m = k - R + 1
+// common rows are sorted once; per block of pairs the `core` network merges
+// the k - 1 sorted columns both boxes of a pair share, pruned to the ranks
+// that can still be a median once the box's own column and R - 1 own rows
+// join; per box column `mid` merges in its own sorted column (serving R
+// rows); per output row `fin` sorts the box's own rows, merges them with
+// mid's candidates and keeps the median. Pairs as lanes need the even and
+// odd columns apart: the padded tile is split once and the medians are
+// interleaved back, with vector shuffles.
 // The comparator lists come from Batcher's odd-even merge sort and merge
 // (Knuth TAOCP 5.3.4), pruned backwards as in median_filter_network.hpp,
 // whose fixed-size compile-time tables are too small for these sizes.

@@ -16,11 +16,12 @@ inline constexpr index_t kLargeSlackBytes = kSlackBytes + 10 * 64;
 
 /// Largest side served at vector width W, where these networks stop beating
 /// radix selection (8-bit keys; histograms from 16 x 16) and rank compression
-/// plus radix selection (32-bit keys), measured at 512 x 512: interpreted,
-/// their cost grows about as k**2.5 per pixel, the others' about as k.
+/// plus radix selection (32-bit keys), measured at 512 x 512 with the 2-D
+/// sharing: interpreted, their cost grows about as k**2.5 per pixel, the
+/// others' about as k.
 constexpr index_t large_box_max(std::size_t key_bytes, int W) noexcept {
-    if (key_bytes == 1) return W >= 64 ? 25 : W >= 32 ? 22 : 15;
-    if (key_bytes == 4) return W >= 64 ? 20 : W >= 32 ? 18 : 12;
+    if (key_bytes == 1) return W >= 32 ? 25 : 15;
+    if (key_bytes == 4) return W >= 32 ? 22 : 15;
     return 0;
 }
 
