@@ -488,22 +488,17 @@ void run_segments(const Row& row, const Rows<const T>& a, const Rows<const T>& a
     });
 }
 
-/// One batch of output rows (quantile: of one q); `a2` the second input of a
-/// two-input member (base null otherwise).
+/// run_stat() for anything but one short contiguous row: segments, batches
+/// of rows, long or strided rows, centred labels (out of line, so that the
+/// short row's path does not pay for this one's registers).
 template <std::floating_point T>
-void run_stat(const Row& row, const Rows<const T>& a, const Rows<const T>& a2, const Rows<T>& out,
-              index_t window, const MoveOptions& options) {
+[[gnu::noinline]] void run_stat_rows(const Row& row, const Rows<const T>& a,
+                                     const Rows<const T>& a2, const Rows<T>& out, index_t window,
+                                     const MoveOptions& options) {
     if (options.lengths) return run_segments(row, a, a2, out, window, options);
     const MoveStat stat = row.member.stat;
     const index_t minc = options.min_count.value_or(window);
     const RowKernel<T> kernel = kernel_of<T>(row);
-    // One short contiguous row (a call on a small 1-D array, where the fixed
-    // cost is most of the call): the kernel itself, as the row loop below
-    // would call it on one thread.
-    if (a.count() == 1 && a.length < row.member.grain && !options.center && a.stride == 1 &&
-        out.stride == 1)
-        return kernel(stat, a.row(0), a2.base != nullptr ? a2.row(0) : Strided<const T>(),
-                      out.row(0), window, minc, options, 0, a.length);
     // Many short rows: the tile kernels take whole rows, four side by side in
     // the lanes of a vector.
     const index_t rows = a.count();
@@ -526,6 +521,22 @@ void run_stat(const Row& row, const Rows<const T>& a, const Rows<const T>& a2, c
         else
             kernel(stat, x, x2, y, window, minc, options, b, e);
     });
+}
+
+/// One batch of output rows (quantile: of one q); `a2` the second input of a
+/// two-input member (base null otherwise).
+template <std::floating_point T>
+void run_stat(const Row& row, const Rows<const T>& a, const Rows<const T>& a2, const Rows<T>& out,
+              index_t window, const MoveOptions& options) {
+    // One short contiguous row (a call on a small 1-D array, where the fixed
+    // cost is most of the call): the kernel itself, as the row loop of
+    // run_stat_rows would call it on one thread.
+    if (a.count() == 1 && a.length < row.member.grain && !options.center && !options.lengths &&
+        a.stride == 1 && out.stride == 1)
+        return kernel_of<T>(row)(row.member.stat, a.row(0),
+                                 a2.base != nullptr ? a2.row(0) : Strided<const T>(), out.row(0),
+                                 window, options.min_count.value_or(window), options, 0, a.length);
+    run_stat_rows(row, a, a2, out, window, options);
 }
 
 }  // namespace
