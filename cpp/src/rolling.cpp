@@ -537,17 +537,21 @@ void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
     detail::require(row.member.inputs == 1, row.member.name,
                     "takes two inputs (call move_pair_stat)");
     check_member(row.member, a.length, window, options);
-    if (stat != MoveStat::quantile) {
-        detail::check_rows(row.member.name, "out", a, out, a.length);
-        return run_stat(row, a, Rows<const T>{}, out, window, options);
-    }
-    // One batch of output rows per q (q-major).
+    // Quantile: one batch of output rows per q (q-major).
+    const index_t groups = stat == MoveStat::quantile ? static_cast<index_t>(options.q.size()) : 1;
+    detail::require(out.count() == a.count() * groups && out.length == a.length, row.member.name,
+                    "out has ", out.count(), " rows of length ", out.length, ", expected ",
+                    a.count() * groups, " rows of length ", a.length);
+    move_stat_prechecked(stat, a, out, window, options);
+}
+
+template <std::floating_point T>
+void move_stat_prechecked(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
+                          const MoveOptions& options) {
+    const Row& row = row_of(stat);
+    if (stat != MoveStat::quantile) return run_stat(row, a, Rows<const T>{}, out, window, options);
     const auto rows = static_cast<std::size_t>(a.count());
     const std::size_t groups = options.q.size();
-    detail::require(
-        out.count() == a.count() * static_cast<index_t>(groups) && out.length == a.length,
-        row.member.name, "out has ", out.count(), " rows of length ", out.length, ", expected ",
-        a.count() * static_cast<index_t>(groups), " rows of length ", a.length);
     // Row r of q[k] k·q_stride after row r of q[0] for every r and k (any
     // ndarray out): one pass over each input row writes every q.
     MoveOptions all = options;
@@ -609,6 +613,8 @@ void rolling_mean_std(Rows<const T> a, Rows<T> means, Rows<T> stds, index_t wind
 
 #define FASTCPP_INSTANTIATE(T)                                                                 \
     template void move_stat<T>(MoveStat, Rows<const T>, Rows<T>, index_t, const MoveOptions&); \
+    template void move_stat_prechecked<T>(MoveStat, Rows<const T>, Rows<T>, index_t,           \
+                                          const MoveOptions&);                                 \
     template void move_pair_stat<T>(MoveStat, Rows<const T>, Rows<const T>, Rows<T>, index_t,  \
                                     const MoveOptions&);                                       \
     template void rolling_sum_squares<T>(Rows<const T>, Rows<T>, index_t);                     \
