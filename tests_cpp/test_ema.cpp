@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -137,4 +138,38 @@ TEST_CASE("ema family: var, times, min_periods, ignore_na", "[ema]") {
         REQUIRE(std::isnan(y[1]));
         REQUIRE(y[2] == 2.0);  // one decay step across the NaN: (0.5 + 1.5) / 1
     }
+}
+
+TEST_CASE("ema adjust=False in blocks of 8: every prefix, in place", "[ema]") {
+    // The kernel's blocks sit at fixed positions (ema.cpp): a row's prefix
+    // gives the same bits as the row, in place too, and the values stay within rounding
+    // of the recursion written out (NaN steps repeat the value).
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    std::vector<double> x(203);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = 10.0 + std::sin(0.7 * static_cast<double>(i));
+    for (std::size_t i = 50; i < 61; ++i) x[i] = nan;
+    for (std::size_t i = 61; i < 90; ++i) x[i] = 4.25;
+    const double alpha = 0.05;
+    std::vector<double> y(x.size());
+    fastcpp::ema(std::span<const double>(x), std::span<double>(y), alpha);
+    double w = x[0], decay = 1.0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        if (std::isnan(x[i])) {
+            decay *= 1.0 - alpha;
+        } else if (i > 0) {
+            decay *= 1.0 - alpha;
+            if (w != x[i]) w = (decay * w + alpha * x[i]) / (decay + alpha);
+            decay = 1.0;
+        }
+        REQUIRE(y[i] == Approx(w).epsilon(1e-13));
+    }
+    REQUIRE(y[60] == y[49]);
+    for (std::size_t m : {1, 7, 8, 9, 64, 100, 202}) {
+        std::vector<double> p(m);
+        fastcpp::ema(std::span<const double>(x.data(), m), std::span<double>(p), alpha);
+        REQUIRE(std::equal(p.begin(), p.end(), y.begin()));
+    }
+    std::vector<double> inplace = x;
+    fastcpp::ema(std::span<const double>(inplace), std::span<double>(inplace), alpha);
+    REQUIRE(inplace == y);
 }

@@ -329,6 +329,24 @@ def test_ema_adjust_false_first_chunk_bit_identical():
     np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13 * np.nanmax(abs(want)))
 
 
+@pytest.mark.parametrize("alpha", [0.05, 0.5])
+def test_ema_sequential_bit_identical_any_chunking(alpha):
+    # The in-memory adjust=False kernel runs in blocks of 8 at fixed positions
+    # (x86-64-v3 and above); the sequential chain carries the state at the
+    # last block boundary plus the points after it: the same bits whatever
+    # the chunks, across NaN runs, constant runs and rows that start late.
+    rng = np.random.default_rng(12)
+    a = rng.standard_normal((3, 203)) * 3 + 10
+    a[0, rng.random(203) < 0.1] = np.nan
+    a[1, 50:90] = 4.25
+    a[1, 120:133] = np.nan
+    a[2, :21] = np.nan
+    want = fastcpp.ema(a, alpha)
+    for chunks in [(3, 5), (2, 8), (3, (1, 2, 13, 7, 100, 80)), (1, 64)]:
+        got = fd.ema(da.from_array(a, chunks=chunks), alpha, method="sequential")
+        np.testing.assert_array_equal(got.compute(), want, err_msg=str(chunks))
+
+
 def test_ema_inf_follows_kernel():
     a = np.arange(30.0)
     a[10] = np.inf

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -540,3 +543,98 @@ def test_adjust_false_short_series_match_pandas(alpha):
     got = fastcpp.ema(tail, alpha, adjust=False)
     want = pd.Series(tail).ewm(alpha=alpha, adjust=False).mean().to_numpy()
     np.testing.assert_allclose(got, want, rtol=1e-15)
+
+
+def _blocked_cases(n=2000, seed=11):
+    """Rows that cross the adjust=False kernel's blocks of 8 (ema.cpp) in
+    every way: plain, NaN runs, constant runs, inf, huge values."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(n) * 3 + 10
+    yield "plain", a.copy()
+    b = a.copy()
+    b[rng.random(n) < 0.05] = NAN
+    b[n // 20 : n // 20 + 17] = NAN
+    b[n // 7 : n // 7 + 40] = 4.25
+    b[n // 4 + 1 : n // 4 + 9] = b[n // 4]
+    yield "nan-const", b
+    c = a.copy()
+    c[n // 3] = INF
+    yield "inf", c
+    d = a.copy()
+    d[40:50] = 1e305
+    d[59] = -1e305
+    yield "huge", d
+
+
+def _exact_mean(a, alpha):
+    """adjust=False in extended precision (np.longdouble), NaN repeats y."""
+    alpha_l = np.longdouble(alpha)
+    beta_l = np.longdouble(1.0 - alpha)
+    out = np.empty(len(a), dtype=np.longdouble)
+    y = np.longdouble(a[0])
+    for i, v in enumerate(a):
+        y = beta_l * y + alpha_l * np.longdouble(v)
+        out[i] = y
+    return out
+
+
+@pytest.mark.parametrize("alpha", [0.001, 0.1, 1 / 3, 0.5, 0.999, 1.0])
+def test_adjust_false_blocked_accuracy(alpha):
+    # The blocked form reorders the rounding: within a few ulp of the exact
+    # recursion (no NaN: the extended-precision one above).
+    a = next(_blocked_cases(4000))[1]
+    got = fastcpp.ema(a, alpha)
+    want = _exact_mean(a, alpha)
+    err = np.max(np.abs((got - want) / want)).astype(np.float64)
+    assert err < 1.5e-15, err
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.5, 1.0])
+def test_adjust_false_blocked_bits_do_not_depend_on_layout(alpha):
+    # The same bits in place, strided, for every prefix of the row (what
+    # fastcpp.dask's sequential method relies on), and float32 = the float64
+    # result rounded.
+    for case, a in _blocked_cases(300):
+        want = fastcpp.ema(a, alpha)
+        np.testing.assert_allclose(want, ema_ref(a, alpha), rtol=1e-13, err_msg=case)
+        inplace = a.copy()
+        fastcpp.ema(inplace, alpha, out=inplace)
+        np.testing.assert_array_equal(inplace, want, err_msg=case)
+        cols = np.stack([a, a[::-1]], axis=1)
+        np.testing.assert_array_equal(fastcpp.ema(cols, alpha, axis=0)[:, 0], want)
+        for m in (1, 7, 8, 9, 16, 101, 299):
+            np.testing.assert_array_equal(fastcpp.ema(a[:m], alpha), want[:m])
+        if case == "huge":  # beyond float32
+            continue
+        got32 = fastcpp.ema(a.astype(np.float32), alpha)
+        want32 = fastcpp.ema(a.astype(np.float32).astype(np.float64), alpha)
+        np.testing.assert_array_equal(got32, want32.astype(np.float32), err_msg=case)
+
+
+def test_adjust_false_same_bits_at_v3_and_v4():
+    # FMA levels run the same blocked operations (ema.cpp); baseline
+    # multiplies then adds: equal to rounding.
+    code = (
+        "import numpy as np, fastcpp;"
+        "a = np.random.default_rng(3).standard_normal(1000);"
+        "a[::37] = np.nan;"
+        "print(fastcpp.ema(a, 0.1).tobytes().hex())"
+    )
+    levels = ["x86-64-v3", "x86-64-v4", "baseline"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FASTCPP_")}
+    outs = {}
+    for level in levels:
+        r = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**env, "FASTCPP_SIMD": level},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        outs[level] = np.frombuffer(bytes.fromhex(r.stdout.strip()))
+    if fastcpp._core._build_info()["cpu_simd_level"] == "x86-64-v4":
+        np.testing.assert_array_equal(outs["x86-64-v3"], outs["x86-64-v4"])
+    np.testing.assert_allclose(
+        outs["baseline"], outs["x86-64-v3"], rtol=1e-13, atol=1e-15, equal_nan=True
+    )

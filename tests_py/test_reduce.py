@@ -306,6 +306,29 @@ def test_norm_long_one_outlier(pos):
         assert got == want or (math.isnan(got) and math.isnan(want))
 
 
+def test_dot_and_norm_past_l2(float_dtype):
+    """Inputs of more than 4 MB are read with prefetching: same results."""
+    rng = np.random.default_rng(5)
+    n = 1_100_000 if float_dtype == np.float32 else 600_000
+    x, y = rng.standard_normal((2, n)).astype(float_dtype)
+    x64, y64 = x.astype(float), y.astype(float)
+    ref = math.fsum((x64 * y64).tolist())
+    assert fastcpp.dot(x, y) == pytest.approx(ref, rel=1e-10, abs=1e-9)
+    assert fastcpp.norm(x) == pytest.approx(np.linalg.norm(x64), rel=1e-13)
+
+
+@pytest.mark.parametrize("pos", [0, 321_123, 599_999])
+def test_norm_past_l2_one_outlier(pos):
+    """A block with one unsafe value in a prefetched input takes Blue's path."""
+    x = np.random.default_rng(pos).standard_normal(600_000)
+    x[pos] = 1e300
+    assert fastcpp.norm(x) == pytest.approx(1e300, rel=1e-13)
+    x[pos] = 1e-300
+    assert fastcpp.norm(x) == pytest.approx(np.linalg.norm(x), rel=1e-13)
+    x[pos] = np.nan
+    assert math.isnan(fastcpp.norm(x))
+
+
 def test_dot_error_bound():
     """Blocked summation: |dot - exact| <= u |exact| + (16 + 2) u sum|a b|
     whatever n, where a plain loop's bound grows with n."""

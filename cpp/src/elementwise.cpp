@@ -3,8 +3,9 @@
 // its vector loops (libmvec exp; the inline sin/cos of detail/vmath.hpp)
 // become 2-, 4- or 8-wide; detail::parallel_rows spreads them over threads.
 // This file is compiled with -fno-math-errno (errno would block the vector
-// calls) and -ffp-contract=off (NumPy rounds a*b and +c separately; and no
-// FMA keeps vmath's results equal at every level).
+// calls) and -ffp-contract=off (NumPy rounds a*b and +c separately); vmath's
+// sin/cos fuse a*b + c at x86-64-v3/v4 only where polar_to_cartesian asks
+// for it (dispatch_fused).
 #include "fastcpp/elementwise.hpp"
 
 #include <algorithm>
@@ -122,7 +123,7 @@ FASTCPP_KERNEL void unary_chunk(Strided<const T> a, Strided<T> o, Op op) noexcep
 /// x[i] = r[i] * cos(t[i]), y[i] = r[i] * sin(t[i]) for i < n, contiguous:
 /// one vector loop with the inline sincos of detail/vmath.hpp (one reduction
 /// for both), then scalar libm for the rare |t| > kTrigMax, inf or NaN.
-template <class T, class U>
+template <bool F, class T, class U>
 [[gnu::always_inline]] inline void polar_run(const T* __restrict r, const T* __restrict t,
                                              U* __restrict x, U* __restrict y, index_t n) noexcept {
     std::uint64_t far = 0;
@@ -130,7 +131,7 @@ template <class T, class U>
     for (index_t i = 0; i < n; ++i) {
         const auto ti = static_cast<double>(t[i]);
         const auto ri = static_cast<double>(r[i]);
-        const auto sc = vmath::sincos(ti);
+        const auto sc = vmath::sincos<F>(ti);
         x[i] = static_cast<U>(ri * sc.c);
         y[i] = static_cast<U>(ri * sc.s);
         far |= vmath::trig_far_bits(ti);
@@ -148,12 +149,12 @@ template <class T, class U>
 /// x = r cos(theta), y = r sin(theta) over one chunk: contiguous rows in
 /// place, anything else through block buffers. The math is the same inline
 /// code everywhere, so equal inputs give equal bits wherever they sit.
-template <class T>
+template <bool F, class T>
 FASTCPP_KERNEL void polar_chunk(Strided<const T> r, Strided<const T> t, Strided<T> x,
                                 Strided<T> y) noexcept {
     const index_t n = r.size;
     if (r.stride == 1 && t.stride == 1 && x.stride == 1 && y.stride == 1) {
-        polar_run(r.data, t.data, x.data, y.data, n);
+        polar_run<F>(r.data, t.data, x.data, y.data, n);
         return;
     }
     alignas(64) double rb[kBlock], tb[kBlock], xb[kBlock], yb[kBlock];
@@ -161,7 +162,7 @@ FASTCPP_KERNEL void polar_chunk(Strided<const T> r, Strided<const T> t, Strided<
         const index_t m = std::min(kBlock, n - b);
         for (index_t i = 0; i < m; ++i) rb[i] = static_cast<double>(r[b + i]);
         for (index_t i = 0; i < m; ++i) tb[i] = static_cast<double>(t[b + i]);
-        polar_run(rb, tb, xb, yb, m);
+        polar_run<F>(rb, tb, xb, yb, m);
         for (index_t i = 0; i < m; ++i) x[b + i] = static_cast<T>(xb[i]);
         for (index_t i = 0; i < m; ++i) y[b + i] = static_cast<T>(yb[i]);
     }
@@ -227,13 +228,13 @@ void polar_to_cartesian(Rows<const T> r, Rows<const T> theta, Rows<T> x, Rows<T>
     detail::require_same_shape("polar_to_cartesian", "r", r, "theta", theta);
     detail::require_same_shape("polar_to_cartesian", "r", r, "x", x);
     detail::require_same_shape("polar_to_cartesian", "r", r, "y", y);
-    detail::parallel_rows(r.count(), r.length, detail::kGrainTrig,
-                          [&](index_t row, index_t b, index_t e) {
-                              detail::dispatch([&] {
-                                  polar_chunk(r.row(row).sub(b, e), theta.row(row).sub(b, e),
-                                              x.row(row).sub(b, e), y.row(row).sub(b, e));
-                              });
-                          });
+    detail::parallel_rows(
+        r.count(), r.length, detail::kGrainTrig, [&](index_t row, index_t b, index_t e) {
+            detail::dispatch_fused([&](auto fused) {
+                polar_chunk<decltype(fused)::value>(r.row(row).sub(b, e), theta.row(row).sub(b, e),
+                                                    x.row(row).sub(b, e), y.row(row).sub(b, e));
+            });
+        });
 }
 template <std::floating_point T>
 void polar_to_cartesian(std::span<const T> r, std::span<const T> theta, std::span<T> x,

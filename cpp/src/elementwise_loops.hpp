@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <span>
+#include <type_traits>
 
 #include "fastcpp/config.hpp"
 #include "fastcpp/detail/checks.hpp"
+#include "fastcpp/detail/dispatch.hpp"
 #include "fastcpp/detail/parallel.hpp"
 #include "fastcpp/strided.hpp"
 
@@ -26,6 +28,29 @@ inline constexpr index_t kLanes = 8;
 
 /// m rounded up to a multiple of kLanes.
 constexpr index_t pad_lanes(index_t m) noexcept { return (m + kLanes - 1) / kLanes * kLanes; }
+
+/// detail::dispatch for kernels that fuse a*b + c where the level has FMA
+/// (detail/vmath.hpp's flag F): calls f(std::true_type{}) compiled for
+/// x86-64-v4 or v3, f(std::false_type{}) at baseline (and x86-64-v2, and
+/// off x86-64), so each level's copy holds only the variant it runs.
+template <class F>
+decltype(auto) dispatch_fused(F&& f) {
+    auto plain = [&] { return f(std::false_type{}); };
+#if FASTCPP_DISPATCH_X86
+    auto fused = [&] { return f(std::true_type{}); };
+    switch (active_level()) {
+        case SimdLevel::x86_64_v4:
+            return at_v4(fused);
+        case SimdLevel::x86_64_v3:
+            return at_v3(fused);
+        case SimdLevel::x86_64_v2:
+            break;  // runs the baseline copy (see dispatch.hpp)
+        case SimdLevel::baseline:
+            break;
+    }
+#endif
+    return at_baseline(plain);
+}
 
 /// Offsets of a one-row batch.
 inline constexpr index_t kZeroOffset[1] = {0};

@@ -1,16 +1,21 @@
 // Exponentially weighted mean, variance, covariance and correlation: the
 // recursions of pandas' ewm (pandas/_libs/window/aggregations.pyx: ewm and
-// ewmcov), see ema.hpp. One serial recursion per row; rows in parallel.
+// ewmcov), see ema.hpp. One recursion per row (the adjust=False mean in
+// blocks of 8 points: blocked_run); rows in parallel.
 #include "fastcpp/ema.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "fastcpp/detail/checks.hpp"
 #include "fastcpp/detail/dispatch.hpp"
 #include "fastcpp/detail/parallel.hpp"
 #include "fastcpp/detail/simd.hpp"
+#include "fastcpp/detail/vec.hpp"
 
 namespace fastcpp {
 namespace {
@@ -53,21 +58,250 @@ template <Step K>
 }
 
 /// mean_plain_row's adjust=False steps over observations that follow an
-/// observation, from i until the first NaN (returned) or the end: the old
+/// observation, from i until the first NaN (returned) or `end`: the old
 /// weight is beta. A loop of its own: ~12 instructions and one taken
 /// branch per point, so the step runs at the latency of the multiply-add
 /// chain (4 cycles; the loop with the NaN bookkeeping in it took ~5).
 template <Step K, class T>
-FASTCPP_KERNEL index_t observed_run(Strided<const T> x, Strided<T> y, index_t i, double& w,
-                                    double alpha, double beta, double denom) noexcept {
+FASTCPP_KERNEL index_t observed_run(Strided<const T> x, Strided<T> y, index_t i, index_t end,
+                                    double& w, double alpha, double beta, double denom) noexcept {
     double s = w;
-    for (; i < x.size; ++i) {
+    for (; i < end; ++i) {
         const double v = static_cast<double>(x[i]);
         if (!(v == v)) break;
         if (s != v) s = step<K>(s, v, alpha, beta, denom);  // pandas: constant series stay exact
         y[i] = static_cast<T>(s);
     }
     w = s;
+    return i;
+}
+
+/// The state of the adjust=False recursion between two points, once started:
+/// the value w and, after `gap` NaN steps, the old weight `decay` = beta^(k+1)
+/// over the k NaN steps since the last observation (it was reset to 1 there).
+struct PlainState {
+    double w;
+    double decay = 0.0;
+    bool gap = false;
+};
+
+/// The adjust=False recursion point by point over [i, end) (pandas' loop
+/// with the weights folded in): runs of observations in observed_run, NaN
+/// steps repeat w and decay the old weight.
+template <Step K, class T>
+FASTCPP_KERNEL void sequential_steps(Strided<const T> x, Strided<T> y, index_t i, index_t end,
+                                     PlainState& st, double alpha, double beta,
+                                     double denom) noexcept {
+    while (i < end) {
+        if (!st.gap) {
+            i = observed_run<K>(x, y, i, end, st.w, alpha, beta, denom);
+            if (i == end) return;
+            st.gap = true;
+            st.decay = beta;
+        }
+        for (; i < end; ++i) {  // NaN steps
+            const double v = static_cast<double>(x[i]);
+            if (v == v) break;
+            st.decay *= beta;
+            y[i] = static_cast<T>(st.w);
+        }
+        if (i == end) return;
+        const double v = static_cast<double>(x[i]);
+        if (st.w != v) {
+            if (st.decay != beta)
+                st.w = (st.decay * st.w + alpha * v) / (st.decay + alpha);
+            else  // beta is 0 or 1: observed_run's step
+                st.w = step<K>(st.w, v, alpha, beta, denom);
+        }
+        y[i] = static_cast<T>(st.w);
+        st.gap = false;
+        ++i;
+    }
+}
+
+// The blocked form of y_i = beta·y_{i−1} + alpha·x_i, a linear recurrence
+// (a scan: Blelloch, "Prefix sums and their applications", 1990, §1.4). The
+// row is cut into blocks of kBlock = 8 points at fixed positions (multiples
+// of 8 from the row's start). In the block starting after c = y_{b−1},
+//   y_{b+j} = beta^(j+1)·c + s_j,   s_j = Σ_{k≤j} beta^(j−k)·alpha·x_{b+k},
+// s by a log-step scan in each half of the block (shifts by 1 and 2 with the
+// factors beta and beta²), then hi_k += beta^(k+1)·s_3. Only c travels from
+// block to block: one multiply-add per 8 points on the serial chain instead
+// of one per point (4 cycles each); the rest runs in parallel.
+// Used where FMA is an instruction (x86-64-v3 and above): each lane's
+// operations are fixed, so a block's results depend on c and its 8 points
+// only: the same bits at v3 and v4 (both contract each a·b + c into one FMA),
+// in a partial last block, and wherever a call starts, provided it starts on
+// a block boundary (fastcpp.dask pads its seeds to a multiple of kBlock:
+// _ema.py). Baseline runs the point-by-point loop (multiply then add).
+// The blocked value of point j stands unless x_j equals y_{j−1} (pandas then
+// keeps the state: a constant series stays exact), or x_j is NaN, inf or
+// huge (rejects()): from the first such point, sequential_steps takes over to
+// the end of that block, and on until the state is clean again at a block
+// boundary (last point observed, value finite).
+constexpr index_t kBlock = 8;
+
+// A block is two 4-lane vectors, lo (points 0-3) and hi (4-7): AVX2 registers
+// at x86-64-v3 and v4 alike (GCC splits the compares and the cross-half
+// shuffles of generic 8-lane vectors into scalar code at v3).
+using Lanes4 = detail::Lanes<4>;
+using V4 = Lanes4::vd;
+using U4 = Lanes4::vu;
+using I4 = std::int64_t __attribute__((vector_size(4 * sizeof(std::int64_t))));
+
+/// The factors of the blocked step (alpha and powers of beta, broadcast).
+struct BlockFactors {
+    V4 alpha, b1, b2;
+    // beta^(j+1) in lane j of the block, as an unevaluated sum carry + err
+    // (double-double): an error ε in beta^8 would bias every result by
+    // ~ε / (8·alpha) (the carry passes through it 1 / (1 − beta^8) times).
+    V4 carry_lo, carry_hi, err_lo, err_hi;
+    explicit BlockFactors(double a, double beta) noexcept {
+        double p = 1.0;
+        for (int l = 0; l < 4; ++l) {
+            alpha[l] = a;
+            b1[l] = beta;
+            b2[l] = beta * beta;
+        }
+        double e = 0.0;
+        for (int l = 0; l < kBlock; ++l) {  // (p + e)·beta, the error of p·beta kept
+            const double q = p * beta;
+            e = std::fma(p, beta, -q) + e * beta;
+            p = q;
+            (l < 4 ? carry_lo[l] : carry_hi[l - 4]) = p;
+            (l < 4 ? err_lo[l] : err_hi[l - 4]) = e;
+        }
+    }
+};
+
+/// The 8 points of a block (zeros past count) as lo and hi.
+struct Block {
+    V4 lo, hi;
+};
+
+/// y of one block after c (see above): s by shifts of 1 and 2 inside each
+/// half, then hi_k += beta^(k+1)·s_3, then the carry.
+[[gnu::always_inline]] inline Block block_step(Block x, V4 cv, const BlockFactors& f) noexcept {
+    const V4 zero = {};
+    V4 lo = f.alpha * x.lo, hi = f.alpha * x.hi;
+    lo = f.b1 * __builtin_shuffle(lo, zero, I4{4, 0, 1, 2}) + lo;
+    hi = f.b1 * __builtin_shuffle(hi, zero, I4{4, 0, 1, 2}) + hi;
+    lo = f.b2 * __builtin_shuffle(lo, zero, I4{4, 5, 0, 1}) + lo;
+    hi = f.b2 * __builtin_shuffle(hi, zero, I4{4, 5, 0, 1}) + hi;
+    hi = f.carry_lo * __builtin_shuffle(lo, I4{3, 3, 3, 3}) + hi;
+    return {f.carry_lo * cv + (f.err_lo * cv + lo), f.carry_hi * cv + (f.err_hi * cv + hi)};
+}
+
+/// Nonzero in the lanes whose x equals the value before, or is NaN, ±inf or
+/// so large (≥ 2^1000) that a step could overflow: the points and carries
+/// the blocked steps see are otherwise finite and below 2^1000 (each value
+/// is a weighted mean of earlier ones), so are their results.
+[[gnu::always_inline]] inline U4 rejects(V4 x, V4 before) noexcept {
+    const V4 big = V4{} + 0x1p1000;
+    return reinterpret_cast<U4>((x - before == 0.0) | ~(Lanes4::abs(x) < big));
+}
+
+/// 8 flags for the points of a block.
+struct Flags {
+    U4 lo, hi;
+};
+
+/// The rejects of a block (see above) for points 0..count−1.
+[[gnu::always_inline]] inline Flags block_rejects(Block x, Block y, V4 cv, index_t count) noexcept {
+    const V4 before_lo = __builtin_shuffle(y.lo, cv, I4{4, 0, 1, 2});
+    const V4 before_hi = __builtin_shuffle(y.hi, y.lo, I4{7, 0, 1, 2});
+    U4 lo = rejects(x.lo, before_lo), hi = rejects(x.hi, before_hi);
+    if (count < kBlock) {
+        for (index_t l = count; l < 4; ++l) lo[l] = 0;
+        for (index_t l = std::max<index_t>(count, 4); l < kBlock; ++l) hi[l - 4] = 0;
+    }
+    return {lo, hi};
+}
+
+/// Points i..i+count (count ≤ 8) as a block (zeros past count). `Contig`:
+/// x and y have stride 1.
+template <bool Contig, class T>
+[[gnu::always_inline]] inline Block load_block(Strided<const T> x, index_t i,
+                                               index_t count) noexcept {
+    if (Contig && count == kBlock) return {Lanes4::load(x.data + i), Lanes4::load(x.data + i + 4)};
+    double buf[kBlock] = {};
+    for (index_t l = 0; l < count; ++l) buf[l] = static_cast<double>(x[i + l]);
+    return {Lanes4::load(buf), Lanes4::load(buf + 4)};
+}
+
+template <bool Contig, class T>
+[[gnu::always_inline]] inline void store_block(Strided<T> y, index_t i, index_t count,
+                                               Block v) noexcept {
+    if (Contig && count == kBlock) {
+        if constexpr (std::is_same_v<T, double>) {
+            Lanes4::store(y.data + i, v.lo);
+            Lanes4::store(y.data + i + 4, v.hi);
+        } else {
+            using F4 = float __attribute__((vector_size(4 * sizeof(float))));
+            const F4 lo = __builtin_convertvector(v.lo, F4), hi = __builtin_convertvector(v.hi, F4);
+            std::memcpy(y.data + i, &lo, sizeof lo);
+            std::memcpy(y.data + i + 4, &hi, sizeof hi);
+        }
+        return;
+    }
+    for (index_t l = 0; l < count; ++l) y[i + l] = static_cast<T>(l < 4 ? v.lo[l] : v.hi[l - 4]);
+}
+
+/// The blocked steps from i (a block boundary, state w observed and finite)
+/// to the end or to the first point whose blocked value does not stand
+/// (returned; w is then the value before it).
+/// Whether any flag is set.
+[[gnu::always_inline]] inline bool any(Flags bad) noexcept {
+    U4 v = bad.lo | bad.hi;
+    v |= __builtin_shuffle(v, I4{2, 3, 0, 1});
+    v |= __builtin_shuffle(v, I4{1, 0, 3, 2});
+    return v[0] != 0;
+}
+
+/// One block at i of `count` points after the value(s) cv: stores the
+/// points whose blocked value stands; returns how many do (count if all),
+/// and the value after them in cv.
+template <bool Contig, class T>
+[[gnu::always_inline]] inline index_t block_at(Strided<const T> x, Strided<T> y, index_t i,
+                                               index_t count, V4& cv,
+                                               const BlockFactors& f) noexcept {
+    const Block v = load_block<Contig>(x, i, count);
+    const Block r = block_step(v, cv, f);
+    const Flags bad = block_rejects(v, r, cv, count);
+    if (!any(bad)) [[likely]] {
+        store_block<Contig>(y, i, count, r);
+        if (count == kBlock) {
+            cv = __builtin_shuffle(r.hi, I4{3, 3, 3, 3});
+            return kBlock;
+        }
+    }
+    index_t l = 0;
+    while (l < count && !(l < 4 ? bad.lo[l] : bad.hi[l - 4])) ++l;
+    store_block<false>(y, i, l, r);
+    if (l > 0) {
+        const double c = l <= 4 ? r.lo[l - 1] : r.hi[l - 5];
+        cv = V4{c, c, c, c};
+    }
+    return l;
+}
+
+/// The blocked steps from i (a block boundary, state w observed and finite)
+/// to the end or to the first point whose blocked value does not stand
+/// (returned; w is then the value before it).
+template <bool Contig, class T>
+FASTCPP_KERNEL index_t blocked_run(Strided<const T> x, Strided<T> y, index_t i, double& w,
+                                   const BlockFactors& f) noexcept {
+    V4 cv = {w, w, w, w};
+    const index_t n = x.size;
+    for (; i + kBlock <= n; i += kBlock) {
+        const index_t l = block_at<Contig>(x, y, i, kBlock, cv, f);
+        if (l < kBlock) [[unlikely]] {
+            w = cv[0];
+            return i + l;
+        }
+    }
+    if (i < n) i += block_at<Contig>(x, y, i, n - i, cv, f);
+    w = cv[0];
     return i;
 }
 
@@ -92,34 +326,24 @@ FASTCPP_KERNEL void mean_plain_row(Strided<const T> x, Strided<T> y, double alph
     if (!adjust) {
         const double denom = beta + alpha;
         const Step kind = denom != 1.0 ? Step::divide : fused ? Step::fma : Step::mul_add;
+        PlainState st{w};
+        const BlockFactors factors(alpha, beta);
         while (i < n) {
-            // A run of observations, each right after an observation.
-            i = kind == Step::fma ? observed_run<Step::fma>(x, y, i, w, alpha, beta, denom)
-                : kind == Step::mul_add
-                    ? observed_run<Step::mul_add>(x, y, i, w, alpha, beta, denom)
-                    : observed_run<Step::divide>(x, y, i, w, alpha, beta, denom);
-            if (i == n) return;
-            // NaN steps repeat w; the old weight decays to beta^(k+1) over k
-            // of them (old_w was reset to 1 by the last observation).
-            double decay = beta;
-            for (; i < n; ++i) {
-                const double v = static_cast<double>(x[i]);
-                if (v == v) break;
-                decay *= beta;
-                y[i] = static_cast<T>(w);
+            if (kind == Step::fma && i % kBlock == 0 && !st.gap &&
+                std::abs(st.w) < 0x1p1000) {  // finite, see rejects()
+                i = x.contiguous() && y.contiguous() ? blocked_run<true>(x, y, i, st.w, factors)
+                                                     : blocked_run<false>(x, y, i, st.w, factors);
+                if (i == n) return;
             }
-            if (i == n) return;
-            const double v = static_cast<double>(x[i]);
-            if (w != v) {
-                if (decay != beta)
-                    w = (decay * w + alpha * v) / (decay + alpha);
-                else  // beta is 0 or 1: observed_run's step
-                    w = kind == Step::fma       ? step<Step::fma>(w, v, alpha, beta, denom)
-                        : kind == Step::mul_add ? step<Step::mul_add>(w, v, alpha, beta, denom)
-                                                : step<Step::divide>(w, v, alpha, beta, denom);
-            }
-            y[i] = static_cast<T>(w);
-            ++i;
+            // Point by point to the end of this block.
+            const index_t end = std::min(n, (i / kBlock + 1) * kBlock);
+            if (kind == Step::fma)
+                sequential_steps<Step::fma>(x, y, i, end, st, alpha, beta, denom);
+            else if (kind == Step::mul_add)
+                sequential_steps<Step::mul_add>(x, y, i, end, st, alpha, beta, denom);
+            else
+                sequential_steps<Step::divide>(x, y, i, end, st, alpha, beta, denom);
+            i = end;
         }
         return;
     }

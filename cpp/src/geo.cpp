@@ -1,8 +1,9 @@
 // Geometry kernels: distances, haversine, nearest_k (algorithms in geo.hpp).
 // The vector loops use the inline sin/cos/central_angle of detail/vmath.hpp
-// (within 2 ulp of libm; the same bits at every SIMD level). Compiled with
-// -fno-math-errno (sqrt vectorises) and -ffp-contract=off (NumPy's rounding,
-// operation by operation, and no FMA, so every level rounds alike).
+// (within 2 ulp of libm), with FMA at x86-64-v3/v4 and without below
+// (dispatch_fused: the flag F of every kernel here). Compiled with
+// -fno-math-errno (sqrt vectorises) and -ffp-contract=off (a*b + c fuses only
+// where a kernel says so, the same way in every lane and scalar copy).
 #include "fastcpp/geo.hpp"
 
 #include <algorithm>
@@ -129,16 +130,18 @@ template <class T>
 
 /// cos of one latitude, as the vector loops compute it (scalar libm outside
 /// vmath's range), for a latitude that is the same for the whole block.
-double cos_const(double la) noexcept {
-    return vmath::trig_in_range(la) ? vmath::cos(la) : std::cos(la);
+template <bool F>
+[[gnu::always_inline]] inline double cos_const(double la) noexcept {
+    return vmath::trig_in_range(la) ? vmath::cos<F>(la) : std::cos(la);
 }
 
 /// c[i] = cos(la[i]), or the broadcast latitude's cos; OR-s the range flags
 /// of the arguments into far.
+template <bool F>
 [[gnu::always_inline]] inline void cos_block(const double* __restrict la, index_t m, bool la_const,
                                              double* __restrict c, std::uint64_t& far) noexcept {
     if (la_const) {
-        const double v = cos_const(la[0]);
+        const double v = cos_const<F>(la[0]);
 #pragma omp simd
         for (index_t i = 0; i < m; ++i) c[i] = v;
         far |= vmath::trig_far_bits(la[0]);
@@ -147,7 +150,7 @@ double cos_const(double la) noexcept {
     std::uint64_t f = 0;
 #pragma omp simd reduction(| : f)
     for (index_t i = 0; i < m; ++i) {
-        c[i] = vmath::cos(la[i]);
+        c[i] = vmath::cos<F>(la[i]);
         f |= vmath::trig_far_bits(la[i]);
     }
     far |= f;
@@ -157,6 +160,7 @@ double cos_const(double la) noexcept {
 /// radians, with the inline vector sin/cos of detail/vmath.hpp; the rare
 /// point with an argument beyond vmath's range (or inf/NaN) is recomputed
 /// with scalar libm. A constant latitude (broadcast) gets one cos.
+template <bool F>
 [[gnu::always_inline]] inline void h_block(const double* __restrict la1,
                                            const double* __restrict lo1,
                                            const double* __restrict la2,
@@ -164,7 +168,7 @@ double cos_const(double la) noexcept {
                                            bool la2_const, double* __restrict h) noexcept {
     alignas(64) double c1[kBlock], c2[kBlock];
     std::uint64_t far = 0;
-    cos_block(la1, m, la1_const, c1, far);
+    cos_block<F>(la1, m, la1_const, c1, far);
     if (!la2_const) {
         // First try: latitudes within ±3 rad and half latitude differences
         // within ±pi/2 (every pair of valid latitudes), where cos_near and
@@ -174,20 +178,20 @@ double cos_const(double la) noexcept {
 #pragma omp simd reduction(| : off)
         for (index_t i = 0; i < m; ++i) {
             const double dlat = (la2[i] - la1[i]) / 2, dlon = (lo2[i] - lo1[i]) / 2;
-            const double s1 = vmath::sin_near(dlat), s2 = vmath::sin(dlon);
-            h[i] = s1 * s1 + c1[i] * vmath::cos_near(la2[i]) * (s2 * s2);
+            const double s1 = vmath::sin_near<F>(dlat), s2 = vmath::sin<F>(dlon);
+            h[i] = vmath::mul_add<F>(s1, s1, c1[i] * vmath::cos_near<F>(la2[i]) * (s2 * s2));
             off |= vmath::beyond_bits<vmath::kCosNearMax>(la2[i]) |
                    vmath::beyond_bits<vmath::kSinNearMax>(dlat) | vmath::trig_far_bits(dlon);
         }
         if (!vmath::any_far(far | off)) return;
     }
-    cos_block(la2, m, la2_const, c2, far);
+    cos_block<F>(la2, m, la2_const, c2, far);
     std::uint64_t f = 0;
 #pragma omp simd reduction(| : f)
     for (index_t i = 0; i < m; ++i) {
         const double dlat = (la2[i] - la1[i]) / 2, dlon = (lo2[i] - lo1[i]) / 2;
-        const double s1 = vmath::sin(dlat), s2 = vmath::sin(dlon);
-        h[i] = s1 * s1 + c1[i] * c2[i] * (s2 * s2);
+        const double s1 = vmath::sin<F>(dlat), s2 = vmath::sin<F>(dlon);
+        h[i] = vmath::mul_add<F>(s1, s1, c1[i] * c2[i] * (s2 * s2));
         f |= vmath::trig_far_bits(dlat) | vmath::trig_far_bits(dlon);
     }
     if (!vmath::any_far(far | f)) return;
@@ -202,13 +206,14 @@ double cos_const(double la) noexcept {
 
 /// d[i] = radius * (2 * arcsin(sqrt(h[i]))) with vmath's central_angle, and the
 /// near-antipodal fix-up (scalar libm, as NumPy).
+template <bool F>
 [[gnu::always_inline]] inline void d_block(const double* la1, const double* lo1, const double* la2,
                                            const double* lo2, const double* __restrict h, index_t m,
                                            double radius, double* __restrict d) noexcept {
     std::uint64_t near = 0;  // sign bit set once some h > kNearAntipodal
 #pragma omp simd reduction(| : near)
     for (index_t i = 0; i < m; ++i) {
-        d[i] = radius * vmath::central_angle(h[i]);
+        d[i] = radius * vmath::central_angle<F>(h[i]);
         near |= vmath::negative_mask(kNearAntipodal - h[i]);
     }
     if (!vmath::any_far(near)) return;
@@ -217,7 +222,7 @@ double cos_const(double la) noexcept {
             d[i] = radius * (2 * std::asin(std::sqrt(h_scalar(la1[i], lo1[i], la2[i], lo2[i]))));
 }
 
-template <class T>
+template <bool F, class T>
 FASTCPP_KERNEL void haversine_chunk(Strided<const T> lat1, Strided<const T> lon1,
                                     Strided<const T> lat2, Strided<const T> lon2, Strided<T> out,
                                     double radius) noexcept {
@@ -229,8 +234,8 @@ FASTCPP_KERNEL void haversine_chunk(Strided<const T> lat1, Strided<const T> lon1
         load_radians(lon1, b, m, o1);
         load_radians(lat2, b, m, a2);
         const index_t mp = load_radians(lon2, b, m, o2);
-        h_block(a1, o1, a2, o2, mp, lat1.stride == 0, lat2.stride == 0, h);
-        d_block(a1, o1, a2, o2, h, mp, radius, d);
+        h_block<F>(a1, o1, a2, o2, mp, lat1.stride == 0, lat2.stride == 0, h);
+        d_block<F>(a1, o1, a2, o2, h, mp, radius, d);
         if (out.stride == 1) {
             T* __restrict p = out.data + b;
 #pragma omp simd
@@ -308,7 +313,7 @@ double prune_angle(double thr) noexcept {
 /// the top is full, points are first pruned by latitude (see prune_angle)
 /// and h is computed for the survivors only, by the same h_block on the same
 /// radians: the keys, and so the result, are those of the full computation.
-template <class T>
+template <bool F, class T>
 FASTCPP_KERNEL void nearest_chunk(const Query& q, Strided<const T> lats, Strided<const T> lons,
                                   index_t begin, index_t end, TopK& top) {
     alignas(64) double a2[kBlock], o2[kBlock], h[kBlock];
@@ -334,7 +339,7 @@ FASTCPP_KERNEL void nearest_chunk(const Query& q, Strided<const T> lats, Strided
                     a2[j] = a2[pick[j]];
                     o2[j] = static_cast<double>(lons[b + pick[j]]) * kDegToRad;
                 }
-                h_block(q.lat, q.lon, a2, o2, cnt, true, false, h);
+                h_block<F>(q.lat, q.lon, a2, o2, cnt, true, false, h);
                 for (index_t j = 0; j < cnt; ++j) {
                     const Candidate c{key_of(h[j]), b + pick[j]};
                     if (c < top.worst()) top.push(c);
@@ -343,7 +348,7 @@ FASTCPP_KERNEL void nearest_chunk(const Query& q, Strided<const T> lats, Strided
             }
         }
         const index_t mp = load_radians(lons, b, m, o2);
-        h_block(q.lat, q.lon, a2, o2, mp, true, lats.stride == 0, h);
+        h_block<F>(q.lat, q.lon, a2, o2, mp, true, lats.stride == 0, h);
         index_t i = 0;
         for (; i < m && !top.full(); ++i) top.push({key_of(h[i]), b + i});
         if (i == m) continue;
@@ -361,7 +366,7 @@ FASTCPP_KERNEL void nearest_chunk(const Query& q, Strided<const T> lats, Strided
 }
 
 /// h of every point into hs (the large-k path).
-template <class T>
+template <bool F, class T>
 FASTCPP_KERNEL void h_chunk(const Query& q, Strided<const T> lats, Strided<const T> lons,
                             index_t begin, index_t end, double* hs) noexcept {
     alignas(64) double a2[kBlock], o2[kBlock], h[kBlock];
@@ -369,7 +374,7 @@ FASTCPP_KERNEL void h_chunk(const Query& q, Strided<const T> lats, Strided<const
         const index_t m = std::min(kBlock, end - b);
         load_radians(lats, b, m, a2);
         const index_t mp = load_radians(lons, b, m, o2);
-        h_block(q.lat, q.lon, a2, o2, mp, true, lats.stride == 0, h);
+        h_block<F>(q.lat, q.lon, a2, o2, mp, true, lats.stride == 0, h);
         std::copy(h, h + m, hs + b);
     }
 }
@@ -386,7 +391,9 @@ std::vector<Candidate> select_k(const Query& q, Strided<const T> lats, Strided<c
         const auto tops =
             detail::map_ranges<std::vector<Candidate>>(n, kTopKGrain, [&](index_t b, index_t e) {
                 TopK top(k);
-                detail::dispatch([&] { nearest_chunk(q, lats, lons, b, e, top); });
+                detail::dispatch_fused([&](auto fused) {
+                    nearest_chunk<decltype(fused)::value>(q, lats, lons, b, e, top);
+                });
                 return top.items();
             });
         for (const auto& t : tops) all.insert(all.end(), t.begin(), t.end());
@@ -396,7 +403,8 @@ std::vector<Candidate> select_k(const Query& q, Strided<const T> lats, Strided<c
     }
     std::vector<double> hs(static_cast<std::size_t>(n));
     detail::parallel_rows(1, n, detail::kGrainTrig, [&](index_t, index_t b, index_t e) {
-        detail::dispatch([&] { h_chunk(q, lats, lons, b, e, hs.data()); });
+        detail::dispatch_fused(
+            [&](auto fused) { h_chunk<decltype(fused)::value>(q, lats, lons, b, e, hs.data()); });
     });
     all.resize(static_cast<std::size_t>(n));
     for (index_t i = 0; i < n; ++i)
@@ -409,7 +417,7 @@ std::vector<Candidate> select_k(const Query& q, Strided<const T> lats, Strided<c
 }
 
 /// Distances of the winners (vector central_angle on their h, fix-up near antipodes).
-template <class T>
+template <bool F, class T>
 FASTCPP_KERNEL void winner_distances(const Query& q, Strided<const T> lats, Strided<const T> lons,
                                      const index_t* idx, index_t k, double radius,
                                      double* d) noexcept {
@@ -419,14 +427,15 @@ FASTCPP_KERNEL void winner_distances(const Query& q, Strided<const T> lats, Stri
         for (index_t i = 0; i < m; ++i) a2[i] = static_cast<double>(lats[idx[b + i]]) * kDegToRad;
         for (index_t i = 0; i < m; ++i) o2[i] = static_cast<double>(lons[idx[b + i]]) * kDegToRad;
         for (index_t i = m; i < mp; ++i) a2[i] = o2[i] = 0;
-        h_block(q.lat, q.lon, a2, o2, mp, true, false, h);
-        d_block(q.lat, q.lon, a2, o2, h, mp, radius, db);
+        h_block<F>(q.lat, q.lon, a2, o2, mp, true, false, h);
+        d_block<F>(q.lat, q.lon, a2, o2, h, mp, radius, db);
         std::copy(db, db + m, d + b);
     }
 }
 
 /// Keys of gathered points c[i].index (degrees in lats/lons), as nearest_chunk
 /// computes them: the same radians, the same h_block, bit for bit.
+template <bool F>
 FASTCPP_KERNEL void gathered_keys(const Query& q, const double* lats, const double* lons,
                                   Candidate* c, index_t m) noexcept {
     alignas(64) double a2[kBlock], o2[kBlock], h[kBlock];
@@ -435,7 +444,7 @@ FASTCPP_KERNEL void gathered_keys(const Query& q, const double* lats, const doub
         for (index_t i = 0; i < mb; ++i) a2[i] = lats[c[b + i].index] * kDegToRad;
         for (index_t i = 0; i < mb; ++i) o2[i] = lons[c[b + i].index] * kDegToRad;
         for (index_t i = mb; i < mp; ++i) a2[i] = o2[i] = 0;
-        h_block(q.lat, q.lon, a2, o2, mp, true, false, h);
+        h_block<F>(q.lat, q.lon, a2, o2, mp, true, false, h);
         for (index_t i = 0; i < mb; ++i) c[b + i].key = key_of(h[i]);
     }
 }
@@ -489,9 +498,10 @@ void haversine(Rows<const T> lat1, Rows<const T> lon1, Rows<const T> lat2, Rows<
     detail::require_same_shape("haversine", "lat1", lat1, "out", out);
     detail::parallel_rows(
         out.count(), out.length, detail::kGrainTrig, [&](index_t r, index_t b, index_t e) {
-            detail::dispatch([&] {
-                haversine_chunk(lat1.row(r).sub(b, e), lon1.row(r).sub(b, e), lat2.row(r).sub(b, e),
-                                lon2.row(r).sub(b, e), out.row(r).sub(b, e), radius);
+            detail::dispatch_fused([&](auto fused) {
+                haversine_chunk<decltype(fused)::value>(
+                    lat1.row(r).sub(b, e), lon1.row(r).sub(b, e), lat2.row(r).sub(b, e),
+                    lon2.row(r).sub(b, e), out.row(r).sub(b, e), radius);
             });
         });
 }
@@ -550,8 +560,10 @@ void nearest_from(double lat, double lon, Strided<const T> lats, Strided<const T
     for (std::size_t i = 0; i < kk; ++i) idx[i] = win[i].index;
     std::vector<double> d(kk);
     detail::parallel_rows(1, k, detail::kGrainTrig, [&](index_t, index_t b, index_t e) {
-        detail::dispatch(
-            [&] { winner_distances(q, lats, lons, idx.data() + b, e - b, radius, d.data() + b); });
+        detail::dispatch_fused([&](auto fused) {
+            winner_distances<decltype(fused)::value>(q, lats, lons, idx.data() + b, e - b, radius,
+                                                     d.data() + b);
+        });
     });
     for (std::size_t i = 0; i < kk; ++i)
         if (exact[i]) d[i] = win[i].key;
@@ -575,7 +587,8 @@ void nearest_from(double lat, double lon, Strided<const T> lats, Strided<const T
 void detail::geo_keys(double lat, double lon, const double* lats, const double* lons,
                       GeoCandidate* c, index_t m) {
     const Query q(lat, lon, m);
-    detail::dispatch([&] { gathered_keys(q, lats, lons, c, m); });
+    detail::dispatch_fused(
+        [&](auto fused) { gathered_keys<decltype(fused)::value>(q, lats, lons, c, m); });
 }
 
 void detail::geo_distances(double lat, double lon, const double* lats, const double* lons,
@@ -583,7 +596,9 @@ void detail::geo_distances(double lat, double lon, const double* lats, const dou
     const Query q(lat, lon, m);
     // Sizes are not used by winner_distances (it reads idx[i] only).
     const Strided<const double> la(lats, 0), lo(lons, 0);
-    winner_distances(q, la, lo, idx, m, radius, d);
+    detail::dispatch_fused([&](auto fused) {
+        winner_distances<decltype(fused)::value>(q, la, lo, idx, m, radius, d);
+    });
 }
 
 template <std::floating_point T>

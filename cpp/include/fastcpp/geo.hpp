@@ -7,11 +7,13 @@
 /// Telescope 68(2), 1984), evaluated exactly as NumPy's
 ///   h = sin(dlat/2)**2 + cos(lat1) * cos(lat2) * sin(dlon/2)**2,
 ///   d = radius * (2 * arcsin(sqrt(h)))      (angles in radians(deg) = deg*(pi/180))
-/// operation by operation without FMA contraction, with fastcpp's inline
-/// vector sin/cos and 2 asin(sqrt(h)) (detail/vmath.hpp; a few ulp). Where h > 0.999 (nearly
+/// with fastcpp's inline vector sin/cos and 2 asin(sqrt(h)) (detail/vmath.hpp; a few ulp),
+/// which fuse multiply-adds (FMA) at x86-64-v3/v4 and round each operation apart below (the
+/// paths differ by a few ulp; v3 and v4 give the same bits). Where h > 0.999 (nearly
 /// antipodal points, where arcsin amplifies the error of h) the point is recomputed with the scalar
 /// libm functions NumPy uses, so results agree with NumPy float64 to ~1e-14 relative everywhere.
-/// Blocks are padded to whole vectors, so equal inputs give bit-equal distances wherever they sit.
+/// Blocks are padded to whole vectors, so at one SIMD level equal inputs give bit-equal distances
+/// wherever they sit and whatever the thread count.
 ///
 /// nearest_k fuses the distance pass with a running top-k (a heap per thread,
 /// chunks taken dynamically) on h, which is monotone in d, so arcsin/sqrt are

@@ -29,6 +29,13 @@ weight, the block result is the weighted combination
 over the observation indicator). Equal to the in-memory call to a few ulp of
 the values.
 
+method="sequential" runs the blocks one after the other instead, each from
+the state the previous one left. adjust=False: the in-memory kernel works in
+blocks of _KBLOCK points at fixed positions along the row (ema.cpp), so the
+state is taken at the last block boundary, with the points after it, and the
+seed is padded to a multiple of _KBLOCK: the result equals the in-memory call
+bit for bit whatever the chunks.
+
 All passes run in float64 (the kernel's state type); float32 input is rounded
 once at the end, as the in-memory call does.
 
@@ -55,6 +62,10 @@ from fastcpp import _core
 
 from ._graph import in_one_thread
 from ._rolling import _probe, core_function
+
+#: The block length of the core's adjust=False kernel (kBlock in ema.cpp):
+#: its blocks start at multiples of it along each row.
+_KBLOCK = 8
 
 
 def _rows(block: np.ndarray, axis: int) -> np.ndarray:
@@ -226,9 +237,10 @@ def _advance(x: np.ndarray, state: Any, alpha: float, adjust: bool) -> np.ndarra
             out = y_loc
     else:
         # Seed row r with [nan × (K - 1 - k_r), y_r, nan × k_r]: the kernel
-        # then enters the block in exactly the carried state.
+        # then enters the block in exactly the carried state. K is a multiple
+        # of the core's block (_KBLOCK), so x starts on a block boundary.
         seeds = carry >= 0
-        width = int(carry.max()) + 1 if seeds.any() else 0
+        width = -(-(int(carry.max()) + 1) // _KBLOCK) * _KBLOCK if seeds.any() else 0
         if width:
             seed = np.full((x.shape[0], width), np.nan)
             r = np.flatnonzero(seeds)
@@ -298,8 +310,21 @@ def _chain_step(
             state = (state[0], state[1].astype(np.int64))
     else:
         state = previous[1]
-    out = _advance(x, state, alpha, adjust)
-    after = _state_after(x, out, state, alpha, adjust)
+    if adjust:
+        out = _advance(x, state, alpha, adjust)
+        after = _state_after(x, out, state, alpha, adjust)
+    else:
+        # The state is taken at the last block boundary of the core
+        # (_KBLOCK), with the points after it (`tail`): every block then runs
+        # from the state and points the in-memory call has there, so the
+        # result is the in-memory one bit for bit.
+        y_in, carry, tail = state if len(state) == 3 else (*state, x[:, :0])
+        both = np.concatenate([tail, x], axis=1)
+        out = _advance(both, (y_in, carry), alpha, adjust)
+        full = both.shape[1] // _KBLOCK * _KBLOCK
+        at = _state_after(both[:, :full], out[:, :full], (y_in, carry), alpha, adjust)
+        after = (*at, both[:, full:])
+        out = out[:, tail.shape[1] :]
     result = np.moveaxis(out.astype(dtype, copy=False).reshape(shape), -1, axis)
     return result, after
 

@@ -32,15 +32,31 @@
 /// flagged by trig_in_range() / trig_far_bits() so callers recompute those lanes with the
 /// scalar libm functions (the reduction above loses accuracy out there).
 ///
-/// The code uses no FMA and no level-specific instruction, and the kernel
-/// files are compiled with -ffp-contract=off, so every dispatch level and
-/// every lane computes the same bits for the same input: results do not
-/// depend on the SIMD level, the thread count or where a value sits.
+/// Every function takes a compile-time flag F (fused): F = false rounds each
+/// product and sum apart (no FMA; the kernel files are compiled with
+/// -ffp-contract=off), F = true computes a*b + c with one rounding (FMA)
+/// wherever a polynomial or the reduction has that shape. The kernels pass
+/// F = true at x86-64-v3 and v4 (FMA instructions) and false below (where
+/// fma would be a libm call): see dispatch_fused in src/elementwise_loops.hpp.
+/// Within one F every lane and every scalar copy computes the same bits for
+/// the same input, so results do not depend on the thread count or where a
+/// value sits; between F = false and F = true they may differ by an ulp or
+/// two (both within the bounds above).
 
 #include <bit>
 #include <cstdint>
+#include <type_traits>
 
 namespace fastcpp::detail::vmath {
+
+/// a * b + c: one rounding (FMA) when F, else two.
+template <bool F>
+[[gnu::always_inline]] inline double mul_add(double a, double b, double c) noexcept {
+    if constexpr (F)
+        return __builtin_fma(a, b, c);
+    else
+        return a * b + c;
+}
 
 /// Largest |x| the vector sin/cos reduce accurately (q < 2^20 keeps the
 /// products q * pio2_k exact); beyond it callers use scalar libm.
@@ -76,6 +92,7 @@ struct SinCos {
     double s, c;
 };
 
+template <bool F>
 [[gnu::always_inline]] inline SinCos sincos(double x) noexcept {
     constexpr double kTwoOverPi = 6.36619772367581382433e-01;
     constexpr double kPio2_1 = 1.57079632673412561417e+00;   // first 33 bits of pi/2
@@ -85,13 +102,13 @@ struct SinCos {
     // q = round(x * 2/pi): adding 1.5 * 2^52 rounds to an integer, which then
     // sits in the low bits of the sum's representation.
     constexpr double kRound = 6755399441055744.0;
-    const double t = x * kTwoOverPi + kRound;
+    const double t = mul_add<F>(x, kTwoOverPi, kRound);
     const double q = t - kRound;
     const std::uint64_t qb = std::bit_cast<std::uint64_t>(t);
-    double r = x - q * kPio2_1;  // exact (Sterbenz), as is q * kPio2_k
-    r = r - q * kPio2_2;
-    r = r - q * kPio2_3;
-    r = r - q * kPio2_3t;
+    double r = mul_add<F>(-q, kPio2_1, x);  // exact (Sterbenz), as is q * kPio2_k
+    r = mul_add<F>(-q, kPio2_2, r);
+    r = mul_add<F>(-q, kPio2_3, r);
+    r = mul_add<F>(-q, kPio2_3t, r);
 
     // fdlibm __kernel_sin / __kernel_cos on |r| <= pi/4 (tail of r ignored).
     constexpr double S1 = -1.66666666666666324348e-01, S2 = 8.33333333332248946124e-03,
@@ -102,12 +119,16 @@ struct SinCos {
                      C5 = 2.08757232129817482790e-09, C6 = -1.13596475577881948265e-11;
     const double z = r * r;
     const double w = z * z;
-    const double rs = S2 + z * (S3 + z * S4) + z * w * (S5 + z * S6);
-    const double sn = r + (z * r) * (S1 + z * rs);
-    const double rc = z * (C1 + z * (C2 + z * C3)) + w * w * (C4 + z * (C5 + z * C6));
+    // S2 + z (S3 + z S4) + z w (S5 + z S6)
+    const double rs =
+        mul_add<F>(z * w, mul_add<F>(z, S6, S5), mul_add<F>(z, mul_add<F>(z, S4, S3), S2));
+    const double sn = mul_add<F>(z * r, mul_add<F>(z, rs, S1), r);
+    // z (C1 + z (C2 + z C3)) + w^2 (C4 + z (C5 + z C6))
+    const double rc = mul_add<F>(z, mul_add<F>(z, mul_add<F>(z, C3, C2), C1),
+                                 (w * w) * mul_add<F>(z, mul_add<F>(z, C6, C5), C4));
     const double hz = 0.5 * z;
     const double one_minus_hz = 1.0 - hz;
-    const double cs = one_minus_hz + (((1.0 - one_minus_hz) - hz) + z * rc);
+    const double cs = one_minus_hz + mul_add<F>(z, rc, (1.0 - one_minus_hz) - hz);
 
     // Quadrant q mod 4: sin = s, c, -s, -c; cos = c, -s, -c, s.
     const std::uint64_t odd = std::uint64_t{0} - (qb & 1);  // all ones when q is odd
@@ -126,7 +147,8 @@ struct SinCos {
 /// is < 0.07 ulp). Over this wider range than fdlibm's pi/4 the r^3 term
 /// reaches 0.65 of the result, so r + c8 r^3 is summed with Knuth's TwoSum
 /// and its rounding error carried into the small rest: within 2 ulp, mean
-/// 0.17 ulp (fdlibm's two kernels: 0.11), no FMA.
+/// 0.17 ulp (fdlibm's two kernels: 0.11).
+template <bool F>
 [[gnu::always_inline]] inline double sin_poly(double r) noexcept {
     constexpr double c0 = -7.97255955009037868891952e-18, c1 = 2.81009972710863200091251e-15,
                      c2 = -7.64712219118158833288484e-13, c3 = 1.60590430605664501629054e-10,
@@ -136,61 +158,62 @@ struct SinCos {
     const double z = r * r;
     const double z2 = z * z;
     // Two half-length Horner chains for V (a shorter dependency chain).
-    const double hi = ((c0 * z + c1) * z + c2) * z + c3;
-    const double lo = (c4 * z + c5) * z2 + (c6 * z + c7);
-    const double v = hi * (z2 * z2) + lo;
+    const double hi = mul_add<F>(mul_add<F>(mul_add<F>(c0, z, c1), z, c2), z, c3);
+    const double lo = mul_add<F>(mul_add<F>(c4, z, c5), z2, mul_add<F>(c6, z, c7));
+    const double v = mul_add<F>(hi, z2 * z2, lo);
     const double t = r * z;
     const double p = t * c8;
     const double s = r + p;
     const double e = (r - s) + p;  // TwoSum error of r + p (|r| >= |p|)
-    return s + (e + t * (z * v));
+    return s + mul_add<F>(t, z * v, e);
 }
 
 /// r = x - k * pi/2 for a small integer k (held as a double), with fdlibm's
 /// three 33-bit pieces of pi/2 (k * piece exact for |k| < 2^20) and a tail.
+template <bool F>
 [[gnu::always_inline]] inline double reduce_pio2(double x, double k) noexcept {
     constexpr double kPio2_1 = 1.57079632673412561417e+00;
     constexpr double kPio2_2 = 6.07710050630396597660e-11;
     constexpr double kPio2_3 = 2.02226624871116645580e-21;
     constexpr double kPio2_3t = 8.47842766036889956997e-32;
-    double r = x - k * kPio2_1;
-    r = r - k * kPio2_2;
-    r = r - k * kPio2_3;
-    return r - k * kPio2_3t;
+    double r = mul_add<F>(-k, kPio2_1, x);
+    r = mul_add<F>(-k, kPio2_2, r);
+    r = mul_add<F>(-k, kPio2_3, r);
+    return mul_add<F>(-k, kPio2_3t, r);
 }
 
 /// sin(x) alone (the cheaper path when cos of the same argument is not
 /// needed): x = q*pi + r, |r| <= pi/2, sin(x) = (-1)^q sin_poly(r).
+template <bool F>
 [[gnu::always_inline]] inline double sin(double x) noexcept {
     constexpr double kOneOverPi = 3.18309886183790671538e-01;
     constexpr double kRound = 6755399441055744.0;  // 1.5 * 2^52: see sincos()
-    const double t = x * kOneOverPi + kRound;
+    const double t = mul_add<F>(x, kOneOverPi, kRound);
     const double q = t - kRound;
     const std::uint64_t sign = std::bit_cast<std::uint64_t>(t) << 63;  // q odd
-    const double r = reduce_pio2(x, q + q);
-    return std::bit_cast<double>(std::bit_cast<std::uint64_t>(sin_poly(r)) ^ sign);
+    const double r = reduce_pio2<F>(x, q + q);
+    return std::bit_cast<double>(std::bit_cast<std::uint64_t>(sin_poly<F>(r)) ^ sign);
 }
 
 /// cos(x) alone: x = (q + 1/2)*pi + r, |r| <= pi/2 (about),
 /// cos(x) = (-1)^(q+1) sin_poly(r). Near the zeros of cos the reduction is
 /// exact (Sterbenz), so small results keep their relative accuracy.
+template <bool F>
 [[gnu::always_inline]] inline double cos(double x) noexcept {
     constexpr double kOneOverPi = 3.18309886183790671538e-01;
     constexpr double kRound = 6755399441055744.0;
-    const double t = (x * kOneOverPi - 0.5) + kRound;
+    const double t = mul_add<F>(x, kOneOverPi, -0.5) + kRound;
     const double q = t - kRound;
     const std::uint64_t sign = (~std::bit_cast<std::uint64_t>(t)) << 63;  // q even
-    const double r = reduce_pio2(x, q + q + 1.0);
-    return std::bit_cast<double>(std::bit_cast<std::uint64_t>(sin_poly(r)) ^ sign);
+    const double r = reduce_pio2<F>(x, q + q + 1.0);
+    return std::bit_cast<double>(std::bit_cast<std::uint64_t>(sin_poly<F>(r)) ^ sign);
 }
 
-/// Largest |x| for which sin_near() equals sin(): below pi/2, x / pi rounds
-/// to q = 0, so sin()'s reduction subtracts zeros (x - 0 is x, -0 too) and
-/// its sign is +. (At pi/2 rounded down itself, x · (1/pi) is 0.5 + 1.1e-17
-/// before rounding: q = 0 holds because the library is built without FMA
-/// contraction, -ffp-contract=off, which this header's promise of the same
-/// bits on every level needs anyway.)
-inline constexpr double kSinNearMax = 1.5707963267948966;  // pi/2 rounded down
+/// Largest |x| for which sin_near() equals sin() (fused or not): below it,
+/// x / pi rounds to q = 0, so sin()'s reduction subtracts zeros (x - 0 is x,
+/// -0 too) and its sign is +. (pi/2 rounded down is one double too far: x ·
+/// (1/pi) is then 0.5 + 1.1e-17, which a fused multiply-add rounds to q = 1.)
+inline constexpr double kSinNearMax = 1.5707963267948963;  // the double below pi/2
 /// Largest |x| for which cos_near() equals cos(): below pi, cos() takes
 /// q = 0 (x >= 0, and x > -2^-53) or q = -1, and its reduction by -pi/2 is
 /// the negated reduction of |x| by pi/2 (round-to-nearest is symmetric).
@@ -198,23 +221,33 @@ inline constexpr double kCosNearMax = 3.0;
 
 /// sin(x) for |x| <= kSinNearMax (a half latitude difference), the same
 /// bits as sin() without its reduction.
-[[gnu::always_inline]] inline double sin_near(double x) noexcept { return sin_poly(x); }
+template <bool F>
+[[gnu::always_inline]] inline double sin_near(double x) noexcept {
+    return sin_poly<F>(x);
+}
 
 /// cos(x) for |x| <= kCosNearMax (a latitude), the same bits as cos():
 /// -sin_poly(|x| - pi/2) with the reduction's constant multiple 1.
+template <bool F>
 [[gnu::always_inline]] inline double cos_near(double x) noexcept {
-    return -sin_poly(reduce_pio2(__builtin_fabs(x), 1.0));
+    return -sin_poly<F>(reduce_pio2<F>(__builtin_fabs(x), 1.0));
 }
 
 /// fdlibm's R(z) = (asin(x) - x) / x^3 * z... : asin(x) = x + x * R(x^2).
+template <bool F>
 [[gnu::always_inline]] inline double asin_r(double z) noexcept {
     constexpr double pS0 = 1.66666666666666657415e-01, pS1 = -3.25565818622400915405e-01,
                      pS2 = 2.01212532134862925881e-01, pS3 = -4.00555345006794114027e-02,
                      pS4 = 7.91534994289814532176e-04, pS5 = 3.47933107596021167570e-05;
     constexpr double qS1 = -2.40339491173441421878e+00, qS2 = 2.02094576023350569471e+00,
                      qS3 = -6.88283971605453293030e-01, qS4 = 7.70381505559019352791e-02;
-    const double p = z * (pS0 + z * (pS1 + z * (pS2 + z * (pS3 + z * (pS4 + z * pS5)))));
-    const double q = 1.0 + z * (qS1 + z * (qS2 + z * (qS3 + z * qS4)));
+    const double p =
+        z * mul_add<F>(
+                z,
+                mul_add<F>(z, mul_add<F>(z, mul_add<F>(z, mul_add<F>(z, pS5, pS4), pS3), pS2), pS1),
+                pS0);
+    const double q =
+        mul_add<F>(z, mul_add<F>(z, mul_add<F>(z, mul_add<F>(z, qS4, qS3), qS2), qS1), 1.0);
     return p / q;
 }
 
@@ -240,6 +273,7 @@ inline constexpr double kCosNearMax = 3.0;
 /// The results of the last two are >= pi/3, so adding pi/2 or pi (split hi +
 /// lo as fdlibm) keeps them within an ulp or two. NaN in, NaN out; h > 1 or
 /// h < 0 gives NaN as asin(sqrt(h)) does.
+template <bool F>
 [[gnu::always_inline]] inline double central_angle(double h) noexcept {
     constexpr double kPio2Hi = 1.57079632679489655800e+00;
     constexpr double kPio2Lo = 6.12323399573676603587e-17;
@@ -247,7 +281,7 @@ inline constexpr double kCosNearMax = 3.0;
     const std::uint64_t high = negative_mask(0.75 - h);
     const double u = __builtin_sqrt(select(high, 1.0 - h, h));  // < 1/2 where used
     const double x = select(low | high, u, 2.0 * h - 1.0);      // |x| <= 1/2
-    const double v = x + x * asin_r(x * x);                     // asin(x)
+    const double v = mul_add<F>(x, asin_r<F>(x * x), x);        // asin(x)
     const double twice = 2.0 * v;
     const double mid = kPio2Hi + (v + kPio2Lo);
     const double far = 2.0 * kPio2Hi - (twice - 2.0 * kPio2Lo);
