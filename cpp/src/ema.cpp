@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <type_traits>
 
 #include "fastcpp/detail/checks.hpp"
@@ -327,16 +328,17 @@ FASTCPP_KERNEL void mean_plain_row(Strided<const T> x, Strided<T> y, double alph
         const double denom = beta + alpha;
         const Step kind = denom != 1.0 ? Step::divide : fused ? Step::fma : Step::mul_add;
         PlainState st{w};
-        const BlockFactors factors(alpha, beta);
+        std::optional<BlockFactors> factors;  // made on first use (short rows never use it)
         while (i < n) {
             if (kind == Step::fma && i % kBlock == 0 && !st.gap &&
                 std::abs(st.w) < 0x1p1000) {  // finite, see rejects()
-                i = x.contiguous() && y.contiguous() ? blocked_run<true>(x, y, i, st.w, factors)
-                                                     : blocked_run<false>(x, y, i, st.w, factors);
+                if (!factors) factors.emplace(alpha, beta);
+                i = x.contiguous() && y.contiguous() ? blocked_run<true>(x, y, i, st.w, *factors)
+                                                     : blocked_run<false>(x, y, i, st.w, *factors);
                 if (i == n) return;
             }
-            // Point by point to the end of this block.
-            const index_t end = std::min(n, (i / kBlock + 1) * kBlock);
+            // Point by point to the end of this block (of the row without FMA).
+            const index_t end = kind == Step::fma ? std::min(n, (i / kBlock + 1) * kBlock) : n;
             if (kind == Step::fma)
                 sequential_steps<Step::fma>(x, y, i, end, st, alpha, beta, denom);
             else if (kind == Step::mul_add)
