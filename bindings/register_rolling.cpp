@@ -158,7 +158,7 @@ py::object quantile_many(const MoveBinding& b, py::handle a_obj, index_t axis_ar
         RowsOf<T> dst(res.target, axis + 1);
         {
             py::gil_scoped_release nogil;
-            fastcpp::move_stat(b.member->stat, src.rows, dst.rows, window, options);
+            fastcpp::move_stat_prechecked(b.member->stat, src.rows, dst.rows, window, options);
         }
         return res.finish();
     });
@@ -225,7 +225,10 @@ py::object move_call(const void* data, const py::handle* args) {
             check_move(stat, length, window, options);
             return length;
         },
-        [&](auto in, auto outs) { fastcpp::move_stat(stat, in, outs[0], window, options); });
+        // Checked above, before the output was made.
+        [&](auto in, auto outs) {
+            fastcpp::move_stat_prechecked(stat, in, outs[0], window, options);
+        });
 }
 
 constexpr const char* kCommon = R"pbdoc(

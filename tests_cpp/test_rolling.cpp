@@ -219,6 +219,29 @@ TEMPLATE_TEST_CASE("move_* argument checks", "[rolling]", float, double) {
     }
 }
 
+TEMPLATE_TEST_CASE("move_stat_prechecked equals move_stat after check_move", "[rolling]", float,
+                   double) {
+    using T = TestType;
+    std::vector<T> a(37);
+    for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<T>((i * 7919) % 13);
+    a[5] = std::numeric_limits<T>::quiet_NaN();
+    const index_t zero = 0, n = static_cast<index_t>(a.size());
+    const fastcpp::Rows<const T> in{a.data(), n, 1, {&zero, 1}};
+    for (const auto& member : fastcpp::move_family()) {
+        if (member.inputs != 1 || member.stat == MoveStat::quantile) continue;
+        for (const index_t w : {1, 3, 5, 20}) {
+            fastcpp::MoveOptions o;
+            o.min_count = 1;
+            fastcpp::check_move(member.stat, n, w, o);
+            std::vector<T> r1(a.size()), r2(a.size());
+            fastcpp::move_stat<T>(member.stat, in, {r1.data(), n, 1, {&zero, 1}}, w, o);
+            fastcpp::move_stat_prechecked<T>(member.stat, in, {r2.data(), n, 1, {&zero, 1}}, w, o);
+            for (std::size_t i = 0; i < a.size(); ++i)
+                REQUIRE((r1[i] == r2[i] || (r1[i] != r1[i] && r2[i] != r2[i])));
+        }
+    }
+}
+
 TEMPLATE_TEST_CASE("rolling_sum_squares and rolling_mean_std", "[rolling]", float, double) {
     using T = TestType;
     std::vector<T> a{1, 2, 3, 4, 5, 6};

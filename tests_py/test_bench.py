@@ -6,10 +6,12 @@ and skips what is missing. Everything runs at the hidden ``--tiny`` sizes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -207,6 +209,29 @@ def test_failing_contender_is_reported_not_raised():
     assert broken.seconds is None
     assert "RuntimeError: peer exploded" in broken.note
     assert rows[1].ok is True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/task")
+def test_timing_sees_a_running_thread():
+    """The wait before each sample sees another thread of the process that is
+    running (as a peer's spinning thread pool would be)."""
+    from fastcpp.bench import timing
+
+    started = threading.Event()
+
+    def work() -> None:
+        started.set()
+        hashlib.sha256(bytes(64 << 20)).digest()  # releases the GIL: stays running
+
+    t = threading.Thread(target=work)
+    t.start()
+    started.wait()
+    seen = False
+    while t.is_alive() and not seen:
+        seen = timing._other_threads_running()
+    t.join()
+    assert seen
+    timing._settle(0.01)  # returns within its limit whatever runs
 
 
 def test_timing_interleaves_contenders_and_excludes_compile():

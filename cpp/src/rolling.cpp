@@ -488,22 +488,17 @@ void run_segments(const Row& row, const Rows<const T>& a, const Rows<const T>& a
     });
 }
 
-/// One batch of output rows (quantile: of one q); `a2` the second input of a
-/// two-input member (base null otherwise).
+/// run_stat() for anything but one short contiguous row: segments, batches
+/// of rows, long or strided rows, centred labels (out of line, so that the
+/// short row's path does not pay for this one's registers).
 template <std::floating_point T>
-void run_stat(const Row& row, const Rows<const T>& a, const Rows<const T>& a2, const Rows<T>& out,
-              index_t window, const MoveOptions& options) {
+[[gnu::noinline]] void run_stat_rows(const Row& row, const Rows<const T>& a,
+                                     const Rows<const T>& a2, const Rows<T>& out, index_t window,
+                                     const MoveOptions& options) {
     if (options.lengths) return run_segments(row, a, a2, out, window, options);
     const MoveStat stat = row.member.stat;
     const index_t minc = options.min_count.value_or(window);
     const RowKernel<T> kernel = kernel_of<T>(row);
-    // One short contiguous row (a call on a small 1-D array, where the fixed
-    // cost is most of the call): the kernel itself, as the row loop below
-    // would call it on one thread.
-    if (a.count() == 1 && a.length < row.member.grain && !options.center && a.stride == 1 &&
-        out.stride == 1)
-        return kernel(stat, a.row(0), a2.base != nullptr ? a2.row(0) : Strided<const T>(),
-                      out.row(0), window, minc, options, 0, a.length);
     // Many short rows: the tile kernels take whole rows, four side by side in
     // the lanes of a vector.
     const index_t rows = a.count();
@@ -528,6 +523,22 @@ void run_stat(const Row& row, const Rows<const T>& a, const Rows<const T>& a2, c
     });
 }
 
+/// One batch of output rows (quantile: of one q); `a2` the second input of a
+/// two-input member (base null otherwise).
+template <std::floating_point T>
+void run_stat(const Row& row, const Rows<const T>& a, const Rows<const T>& a2, const Rows<T>& out,
+              index_t window, const MoveOptions& options) {
+    // One short contiguous row (a call on a small 1-D array, where the fixed
+    // cost is most of the call): the kernel itself, as the row loop of
+    // run_stat_rows would call it on one thread.
+    if (a.count() == 1 && a.length < row.member.grain && !options.center && !options.lengths &&
+        a.stride == 1 && out.stride == 1)
+        return kernel_of<T>(row)(row.member.stat, a.row(0),
+                                 a2.base != nullptr ? a2.row(0) : Strided<const T>(), out.row(0),
+                                 window, options.min_count.value_or(window), options, 0, a.length);
+    run_stat_rows(row, a, a2, out, window, options);
+}
+
 }  // namespace
 
 template <std::floating_point T>
@@ -537,17 +548,21 @@ void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
     detail::require(row.member.inputs == 1, row.member.name,
                     "takes two inputs (call move_pair_stat)");
     check_member(row.member, a.length, window, options);
-    if (stat != MoveStat::quantile) {
-        detail::check_rows(row.member.name, "out", a, out, a.length);
-        return run_stat(row, a, Rows<const T>{}, out, window, options);
-    }
-    // One batch of output rows per q (q-major).
+    // Quantile: one batch of output rows per q (q-major).
+    const index_t groups = stat == MoveStat::quantile ? static_cast<index_t>(options.q.size()) : 1;
+    detail::require(out.count() == a.count() * groups && out.length == a.length, row.member.name,
+                    "out has ", out.count(), " rows of length ", out.length, ", expected ",
+                    a.count() * groups, " rows of length ", a.length);
+    move_stat_prechecked(stat, a, out, window, options);
+}
+
+template <std::floating_point T>
+void move_stat_prechecked(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
+                          const MoveOptions& options) {
+    const Row& row = row_of(stat);
+    if (stat != MoveStat::quantile) return run_stat(row, a, Rows<const T>{}, out, window, options);
     const auto rows = static_cast<std::size_t>(a.count());
     const std::size_t groups = options.q.size();
-    detail::require(
-        out.count() == a.count() * static_cast<index_t>(groups) && out.length == a.length,
-        row.member.name, "out has ", out.count(), " rows of length ", out.length, ", expected ",
-        a.count() * static_cast<index_t>(groups), " rows of length ", a.length);
     // Row r of q[k] k·q_stride after row r of q[0] for every r and k (any
     // ndarray out): one pass over each input row writes every q.
     MoveOptions all = options;
@@ -609,6 +624,8 @@ void rolling_mean_std(Rows<const T> a, Rows<T> means, Rows<T> stds, index_t wind
 
 #define FASTCPP_INSTANTIATE(T)                                                                 \
     template void move_stat<T>(MoveStat, Rows<const T>, Rows<T>, index_t, const MoveOptions&); \
+    template void move_stat_prechecked<T>(MoveStat, Rows<const T>, Rows<T>, index_t,           \
+                                          const MoveOptions&);                                 \
     template void move_pair_stat<T>(MoveStat, Rows<const T>, Rows<const T>, Rows<T>, index_t,  \
                                     const MoveOptions&);                                       \
     template void rolling_sum_squares<T>(Rows<const T>, Rows<T>, index_t);                     \

@@ -713,31 +713,59 @@ struct Counts3 {
     index_t below = 0, equal = 0, valid = 0;
 };
 
+/// Counts of the values of a window below v, equal to v, and non-NaN, by
+/// vectors of kN values (windows up to kBruteRankMax). Each vector adds its
+/// three compare masks packed into one integer per lane (below + 2^8 equal +
+/// 2^16 valid: counts up to 64 fit in 8 bits), so one horizontal sum serves
+/// all three: a short window costs about what bottleneck's scalar loop does.
 template <int Bytes, class T>
-[[gnu::always_inline]] inline Counts3 count3(const T* s, index_t len, T v) noexcept {
+struct Count3 {
     using V = typename Lanes<Bytes, T>::V;
     using M = typename Lanes<Bytes, T>::M;
-    constexpr index_t kN = Bytes / sizeof(T);
-    // Counts kept as T in the lanes (exact: len <= kBruteRankMax): a mask
-    // ANDed with 1.0 and added, pure floating-point code at every level.
-    const M one = reinterpret_cast<M>(V{} + T{1});
-    V cb{}, ce{}, cn{};
-    index_t j = 0;
-    for (; j + kN <= len; j += kN) {
+    using I = typename Lanes<Bytes, T>::I;
+    static constexpr index_t kN = Bytes / sizeof(T);
+
+    [[gnu::always_inline]] static M packed(const T* p, T v) noexcept {
         V sv;
-        __builtin_memcpy(&sv, s + j, sizeof sv);
-        cb += reinterpret_cast<V>((sv < v) & one);
-        ce += reinterpret_cast<V>((sv == v) & one);
-        cn += reinterpret_cast<V>((sv == sv) & one);
+        __builtin_memcpy(&sv, p, sizeof sv);
+        return ((sv < v) & 1) | ((sv == v) & (I{1} << 8)) | ((sv == sv) & (I{1} << 16));
     }
-    Counts3 c;
-    T b = 0, e = 0, n = 0;
-    for (index_t l = 0; l < kN; ++l) b += cb[l], e += ce[l], n += cn[l];
-    c.below = static_cast<index_t>(b), c.equal = static_cast<index_t>(e);
-    c.valid = static_cast<index_t>(n);
-    for (; j < len; ++j) c.below += s[j] < v, c.equal += s[j] == v, c.valid += s[j] == s[j];
-    return c;
-}
+    /// Lanes l with lo <= l < hi all ones, the others zero (0 <= lo < hi <=
+    /// kN): two loads from a run of ones between zeros (no 64-bit integer
+    /// compare, which SSE2 lacks).
+    [[gnu::always_inline]] static M lanes(index_t lo, index_t hi) noexcept {
+        static constexpr auto kRun = [] {
+            std::array<I, 3 * kN> run{};
+            for (index_t l = kN; l < 2 * kN; ++l) run[static_cast<std::size_t>(l)] = -1;
+            return run;
+        }();
+        M from, below;  // lanes >= lo; lanes < hi
+        __builtin_memcpy(&from, kRun.data() + kN - lo, sizeof from);
+        __builtin_memcpy(&below, kRun.data() + 2 * kN - hi, sizeof below);
+        return from & below;
+    }
+    [[gnu::always_inline]] static Counts3 total(M acc) noexcept {
+        I sum = 0;
+        for (index_t l = 0; l < kN; ++l) sum += acc[l];
+        return {sum & 0xff, (sum >> 8) & 0xff, sum >> 16};
+    }
+    /// s[0..len), kN <= len: whole vectors, then the vector ending at
+    /// s[len - 1] with the lanes counted already masked off.
+    [[gnu::always_inline]] static Counts3 count(const T* s, index_t len, T v) noexcept {
+        M acc{};
+        index_t j = 0;
+        for (; j + kN <= len; j += kN) acc += packed(s + j, v);
+        if (j < len) acc += packed(s + len - kN, v) & lanes(kN - (len - j), kN);
+        return total(acc);
+    }
+    /// x[lo..hi), hi - lo < kN, of a row of n >= kN values: one vector inside
+    /// the row that covers it, the other lanes masked off.
+    [[gnu::always_inline]] static Counts3 count_short(const T* x, index_t n, index_t lo, index_t hi,
+                                                      T v) noexcept {
+        const index_t base = std::min(lo, n - kN);
+        return total(packed(x + base, v) & lanes(lo - base, hi - base));
+    }
+};
 
 /// move_rank with small windows: every window counted directly (below,
 /// equal, non-NaN: three SIMD compares per element), O(w) per output as
@@ -755,9 +783,12 @@ FASTCPP_KERNEL void rank_brute(Strided<const T> x, Strided<T> y, index_t window,
         if (v == v) {
             const index_t j0 = std::max<index_t>(0, i - window + 1);
             Counts3 c;
-            if (x.stride == 1) {
-                c = count3<Bytes>(x.data + j0, i + 1 - j0, v);
-            } else {
+            using C = Count3<Bytes, T>;
+            if (x.stride == 1 && i + 1 - j0 >= C::kN) {
+                c = C::count(x.data + j0, i + 1 - j0, v);
+            } else if (x.stride == 1 && x.size >= C::kN) {
+                c = C::count_short(x.data, x.size, j0, i + 1, v);
+            } else {  // strided, or a row shorter than a vector
                 for (index_t j = j0; j <= i; ++j)
                     c.below += x[j] < v, c.equal += x[j] == v, c.valid += x[j] == x[j];
             }

@@ -158,6 +158,15 @@ template <std::floating_point T>
 void move_stat(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
                const MoveOptions& options);
 
+/// move_stat() without its checks, for a caller that has made them: check_move()
+/// with the same stat, a.length, window and options, and `out` of the shape
+/// move_stat() requires. The Python binding checks before it allocates the
+/// result, so on a call of 10 elements the checks would otherwise run twice.
+/// Anything unchecked is undefined behaviour here.
+template <std::floating_point T>
+void move_stat_prechecked(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window,
+                          const MoveOptions& options);
+
 /// Moving-window statistic of two inputs (cov, corr: the members whose
 /// table row has inputs == 2) over every pair of rows a[r], b[r]; a position
 /// counts only where both are non-NaN. Same options and errors as

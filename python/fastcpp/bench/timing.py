@@ -11,7 +11,11 @@ For each contender of a case:
    sample lasts at least ``min_sample`` seconds (timer resolution, call noise).
 3. ``repeats`` rounds; in each round every contender takes one sample, in a
    rotated order, so that slow drifts of the machine (turbo, other processes,
-   thermal) hit all contenders alike instead of whichever ran last.
+   thermal) hit all contenders alike instead of whichever ran last. Before
+   each sample the process waits (at most ``settle`` seconds) until none of
+   its other threads is running: a peer's thread pool may keep spinning after
+   its call (OpenBLAS's workers, behind np.dot and np.linalg.norm, stay
+   runnable ~0.13 s) and would take cores from whichever contender came next.
 4. ``seconds`` = median of the samples / ``number`` × ``scale`` (scale > 1 for
    pure Python timed on a smaller input). ``spread`` = (max - min) / median of
    the samples, a noise indicator.
@@ -23,7 +27,9 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import statistics
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -34,12 +40,15 @@ from fastcpp.bench.model import REFERENCE, Case, Contender
 @dataclass
 class Plan:
     """How hard to measure: ``repeats`` samples of at least ``min_sample`` s,
-    at most ``budget`` s per contender (but never fewer than ``min_repeats``)."""
+    at most ``budget`` s per contender (but never fewer than ``min_repeats``);
+    before each sample, up to ``settle`` s of waiting for the process's other
+    threads to stop running."""
 
     repeats: int = 5
     min_repeats: int = 3
     min_sample: float = 0.02
     budget: float = 3.0
+    settle: float = 0.5
 
 
 @dataclass
@@ -67,6 +76,34 @@ class Timing:
             return None
         med = statistics.median(self.samples)
         return (max(self.samples) - min(self.samples)) / med if med > 0 else None
+
+
+def _other_threads_running() -> bool:
+    """Whether another thread of this process is running or runnable (Linux:
+    /proc/self/task/*/stat; elsewhere always False)."""
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return False
+    me = str(threading.get_native_id())
+    for t in tasks:
+        if t == me:
+            continue
+        try:
+            with open(f"/proc/self/task/{t}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state == "R":
+            return True
+    return False
+
+
+def _settle(limit: float) -> None:
+    """Waits up to ``limit`` s until no other thread of the process runs."""
+    end = time.perf_counter() + limit
+    while time.perf_counter() < end and _other_threads_running():
+        time.sleep(0.005)
 
 
 def _clock(fn: Callable[[], Any], number: int) -> float:
@@ -137,5 +174,6 @@ def measure(
         shift = r % len(live) if live else 0
         for t in live[shift:] + live[:shift]:
             if len(t.samples) < t.repeats:
+                _settle(plan.settle)
                 t.samples.append(_clock(t.contender.run, t.number))
     return timings
