@@ -32,6 +32,7 @@ void check_radius(const char* func, double radius) {
 namespace {
 
 using detail::kBlock;
+using detail::kLanes;
 using detail::pad_lanes;
 namespace vmath = detail::vmath;
 
@@ -156,6 +157,38 @@ template <bool F>
     far |= f;
 }
 
+/// A latitude (or its cos) per point, or one for all (broadcast).
+struct Each {
+    const double* v;
+    [[gnu::always_inline]] double operator()(index_t i) const noexcept { return v[i]; }
+};
+struct Same {
+    double v;
+    [[gnu::always_inline]] double operator()(index_t) const noexcept { return v; }
+};
+
+/// h_block's first try: h for latitudes within ±3 rad and half latitude
+/// differences within ±pi/2 (every pair of valid latitudes), where cos_near
+/// and sin_near give cos' and sin's bits without their reductions. Returns
+/// bits whose top bit flags a lane beyond (then the block is redone).
+template <bool F, class Lat1, class Cos1>
+[[gnu::always_inline]] inline std::uint64_t h_near(Lat1 lat1, Cos1 cos1,
+                                                   const double* __restrict lo1,
+                                                   const double* __restrict la2,
+                                                   const double* __restrict lo2, index_t m,
+                                                   double* __restrict h) noexcept {
+    std::uint64_t off = 0;
+#pragma omp simd reduction(| : off)
+    for (index_t i = 0; i < m; ++i) {
+        const double dlat = (la2[i] - lat1(i)) / 2, dlon = (lo2[i] - lo1[i]) / 2;
+        const double s1 = vmath::sin_near<F>(dlat), s2 = vmath::sin<F>(dlon);
+        h[i] = vmath::mul_add<F>(s1, s1, cos1(i) * vmath::cos_near<F>(la2[i]) * (s2 * s2));
+        off |= vmath::beyond_bits<vmath::kCosNearMax>(la2[i]) |
+               vmath::beyond_bits<vmath::kSinNearMax>(dlat) | vmath::trig_far_bits(dlon);
+    }
+    return off;
+}
+
 /// h[i] = sin(dlat/2)**2 + cos(lat1)*cos(lat2)*sin(dlon/2)**2 for a block in
 /// radians, with the inline vector sin/cos of detail/vmath.hpp; the rare
 /// point with an argument beyond vmath's range (or inf/NaN) is recomputed
@@ -168,23 +201,23 @@ template <bool F>
                                            bool la2_const, double* __restrict h) noexcept {
     alignas(64) double c1[kBlock], c2[kBlock];
     std::uint64_t far = 0;
-    cos_block<F>(la1, m, la1_const, c1, far);
+    bool have_c1 = false;
     if (!la2_const) {
-        // First try: latitudes within ±3 rad and half latitude differences
-        // within ±pi/2 (every pair of valid latitudes), where cos_near and
-        // sin_near give cos' and sin's bits without their reductions; a
-        // block with a lane beyond (or beyond vmath's range) is redone below.
+        // First try (h_near); a block with a lane beyond its range (or
+        // beyond vmath's) is redone below. A broadcast lat1 is read as one
+        // value and its cos taken once, without filling buffers.
         std::uint64_t off = 0;
-#pragma omp simd reduction(| : off)
-        for (index_t i = 0; i < m; ++i) {
-            const double dlat = (la2[i] - la1[i]) / 2, dlon = (lo2[i] - lo1[i]) / 2;
-            const double s1 = vmath::sin_near<F>(dlat), s2 = vmath::sin<F>(dlon);
-            h[i] = vmath::mul_add<F>(s1, s1, c1[i] * vmath::cos_near<F>(la2[i]) * (s2 * s2));
-            off |= vmath::beyond_bits<vmath::kCosNearMax>(la2[i]) |
-                   vmath::beyond_bits<vmath::kSinNearMax>(dlat) | vmath::trig_far_bits(dlon);
+        if (la1_const) {
+            const double a = la1[0], c = cos_const<F>(a);
+            off = h_near<F>(Same{a}, Same{c}, lo1, la2, lo2, m, h) | vmath::trig_far_bits(a);
+        } else {
+            cos_block<F>(la1, m, false, c1, far);
+            have_c1 = true;
+            off = h_near<F>(Each{la1}, Each{c1}, lo1, la2, lo2, m, h);
         }
         if (!vmath::any_far(far | off)) return;
     }
+    if (!have_c1) cos_block<F>(la1, m, la1_const, c1, far);
     cos_block<F>(la2, m, la2_const, c2, far);
     std::uint64_t f = 0;
 #pragma omp simd reduction(| : f)
@@ -217,9 +250,17 @@ template <bool F>
         near |= vmath::negative_mask(kNearAntipodal - h[i]);
     }
     if (!vmath::any_far(near)) return;
-    for (index_t i = 0; i < m; ++i)
-        if (h[i] > kNearAntipodal)
-            d[i] = radius * (2 * std::asin(std::sqrt(h_scalar(la1[i], lo1[i], la2[i], lo2[i]))));
+    // Whole vectors at a time (m is padded): a block holds a near-antipodal
+    // point often enough (0.1% of a uniform cloud) for a scan per value to cost.
+    for (index_t g = 0; g < m; g += kLanes) {
+        std::uint64_t any = 0;
+        for (index_t i = g; i < g + kLanes; ++i) any |= vmath::negative_mask(kNearAntipodal - h[i]);
+        if (!vmath::any_far(any)) continue;
+        for (index_t i = g; i < g + kLanes; ++i)
+            if (h[i] > kNearAntipodal)
+                d[i] =
+                    radius * (2 * std::asin(std::sqrt(h_scalar(la1[i], lo1[i], la2[i], lo2[i]))));
+    }
 }
 
 template <bool F, class T>
@@ -230,8 +271,9 @@ FASTCPP_KERNEL void haversine_chunk(Strided<const T> lat1, Strided<const T> lon1
     const index_t n = out.size;
     for (index_t b = 0; b < n; b += kBlock) {
         const index_t m = std::min(kBlock, n - b);
-        load_radians(lat1, b, m, a1);
-        load_radians(lon1, b, m, o1);
+        // A broadcast coordinate's buffer holds kBlock copies from block 0 on.
+        if (b == 0 || lat1.stride != 0) load_radians(lat1, b, m, a1);
+        if (b == 0 || lon1.stride != 0) load_radians(lon1, b, m, o1);
         load_radians(lat2, b, m, a2);
         const index_t mp = load_radians(lon2, b, m, o2);
         h_block<F>(a1, o1, a2, o2, mp, lat1.stride == 0, lat2.stride == 0, h);

@@ -47,7 +47,8 @@ template <class T>
 void move_tiles_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t window,
                     index_t min_count, index_t ddof, index_t begin, index_t end) {
     with_kind(stat, [&](auto kind) {
-        run_one<decltype(kind)::value>(x, y, y, begin, end, 0, window, min_count, ddof);
+        run_one<decltype(kind)::value>(tiles::RowJob<T>{x, y, y, begin, end, 0}, window, min_count,
+                                       ddof);
     });
 }
 
@@ -64,15 +65,17 @@ void move_tiles_rows(MoveStat stat, Rows<const T> a, Rows<T> out, index_t window
 template <class T>
 void rolling_mean_std_tiles(Strided<const T> x, Strided<T> means, Strided<T> stds, index_t window,
                             index_t begin, index_t end) {
-    run_one<Kind::mean_std>(x, means, stds, begin + window - 1, end + window - 1, window - 1,
-                            window, window, 0);
+    run_one<Kind::mean_std>(
+        tiles::RowJob<T>{x, means, stds, begin + window - 1, end + window - 1, window - 1}, window,
+        window, 0);
 }
 
 template <class T>
 void rolling_sum_squares_row(Strided<const T> x, Strided<T> out, index_t window, index_t begin,
                              index_t end) {
-    run_one<Kind::sumsq>(x, out, out, begin + window - 1, end + window - 1, window - 1, window,
-                         window, 0);
+    run_one<Kind::sumsq>(
+        tiles::RowJob<T>{x, out, out, begin + window - 1, end + window - 1, window - 1}, window,
+        window, 0);
 }
 
 #define FASTCPP_INSTANTIATE(T)                                                                    \

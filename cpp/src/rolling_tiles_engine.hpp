@@ -53,6 +53,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -99,6 +100,29 @@ constexpr int kWidth = static_cast<int>(sizeof(V) / sizeof(double));
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 #define FASTCPP_INLINE [[gnu::always_inline]] inline
+
+/// Square root of each lane (of a scalar on the short-row path).
+template <class V>
+FASTCPP_INLINE V sqrt_lanes(V v) noexcept {
+    if constexpr (std::is_same_v<V, double>) {
+        return std::sqrt(v);
+    } else {
+        V r;
+        for (int l = 0; l < static_cast<int>(sizeof(V) / sizeof(double)); ++l)
+            r[l] = std::sqrt(v[l]);
+        return r;
+    }
+}
+
+/// Logical not of a comparison's result: a vector mask or, on the short-row
+/// path's scalar scans, a bool (whose ~ would be -1 or -2, both true).
+template <class M>
+FASTCPP_INLINE M flip(M m) noexcept {
+    if constexpr (std::is_same_v<M, bool>)
+        return !m;
+    else
+        return ~m;
+}
 
 /// Kinds that keep Σd³ (and Σd⁴ for kurt) besides Σd and Σd².
 template <Kind K>
@@ -252,9 +276,9 @@ struct Engine {
             // An empty scan holds NaN: every non-NaN value beats it.
             decltype(v < v) take;
             if constexpr (kMax<K>)
-                take = Suffix ? ~(v <= s.a) : ~(v < s.a);
+                take = Suffix ? flip(v <= s.a) : flip(v < s.a);
             else
-                take = Suffix ? ~(v >= s.a) : ~(v > s.a);
+                take = Suffix ? flip(v >= s.a) : flip(v > s.a);
             if constexpr (!Clean) take &= ok;
             s.a = take ? v : s.a;
             s.b = take ? zero + k : s.b;
@@ -273,9 +297,9 @@ struct Engine {
     /// or skew/kurt (refine flags). Clean (no NaN: ns + np = w): cs == cp
     /// (see setup_lane), or the window holds an inf; the sums are added as
     /// they are, which is what moving them by δ = 0 gives, bit for bit.
-    template <bool Clean, class V>
+    template <bool Clean, class V, class A>
     FASTCPP_INLINE void result(const StateOf<V>& s, const StateOf<V>& p, V n, V ns, V np, V cs,
-                               V cp, double a, V& r1, V& r2) const noexcept {
+                               V cp, A a, V& r1, V& r2) const noexcept {
         const V zero{}, nan = zero + NAN;
         if constexpr (K == Kind::sumsq) {
             r1 = s.a + p.a;
@@ -329,8 +353,7 @@ struct Engine {
                 if constexpr (K == Kind::var) {
                     r1 = enough ? var : nan;
                 } else {
-                    V sd;
-                    for (int l = 0; l < kWidth<V>; ++l) sd[l] = std::sqrt(var[l]);
+                    const V sd = sqrt_lanes(var);
                     if constexpr (K == Kind::std) {
                         r1 = enough ? sd : nan;
                     } else {
@@ -613,16 +636,6 @@ FASTCPP_INLINE bool tile_clean(const T* p, index_t w, Strided<const T> x, index_
     return true;
 }
 
-/// Outputs of one or more rows to compute with the lane engine. The output
-/// of position i of a row (windows ending at i, clipped at 0) goes to
-/// y[i - out_shift]; only positions in [begin, end) are written.
-template <class T>
-struct RowJob {
-    Strided<const T> x;
-    Strided<T> y, y2;
-    index_t begin, end, out_shift;
-};
-
 /// Sets lane l to tile t of row job j (a lane past the data reads the NaN
 /// tile and writes to scratch). Returns true if the lane's outputs went to
 /// scratch and must be copied out by `finish_lane`. `pre_clean`: the prefix
@@ -680,71 +693,100 @@ FASTCPP_INLINE void finish_lane(const Lanes<T, N>& g, int l, const RowJob<T>& j,
     }
 }
 
-/// Rows up to this length take the short-row path.
+/// Rows up to this length take the short-row path (the lane engine's
+/// per-call setup, idle lanes and transposes cost more below).
 constexpr index_t kShortRow = 32;
 /// The kinds it computes (the sums, moments and extrema of the move_* family).
 template <Kind K>
 constexpr bool kShortKind =
     K == Kind::sum || K == Kind::mean || K == Kind::var || K == Kind::std || kExtreme<K>;
 
+/// The suffix scans of short_row (k = w: empty), uninitialised: a StateOf
+/// array would be zeroed on every call.
+struct ShortScans {
+    double n[kShortRow + 1], a[kShortRow + 1], b[kShortRow + 1];
+};
+
+/// Outputs [first, last) of tile t of a short row (positions lo + first...,
+/// lo = t w): the suffix scan of tile t-1 (none for the first tile: its
+/// suffix is the empty scan), then the prefix scan of tile t with each
+/// output as soon as its prefix is known. Scalar: the scans are chains, and
+/// the engine's add/result are written for any lane count. NaN are counted
+/// (the engine's step that is not clean: the same bits as its clean one).
+/// Contig: x at stride 1.
+template <bool First, bool Contig, Kind K, class T>
+FASTCPP_INLINE void short_tile(const Engine<K, T>& eng, ShortScans& sc, const RowJob<T>& j,
+                               index_t lo, index_t first, index_t last, double cs,
+                               double cp) noexcept {
+    using E = Engine<K, T>;
+    constexpr bool kB = kVar<K> || kArg<K>;  // the scans keep s.b
+    const index_t w = eng.w;
+    const T* const xd = j.x.data;
+    const index_t xs = Contig ? 1 : j.x.stride;
+    auto at = [&](index_t p) { return static_cast<double>(xd[p * xs]); };
+    const StateOf<double> empty = E::template empty<double>();
+    if constexpr (!First) {
+        StateOf<double> s = empty;
+        sc.n[w] = s.n, sc.a[w] = s.a, sc.b[w] = s.b;
+        for (index_t k = w - 1; k > first; --k) {
+            E::template add<true, false>(s, at(lo - w + k), cs, static_cast<double>(k));
+            sc.n[k] = s.n;
+            sc.a[k] = s.a;
+            if constexpr (kB) sc.b[k] = s.b;
+        }
+    }
+    StateOf<double> p = empty;
+    for (index_t a = 0; a < first; ++a)
+        E::template add<false, false>(p, at(lo + a), cp, static_cast<double>(a));
+    for (index_t a = first; a < last; ++a) {
+        const double ad = static_cast<double>(a);
+        E::template add<false, false>(p, at(lo + a), cp, ad);
+        StateOf<double> st = empty;
+        if constexpr (!First) {
+            st.n = sc.n[a + 1];
+            st.a = sc.a[a + 1];
+            if constexpr (kB) st.b = sc.b[a + 1];
+        }
+        double r1, r2 = 0.0;
+        eng.template result<false>(st, p, st.n + p.n, st.n, p.n, cs, cp, ad, r1, r2);
+        j.y[lo + a - j.out_shift] = static_cast<T>(r1);
+    }
+}
+
 /// Positions [begin, end) of a row of at most kShortRow values: the engine's
-/// scans and formulas (Engine::add/result) on one lane of an SSE2 vector,
-/// tile by tile, the suffix scan on the stack. No dispatch, per-thread
-/// buffers, idle lanes or transposes: on a call with 10 values those were
-/// most of the engine's cost (move_mean n=10: ~760 instructions in the
-/// kernel, now ~430). Same operations on the same values (the first tile's
-/// empty suffix is the empty scan, as the engine's NaN tile leaves it), so
-/// the results are the engine's, bit for bit.
+/// scans and formulas (Engine::add/result) on scalars, tile by tile. No
+/// dispatch, per-thread buffers, idle lanes or transposes: on a call with 10
+/// values those were most of the engine's cost. Same operations on the same
+/// values (the first tile's empty suffix is the empty scan, as the engine's
+/// NaN tile leaves it), so the results are the engine's, bit for bit.
 template <Kind K, class T>
 void short_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) noexcept {
-    using E = Engine<K, T>;
-    const E eng{w,
-                static_cast<double>(minc),
-                static_cast<double>(ddof),
-                nullptr,
-                nullptr,
-                nullptr,
-                nullptr,
-                nullptr};
+    const Engine<K, T> eng{w,
+                           static_cast<double>(minc),
+                           static_cast<double>(ddof),
+                           nullptr,
+                           nullptr,
+                           nullptr,
+                           nullptr,
+                           nullptr};
     const Strided<const T>& x = j.x;
-    // The suffix scans from offset k (k = w: empty); uninitialised arrays
-    // (a StateOf array would be zeroed on every call).
-    double sn[kShortRow + 1], sa[kShortRow + 1], sb[kShortRow + 1];
+    ShortScans sc;
     const index_t t_end = (j.end - 1) / w + 1;
     for (index_t t = j.begin / w; t < t_end; ++t) {
-        v2d cs{}, cp{};
-        if constexpr (kVar<K>) {
-            double s, p;
-            set_shifts(x, w, t, s, p);
-            cs = v2d{} + s, cp = v2d{} + p;
-        }
-        auto s = E::template empty<v2d>();
-        sn[w] = s.n[0], sa[w] = s.a[0], sb[w] = s.b[0];
-        if (t == 0) {
-            // Tile -1 is empty: every suffix is the empty scan, which is what
-            // scanning the engine's NaN tile leaves, bit for bit (NaN adds
-            // nothing and wins no comparison).
-            for (index_t k = 0; k < w; ++k) sn[k] = sn[w], sa[k] = sa[w], sb[k] = sb[w];
-        } else {
-            for (index_t k = w - 1; k >= 0; --k) {
-                const auto v = static_cast<double>(x[(t - 1) * w + k]);
-                E::template add<true, false>(s, v2d{v, v}, cs, static_cast<double>(k));
-                sn[k] = s.n[0], sa[k] = s.a[0], sb[k] = s.b[0];
-            }
-        }
-        auto p = E::template empty<v2d>();
         const index_t lo = t * w, hi = std::min(lo + w, j.end);
-        for (index_t i = lo; i < hi; ++i) {
-            const auto a = static_cast<double>(i - lo);
-            const auto xi = static_cast<double>(x[i]);
-            E::template add<false, false>(p, v2d{xi, xi}, cp, a);
-            if (i < j.begin) continue;
-            const auto k = static_cast<std::size_t>(i - lo + 1);
-            StateOf<v2d> st;
-            st.n = v2d{sn[k], sn[k]}, st.a = v2d{sa[k], sa[k]}, st.b = v2d{sb[k], sb[k]};
-            v2d r1, r2{};
-            eng.template result<false>(st, p, st.n + p.n, st.n, p.n, cs, cp, a, r1, r2);
-            j.y[i - j.out_shift] = static_cast<T>(r1[0]);
+        const index_t first = std::max(lo, j.begin) - lo, last = hi - lo;  // outputs [first, last)
+        double cs = 0.0, cp = 0.0;
+        if constexpr (kVar<K>) set_shifts(x, w, t, cs, cp);
+        if (x.stride == 1) {
+            if (t == 0)
+                short_tile<true, true>(eng, sc, j, lo, first, last, cs, cp);
+            else
+                short_tile<false, true>(eng, sc, j, lo, first, last, cs, cp);
+        } else {
+            if (t == 0)
+                short_tile<true, false>(eng, sc, j, lo, first, last, cs, cp);
+            else
+                short_tile<false, false>(eng, sc, j, lo, first, last, cs, cp);
         }
     }
 }
@@ -874,22 +916,18 @@ void run_rows(Rows<const T> a, Rows<T> out, index_t r0, index_t r1, index_t w, i
 }
 
 template <Kind K, class T>
-void run_one(Strided<const T> x, Strided<T> y, Strided<T> y2, index_t begin, index_t end,
-             index_t out_shift, index_t w, index_t minc, index_t ddof) {
+void run_one(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) {
     if constexpr (kShortKind<K>) {
-        if (x.size <= kShortRow && w <= kShortRow)
-            return short_row<K>(RowJob<T>{x, y, y2, begin, end, out_shift}, w, minc, ddof);
+        if (j.x.size <= kShortRow && w <= kShortRow) return short_row<K>(j, w, minc, ddof);
     }
-    tiles_row_at_level<K>(RowJob<T>{x, y, y2, begin, end, out_shift}, w, minc, ddof);
+    tiles_row_at_level<K>(j, w, minc, ddof);
 }
 
 /// The instantiations of a kind in its family's file: run_one for both
 /// element types, and run_rows for the batch statistics.
-#define FASTCPP_TILES_ONE(K)                                                                       \
-    template void run_one<K, double>(Strided<const double>, Strided<double>, Strided<double>,      \
-                                     index_t, index_t, index_t, index_t, index_t, index_t);        \
-    template void run_one<K, float>(Strided<const float>, Strided<float>, Strided<float>, index_t, \
-                                    index_t, index_t, index_t, index_t, index_t);
+#define FASTCPP_TILES_ONE(K)                                                            \
+    template void run_one<K, double>(const RowJob<double>&, index_t, index_t, index_t); \
+    template void run_one<K, float>(const RowJob<float>&, index_t, index_t, index_t);
 #define FASTCPP_TILES_ROWS(K)                                                                      \
     FASTCPP_TILES_ONE(K)                                                                           \
     template void run_rows<K, double>(Rows<const double>, Rows<double>, index_t, index_t, index_t, \

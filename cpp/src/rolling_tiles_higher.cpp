@@ -63,7 +63,7 @@ void higher_row(Strided<const T> x, Strided<T> y, index_t window, index_t min_co
     // Outputs shifted by `begin`: y'[i - begin] = y[i], flags likewise.
     const Strided<T> ys(y.data + begin * y.stride, end - begin, y.stride);
     const Strided<T> fs(flags.data(), end - begin, 1);
-    run_one<K>(x, ys, fs, begin, end, begin, window, min_count, bias ? 0 : 1);
+    run_one<K>(tiles::RowJob<T>{x, ys, fs, begin, end, begin}, window, min_count, bias ? 0 : 1);
     for (index_t i = begin; i < end; ++i)
         if (flags[static_cast<std::size_t>(i - begin)] != T(0))
             y[i] = static_cast<T>(higher_two_pass(x, i, window, K == Kind::kurt, bias));
