@@ -638,3 +638,23 @@ def test_adjust_false_same_bits_at_v3_and_v4():
     np.testing.assert_allclose(
         outs["baseline"], outs["x86-64-v3"], rtol=1e-13, atol=1e-15, equal_nan=True
     )
+
+
+@pytest.mark.parametrize("alpha", [0.001, 0.1, 0.5, 0.999])
+def test_var_std_blocked_steady_runs(alpha):
+    # Long runs at the steady weights take blocks of 8 at x86-64-v3+
+    # (steady_blocks in ema.cpp); NaN, constant runs (variance exactly 0
+    # where pandas keeps the mean) and huge values run point by point.
+    for case, a in _blocked_cases(1500):
+        want = np.asarray(ewm_cov_ref(a, a, alpha))
+        got = fastcpp.ema_var(a, alpha)
+        scale = np.nanmax(np.abs(want[np.isfinite(want)]))
+        np.testing.assert_allclose(
+            got, want, rtol=1e-9, atol=1e-14 * scale, equal_nan=True, err_msg=case
+        )
+        std = fastcpp.ema_std(a, alpha)
+        np.testing.assert_allclose(std, np.sqrt(got), rtol=1e-15, equal_nan=True)
+        cols = np.stack([a, a], axis=1)
+        np.testing.assert_array_equal(fastcpp.ema_std(cols, alpha, axis=0)[:, 1], std)
+    const = np.full(200, 3.5)
+    assert (fastcpp.ema_var(const, alpha)[1:] == 0).all()

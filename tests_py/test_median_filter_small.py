@@ -71,3 +71,65 @@ def test_nan_and_inf(dtype, size):
         got = fastcpp.median_filter(a, size, mode=mode, cval=np.nan)
         want = median_filter_ref(a, size, mode, np.nan)
         assert_same_floats(got, want, f"mode={mode}")
+
+
+@pytest.mark.parametrize(
+    "dtype",
+    [np.uint8, np.int8, np.int16, np.float16, np.float32, np.int32, np.float64, bool],
+    ids=lambda d: np.dtype(d).name,
+)
+def test_3x3_rows_read_in_place(dtype):
+    """3x3 reads contiguous image rows in place (runs of >= 64 bytes): every
+    mode and cval, the border columns, views whose rows are not adjacent, a
+    reversed row axis, a batch axis, runs around 64 bytes, tiles."""
+    rng = stable_rng("3x3 in place", np.dtype(dtype).name)
+    lanes = 64 // np.dtype(dtype).itemsize
+
+    def scipy_3x3(v, mode, cval):  # scipy has no float16: float32 selects the same
+        if np.isnan(cval):  # scipy's order of NaN is its own: NumPy's here
+            return median_filter_ref(v, 3, mode, cval)
+        wide = v.astype(np.float32) if v.dtype == np.float16 else v
+        return ndi.median_filter(wide, size=3, mode=mode, cval=cval).astype(v.dtype)
+
+    if np.dtype(dtype) == bool:
+        a = rng.random((37, 3 * lanes + 5)) < 0.5
+    else:
+        a = image((37, 3 * lanes + 5), dtype, rng)
+    cvals = [0, 1 if a.dtype == bool else 7] + (
+        [np.nan, -np.inf] if a.dtype.kind == "f" else []
+    )
+    views = [
+        a,
+        a[:, 3:],
+        a[::-1],
+        a[2:30:3, 1 : lanes + 3],
+        a[:, : lanes + 1],
+        a[:, :lanes],
+    ]
+    for v in views:
+        for mode in MODES:
+            for cval in cvals if mode == "constant" else [0]:
+                got = fastcpp.median_filter(v, 3, mode=mode, cval=cval)
+                want = scipy_3x3(v, mode, cval)
+                assert_same_floats(
+                    got, want, f"shape={v.shape} mode={mode} cval={cval}"
+                )
+    if a.dtype.kind == "f":  # NaN and +-inf in the rows and on their ends
+        b = a.copy()
+        b[rng.random(b.shape) < 0.2] = np.nan
+        b[rng.random(b.shape) < 0.1] = np.inf
+        b[rng.random(b.shape) < 0.1] = -np.inf
+        b[:, 0] = np.nan
+        b[:, -1] = -np.nan
+        for mode in ["nearest", "wrap", "constant"]:
+            got = fastcpp.median_filter(b, 3, mode=mode, cval=np.nan)
+            assert_same_floats(
+                got, median_filter_ref(b, 3, mode, np.nan), f"mode={mode}"
+            )
+    stack = np.stack([a, a[::-1]])  # a batch axis, and rows taller than a tile
+    got = fastcpp.median_filter(stack, (1, 3, 3), mode="reflect")
+    want = np.stack([scipy_3x3(s, "reflect", 0) for s in stack])
+    assert_same_floats(got, want)
+    tall = np.concatenate([a] * 12)
+    got = fastcpp.median_filter(tall, 3, mode="mirror")
+    assert_same_floats(got, scipy_3x3(tall, "mirror", 0))

@@ -1,7 +1,8 @@
 // Exponentially weighted mean, variance, covariance and correlation: the
 // recursions of pandas' ewm (pandas/_libs/window/aggregations.pyx: ewm and
-// ewmcov), see ema.hpp. One recursion per row (the adjust=False mean in
-// blocks of 8 points: blocked_run); rows in parallel.
+// ewmcov), see ema.hpp. One recursion per row (the adjust=False mean, and
+// var/std at steady weights, in blocks of 8 points: blocked_run,
+// steady_blocks); rows in parallel.
 #include "fastcpp/ema.hpp"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <type_traits>
 
 #include "fastcpp/detail/checks.hpp"
@@ -327,16 +329,17 @@ FASTCPP_KERNEL void mean_plain_row(Strided<const T> x, Strided<T> y, double alph
         const double denom = beta + alpha;
         const Step kind = denom != 1.0 ? Step::divide : fused ? Step::fma : Step::mul_add;
         PlainState st{w};
-        const BlockFactors factors(alpha, beta);
+        std::optional<BlockFactors> factors;  // made on first use (short rows never use it)
         while (i < n) {
             if (kind == Step::fma && i % kBlock == 0 && !st.gap &&
                 std::abs(st.w) < 0x1p1000) {  // finite, see rejects()
-                i = x.contiguous() && y.contiguous() ? blocked_run<true>(x, y, i, st.w, factors)
-                                                     : blocked_run<false>(x, y, i, st.w, factors);
+                if (!factors) factors.emplace(alpha, beta);
+                i = x.contiguous() && y.contiguous() ? blocked_run<true>(x, y, i, st.w, *factors)
+                                                     : blocked_run<false>(x, y, i, st.w, *factors);
                 if (i == n) return;
             }
-            // Point by point to the end of this block.
-            const index_t end = std::min(n, (i / kBlock + 1) * kBlock);
+            // Point by point to the end of this block (of the row without FMA).
+            const index_t end = kind == Step::fma ? std::min(n, (i / kBlock + 1) * kBlock) : n;
             if (kind == Step::fma)
                 sequential_steps<Step::fma>(x, y, i, end, st, alpha, beta, denom);
             else if (kind == Step::mul_add)
@@ -498,27 +501,106 @@ struct CovState {
     }
 };
 
+/// The factors of steady_run's blocked steps (where FMA is an instruction),
+/// made on first use and again when the steady weights differ.
+struct SteadyBlocks {
+    double c_old = kNaN, c_new = kNaN;
+    std::optional<BlockFactors> mean, cov;  ///< (c_new, c_old) and (1, c_old)
+    const SteadyBlocks& at(double o, double n) {
+        if (!mean || o != c_old || n != c_new) {
+            c_old = o;
+            c_new = n;
+            mean.emplace(n, o);
+            cov.emplace(1.0, o);
+        }
+        return *this;
+    }
+};
+
+/// steady_run's recursion on full blocks of 8 points from i, in the blocked
+/// form of the adjust=False mean (blocked_run): the means are the scan of
+/// c_new·a with the factor c_old, the covariances the scan of the terms
+/// c_old·dm² + c_new·da² with the same factor; the bias factor, the square
+/// roots and the stores are then vector operations. Stops before a block
+/// with a NaN, a point equal to the mean before it (the mean then stays,
+/// pandas' rule), or |a − sx| ≥ 2^500 (its square could overflow), and
+/// does not start from a mean or covariance that is not finite (or that
+/// large); returns where it stopped.
+template <EmaStat S, bool Contig, class T>
+FASTCPP_KERNEL index_t steady_blocks(Strided<const T> x, Strided<T> y, index_t i, double sx,
+                                     double factor, double& mx, double& cov,
+                                     const SteadyBlocks& f) noexcept {
+    const V4 shift = {sx, sx, sx, sx}, c_old = V4{} + f.c_old, c_new = V4{} + f.c_new;
+    const V4 scale = {factor, factor, factor, factor}, big = V4{} + 0x1p500;
+    if (!(std::abs(mx) < 0x1p500 && std::abs(cov) < 0x1p1000))
+        return i;  // inf, NaN: point by point
+    V4 mv = {mx, mx, mx, mx}, cv = {cov, cov, cov, cov};
+    for (; i + kBlock <= x.size; i += kBlock) {
+        Block a = load_block<Contig>(x, i, kBlock);
+        a.lo -= shift;
+        a.hi -= shift;
+        const Block m = block_step(a, mv, *f.mean);
+        const V4 before_lo = __builtin_shuffle(m.lo, mv, I4{4, 0, 1, 2});
+        const V4 before_hi = __builtin_shuffle(m.hi, m.lo, I4{7, 0, 1, 2});
+        const U4 bad_lo =
+            reinterpret_cast<U4>((a.lo - before_lo == 0.0) | ~(Lanes4::abs(a.lo) < big));
+        const U4 bad_hi =
+            reinterpret_cast<U4>((a.hi - before_hi == 0.0) | ~(Lanes4::abs(a.hi) < big));
+        if (any(Flags{bad_lo, bad_hi})) break;
+        const V4 dm_lo = before_lo - m.lo, da_lo = a.lo - m.lo;
+        const V4 dm_hi = before_hi - m.hi, da_hi = a.hi - m.hi;
+        const Block t = {c_old * (dm_lo * dm_lo) + c_new * (da_lo * da_lo),
+                         c_old * (dm_hi * dm_hi) + c_new * (da_hi * da_hi)};
+        const Block c = block_step(t, cv, *f.cov);
+        Block v = {scale * c.lo, scale * c.hi};
+        if constexpr (S == EmaStat::std) {
+            for (int l = 0; l < 4; ++l) {
+                v.lo[l] = zsqrt(v.lo[l]);
+                v.hi[l] = zsqrt(v.hi[l]);
+            }
+        }
+        store_block<Contig>(y, i, kBlock, v);
+        mv = __builtin_shuffle(m.hi, I4{3, 3, 3, 3});
+        cv = __builtin_shuffle(c.hi, I4{3, 3, 3, 3});
+    }
+    mx = mv[0];
+    cov = cv[0];
+    return i;
+}
+
 /// Variance/std over a run of observations from a steady state (weights at
 /// their fixed point, at least min_periods observations): step() and value()
 /// with the constant weights, ~15 operations a point instead of ~45. Returns
 /// the index of the first NaN (or the end), which step() then takes.
 template <EmaStat S, class T>
 FASTCPP_KERNEL index_t steady_run(CovState<true>& s, Strided<const T> x, Strided<T> y, index_t i,
-                                  bool bias) noexcept {
+                                  bool bias, SteadyBlocks* blocks) noexcept {
     const double factor = bias ? 1.0 : s.bias_correction();
     const double c_old = s.c_old, c_new = s.c_new, sx = s.sx;
     double mx = s.mx, cov = s.cov;
     const index_t start = i;
-    for (; i < x.size; ++i) {
-        double a = static_cast<double>(x[i]);
-        if (!(a == a)) break;
-        a -= sx;
-        const double old_mx = mx;
-        if (mx != a) mx = c_old * old_mx + c_new * a;
-        const double dm = old_mx - mx, da = a - mx;
-        cov = c_old * cov + (c_old * (dm * dm) + c_new * (da * da));
-        const double v = factor * cov;
-        y[i] = static_cast<T>(S == EmaStat::std ? zsqrt(v) : v);
+    while (i < x.size) {
+        if (blocks && x.size - i >= kBlock) {
+            const SteadyBlocks& f = blocks->at(c_old, c_new);
+            i = x.contiguous() && y.contiguous()
+                    ? steady_blocks<S, true>(x, y, i, sx, factor, mx, cov, f)
+                    : steady_blocks<S, false>(x, y, i, sx, factor, mx, cov, f);
+        }
+        // Point by point: the block the blocked steps stopped before (or
+        // the tail, or the whole run without FMA), up to a NaN.
+        const index_t end = blocks ? std::min(x.size, i + kBlock) : x.size;
+        for (; i < end; ++i) {
+            double a = static_cast<double>(x[i]);
+            if (!(a == a)) break;
+            a -= sx;
+            const double old_mx = mx;
+            if (mx != a) mx = c_old * old_mx + c_new * a;
+            const double dm = old_mx - mx, da = a - mx;
+            cov = c_old * cov + (c_old * (dm * dm) + c_new * (da * da));
+            const double v = factor * cov;
+            y[i] = static_cast<T>(S == EmaStat::std ? zsqrt(v) : v);
+        }
+        if (i < end) break;  // a NaN
     }
     s.mx = mx;
     s.cov = cov;
@@ -566,9 +648,11 @@ FASTCPP_KERNEL index_t steady_pair_run(CovState<false>& s, CovState<true>& va, C
     return i;
 }
 
+// `fused`: FMA is an instruction (the blocked steps of steady_blocks).
 template <EmaStat S, class T>
 FASTCPP_KERNEL void moments_row(Strided<const T> xa, Strided<const T> xb, Strided<T> y,
-                                const Weights& options) noexcept {
+                                const Weights& options, bool fused) noexcept {
+    [[maybe_unused]] SteadyBlocks blocks;
     const Weights w = options;  // a local copy: the stores to y cannot change it
     CovState<S == EmaStat::var || S == EmaStat::std> s;
     [[maybe_unused]] CovState<true> sa, sb;  // corr: the variances, over the same pairs
@@ -578,7 +662,8 @@ FASTCPP_KERNEL void moments_row(Strided<const T> xa, Strided<const T> xb, Stride
             s.step(a, a, a == a, w);
             const double v = s.value(w.bias, w.minp);
             y[i] = static_cast<T>(S == EmaStat::std ? zsqrt(v) : v);
-            if (s.steady && s.nobs >= w.minp) i = steady_run<S>(s, xa, y, i + 1, w.bias) - 1;
+            if (s.steady && s.nobs >= w.minp)
+                i = steady_run<S>(s, xa, y, i + 1, w.bias, fused ? &blocks : nullptr) - 1;
         } else {
             const double b = static_cast<double>(xb[i]);
             const bool obs = a == a && b == b;
@@ -623,7 +708,7 @@ void run_rows(Rows<const T> a, Rows<const T> b, Rows<T> out, const Weights& w) {
                 else
                     detail::dispatch([&] { mean_row(a.row(r), out.row(r), w); });
             } else {
-                detail::dispatch([&] { moments_row<S>(a.row(r), b.row(r), out.row(r), w); });
+                detail::dispatch([&] { moments_row<S>(a.row(r), b.row(r), out.row(r), w, fused); });
             }
         }
     });

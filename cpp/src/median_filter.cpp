@@ -472,6 +472,8 @@ struct Scratch {
     std::vector<index_t> off;
     std::vector<Run> runs;
     std::vector<const void*> plane_base;
+    std::vector<const void*> rows;  ///< the 3x3 kernel's image rows
+    std::vector<K> border_row;      ///< a row of the constant border for it
 };
 
 /// Everything a tile needs besides its position.
@@ -559,7 +561,31 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
     while (q0 < pw && !interior(q0)) ++q0;
     while (q1 > q0 && !interior(q1 - 1)) --q1;
     const index_t cs = L.col.in_stride;
-    for (index_t q = 0; q < PP; ++q) {
+    // The 3x3 median reads contiguous image rows in place (a run of at least
+    // one 64-byte vector), with the border columns and rows as ImageRows.
+    const bool in_place = plan.algo == Algo::network && L.box && P == 1 && er == 3 && sc == 3 &&
+                          C.rank == 4 && cs == 1 &&
+                          (q1 - q0) * static_cast<index_t>(sizeof(K)) >= 64;
+    median_detail::ImageRows<K> image;
+    if (in_place) {
+        const T* base = static_cast<const T*>(s.plane_base[0]);
+        s.rows.resize(static_cast<std::size_t>(prows));
+        bool filled = false;
+        for (index_t p = 0; p < prows; ++p) {
+            const index_t r = C.rowmap[static_cast<std::size_t>(r0 + p)];
+            if (r >= 0 && base) {
+                s.rows[static_cast<std::size_t>(p)] = base + r * L.row.in_stride;
+                continue;
+            }
+            if (!filled)  // the border value's bits, as an image row
+                s.border_row.assign(static_cast<std::size_t>(L.col.n),
+                                    std::bit_cast<K>(median_detail::from_key<T>(ckey)));
+            filled = true;
+            s.rows[static_cast<std::size_t>(p)] = s.border_row.data();
+        }
+        image = {s.rows.data(), c0 + L.col.lo, q0, q1, cm, median_detail::xform_of<T>, ckey};
+    }
+    for (index_t q = 0; q < PP && !in_place; ++q) {
         const T* base = static_cast<const T*>(s.plane_base[static_cast<std::size_t>(q)]);
         for (index_t p = 0; p < prows; ++p) {
             K* dst = s.pad.data() + (q * prows + p) * pad_stride;
@@ -667,6 +693,7 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
     }
     Tile<K> t{s.pad.data(), pad_stride, tr, tc, P * er, sc, s.out.data(), out_stride};
     shape_tile(t);
+    if (in_place) t.image = &image;
     // The network and radix kernels convert keys in registers: with
     // contiguous output rows they write into `out` (no second pass).
     const auto go_direct = [&] {

@@ -193,6 +193,22 @@ struct Run {
 /// Which rank a window with NaN omitted selects (NanPolicy::omit).
 enum class RankRule { median, rank, percentile };
 
+/// Where the 3x3 kernel reads a tile's padded rows when they come straight
+/// from the image (no padded copy): padded row p, column q is element
+/// col0 + q of rows[p] for q0 <= q < q1 (at least one vector of the widest
+/// level: loads stay inside the row), and element colmap[q] (< 0: the
+/// constant border, ckey) for the few border columns outside. Elements
+/// have the key's width; `kind` says how they become keys (to_key in
+/// registers). A row of the constant border is a row of that value.
+template <class K>
+struct ImageRows {
+    const void* const* rows = nullptr;  ///< tile rows + 2 padded rows
+    index_t col0 = 0, q0 = 0, q1 = 0;
+    const index_t* colmap = nullptr;
+    KeyXform kind = KeyXform::identity;
+    K ckey = 0;
+};
+
 /// A padded tile of keys and where its medians go.
 /// Output pixel (i, j) of the tile (0 <= i < rows, 0 <= j < cols) has the
 /// window pad[i * pad_stride + j + off[w]], 0 <= w < n. The same window as
@@ -218,6 +234,9 @@ struct Tile {
     const Run* runs = nullptr;
     index_t nruns = 0;
     bool box2d = false;
+    /// Optional (network_tile, 3x3 boxes): the padded rows are read from
+    /// the image, `pad` is unused.
+    const ImageRows<K>* image = nullptr;
     /// NanPolicy::omit (select_tile only): keys equal to nan_key are NaN;
     /// each window's rank follows `rule` over its n_valid other keys.
     bool omit = false;

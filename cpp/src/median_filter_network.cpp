@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -87,6 +89,20 @@ template <class V>
     return vmax(vmin(a, b), vmin(vmax(a, b), c));
 }
 
+/// to_key of one image element of kind X, given as its bits.
+template <KeyXform X, class K>
+K key_of(K bits) noexcept {
+    if constexpr (X == KeyXform::sign) {
+        return to_key(std::bit_cast<std::make_signed_t<K>>(bits));
+    } else if constexpr (X == KeyXform::floating && sizeof(K) >= 2) {
+        using F = std::conditional_t<sizeof(K) == 2, Half,
+                                     std::conditional_t<sizeof(K) == 4, float, double>>;
+        return to_key(std::bit_cast<F>(bits));
+    } else {
+        return bits;
+    }
+}
+
 /// 3x3, two output rows per pass: the column-sharing scheme of Paeth's /
 /// Devillard's 3x3 median (each padded column sorted once, the median is
 /// med3(max of the lows, med3 of the middles, min of the highs)) with the
@@ -95,6 +111,10 @@ template <class V>
 /// them is sorted once (one compare-exchange) and completed by either box's
 /// own row into its sorted column of three (four min/max). An odd last row
 /// completes the pair with its own row only.
+/// The rows come from the padded tile, or (Tile::image) straight from the
+/// image: its elements become keys in registers, as OpenCV's medianBlur
+/// reads its rows (a padded copy cost about a fifth of the time), and only
+/// the border columns outside the image's run are gathered one by one.
 template <class K, int W>
 FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: allocates
     using V = Vec<K, W>;
@@ -105,27 +125,62 @@ FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: 
     thread_local std::vector<K> buf;
     const auto need = static_cast<std::size_t>(6 * len);
     if (buf.size() < need) buf.resize(need);
+    ImageRows<K> src;  // the padded tile: one run of columns, no border
+    src.q1 = pw;
+    if (t.image != nullptr) src = *t.image;
+    auto row = [&](index_t p) {
+        return t.image != nullptr ? static_cast<const K*>(src.rows[p]) : t.pad + p * t.pad_stride;
+    };
+    // A run narrower than a vector: only in the padded tile, whose slack
+    // takes the last vector's loads.
+    const index_t last = src.q1 - src.q0 >= lanes ? src.q1 - lanes : src.q1;
     // Sorted columns of the upper box (lo, mid, hi) and of the lower one.
     K* const col = buf.data();
     auto column = [&](index_t box, int rank) { return col + (3 * box + rank) * len; };
-    for (index_t i = 0; i < t.rows; i += 2) {
-        const bool two = i + 1 < t.rows;
-        const K* r0 = t.pad + i * t.pad_stride;
-        const K* r1 = r0 + t.pad_stride;
-        const K* r2 = r1 + t.pad_stride;
-        const K* r3 = two ? r2 + t.pad_stride : r0;  // the lower box's own row
-        for (index_t q = 0; q < pw; q += lanes) {
-            const V b = load<V>(r1 + q), c = load<V>(r2 + q);
+    // Sorts padded columns of rows r0 ... r3 into `column` (X: the kind of
+    // the rows' elements).
+    auto columns = [&]<KeyXform X>(const K* r0, const K* r1, const K* r2,
+                                   const K* r3) __attribute__((always_inline)) {
+        for (index_t q = src.q0; q < src.q1; q += lanes) {
+            const index_t at = std::min(q, last), x = src.col0 + at;
+            const V b = keys_of<X>(load<V>(r1 + x)), c = keys_of<X>(load<V>(r2 + x));
             const V s0 = vmin(b, c), s1 = vmax(b, c);
             auto complete = [&](index_t box, const V a) __attribute__((always_inline)) {
                 const V lo = vmin(a, s0), hi = vmax(a, s1), mid = vmax(s0, vmin(a, s1));
-                std::memcpy(column(box, 0) + q, &lo, sizeof(V));
-                std::memcpy(column(box, 1) + q, &mid, sizeof(V));
-                std::memcpy(column(box, 2) + q, &hi, sizeof(V));
+                std::memcpy(column(box, 0) + at, &lo, sizeof(V));
+                std::memcpy(column(box, 1) + at, &mid, sizeof(V));
+                std::memcpy(column(box, 2) + at, &hi, sizeof(V));
             };
-            complete(0, load<V>(r0 + q));
-            complete(1, load<V>(r3 + q));
+            complete(0, keys_of<X>(load<V>(r0 + x)));
+            complete(1, keys_of<X>(load<V>(r3 + x)));
         }
+        // Border columns (image rows only): element colmap[q] of each row.
+        auto border = [&](index_t q) {
+            const index_t m = src.colmap[q];
+            auto key = [&](const K* r) { return m < 0 ? src.ckey : key_of<X>(r[m]); };
+            const K a0 = key(r0), b = key(r1), c = key(r2), a1 = key(r3);
+            const K s0 = std::min(b, c), s1 = std::max(b, c);
+            auto complete = [&](index_t box, const K a) {
+                column(box, 0)[q] = std::min(a, s0);
+                column(box, 1)[q] = std::max(s0, std::min(a, s1));
+                column(box, 2)[q] = std::max(a, s1);
+            };
+            complete(0, a0);
+            complete(1, a1);
+        };
+        for (index_t q = 0; q < src.q0; ++q) border(q);
+        for (index_t q = src.q1; q < pw; ++q) border(q);
+    };
+    for (index_t i = 0; i < t.rows; i += 2) {
+        const bool two = i + 1 < t.rows;
+        const K *r0 = row(i), *r1 = row(i + 1), *r2 = row(i + 2);
+        const K* r3 = two ? row(i + 3) : r0;  // the lower box's own row
+        if (src.kind == KeyXform::sign)
+            columns.template operator()<KeyXform::sign>(r0, r1, r2, r3);
+        else if (kFloatKeys<K> && src.kind == KeyXform::floating)
+            columns.template operator()<KeyXform::floating>(r0, r1, r2, r3);
+        else
+            columns.template operator()<KeyXform::identity>(r0, r1, r2, r3);
         auto median = [&](index_t box, index_t j) __attribute__((always_inline)) {
             const K* lo = column(box, 0) + j;
             const K* mid = column(box, 1) + j;

@@ -224,6 +224,23 @@ template <KeyXform X, class V, class K = std::remove_cvref_t<decltype(V{}[0])>>
     }
 }
 
+/// to_key on a vector of image elements of kind X (their bits), in registers.
+template <KeyXform X, class V, class K = std::remove_cvref_t<decltype(V{}[0])>>
+[[gnu::always_inline]] inline V keys_of(const V& b) noexcept {
+    constexpr K sign = K(1) << (8 * sizeof(K) - 1);
+    if constexpr (X == KeyXform::sign) {
+        return b ^ sign;
+    } else if constexpr (X == KeyXform::floating) {
+        constexpr K inf = sizeof(K) == 2   ? K(0x7C00u)
+                          : sizeof(K) == 4 ? K(0x7F800000u)
+                                           : K(0x7FF0000000000000ull);
+        const V key = (b & sign) != 0 ? ~b : (b | sign);  // negative: ~bits
+        return (b & static_cast<K>(~sign)) > inf ? V{} + static_cast<K>(~K(0)) : key;  // NaN
+    } else {
+        return b;
+    }
+}
+
 /// Applies the ops of a compile-time list, fully unrolled.
 template <const OpList& L, class V, std::size_t... I>
 [[gnu::always_inline]] inline void run_list(V* r, std::index_sequence<I...>) noexcept {
