@@ -408,8 +408,8 @@ Plan make_plan(const Layout& L, bool omit, bool median, index_t rank) {
         median && L.box && P == 1 && er == sc && er <= median_detail::network_box_max(sizeof(K));
     if ((n <= max_network || box_pairs) && !omit_radix) return vector_tiles(Algo::network);
     // Larger square boxes of 8- and 32-bit keys: the interpreted separable
-    // networks (median_filter_large.cpp). Their blocks read and write up to
-    // 9 vectors past a row (slack), and a pass shares k - R + 1 padded rows
+    // networks (median_filter_large.cpp). They stay within the padded width
+    // (kLargeSlackBytes keeps a margin), and a pass shares k - R + 1 padded rows
     // between R output rows: tiles of at most 1024 columns and 256 KiB of
     // keys keep enough rows per tile.
     if (median && !omit && L.box && P == 1 && er == sc && rank == n / 2 &&

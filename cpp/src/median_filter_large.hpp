@@ -8,8 +8,9 @@ namespace fastcpp::median_detail {
 /// Square boxes (Tile::box2d, kr == kc, the median rank) of sides
 /// kLargeBoxMin ... kLargeBoxMax on 8- and 32-bit keys (uint8, float32 and
 /// other 4-byte images): Adams' separable networks with R output rows per
-/// pass, interpreted on blocks of vectors. The tile's rows must be readable
-/// and writable for kLargeSlackBytes past the window's columns.
+/// pass, interpreted on blocks of vectors. The kernel reads only the padded
+/// columns and writes only the output columns; the tile keeps
+/// kLargeSlackBytes past them as a margin.
 inline constexpr index_t kLargeBoxMin = 10;
 inline constexpr index_t kLargeBoxMax = 25;
 inline constexpr index_t kLargeSlackBytes = kSlackBytes + 10 * 64;

@@ -157,7 +157,12 @@ FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: 
         // Border columns (image rows only): element colmap[q] of each row.
         auto border = [&](index_t q) {
             const index_t m = src.colmap[q];
-            auto key = [&](const K* r) { return m < 0 ? src.ckey : key_of<X>(r[m]); };
+            auto key = [&](const K* r) {  // memcpy: r holds X's bytes, not K objects
+                if (m < 0) return src.ckey;
+                K v;
+                std::memcpy(&v, r + m, sizeof v);
+                return key_of<X>(v);
+            };
             const K a0 = key(r0), b = key(r1), c = key(r2), a1 = key(r3);
             const K s0 = std::min(b, c), s1 = std::max(b, c);
             auto complete = [&](index_t box, const K a) {

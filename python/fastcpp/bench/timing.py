@@ -85,7 +85,10 @@ def _other_threads_running() -> bool:
         tasks = os.listdir("/proc/self/task")
     except OSError:
         return False
-    me = str(threading.get_native_id())
+    try:  # this thread's id as /proc numbers it (it may be another PID namespace)
+        me = os.readlink("/proc/thread-self").rsplit("/", 1)[1]
+    except OSError:
+        me = str(threading.get_native_id())
     for t in tasks:
         if t == me:
             continue
@@ -127,6 +130,7 @@ def _warm_up(case: Case, timing: Timing, plan: Plan) -> None:
             start = time.perf_counter()
             c.compile()
             timing.compile_seconds = time.perf_counter() - start
+        _settle(plan.settle)  # this call sets the sample size: time it settled too
         start = time.perf_counter()
         got = c.run()
         first = time.perf_counter() - start

@@ -323,7 +323,7 @@ def _chain_step(
         out = _advance(both, (y_in, carry), alpha, adjust)
         full = both.shape[1] // _KBLOCK * _KBLOCK
         at = _state_after(both[:, :full], out[:, :full], (y_in, carry), alpha, adjust)
-        after = (*at, both[:, full:])
+        after = (*at, both[:, full:].copy())  # not a view: frees the chunk
         out = out[:, tail.shape[1] :]
     result = np.moveaxis(out.astype(dtype, copy=False).reshape(shape), -1, axis)
     return result, after
