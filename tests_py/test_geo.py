@@ -691,3 +691,28 @@ def test_simd_paths_agree_within_a_few_ulp(tmp_path):
         for key, most in [("pairs", 16), ("one", 16), ("d", 16), ("x", 2), ("y", 2)]:
             np.testing.assert_allclose(got[key], base[key], rtol=4e-15, atol=0)
             assert _ulps(got[key], base[key]).max() <= most
+
+
+_X87_CHILD = """
+import numpy as np, fastcpp
+rng = np.random.default_rng(1)
+a, b = rng.uniform(-90, 90, (2, 70001)), rng.uniform(-180, 180, (2, 70001))
+fastcpp.haversine(a[0], b[0], a[1], b[1])
+fastcpp.haversine(a[0, 0], b[0, 0], a[1], b[1])
+fastcpp.nearest_k(a[0, 0], b[0, 0], a[1], b[1], 5)
+fastcpp.polar_to_cartesian(a[0], b[0])
+third = np.longdouble(1) / np.longdouble(3)  # x87 arithmetic (long double)
+assert np.isfinite(third) and abs(float(third) - 1 / 3) < 1e-16, third
+"""
+
+
+@pytest.mark.parametrize("level", ["baseline", "x86-64-v3"])
+def test_kernels_leave_the_x87_unit_usable(level):
+    # GCC 12 at -O3 once moved 8-byte values through MMX registers in the
+    # baseline haversine without an emms: the x87 unit stayed in MMX state
+    # and the caller's next long double operation gave NaN (the library is
+    # now built with -mno-mmx).
+    if np.finfo(np.longdouble).bits <= 64:
+        pytest.skip("long double is double here: no x87 arithmetic to check")
+    env = dict(os.environ, FASTCPP_SIMD=level)
+    subprocess.run([sys.executable, "-c", _X87_CHILD], env=env, check=True)
