@@ -580,13 +580,16 @@ def _exact_mean(a, alpha):
 
 @pytest.mark.parametrize("alpha", [0.001, 0.1, 1 / 3, 0.5, 0.999, 1.0])
 def test_adjust_false_blocked_accuracy(alpha):
-    # The blocked form reorders the rounding: within a few ulp of the exact
-    # recursion (no NaN: the extended-precision one above).
+    # The blocked form (x86-64-v3 and up) reorders the rounding: within a few
+    # ulp of the exact recursion (no NaN: the extended-precision one above).
+    # Baseline runs the point-by-point multiply-then-add loop, whose rounding
+    # errors pile up over ~1/alpha points: 3.1e-15 at alpha = 0.001 here.
     a = next(_blocked_cases(4000))[1]
     got = fastcpp.ema(a, alpha)
     want = _exact_mean(a, alpha)
     err = np.max(np.abs((got - want) / want)).astype(np.float64)
-    assert err < 1.5e-15, err
+    blocked = fastcpp.simd_level() in ("x86-64-v3", "x86-64-v4")
+    assert err < (1.5e-15 if blocked else 5e-15), err
 
 
 @pytest.mark.parametrize("alpha", [0.05, 0.5, 1.0])
