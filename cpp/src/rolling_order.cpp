@@ -151,14 +151,18 @@ FASTCPP_KERNEL void quantile_ranked(Strided<const T> x, Strided<T> y, index_t q_
         val[j] = std::numeric_limits<T>::quiet_NaN();
         rank[j] = static_cast<std::int8_t>(j);
     }
-    static constexpr auto kLane = [] {
-        std::array<std::int8_t, kR> a{};
-        for (index_t l = 0; l < kR; ++l)
+    // The slot numbers 0, 1, ..., kRankedMax - 1 (a vector of them: slots(b)).
+    static constexpr auto kSlots = [] {
+        std::array<std::int8_t, kRankedMax> a{};
+        for (index_t l = 0; l < kRankedMax; ++l)
             a[static_cast<std::size_t>(l)] = static_cast<std::int8_t>(l);
         return a;
     }();
-    R lane;
-    __builtin_memcpy(&lane, kLane.data(), sizeof lane);
+    auto slots = [&](index_t b) {
+        R r;
+        __builtin_memcpy(&r, kSlots.data() + b * kR, sizeof r);
+        return r;
+    };
     auto load_r = [&](index_t b) {
         R r;
         __builtin_memcpy(&r, rank + b * kR, sizeof r);
@@ -205,15 +209,16 @@ FASTCPP_KERNEL void quantile_ranked(Strided<const T> x, Strided<T> y, index_t q_
         }
         // Ranks rewritten; the slots of ranks k and k + 1 of the first pick.
         const R ro = R{} + rank[s], rn = R{} + static_cast<std::int8_t>(rv);
+        const R from_rn = rn - 1;  // r > rn - 1: one compare (r >= rn is two)
         const R mine = R{} + static_cast<std::int8_t>(s);
         const R k0 = R{} + static_cast<std::int8_t>(plans[0].k);
         const R k1 = R{} + static_cast<std::int8_t>(plans[0].k + 1);
         R at0{}, at1{};
         for (b = 0; b < nr; ++b) {
             R r = load_r(b);
-            r += r > ro;   // -1 where above the leaving rank
-            r -= r >= rn;  // +1 from the new rank up
-            const R here = lane + static_cast<std::int8_t>(b * kR);
+            r += r > ro;       // -1 where above the leaving rank
+            r -= r > from_rn;  // +1 from the new rank up
+            const R here = slots(b);
             r = here == mine ? rn : r;
             __builtin_memcpy(rank + b * kR, &r, sizeof r);
             at0 |= (r == k0) & here;
@@ -238,7 +243,7 @@ FASTCPP_KERNEL void quantile_ranked(Strided<const T> x, Strided<T> y, index_t q_
             R a0{}, a1{};
             for (b = 0; b < nr; ++b) {
                 const R r = load_r(b);
-                const R here = lane + static_cast<std::int8_t>(b * kR);
+                const R here = slots(b);
                 a0 |= (r == q0) & here;
                 a1 |= (r == q1) & here;
             }
