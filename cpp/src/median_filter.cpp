@@ -364,7 +364,12 @@ Plan make_plan(const Layout& L, bool omit, bool median, index_t rank) {
         p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
         p.tile_cols = std::min<index_t>(cols, 4096);
         const index_t stride = p.tile_cols + sc - 1 + p.slack;
-        p.tile_rows = rows_for((index_t{1} << 16) / static_cast<index_t>(sizeof(K)), stride);
+        // The 3x3 median reads contiguous rows in place (run_tile): no padded
+        // copy to keep in cache, so its tiles are as tall as 8-bit ones.
+        const bool in_place =
+            median && L.box && P == 1 && er == 3 && sc == 3 && L.col.in_stride == 1;
+        p.tile_rows =
+            rows_for((index_t{1} << 16) / (in_place ? 1 : static_cast<index_t>(sizeof(K))), stride);
         // An even count: the 3x3 and pair networks make two output rows a
         // pass, and an odd tile's last pass costs about as much as two rows.
         if (p.tile_rows < rows && p.tile_rows > 2) p.tile_rows &= ~index_t{1};
