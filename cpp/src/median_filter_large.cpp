@@ -578,7 +578,10 @@ FASTCPP_MEDIAN_KERNEL void large_kernel(const Tile<K>& tile, LargeNet& N) {  // 
 /// vectors whose core state ((k - G + 1) * m wires) stays within ~40 KiB (L1
 /// holds 48 KiB on recent x86): the more vectors per decoded comparator, the
 /// fewer instructions per compare-exchange; but no more blocks than the
-/// tile's column groups fill.
+/// tile's column groups fill. Blocks of one vector only with 64-byte vectors
+/// (for k >= ~21); with narrower ones a tile of one vector of groups takes a
+/// block of two (half of it discarded: such tiles are small), which saves
+/// compiling a kernel per key and level.
 template <class K, int W>
 FASTCPP_MEDIAN_KERNEL void large_at(const Tile<K>& t) {
     constexpr index_t lanes = W / static_cast<index_t>(sizeof(K));
@@ -596,6 +599,8 @@ FASTCPP_MEDIAN_KERNEL void large_at(const Tile<K>& t) {
         large_kernel<K, W, 8>(t, N);
     else if (fits(4))
         large_kernel<K, W, 4>(t, N);
+    else if constexpr (W < 64)  // never beyond L1 here: B = 1 only for tiny tiles
+        large_kernel<K, W, 2>(t, N);
     else if (fits(2))
         large_kernel<K, W, 2>(t, N);
     else
