@@ -124,6 +124,47 @@ FASTCPP_INLINE M flip(M m) noexcept {
         return ~m;
 }
 
+/// Does div_by_count (below) divide by a reciprocal at this lane count? At 4
+/// lanes (AVX: x86-64-v3/v4, whose FMA is an instruction) yes; below, fma
+/// would be a libm call. A baseline built for AVX without FMA keeps dividing.
+template <class V>
+constexpr bool kRecipDiv =
+#if defined(__AVX__) && !defined(__FMA__)
+    false;
+#else
+    kWidth<V> == 4;
+#endif
+
+/// s / n, the correctly rounded quotient, bit for bit what the division
+/// gives, where r = 1/n (correctly rounded) is known and n is an integer
+/// count: q = s·r is within an ulp of s/n, the remainder e = s - q·n is
+/// exact (one FMA), and q + e·r with one rounding (FMA) is s/n correctly
+/// rounded (Markstein's theorem: P. Markstein, IBM J. Res. Dev. 34(1), 1990;
+/// also in Muller et al., Handbook of Floating-Point Arithmetic). One
+/// multiply and two FMAs instead of a division, whose unit is what a full
+/// window's mean waits on at x86-64-v3. The theorem needs no underflow: a
+/// lane with |s| < 2^-900 (0 too, whose sign the FMAs would lose), ±inf or
+/// NaN makes the whole vector divide. Above it q > 2^-953 for any n < 2^53,
+/// and e, a multiple of ulp(q) (n is an integer), stays representable.
+/// Tested against the division for every n up to 70000 (tests_cpp).
+template <class V>
+FASTCPP_INLINE V div_by_count(V s, V n, V r) noexcept {
+    if constexpr (kRecipDiv<V>) {
+        const V zero{};
+        const V mag = s < zero ? -s : s;  // NaN: both compares false
+        const auto normal = (mag >= zero + 0x1p-900) & (mag <= zero + 0x1.fffffffffffffp+1023);
+        bool all = true;
+        for (int l = 0; l < kWidth<V>; ++l) all = all && normal[l] != 0;
+        if (all) [[likely]] {
+            V q = s * r, e, out;
+            for (int l = 0; l < kWidth<V>; ++l) e[l] = __builtin_fma(-q[l], n[l], s[l]);
+            for (int l = 0; l < kWidth<V>; ++l) out[l] = __builtin_fma(e[l], r[l], q[l]);
+            return out;
+        }
+    }
+    return s / n;
+}
+
 /// Kinds that keep Σd³ (and Σd⁴ for kurt) besides Σd and Σd².
 template <Kind K>
 constexpr bool kHigher = K == Kind::skew || K == Kind::kurt;
@@ -234,6 +275,7 @@ struct Engine {
 
     index_t w;
     double minc, ddof;
+    double rw;  // 1 / w, correctly rounded (div_by_count)
     // The suffix scans from offset k (k = w: empty), one array per quantity,
     // N lanes at [Nk, Nk + N). Plain double arrays (unaligned vector
     // access): over-aligned allocation is not something to rely on in a
@@ -317,7 +359,12 @@ struct Engine {
             r1 = enough ? back : nan;
         } else if constexpr (K == Kind::sum || K == Kind::mean) {
             const V a1 = s.a + p.a;
-            r1 = enough ? (K == Kind::sum ? a1 : a1 / n) : nan;
+            if constexpr (K == Kind::mean && Clean) {
+                // Every window holds w values: divide by the reciprocal of w.
+                r1 = enough ? div_by_count(a1, n, zero + rw) : nan;
+            } else {
+                r1 = enough ? (K == Kind::sum ? a1 : a1 / n) : nan;
+            }
         } else {
             // The window's shift c: cp if the prefix holds a value (then it
             // holds cp), else cs. The suffix sums move from cs to c: Σ(d+δ)^k
@@ -570,6 +617,7 @@ Engine<K, T> Engine<K, T>::on(Buffers<T>& buf, index_t w, index_t minc, index_t 
     return {w,
             static_cast<double>(minc),
             static_cast<double>(ddof),
+            1.0 / static_cast<double>(w),
             buf.sn.data(),
             buf.sa.data(),
             buf.sb.data(),
@@ -696,6 +744,15 @@ FASTCPP_INLINE void finish_lane(const Lanes<T, N>& g, int l, const RowJob<T>& j,
 /// Rows up to this length take the short-row path (the lane engine's
 /// per-call setup, idle lanes and transposes cost more below).
 constexpr index_t kShortRow = 32;
+/// Rows of one or two tiles up to this length take it too: there the engine
+/// fills at most two of its lanes (and one scans tile -1, empty), while
+/// the scalar scans do one suffix and two prefix scans (n = 100, w = 50:
+/// the per-call rows of the bench).
+constexpr index_t kShortPair = 128;
+/// Does a row of n values and window w take the short-row path?
+constexpr bool short_row_fits(index_t n, index_t w) noexcept {
+    return (n <= kShortRow && w <= kShortRow) || (w <= kShortPair && n <= 2 * w);
+}
 /// The kinds it computes (the sums, moments and extrema of the move_* family).
 template <Kind K>
 constexpr bool kShortKind =
@@ -704,7 +761,7 @@ constexpr bool kShortKind =
 /// The suffix scans of short_row (k = w: empty), uninitialised: a StateOf
 /// array would be zeroed on every call.
 struct ShortScans {
-    double n[kShortRow + 1], a[kShortRow + 1], b[kShortRow + 1];
+    double n[kShortPair + 1], a[kShortPair + 1], b[kShortPair + 1];
 };
 
 /// Outputs [first, last) of tile t of a short row (positions lo + first...,
@@ -712,9 +769,12 @@ struct ShortScans {
 /// suffix is the empty scan), then the prefix scan of tile t with each
 /// output as soon as its prefix is known. Scalar: the scans are chains, and
 /// the engine's add/result are written for any lane count. NaN are counted
-/// (the engine's step that is not clean: the same bits as its clean one).
+/// (the engine's step that is not clean: the same bits as its clean one),
+/// unless Clean: tiles t-1 and t hold no NaN, so the counts are known (the
+/// suffix from a + 1 holds w - 1 - a values, the prefix through a holds
+/// a + 1) and the scans skip counting, as the engine's clean step does.
 /// Contig: x at stride 1.
-template <bool First, bool Contig, Kind K, class T>
+template <bool First, bool Contig, bool Clean, Kind K, class T>
 FASTCPP_INLINE void short_tile(const Engine<K, T>& eng, ShortScans& sc, const RowJob<T>& j,
                                index_t lo, index_t first, index_t last, double cs,
                                double cp) noexcept {
@@ -729,21 +789,22 @@ FASTCPP_INLINE void short_tile(const Engine<K, T>& eng, ShortScans& sc, const Ro
         StateOf<double> s = empty;
         sc.n[w] = s.n, sc.a[w] = s.a, sc.b[w] = s.b;
         for (index_t k = w - 1; k > first; --k) {
-            E::template add<true, false>(s, at(lo - w + k), cs, static_cast<double>(k));
-            sc.n[k] = s.n;
+            E::template add<true, Clean>(s, at(lo - w + k), cs, static_cast<double>(k));
+            if constexpr (!Clean) sc.n[k] = s.n;
             sc.a[k] = s.a;
             if constexpr (kB) sc.b[k] = s.b;
         }
     }
     StateOf<double> p = empty;
     for (index_t a = 0; a < first; ++a)
-        E::template add<false, false>(p, at(lo + a), cp, static_cast<double>(a));
+        E::template add<false, Clean>(p, at(lo + a), cp, static_cast<double>(a));
     for (index_t a = first; a < last; ++a) {
         const double ad = static_cast<double>(a);
-        E::template add<false, false>(p, at(lo + a), cp, ad);
+        E::template add<false, Clean>(p, at(lo + a), cp, ad);
         StateOf<double> st = empty;
+        if constexpr (Clean) p.n = ad + 1.0;
         if constexpr (!First) {
-            st.n = sc.n[a + 1];
+            st.n = Clean ? static_cast<double>(w - 1) - ad : sc.n[a + 1];
             st.a = sc.a[a + 1];
             if constexpr (kB) st.b = sc.b[a + 1];
         }
@@ -753,7 +814,7 @@ FASTCPP_INLINE void short_tile(const Engine<K, T>& eng, ShortScans& sc, const Ro
     }
 }
 
-/// Positions [begin, end) of a row of at most kShortRow values: the engine's
+/// Positions [begin, end) of a short row (short_row_fits): the engine's
 /// scans and formulas (Engine::add/result) on scalars, tile by tile. No
 /// dispatch, per-thread buffers, idle lanes or transposes: on a call with 10
 /// values those were most of the engine's cost. Same operations on the same
@@ -764,6 +825,7 @@ void short_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) noexce
     const Engine<K, T> eng{w,
                            static_cast<double>(minc),
                            static_cast<double>(ddof),
+                           0.0,  // rw: unused, the short row's steps count
                            nullptr,
                            nullptr,
                            nullptr,
@@ -771,22 +833,31 @@ void short_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) noexce
                            nullptr};
     const Strided<const T>& x = j.x;
     ShortScans sc;
-    const index_t t_end = (j.end - 1) / w + 1;
-    for (index_t t = j.begin / w; t < t_end; ++t) {
+    const index_t t0 = j.begin / w, t_end = (j.end - 1) / w + 1;
+    // Contiguous rows without NaN in the tiles read (from t0 - 1): counts
+    // are known (short_tile's Clean).
+    const index_t from = std::max<index_t>(0, (t0 - 1) * w);
+    const bool clean = x.stride == 1 && tile_clean<2>(x.data + from, j.end - from);
+    for (index_t t = t0; t < t_end; ++t) {
         const index_t lo = t * w, hi = std::min(lo + w, j.end);
         const index_t first = std::max(lo, j.begin) - lo, last = hi - lo;  // outputs [first, last)
         double cs = 0.0, cp = 0.0;
         if constexpr (kVar<K>) set_shifts(x, w, t, cs, cp);
-        if (x.stride == 1) {
+        if (clean) {
             if (t == 0)
-                short_tile<true, true>(eng, sc, j, lo, first, last, cs, cp);
+                short_tile<true, true, true>(eng, sc, j, lo, first, last, cs, cp);
             else
-                short_tile<false, true>(eng, sc, j, lo, first, last, cs, cp);
+                short_tile<false, true, true>(eng, sc, j, lo, first, last, cs, cp);
+        } else if (x.stride == 1) {
+            if (t == 0)
+                short_tile<true, true, false>(eng, sc, j, lo, first, last, cs, cp);
+            else
+                short_tile<false, true, false>(eng, sc, j, lo, first, last, cs, cp);
         } else {
             if (t == 0)
-                short_tile<true, false>(eng, sc, j, lo, first, last, cs, cp);
+                short_tile<true, false, false>(eng, sc, j, lo, first, last, cs, cp);
             else
-                short_tile<false, false>(eng, sc, j, lo, first, last, cs, cp);
+                short_tile<false, false, false>(eng, sc, j, lo, first, last, cs, cp);
         }
     }
 }
@@ -918,7 +989,7 @@ void run_rows(Rows<const T> a, Rows<T> out, index_t r0, index_t r1, index_t w, i
 template <Kind K, class T>
 void run_one(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) {
     if constexpr (kShortKind<K>) {
-        if (j.x.size <= kShortRow && w <= kShortRow) return short_row<K>(j, w, minc, ddof);
+        if (short_row_fits(j.x.size, w)) return short_row<K>(j, w, minc, ddof);
     }
     tiles_row_at_level<K>(j, w, minc, ddof);
 }
