@@ -1,6 +1,4 @@
 #include <cmath>
-#include <cstdint>
-#include <cstring>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -8,7 +6,6 @@
 #include <vector>
 
 #include "../cpp/src/rolling_kernels.hpp"
-#include "../cpp/src/rolling_tiles_engine.hpp"
 #include "catch_compat.hpp"
 #include "fastcpp/config.hpp"
 #include "fastcpp/rolling.hpp"
@@ -511,66 +508,4 @@ TEST_CASE("move_cov of a series with itself is move_var; corr is 1", "[rolling]"
     REQUIRE_THROWS_AS(
         fastcpp::move_pair_stat<double>(MoveStat::sum, a, a, {out.data(), n, 1, {&zero, 1}}, 3, {}),
         std::invalid_argument);
-}
-
-TEST_CASE("tile engine: dividing by a reciprocal and one FMA gives the division's bits",
-          "[rolling][tiles]") {
-    // div_by_count (rolling_tiles_engine.hpp): a full window's mean at
-    // x86-64-v3/v4 is q = s·(1/w) corrected once by an FMA (Markstein), and
-    // must be s / w bit for bit. Every count up to 70000; per count, sums
-    // of random bits over the exponents, near multiples of n and near
-    // halfway points (where a quotient one ulp off would show), plus the
-    // values that take the division instead (0, -0, tiny, subnormal, ±inf,
-    // NaN, the largest double).
-    using fastcpp::detail::tiles::div_by_count;
-    using fastcpp::detail::tiles::v4d;
-    std::uint64_t state = 88172645463325252ULL;
-    auto next = [&] {
-        state ^= state << 13, state ^= state >> 7, state ^= state << 17;
-        return state;
-    };
-    auto from_bits = [](std::uint64_t b) {
-        double d;
-        std::memcpy(&d, &b, sizeof d);
-        return d;
-    };
-    auto step_ulps = [&](double d, int k) {
-        std::uint64_t b;
-        std::memcpy(&b, &d, sizeof b);
-        return from_bits(b + static_cast<std::uint64_t>(static_cast<std::int64_t>(k)));
-    };
-    const double special[] = {0.0,        -0.0,     0x1p-1000,
-                              -0x1p-1074, 0x1p-901, kInf,
-                              -kInf,      kNaN,     std::numeric_limits<double>::max()};
-    long mismatches = 0;
-    for (int n = 1; n <= 70000; ++n) {
-        const double dn = n, r = 1.0 / dn;
-        double s[16];
-        for (int k = 0; k < 4; ++k) {  // random mantissa and sign, exponents -60..+60
-            const std::uint64_t b = next();
-            s[k] = from_bits((b & 0x800FFFFFFFFFFFFFULL) | ((1023 - 60 + (b >> 52) % 121) << 52));
-        }
-        for (int k = 4; k < 8; ++k)  // near m·n
-            s[k] =
-                step_ulps(static_cast<double>(next() >> 11) * dn, static_cast<int>(next() % 7) - 3);
-        for (int k = 8; k < 12; ++k)  // near (m + 1/2)·n
-            s[k] = step_ulps((static_cast<double>(next() >> 12) + 0.5) * dn,
-                             static_cast<int>(next() % 5) - 2);
-        for (int k = 12; k < 16; ++k) {  // any exponent, some taking the division
-            const std::uint64_t b = next();
-            s[k] = n % 97 == 0 ? special[(n / 97 + k) % 9]
-                               : from_bits((b & 0x800FFFFFFFFFFFFFULL) | ((b >> 52) % 2047) << 52);
-        }
-        for (int k = 0; k < 16; k += 4) {
-            const v4d sv = {s[k], s[k + 1], s[k + 2], s[k + 3]};
-            const v4d q = div_by_count(sv, v4d{} + dn, v4d{} + r);
-            for (int l = 0; l < 4; ++l) {
-                const double want = s[k + l] / dn;
-                if (std::memcmp(&want, &q[l], sizeof want) != 0 &&
-                    !(std::isnan(want) && std::isnan(q[l])))
-                    ++mismatches;
-            }
-        }
-    }
-    REQUIRE(mismatches == 0);
 }

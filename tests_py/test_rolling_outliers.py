@@ -133,7 +133,7 @@ def test_outlier_with_center_and_lengths():
 
 def _wide_range_values(rng, n):
     """Values over many exponents, with zeros, tiny and subnormal values and
-    ±inf: the cases where a mean by reciprocal must fall back to dividing."""
+    ±inf."""
     x = rng.standard_normal(n) * np.exp2(rng.integers(-60, 60, n))
     x[rng.integers(0, n, n // 50)] = 0.0
     x[rng.integers(0, n, n // 100)] = 5e-324
@@ -146,10 +146,9 @@ def _wide_range_values(rng, n):
 @pytest.mark.parametrize("n", [10, 100, 1000, 20_000])
 @pytest.mark.parametrize("w", [1, 3, 7, 10, 50])
 def test_mean_of_full_windows_is_sum_divided_by_window(n, w):
-    """A full window's mean is its sum divided by w, bit for bit: at
-    x86-64-v3/v4 the engine multiplies by 1/w and corrects once by an FMA,
-    which must round exactly as the division (ties, ±inf, 0 and tiny sums
-    included)."""
+    """A full window's mean is its sum divided by w, bit for bit (the same
+    tile sums; ±inf, 0 and tiny sums included), on one row and on the batch
+    path."""
     if w > n:
         pytest.skip("window longer than the row")
     rng = np.random.default_rng(n + w)
@@ -170,9 +169,10 @@ TILE_KINDS = ["sum", "mean", "var", "std", "min", "max", "argmin", "argmax"]
     ("n", "w"), [(10, 5), (32, 32), (100, 50), (128, 64), (129, 65)]
 )
 def test_short_rows_same_bits_with_and_without_nan(name, n, w):
-    """Short rows (one or two tiles) skip counting when they hold no NaN:
-    the same bits as counting (a NaN after the last window read changes
-    nothing before it) and as the lane engine (a batch of four rows)."""
+    """Short rows (argmin/argmax: up to two tiles of up to 128 values) skip
+    counting when they hold no NaN: the same bits as counting or as the
+    lane engine (a NaN appended after the last window; a batch of four
+    rows)."""
     rng = np.random.default_rng(n)
     f = getattr(fastcpp, f"move_{name}")
     for x in (rng.standard_normal(n) + 1e3, _wide_range_values(rng, n)):

@@ -124,47 +124,6 @@ FASTCPP_INLINE M flip(M m) noexcept {
         return ~m;
 }
 
-/// Does div_by_count (below) divide by a reciprocal at this lane count? At 4
-/// lanes (AVX: x86-64-v3/v4, whose FMA is an instruction) yes; below, fma
-/// would be a libm call. A baseline built for AVX without FMA keeps dividing.
-template <class V>
-constexpr bool kRecipDiv =
-#if defined(__AVX__) && !defined(__FMA__)
-    false;
-#else
-    kWidth<V> == 4;
-#endif
-
-/// s / n, the correctly rounded quotient, bit for bit what the division
-/// gives, where r = 1/n (correctly rounded) is known and n is an integer
-/// count: q = s·r is within an ulp of s/n, the remainder e = s - q·n is
-/// exact (one FMA), and q + e·r with one rounding (FMA) is s/n correctly
-/// rounded (Markstein's theorem: P. Markstein, IBM J. Res. Dev. 34(1), 1990;
-/// also in Muller et al., Handbook of Floating-Point Arithmetic). One
-/// multiply and two FMAs instead of a division, whose unit is what a full
-/// window's mean waits on at x86-64-v3. The theorem needs no underflow: a
-/// lane with |s| < 2^-900 (0 too, whose sign the FMAs would lose), ±inf or
-/// NaN makes the whole vector divide. Above it q > 2^-953 for any n < 2^53,
-/// and e, a multiple of ulp(q) (n is an integer), stays representable.
-/// Tested against the division for every n up to 70000 (tests_cpp).
-template <class V>
-FASTCPP_INLINE V div_by_count(V s, V n, V r) noexcept {
-    if constexpr (kRecipDiv<V>) {
-        const V zero{};
-        const V mag = s < zero ? -s : s;  // NaN: both compares false
-        const auto normal = (mag >= zero + 0x1p-900) & (mag <= zero + 0x1.fffffffffffffp+1023);
-        bool all = true;
-        for (int l = 0; l < kWidth<V>; ++l) all = all && normal[l] != 0;
-        if (all) [[likely]] {
-            V q = s * r, e, out;
-            for (int l = 0; l < kWidth<V>; ++l) e[l] = __builtin_fma(-q[l], n[l], s[l]);
-            for (int l = 0; l < kWidth<V>; ++l) out[l] = __builtin_fma(e[l], r[l], q[l]);
-            return out;
-        }
-    }
-    return s / n;
-}
-
 /// Kinds that keep Σd³ (and Σd⁴ for kurt) besides Σd and Σd².
 template <Kind K>
 constexpr bool kHigher = K == Kind::skew || K == Kind::kurt;
@@ -275,7 +234,6 @@ struct Engine {
 
     index_t w;
     double minc, ddof;
-    double rw;  // 1 / w, correctly rounded (div_by_count)
     // The suffix scans from offset k (k = w: empty), one array per quantity,
     // N lanes at [Nk, Nk + N). Plain double arrays (unaligned vector
     // access): over-aligned allocation is not something to rely on in a
@@ -359,12 +317,7 @@ struct Engine {
             r1 = enough ? back : nan;
         } else if constexpr (K == Kind::sum || K == Kind::mean) {
             const V a1 = s.a + p.a;
-            if constexpr (K == Kind::mean && Clean) {
-                // Every window holds w values: divide by the reciprocal of w.
-                r1 = enough ? div_by_count(a1, n, zero + rw) : nan;
-            } else {
-                r1 = enough ? (K == Kind::sum ? a1 : a1 / n) : nan;
-            }
+            r1 = enough ? (K == Kind::sum ? a1 : a1 / n) : nan;
         } else {
             // The window's shift c: cp if the prefix holds a value (then it
             // holds cp), else cs. The suffix sums move from cs to c: Σ(d+δ)^k
@@ -617,7 +570,6 @@ Engine<K, T> Engine<K, T>::on(Buffers<T>& buf, index_t w, index_t minc, index_t 
     return {w,
             static_cast<double>(minc),
             static_cast<double>(ddof),
-            1.0 / static_cast<double>(w),
             buf.sn.data(),
             buf.sa.data(),
             buf.sb.data(),
@@ -744,14 +696,17 @@ FASTCPP_INLINE void finish_lane(const Lanes<T, N>& g, int l, const RowJob<T>& j,
 /// Rows up to this length take the short-row path (the lane engine's
 /// per-call setup, idle lanes and transposes cost more below).
 constexpr index_t kShortRow = 32;
-/// Rows of one or two tiles up to this length take it too: there the engine
-/// fills at most two of its lanes (and one scans tile -1, empty), while
-/// the scalar scans do one suffix and two prefix scans (n = 100, w = 50:
-/// the per-call rows of the bench).
+/// argmin/argmax rows of one or two tiles up to this length take it too:
+/// there the engine fills at most two of its lanes (and one scans tile -1,
+/// empty). Measured (callgrind, x86-64-v3, n = 100, w = 50, no NaN): the
+/// scalar scans (with short_tile's Clean) ran 3406 instructions per call
+/// where the engine ran 3965; for sum, mean, var, std, min and max they ran
+/// more (sum 2653 vs 2420, var 5981 vs 4144), so those keep the engine.
 constexpr index_t kShortPair = 128;
 /// Does a row of n values and window w take the short-row path?
+template <Kind K>
 constexpr bool short_row_fits(index_t n, index_t w) noexcept {
-    return (n <= kShortRow && w <= kShortRow) || (w <= kShortPair && n <= 2 * w);
+    return (n <= kShortRow && w <= kShortRow) || (kArg<K> && w <= kShortPair && n <= 2 * w);
 }
 /// The kinds it computes (the sums, moments and extrema of the move_* family).
 template <Kind K>
@@ -825,7 +780,6 @@ void short_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) noexce
     const Engine<K, T> eng{w,
                            static_cast<double>(minc),
                            static_cast<double>(ddof),
-                           0.0,  // rw: unused, the short row's steps count
                            nullptr,
                            nullptr,
                            nullptr,
@@ -834,20 +788,25 @@ void short_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) noexce
     const Strided<const T>& x = j.x;
     ShortScans sc;
     const index_t t0 = j.begin / w, t_end = (j.end - 1) / w + 1;
-    // Contiguous rows without NaN in the tiles read (from t0 - 1): counts
-    // are known (short_tile's Clean).
+    // argmin/argmax rows longer than kShortRow (kShortPair), contiguous and
+    // without NaN in the tiles read (from t0 - 1): counts are known
+    // (short_tile's Clean). Shorter rows count: there the check cost more
+    // than it saved (callgrind, n = 10: +32 instructions).
     const index_t from = std::max<index_t>(0, (t0 - 1) * w);
-    const bool clean = x.stride == 1 && tile_clean<2>(x.data + from, j.end - from);
+    const bool clean = kArg<K> && x.stride == 1 && j.end - from > kShortRow &&
+                       tile_clean<2>(x.data + from, j.end - from);
     for (index_t t = t0; t < t_end; ++t) {
         const index_t lo = t * w, hi = std::min(lo + w, j.end);
         const index_t first = std::max(lo, j.begin) - lo, last = hi - lo;  // outputs [first, last)
         double cs = 0.0, cp = 0.0;
         if constexpr (kVar<K>) set_shifts(x, w, t, cs, cp);
         if (clean) {
-            if (t == 0)
-                short_tile<true, true, true>(eng, sc, j, lo, first, last, cs, cp);
-            else
-                short_tile<false, true, true>(eng, sc, j, lo, first, last, cs, cp);
+            if constexpr (kArg<K>) {
+                if (t == 0)
+                    short_tile<true, true, true>(eng, sc, j, lo, first, last, cs, cp);
+                else
+                    short_tile<false, true, true>(eng, sc, j, lo, first, last, cs, cp);
+            }
         } else if (x.stride == 1) {
             if (t == 0)
                 short_tile<true, true, false>(eng, sc, j, lo, first, last, cs, cp);
@@ -989,7 +948,7 @@ void run_rows(Rows<const T> a, Rows<T> out, index_t r0, index_t r1, index_t w, i
 template <Kind K, class T>
 void run_one(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) {
     if constexpr (kShortKind<K>) {
-        if (short_row_fits(j.x.size, w)) return short_row<K>(j, w, minc, ddof);
+        if (short_row_fits<K>(j.x.size, w)) return short_row<K>(j, w, minc, ddof);
     }
     tiles_row_at_level<K>(j, w, minc, ddof);
 }
