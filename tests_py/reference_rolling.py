@@ -81,11 +81,23 @@ def _higher(win: np.ndarray, count: np.ndarray, kurt: bool, bias: bool) -> np.nd
 
 def _quantile(win: np.ndarray, q, method: str) -> np.ndarray:
     """np.nanquantile of every window, ±inf as ordinary values: numpy's lerp
-    gives NaN where it weighs an inf by 0 (inf * 0); here the infs stand in
-    as ±1e300 and come back as ±inf."""
-    big = np.where(np.isinf(win), np.copysign(1e300, win), win)
-    r = np.nanquantile(big, q, axis=-1, method=method)
-    return np.where(np.abs(r) >= 1e299, np.copysign(np.inf, r), r)
+    gives NaN where it weighs an inf by 0 (inf * 0). Here the infs stand in
+    as ±1e300; a result that changes when +inf (or -inf) stands in as ±1e290
+    instead is weighted by it: +inf (-inf), NaN if weighted by both."""
+
+    def stand_in(w: np.ndarray, pos: float, neg: float) -> np.ndarray:
+        big = np.where(w == np.inf, pos, np.where(w == -np.inf, neg, w))
+        return np.nanquantile(big, q, axis=-1, method=method)
+
+    r = stand_in(win, 1e300, -1e300)
+    rows = np.isinf(win).any(axis=-1)  # the others need no second look
+    if rows.any():
+        some, base = win[rows], r[..., rows]
+        up = stand_in(some, 1e290, -1e300) != base
+        down = stand_in(some, 1e300, -1e290) != base
+        base = np.where(up, np.inf, np.where(down, -np.inf, base))
+        r[..., rows] = np.where(up & down, np.nan, base)
+    return r
 
 
 def move_ref(

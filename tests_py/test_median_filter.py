@@ -125,12 +125,13 @@ def test_large_square_boxes(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32])
-def test_large_square_boxes_column_pairs(dtype):
-    """The large boxes' lanes are pairs of output columns: odd widths, widths
-    one below and above whole blocks of pairs (16-, 32- and 64-byte vectors),
-    tiles past 1024 columns."""
+def test_large_square_boxes_column_groups(dtype):
+    """The large boxes' lanes are groups of four (or two) output columns:
+    every width modulo 4, widths one below and above whole blocks of groups
+    (16-, 32- and 64-byte vectors), tiles past 1024 columns."""
     rng = stable_rng(dtype, "large_square_boxes_column_pairs")
-    for cols in [1, 2, 33, 63, 65, 127, 129, 255, 257, 511, 513, 1025, 1031]:
+    widths = [1, 2, 3, 4, 5, 6, 7, 33, 63, 64, 65, 66, 127, 129, 130, 255, 257, 258]
+    for cols in [*widths, 511, 513, 514, 1025, 1031]:
         a = random_image((12, cols), dtype, rng)
         for size in [10, 11, 14]:
             check(a, size, MODES[(cols + size) % len(MODES)], cval=4)

@@ -1137,3 +1137,34 @@ def test_rank_small_and_tile_windows_agree(dtype):
             m = np.stack([a, a[::-1]], axis=1)  # axis=0: strided rows
             got = call("rank", m, window, mc, axis=0)
             assert_matches(got[:, 0], want, a, window, f"strided w={window}")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_ranked_window_every_shape(dtype):
+    # Windows up to 128 keep a rank per slot (one int8 vector of 16 or 32
+    # slots per step), longer ones use the tiles: sizes around the vector
+    # edges and the switch, ties, ±0, ±inf, a NaN run longer than the window
+    # (the window empties and refills), contiguous and strided rows, nine q
+    # (two passes of up to 8) and the median against bottleneck.
+    rng = np.random.default_rng(13)
+    a = np.round(rng.standard_normal(300) * 3).astype(dtype)
+    a[rng.random(a.size) < 0.1] = NAN
+    a[100:240] = NAN
+    a[rng.integers(0, a.size, 4)] = INF
+    a[rng.integers(0, a.size, 4)] = -INF
+    a[rng.integers(0, a.size, 9)] = -0.0
+    qs = [0.0, 0.05, 0.25, 0.37, 0.5, 0.75, 0.9, 0.99, 1.0]
+    finite = np.where(np.isinf(a), np.copysign(1e30, a), a).astype(np.float64)
+    m = np.stack([a, a[::-1]], axis=1)  # axis=0: strided rows
+    for window in (1, 2, 16, 17, 33, 64, 65, 128, 129):
+        for mc, method in ((1, "linear"), (window, "midpoint")):
+            got = fastcpp.move_quantile(a, window, qs, mc, method=method)
+            want = move_ref("quantile", a, window, mc, q=qs, method=method)
+            assert_matches(got, want, a, window, f"{method} w={window} mc={mc}")
+            got = fastcpp.move_quantile(m, window, 0.37, mc, axis=0, method=method)
+            assert_matches(got[:, 0], want[3], a, window, f"strided w={window}")
+            np.testing.assert_array_equal(
+                fastcpp.move_median(finite, window, mc),
+                bn.move_median(finite, window, mc),
+                err_msg=f"median w={window} mc={mc}",
+            )

@@ -29,15 +29,19 @@ inline constexpr index_t kLanes = 8;
 /// m rounded up to a multiple of kLanes.
 constexpr index_t pad_lanes(index_t m) noexcept { return (m + kLanes - 1) / kLanes * kLanes; }
 
-/// detail::dispatch for kernels that fuse a*b + c where the level has FMA
-/// (detail/vmath.hpp's flag F): calls f(std::true_type{}) compiled for
-/// x86-64-v4 or v3, f(std::false_type{}) at baseline (and x86-64-v2, and
-/// off x86-64), so each level's copy holds only the variant it runs.
+/// detail::dispatch for kernels that fuse a*b + c where the level does
+/// (fuses_multiply_add in dispatch.hpp; detail/vmath.hpp's flag F): calls
+/// f(std::true_type{}) or f(std::false_type{}), so each level's copy holds
+/// only the variant it runs. x86-64 with dispatch: fused at v3/v4, plain at
+/// baseline and v2; one path (e.g. aarch64): as the predicate says.
 template <class F>
 decltype(auto) dispatch_fused(F&& f) {
     auto plain = [&] { return f(std::false_type{}); };
-#if FASTCPP_DISPATCH_X86
     auto fused = [&] { return f(std::true_type{}); };
+#if FASTCPP_DISPATCH_X86
+    static_assert(
+        fuses_multiply_add(SimdLevel::x86_64_v4) && fuses_multiply_add(SimdLevel::x86_64_v3) &&
+        !fuses_multiply_add(SimdLevel::x86_64_v2) && !fuses_multiply_add(SimdLevel::baseline));
     switch (active_level()) {
         case SimdLevel::x86_64_v4:
             return at_v4(fused);
@@ -48,8 +52,14 @@ decltype(auto) dispatch_fused(F&& f) {
         case SimdLevel::baseline:
             break;
     }
-#endif
     return at_baseline(plain);
+#else
+    // One path: the predicate does not depend on the level here.
+    if constexpr (fuses_multiply_add(SimdLevel::baseline))
+        return at_baseline(fused);
+    else
+        return at_baseline(plain);
+#endif
 }
 
 /// Offsets of a one-row batch.

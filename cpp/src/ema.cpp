@@ -682,21 +682,10 @@ FASTCPP_KERNEL void moments_row(Strided<const T> xa, Strided<const T> xb, Stride
     }
 }
 
-/// Whether the kernels run where FMA is an instruction (not a libm call).
-bool fma_instruction() noexcept {
-#if FASTCPP_DISPATCH_X86
-    return detail::active_level() >= detail::SimdLevel::x86_64_v3;
-#elif defined(__x86_64__) && !defined(__FMA__)
-    return false;
-#else
-    return true;
-#endif
-}
-
 template <EmaStat S, class T>
 void run_rows(Rows<const T> a, Rows<const T> b, Rows<T> out, const Weights& w) {
     if (a.length == 0) return;
-    const bool fused = fma_instruction();
+    const bool fused = detail::fuses_multiply_add(detail::active_level());
     // Each row is one serial recursion: threads take whole rows.
     const index_t grain = std::max<index_t>(1, (index_t{1} << 15) / a.length);
     detail::parallel_for(a.count(), grain, [&](index_t lo, index_t hi) {

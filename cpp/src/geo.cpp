@@ -1,7 +1,8 @@
 // Geometry kernels: distances, haversine, nearest_k (algorithms in geo.hpp).
 // The vector loops use the inline sin/cos/central_angle of detail/vmath.hpp
-// (within 2 ulp of libm), with FMA at x86-64-v3/v4 and without below
-// (dispatch_fused: the flag F of every kernel here). Compiled with
+// (within 2 ulp of libm), with FMA at x86-64-v3/v4 (and aarch64) and without
+// below (dispatch_fused, detail::fuses_multiply_add: the flag F of every
+// kernel here). Compiled with
 // -fno-math-errno (sqrt vectorises) and -ffp-contract=off (a*b + c fuses only
 // where a kernel says so, the same way in every lane and scalar copy).
 #include "fastcpp/geo.hpp"
@@ -12,6 +13,7 @@
 #include <limits>
 #include <numbers>
 #include <numeric>
+#include <type_traits>
 #include <vector>
 
 #include "elementwise_loops.hpp"
@@ -167,24 +169,45 @@ struct Same {
     [[gnu::always_inline]] double operator()(index_t) const noexcept { return v; }
 };
 
+/// For a broadcast first latitude a: a bound B such that |lat2| <= B gives
+/// both conditions of h_near (|lat2| <= kCosNearMax, |dlat| <= kSinNearMax:
+/// |lat2 - a| <= |lat2| + |a| <= 2 kSinNearMax, a double, and rounding is
+/// monotone), so one test per lane does; -1 when no lat2 qualifies.
+double near_lat_bound(double a) noexcept {
+    if (!(std::fabs(a) <= vmath::kSinNearMax)) return -1;
+    // Rounded down: one ulp below the nearest double of the difference.
+    const double b = std::nextafter(2 * vmath::kSinNearMax - std::fabs(a), 0.0);
+    return std::min(vmath::kCosNearMax, b);
+}
+
 /// h_block's first try: h for latitudes within ±3 rad and half latitude
 /// differences within ±pi/2 (every pair of valid latitudes), where cos_near
 /// and sin_near give cos' and sin's bits without their reductions. Returns
-/// bits whose top bit flags a lane beyond (then the block is redone).
+/// bits whose top bit flags a lane beyond (then the block is redone). A
+/// broadcast lat1 (Same) tests each lat2 against near_lat_bound once.
 template <bool F, class Lat1, class Cos1>
 [[gnu::always_inline]] inline std::uint64_t h_near(Lat1 lat1, Cos1 cos1,
                                                    const double* __restrict lo1,
                                                    const double* __restrict la2,
                                                    const double* __restrict lo2, index_t m,
                                                    double* __restrict h) noexcept {
+    constexpr bool kSame = std::is_same_v<Lat1, Same>;
+    [[maybe_unused]] double bound = vmath::kCosNearMax;
+    if constexpr (kSame) {
+        bound = near_lat_bound(lat1(0));
+        if (bound < 0) return std::uint64_t{1} << 63;
+    }
     std::uint64_t off = 0;
 #pragma omp simd reduction(| : off)
     for (index_t i = 0; i < m; ++i) {
         const double dlat = (la2[i] - lat1(i)) / 2, dlon = (lo2[i] - lo1[i]) / 2;
         const double s1 = vmath::sin_near<F>(dlat), s2 = vmath::sin<F>(dlon);
         h[i] = vmath::mul_add<F>(s1, s1, cos1(i) * vmath::cos_near<F>(la2[i]) * (s2 * s2));
-        off |= vmath::beyond_bits<vmath::kCosNearMax>(la2[i]) |
-               vmath::beyond_bits<vmath::kSinNearMax>(dlat) | vmath::trig_far_bits(dlon);
+        if constexpr (kSame)
+            off |= vmath::beyond_bits(la2[i], bound) | vmath::trig_far_bits(dlon);
+        else
+            off |= vmath::beyond_bits<vmath::kCosNearMax>(la2[i]) |
+                   vmath::beyond_bits<vmath::kSinNearMax>(dlat) | vmath::trig_far_bits(dlon);
     }
     return off;
 }

@@ -9,16 +9,17 @@
 // this size would spill there anyway).
 //
 // Per pass of R output rows i .. i + R - 1 (boxes of padded rows i + y ..
-// i + y + k - 1), with two neighbouring output columns (a pair) per lane
-// (Adams' sharing in both directions): every padded column's m = k - R + 1
-// common rows are sorted once; per block of pairs the `core` network merges
-// the k - 1 sorted columns both boxes of a pair share, pruned to the ranks
-// that can still be a median once the box's own column and R - 1 own rows
-// join; per box column `mid` merges in its own sorted column (serving R
+// i + y + k - 1), with a group of G = 4 (or 2) neighbouring output columns
+// per lane (Adams' sharing in both directions, as a tree): every padded
+// column's m = k - R + 1 common rows are sorted once; per block of groups the
+// `core` network merges the k - G + 1 sorted columns all G boxes share,
+// pruned to the ranks that can still be a median once the rest of a box
+// joins; with G = 4, `pair` merges in the two more columns each half of the
+// group shares; per box `mid` merges in its own sorted column (serving R
 // rows); per output row `fin` sorts the box's own rows, merges them with
-// mid's candidates and keeps the median. Pairs as lanes need the even and
-// odd columns apart: the padded tile is split once and the medians are
-// interleaved back, with vector shuffles.
+// mid's candidates and keeps the median. Groups as lanes need the padded
+// tile's columns apart by phase (column mod G): the tile is split once and
+// the medians are interleaved back, with vector shuffles.
 // The comparator lists come from Batcher's odd-even merge sort and merge
 // (Knuth TAOCP 5.3.4), pruned backwards as in median_filter_network.hpp,
 // whose fixed-size compile-time tables are too small for these sizes.
@@ -151,24 +152,31 @@ std::vector<std::uint32_t> scaled(const Ops& L, int bytes) {
 /// The comparator lists of one LargeNet scaled for blocks of B vectors of W
 /// bytes.
 struct Scaled {
-    std::vector<std::uint32_t> col, core, mid, fin;
+    std::vector<std::uint32_t> col, core, pair, mid, fin;
 };
 
-/// The four networks of one box side k and R output rows per pass, for
-/// pairs of adjacent output columns (2-D sharing, Adams section 4): the two
-/// boxes of a pair share k - 1 columns, R consecutive rows share m = k - R + 1
-/// rows, so the `core` of (k - 1) x m values serves 2R boxes.
+/// The networks of one box side k, R output rows per pass and groups of G
+/// (2 or 4) neighbouring output columns per lane (2-D sharing, Adams
+/// section 4): the G boxes of a group share k - G + 1 columns and R
+/// consecutive rows share m = k - R + 1 rows, so the `core` of
+/// (k - G + 1) x m values serves G R boxes. With G = 4 each half of the group
+/// (two boxes) then merges the two more columns its boxes share (`pair`);
+/// each box merges its own column (`mid`, serving R rows) and each output
+/// its own rows (`fin`).
 struct LargeNet {
-    int k = 0, R = 0, m = 0;  ///< m = k - R + 1 common rows
-    int kn2 = 0;              ///< core candidates handed to mid
-    int kn = 0;               ///< mid candidates handed to fin
-    Ops col;                  ///< sorts m wires (one padded column)
-    Ops core;         ///< on (k - 1) * m wires: wire c * m + r is rank r of box column c + 1
-    Wires need2;      ///< core wire of mid candidate x
-    Ops mid;          ///< wires 0 .. kn2 - 1 the candidates, then the own column's m ranks
-    Wires need;       ///< mid wire of fin candidate x
-    Ops fin;          ///< wires 0 .. kn - 1 the candidates, then R - 1 rows of k
-    int out = 0;      ///< fin's median wire
+    int k = 0, R = 0, G = 0, m = 0;  ///< m = k - R + 1 common rows
+    int kn4 = 0;                     ///< core candidates handed to pair (G = 4)
+    int kn2 = 0;                     ///< candidates handed to mid
+    int kn = 0;                      ///< mid candidates handed to fin
+    Ops col;                         ///< sorts m wires (one padded column)
+    Ops core;     ///< on (k - G + 1) * m wires: wire c * m + r is rank r of box column c + G - 1
+    Wires top;    ///< core wire of candidate x (of pair's if G = 4, else of mid's)
+    Ops pair;     ///< G = 4: wires 0 .. kn4 - 1 the candidates, then two sorted columns
+    Wires need2;  ///< pair wire of mid candidate x (G = 4)
+    Ops mid;      ///< wires 0 .. kn2 - 1 the candidates, then the own column's m ranks
+    Wires need;   ///< mid wire of fin candidate x
+    Ops fin;      ///< wires 0 .. kn - 1 the candidates, then R - 1 rows of k
+    int out = 0;  ///< fin's median wire
     double cost = 0;  ///< compare-exchanges and copies per output vector
     /// Scaled lists per B = 1, 2, 4, 8 and W = 16, 32, 64, built when first used.
     std::array<std::array<std::unique_ptr<Scaled>, 3>, 4> by_block;
@@ -182,32 +190,53 @@ std::pair<int, int> live_ranks(int t, int add, int count) {
     return {std::max(0, t - add), std::min(count - 1, t)};
 }
 
-LargeNet build(int k, int R) {
+LargeNet build(int k, int R, int G) {
     LargeNet N;
     N.k = k;
     N.R = R;
+    N.G = G;
     N.m = k - R + 1;
     const int m = N.m, t = k * k / 2, extra = (R - 1) * k;
     Wires column;
     for (int r = 0; r < m; ++r) column.push_back(r);
     batcher_sort(column, N.col);
     N.col = layered(N.col, m);
-    // core: merge the k - 1 shared sorted columns; the own column (m) and
-    // own rows (extra) are still to come.
-    const int c2 = (k - 1) * m;
-    std::vector<Wires> lists(static_cast<std::size_t>(k - 1));
-    for (int c = 0; c < k - 1; ++c)
+    // core: merge the k - G + 1 sorted columns the whole group shares; the
+    // G - 1 other columns of a box and its own rows (extra) are still to come.
+    const int shared = k - G + 1, c2 = shared * m;
+    std::vector<Wires> lists(static_cast<std::size_t>(shared));
+    for (int c = 0; c < shared; ++c)
         for (int r = 0; r < m; ++r) lists[static_cast<std::size_t>(c)].push_back(c * m + r);
     Ops core;
     const Wires merged = merge_all(lists, core);
-    const auto [lo2, hi2] = live_ranks(t, m + extra, c2);
-    for (int x = lo2; x <= hi2; ++x) N.need2.push_back(merged[static_cast<std::size_t>(x)]);
-    N.kn2 = static_cast<int>(N.need2.size());
-    N.core = layered(prune(core, c2, N.need2), c2);
-    // mid: the candidates (core ranks lo2 + x) and the own column; merged
+    const auto [lo4, hi4] = live_ranks(t, (G - 1) * m + extra, c2);
+    for (int x = lo4; x <= hi4; ++x) N.top.push_back(merged[static_cast<std::size_t>(x)]);
+    N.core = layered(prune(core, c2, N.top), c2);
+    int lo2 = lo4;
+    Wires kept;
+    if (G == 4) {
+        // pair: the core's candidates (ranks lo4 + x) and two more columns.
+        N.kn4 = static_cast<int>(N.top.size());
+        for (int x = 0; x < N.kn4; ++x) kept.push_back(x);
+        std::vector<Wires> two(2);
+        for (int e = 0; e < 2; ++e)
+            for (int r = 0; r < m; ++r)
+                two[static_cast<std::size_t>(e)].push_back(N.kn4 + e * m + r);
+        Ops pair;
+        const Wires both = batcher_merge(kept, merge_all(two, pair), pair);
+        const auto [lo, hi] = live_ranks(t, m + extra, (k - 1) * m);
+        for (int x = lo; x <= hi; ++x) N.need2.push_back(both[static_cast<std::size_t>(x - lo4)]);
+        N.pair = layered(prune(pair, N.kn4 + 2 * m, N.need2), N.kn4 + 2 * m);
+        lo2 = lo;
+        N.kn2 = static_cast<int>(N.need2.size());
+    } else {
+        N.kn2 = static_cast<int>(N.top.size());
+    }
+    // mid: the candidates (ranks lo2 + x) and the own column; merged
     // position p is rank lo2 + p of the k * m common values for every rank
     // that can still be the median.
-    Wires kept, own;
+    Wires own;
+    kept.clear();
     for (int x = 0; x < N.kn2; ++x) kept.push_back(x);
     for (int r = 0; r < m; ++r) own.push_back(N.kn2 + r);
     Ops mid;
@@ -229,9 +258,11 @@ LargeNet build(int k, int R) {
     N.out = all[static_cast<std::size_t>(t - lo)];
     N.fin = layered(prune(fin, N.kn + extra, {N.out}), N.kn + extra);
     // Per output: the column sort (shared by R rows), the core and its
-    // loads (2R boxes), mid and its copies (R rows), fin and its copies.
+    // loads (G R boxes), pair and its copies (2 R boxes), mid and its copies
+    // (R rows), fin and its copies.
     N.cost = static_cast<double>(N.col.size() + m) / R +
-             static_cast<double>(N.core.size() + c2) / (2 * R) +
+             static_cast<double>(N.core.size() + c2) / (G * R) +
+             (G == 4 ? static_cast<double>(N.pair.size() + N.kn4 + 2 * m) / (2 * R) : 0.0) +
              static_cast<double>(N.mid.size() + N.kn2 + m) / R +
              static_cast<double>(N.fin.size() + N.kn + extra);
     return N;
@@ -239,15 +270,15 @@ LargeNet build(int k, int R) {
 
 std::mutex nets_mutex;
 
-/// The cheapest R for side k, built once per process.
-LargeNet& net_for(int k) {
-    static std::array<std::unique_ptr<LargeNet>, kLargeBoxMax + 1> nets;
+/// The cheapest R for side k and groups of G columns, built once per process.
+LargeNet& net_for(int k, int G) {
+    static std::array<std::array<std::unique_ptr<LargeNet>, kLargeBoxMax + 1>, 2> nets;
     const std::lock_guard<std::mutex> lock(nets_mutex);
-    auto& slot = nets[static_cast<std::size_t>(k)];
+    auto& slot = nets[G == 4 ? 1 : 0][static_cast<std::size_t>(k)];
     if (!slot) {
-        auto best = std::make_unique<LargeNet>(build(k, 2));
+        auto best = std::make_unique<LargeNet>(build(k, 2, G));
         for (int R = 3; R <= 6; ++R) {
-            auto n = std::make_unique<LargeNet>(build(k, R));
+            auto n = std::make_unique<LargeNet>(build(k, R, G));
             if (n->cost < best->cost) best = std::move(n);
         }
         slot = std::move(best);
@@ -256,7 +287,7 @@ LargeNet& net_for(int k) {
 }
 
 /// N's comparator lists for blocks of B vectors of W bytes, built once per
-/// (k, B, W).
+/// (k, G, B, W).
 const Scaled& scaled_for(LargeNet& N, int B, int W) {
     const std::lock_guard<std::mutex> lock(nets_mutex);
     auto& slot =
@@ -265,7 +296,8 @@ const Scaled& scaled_for(LargeNet& N, int B, int W) {
     const int bytes = B * W;
     if (!slot)
         slot = std::make_unique<Scaled>(Scaled{scaled(N.col, bytes), scaled(N.core, bytes),
-                                               scaled(N.mid, bytes), scaled(N.fin, bytes)});
+                                               scaled(N.pair, bytes), scaled(N.mid, bytes),
+                                               scaled(N.fin, bytes)});
     return *slot;
 }
 
@@ -328,62 +360,101 @@ void* scratch(std::vector<unsigned char>& buf, std::size_t bytes) {
     return reinterpret_cast<void*>((p + W - 1) / W * W);
 }
 
-/// One tile: output column pairs (2P, 2P + 1) are the lanes, so the padded
-/// tile is first split into its even and odd columns (`split`: padded row p,
-/// parity a at split + (2p + a) * hl), and box column c of pair P is entry
-/// P + c / 2 of parity c % 2. Medians are gathered per pass in `got` (row y,
-/// parity a at got + (2y + a) * hl) and interleaved into the output.
+/// The n keys at src apart: even entries to ev, odd ones to od, each filled
+/// with zeros up to hl entries (they feed only discarded outputs).
+template <class V, class K, class Seq>
+[[gnu::always_inline]] inline void deinterleave(const K* __restrict src, index_t n,
+                                                K* __restrict ev, K* __restrict od, index_t hl,
+                                                Seq seq) noexcept {
+    constexpr index_t lanes = sizeof(V) / sizeof(K);
+    const index_t whole = n / 2;
+    index_t q = 0;
+    for (; q + lanes <= whole; q += lanes) {
+        V e, o;
+        split_pair(src + 2 * q, e, o, seq);
+        std::memcpy(ev + q, &e, sizeof(V));
+        std::memcpy(od + q, &o, sizeof(V));
+    }
+    for (; q < whole; ++q) {
+        ev[q] = src[2 * q];
+        od[q] = src[2 * q + 1];
+    }
+    std::fill(ev + whole, ev + hl, K{});
+    std::fill(od + whole, od + hl, K{});
+    if (n % 2) ev[whole] = src[n - 1];
+}
+
+/// The inverse: ev[0], od[0], ev[1], od[1] ... as n keys at dst.
+template <class V, class K, class Seq>
+[[gnu::always_inline]] inline void interleave(K* __restrict dst, index_t n, const K* __restrict ev,
+                                              const K* __restrict od, Seq seq) noexcept {
+    constexpr index_t lanes = sizeof(V) / sizeof(K);
+    index_t q = 0;
+    for (; 2 * (q + lanes) <= n; q += lanes)
+        join_pair(dst + 2 * q, load<V>(ev + q), load<V>(od + q), seq);
+    for (; q < n / 2; ++q) {
+        dst[2 * q] = ev[q];
+        dst[2 * q + 1] = od[q];
+    }
+    if (n % 2) dst[n - 1] = ev[n / 2];
+}
+
+/// One tile: groups of G (2 or 4) neighbouring output columns are the
+/// lanes, so the padded tile is first split into its G phases of columns
+/// (`split`: padded row p, phase a at split + (G p + a) * hl; G = 4 splits
+/// twice), and box column c of group P is entry P + c / G of phase c % G.
+/// Medians are gathered per pass in `got` (row y, phase a at
+/// got + (G y + a) * hl) and interleaved into the output.
 template <class K, int W, int B>
 FASTCPP_MEDIAN_KERNEL void large_kernel(const Tile<K>& tile, LargeNet& N) {  // allocates
     using V = Vec<K, W>;
     constexpr index_t lanes = W / static_cast<index_t>(sizeof(K));
-    constexpr index_t span = B * lanes;  // pairs per block
+    constexpr index_t span = B * lanes;  // groups per block
     const Tile<K> t = tile;
     const Scaled& S = scaled_for(N, B, W);
     constexpr auto lane_seq = std::make_index_sequence<static_cast<std::size_t>(lanes)>{};
-    const int k = N.k, R = N.R, m = N.m, kn2 = N.kn2, kn = N.kn, extra = (R - 1) * k;
-    const index_t pairs = (t.cols + 1) / 2;
+    const int k = N.k, R = N.R, G = N.G, m = N.m, kn4 = N.kn4, kn2 = N.kn2, kn = N.kn;
+    const int extra = (R - 1) * k, shared = k - G + 1;
+    const index_t groups = (t.cols + G - 1) / G;
     const index_t pw = t.cols + k - 1;  // padded columns the boxes read
-    // Entries per parity row: the last block's reach (pairs rounded up to
-    // span, + k / 2 + 1), in whole blocks.
-    const index_t hl = (pairs + span - 1) / span * span + (k / 2 + span) / span * span;
+    // Entries per phase row: the last block's reach (groups rounded up to
+    // span, + (k + G - 2) / G + 1), in whole blocks.
+    const index_t main = (groups + span - 1) / span * span, reach = (k + G - 2) / G;
+    const index_t hl = main + (reach + span) / span * span;
+    const index_t half = (pw + 1) / 2 + lanes;  // a padded row's even or odd columns
     const index_t prows = t.rows + k - 1;
-    thread_local std::vector<unsigned char> pbuf, sbuf, gbuf, cbuf, mbuf, fbuf;
+    thread_local std::vector<unsigned char> pbuf, sbuf, gbuf, hbuf, cbuf, qbuf, mbuf, fbuf;
     K* split =
-        static_cast<K*>(scratch<W>(pbuf, static_cast<std::size_t>(2 * prows * hl) * sizeof(K)));
-    K* sorted = static_cast<K*>(scratch<W>(sbuf, static_cast<std::size_t>(2 * m * hl) * sizeof(K)));
-    K* got = static_cast<K*>(scratch<W>(gbuf, static_cast<std::size_t>(2 * R * hl) * sizeof(K)));
-    V* cs =
-        static_cast<V*>(scratch<W>(cbuf, static_cast<std::size_t>((k - 1) * m * B) * sizeof(V)));
+        static_cast<K*>(scratch<W>(pbuf, static_cast<std::size_t>(G * prows * hl) * sizeof(K)));
+    K* sorted = static_cast<K*>(scratch<W>(sbuf, static_cast<std::size_t>(G * m * hl) * sizeof(K)));
+    K* got = static_cast<K*>(scratch<W>(gbuf, static_cast<std::size_t>(G * R * hl) * sizeof(K)));
+    K* halves = static_cast<K*>(scratch<W>(hbuf, static_cast<std::size_t>(2 * half) * sizeof(K)));
+    V* cs = static_cast<V*>(scratch<W>(cbuf, static_cast<std::size_t>(shared * m * B) * sizeof(V)));
+    V* qs =
+        static_cast<V*>(scratch<W>(qbuf, static_cast<std::size_t>((kn4 + 2 * m) * B) * sizeof(V)));
     V* ms = static_cast<V*>(scratch<W>(mbuf, static_cast<std::size_t>((kn2 + m) * B) * sizeof(V)));
     V* fs =
         static_cast<V*>(scratch<W>(fbuf, static_cast<std::size_t>((kn + extra) * B) * sizeof(V)));
     for (index_t p = 0; p < prows; ++p) {
-        const K* __restrict src = t.pad + p * t.pad_stride;
-        K* __restrict ev = split + 2 * p * hl;
-        K* __restrict od = ev + hl;
-        const index_t whole = pw / 2;
-        index_t q = 0;
-        for (; q + lanes <= whole; q += lanes) {
-            V e, o;
-            split_pair(src + 2 * q, e, o, lane_seq);
-            std::memcpy(ev + q, &e, sizeof(V));
-            std::memcpy(od + q, &o, sizeof(V));
+        const K* src = t.pad + p * t.pad_stride;
+        K* ph = split + G * p * hl;
+        if (G == 2) {
+            deinterleave<V>(src, pw, ph, ph + hl, hl, lane_seq);
+        } else {  // columns 4q, 4q + 2 from the even half, 4q + 1, 4q + 3 from the odd
+            deinterleave<V>(src, pw, halves, halves + half, half, lane_seq);
+            deinterleave<V>(halves, (pw + 1) / 2, ph, ph + 2 * hl, hl, lane_seq);
+            deinterleave<V>(halves + half, pw / 2, ph + hl, ph + 3 * hl, hl, lane_seq);
         }
-        for (; q < whole; ++q) {
-            ev[q] = src[2 * q];
-            od[q] = src[2 * q + 1];
-        }
-        // Entries past the padded row feed only discarded outputs.
-        std::fill(ev + whole, ev + hl, K{});
-        std::fill(od + whole, od + hl, K{});
-        if (pw % 2) ev[whole] = src[pw - 1];
     }
-    auto row_of = [&](index_t p, index_t c) { return split + (2 * p + c % 2) * hl + c / 2; };
+    auto row_of = [&](index_t p, index_t c) { return split + (G * p + c % G) * hl + c / G; };
     for (index_t i = 0; i < t.rows; i += R) {
-        // Sort the common rows i + R - 1 .. i + k - 1 of every padded column.
-        for (int a = 0; a < 2; ++a)
-            for (index_t q = 0; q < hl; q += span) {
+        // Sort the common rows i + R - 1 .. i + k - 1 of every padded column:
+        // whole blocks up to the last group's block, then the few entries
+        // past it that the last block's boxes reach, one vector at a time
+        // (the first vector of each wire's block: the same comparator list).
+        for (int a = 0; a < G; ++a) {
+            index_t q = 0;
+            for (; q < main; q += span) {
                 for (int r = 0; r < m; ++r) {
                     const K* src = row_of(i + r + R - 1, a) + q;
 #pragma GCC unroll 16
@@ -391,83 +462,107 @@ FASTCPP_MEDIAN_KERNEL void large_kernel(const Tile<K>& tile, LargeNet& N) {  // 
                 }
                 run_ops<B>(cs, S.col);
                 for (int r = 0; r < m; ++r) {
-                    K* dst = sorted + (2 * r + a) * hl + q;
+                    K* dst = sorted + (G * r + a) * hl + q;
 #pragma GCC unroll 16
                     for (int u = 0; u < B; ++u)
                         std::memcpy(dst + u * lanes, &cs[r * B + u], sizeof(V));
                 }
             }
-        auto sorted_of = [&](int r, index_t c) { return sorted + (2 * r + c % 2) * hl + c / 2; };
+            for (; q < main + reach; q += lanes) {
+                for (int r = 0; r < m; ++r) cs[r * B] = load<V>(row_of(i + r + R - 1, a) + q);
+                run_ops<1>(cs, S.col);
+                for (int r = 0; r < m; ++r)
+                    std::memcpy(sorted + (G * r + a) * hl + q, &cs[r * B], sizeof(V));
+            }
+        }
+        auto sorted_of = [&](int r, index_t c) { return sorted + (G * r + c % G) * hl + c / G; };
+        // The sorted column c (m ranks) to wires w, w + 1 ... of state s.
+        auto load_column = [&](V* s, int w, index_t c, index_t j) {
+            for (int r = 0; r < m; ++r) {
+                const K* src = sorted_of(r, c) + j;
+#pragma GCC unroll 16
+                for (int u = 0; u < B; ++u) s[(w + r) * B + u] = load<V>(src + u * lanes);
+            }
+        };
+        // Wires `need` of state s to wires 0, 1 ... of state d.
+        auto copy_wires = [&](V* d, const V* s, const Wires& need) {
+            for (std::size_t x = 0; x < need.size(); ++x)
+#pragma GCC unroll 16
+                for (int u = 0; u < B; ++u) d[static_cast<index_t>(x) * B + u] = s[need[x] * B + u];
+        };
         const int nrows = static_cast<int>(std::min<index_t>(R, t.rows - i));
-        for (index_t j = 0; j < pairs; j += span) {
-            for (int c = 1; c < k; ++c)
-                for (int r = 0; r < m; ++r) {
-                    const K* src = sorted_of(r, c) + j;
-#pragma GCC unroll 16
-                    for (int u = 0; u < B; ++u)
-                        cs[((c - 1) * m + r) * B + u] = load<V>(src + u * lanes);
-                }
+        for (index_t j = 0; j < groups; j += span) {
+            for (int c = 0; c < shared; ++c) load_column(cs, c * m, G - 1 + c, j);
             run_ops<B>(cs, S.core);
-            for (int a = 0; a < 2; ++a) {  // the pair's left and right box
-                for (int x = 0; x < kn2; ++x)
-#pragma GCC unroll 16
-                    for (int u = 0; u < B; ++u)
-                        ms[x * B + u] = cs[N.need2[static_cast<std::size_t>(x)] * B + u];
-                for (int r = 0; r < m; ++r) {
-                    const K* src = sorted_of(r, a * k) + j;
-#pragma GCC unroll 16
-                    for (int u = 0; u < B; ++u) ms[(kn2 + r) * B + u] = load<V>(src + u * lanes);
+            for (int h = 0; h < G / 2; ++h) {  // boxes 2h and 2h + 1
+                const V* cand = cs;
+                const Wires* need2 = &N.top;
+                if (G == 4) {  // the two more columns boxes 2h and 2h + 1 share
+                    copy_wires(qs, cs, N.top);
+                    load_column(qs, kn4, h == 0 ? 1 : k, j);
+                    load_column(qs, kn4 + m, h == 0 ? 2 : k + 1, j);
+                    run_ops<B>(qs, S.pair);
+                    cand = qs;
+                    need2 = &N.need2;
                 }
-                run_ops<B>(ms, S.mid);
-                for (int y = 0; y < nrows; ++y) {
-                    for (int x = 0; x < kn; ++x)
+                for (int a = 0; a < 2; ++a) {
+                    const int b = 2 * h + a;  // box columns b .. b + k - 1 of the group
+                    copy_wires(ms, cand, *need2);
+                    load_column(ms, kn2, 2 * h + a * k, j);
+                    run_ops<B>(ms, S.mid);
+                    for (int y = 0; y < nrows; ++y) {
+                        copy_wires(fs, ms, N.need);
+                        // The box's own rows: above the common ones, then below.
+                        for (int e = 0; e < R - 1; ++e) {
+                            const index_t p = e < R - 1 - y ? i + y + e : i + k + (e - (R - 1 - y));
+                            for (int c = 0; c < k; ++c) {
+                                const K* src = row_of(p, b + c) + j;
+#pragma GCC unroll 16
+                                for (int u = 0; u < B; ++u)
+                                    fs[(kn + e * k + c) * B + u] = load<V>(src + u * lanes);
+                            }
+                        }
+                        run_ops<B>(fs, S.fin);
+                        K* dst = got + (G * y + b) * hl + j;
 #pragma GCC unroll 16
                         for (int u = 0; u < B; ++u)
-                            fs[x * B + u] = ms[N.need[static_cast<std::size_t>(x)] * B + u];
-                    // The box's own rows: above the common ones, then below.
-                    for (int e = 0; e < R - 1; ++e) {
-                        const index_t p = e < R - 1 - y ? i + y + e : i + k + (e - (R - 1 - y));
-                        for (int c = 0; c < k; ++c) {
-                            const K* src = row_of(p, a + c) + j;
-#pragma GCC unroll 16
-                            for (int u = 0; u < B; ++u)
-                                fs[(kn + e * k + c) * B + u] = load<V>(src + u * lanes);
-                        }
+                            std::memcpy(dst + u * lanes, &fs[N.out * B + u], sizeof(V));
                     }
-                    run_ops<B>(fs, S.fin);
-                    K* dst = got + (2 * y + a) * hl + j;
-#pragma GCC unroll 16
-                    for (int u = 0; u < B; ++u)
-                        std::memcpy(dst + u * lanes, &fs[N.out * B + u], sizeof(V));
                 }
             }
         }
         for (int y = 0; y < nrows; ++y) {
-            K* __restrict dst = t.out + (i + y) * t.out_stride;
-            const K* __restrict ev = got + 2 * y * hl;
-            const K* __restrict od = ev + hl;
-            index_t q = 0;
-            for (; 2 * (q + lanes) <= t.cols; q += lanes)
-                join_pair(dst + 2 * q, load<V>(ev + q), load<V>(od + q), lane_seq);
-            for (; q < t.cols / 2; ++q) {
-                dst[2 * q] = ev[q];
-                dst[2 * q + 1] = od[q];
+            K* dst = t.out + (i + y) * t.out_stride;
+            const K* ph = got + G * y * hl;
+            if (G == 2) {
+                interleave<V>(dst, t.cols, ph, ph + hl, lane_seq);
+            } else {  // the even output columns from phases 0 and 2, the odd from 1 and 3
+                interleave<V>(halves, (t.cols + 1) / 2, ph, ph + 2 * hl, lane_seq);
+                interleave<V>(halves + half, t.cols / 2, ph + hl, ph + 3 * hl, lane_seq);
+                interleave<V>(dst, t.cols, halves, halves + half, lane_seq);
             }
-            if (t.cols % 2) dst[t.cols - 1] = ev[t.cols / 2];
         }
     }
 }
 
-/// Blocks of B vectors whose core state ((k - 1) * m wires) stays within
-/// ~40 KiB (L1 holds 48 KiB on recent x86): the more vectors per decoded
-/// comparator, the fewer instructions per compare-exchange; but no more
-/// blocks than the tile's column pairs fill.
+/// Groups of G = 4 columns per lane where the tile still fills blocks of
+/// at least 3 vectors (the core then serves 4R boxes: at k = 10 about 165
+/// compare-exchanges per output instead of 210), else pairs (G = 2: narrow
+/// tiles, fewer blocks lose more to decoding each comparator). Blocks of B
+/// vectors whose core state ((k - G + 1) * m wires) stays within ~40 KiB (L1
+/// holds 48 KiB on recent x86): the more vectors per decoded comparator, the
+/// fewer instructions per compare-exchange; but no more blocks than the
+/// tile's column groups fill.
 template <class K, int W>
-FASTCPP_MEDIAN_KERNEL void large_at(const Tile<K>& t, LargeNet& N) {
-    const std::size_t wires = static_cast<std::size_t>((N.k - 1) * N.m);
-    const auto vectors =
-        static_cast<std::size_t>(((t.cols + 1) / 2 + W / static_cast<index_t>(sizeof(K)) - 1) /
-                                 (W / static_cast<index_t>(sizeof(K))));
+FASTCPP_MEDIAN_KERNEL void large_at(const Tile<K>& t) {
+    constexpr index_t lanes = W / static_cast<index_t>(sizeof(K));
+    auto vectors_at = [&](index_t G) {
+        return static_cast<std::size_t>(((t.cols + G - 1) / G + lanes - 1) / lanes);
+    };
+    const int G = vectors_at(4) >= 3 ? 4 : 2;
+    LargeNet& N = net_for(static_cast<int>(t.kr), G);
+    const std::size_t wires = static_cast<std::size_t>((N.k - G + 1) * N.m);
+    const std::size_t vectors = vectors_at(G);
     auto fits = [&](std::size_t B) {
         return wires * B * W <= 40960 && (B == 1 || vectors > B / 2);
     };
@@ -485,8 +580,7 @@ FASTCPP_MEDIAN_KERNEL void large_at(const Tile<K>& t, LargeNet& N) {
 
 template <class K>
 void large_box_tile(const Tile<K>& t) {
-    LargeNet& N = net_for(static_cast<int>(t.kr));
-    with_vector_width([&]<int W>() { large_at<K, W>(t, N); });
+    with_vector_width([&]<int W>() { large_at<K, W>(t); });
 }
 
 template void large_box_tile(const Tile<std::uint8_t>&);

@@ -1,8 +1,9 @@
 // Order statistics of moving windows: move_median, move_quantile, move_rank.
 //
-// Small windows (median, quantile, w <= 128): the window's non-NaN values
-// kept sorted; each step is two binary searches and a short block move:
-// O(w), but as fast as bottleneck's O(log w) double heap there.
+// Small windows (median, quantile, w <= 128): every slot of the window
+// carries its value and its rank, both rewritten branch-free by SIMD
+// compares each step (quantile_ranked): O(w), but faster than bottleneck's
+// O(log w) double heap there.
 // Small windows (rank, w <= 64): each window counted directly with SIMD
 // compares, O(w) per element as bottleneck, without the tiles' set-up.
 // Otherwise the row is cut into tiles of T >= window elements; every window
@@ -107,193 +108,148 @@ struct Pick {
     }
 };
 
-/// Number of the first m values of s below v (vectorises: no branches).
-[[gnu::always_inline]] inline index_t count_below(const double* s, index_t m, double v) noexcept {
-    index_t c = 0;
-    for (index_t j = 0; j < m; ++j) c += s[j] < v;
-    return c;
-}
-
-/// Small windows: the non-NaN values of the window kept sorted, in
-/// 32-byte-aligned blocks of N (4 or 2, Block below) with +inf after the
-/// last value. A step
-/// where a value leaves and one enters (both non-NaN) finds the places of
-/// both (binary searches) and rewrites the blocks between them branch-free:
-/// every block picks, lane by lane, its own value, its left or right
-/// neighbour, or the new value. Neighbours come from aligned loads and
-/// shuffles, so each load reads exactly what one earlier store wrote
-/// (store-to-load forwarding; after a shift by one element, memmove, every
-/// overlapping load stalls). O(w) per step with a tiny constant:
-/// up to w ~128 as fast as bottleneck's O(log w) double heap. Steps with a
-/// NaN insert or remove by a scalar shift.
-/// Blocks of N = 4 doubles from x86-64-v3 on, of N = 2 below (wider GNU
-/// vectors would be split through the stack there: 4x slower).
-template <int N>
-struct Block;
-template <>
-struct Block<4> {
-    typedef double V __attribute__((vector_size(32)));
-    typedef std::int64_t I __attribute__((vector_size(32)));
-    static constexpr I lane{0, 1, 2, 3};
-    /// s[j-1] for the places j of `here` (prev: the block before).
-    [[gnu::always_inline]] static V left(V prev, V here) noexcept {
-        const V lt = __builtin_shuffle(prev, here, I{2, 3, 4, 5});
-        return __builtin_shuffle(lt, here, I{1, 4, 3, 6});
-    }
-    /// s[j+1] for the places j of `here` (next: the block after).
-    [[gnu::always_inline]] static V right(V here, V next) noexcept {
-        const V rt = __builtin_shuffle(here, next, I{2, 3, 4, 5});
-        return __builtin_shuffle(here, rt, I{1, 4, 3, 6});
-    }
-};
-template <>
-struct Block<2> {
-    typedef double V __attribute__((vector_size(16)));
-    typedef std::int64_t I __attribute__((vector_size(16)));
-    static constexpr I lane{0, 1};
-    [[gnu::always_inline]] static V left(V prev, V here) noexcept {
-        return __builtin_shuffle(prev, here, I{1, 2});
-    }
-    [[gnu::always_inline]] static V right(V here, V next) noexcept {
-        return __builtin_shuffle(here, next, I{1, 2});
-    }
-};
-
-template <class V>
-[[gnu::always_inline]] inline V load_a(const double* p) noexcept {
-    return *reinterpret_cast<const V*>(p);  // aligned by construction
-}
-
 /// Picks served by one pass (more q: one pass per group of this many).
 constexpr std::size_t kMaxPicks = 8;
 
-/// Outputs of pick p go to y shifted by p * q_stride.
-template <int N, class T>
-FASTCPP_KERNEL void median_sorted(Strided<const T> x, Strided<T> y, index_t q_stride,
-                                  index_t window, index_t min_count, std::span<const Pick> picks,
-                                  index_t begin, index_t end) {
-    constexpr double inf = std::numeric_limits<double>::infinity();
-    // [4 pad][cap values][8 pad], aligned to 32 bytes inside a plain
-    // vector. Within the blocks holding the m values, the places from m on
-    // hold +inf (never counted).
-    const index_t cap = (window + 4) / 4 * 4;
-    thread_local std::vector<double> store;
-    // Searches read up to place span - 1 (a power of two >= cap, >= 8): +inf too.
-    const auto span =
-        static_cast<index_t>(std::bit_ceil(static_cast<std::uint64_t>(std::max<index_t>(cap, 8))));
-    store.assign(static_cast<std::size_t>(std::max(cap, span) + 16), inf);
-    double* base = store.data();
-    while (reinterpret_cast<std::uintptr_t>(base) % 32 != 0) ++base;
-    double* const cur = base + 4;
-    index_t m = 0;
-    const index_t ws = std::max<index_t>(0, begin - (window - 1));
-    using V = typename Block<N>::V;
-    using I = typename Block<N>::I;
-    const V vinf = V{} + inf;
-    // The first pick as the single-q loop had it (in registers); the others,
-    // if any, from an array.
-    const Pick pick = picks[0];
-    Pick::Plan plan;
+/// Windows up to this length keep ranks (quantile_ranked): int8 lanes.
+constexpr index_t kRankedMax = 128;
+
+/// Small windows (median, quantile; w <= kRankedMax): the window is a ring of
+/// w slots (position i in slot i mod w) and every slot carries its value and
+/// its rank: the ranks of the slots are a permutation of [0, W) (W: w rounded
+/// up to a vector of int8 lanes; NaN, empty and padding slots hold the ranks
+/// from m up, m the number of non-NaN values), the non-NaN values ranked in
+/// sorted order. A step is branch-free and reads no sorted array:
+/// - the new value's rank: the count of the window's values below it (SIMD
+///   compares over the ring; W - 1 for a NaN);
+/// - every rank above the leaving slot's drops by one, every rank from the
+///   new one up rises by one, the slot takes the new rank: one compare and
+///   add each on W/Bytes vectors of int8 lanes (two for w = 100 at AVX2);
+/// - the output's k-th (and k+1-th) smallest value: the slot whose rank
+///   equals k, found by compares while the ranks are rewritten.
+/// O(w) per step like a sorted array with block moves, but its cost does not
+/// depend on the data: no mispredicted branches or loop exits, no chain of
+/// dependent loads through the previous step's stores (binary searches);
+/// the values are compared lane-parallel. Bytes: the vector width (16 below
+/// x86-64-v3: wider GNU vectors would be split through the stack there).
+template <int Bytes, class T>
+FASTCPP_KERNEL void quantile_ranked(Strided<const T> x, Strided<T> y, index_t q_stride,
+                                    index_t window, index_t min_count, std::span<const Pick> picks,
+                                    index_t begin, index_t end) {
+    typedef std::int8_t R __attribute__((vector_size(Bytes)));
+    using IT = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
+    typedef T V __attribute__((vector_size(Bytes)));
+    typedef IT I __attribute__((vector_size(Bytes)));
+    constexpr index_t kR = Bytes;              // ranks per vector
+    constexpr index_t kV = Bytes / sizeof(T);  // values per vector
+    const index_t nr = (window + kR - 1) / kR;
+    const index_t top = nr * kR - 1;  // W - 1: a NaN's rank
+    const index_t nv = (window + kV - 1) / kV;
+    alignas(64) T val[kRankedMax];
+    alignas(64) std::int8_t rank[kRankedMax];
+    for (index_t j = 0; j < kRankedMax; ++j) {
+        val[j] = std::numeric_limits<T>::quiet_NaN();
+        rank[j] = static_cast<std::int8_t>(j);
+    }
+    // The slot numbers 0, 1, ..., kRankedMax - 1 (a vector of them: slots(b)).
+    static constexpr auto kSlots = [] {
+        std::array<std::int8_t, kRankedMax> a{};
+        for (index_t l = 0; l < kRankedMax; ++l)
+            a[static_cast<std::size_t>(l)] = static_cast<std::int8_t>(l);
+        return a;
+    }();
+    auto slots = [&](index_t b) {
+        R r;
+        __builtin_memcpy(&r, kSlots.data() + b * kR, sizeof r);
+        return r;
+    };
+    auto load_r = [&](index_t b) {
+        R r;
+        __builtin_memcpy(&r, rank + b * kR, sizeof r);
+        return r;
+    };
+    auto load_v = [&](index_t b) {
+        V v;
+        __builtin_memcpy(&v, val + b * kV, sizeof v);
+        return v;
+    };
+    // The slot of the lane holding a member of r (one lane at most is not 0).
+    auto slot_of = [](R r) {
+        std::uint64_t w[Bytes / 8];
+        __builtin_memcpy(w, &r, sizeof w);
+        std::uint64_t o = 0;
+        for (const std::uint64_t u : w) o |= u;
+        o |= o >> 32;
+        o |= o >> 16;
+        o |= o >> 8;
+        return static_cast<index_t>(o & 0x7f);
+    };
+    const std::size_t np = picks.size();
     std::array<Pick::Plan, kMaxPicks> plans;
     index_t plan_m = -1;  // the m of the plans
-    const std::size_t np = picks.size();
-    for (index_t i = ws; i < end; ++i) {
-        const double v = static_cast<double>(x[i]);
-        const bool has_old = i - window >= ws;
-        const double old = has_old ? static_cast<double>(x[i - window]) : kNaN;
-        if (old == old && v == v) {
-            // Places: po = #(s < old) (a copy of old is at po), pv = #(s < v),
-            // by two interleaved branch-free binary searches over the sorted
-            // places [0, span) (+inf from m on): log2(span) dependent loads
-            // each, fewer instructions than counting every block.
-            // The last three halvings and the final test are one count of
-            // the 8 places [po, po + 8) instead (aligned: every step taken is
-            // a multiple of 8): 8/N compares of N lanes, no dependent loads.
-            index_t po = 0, pv = 0;
-            for (index_t step = span / 2; step >= 8; step /= 2) {
-                po += cur[po + step - 1] < old ? step : 0;
-                pv += cur[pv + step - 1] < v ? step : 0;
-            }
-            const V vo = V{} + old, vv = V{} + v;
-            I co{}, cv{};
-            for (int l = 0; l < 8; l += N) {
-                co += load_a<V>(cur + po + l) < vo;  // -1 where below
-                cv += load_a<V>(cur + pv + l) < vv;
-            }
-            for (int l = 0; l < N; ++l) po -= co[l], pv -= cv[l];
-            // Without old, v goes to q; new[j] = j < q ? s'[j] : j == q ? v : s'[j-1],
-            // where s'[j] = j < po ? s[j] : s[j+1].
-            const index_t q = old < v ? pv - 1 : pv;
-            // Only the blocks from place lo = min(po, q) to hi = max(po, q)
-            // change. In place: each block's old neighbours are carried in
-            // registers. The first and last of them are mixed lane by lane;
-            // the blocks strictly between move as a whole by one place (old < v:
-            // s[j+1], else s[j-1]): two shuffles each.
-            const index_t lo = std::min(po, q), hi = std::max(po, q);
-            const index_t b0 = lo / N, b1 = hi / N;
-            V prev = load_a<V>(cur + N * b0 - N), here = load_a<V>(cur + N * b0);
-            // left[l] = s[j-1], right[l] = s[j+1] for j = N·b + l.
-            auto left_of = [&] { return Block<N>::left(prev, here); };
-            auto right_of = [&](V next) { return Block<N>::right(here, next); };
-            auto mixed = [&](index_t b) {
-                const V next = load_a<V>(cur + N * b + N);
-                const I j = Block<N>::lane + N * b;
-                const V below = j < po ? here : right_of(next);  // s'[j]
-                const V above = j - 1 < po ? left_of() : here;   // s'[j-1]
-                V r = j < q ? below : (j == q ? V{} + v : above);
-                r = j < m ? r : vinf;
-                *reinterpret_cast<V*>(cur + N * b) = r;
-                prev = here;
-                here = next;
-            };
-            mixed(b0);
-            index_t b = b0 + 1;
-            if (old < v) {
-                for (; b < b1; ++b) {
-                    const V next = load_a<V>(cur + N * b + N);
-                    *reinterpret_cast<V*>(cur + N * b) = right_of(next);
-                    prev = here;
-                    here = next;
-                }
-            } else {
-                for (; b < b1; ++b) {
-                    const V next = load_a<V>(cur + N * b + N);
-                    *reinterpret_cast<V*>(cur + N * b) = left_of();
-                    prev = here;
-                    here = next;
-                }
-            }
-            if (b1 > b0) mixed(b1);
-        } else if (old == old) {  // remove old
-            index_t po = 0;
-            for (index_t j = 0; j < m; ++j) po += cur[j] < old;
-            for (index_t j = po; j < m - 1; ++j) cur[j] = cur[j + 1];
-            cur[m - 1] = inf;
-            --m;
-            for (index_t j = m; j % 4 != 0; ++j) cur[j] = inf;
-        } else if (v == v) {  // insert v
-            index_t pv = 0;
-            for (index_t j = 0; j < m; ++j) pv += cur[j] < v;
-            for (index_t j = m; j > pv; --j) cur[j] = cur[j - 1];
-            cur[pv] = v;
-            ++m;
-            for (index_t j = m; j % 4 != 0; ++j) cur[j] = inf;
+    index_t m = 0, s = 0;
+    for (index_t i = std::max<index_t>(0, begin - (window - 1)); i < end; ++i) {
+        const T v = x[i];
+        const T old = val[s];
+        // The new rank: the values below v but the leaving one (NaN: top).
+        const V vv = V{} + v;
+        I c0{}, c1{};
+        index_t b = 0;
+        for (; b + 1 < nv; b += 2) c0 += load_v(b) < vv, c1 += load_v(b + 1) < vv;
+        if (b < nv) c0 += load_v(b) < vv;
+        c0 += c1;
+        index_t below = old < v ? 1 : 0;
+        for (index_t l = 0; l < kV; ++l) below += c0[l];  // lanes are -1 where below
+        const index_t rv = v == v ? -below : top;
+        val[s] = v;
+        m += (v == v) - (old == old);
+        if (m != plan_m) {
+            for (std::size_t p = 0; p < np; ++p) plans[p] = picks[p].plan(m);
+            plan_m = m;
         }
-        if (i >= begin) {
-            auto value = [&](index_t k) { return cur[k]; };
-            double r = kNaN;
-            if (m >= min_count) {
-                if (m != plan_m) {
-                    plan = pick.plan(m);
-                    for (std::size_t p = 1; p < np; ++p) plans[p] = picks[p].plan(m);
-                    plan_m = m;
-                }
-                r = Pick::read(plan, value);
+        // Ranks rewritten; the slots of ranks k and k + 1 of the first pick.
+        const R ro = R{} + rank[s], rn = R{} + static_cast<std::int8_t>(rv);
+        const R from_rn = rn - 1;  // r > rn - 1: one compare (r >= rn is two)
+        const R mine = R{} + static_cast<std::int8_t>(s);
+        const R k0 = R{} + static_cast<std::int8_t>(plans[0].k);
+        const R k1 = R{} + static_cast<std::int8_t>(plans[0].k + 1);
+        R at0{}, at1{};
+        for (b = 0; b < nr; ++b) {
+            R r = load_r(b);
+            r += r > ro;       // -1 where above the leaving rank
+            r -= r > from_rn;  // +1 from the new rank up
+            const R here = slots(b);
+            r = here == mine ? rn : r;
+            __builtin_memcpy(rank + b * kR, &r, sizeof r);
+            at0 |= (r == k0) & here;
+            at1 |= (r == k1) & here;
+        }
+        if (++s == window) s = 0;
+        if (i < begin) continue;
+        T* out = y.data + i * y.stride;
+        if (m < min_count) {
+            for (std::size_t p = 0; p < np; ++p)
+                out[static_cast<index_t>(p) * q_stride] = static_cast<T>(kNaN);
+            continue;
+        }
+        const index_t s0 = slot_of(at0), s1 = slot_of(at1);
+        *out = static_cast<T>(Pick::read(plans[0], [&](index_t k) {
+            return static_cast<double>(val[k == plans[0].k ? s0 : s1]);
+        }));
+        for (std::size_t p = 1; p < np; ++p) {
+            const Pick::Plan& plan = plans[p];
+            const R q0 = R{} + static_cast<std::int8_t>(plan.k);
+            const R q1 = R{} + static_cast<std::int8_t>(plan.k + 1);
+            R a0{}, a1{};
+            for (b = 0; b < nr; ++b) {
+                const R r = load_r(b);
+                const R here = slots(b);
+                a0 |= (r == q0) & here;
+                a1 |= (r == q1) & here;
             }
-            y[i] = static_cast<T>(r);
-            for (std::size_t p = 1; p < np; ++p)
-                y.data[i * y.stride + static_cast<index_t>(p) * q_stride] =
-                    static_cast<T>(m >= min_count ? Pick::read(plans[p], value) : kNaN);
+            const index_t t0 = slot_of(a0), t1 = slot_of(a1);
+            out[static_cast<index_t>(p) * q_stride] = static_cast<T>(Pick::read(
+                plan, [&](index_t k) { return static_cast<double>(val[k == plan.k ? t0 : t1]); }));
         }
     }
 }
@@ -634,9 +590,8 @@ struct Cursor {
     }
     /// After set.erase(r).
     void erased(const BitSet& set, index_t r) noexcept {
-        if (r < c) {
-            --k;
-        } else if (r == c) {  // the value above takes its order, else the one below
+        k -= r < c;                 // no branch: r < c half the time at random
+        if (r == c) [[unlikely]] {  // the value above takes its order, else the one below
             c = set.next(r);
             if (c < 0) c = set.prev(r), --k;
         }
@@ -651,6 +606,14 @@ struct Cursor {
     /// The output of a window of n >= 1 values (sorted values value[member]).
     double read(const BitSet& set, index_t n, const double* value) {
         if (n != plan_m) plan = pick.plan(n), plan_m = n;
+        const index_t d = plan.k - k;
+        if (d >= -1 && d <= 1) [[likely]] {
+            // One step or none (a value left, one came): both neighbours
+            // read, one kept without a branch (d is -1, 0 or 1 at random).
+            const index_t up = set.next(c), down = set.prev(c);
+            c = d > 0 ? up : (d < 0 ? down : c);
+            k = plan.k;
+        }
         for (; k < plan.k; ++k) c = set.next(c);
         for (; k > plan.k; --k) c = set.prev(c);
         const index_t at = c;
@@ -809,9 +772,29 @@ FASTCPP_KERNEL void rank_brute(Strided<const T> x, Strided<T> y, index_t window,
 /// move_rank windows up to this length are counted directly (rank_brute).
 constexpr index_t kBruteRankMax = 64;
 
-/// Windows up to this length use the sorted window (measured crossover
-/// with the tiles ~100-150 at x86-64-v3/v4, lower at baseline).
-constexpr index_t kSortedMedianMax = 128;
+/// Calls f(std::integral_constant<int, Bytes>{}) compiled for the active
+/// level, with the vector width of its kernels: 32 bytes from x86-64-v3 on
+/// (also at v4: 64-byte vectors measured slower here), 16 below. Each width is
+/// compiled for its own level only (dispatch() would compile every width at
+/// every level).
+template <class F>
+void by_width(F&& f) {
+#if FASTCPP_DISPATCH_X86
+    auto wide = [&] { f(std::integral_constant<int, 32>{}); };
+    switch (detail::active_level()) {
+        case detail::SimdLevel::x86_64_v4:
+            return (void)detail::at_v4(wide);
+        case detail::SimdLevel::x86_64_v3:
+            return (void)detail::at_v3(wide);
+        case detail::SimdLevel::x86_64_v2:
+            break;
+        case detail::SimdLevel::baseline:
+            break;
+    }
+#endif
+    auto narrow = [&] { f(std::integral_constant<int, 16>{}); };
+    detail::at_baseline(narrow);
+}
 
 }  // namespace
 
@@ -820,24 +803,21 @@ void move_order_row(MoveStat stat, Strided<const T> x, Strided<T> y, index_t win
                     index_t min_count, const MoveOptions& options, index_t begin, index_t end) {
     if (stat == MoveStat::rank) {
         if (window <= kBruteRankMax)
-            return detail::active_level() >= detail::SimdLevel::x86_64_v3
-                       ? detail::dispatch(
-                             [&] { rank_brute<32>(x, y, window, min_count, begin, end); })
-                       : detail::dispatch(
-                             [&] { rank_brute<16>(x, y, window, min_count, begin, end); });
+            return by_width([&](auto bytes) {
+                rank_brute<decltype(bytes)::value>(x, y, window, min_count, begin, end);
+            });
         return rank_tiles(x, y, window, min_count, begin, end);
     }
-    // One pass serves up to kMaxPicks quantiles: the sorted window is shared.
+    // One pass serves up to kMaxPicks quantiles: the window's ranks are shared.
     const index_t q_stride = options.q_stride;
     auto run = [&](std::span<const Pick> group, Strided<T> yg) {
-        if (window > kSortedMedianMax)
+        if (window > kRankedMax)
             quantile_tiles(x, yg, q_stride, window, min_count, group, begin, end);
-        else if (detail::active_level() >= detail::SimdLevel::x86_64_v3)
-            detail::dispatch(
-                [&] { median_sorted<4>(x, yg, q_stride, window, min_count, group, begin, end); });
         else
-            detail::dispatch(
-                [&] { median_sorted<2>(x, yg, q_stride, window, min_count, group, begin, end); });
+            by_width([&](auto bytes) {
+                quantile_ranked<decltype(bytes)::value>(x, yg, q_stride, window, min_count, group,
+                                                        begin, end);
+            });
     };
     if (stat == MoveStat::median || q_stride == 0 || options.q.size() == 1) {
         const Pick one =

@@ -16,8 +16,8 @@
 ///  - min/max/argmin/argmax: monotonic deques (Lemire 2006, "Streaming
 ///    maximum-minimum filter using no more than three comparisons per
 ///    element"), O(n);
-///  - median, quantile: for windows up to 128 a sorted window updated by
-///    SIMD counting and a short block move; above, the ranks of each pair of
+///  - median, quantile: for windows up to 128 a rank per window slot,
+///    rewritten branch-free by SIMD compares each step; above, the ranks of each pair of
 ///    adjacent sorted tiles, the window a set of ranks in a bitset with summary levels,
 ///    each quantile a cursor walked a few ranks per step, O(n log w); one
 ///    pass serves several q. rank: a Fenwick tree (Fenwick 1994) over those

@@ -90,6 +90,24 @@ struct SimdChoice {
     return level;
 }
 
+/// Whether the kernels compiled for `level` fuse a*b + c into one rounding
+/// (FMA): the one rule for every kernel whose bits depend on it (vmath's flag
+/// F through dispatch_fused; ema's blocked steps). With dispatch on x86-64:
+/// the x86-64-v3 and v4 copies (FMA is an instruction there), not baseline
+/// or v2 (std::fma would be a libm call that emulates it). Without it (one
+/// path, compiled for the build's own -march): fused where the target has a
+/// hardware FMA -- always on aarch64; x86-64 or other targets when the
+/// compiler says so (__FMA__, __FP_FAST_FMA) -- else not.
+[[nodiscard]] constexpr bool fuses_multiply_add([[maybe_unused]] SimdLevel level) noexcept {
+#if FASTCPP_DISPATCH_X86
+    return level >= SimdLevel::x86_64_v3;
+#elif defined(__aarch64__) || defined(__FMA__) || defined(__FP_FAST_FMA)
+    return true;
+#else
+    return false;
+#endif
+}
+
 // The wrappers are noinline so that a dispatch nested inside another one (a
 // kernel calling a kernel) stays a call instead of being flattened into
 // copies of every level.

@@ -13,8 +13,9 @@
 /// software is freely granted, provided that this notice is preserved."):
 /// - sincos: Cody–Waite reduction x = q*pi/2 + r with pi/2 split into three
 ///   33-bit pieces (fdlibm's pio2_1, pio2_2, pio2_3: q*piece is exact for
-///   |q| < 2^20) plus a tail, then fdlibm's degree-13 sin and degree-14 cos
-///   kernels on |r| <= pi/4, chosen and negated per lane by q mod 4.
+///   |q| < 2^20) plus a tail (with FMA: three fused steps, see reduce_pio2),
+///   then fdlibm's degree-13 sin and degree-14 cos kernels on |r| <= pi/4
+///   (with FMA: each one Horner chain), chosen and negated per lane by q mod 4.
 /// - sin or cos alone (haversine needs no pair of the same argument): the
 ///   same reduction by an odd or even multiple of pi/2 to |r| <= pi/2 and
 ///   one polynomial (sin_poly), then a sign: ~35 operations where sincos
@@ -37,7 +38,9 @@
 /// -ffp-contract=off), F = true computes a*b + c with one rounding (FMA)
 /// wherever a polynomial or the reduction has that shape. The kernels pass
 /// F = true at x86-64-v3 and v4 (FMA instructions) and false below (where
-/// fma would be a libm call): see dispatch_fused in src/elementwise_loops.hpp.
+/// fma would be a libm call), and true on aarch64: the one rule is
+/// fuses_multiply_add in detail/dispatch.hpp (used by dispatch_fused in
+/// src/elementwise_loops.hpp).
 /// Within one F every lane and every scalar copy computes the same bits for
 /// the same input, so results do not depend on the thread count or where a
 /// value sits; between F = false and F = true they may differ by an ulp or
@@ -79,6 +82,12 @@ template <double Bound>
     return (std::bit_cast<std::uint64_t>(x) & kAbs) + (kAbs - kMaxBits);
 }
 
+/// beyond_bits<Bound> for a bound known at run time (finite, >= 0).
+[[gnu::always_inline]] inline std::uint64_t beyond_bits(double x, double bound) noexcept {
+    constexpr std::uint64_t kAbs = ~(std::uint64_t{1} << 63);
+    return (std::bit_cast<std::uint64_t>(x) & kAbs) + (kAbs - std::bit_cast<std::uint64_t>(bound));
+}
+
 /// Bits whose top bit is set when x is outside the vector sin/cos range (or
 /// NaN/inf), as beyond_bits.
 [[gnu::always_inline]] inline std::uint64_t trig_far_bits(double x) noexcept {
@@ -86,6 +95,30 @@ template <double Bound>
 }
 /// True when trig_far_bits() OR-ed over some lanes flags one of them.
 [[gnu::always_inline]] inline bool any_far(std::uint64_t bits) noexcept { return bits >> 63; }
+
+/// r = x - k * pi/2 for a small integer k (held as a double), with fdlibm's
+/// three 33-bit pieces of pi/2 (k * piece exact for |k| < 2^20) and a tail;
+/// with FMA, three fused steps on pi/2 split into three doubles.
+template <bool F>
+[[gnu::always_inline]] inline double reduce_pio2(double x, double k) noexcept {
+    if constexpr (F) {
+        // With FMA, pi/2 as three doubles (hi + mid + lo, 5.6e-50 short): x -
+        // k*hi is exact (both are multiples of 2^-52 when k != 0 needs |x| >=
+        // 1, and the difference is below 2) except for cos's k = +-1 at |x| <
+        // 1, where one rounding of |r| > 0.57 is as the pieces below give.
+        constexpr double kHi = 1.5707963267948966, kMid = 6.123233995736766e-17,
+                         kLo = -1.4973849048591698e-33;
+        return mul_add<F>(-k, kLo, mul_add<F>(-k, kMid, mul_add<F>(-k, kHi, x)));
+    }
+    constexpr double kPio2_1 = 1.57079632673412561417e+00;
+    constexpr double kPio2_2 = 6.07710050630396597660e-11;
+    constexpr double kPio2_3 = 2.02226624871116645580e-21;
+    constexpr double kPio2_3t = 8.47842766036889956997e-32;
+    double r = mul_add<F>(-k, kPio2_1, x);
+    r = mul_add<F>(-k, kPio2_2, r);
+    r = mul_add<F>(-k, kPio2_3, r);
+    return mul_add<F>(-k, kPio2_3t, r);
+}
 
 /// sin(x) and cos(x) of one argument.
 struct SinCos {
@@ -95,20 +128,13 @@ struct SinCos {
 template <bool F>
 [[gnu::always_inline]] inline SinCos sincos(double x) noexcept {
     constexpr double kTwoOverPi = 6.36619772367581382433e-01;
-    constexpr double kPio2_1 = 1.57079632673412561417e+00;   // first 33 bits of pi/2
-    constexpr double kPio2_2 = 6.07710050630396597660e-11;   // next 33 bits
-    constexpr double kPio2_3 = 2.02226624871116645580e-21;   // next 33 bits
-    constexpr double kPio2_3t = 8.47842766036889956997e-32;  // pi/2 - the three above
     // q = round(x * 2/pi): adding 1.5 * 2^52 rounds to an integer, which then
     // sits in the low bits of the sum's representation.
     constexpr double kRound = 6755399441055744.0;
     const double t = mul_add<F>(x, kTwoOverPi, kRound);
     const double q = t - kRound;
     const std::uint64_t qb = std::bit_cast<std::uint64_t>(t);
-    double r = mul_add<F>(-q, kPio2_1, x);  // exact (Sterbenz), as is q * kPio2_k
-    r = mul_add<F>(-q, kPio2_2, r);
-    r = mul_add<F>(-q, kPio2_3, r);
-    r = mul_add<F>(-q, kPio2_3t, r);
+    const double r = reduce_pio2<F>(x, q);
 
     // fdlibm __kernel_sin / __kernel_cos on |r| <= pi/4 (tail of r ignored).
     constexpr double S1 = -1.66666666666666324348e-01, S2 = 8.33333333332248946124e-03,
@@ -119,16 +145,33 @@ template <bool F>
                      C5 = 2.08757232129817482790e-09, C6 = -1.13596475577881948265e-11;
     const double z = r * r;
     const double w = z * z;
-    // S2 + z (S3 + z S4) + z w (S5 + z S6)
-    const double rs =
-        mul_add<F>(z * w, mul_add<F>(z, S6, S5), mul_add<F>(z, mul_add<F>(z, S4, S3), S2));
-    const double sn = mul_add<F>(z * r, mul_add<F>(z, rs, S1), r);
-    // z (C1 + z (C2 + z C3)) + w^2 (C4 + z (C5 + z C6))
-    const double rc = mul_add<F>(z, mul_add<F>(z, mul_add<F>(z, C3, C2), C1),
-                                 (w * w) * mul_add<F>(z, mul_add<F>(z, C6, C5), C4));
     const double hz = 0.5 * z;
     const double one_minus_hz = 1.0 - hz;
-    const double cs = one_minus_hz + mul_add<F>(z, rc, (1.0 - one_minus_hz) - hz);
+    double sn, cs;
+    if constexpr (F) {
+        // With FMA: one Horner chain per kernel (fewer operations; the
+        // lanes are independent, so the longer chains cost no throughput).
+        double ps = mul_add<F>(z, S6, S5), pc = mul_add<F>(z, C6, C5);
+        ps = mul_add<F>(ps, z, S4);
+        pc = mul_add<F>(pc, z, C4);
+        ps = mul_add<F>(ps, z, S3);
+        pc = mul_add<F>(pc, z, C3);
+        ps = mul_add<F>(ps, z, S2);
+        pc = mul_add<F>(pc, z, C2);
+        ps = mul_add<F>(ps, z, S1);
+        pc = mul_add<F>(pc, z, C1);
+        sn = mul_add<F>(z * r, ps, r);
+        cs = one_minus_hz + mul_add<F>(w, pc, (1.0 - one_minus_hz) - hz);
+    } else {
+        // S2 + z (S3 + z S4) + z w (S5 + z S6)
+        const double rs =
+            mul_add<F>(z * w, mul_add<F>(z, S6, S5), mul_add<F>(z, mul_add<F>(z, S4, S3), S2));
+        sn = mul_add<F>(z * r, mul_add<F>(z, rs, S1), r);
+        // z (C1 + z (C2 + z C3)) + w^2 (C4 + z (C5 + z C6))
+        const double rc = mul_add<F>(z, mul_add<F>(z, mul_add<F>(z, C3, C2), C1),
+                                     (w * w) * mul_add<F>(z, mul_add<F>(z, C6, C5), C4));
+        cs = one_minus_hz + mul_add<F>(z, rc, (1.0 - one_minus_hz) - hz);
+    }
 
     // Quadrant q mod 4: sin = s, c, -s, -c; cos = c, -s, -c, s.
     const std::uint64_t odd = std::uint64_t{0} - (qb & 1);  // all ones when q is odd
@@ -145,9 +188,12 @@ template <bool F>
 /// degree 19, r + c8 r^3 + r^5 V(r^2), with SLEEF's minimax coefficients
 /// (sleefdp.c, xsin; Boost Software License 1.0; the polynomial's own error
 /// is < 0.07 ulp). Over this wider range than fdlibm's pi/4 the r^3 term
-/// reaches 0.65 of the result, so r + c8 r^3 is summed with Knuth's TwoSum
-/// and its rounding error carried into the small rest: within 2 ulp, mean
-/// 0.17 ulp (fdlibm's two kernels: 0.11).
+/// reaches 0.65 of the result. Without FMA, r + c8 r^3 is summed with
+/// Knuth's TwoSum and its rounding error carried into the small rest: within
+/// 2 ulp, mean 0.17 ulp (fdlibm's two kernels: 0.11). With FMA the whole
+/// r^3 (c8 + z V) is added to r in one rounding, which is as accurate (on 4M
+/// arguments against long double: largest error 1.66 ulp, mean 0.271, where
+/// the TwoSum form gives 1.69 and 0.271) for 4 operations less.
 template <bool F>
 [[gnu::always_inline]] inline double sin_poly(double r) noexcept {
     constexpr double c0 = -7.97255955009037868891952e-18, c1 = 2.81009972710863200091251e-15,
@@ -156,30 +202,30 @@ template <bool F>
                      c6 = -0.000198412698412696162806809, c7 = 0.00833333333333332974823815,
                      c8 = -0.166666666666666657414808;
     const double z = r * r;
-    const double z2 = z * z;
-    // Two half-length Horner chains for V (a shorter dependency chain).
-    const double hi = mul_add<F>(mul_add<F>(mul_add<F>(c0, z, c1), z, c2), z, c3);
-    const double lo = mul_add<F>(mul_add<F>(c4, z, c5), z2, mul_add<F>(c6, z, c7));
-    const double v = mul_add<F>(hi, z2 * z2, lo);
     const double t = r * z;
-    const double p = t * c8;
-    const double s = r + p;
-    const double e = (r - s) + p;  // TwoSum error of r + p (|r| >= |p|)
-    return s + mul_add<F>(t, z * v, e);
-}
-
-/// r = x - k * pi/2 for a small integer k (held as a double), with fdlibm's
-/// three 33-bit pieces of pi/2 (k * piece exact for |k| < 2^20) and a tail.
-template <bool F>
-[[gnu::always_inline]] inline double reduce_pio2(double x, double k) noexcept {
-    constexpr double kPio2_1 = 1.57079632673412561417e+00;
-    constexpr double kPio2_2 = 6.07710050630396597660e-11;
-    constexpr double kPio2_3 = 2.02226624871116645580e-21;
-    constexpr double kPio2_3t = 8.47842766036889956997e-32;
-    double r = mul_add<F>(-k, kPio2_1, x);
-    r = mul_add<F>(-k, kPio2_2, r);
-    r = mul_add<F>(-k, kPio2_3, r);
-    return mul_add<F>(-k, kPio2_3t, r);
+    if constexpr (F) {
+        // One Horner chain: 2 operations fewer than the split below (the
+        // loops that call this run independent lanes: throughput counts).
+        double v = mul_add<F>(c0, z, c1);
+        v = mul_add<F>(v, z, c2);
+        v = mul_add<F>(v, z, c3);
+        v = mul_add<F>(v, z, c4);
+        v = mul_add<F>(v, z, c5);
+        v = mul_add<F>(v, z, c6);
+        v = mul_add<F>(v, z, c7);
+        v = mul_add<F>(v, z, c8);
+        return mul_add<F>(t, v, r);
+    } else {
+        const double z2 = z * z;
+        // Two half-length Horner chains for V (a shorter dependency chain).
+        const double hi = mul_add<F>(mul_add<F>(mul_add<F>(c0, z, c1), z, c2), z, c3);
+        const double lo = mul_add<F>(mul_add<F>(c4, z, c5), z2, mul_add<F>(c6, z, c7));
+        const double v = mul_add<F>(hi, z2 * z2, lo);
+        const double p = t * c8;
+        const double s = r + p;
+        const double e = (r - s) + p;  // TwoSum error of r + p (|r| >= |p|)
+        return s + mul_add<F>(t, z * v, e);
+    }
 }
 
 /// sin(x) alone (the cheaper path when cos of the same argument is not
@@ -277,8 +323,19 @@ template <bool F>
 [[gnu::always_inline]] inline double central_angle(double h) noexcept {
     constexpr double kPio2Hi = 1.57079632679489655800e+00;
     constexpr double kPio2Lo = 6.12323399573676603587e-17;
-    const std::uint64_t low = negative_mask(h - 0.25);
-    const std::uint64_t high = negative_mask(0.75 - h);
+    // Masks from compares where F (FMA) says the level has vector blends
+    // (x86-64-v3/v4, aarch64): GCC then selects with one blend instead of
+    // three bitwise operations. The SSE2 baseline cannot vectorise a
+    // compare's conversion to an integer: it builds them from sign bits.
+    // The same lanes are chosen either way (NaN gives NaN on both).
+    std::uint64_t low, high;
+    if constexpr (F) {
+        low = std::uint64_t{0} - static_cast<std::uint64_t>(h < 0.25);
+        high = std::uint64_t{0} - static_cast<std::uint64_t>(h > 0.75);
+    } else {
+        low = negative_mask(h - 0.25);
+        high = negative_mask(0.75 - h);
+    }
     const double u = __builtin_sqrt(select(high, 1.0 - h, h));  // < 1/2 where used
     const double x = select(low | high, u, 2.0 * h - 1.0);      // |x| <= 1/2
     const double v = mul_add<F>(x, asin_r<F>(x * x), x);        // asin(x)
