@@ -133,3 +133,47 @@ def test_3x3_rows_read_in_place(dtype):
     tall = np.concatenate([a] * 12)
     got = fastcpp.median_filter(tall, 3, mode="mirror")
     assert_same_floats(got, scipy_3x3(tall, "mirror", 0))
+
+
+def _key_median_3x3(a, mode, cval):
+    """3x3 median in the key order (-0.0 below +0.0, NaN above +inf): pad,
+    sort every window's keys, take the middle one."""
+    from reference_median_filter import _from_keys, _keys
+
+    pad = {"reflect": "symmetric", "nearest": "edge", "mirror": "reflect"}.get(
+        mode, mode
+    )
+    kw = {"constant_values": np.float32(cval)} if mode == "constant" else {}
+    p = _keys(np.pad(a, 1, pad, **kw))
+    win = np.lib.stride_tricks.sliding_window_view(p, (3, 3)).reshape(*a.shape, 9)
+    return _from_keys(np.sort(win, axis=-1)[..., 4], a.dtype)
+
+
+def test_3x3_float32_rows_without_nan_or_negative_zero():
+    """float32 3x3 runs rows without NaN and -0.0 on float min/max and the
+    others on keys, per pair of output rows: rows with one NaN, one -NaN,
+    one -0.0 (inside and on the border columns), +0.0 only, clean rows,
+    a constant border of -0.0, +0.0 or NaN; every result bit as the keys'."""
+    rng = stable_rng("3x3 float rows")
+    a = (np.round(rng.standard_normal((41, 150)) * 4) / 4).astype(np.float32)
+    a[a == 0] = 0.0  # np.round leaves -0.0: the specials below are the only ones
+    a[5, 77] = -0.0
+    a[11, 3] = np.nan
+    a[12, 149] = -np.nan
+    a[20, 0] = -0.0
+    a[21, 149] = -0.0
+    a[26:28, ::3] = 0.0
+    a[33, 60:70] = np.inf
+    a[34, 40] = -np.inf
+    for v in [a, a[::-1], a[:, 1:], np.concatenate([a] * 5)]:
+        for mode in MODES:
+            for cval in [0.0, -0.0, np.nan, 2.5] if mode == "constant" else [0.0]:
+                got = fastcpp.median_filter(v, 3, mode=mode, cval=cval)
+                want = _key_median_3x3(v, mode, cval)
+                assert_same_floats(
+                    got, want, f"shape={v.shape} mode={mode} cval={cval}"
+                )
+    clean = a[22:26]  # no NaN, no -0.0: the float path throughout
+    for mode in MODES:
+        got = fastcpp.median_filter(clean, 3, mode=mode, cval=-1.5)
+        assert_same_floats(got, ndi.median_filter(clean, size=3, mode=mode, cval=-1.5))

@@ -365,6 +365,9 @@ Plan make_plan(const Layout& L, bool omit, bool median, index_t rank) {
         p.tile_cols = std::min<index_t>(cols, 4096);
         const index_t stride = p.tile_cols + sc - 1 + p.slack;
         p.tile_rows = rows_for((index_t{1} << 16) / static_cast<index_t>(sizeof(K)), stride);
+        // An even count: the 3x3 and pair networks make two output rows a
+        // pass, and an odd tile's last pass costs about as much as two rows.
+        if (p.tile_rows < rows && p.tile_rows > 2) p.tile_rows &= ~index_t{1};
         return p;
     };
     // nan_policy omit: per-pixel ranks. The median of small windows by
@@ -516,8 +519,13 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
     // the buffer's end keeps the slack).
     const index_t pad_stride = pw + (plan.algo == Algo::compressed ? 0 : plan.slack);
     const index_t out_stride = tc + plan.slack;
-    s.pad.resize(static_cast<std::size_t>(ph * pad_stride + plan.slack));
-    s.out.resize(static_cast<std::size_t>(tr * out_stride + plan.slack));
+    // Buffers only grow: a short last tile must not shrink them, or the next
+    // call's first tile zero-fills them again (a tenth of a 3x3 call).
+    auto grow = [](auto& v, index_t size) {
+        if (v.size() < static_cast<std::size_t>(size)) v.resize(static_cast<std::size_t>(size));
+    };
+    grow(s.pad, ph * pad_stride + plan.slack);
+    grow(s.out, tr * out_stride + plan.slack);
     // The window as offsets in this tile, sorted, and as runs along rows.
     const index_t nd = L.dims(), np = nd - 2;
     s.off.resize(static_cast<std::size_t>(L.count));
@@ -644,7 +652,7 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
     if (plan.algo == Algo::cube) {
         if constexpr (sizeof(K) == 4) {
             const index_t plane_keys = tr * out_stride;
-            s.out.resize(static_cast<std::size_t>(group * plane_keys + plan.slack));
+            grow(s.out, group * plane_keys + plan.slack);
             median_detail::cube_tile(median_detail::CubeTile<K>{s.pad.data(), pad_stride, tr, tc,
                                                                 L.row.ext, group, s.out.data(),
                                                                 out_stride, plane_keys});
@@ -659,9 +667,9 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
     if (plan.algo == Algo::compressed) {
         if constexpr (sizeof(K) > 2) {
             const index_t count = ph * pad_stride;
-            s.ranks.resize(static_cast<std::size_t>(count + plan.slack));
-            s.rank_out.resize(static_cast<std::size_t>(tr * out_stride + plan.slack));
-            s.uniq.resize(static_cast<std::size_t>(count));
+            grow(s.ranks, count + plan.slack);
+            grow(s.rank_out, tr * out_stride + plan.slack);
+            grow(s.uniq, count);
             const index_t domain = median_detail::compress_ranks(
                 s.pad.data(), count, s.ranks.data(), s.uniq.data(), s.sort_keys, s.sort_idx);
             for (index_t g = 0; g < group; ++g) {  // output plane xp[0] + g
@@ -1083,7 +1091,10 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
         const double n = static_cast<double>(count);
         const double kr = static_cast<double>(L.plane_count * L.row.ext);
         double ns_per_pixel = 5.0 * n;
-        if (plan.algo == Algo::network || plan.algo == Algo::cube || plan.algo == Algo::large)
+        if (plan.algo == Algo::network)  // as many vectors as 64-byte ones hold
+            ns_per_pixel = 0.02 * n * static_cast<double>(sizeof(K)) * 64.0 /
+                           static_cast<double>(median_detail::vector_bytes());
+        else if (plan.algo == Algo::cube || plan.algo == Algo::large)
             ns_per_pixel = 0.02 * n * static_cast<double>(sizeof(K));
         else if (plan.algo == Algo::omit_network)
             ns_per_pixel = 0.04 * n * static_cast<double>(sizeof(K));

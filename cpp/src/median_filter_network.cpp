@@ -12,6 +12,7 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -103,6 +104,30 @@ K key_of(K bits) noexcept {
     }
 }
 
+/// Whether float bits (vectors of them) hold a NaN or -0.0: the values on
+/// which a float min/max and the key order disagree (NaN is unordered,
+/// -0.0 == +0.0). -0.0 is the smallest bit pattern as a signed integer; a
+/// NaN's magnitude bits exceed +inf's, so adding 0x007FFFFF to them carries
+/// into the sign bit.
+template <int W>
+struct FloatTrouble {
+    using VI = Vec<std::int32_t, W>;
+    using VU = Vec<std::uint32_t, W>;  // unsigned: the carry is defined
+    VI low = VI{} + std::numeric_limits<std::int32_t>::max();
+    VU nan{};
+    [[gnu::always_inline]] void add(const void* p) noexcept {
+        const VI b = load<VI>(p);
+        low = b < low ? b : low;
+        nan |= (reinterpret_cast<VU>(b) & 0x7FFFFFFFu) + 0x007FFFFFu;
+    }
+    [[nodiscard]] bool found() const noexcept {
+        bool any = false;
+        for (std::size_t l = 0; l < sizeof(VI) / 4; ++l)
+            any |= low[l] == std::numeric_limits<std::int32_t>::min() || (nan[l] >> 31) != 0;
+        return any;
+    }
+};
+
 /// 3x3, two output rows per pass: the column-sharing scheme of Paeth's /
 /// Devillard's 3x3 median (each padded column sorted once, the median is
 /// med3(max of the lows, med3 of the middles, min of the highs)) with the
@@ -115,6 +140,10 @@ K key_of(K bits) noexcept {
 /// image: its elements become keys in registers, as OpenCV's medianBlur
 /// reads its rows (a padded copy cost about a fifth of the time), and only
 /// the border columns outside the image's run are gathered one by one.
+/// float32 image rows without NaN and -0.0 (checked once per row) skip the
+/// keys: float min/max (vminps/vmaxps) order them as the keys do, and equal
+/// values have equal bits there, so the medians are the same bits; a pair
+/// of output rows whose four rows hold either runs on keys.
 template <class K, int W>
 FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: allocates
     using V = Vec<K, W>;
@@ -134,41 +163,55 @@ FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: 
     // A run narrower than a vector: only in the padded tile, whose slack
     // takes the last vector's loads.
     const index_t last = src.q1 - src.q0 >= lanes ? src.q1 - lanes : src.q1;
-    // Sorted columns of the upper box (lo, mid, hi) and of the lower one.
+    // Sorted columns of the upper box (lo, mid, hi) and of the lower one:
+    // keys, or float bits on the float path.
     K* const col = buf.data();
     auto column = [&](index_t box, int rank) { return col + (3 * box + rank) * len; };
-    // Sorts padded columns of rows r0 ... r3 into `column` (X: the kind of
-    // the rows' elements).
-    auto columns = [&]<KeyXform X>(const K* r0, const K* r1, const K* r2,
-                                   const K* r3) __attribute__((always_inline)) {
+    // Sorts padded columns of rows r0 ... r3 into `column`. X: the kind of
+    // the rows' elements; U: K (keys) or float (the float path).
+    auto columns = [&]<KeyXform X, class U>(const K* r0, const K* r1, const K* r2,
+                                            const K* r3) __attribute__((always_inline)) {
+        using VU = Vec<U, W>;
+        auto in = [&](const K* r, index_t x) __attribute__((always_inline)) {
+            if constexpr (std::is_same_v<U, K>)
+                return keys_of<X>(load<V>(r + x));
+            else
+                return load<VU>(r + x);
+        };
         for (index_t q = src.q0; q < src.q1; q += lanes) {
             const index_t at = std::min(q, last), x = src.col0 + at;
-            const V b = keys_of<X>(load<V>(r1 + x)), c = keys_of<X>(load<V>(r2 + x));
-            const V s0 = vmin(b, c), s1 = vmax(b, c);
-            auto complete = [&](index_t box, const V a) __attribute__((always_inline)) {
-                const V lo = vmin(a, s0), hi = vmax(a, s1), mid = vmax(s0, vmin(a, s1));
-                std::memcpy(column(box, 0) + at, &lo, sizeof(V));
-                std::memcpy(column(box, 1) + at, &mid, sizeof(V));
-                std::memcpy(column(box, 2) + at, &hi, sizeof(V));
+            const VU b = in(r1, x), c = in(r2, x);
+            const VU s0 = vmin(b, c), s1 = vmax(b, c);
+            auto complete = [&](index_t box, const VU a) __attribute__((always_inline)) {
+                const VU lo = vmin(a, s0), hi = vmax(a, s1), mid = vmax(s0, vmin(a, s1));
+                std::memcpy(column(box, 0) + at, &lo, sizeof(VU));
+                std::memcpy(column(box, 1) + at, &mid, sizeof(VU));
+                std::memcpy(column(box, 2) + at, &hi, sizeof(VU));
             };
-            complete(0, keys_of<X>(load<V>(r0 + x)));
-            complete(1, keys_of<X>(load<V>(r3 + x)));
+            complete(0, in(r0, x));
+            complete(1, in(r3, x));
         }
         // Border columns (image rows only): element colmap[q] of each row.
         auto border = [&](index_t q) {
             const index_t m = src.colmap[q];
             auto key = [&](const K* r) {  // memcpy: r holds X's bytes, not K objects
-                if (m < 0) return src.ckey;
-                K v;
+                U v;
+                if (m < 0) {
+                    if constexpr (std::is_same_v<U, K>)
+                        return src.ckey;
+                    else
+                        return from_key<float>(src.ckey);
+                }
                 std::memcpy(&v, r + m, sizeof v);
-                return key_of<X>(v);
+                if constexpr (std::is_same_v<U, K>) v = key_of<X>(v);
+                return v;
             };
-            const K a0 = key(r0), b = key(r1), c = key(r2), a1 = key(r3);
-            const K s0 = std::min(b, c), s1 = std::max(b, c);
-            auto complete = [&](index_t box, const K a) {
-                column(box, 0)[q] = std::min(a, s0);
-                column(box, 1)[q] = std::max(s0, std::min(a, s1));
-                column(box, 2)[q] = std::max(a, s1);
+            const U a0 = key(r0), b = key(r1), c = key(r2), a1 = key(r3);
+            const U s0 = vmin(b, c), s1 = vmax(b, c);
+            auto complete = [&](index_t box, const U a) {
+                const U v[3] = {vmin(a, s0), vmax(s0, vmin(a, s1)), vmax(a, s1)};
+                for (int rank = 0; rank < 3; ++rank)
+                    std::memcpy(column(box, rank) + q, &v[rank], sizeof(U));
             };
             complete(0, a0);
             complete(1, a1);
@@ -176,29 +219,81 @@ FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: 
         for (index_t q = 0; q < src.q0; ++q) border(q);
         for (index_t q = src.q1; q < pw; ++q) border(q);
     };
+    auto median = [&]<class U>(index_t box, index_t j) __attribute__((always_inline)) {
+        using VU = Vec<U, W>;
+        auto at = [&](int rank, index_t d) __attribute__((always_inline)) {
+            return load<VU>(column(box, rank) + j + d);
+        };
+        const VU l = vmax(vmax(at(0, 0), at(0, 1)), at(0, 2));
+        const VU h = vmin(vmin(at(2, 0), at(2, 1)), at(2, 2));
+        const VU m = med3(at(1, 0), at(1, 1), at(1, 2));
+        return med3(l, m, h);
+    };
+    // The float path: float32 image rows read in place, medians stored
+    // straight into whole vectors of output rows.
+    constexpr bool kFloats = sizeof(K) == 4;
+    const bool floats = kFloats && t.image != nullptr && src.kind == KeyXform::floating &&
+                        t.direct != nullptr && t.cols >= lanes;
+    thread_local std::vector<signed char> plain;  // per padded row: -1 unknown
+    auto plain_row = [&](index_t p) {
+        if constexpr (kFloats) {
+            signed char& s = plain[static_cast<std::size_t>(p)];
+            if (s < 0) {
+                const K* r = row(p);
+                FloatTrouble<W> ft;
+                const K* const run = r + src.col0;
+                index_t c = src.q0;
+                for (; c + lanes <= src.q1; c += lanes) ft.add(run + c);
+                if (c < src.q1) ft.add(run + last);
+                bool bad = ft.found();
+                auto border = [&](index_t q) {
+                    const index_t m = src.colmap[q];
+                    K v = std::bit_cast<K>(from_key<float>(src.ckey));
+                    if (m >= 0) std::memcpy(&v, r + m, sizeof v);
+                    bad |= v == 0x80000000u || (v & 0x7FFFFFFFu) > 0x7F800000u;
+                };
+                for (index_t q = 0; q < src.q0; ++q) border(q);
+                for (index_t q = src.q1; q < pw; ++q) border(q);
+                s = bad ? 0 : 1;
+            }
+            return s == 1;
+        }
+        (void)p;
+        return false;
+    };
+    if (floats) plain.assign(static_cast<std::size_t>(t.rows + 2), -1);
     for (index_t i = 0; i < t.rows; i += 2) {
         const bool two = i + 1 < t.rows;
         const K *r0 = row(i), *r1 = row(i + 1), *r2 = row(i + 2);
         const K* r3 = two ? row(i + 3) : r0;  // the lower box's own row
+        if constexpr (kFloats) {
+            if (floats && plain_row(i) && plain_row(i + 1) && plain_row(i + 2) &&
+                (!two || plain_row(i + 3))) {
+                using VF = Vec<float, W>;
+                columns.template operator()<KeyXform::floating, float>(r0, r1, r2, r3);
+                K* const dst = static_cast<K*>(t.direct) + i * t.direct_stride;
+                auto store = [&](index_t j) __attribute__((always_inline)) {
+                    const VF a = median.template operator()<float>(0, j);
+                    const VF b = median.template operator()<float>(1, j);
+                    std::memcpy(dst + j, &a, sizeof(VF));
+                    if (two) std::memcpy(dst + t.direct_stride + j, &b, sizeof(VF));
+                };
+                const index_t end = t.cols - lanes;
+                for (index_t j = 0; j < end; j += lanes) store(j);
+                store(end);
+                continue;
+            }
+        }
         if (src.kind == KeyXform::sign)
-            columns.template operator()<KeyXform::sign>(r0, r1, r2, r3);
+            columns.template operator()<KeyXform::sign, K>(r0, r1, r2, r3);
         else if (kFloatKeys<K> && src.kind == KeyXform::floating)
-            columns.template operator()<KeyXform::floating>(r0, r1, r2, r3);
+            columns.template operator()<KeyXform::floating, K>(r0, r1, r2, r3);
         else
-            columns.template operator()<KeyXform::identity>(r0, r1, r2, r3);
-        auto median = [&](index_t box, index_t j) __attribute__((always_inline)) {
-            const K* lo = column(box, 0) + j;
-            const K* mid = column(box, 1) + j;
-            const K* hi = column(box, 2) + j;
-            const V l = vmax(vmax(load<V>(lo), load<V>(lo + 1)), load<V>(lo + 2));
-            const V h = vmin(vmin(load<V>(hi), load<V>(hi + 1)), load<V>(hi + 2));
-            const V m = med3(load<V>(mid), load<V>(mid + 1), load<V>(mid + 2));
-            return med3(l, m, h);
-        };
+            columns.template operator()<KeyXform::identity, K>(r0, r1, r2, r3);
         emit_rows<K, W, 2, Copies::per_xform>(t, i, two ? 2 : 1,
                                               [&](index_t j, V* r) __attribute__((always_inline)) {
-                                                  r[0] = median(0, j);
-                                                  r[1] = median(1, j);
+                                                  r[0] = median.template operator()<K>(0, j);
+                                                  r[1] = median.template operator()<K>(1, j);
                                               });
     }
 }
