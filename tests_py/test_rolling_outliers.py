@@ -129,3 +129,55 @@ def test_outlier_with_center_and_lengths():
     np.testing.assert_allclose(got, want, rtol=1e-12)
     assert got[3] == pytest.approx(np.std([1.0, 2.0, 3.0]), rel=1e-12)
     assert got[13] == pytest.approx(np.std([5.0, 6.0, 7.0]), rel=1e-12)
+
+
+def _wide_range_values(rng, n):
+    """Values over many exponents, with zeros, tiny and subnormal values and
+    ±inf."""
+    x = rng.standard_normal(n) * np.exp2(rng.integers(-60, 60, n))
+    x[rng.integers(0, n, n // 50)] = 0.0
+    x[rng.integers(0, n, n // 100)] = 5e-324
+    x[rng.integers(0, n, n // 100)] = 1e-300
+    x[rng.integers(0, n, 3)] = np.inf
+    x[rng.integers(0, n, 3)] = -np.inf
+    return x
+
+
+@pytest.mark.parametrize("n", [10, 100, 1000, 20_000])
+@pytest.mark.parametrize("w", [1, 3, 7, 10, 50])
+def test_mean_of_full_windows_is_sum_divided_by_window(n, w):
+    """A full window's mean is its sum divided by w, bit for bit (the same
+    tile sums; ±inf, 0 and tiny sums included), on one row and on the batch
+    path."""
+    if w > n:
+        pytest.skip("window longer than the row")
+    rng = np.random.default_rng(n + w)
+    for x in (rng.random(n) * 100, _wide_range_values(rng, n), np.zeros(n)):
+        got = fastcpp.move_mean(x, w)[w - 1 :]
+        want = fastcpp.move_sum(x, w)[w - 1 :] / w
+        np.testing.assert_array_equal(got, want)
+        # The batch path (four rows side by side) too.
+        rows = fastcpp.move_mean(np.stack([x] * 4), w, axis=-1)[:, w - 1 :]
+        np.testing.assert_array_equal(rows, np.stack([want] * 4))
+
+
+TILE_KINDS = ["sum", "mean", "var", "std", "min", "max", "argmin", "argmax"]
+
+
+@pytest.mark.parametrize("name", TILE_KINDS)
+@pytest.mark.parametrize(
+    ("n", "w"), [(10, 5), (32, 32), (100, 50), (128, 64), (129, 65)]
+)
+def test_short_rows_same_bits_with_and_without_nan(name, n, w):
+    """Short rows (argmin/argmax: up to two tiles of up to 128 values) skip
+    counting when they hold no NaN: the same bits as counting or as the
+    lane engine (a NaN appended after the last window; a batch of four
+    rows)."""
+    rng = np.random.default_rng(n)
+    f = getattr(fastcpp, f"move_{name}")
+    for x in (rng.standard_normal(n) + 1e3, _wide_range_values(rng, n)):
+        clean = f(x, w, min_count=1)
+        with_nan = f(np.append(x, np.nan), w, min_count=1)[:n]
+        np.testing.assert_array_equal(clean, with_nan)
+        rows = f(np.stack([x] * 4), w, min_count=1, axis=-1)
+        np.testing.assert_array_equal(rows, np.stack([clean] * 4))

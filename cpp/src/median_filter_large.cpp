@@ -305,27 +305,47 @@ const Scaled& scaled_for(LargeNet& N, int B, int W) {
 using net::load;
 using net::Vec;
 
+/// One comparator on B vectors per wire: a load, a min, a max and a store
+/// per wire and vector, with no spills. (restrict holds for one call: its
+/// two wires differ; consecutive calls may share wires, and GCC keeps the
+/// order between inlined calls.)
+template <int B, class V>
+[[gnu::always_inline]] inline void compare_exchange(V* __restrict x, V* __restrict y) noexcept {
+#pragma GCC unroll 16
+    for (int u = 0; u < B; ++u) {
+        const V p = x[u], q = y[u];
+        x[u] = p < q ? p : q;
+        y[u] = p < q ? q : p;
+    }
+}
+
 /// Runs the comparators L (byte offsets, two per comparator) on the state
-/// s, B vectors per wire. Vector by vector: a load, a min, a max and a store
-/// per wire and vector, with no spills.
+/// s, B vectors per wire, in order, two per loop step (one step per
+/// comparator ran about a fifth more instructions in all at k = 10; four
+/// per step ran more than two).
 template <int B, class V>
 [[gnu::always_inline]] inline void run_ops(V* __restrict s,
                                            const std::vector<std::uint32_t>& L) noexcept {
     const std::uint32_t* ops = L.data();
     const std::size_t n = L.size();
     auto* base = reinterpret_cast<unsigned char*>(s);
-    for (std::size_t o = 0; o < n; o += 2) {
+    std::size_t o = 0;
+    for (; o + 4 <= n; o += 4) {
         V* x = reinterpret_cast<V*>(base + ops[o]);
         V* y = reinterpret_cast<V*>(base + ops[o + 1]);
+        V* x2 = reinterpret_cast<V*>(base + ops[o + 2]);
+        V* y2 = reinterpret_cast<V*>(base + ops[o + 3]);
         // Plain pointers in registers: otherwise GCC addresses every vector
         // as base + offset + u * W and spends an lea on each.
+        asm("" : "+r"(x), "+r"(y), "+r"(x2), "+r"(y2));
+        compare_exchange<B>(x, y);
+        compare_exchange<B>(x2, y2);
+    }
+    if (o < n) {
+        V* x = reinterpret_cast<V*>(base + ops[o]);
+        V* y = reinterpret_cast<V*>(base + ops[o + 1]);
         asm("" : "+r"(x), "+r"(y));
-#pragma GCC unroll 16
-        for (int u = 0; u < B; ++u) {
-            const V p = x[u], q = y[u];
-            x[u] = p < q ? p : q;
-            y[u] = p < q ? q : p;
-        }
+        compare_exchange<B>(x, y);
     }
 }
 
@@ -485,10 +505,16 @@ FASTCPP_MEDIAN_KERNEL void large_kernel(const Tile<K>& tile, LargeNet& N) {  // 
             }
         };
         // Wires `need` of state s to wires 0, 1 ... of state d.
-        auto copy_wires = [&](V* d, const V* s, const Wires& need) {
-            for (std::size_t x = 0; x < need.size(); ++x)
+        // (The list is read through local copies: stores of 8-bit key
+        // vectors may alias it.)
+        auto copy_wires = [&](V* __restrict d, const V* __restrict s, const Wires& need) {
+            const int* nd = need.data();
+            const std::size_t count = need.size();
+            for (std::size_t x = 0; x < count; ++x) {
+                const V* from = s + nd[x] * B;
 #pragma GCC unroll 16
-                for (int u = 0; u < B; ++u) d[static_cast<index_t>(x) * B + u] = s[need[x] * B + u];
+                for (int u = 0; u < B; ++u) d[static_cast<index_t>(x) * B + u] = from[u];
+            }
         };
         const int nrows = static_cast<int>(std::min<index_t>(R, t.rows - i));
         for (index_t j = 0; j < groups; j += span) {
@@ -552,7 +578,10 @@ FASTCPP_MEDIAN_KERNEL void large_kernel(const Tile<K>& tile, LargeNet& N) {  // 
 /// vectors whose core state ((k - G + 1) * m wires) stays within ~40 KiB (L1
 /// holds 48 KiB on recent x86): the more vectors per decoded comparator, the
 /// fewer instructions per compare-exchange; but no more blocks than the
-/// tile's column groups fill.
+/// tile's column groups fill. Blocks of one vector only with 64-byte vectors
+/// (for k >= ~21); with narrower ones a tile of one vector of groups takes a
+/// block of two (half of it discarded: such tiles are small), which saves
+/// compiling a kernel per key and level.
 template <class K, int W>
 FASTCPP_MEDIAN_KERNEL void large_at(const Tile<K>& t) {
     constexpr index_t lanes = W / static_cast<index_t>(sizeof(K));
@@ -570,6 +599,8 @@ FASTCPP_MEDIAN_KERNEL void large_at(const Tile<K>& t) {
         large_kernel<K, W, 8>(t, N);
     else if (fits(4))
         large_kernel<K, W, 4>(t, N);
+    else if constexpr (W < 64)  // never beyond L1 here: B = 1 only for tiny tiles
+        large_kernel<K, W, 2>(t, N);
     else if (fits(2))
         large_kernel<K, W, 2>(t, N);
     else
