@@ -1096,10 +1096,7 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
         const double n = static_cast<double>(count);
         const double kr = static_cast<double>(L.plane_count * L.row.ext);
         double ns_per_pixel = 5.0 * n;
-        if (plan.algo == Algo::network)  // as many vectors as 64-byte ones hold
-            ns_per_pixel = 0.02 * n * static_cast<double>(sizeof(K)) * 64.0 /
-                           static_cast<double>(median_detail::vector_bytes());
-        else if (plan.algo == Algo::cube || plan.algo == Algo::large)
+        if (plan.algo == Algo::network || plan.algo == Algo::cube || plan.algo == Algo::large)
             ns_per_pixel = 0.02 * n * static_cast<double>(sizeof(K));
         else if (plan.algo == Algo::omit_network)
             ns_per_pixel = 0.04 * n * static_cast<double>(sizeof(K));
