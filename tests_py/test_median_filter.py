@@ -137,6 +137,21 @@ def test_large_square_boxes_column_groups(dtype):
             check(a, size, MODES[(cols + size) % len(MODES)], cval=4)
 
 
+@pytest.mark.parametrize("size", range(10, 26))
+def test_large_square_boxes_column_groups_every_size(size):
+    """Groups of four columns need three vectors of groups per tile: 520
+    columns reach them for 8- and 32-bit keys at every vector width, so each
+    size's pruned network is checked on this machine's widest path too."""
+    dtype = (np.uint8, np.float32)[size % 2]
+    rng = stable_rng(dtype, f"large_square_boxes_groups_{size}")
+    check(
+        random_image((size + 3, 520), dtype, rng),
+        size,
+        MODES[size % len(MODES)],
+        cval=5,
+    )
+
+
 def test_large_square_boxes_nan_and_rank():
     """NaN sorts last in the large boxes; other ranks of the same boxes take
     the general paths."""

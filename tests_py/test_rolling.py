@@ -1139,6 +1139,26 @@ def test_rank_small_and_tile_windows_agree(dtype):
             assert_matches(got[:, 0], want, a, window, f"strided w={window}")
 
 
+@pytest.mark.parametrize("window", [31, 32, 33, 64, 65, 127, 128, 129])
+def test_ranked_window_full_windows_numpy_bits(window):
+    # NaN-free rows: every window is full, so real values hold every rank up
+    # to window - 1 (the int8 ranks' top at w = 128), and each quantile is
+    # numpy's own interpolation, bit for bit (no FMA contraction in
+    # rolling_order.cpp: the CI runs this file at every SIMD level).
+    rng = np.random.default_rng(window)
+    a = np.round(rng.standard_normal(600) * 3) + rng.integers(0, 2, 600) * 0.25
+    qs = [0.0, 0.1, 0.37, 0.5, 0.99, 1.0]
+    views = np.lib.stride_tricks.sliding_window_view(a, window)
+    for method in ("linear", "lower", "higher", "nearest", "midpoint"):
+        got = fastcpp.move_quantile(a, window, qs, method=method)
+        want = np.quantile(views, qs, axis=-1, method=method)
+        assert np.isnan(got[:, : window - 1]).all()
+        np.testing.assert_array_equal(got[:, window - 1 :], want, err_msg=method)
+    np.testing.assert_array_equal(
+        fastcpp.move_median(a, window), bn.move_median(a, window)
+    )
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_ranked_window_every_shape(dtype):
     # Windows up to 128 keep a rank per slot (one int8 vector of 16 or 32

@@ -181,3 +181,22 @@ def test_short_rows_same_bits_with_and_without_nan(name, n, w):
         np.testing.assert_array_equal(clean, with_nan)
         rows = f(np.stack([x] * 4), w, min_count=1, axis=-1)
         np.testing.assert_array_equal(rows, np.stack([clean] * 4))
+
+
+@pytest.mark.parametrize("name", ["argmin", "argmax"])
+@pytest.mark.parametrize(("n", "w"), [(40, 20), (100, 50), (129, 65)])
+def test_short_rows_with_nan_inside_match_the_engine(name, n, w):
+    """A NaN inside a short row's tiles makes it count: the same bits as the
+    lane engine (a batch of four rows) and as a strided row."""
+    rng = np.random.default_rng(n + w)
+    f = getattr(fastcpp, f"move_{name}")
+    for pos in (0, w - 1, w, n - 1):
+        x = rng.standard_normal(n)
+        x[pos] = np.nan
+        one = f(x, w, min_count=1)
+        rows = f(np.stack([x] * 4), w, min_count=1, axis=-1)
+        np.testing.assert_array_equal(
+            rows, np.stack([one] * 4), err_msg=f"NaN at {pos}"
+        )
+        strided = f(np.stack([x, x], axis=1), w, min_count=1, axis=0)[:, 0]
+        np.testing.assert_array_equal(strided, one, err_msg=f"strided, NaN at {pos}")

@@ -42,17 +42,7 @@ decltype(auto) dispatch_fused(F&& f) {
     static_assert(
         fuses_multiply_add(SimdLevel::x86_64_v4) && fuses_multiply_add(SimdLevel::x86_64_v3) &&
         !fuses_multiply_add(SimdLevel::x86_64_v2) && !fuses_multiply_add(SimdLevel::baseline));
-    switch (active_level()) {
-        case SimdLevel::x86_64_v4:
-            return at_v4(fused);
-        case SimdLevel::x86_64_v3:
-            return at_v3(fused);
-        case SimdLevel::x86_64_v2:
-            break;  // runs the baseline copy (see dispatch.hpp)
-        case SimdLevel::baseline:
-            break;
-    }
-    return at_baseline(plain);
+    return dispatch_split(fused, plain);
 #else
     // One path: the predicate does not depend on the level here.
     if constexpr (fuses_multiply_add(SimdLevel::baseline))

@@ -126,6 +126,10 @@ struct FloatTrouble {
             any |= low[l] == std::numeric_limits<std::int32_t>::min() || (nan[l] >> 31) != 0;
         return any;
     }
+    /// The same test on one value's bits (the few border columns).
+    [[nodiscard]] static bool trouble(std::uint32_t v) noexcept {
+        return v == 0x80000000u || (v & 0x7FFFFFFFu) > 0x7F800000u;
+    }
 };
 
 /// 3x3, two output rows per pass: the column-sharing scheme of Paeth's /
@@ -250,7 +254,7 @@ FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: 
                     const index_t m = src.colmap[q];
                     K v = std::bit_cast<K>(from_key<float>(src.ckey));
                     if (m >= 0) std::memcpy(&v, r + m, sizeof v);
-                    bad |= v == 0x80000000u || (v & 0x7FFFFFFFu) > 0x7F800000u;
+                    bad |= FloatTrouble<W>::trouble(v);
                 };
                 for (index_t q = 0; q < src.q0; ++q) border(q);
                 for (index_t q = src.q1; q < pw; ++q) border(q);

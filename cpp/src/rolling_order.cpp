@@ -115,9 +115,9 @@ constexpr std::size_t kMaxPicks = 8;
 constexpr index_t kRankedMax = 128;
 
 /// Small windows (median, quantile; w <= kRankedMax): the window is a ring of
-/// w slots (position i in slot i mod w) and every slot carries its value and
-/// its rank: the ranks of the slots are a permutation of [0, W) (W: w rounded
-/// up to a vector of int8 lanes; NaN, empty and padding slots hold the ranks
+/// w slots (the positions in order from the first one read, around the
+/// ring) and every slot carries its value and its rank: the ranks of the slots are a permutation of
+/// [0, W) (W: w rounded up to a vector of int8 lanes; NaN, empty and padding slots hold the ranks
 /// from m up, m the number of non-NaN values), the non-NaN values ranked in
 /// sorted order. A step is branch-free and reads no sorted array:
 /// - the new value's rank: the count of the window's values below it (SIMD
@@ -198,9 +198,9 @@ FASTCPP_KERNEL void quantile_ranked(Strided<const T> x, Strided<T> y, index_t q_
         for (; b + 1 < nv; b += 2) c0 += load_v(b) < vv, c1 += load_v(b + 1) < vv;
         if (b < nv) c0 += load_v(b) < vv;
         c0 += c1;
-        index_t below = old < v ? 1 : 0;
-        for (index_t l = 0; l < kV; ++l) below += c0[l];  // lanes are -1 where below
-        const index_t rv = v == v ? -below : top;
+        index_t below = old < v ? -1 : 0;
+        for (index_t l = 0; l < kV; ++l) below -= c0[l];  // lanes are -1 where below
+        const index_t rv = v == v ? below : top;
         val[s] = v;
         m += (v == v) - (old == old);
         if (m != plan_m) {
@@ -779,21 +779,8 @@ constexpr index_t kBruteRankMax = 64;
 /// every level).
 template <class F>
 void by_width(F&& f) {
-#if FASTCPP_DISPATCH_X86
-    auto wide = [&] { f(std::integral_constant<int, 32>{}); };
-    switch (detail::active_level()) {
-        case detail::SimdLevel::x86_64_v4:
-            return (void)detail::at_v4(wide);
-        case detail::SimdLevel::x86_64_v3:
-            return (void)detail::at_v3(wide);
-        case detail::SimdLevel::x86_64_v2:
-            break;
-        case detail::SimdLevel::baseline:
-            break;
-    }
-#endif
-    auto narrow = [&] { f(std::integral_constant<int, 16>{}); };
-    detail::at_baseline(narrow);
+    detail::dispatch_split([&] { f(std::integral_constant<int, 32>{}); },
+                           [&] { f(std::integral_constant<int, 16>{}); });
 }
 
 }  // namespace

@@ -900,20 +900,8 @@ void dispatch_lanes(F&& f) {
 #else
     constexpr int kBaseline = 2;
 #endif
-    auto base = [&] { f(std::integral_constant<int, kBaseline>{}); };
-#if FASTCPP_DISPATCH_X86
-    auto wide = [&] { f(std::integral_constant<int, 4>{}); };
-    switch (active_level()) {
-        case SimdLevel::x86_64_v4:
-            return at_v4(wide);
-        case SimdLevel::x86_64_v3:
-            return at_v3(wide);
-        case SimdLevel::x86_64_v2:  // runs the baseline copy (detail/dispatch.hpp)
-        case SimdLevel::baseline:
-            break;
-    }
-#endif
-    at_baseline(base);
+    dispatch_split([&] { f(std::integral_constant<int, 4>{}); },
+                   [&] { f(std::integral_constant<int, kBaseline>{}); });
 }
 
 /// One row by the lane engine, at the active level. The one dispatch site of

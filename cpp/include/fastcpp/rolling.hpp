@@ -17,9 +17,10 @@
 ///    maximum-minimum filter using no more than three comparisons per
 ///    element"), O(n);
 ///  - median, quantile: for windows up to 128 a rank per window slot,
-///    rewritten branch-free by SIMD compares each step; above, the ranks of each pair of
-///    adjacent sorted tiles, the window a set of ranks in a bitset with summary levels,
-///    each quantile a cursor walked a few ranks per step, O(n log w); one
+///    rewritten branch-free by SIMD compares each step; above, the ranks of
+///    each pair of adjacent sorted tiles, the window a set of ranks in a
+///    bitset with summary levels, each quantile a cursor walked a few ranks
+///    per step, O(n log w); one
 ///    pass serves several q. rank: a Fenwick tree (Fenwick 1994) over those
 ///    ranks (bottleneck's move_rank is O(n w)).
 ///

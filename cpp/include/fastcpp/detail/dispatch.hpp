@@ -48,8 +48,7 @@
 #include <string>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__) && !defined(FASTCPP_NO_CLONES) &&    \
-    !defined(FASTCPP_NO_DISPATCH)
+    !defined(__SANITIZE_ADDRESS__) && !defined(FASTCPP_NO_CLONES) && !defined(FASTCPP_NO_DISPATCH)
 #define FASTCPP_DISPATCH_X86 1
 #else
 #define FASTCPP_DISPATCH_X86 0
@@ -118,8 +117,8 @@ template <class F>
 
 #if FASTCPP_DISPATCH_X86
 template <class F>
-[[gnu::noinline, gnu::flatten]] __attribute__((target("arch=x86-64-v3"))) decltype(auto) at_v3(
-    F& f) {
+[[gnu::noinline, gnu::flatten]]
+__attribute__((target("arch=x86-64-v3"))) decltype(auto) at_v3(F& f) {
     return f();
 }
 template <class F>
@@ -129,18 +128,31 @@ template <class F>
 }
 #endif
 
+/// Calls wide() compiled for x86-64-v4 or v3 when that is the active level,
+/// else narrow() compiled for the baseline (v2 included; other CPUs always):
+/// for kernels with one variant for AVX2/AVX-512 and one for SSE2 (vector
+/// width, lane count, fused multiply-adds), each compiled only where it runs.
+template <class Wide, class Narrow>
+decltype(auto) dispatch_split([[maybe_unused]] Wide&& wide, Narrow&& narrow) {
+#if FASTCPP_DISPATCH_X86
+    switch (active_level()) {
+        case SimdLevel::x86_64_v4:
+            return at_v4(wide);
+        case SimdLevel::x86_64_v3:
+            return at_v3(wide);
+        case SimdLevel::x86_64_v2:
+            break;  // runs the baseline copy (see above)
+        case SimdLevel::baseline:
+            break;
+    }
+#endif
+    return at_baseline(narrow);
+}
+
 /// Calls f() compiled for active_level(); returns what f returns.
 template <class F>
 decltype(auto) dispatch(F&& f) {
-#if FASTCPP_DISPATCH_X86
-    switch (active_level()) {
-        case SimdLevel::x86_64_v4: return at_v4(f);
-        case SimdLevel::x86_64_v3: return at_v3(f);
-        case SimdLevel::x86_64_v2: break;  // runs the baseline copy (see above)
-        case SimdLevel::baseline: break;
-    }
-#endif
-    return at_baseline(f);
+    return dispatch_split(f, f);
 }
 
 }  // namespace fastcpp::detail

@@ -323,13 +323,14 @@ template <bool F>
 [[gnu::always_inline]] inline double central_angle(double h) noexcept {
     constexpr double kPio2Hi = 1.57079632679489655800e+00;
     constexpr double kPio2Lo = 6.12323399573676603587e-17;
-    // Masks from compares where F (FMA) says the level has vector blends
-    // (x86-64-v3/v4, aarch64): GCC then selects with one blend instead of
-    // three bitwise operations. The SSE2 baseline cannot vectorise a
-    // compare's conversion to an integer: it builds them from sign bits.
-    // The same lanes are chosen either way (NaN gives NaN on both).
+    // Masks from compares where the level has vector blends: GCC then
+    // selects with one blend instead of three bitwise operations. The SSE2
+    // baseline cannot vectorise a compare's conversion to an integer: it
+    // builds them from sign bits. The same lanes are chosen either way (NaN
+    // gives NaN on both).
+    constexpr bool kBlends = F;  // the fusing levels (x86-64-v3/v4, aarch64) blend
     std::uint64_t low, high;
-    if constexpr (F) {
+    if constexpr (kBlends) {
         low = std::uint64_t{0} - static_cast<std::uint64_t>(h < 0.25);
         high = std::uint64_t{0} - static_cast<std::uint64_t>(h > 0.75);
     } else {
