@@ -137,6 +137,7 @@ FASTCPP_KERNEL void quantile_ranked(Strided<const T> x, Strided<T> y, index_t q_
                                     index_t window, index_t min_count, std::span<const Pick> picks,
                                     index_t begin, index_t end) {
     typedef std::int8_t R __attribute__((vector_size(Bytes)));
+    typedef std::uint8_t U __attribute__((vector_size(Bytes)));
     using IT = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
     typedef T V __attribute__((vector_size(Bytes)));
     typedef IT I __attribute__((vector_size(Bytes)));
@@ -215,9 +216,12 @@ FASTCPP_KERNEL void quantile_ranked(Strided<const T> x, Strided<T> y, index_t q_
         const R k1 = R{} + static_cast<std::int8_t>(plans[0].k + 1);
         R at0{}, at1{};
         for (b = 0; b < nr; ++b) {
+            // The steps in uint8 lanes: the leaving slot (its rank replaced
+            // below) steps to 128 when it held the top rank 127, which
+            // overflows an int8 lane (undefined; UBSan stops there).
             R r = load_r(b);
-            r += r > ro;       // -1 where above the leaving rank
-            r -= r > from_rn;  // +1 from the new rank up
+            r = (R)((U)r + (U)(r > ro));       // -1 where above the leaving rank
+            r = (R)((U)r - (U)(r > from_rn));  // +1 from the new rank up
             const R here = slots(b);
             r = here == mine ? rn : r;
             __builtin_memcpy(rank + b * kR, &r, sizeof r);
