@@ -61,6 +61,17 @@ template <bool F>
         return a * b + c;
 }
 
+/// The polynomial c0 z^n + c1 z^(n-1) + ... + cn by Horner's rule, highest
+/// coefficient first: ((c0 z + c1) z + ...) z + cn, each step a mul_add<F>.
+template <bool F>
+[[gnu::always_inline]] inline double horner(double, double c) noexcept {
+    return c;
+}
+template <bool F, class... C>
+[[gnu::always_inline]] inline double horner(double z, double c0, double c1, C... rest) noexcept {
+    return horner<F>(z, mul_add<F>(c0, z, c1), rest...);
+}
+
 /// Largest |x| the vector sin/cos reduce accurately (q < 2^20 keeps the
 /// products q * pio2_k exact); beyond it callers use scalar libm.
 inline constexpr double kTrigMax = 1.0e5;
@@ -151,25 +162,17 @@ template <bool F>
     if constexpr (F) {
         // With FMA: one Horner chain per kernel (fewer operations; the
         // lanes are independent, so the longer chains cost no throughput).
-        double ps = mul_add<F>(z, S6, S5), pc = mul_add<F>(z, C6, C5);
-        ps = mul_add<F>(ps, z, S4);
-        pc = mul_add<F>(pc, z, C4);
-        ps = mul_add<F>(ps, z, S3);
-        pc = mul_add<F>(pc, z, C3);
-        ps = mul_add<F>(ps, z, S2);
-        pc = mul_add<F>(pc, z, C2);
-        ps = mul_add<F>(ps, z, S1);
-        pc = mul_add<F>(pc, z, C1);
+        const double ps = horner<F>(z, S6, S5, S4, S3, S2, S1);
+        const double pc = horner<F>(z, C6, C5, C4, C3, C2, C1);
         sn = mul_add<F>(z * r, ps, r);
         cs = one_minus_hz + mul_add<F>(w, pc, (1.0 - one_minus_hz) - hz);
     } else {
         // S2 + z (S3 + z S4) + z w (S5 + z S6)
-        const double rs =
-            mul_add<F>(z * w, mul_add<F>(z, S6, S5), mul_add<F>(z, mul_add<F>(z, S4, S3), S2));
+        const double rs = mul_add<F>(z * w, horner<F>(z, S6, S5), horner<F>(z, S4, S3, S2));
         sn = mul_add<F>(z * r, mul_add<F>(z, rs, S1), r);
         // z (C1 + z (C2 + z C3)) + w^2 (C4 + z (C5 + z C6))
-        const double rc = mul_add<F>(z, mul_add<F>(z, mul_add<F>(z, C3, C2), C1),
-                                     (w * w) * mul_add<F>(z, mul_add<F>(z, C6, C5), C4));
+        const double rc =
+            mul_add<F>(z, horner<F>(z, C3, C2, C1), (w * w) * horner<F>(z, C6, C5, C4));
         cs = one_minus_hz + mul_add<F>(z, rc, (1.0 - one_minus_hz) - hz);
     }
 
@@ -206,20 +209,12 @@ template <bool F>
     if constexpr (F) {
         // One Horner chain: 2 operations fewer than the split below (the
         // loops that call this run independent lanes: throughput counts).
-        double v = mul_add<F>(c0, z, c1);
-        v = mul_add<F>(v, z, c2);
-        v = mul_add<F>(v, z, c3);
-        v = mul_add<F>(v, z, c4);
-        v = mul_add<F>(v, z, c5);
-        v = mul_add<F>(v, z, c6);
-        v = mul_add<F>(v, z, c7);
-        v = mul_add<F>(v, z, c8);
-        return mul_add<F>(t, v, r);
+        return mul_add<F>(t, horner<F>(z, c0, c1, c2, c3, c4, c5, c6, c7, c8), r);
     } else {
         const double z2 = z * z;
         // Two half-length Horner chains for V (a shorter dependency chain).
-        const double hi = mul_add<F>(mul_add<F>(mul_add<F>(c0, z, c1), z, c2), z, c3);
-        const double lo = mul_add<F>(mul_add<F>(c4, z, c5), z2, mul_add<F>(c6, z, c7));
+        const double hi = horner<F>(z, c0, c1, c2, c3);
+        const double lo = horner<F>(z2, horner<F>(z, c4, c5), horner<F>(z, c6, c7));
         const double v = mul_add<F>(hi, z2 * z2, lo);
         const double p = t * c8;
         const double s = r + p;
@@ -287,13 +282,8 @@ template <bool F>
                      pS4 = 7.91534994289814532176e-04, pS5 = 3.47933107596021167570e-05;
     constexpr double qS1 = -2.40339491173441421878e+00, qS2 = 2.02094576023350569471e+00,
                      qS3 = -6.88283971605453293030e-01, qS4 = 7.70381505559019352791e-02;
-    const double p =
-        z * mul_add<F>(
-                z,
-                mul_add<F>(z, mul_add<F>(z, mul_add<F>(z, mul_add<F>(z, pS5, pS4), pS3), pS2), pS1),
-                pS0);
-    const double q =
-        mul_add<F>(z, mul_add<F>(z, mul_add<F>(z, mul_add<F>(z, qS4, qS3), qS2), qS1), 1.0);
+    const double p = z * horner<F>(z, pS5, pS4, pS3, pS2, pS1, pS0);
+    const double q = horner<F>(z, qS4, qS3, qS2, qS1, 1.0);
     return p / q;
 }
 
