@@ -172,10 +172,12 @@ struct Same {
 /// For a broadcast first latitude a: a bound B such that |lat2| <= B gives
 /// both conditions of h_near (|lat2| <= kCosNearMax, |dlat| <= kSinNearMax:
 /// |lat2 - a| <= |lat2| + |a| <= 2 kSinNearMax, a double, and rounding is
-/// monotone), so one test per lane does; -1 when no lat2 qualifies.
+/// monotone), so one test per lane does; -1 when no lat2 qualifies (|a| >=
+/// 2 kSinNearMax, NaN). A pole, |a| = pi/2 (a double above kSinNearMax),
+/// gets B = pi/2 - 3 ulp: every lat2 but the poles.
 double near_lat_bound(double a) noexcept {
-    if (!(std::fabs(a) <= vmath::kSinNearMax)) return -1;
-    // Rounded down: one ulp below the nearest double of the difference.
+    if (!(std::fabs(a) < 2 * vmath::kSinNearMax)) return -1;
+    // Rounded down: one ulp below the nearest double of the difference (> 0).
     const double b = std::nextafter(2 * vmath::kSinNearMax - std::fabs(a), 0.0);
     return std::min(vmath::kCosNearMax, b);
 }
