@@ -107,24 +107,27 @@ template <double Bound>
 /// True when trig_far_bits() OR-ed over some lanes flags one of them.
 [[gnu::always_inline]] inline bool any_far(std::uint64_t bits) noexcept { return bits >> 63; }
 
-/// r = x - k * pi/2 for a small integer k (held as a double), with fdlibm's
-/// three 33-bit pieces of pi/2 (k * piece exact for |k| < 2^20) and a tail;
-/// with FMA, three fused steps on pi/2 split into three doubles.
-template <bool F>
+/// r = x - k * M * pi/2 for a small integer or half-integer k (held as a
+/// double), with fdlibm's three 33-bit pieces of pi/2 (k * piece exact for
+/// |k| < 2^20) and a tail; with FMA, three fused steps on pi/2 split into
+/// three doubles. M = 1 or 2 scales the pieces exactly: reduce_pio2<F, 2>(x,
+/// k) has the bits of reduce_pio2<F>(x, 2k), one addition fewer.
+template <bool F, int M = 1>
 [[gnu::always_inline]] inline double reduce_pio2(double x, double k) noexcept {
+    static_assert(M == 1 || M == 2);
     if constexpr (F) {
         // With FMA, pi/2 as three doubles (hi + mid + lo, 5.6e-50 short): x -
         // k*hi is exact (both are multiples of 2^-52 when k != 0 needs |x| >=
         // 1, and the difference is below 2) except for cos's k = +-1 at |x| <
         // 1, where one rounding of |r| > 0.57 is as the pieces below give.
-        constexpr double kHi = 1.5707963267948966, kMid = 6.123233995736766e-17,
-                         kLo = -1.4973849048591698e-33;
+        constexpr double kHi = M * 1.5707963267948966, kMid = M * 6.123233995736766e-17,
+                         kLo = M * -1.4973849048591698e-33;
         return mul_add<F>(-k, kLo, mul_add<F>(-k, kMid, mul_add<F>(-k, kHi, x)));
     }
-    constexpr double kPio2_1 = 1.57079632673412561417e+00;
-    constexpr double kPio2_2 = 6.07710050630396597660e-11;
-    constexpr double kPio2_3 = 2.02226624871116645580e-21;
-    constexpr double kPio2_3t = 8.47842766036889956997e-32;
+    constexpr double kPio2_1 = M * 1.57079632673412561417e+00;
+    constexpr double kPio2_2 = M * 6.07710050630396597660e-11;
+    constexpr double kPio2_3 = M * 2.02226624871116645580e-21;
+    constexpr double kPio2_3t = M * 8.47842766036889956997e-32;
     double r = mul_add<F>(-k, kPio2_1, x);
     r = mul_add<F>(-k, kPio2_2, r);
     r = mul_add<F>(-k, kPio2_3, r);
@@ -223,17 +226,32 @@ template <bool F>
     }
 }
 
+/// x = q*pi + r, |r| <= pi/2: returns r, and the top bit of `odd` is set
+/// when q is odd.
+template <bool F>
+[[gnu::always_inline]] inline double reduce_pi(double x, std::uint64_t& odd) noexcept {
+    constexpr double kOneOverPi = 3.18309886183790671538e-01;
+    constexpr double kRound = 6755399441055744.0;  // 1.5 * 2^52: see sincos()
+    const double t = mul_add<F>(x, kOneOverPi, kRound);
+    odd = std::bit_cast<std::uint64_t>(t) << 63;
+    return reduce_pio2<F, 2>(x, t - kRound);
+}
+
 /// sin(x) alone (the cheaper path when cos of the same argument is not
 /// needed): x = q*pi + r, |r| <= pi/2, sin(x) = (-1)^q sin_poly(r).
 template <bool F>
 [[gnu::always_inline]] inline double sin(double x) noexcept {
-    constexpr double kOneOverPi = 3.18309886183790671538e-01;
-    constexpr double kRound = 6755399441055744.0;  // 1.5 * 2^52: see sincos()
-    const double t = mul_add<F>(x, kOneOverPi, kRound);
-    const double q = t - kRound;
-    const std::uint64_t sign = std::bit_cast<std::uint64_t>(t) << 63;  // q odd
-    const double r = reduce_pio2<F>(x, q + q);
-    return std::bit_cast<double>(std::bit_cast<std::uint64_t>(sin_poly<F>(r)) ^ sign);
+    std::uint64_t odd;
+    const double r = reduce_pi<F>(x, odd);
+    return std::bit_cast<double>(std::bit_cast<std::uint64_t>(sin_poly<F>(r)) ^ odd);
+}
+
+/// sin(x) or -sin(x), for a caller that squares it: sin() without its sign
+/// (its square has the same bits).
+template <bool F>
+[[gnu::always_inline]] inline double sin_up_to_sign(double x) noexcept {
+    std::uint64_t odd;
+    return sin_poly<F>(reduce_pi<F>(x, odd));
 }
 
 /// cos(x) alone: x = (q + 1/2)*pi + r, |r| <= pi/2 (about),
@@ -246,7 +264,7 @@ template <bool F>
     const double t = mul_add<F>(x, kOneOverPi, -0.5) + kRound;
     const double q = t - kRound;
     const std::uint64_t sign = (~std::bit_cast<std::uint64_t>(t)) << 63;  // q even
-    const double r = reduce_pio2<F>(x, q + q + 1.0);
+    const double r = reduce_pio2<F, 2>(x, q + 0.5);  // q + 1/2 exact
     return std::bit_cast<double>(std::bit_cast<std::uint64_t>(sin_poly<F>(r)) ^ sign);
 }
 
