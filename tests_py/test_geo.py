@@ -364,9 +364,20 @@ def test_haversine_from_a_pole_takes_the_near_path_with_the_same_bits(pole):
     # one are redone by the general path; both give the per-point bits.
     lats, lons = cloud(3000, 9)
     eps = np.spacing(np.radians(90.0)) * 180 / np.pi  # an ulp of pi/2, in degrees
-    lats[2000:2008] = [90.0, -90.0, 90 - eps, -(90 - eps), 90 - 3 * eps, 89.9, 0.0, -0.0]
+    lats[2000:2008] = [
+        90.0,
+        -90.0,
+        90 - eps,
+        -(90 - eps),
+        90 - 3 * eps,
+        89.9,
+        0.0,
+        -0.0,
+    ]
     got = fastcpp.haversine(pole, 30.0, lats, lons)
-    each = fastcpp.haversine(np.full(lats.size, pole), np.full(lats.size, 30.0), lats, lons)
+    each = fastcpp.haversine(
+        np.full(lats.size, pole), np.full(lats.size, 30.0), lats, lons
+    )
     np.testing.assert_array_equal(got, each)
     np.testing.assert_allclose(
         got, ref.haversine_vectorized(pole, 30.0, lats, lons), rtol=4e-15, atol=1e-9
