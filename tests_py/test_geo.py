@@ -384,6 +384,22 @@ def test_haversine_from_a_pole_takes_the_near_path_with_the_same_bits(pole):
     )
 
 
+@pytest.mark.parametrize("lat0", [200.0, -190.0, 181.0, np.nan])
+def test_haversine_from_beyond_the_near_path(lat0):
+    # A broadcast first latitude that no second latitude can take the near
+    # path with (|lat1| >= 180 degrees, NaN): every block by the general path,
+    # which reads the radians the near path's loop converts (whole vectors).
+    lats, lons = cloud(4096, 12)
+    got = fastcpp.haversine(lat0, 10.0, lats, lons)
+    each = fastcpp.haversine(
+        np.full(lats.size, lat0), np.full(lats.size, 10.0), lats, lons
+    )
+    np.testing.assert_array_equal(got, each)
+    want = ref.haversine_vectorized(lat0, 10.0, lats, lons)
+    # (1.2e-11 at baseline: a near-antipodal pair, which amplifies roundings)
+    np.testing.assert_allclose(got, want, rtol=1e-10, equal_nan=True)
+
+
 def test_haversine_errors():
     with pytest.raises(ValueError, match="cannot be broadcast"):
         fastcpp.haversine(np.ones(3), np.ones(4), 0, 0)

@@ -210,11 +210,14 @@ template <bool F, class Lat1, class Cos1, class Lat2, class Lon2>
                                                    double* __restrict h) noexcept {
     constexpr bool kSame = std::is_same_v<Lat1, Same>;
     [[maybe_unused]] double bound = vmath::kCosNearMax;
+    std::uint64_t off = 0;
     if constexpr (kSame) {
         bound = near_lat_bound(lat1(0));
-        if (bound < 0) return std::uint64_t{1} << 63;
+        if (bound < 0) {  // no lat2 qualifies: the block is redone, but the
+            off = std::uint64_t{1} << 63;  // loop still runs (Radians fill
+            bound = 0;                     // the general path's buffers)
+        }
     }
-    std::uint64_t off = 0;
 #pragma omp simd reduction(| : off)
     for (index_t i = 0; i < m; ++i) {
         const double la2 = lat2(i), lo2 = lon2(i);
