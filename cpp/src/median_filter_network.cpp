@@ -104,31 +104,37 @@ K key_of(K bits) noexcept {
     }
 }
 
-/// Whether float bits (vectors of them) hold a NaN or -0.0: the values on
-/// which a float min/max and the key order disagree (NaN is unordered,
-/// -0.0 == +0.0). -0.0 is the smallest bit pattern as a signed integer; a
-/// NaN's magnitude bits exceed +inf's, so adding 0x007FFFFF to them carries
-/// into the sign bit.
+/// Whether float bits (vectors of them) hold a value on which float min/max
+/// and the key order can disagree: NaN (unordered), -0.0 (== +0.0), or a
+/// subnormal (taken as zero when the caller's MXCSR has DAZ set, as code
+/// built with -ffast-math leaves it). The bits' absolute value as a signed
+/// integer, less one, is below 0x007FFFFF (unsigned) for a subnormal or a
+/// negative NaN and at least 0x7F800000 (signed) for a positive NaN, -0.0
+/// (INT_MIN) or a negative subnormal; for +0.0 it is -1, for other values
+/// in between (checked on all 2**32 patterns).
 template <int W>
 struct FloatTrouble {
     using VI = Vec<std::int32_t, W>;
-    using VU = Vec<std::uint32_t, W>;  // unsigned: the carry is defined
-    VI low = VI{} + std::numeric_limits<std::int32_t>::max();
-    VU nan{};
+    using VU = Vec<std::uint32_t, W>;  // unsigned: negation and - 1 wrap
+    VU low = VU{} + std::numeric_limits<std::uint32_t>::max();
+    VI high = VI{} + std::numeric_limits<std::int32_t>::min();
     [[gnu::always_inline]] void add(const void* p) noexcept {
-        const VI b = load<VI>(p);
-        low = b < low ? b : low;
-        nan |= (reinterpret_cast<VU>(b) & 0x7FFFFFFFu) + 0x007FFFFFu;
+        const VU b = load<VU>(p);
+        const VU a = reinterpret_cast<VI>(b) < 0 ? 0u - b : b;
+        const VU a1 = a - 1u;
+        low = a1 < low ? a1 : low;
+        high = reinterpret_cast<VI>(a1) > high ? reinterpret_cast<VI>(a1) : high;
     }
     [[nodiscard]] bool found() const noexcept {
         bool any = false;
         for (std::size_t l = 0; l < sizeof(VI) / 4; ++l)
-            any |= low[l] == std::numeric_limits<std::int32_t>::min() || (nan[l] >> 31) != 0;
+            any |= low[l] < 0x007FFFFFu || high[l] >= 0x7F800000;
         return any;
     }
     /// The same test on one value's bits (the few border columns).
     [[nodiscard]] static bool trouble(std::uint32_t v) noexcept {
-        return v == 0x80000000u || (v & 0x7FFFFFFFu) > 0x7F800000u;
+        const std::uint32_t a = v & 0x7FFFFFFFu;
+        return v == 0x80000000u || a > 0x7F800000u || a - 1u < 0x007FFFFFu;
     }
 };
 
@@ -144,8 +150,9 @@ struct FloatTrouble {
 /// image: its elements become keys in registers, as OpenCV's medianBlur
 /// reads its rows (a padded copy cost about a fifth of the time), and only
 /// the border columns outside the image's run are gathered one by one.
-/// float32 image rows without NaN and -0.0 (checked once per row) skip the
-/// keys: float min/max (vminps/vmaxps) order them as the keys do, and equal
+/// float32 image rows without NaN, -0.0 and subnormals (FloatTrouble,
+/// checked once per row) skip the keys: float min/max (vminps/vmaxps)
+/// order them as the keys do, and equal
 /// values have equal bits there, so the medians are the same bits; a pair
 /// of output rows whose four rows hold either runs on keys.
 template <class K, int W>
