@@ -201,15 +201,20 @@ template <class V>
     return v;
 }
 
-/// Vectors whose min and max are a compare and blends (SSE2's signed 32-bit
-/// lanes, see NetLanes): a compare-exchange keeping both is cheaper as xors.
+/// Whether 16-byte vectors compare 32-bit lanes as signed only and have no
+/// 32-bit min/max (x86 below SSE4.1: the dispatch build's baseline copy).
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(__SSE4_1__)
+inline constexpr bool kSignedOnly32 = true;
+#else
+inline constexpr bool kSignedOnly32 = false;
+#endif
+
+/// Vectors whose min and max are a compare and blends (kSignedOnly32's
+/// signed 32-bit lanes, see NetLanes): a compare-exchange keeping both is
+/// cheaper as xors.
 template <class V, class L = std::remove_cvref_t<decltype(V{}[0])>>
 inline constexpr bool kXorExchange =
-#if defined(__x86_64__) || defined(__i386__)
-    sizeof(V) == 16 && std::is_same_v<L, std::int32_t>;
-#else
-    false;
-#endif
+    kSignedOnly32 && sizeof(V) == 16 && std::is_same_v<L, std::int32_t>;
 
 template <class V>
 [[gnu::always_inline]] inline void apply(V* r, const Op& op) noexcept {
@@ -412,22 +417,20 @@ constexpr int box_pairs_max(std::size_t key_bytes, [[maybe_unused]] int W) noexc
 }
 
 /// The lanes the pair networks compare keys K in at W bytes: the keys, or,
-/// for 32-bit keys on 16-byte x86 vectors (SSE2 compares 32-bit lanes as
-/// signed only and has no 32-bit min/max: GCC flips both operands of every
-/// unsigned comparison), signed lanes holding the keys with their top bit
-/// flipped, which keeps their order. Loads xor `flip` in, results out.
-template <class K, int W>
+/// for 32-bit keys on 16-byte vectors where kSignedOnly32 (GCC would flip
+/// both operands of every unsigned comparison), signed lanes holding the
+/// keys with their top bit flipped, which keeps their order. Loads xor
+/// `flip` in, results out.
+template <class K, int W, bool Signed = kSignedOnly32 && sizeof(K) == 4 && W == 16>
 struct NetLanes {
     using type = K;
     static constexpr K flip = 0;
 };
-#if defined(__x86_64__) || defined(__i386__)
-template <>
-struct NetLanes<std::uint32_t, 16> {
+template <class K, int W>
+struct NetLanes<K, W, true> {
     using type = std::int32_t;
     static constexpr std::int32_t flip = std::numeric_limits<std::int32_t>::min();
 };
-#endif
 
 /// Medians of the k x k boxes of `t` (kBoxPairsMin <= k <= box_pairs_max)
 /// whose columns are g keys apart, by the pair networks; defined in
