@@ -356,6 +356,50 @@ def test_haversine_near_and_general_paths_give_the_same_bits():
         np.testing.assert_array_equal(got[keep], pairs[keep])
 
 
+@pytest.mark.parametrize("pole", [90.0, -90.0])
+def test_haversine_from_a_pole_takes_the_near_path_with_the_same_bits(pole):
+    # A broadcast first latitude at a pole (pi/2 in radians, a double above
+    # the near path's half-difference bound) bounds the second latitudes at
+    # pi/2 - 3 ulp: blocks without the poles take the near path, blocks with
+    # one are redone by the general path; both give the per-point bits.
+    lats, lons = cloud(3000, 9)
+    eps = np.spacing(np.radians(90.0)) * 180 / np.pi  # an ulp of pi/2, in degrees
+    lats[2000:2008] = [
+        90.0,
+        -90.0,
+        90 - eps,
+        -(90 - eps),
+        90 - 3 * eps,
+        89.9,
+        0.0,
+        -0.0,
+    ]
+    got = fastcpp.haversine(pole, 30.0, lats, lons)
+    each = fastcpp.haversine(
+        np.full(lats.size, pole), np.full(lats.size, 30.0), lats, lons
+    )
+    np.testing.assert_array_equal(got, each)
+    np.testing.assert_allclose(
+        got, ref.haversine_vectorized(pole, 30.0, lats, lons), rtol=4e-15, atol=1e-9
+    )
+
+
+@pytest.mark.parametrize("lat0", [200.0, -190.0, 181.0, np.nan])
+def test_haversine_from_beyond_the_near_path(lat0):
+    # A broadcast first latitude that no second latitude can take the near
+    # path with (|lat1| >= 180 degrees, NaN): every block by the general path,
+    # which reads the radians the near path's loop converts (whole vectors).
+    lats, lons = cloud(4096, 12)
+    got = fastcpp.haversine(lat0, 10.0, lats, lons)
+    each = fastcpp.haversine(
+        np.full(lats.size, lat0), np.full(lats.size, 10.0), lats, lons
+    )
+    np.testing.assert_array_equal(got, each)
+    want = ref.haversine_vectorized(lat0, 10.0, lats, lons)
+    # (1.2e-11 at baseline: a near-antipodal pair, which amplifies roundings)
+    np.testing.assert_allclose(got, want, rtol=1e-10, equal_nan=True)
+
+
 def test_haversine_errors():
     with pytest.raises(ValueError, match="cannot be broadcast"):
         fastcpp.haversine(np.ones(3), np.ones(4), 0, 0)

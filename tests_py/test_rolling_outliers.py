@@ -200,3 +200,41 @@ def test_short_rows_with_nan_inside_match_the_engine(name, n, w):
         )
         strided = f(np.stack([x, x], axis=1), w, min_count=1, axis=0)[:, 0]
         np.testing.assert_array_equal(strided, one, err_msg=f"strided, NaN at {pos}")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        *[
+            lambda x, w, f=f: getattr(fastcpp, f"move_{f}")(x, w, min_count=1)
+            for f in TILE_KINDS
+        ],
+        lambda x, w: fastcpp.move_var(x, w, min_count=1, ddof=1),
+        lambda x, w: fastcpp.move_skew(x, w, min_count=1),
+        lambda x, w: fastcpp.move_kurt(x, w, min_count=1, bias=False),
+        lambda x, w: np.stack(fastcpp.rolling_mean_std(x, w)),
+        lambda x, w: fastcpp.rolling_sum_squares(x, w),
+    ],
+    ids=[
+        *TILE_KINDS,
+        "var_ddof1",
+        "skew",
+        "kurt",
+        "rolling_mean_std",
+        "rolling_sum_squares",
+    ],
+)
+@pytest.mark.parametrize("w", [17, 50, 64, 101])
+def test_row_start_known_counts_same_bits_as_counting(call, w):
+    """A NaN-free row's first tiles (its first windows clipped at 0) take
+    the lane engine's step with known counts; a NaN in the last value of
+    two tiles makes that step count. The windows without the NaN (all but
+    the last) keep their bits, at every lane count (n = 2w: one step)."""
+    rng = np.random.default_rng(w)
+    n = 2 * w
+    for x in (rng.standard_normal(n) + 1e3, _wide_range_values(rng, n)):
+        clean = call(x, w)
+        y = x.copy()
+        y[-1] = np.nan
+        counted = call(y, w)
+        np.testing.assert_array_equal(clean[..., :-1], counted[..., :-1])

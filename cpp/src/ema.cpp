@@ -132,7 +132,7 @@ FASTCPP_KERNEL void sequential_steps(Strided<const T> x, Strided<T> y, index_t i
 // of one per point (4 cycles each); the rest runs in parallel.
 // Used where FMA is an instruction (x86-64-v3 and above): each lane's
 // operations are fixed, so a block's results depend on c and its 8 points
-// only: the same bits at v3 and v4 (both contract each a·b + c into one FMA),
+// only: the same bits at v3 and v4 (each a·b + c is one FMA: fma() below),
 // in a partial last block, and wherever a call starts, provided it starts on
 // a block boundary (fastcpp.dask pads its seeds to a multiple of kBlock:
 // _ema.py). Baseline runs the point-by-point loop (multiply then add).
@@ -181,17 +181,26 @@ struct Block {
     V4 lo, hi;
 };
 
+/// a·b + c in each lane with one rounding (FMA: the blocked steps run only
+/// where it is an instruction; the file is compiled with -ffp-contract=off, so
+/// these are the only fused operations, the same at every level).
+[[gnu::always_inline]] inline V4 fma(V4 a, V4 b, V4 c) noexcept {
+    V4 r;
+    for (int l = 0; l < 4; ++l) r[l] = std::fma(a[l], b[l], c[l]);
+    return r;
+}
+
 /// y of one block after c (see above): s by shifts of 1 and 2 inside each
 /// half, then hi_k += beta^(k+1)·s_3, then the carry.
 [[gnu::always_inline]] inline Block block_step(Block x, V4 cv, const BlockFactors& f) noexcept {
     const V4 zero = {};
     V4 lo = f.alpha * x.lo, hi = f.alpha * x.hi;
-    lo = f.b1 * __builtin_shuffle(lo, zero, I4{4, 0, 1, 2}) + lo;
-    hi = f.b1 * __builtin_shuffle(hi, zero, I4{4, 0, 1, 2}) + hi;
-    lo = f.b2 * __builtin_shuffle(lo, zero, I4{4, 5, 0, 1}) + lo;
-    hi = f.b2 * __builtin_shuffle(hi, zero, I4{4, 5, 0, 1}) + hi;
-    hi = f.carry_lo * __builtin_shuffle(lo, I4{3, 3, 3, 3}) + hi;
-    return {f.carry_lo * cv + (f.err_lo * cv + lo), f.carry_hi * cv + (f.err_hi * cv + hi)};
+    lo = fma(f.b1, __builtin_shuffle(lo, zero, I4{4, 0, 1, 2}), lo);
+    hi = fma(f.b1, __builtin_shuffle(hi, zero, I4{4, 0, 1, 2}), hi);
+    lo = fma(f.b2, __builtin_shuffle(lo, zero, I4{4, 5, 0, 1}), lo);
+    hi = fma(f.b2, __builtin_shuffle(hi, zero, I4{4, 5, 0, 1}), hi);
+    hi = fma(f.carry_lo, __builtin_shuffle(lo, I4{3, 3, 3, 3}), hi);
+    return {fma(f.carry_lo, cv, fma(f.err_lo, cv, lo)), fma(f.carry_hi, cv, fma(f.err_hi, cv, hi))};
 }
 
 /// Nonzero in the lanes whose x equals the value before, or is NaN, ±inf or

@@ -8,6 +8,7 @@
 #include "fastcpp/geo.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -61,11 +62,11 @@ constexpr double kTieRel = 1e-13;
 /// Sum of squares of a long contiguous row in 8 independent lanes (vectorises).
 template <class T>
 FASTCPP_KERNEL double sum_squares_lanes(const T* x, index_t n) noexcept {
-    constexpr int kLanes = 8;
-    double acc[kLanes] = {};
+    constexpr int kAcc = 8;
+    double acc[kAcc] = {};
     index_t i = 0;
-    for (; i + kLanes <= n; i += kLanes)
-        for (int l = 0; l < kLanes; ++l) {
+    for (; i + kAcc <= n; i += kAcc)
+        for (int l = 0; l < kAcc; ++l) {
             const auto v = static_cast<double>(x[i + l]);
             acc[l] += v * v;
         }
@@ -168,45 +169,65 @@ struct Same {
     double v;
     [[gnu::always_inline]] double operator()(index_t) const noexcept { return v; }
 };
+/// A contiguous coordinate in degrees, read as radians as load_radians()
+/// converts it (the same bits), which it also stores in rad (for the general
+/// path and the fix-ups): h_near's loop then does the conversion, without a
+/// loop of its own. Read each i once.
+template <class T>
+struct Radians {
+    const T* deg;
+    double* rad;
+    [[gnu::always_inline]] double operator()(index_t i) const noexcept {
+        const double r = static_cast<double>(deg[i]) * kDegToRad;
+        rad[i] = r;
+        return r;
+    }
+};
 
 /// For a broadcast first latitude a: a bound B such that |lat2| <= B gives
 /// both conditions of h_near (|lat2| <= kCosNearMax, |dlat| <= kSinNearMax:
 /// |lat2 - a| <= |lat2| + |a| <= 2 kSinNearMax, a double, and rounding is
-/// monotone), so one test per lane does; -1 when no lat2 qualifies.
+/// monotone), so one test per lane does; -1 when no lat2 qualifies (|a| >=
+/// 2 kSinNearMax, NaN). A pole, |a| = pi/2 (a double above kSinNearMax),
+/// gets B = pi/2 - 3 ulp: every lat2 but the poles.
 double near_lat_bound(double a) noexcept {
-    if (!(std::fabs(a) <= vmath::kSinNearMax)) return -1;
-    // Rounded down: one ulp below the nearest double of the difference.
+    if (!(std::fabs(a) < 2 * vmath::kSinNearMax)) return -1;
+    // Rounded down: one ulp below the nearest double of the difference (> 0).
     const double b = std::nextafter(2 * vmath::kSinNearMax - std::fabs(a), 0.0);
     return std::min(vmath::kCosNearMax, b);
 }
 
 /// h_block's first try: h for latitudes within ±3 rad and half latitude
-/// differences within ±pi/2 (every pair of valid latitudes), where cos_near
-/// and sin_near give cos' and sin's bits without their reductions. Returns
+/// differences within ±pi/2 (every pair of valid latitudes but pole to
+/// pole), where cos_near and sin_near give cos' and sin's bits without their
+/// reductions. Returns
 /// bits whose top bit flags a lane beyond (then the block is redone). A
 /// broadcast lat1 (Same) tests each lat2 against near_lat_bound once.
-template <bool F, class Lat1, class Cos1>
+template <bool F, class Lat1, class Cos1, class Lat2, class Lon2>
 [[gnu::always_inline]] inline std::uint64_t h_near(Lat1 lat1, Cos1 cos1,
-                                                   const double* __restrict lo1,
-                                                   const double* __restrict la2,
-                                                   const double* __restrict lo2, index_t m,
+                                                   const double* __restrict lo1, Lat2 lat2,
+                                                   Lon2 lon2, index_t m,
                                                    double* __restrict h) noexcept {
     constexpr bool kSame = std::is_same_v<Lat1, Same>;
     [[maybe_unused]] double bound = vmath::kCosNearMax;
+    std::uint64_t off = 0;
     if constexpr (kSame) {
         bound = near_lat_bound(lat1(0));
-        if (bound < 0) return std::uint64_t{1} << 63;
+        if (bound < 0) {  // no lat2 qualifies: the block is redone, but the
+            off = std::uint64_t{1} << 63;  // loop still runs (Radians fill
+            bound = 0;                     // the general path's buffers)
+        }
     }
-    std::uint64_t off = 0;
 #pragma omp simd reduction(| : off)
     for (index_t i = 0; i < m; ++i) {
-        const double dlat = (la2[i] - lat1(i)) / 2, dlon = (lo2[i] - lo1[i]) / 2;
-        const double s1 = vmath::sin_near<F>(dlat), s2 = vmath::sin<F>(dlon);
-        h[i] = vmath::mul_add<F>(s1, s1, cos1(i) * vmath::cos_near<F>(la2[i]) * (s2 * s2));
+        const double la2 = lat2(i), lo2 = lon2(i);
+        const double dlat = (la2 - lat1(i)) / 2, dlon = (lo2 - lo1[i]) / 2;
+        const double s1 = vmath::sin_near<F>(dlat), s2 = vmath::sin_up_to_sign<F>(dlon);
+        h[i] = vmath::mul_add<F>(s1, s1, cos1(i) * vmath::cos_near<F>(la2) * (s2 * s2));
         if constexpr (kSame)
-            off |= vmath::beyond_bits(la2[i], bound) | vmath::trig_far_bits(dlon);
+            off |= vmath::beyond_bits(la2, bound) | vmath::trig_far_bits(dlon);
         else
-            off |= vmath::beyond_bits<vmath::kCosNearMax>(la2[i]) |
+            off |= vmath::beyond_bits<vmath::kCosNearMax>(la2) |
                    vmath::beyond_bits<vmath::kSinNearMax>(dlat) | vmath::trig_far_bits(dlon);
     }
     return off;
@@ -215,13 +236,15 @@ template <bool F, class Lat1, class Cos1>
 /// h[i] = sin(dlat/2)**2 + cos(lat1)*cos(lat2)*sin(dlon/2)**2 for a block in
 /// radians, with the inline vector sin/cos of detail/vmath.hpp; the rare
 /// point with an argument beyond vmath's range (or inf/NaN) is recomputed
-/// with scalar libm. A constant latitude (broadcast) gets one cos.
-template <bool F>
+/// with scalar libm. A constant latitude (broadcast) gets one cos. The
+/// first try reads the second point through lat2 and lon2 (Radians: filling
+/// la2 and lo2, which the general path reads after it).
+template <bool F, class Lat2, class Lon2>
 [[gnu::always_inline]] inline void h_block(const double* __restrict la1,
-                                           const double* __restrict lo1,
-                                           const double* __restrict la2,
-                                           const double* __restrict lo2, index_t m, bool la1_const,
-                                           bool la2_const, double* __restrict h) noexcept {
+                                           const double* __restrict lo1, Lat2 lat2, Lon2 lon2,
+                                           const double* la2, const double* lo2, index_t m,
+                                           bool la1_const, bool la2_const,
+                                           double* __restrict h) noexcept {
     alignas(64) double c1[kBlock], c2[kBlock];
     std::uint64_t far = 0;
     bool have_c1 = false;
@@ -232,11 +255,11 @@ template <bool F>
         std::uint64_t off = 0;
         if (la1_const) {
             const double a = la1[0], c = cos_const<F>(a);
-            off = h_near<F>(Same{a}, Same{c}, lo1, la2, lo2, m, h) | vmath::trig_far_bits(a);
+            off = h_near<F>(Same{a}, Same{c}, lo1, lat2, lon2, m, h) | vmath::trig_far_bits(a);
         } else {
             cos_block<F>(la1, m, false, c1, far);
             have_c1 = true;
-            off = h_near<F>(Each{la1}, Each{c1}, lo1, la2, lo2, m, h);
+            off = h_near<F>(Each{la1}, Each{c1}, lo1, lat2, lon2, m, h);
         }
         if (!vmath::any_far(far | off)) return;
     }
@@ -246,7 +269,7 @@ template <bool F>
 #pragma omp simd reduction(| : f)
     for (index_t i = 0; i < m; ++i) {
         const double dlat = (la2[i] - la1[i]) / 2, dlon = (lo2[i] - lo1[i]) / 2;
-        const double s1 = vmath::sin<F>(dlat), s2 = vmath::sin<F>(dlon);
+        const double s1 = vmath::sin_up_to_sign<F>(dlat), s2 = vmath::sin_up_to_sign<F>(dlon);
         h[i] = vmath::mul_add<F>(s1, s1, c1[i] * c2[i] * (s2 * s2));
         f |= vmath::trig_far_bits(dlat) | vmath::trig_far_bits(dlon);
     }
@@ -260,24 +283,36 @@ template <bool F>
     }
 }
 
+/// h_block on the second point's radians in la2 and lo2.
+template <bool F>
+[[gnu::always_inline]] inline void h_block(const double* __restrict la1,
+                                           const double* __restrict lo1, const double* la2,
+                                           const double* lo2, index_t m, bool la1_const,
+                                           bool la2_const, double* __restrict h) noexcept {
+    h_block<F>(la1, lo1, Each{la2}, Each{lo2}, la2, lo2, m, la1_const, la2_const, h);
+}
+
 /// d[i] = radius * (2 * arcsin(sqrt(h[i]))) with vmath's central_angle, and the
 /// near-antipodal fix-up (scalar libm, as NumPy).
 template <bool F>
 [[gnu::always_inline]] inline void d_block(const double* la1, const double* lo1, const double* la2,
                                            const double* lo2, const double* __restrict h, index_t m,
                                            double radius, double* __restrict d) noexcept {
-    std::uint64_t near = 0;  // sign bit set once some h > kNearAntipodal
+    std::uint64_t near = 0;  // top bit set once some h > kNearAntipodal
 #pragma omp simd reduction(| : near)
     for (index_t i = 0; i < m; ++i) {
         d[i] = radius * vmath::central_angle<F>(h[i]);
-        near |= vmath::negative_mask(kNearAntipodal - h[i]);
+        near |= std::bit_cast<std::uint64_t>(kNearAntipodal - h[i]);  // its sign
     }
     if (!vmath::any_far(near)) return;
     // Whole vectors at a time (m is padded): a block holds a near-antipodal
-    // point often enough (0.1% of a uniform cloud) for a scan per value to cost.
+    // point often enough (0.1% of a uniform cloud) for a scan per value to cost
+    // (a scalar scan of the groups cost 5 instructions per point at v3).
     for (index_t g = 0; g < m; g += kLanes) {
         std::uint64_t any = 0;
-        for (index_t i = g; i < g + kLanes; ++i) any |= vmath::negative_mask(kNearAntipodal - h[i]);
+#pragma omp simd reduction(| : any)
+        for (index_t i = g; i < g + kLanes; ++i)
+            any |= std::bit_cast<std::uint64_t>(kNearAntipodal - h[i]);
         if (!vmath::any_far(any)) continue;
         for (index_t i = g; i < g + kLanes; ++i)
             if (h[i] > kNearAntipodal)
@@ -297,10 +332,23 @@ FASTCPP_KERNEL void haversine_chunk(Strided<const T> lat1, Strided<const T> lon1
         // A broadcast coordinate's buffer holds kBlock copies from block 0 on.
         if (b == 0 || lat1.stride != 0) load_radians(lat1, b, m, a1);
         if (b == 0 || lon1.stride != 0) load_radians(lon1, b, m, o1);
-        load_radians(lat2, b, m, a2);
-        const index_t mp = load_radians(lon2, b, m, o2);
-        h_block<F>(a1, o1, a2, o2, mp, lat1.stride == 0, lat2.stride == 0, h);
-        d_block<F>(a1, o1, a2, o2, h, mp, radius, d);
+        index_t mp = m;
+        if (lat2.stride == 1 && lon2.stride == 1 && m == pad_lanes(m)) {
+            // h_block's first try converts lat2 and lon2 (and fills a2, o2).
+            h_block<F>(a1, o1, Radians<T>{lat2.data + b, a2}, Radians<T>{lon2.data + b, o2}, a2,
+                       o2, m, lat1.stride == 0, false, h);
+        } else {
+            load_radians(lat2, b, m, a2);
+            mp = load_radians(lon2, b, m, o2);
+            h_block<F>(a1, o1, a2, o2, mp, lat1.stride == 0, lat2.stride == 0, h);
+        }
+        // A whole number of vectors of doubles goes straight to out (d_block
+        // writes mp values); the rest through d.
+        double* dst = d;
+        if constexpr (std::is_same_v<T, double>)
+            if (out.stride == 1 && mp == m) dst = out.data + b;
+        d_block<F>(a1, o1, a2, o2, h, mp, radius, dst);
+        if (dst != d) continue;
         if (out.stride == 1) {
             T* __restrict p = out.data + b;
 #pragma omp simd

@@ -328,6 +328,16 @@ Layout make_layout(const char* func, std::span<const index_t> shape,
     return L;
 }
 
+/// Whether the 3x3 median's tiles read the image's rows in place
+/// (network_3x3 with Tile::image) instead of a padded copy of keys: a 2-D
+/// 3x3 box on contiguous columns, rank 4 (the median). make_plan sizes the
+/// tiles for it; run_tile also needs each tile's run of interior columns
+/// to hold a vector of the widest level.
+bool reads_image_rows(const Layout& L, Algo algo, index_t rank) {
+    return algo == Algo::network && L.box && L.plane_count == 1 && L.row.ext == 3 &&
+           L.col.ext == 3 && rank == 4 && L.col.in_stride == 1;
+}
+
 /// Geometry of the tiles of one call.
 struct Plan {
     Algo algo = Algo::select;
@@ -362,12 +372,11 @@ Plan make_plan(const Layout& L, bool omit, bool median, index_t rank) {
     auto vector_tiles = [&](Algo algo) {
         p.algo = algo;
         p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
-        p.tile_cols = std::min<index_t>(cols, 4096);
+        p.tile_cols = std::min<index_t>(cols, median_detail::kMaxVectorTileCols);
         const index_t stride = p.tile_cols + sc - 1 + p.slack;
         // The 3x3 median reads contiguous rows in place (run_tile): no padded
         // copy to keep in cache, so its tiles are as tall as 8-bit ones.
-        const bool in_place =
-            median && L.box && P == 1 && er == 3 && sc == 3 && L.col.in_stride == 1;
+        const bool in_place = reads_image_rows(L, algo, rank);
         p.tile_rows =
             rows_for((index_t{1} << 16) / (in_place ? 1 : static_cast<index_t>(sizeof(K))), stride);
         // An even count: the 3x3 and pair networks make two output rows a
@@ -576,8 +585,7 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
     const index_t cs = L.col.in_stride;
     // The 3x3 median reads contiguous image rows in place (a run of at least
     // one 64-byte vector), with the border columns and rows as ImageRows.
-    const bool in_place = plan.algo == Algo::network && L.box && P == 1 && er == 3 && sc == 3 &&
-                          C.rank == 4 && cs == 1 &&
+    const bool in_place = reads_image_rows(L, plan.algo, C.rank) &&
                           (q1 - q0) * static_cast<index_t>(sizeof(K)) >= 64;
     median_detail::ImageRows<K> image;
     if (in_place) {

@@ -213,6 +213,16 @@ struct Lanes {
     T* out[N];
     T* out2[N];
     typename Vec<N>::D cs{}, cp{};  // suffix and prefix shifts (var/std/mean_std/skew/kurt)
+    /// Count::from_start only: w for lanes with a suffix tile, 0 for the
+    /// lane at tile 0 (whose window through offset a holds a + 1 values).
+    typename Vec<N>::D full{};
+};
+
+/// How a step knows the count of non-NaN values in each window.
+enum class Count {
+    each,        ///< counted (the tiles may hold NaN)
+    full,        ///< no NaN in the 2N tiles: every window holds w values
+    from_start,  ///< no NaN, and lane 0 is at tile 0 (Lanes::full)
 };
 
 /// Running state of one scan: count of non-NaN values and, for sums, Σd and
@@ -405,13 +415,15 @@ struct Engine {
         return m2 > 1e-14 * (s2 / n) ? r : nan;
     }
 
-    /// One step: the N lanes' tiles, suffix scan then prefix scan. Clean:
-    /// all 2N tiles are real data without NaN, so every window holds w
-    /// values and nothing needs counting. Both paths compute every output by
-    /// the same operations on the same values, so results do not depend on
-    /// which one ran (which depends on the neighbouring lanes).
-    template <bool Clean, int N>
+    /// One step: the N lanes' tiles, suffix scan then prefix scan. Unless
+    /// C is Count::each, all 2N tiles are real data without NaN (or the
+    /// neutral tile of a lane at tile 0, or a lane without output), so the
+    /// window counts are known and nothing is counted. Every path computes
+    /// every output by the same operations on the same values, so results do
+    /// not depend on which one ran (which depends on the neighbouring lanes).
+    template <Count C, int N>
     FASTCPP_INLINE void step(const Lanes<T, N>& g) const noexcept {
+        constexpr bool Clean = C != Count::each;
         using V = typename Vec<N>::D;
         using State = StateOf<V>;
         const V cs = g.cs, cp = g.cp;
@@ -476,13 +488,20 @@ struct Engine {
             return st;
         };
         // Non-NaN values in the window: counted, or w when clean (the
-        // suffix's and prefix's own counts are then not used).
-        const V wd = V{} + static_cast<double>(w);
+        // suffix's and prefix's own counts are then not used), or for a
+        // lane at tile 0 its prefix's, a + 1 (prefix_add counts them all).
+        const V wd = V{} + static_cast<double>(w), full = g.full;
         auto count = [&](const State& st, const State& pt) {
-            if constexpr (Clean)
+            if constexpr (C == Count::each)
+                return st.n + pt.n;
+            else if constexpr (C == Count::full)
                 return wd;
             else
-                return st.n + pt.n;
+                return full > pt.n ? full : pt.n;
+        };
+        auto prefix_add = [&](State& pt, V v, double a) {
+            add<false, Clean>(pt, v, cp, a);
+            if constexpr (C == Count::from_start) pt.n += 1.0;
         };
         const index_t rem = w % N;
         State s = empty<V>();
@@ -511,7 +530,7 @@ struct Engine {
 #pragma GCC unroll 4
             for (int i = 0; i < N; ++i) {
                 const double ai = static_cast<double>(a + i);
-                add<false, Clean>(p, cv[i], cp, ai);
+                prefix_add(p, cv[i], ai);
                 const State st = restore(a + i + 1);
                 result<Clean>(st, p, count(st, p), st.n, p.n, cs, cp, ai, r1[i], r2[i]);
             }
@@ -521,7 +540,7 @@ struct Engine {
         for (; a < w; ++a) {
             const double ad = static_cast<double>(a);
             V r1, r2{};
-            add<false, Clean>(p, gather(pp, a), cp, ad);
+            prefix_add(p, gather(pp, a), ad);
             const State st = restore(a + 1);
             result<Clean>(st, p, count(st, p), st.n, p.n, cs, cp, ad, r1, r2);
             each_lane<N>([&](auto l) {
@@ -536,13 +555,14 @@ struct Engine {
 template <class T>
 struct Buffers {
     std::vector<double> sn, sa, sb, s3, s4;
-    std::vector<T> nan_tile, pad, scratch, scratch2;
+    std::vector<T> nan_tile, zero_tile, pad, scratch, scratch2;
 
     void size_for(index_t w) {
         const auto uw = static_cast<std::size_t>(w);
         const std::size_t m = kLanes * (uw + 1);
         if (sn.size() < m) sn.resize(m), sa.resize(m), sb.resize(m), s3.resize(m), s4.resize(m);
         if (nan_tile.size() != uw) nan_tile.assign(uw, std::numeric_limits<T>::quiet_NaN());
+        if (zero_tile.size() < uw) zero_tile.assign(uw, T{});
         if (pad.size() < 2 * kLanes * uw) pad.resize(2 * kLanes * uw);
         if (scratch.size() < kLanes * uw) scratch.resize(kLanes * uw), scratch2.resize(kLanes * uw);
     }
@@ -719,6 +739,22 @@ struct ShortScans {
     double n[kShortPair + 1], a[kShortPair + 1], b[kShortPair + 1];
 };
 
+/// Calls f(std::bool_constant<b0>{}, std::bool_constant<b1>{}, ...) for the
+/// run-time flags b0, b1, ...: one call site for every combination of a
+/// function's compile-time flags.
+template <class F>
+FASTCPP_INLINE void with_flags(F&& f) {
+    f();
+}
+template <class F, class... B>
+FASTCPP_INLINE void with_flags(F&& f, bool b, B... rest) {
+    auto bound = [&](auto c) { with_flags([&](auto... cs) { f(c, cs...); }, rest...); };
+    if (b)
+        bound(std::true_type{});
+    else
+        bound(std::false_type{});
+}
+
 /// Outputs [first, last) of tile t of a short row (positions lo + first...,
 /// lo = t w): the suffix scan of tile t-1 (none for the first tile: its
 /// suffix is the empty scan), then the prefix scan of tile t with each
@@ -795,30 +831,33 @@ void short_row(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) noexce
     const index_t from = std::max<index_t>(0, (t0 - 1) * w);
     const bool clean = kArg<K> && x.stride == 1 && j.end - from > kShortRow &&
                        tile_clean<2>(x.data + from, j.end - from);
+    const bool contig = x.stride == 1;
     for (index_t t = t0; t < t_end; ++t) {
         const index_t lo = t * w, hi = std::min(lo + w, j.end);
         const index_t first = std::max(lo, j.begin) - lo, last = hi - lo;  // outputs [first, last)
         double cs = 0.0, cp = 0.0;
         if constexpr (kVar<K>) set_shifts(x, w, t, cs, cp);
-        if (clean) {
-            if constexpr (kArg<K>) {
-                if (t == 0)
-                    short_tile<true, true, true>(eng, sc, j, lo, first, last, cs, cp);
-                else
-                    short_tile<false, true, true>(eng, sc, j, lo, first, last, cs, cp);
-            }
-        } else if (x.stride == 1) {
-            if (t == 0)
-                short_tile<true, true, false>(eng, sc, j, lo, first, last, cs, cp);
-            else
-                short_tile<false, true, false>(eng, sc, j, lo, first, last, cs, cp);
-        } else {
-            if (t == 0)
-                short_tile<true, false, false>(eng, sc, j, lo, first, last, cs, cp);
-            else
-                short_tile<false, false, false>(eng, sc, j, lo, first, last, cs, cp);
-        }
+        with_flags(
+            [&](auto is_first, auto is_contig, auto is_clean) {
+                // Clean rows are contiguous argmin/argmax rows only (above).
+                if constexpr (!is_clean || (kArg<K> && is_contig))
+                    short_tile<is_first, is_contig, is_clean>(eng, sc, j, lo, first, last, cs, cp);
+            },
+            t == 0, contig, clean);
     }
+}
+
+/// Lanes set up for tile 0 and on, without NaN (Count::from_start): lane
+/// 0's suffix becomes the neutral tile, whose scan ends where the empty
+/// scan starts (0 for sums, shifted by 0; NaN, never taken, for extremes),
+/// so every output has the bits of the counted step.
+template <Kind K, class T, int N>
+FASTCPP_INLINE Lanes<T, N>& start_lane(Lanes<T, N>& g, index_t w, Buffers<T>& buf) noexcept {
+    g.suf[0] = kExtreme<K> ? buf.nan_tile.data() : buf.zero_tile.data();
+    g.cs[0] = 0.0;
+    g.full = typename Vec<N>::D{} + static_cast<double>(w);
+    g.full[0] = 0.0;
+    return g;
 }
 
 /// Positions [begin, end) of one row: lanes are N consecutive tiles.
@@ -828,10 +867,11 @@ FASTCPP_KERNEL void tiles_row(const RowJob<T>& j, index_t w, index_t minc, index
     const auto eng = Engine<K, T>::on(buf, w, minc, ddof);
     const index_t t_end = (j.end - 1) / w + 1;
     const index_t t0 = j.begin / w;
-    // Is the tile before the group's first real and NaN-free? (Lane l's
-    // suffix tile is lane l-1's prefix tile.)
-    bool before_clean = t0 > 0 && tile_clean<N>(j.x.stride == 1 ? j.x.data + (t0 - 1) * w : nullptr,
-                                                w, j.x, t0 - 1);
+    // Is the tile before the group's first NaN-free, or none (t0 = 0)?
+    // (Lane l's suffix tile is lane l-1's prefix tile.)
+    bool before_clean =
+        t0 == 0 ||
+        tile_clean<N>(j.x.stride == 1 ? j.x.data + (t0 - 1) * w : nullptr, w, j.x, t0 - 1);
     for (index_t t = t0; t < t_end; t += N) {
         // The next group's tiles, one cache line at a time: their loads then
         // overlap this group's arithmetic (a long row streams from memory).
@@ -844,14 +884,17 @@ FASTCPP_KERNEL void tiles_row(const RowJob<T>& j, index_t w, index_t minc, index
         bool copy[N], pc[N];
         bool clean = before_clean;
         for (int l = 0; l < N; ++l) {
-            copy[l] = setup_lane<K>(g, l, t + l < t_end ? &j : nullptr, t + l, w, buf, pc[l]);
-            clean = clean && pc[l];
+            const bool data = t + l < t_end;
+            copy[l] = setup_lane<K>(g, l, data ? &j : nullptr, t + l, w, buf, pc[l]);
+            clean = clean && (pc[l] || !data);  // a lane without data: any values do
         }
         before_clean = pc[N - 1];
-        if (clean)
-            eng.template step<true>(g);
+        if (!clean)
+            eng.template step<Count::each>(g);
+        else if (t == 0)
+            eng.template step<Count::from_start>(start_lane<K>(g, w, buf));
         else
-            eng.template step<false>(g);
+            eng.template step<Count::full>(g);
         for (int l = 0; l < N; ++l)
             if (copy[l]) finish_lane<K>(g, l, j, t + l, w);
     }
@@ -878,9 +921,9 @@ FASTCPP_KERNEL void tiles_rows(const RowJob<T> (&js)[kLanes], int count, index_t
             for (int l = 0; l < N; ++l) clean = clean && before_clean[l] && pc[l];
             for (int l = 0; l < N; ++l) before_clean[l] = pc[l];
             if (clean)
-                eng.template step<true>(g);
+                eng.template step<Count::full>(g);
             else
-                eng.template step<false>(g);
+                eng.template step<Count::each>(g);
             for (int l = 0; l < m; ++l)
                 if (copy[l]) finish_lane<K>(g, l, j[l], t, w);
         }

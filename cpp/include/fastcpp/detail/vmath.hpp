@@ -61,6 +61,17 @@ template <bool F>
         return a * b + c;
 }
 
+/// The polynomial c0 z^n + c1 z^(n-1) + ... + cn by Horner's rule, highest
+/// coefficient first: ((c0 z + c1) z + ...) z + cn, each step a mul_add<F>.
+template <bool F>
+[[gnu::always_inline]] inline double horner(double, double c) noexcept {
+    return c;
+}
+template <bool F, class... C>
+[[gnu::always_inline]] inline double horner(double z, double c0, double c1, C... rest) noexcept {
+    return horner<F>(z, mul_add<F>(c0, z, c1), rest...);
+}
+
 /// Largest |x| the vector sin/cos reduce accurately (q < 2^20 keeps the
 /// products q * pio2_k exact); beyond it callers use scalar libm.
 inline constexpr double kTrigMax = 1.0e5;
@@ -96,24 +107,27 @@ template <double Bound>
 /// True when trig_far_bits() OR-ed over some lanes flags one of them.
 [[gnu::always_inline]] inline bool any_far(std::uint64_t bits) noexcept { return bits >> 63; }
 
-/// r = x - k * pi/2 for a small integer k (held as a double), with fdlibm's
-/// three 33-bit pieces of pi/2 (k * piece exact for |k| < 2^20) and a tail;
-/// with FMA, three fused steps on pi/2 split into three doubles.
-template <bool F>
+/// r = x - k * M * pi/2 for a small integer or half-integer k (held as a
+/// double), with fdlibm's three 33-bit pieces of pi/2 (k * piece exact for
+/// |k| < 2^20) and a tail; with FMA, three fused steps on pi/2 split into
+/// three doubles. M = 1 or 2 scales the pieces exactly: reduce_pio2<F, 2>(x,
+/// k) has the bits of reduce_pio2<F>(x, 2k), one addition fewer.
+template <bool F, int M = 1>
 [[gnu::always_inline]] inline double reduce_pio2(double x, double k) noexcept {
+    static_assert(M == 1 || M == 2);
     if constexpr (F) {
         // With FMA, pi/2 as three doubles (hi + mid + lo, 5.6e-50 short): x -
         // k*hi is exact (both are multiples of 2^-52 when k != 0 needs |x| >=
         // 1, and the difference is below 2) except for cos's k = +-1 at |x| <
         // 1, where one rounding of |r| > 0.57 is as the pieces below give.
-        constexpr double kHi = 1.5707963267948966, kMid = 6.123233995736766e-17,
-                         kLo = -1.4973849048591698e-33;
+        constexpr double kHi = M * 1.5707963267948966, kMid = M * 6.123233995736766e-17,
+                         kLo = M * -1.4973849048591698e-33;
         return mul_add<F>(-k, kLo, mul_add<F>(-k, kMid, mul_add<F>(-k, kHi, x)));
     }
-    constexpr double kPio2_1 = 1.57079632673412561417e+00;
-    constexpr double kPio2_2 = 6.07710050630396597660e-11;
-    constexpr double kPio2_3 = 2.02226624871116645580e-21;
-    constexpr double kPio2_3t = 8.47842766036889956997e-32;
+    constexpr double kPio2_1 = M * 1.57079632673412561417e+00;
+    constexpr double kPio2_2 = M * 6.07710050630396597660e-11;
+    constexpr double kPio2_3 = M * 2.02226624871116645580e-21;
+    constexpr double kPio2_3t = M * 8.47842766036889956997e-32;
     double r = mul_add<F>(-k, kPio2_1, x);
     r = mul_add<F>(-k, kPio2_2, r);
     r = mul_add<F>(-k, kPio2_3, r);
@@ -151,25 +165,17 @@ template <bool F>
     if constexpr (F) {
         // With FMA: one Horner chain per kernel (fewer operations; the
         // lanes are independent, so the longer chains cost no throughput).
-        double ps = mul_add<F>(z, S6, S5), pc = mul_add<F>(z, C6, C5);
-        ps = mul_add<F>(ps, z, S4);
-        pc = mul_add<F>(pc, z, C4);
-        ps = mul_add<F>(ps, z, S3);
-        pc = mul_add<F>(pc, z, C3);
-        ps = mul_add<F>(ps, z, S2);
-        pc = mul_add<F>(pc, z, C2);
-        ps = mul_add<F>(ps, z, S1);
-        pc = mul_add<F>(pc, z, C1);
+        const double ps = horner<F>(z, S6, S5, S4, S3, S2, S1);
+        const double pc = horner<F>(z, C6, C5, C4, C3, C2, C1);
         sn = mul_add<F>(z * r, ps, r);
         cs = one_minus_hz + mul_add<F>(w, pc, (1.0 - one_minus_hz) - hz);
     } else {
         // S2 + z (S3 + z S4) + z w (S5 + z S6)
-        const double rs =
-            mul_add<F>(z * w, mul_add<F>(z, S6, S5), mul_add<F>(z, mul_add<F>(z, S4, S3), S2));
+        const double rs = mul_add<F>(z * w, horner<F>(z, S6, S5), horner<F>(z, S4, S3, S2));
         sn = mul_add<F>(z * r, mul_add<F>(z, rs, S1), r);
         // z (C1 + z (C2 + z C3)) + w^2 (C4 + z (C5 + z C6))
-        const double rc = mul_add<F>(z, mul_add<F>(z, mul_add<F>(z, C3, C2), C1),
-                                     (w * w) * mul_add<F>(z, mul_add<F>(z, C6, C5), C4));
+        const double rc =
+            mul_add<F>(z, horner<F>(z, C3, C2, C1), (w * w) * horner<F>(z, C6, C5, C4));
         cs = one_minus_hz + mul_add<F>(z, rc, (1.0 - one_minus_hz) - hz);
     }
 
@@ -206,20 +212,12 @@ template <bool F>
     if constexpr (F) {
         // One Horner chain: 2 operations fewer than the split below (the
         // loops that call this run independent lanes: throughput counts).
-        double v = mul_add<F>(c0, z, c1);
-        v = mul_add<F>(v, z, c2);
-        v = mul_add<F>(v, z, c3);
-        v = mul_add<F>(v, z, c4);
-        v = mul_add<F>(v, z, c5);
-        v = mul_add<F>(v, z, c6);
-        v = mul_add<F>(v, z, c7);
-        v = mul_add<F>(v, z, c8);
-        return mul_add<F>(t, v, r);
+        return mul_add<F>(t, horner<F>(z, c0, c1, c2, c3, c4, c5, c6, c7, c8), r);
     } else {
         const double z2 = z * z;
         // Two half-length Horner chains for V (a shorter dependency chain).
-        const double hi = mul_add<F>(mul_add<F>(mul_add<F>(c0, z, c1), z, c2), z, c3);
-        const double lo = mul_add<F>(mul_add<F>(c4, z, c5), z2, mul_add<F>(c6, z, c7));
+        const double hi = horner<F>(z, c0, c1, c2, c3);
+        const double lo = horner<F>(z2, horner<F>(z, c4, c5), horner<F>(z, c6, c7));
         const double v = mul_add<F>(hi, z2 * z2, lo);
         const double p = t * c8;
         const double s = r + p;
@@ -228,17 +226,32 @@ template <bool F>
     }
 }
 
+/// x = q*pi + r, |r| <= pi/2: returns r, and the top bit of `odd` is set
+/// when q is odd.
+template <bool F>
+[[gnu::always_inline]] inline double reduce_pi(double x, std::uint64_t& odd) noexcept {
+    constexpr double kOneOverPi = 3.18309886183790671538e-01;
+    constexpr double kRound = 6755399441055744.0;  // 1.5 * 2^52: see sincos()
+    const double t = mul_add<F>(x, kOneOverPi, kRound);
+    odd = std::bit_cast<std::uint64_t>(t) << 63;
+    return reduce_pio2<F, 2>(x, t - kRound);
+}
+
 /// sin(x) alone (the cheaper path when cos of the same argument is not
 /// needed): x = q*pi + r, |r| <= pi/2, sin(x) = (-1)^q sin_poly(r).
 template <bool F>
 [[gnu::always_inline]] inline double sin(double x) noexcept {
-    constexpr double kOneOverPi = 3.18309886183790671538e-01;
-    constexpr double kRound = 6755399441055744.0;  // 1.5 * 2^52: see sincos()
-    const double t = mul_add<F>(x, kOneOverPi, kRound);
-    const double q = t - kRound;
-    const std::uint64_t sign = std::bit_cast<std::uint64_t>(t) << 63;  // q odd
-    const double r = reduce_pio2<F>(x, q + q);
-    return std::bit_cast<double>(std::bit_cast<std::uint64_t>(sin_poly<F>(r)) ^ sign);
+    std::uint64_t odd;
+    const double r = reduce_pi<F>(x, odd);
+    return std::bit_cast<double>(std::bit_cast<std::uint64_t>(sin_poly<F>(r)) ^ odd);
+}
+
+/// sin(x) or -sin(x), for a caller that squares it: sin() without its sign
+/// (its square has the same bits).
+template <bool F>
+[[gnu::always_inline]] inline double sin_up_to_sign(double x) noexcept {
+    std::uint64_t odd;
+    return sin_poly<F>(reduce_pi<F>(x, odd));
 }
 
 /// cos(x) alone: x = (q + 1/2)*pi + r, |r| <= pi/2 (about),
@@ -251,7 +264,7 @@ template <bool F>
     const double t = mul_add<F>(x, kOneOverPi, -0.5) + kRound;
     const double q = t - kRound;
     const std::uint64_t sign = (~std::bit_cast<std::uint64_t>(t)) << 63;  // q even
-    const double r = reduce_pio2<F>(x, q + q + 1.0);
+    const double r = reduce_pio2<F, 2>(x, q + 0.5);  // q + 1/2 exact
     return std::bit_cast<double>(std::bit_cast<std::uint64_t>(sin_poly<F>(r)) ^ sign);
 }
 
@@ -287,13 +300,8 @@ template <bool F>
                      pS4 = 7.91534994289814532176e-04, pS5 = 3.47933107596021167570e-05;
     constexpr double qS1 = -2.40339491173441421878e+00, qS2 = 2.02094576023350569471e+00,
                      qS3 = -6.88283971605453293030e-01, qS4 = 7.70381505559019352791e-02;
-    const double p =
-        z * mul_add<F>(
-                z,
-                mul_add<F>(z, mul_add<F>(z, mul_add<F>(z, mul_add<F>(z, pS5, pS4), pS3), pS2), pS1),
-                pS0);
-    const double q =
-        mul_add<F>(z, mul_add<F>(z, mul_add<F>(z, mul_add<F>(z, qS4, qS3), qS2), qS1), 1.0);
+    const double p = z * horner<F>(z, pS5, pS4, pS3, pS2, pS1, pS0);
+    const double q = horner<F>(z, qS4, qS3, qS2, qS1, 1.0);
     return p / q;
 }
 
