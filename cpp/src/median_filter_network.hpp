@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
@@ -200,9 +201,34 @@ template <class V>
     return v;
 }
 
+/// Whether 16-byte vectors compare 32-bit lanes as signed only and have no
+/// 32-bit min/max (x86 below SSE4.1: the dispatch build's baseline copy).
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(__SSE4_1__)
+inline constexpr bool kSignedOnly32 = true;
+#else
+inline constexpr bool kSignedOnly32 = false;
+#endif
+
+/// Vectors whose min and max are a compare and blends (kSignedOnly32's
+/// signed 32-bit lanes, see NetLanes): a compare-exchange keeping both is
+/// cheaper as xors.
+template <class V, class L = std::remove_cvref_t<decltype(V{}[0])>>
+inline constexpr bool kXorExchange =
+    kSignedOnly32 && sizeof(V) == 16 && std::is_same_v<L, std::int32_t>;
+
 template <class V>
 [[gnu::always_inline]] inline void apply(V* r, const Op& op) noexcept {
     const V x = r[op.a], y = r[op.b];
+    if constexpr (kXorExchange<V>) {
+        if (op.keep == 3) {  // 5 operations instead of 7
+            V d = (x ^ y) & (y < x);
+            // Opaque to GCC, which would fold x ^ d back into blends.
+            asm("" : "+x"(d));
+            r[op.a] = x ^ d;
+            r[op.b] = y ^ d;
+            return;
+        }
+    }
     if (op.keep & 1) r[op.a] = x < y ? x : y;
     if (op.keep & 2) r[op.b] = x < y ? y : x;
 }
@@ -380,16 +406,31 @@ inline constexpr bool kUnrolledNetworks = true;
 /// Largest side of the square boxes the pair networks (median_filter_pair.cpp)
 /// serve at vector width W, by key bytes: 8-bit and 32-bit keys (uint8,
 /// float32 images) up to 9 x 9, where radix selection and rank compression
-/// take over. Not for 16- and 64-bit keys, nor 32-bit keys on 16-byte vectors
-/// (no unsigned 32-bit min/max there): compile time, as each size is unrolled
-/// per key type and vector width. The planner reads this table too
+/// take over. Not for 16- and 64-bit keys: compile time, as each size is
+/// unrolled per key type and vector width. The planner reads this table too
 /// (network_box_max), and only these kernels are compiled.
 inline constexpr int kBoxPairsMin = 4;  ///< 3 x 3 has its own kernel
 inline constexpr int kBoxPairsMax = 9;
-constexpr int box_pairs_max(std::size_t key_bytes, int W) noexcept {
+constexpr int box_pairs_max(std::size_t key_bytes, [[maybe_unused]] int W) noexcept {
     if (!kUnrolledNetworks) return 0;
-    return key_bytes == 1 || (key_bytes == 4 && W > 16) ? kBoxPairsMax : 0;
+    return key_bytes == 1 || key_bytes == 4 ? kBoxPairsMax : 0;
 }
+
+/// The lanes the pair networks compare keys K in at W bytes: the keys, or,
+/// for 32-bit keys on 16-byte vectors where kSignedOnly32 (GCC would flip
+/// both operands of every unsigned comparison), signed lanes holding the
+/// keys with their top bit flipped, which keeps their order. Loads xor
+/// `flip` in, results out.
+template <class K, int W, bool Signed = kSignedOnly32 && sizeof(K) == 4 && W == 16>
+struct NetLanes {
+    using type = K;
+    static constexpr K flip = 0;
+};
+template <class K, int W>
+struct NetLanes<K, W, true> {
+    using type = std::int32_t;
+    static constexpr std::int32_t flip = std::numeric_limits<std::int32_t>::min();
+};
 
 /// Medians of the k x k boxes of `t` (kBoxPairsMin <= k <= box_pairs_max)
 /// whose columns are g keys apart, by the pair networks; defined in

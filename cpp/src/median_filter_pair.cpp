@@ -1,5 +1,5 @@
-// Median filter, square boxes 4 x 4 ... 9 x 9 (uint8-family and, on 32- and
-// 64-byte vectors, 32-bit keys), two output rows per network: the
+// Median filter, square boxes 4 x 4 ... 9 x 9 (8- and 32-bit keys, at every
+// vector width), two output rows per network: the
 // column-sharing separable sorting networks of Adams ("Fast median filters
 // using separable sorting networks", ACM TOG 40(4), 2021), built at compile
 // time from Batcher's odd-even merges (median_filter_network.hpp) and pruned
@@ -30,9 +30,11 @@ namespace {
 /// same code with its upper box standing in for the lower one (whose last
 /// row is not padded) and stores the upper box's medians only.
 /// The box's columns are `g` keys apart (g > 1: interleaved channels).
+/// The networks compare NetLanes (keys, or flipped keys in signed lanes).
 template <int k, class K, int W>
 FASTCPP_MEDIAN_KERNEL void network_box_pairs(const Tile<K>& tile, index_t g) {  // allocates
-    using V = Vec<K, W>;
+    using Lanes = NetLanes<K, W>;
+    using V = Vec<typename Lanes::type, W>;  // `sorted` holds these lanes
     using P = BoxPairNetOf<k, k * k / 2>;  // core ranks t - k .. t
     constexpr int m = k - 1;
     constexpr index_t lanes = W / sizeof(K);
@@ -43,12 +45,13 @@ FASTCPP_MEDIAN_KERNEL void network_box_pairs(const Tile<K>& tile, index_t g) {  
     const auto need = static_cast<std::size_t>(m * len);
     if (buf.size() < need) buf.resize(need);
     K* sorted = buf.data();
+    auto key = [](const K* p) __attribute__((always_inline)) { return load<V>(p) ^ Lanes::flip; };
     for (index_t i = 0; i < t.rows; i += 2) {
         const K* top = t.pad + i * t.pad_stride;  // the upper box's first row
         for (index_t q = 0; q < pw; q += lanes) {
             V c[m];
 #pragma GCC unroll 16
-            for (int r = 0; r < m; ++r) c[r] = load<V>(top + (r + 1) * t.pad_stride + q);
+            for (int r = 0; r < m; ++r) c[r] = key(top + (r + 1) * t.pad_stride + q);
             run_list<P::value.col>(
                 c, std::make_index_sequence<static_cast<std::size_t>(P::value.col.count)>{});
 #pragma GCC unroll 16
@@ -69,20 +72,21 @@ FASTCPP_MEDIAN_KERNEL void network_box_pairs(const Tile<K>& tile, index_t g) {  
 #pragma GCC unroll 16
             for (int x = 0; x <= k; ++x) f[x] = kept[x];
 #pragma GCC unroll 16
-            for (int c = 0; c < k; ++c) f[k + 1 + c] = load<V>(row + c * g);
+            for (int c = 0; c < k; ++c) f[k + 1 + c] = key(row + c * g);
             run_list<P::value.fin>(
                 f, std::make_index_sequence<static_cast<std::size_t>(P::value.fin.count)>{});
             return f[P::value.out[0]];
         };
         const bool two = i + 1 < t.rows;
         const K* below = two ? top + k * t.pad_stride : top;  // the lower box's last row
-        emit_rows<K, W, 2, Copies::lean>(t, i, two ? 2 : 1,
-                                         [&](index_t j, V* r) __attribute__((always_inline)) {
-                                             V kept[k + 1];
-                                             core(j, kept);
-                                             r[0] = box(kept, top + j);
-                                             r[1] = box(kept, below + j);
-                                         });
+        using VK = Vec<K, W>;
+        emit_rows<K, W, 2, Copies::lean>(
+            t, i, two ? 2 : 1, [&](index_t j, VK* r) __attribute__((always_inline)) {
+                V kept[k + 1];
+                core(j, kept);
+                r[0] = reinterpret_cast<VK>(box(kept, top + j) ^ Lanes::flip);
+                r[1] = reinterpret_cast<VK>(box(kept, below + j) ^ Lanes::flip);
+            });
     }
 }
 
