@@ -372,7 +372,7 @@ Plan make_plan(const Layout& L, bool omit, bool median, index_t rank) {
     auto vector_tiles = [&](Algo algo) {
         p.algo = algo;
         p.slack = median_detail::kSlackBytes / static_cast<index_t>(sizeof(K));
-        p.tile_cols = std::min<index_t>(cols, 4096);
+        p.tile_cols = std::min<index_t>(cols, median_detail::kMaxVectorTileCols);
         const index_t stride = p.tile_cols + sc - 1 + p.slack;
         // The 3x3 median reads contiguous rows in place (run_tile): no padded
         // copy to keep in cache, so its tiles are as tall as 8-bit ones.

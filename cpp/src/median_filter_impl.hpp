@@ -171,6 +171,10 @@ void with_vector_width(F&& f) {
     }
 }
 
+/// Widest tile of the SIMD kernels on keys (networks, radix selection), in
+/// output columns: make_plan's limit, which network_3x3's buffers rely on.
+inline constexpr index_t kMaxVectorTileCols = 4096;
+
 /// Extra key columns allocated after each padded row and output row so that
 /// 64-byte vector loads/stores at the end of a row stay inside the buffer.
 inline constexpr index_t kSlackBytes = 128;

@@ -22,7 +22,11 @@
 // the medians are interleaved back, with vector shuffles.
 // The comparator lists come from Batcher's odd-even merge sort and merge
 // (Knuth TAOCP 5.3.4), pruned backwards as in median_filter_network.hpp,
-// whose fixed-size compile-time tables are too small for these sizes.
+// whose fixed-size compile-time tables are too small for these sizes. All
+// networks' states share one arena: a network reads the candidates the one
+// before left where they are (no copies), a comparator with one live output
+// computes only that one, and the kernel binds the lists to the arena's
+// addresses once per tile (no address arithmetic per comparator).
 #include "median_filter_large.hpp"
 
 #include <algorithm>
@@ -32,6 +36,8 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <queue>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -136,23 +142,148 @@ Ops layered(const Ops& L, int wires) {
     return out;
 }
 
-/// Comparators as byte offsets of their wires in a state of `bytes` per
-/// wire (B vectors of W bytes): the interpreter adds them to the state's
-/// address as they are.
-std::vector<std::uint32_t> scaled(const Ops& L, int bytes) {
-    std::vector<std::uint32_t> s;
-    s.reserve(2 * L.size());
-    for (const auto& op : L) {
-        s.push_back(static_cast<std::uint32_t>(op[0] * bytes));
-        s.push_back(static_cast<std::uint32_t>(op[1] * bytes));
+/// How the interpreter runs a comparator (wire a gets the min, wire b the
+/// max).
+enum Kind : std::uint32_t {
+    kExchange,  ///< both outputs live
+    kMin,       ///< only a's output is live: a = min, b left as it was
+    kMax,       ///< only b's: b = max
+    kHandOver,  ///< the first use of a wire the network before left: read there, not copied
+    kEnd,       ///< (bound code) the end
+};
+
+/// One network's comparators as the interpreter runs them: runs of one kind,
+/// each {kind, count, then per comparator the byte offsets of its wires in
+/// the arena: a and b, or for kHandOver the two read and the two written}.
+using Code = std::vector<std::uint32_t>;
+
+/// Where a network's wires are in the arena (all networks' states, B
+/// vectors per wire): its own wire w at wire base + w; its wires x <
+/// from->size() start as wire (*from)[x] of the network before it, at
+/// from_base.
+struct Place {
+    int base = 0;
+    const Wires* from = nullptr;
+    int from_base = 0;
+};
+
+/// One comparator of L placed in the arena: the wires it reads and writes.
+struct Placed {
+    Kind kind = kExchange;
+    int ra = 0, rb = 0, wa = 0, wb = 0;
+};
+
+/// The comparators of L (on `wires` wires, `live` its outputs) placed at
+/// `at`: a comparator with one live output computes only that one (kMin,
+/// kMax); one that first uses a wire handed over reads it where the network
+/// before left it (kHandOver), which replaces copying the candidates.
+std::vector<Placed> place(const Ops& L, int wires, const Wires& live_out, const Place& at) {
+    std::vector<Placed> P(L.size());
+    std::vector<bool> live(static_cast<std::size_t>(wires), false);
+    for (int w : live_out) live[static_cast<std::size_t>(w)] = true;
+    for (std::size_t o = L.size(); o-- > 0;) {
+        const auto a = static_cast<std::size_t>(L[o][0]), b = static_cast<std::size_t>(L[o][1]);
+        P[o].kind = live[a] && live[b] ? kExchange : live[a] ? kMin : kMax;
+        live[a] = live[b] = true;
     }
-    return s;
+    const int handed = at.from ? static_cast<int>(at.from->size()) : 0;
+    std::vector<bool> used(static_cast<std::size_t>(wires), false);
+    auto read = [&](int w, bool& from_before) {
+        from_before = w < handed && !used[static_cast<std::size_t>(w)];
+        used[static_cast<std::size_t>(w)] = true;
+        return from_before ? at.from_base + (*at.from)[static_cast<std::size_t>(w)] : at.base + w;
+    };
+    for (std::size_t o = 0; o < L.size(); ++o) {
+        bool ha = false, hb = false;
+        P[o].ra = read(L[o][0], ha);
+        P[o].rb = read(L[o][1], hb);
+        P[o].wa = at.base + L[o][0];
+        P[o].wb = at.base + L[o][1];
+        if (ha || hb) P[o].kind = kHandOver;
+    }
+    // Every live wire handed over is used (each element of a merge meets a
+    // comparator, and pruning keeps those of live wires): nothing to copy.
+    for (int w : live_out)
+        if (w < handed && !used[static_cast<std::size_t>(w)])
+            throw std::logic_error("median_filter_large: a live candidate skips the network");
+    return P;
 }
 
-/// The comparator lists of one LargeNet scaled for blocks of B vectors of W
-/// bytes.
+/// The order to run P in: each comparator after those before it in P on
+/// its wires, runs of one kind as long as possible (each run costs a jump),
+/// else P's order (its layers: consecutive comparators independent).
+std::vector<std::size_t> schedule(const std::vector<Placed>& P, const Ops& L, int wires) {
+    const std::size_t n = P.size();
+    std::vector<int> pending(n, 0);
+    // next[o][e]: the comparator after o on o's wire e.
+    std::vector<std::array<std::ptrdiff_t, 2>> next(n, {-1, -1});
+    std::vector<std::ptrdiff_t> last(static_cast<std::size_t>(wires), -1);
+    for (std::size_t o = 0; o < n; ++o) {
+        std::array<std::ptrdiff_t, 2> prev{};
+        for (std::size_t e = 0; e < 2; ++e) {
+            const int w = L[o][e];
+            auto& l = last[static_cast<std::size_t>(w)];
+            prev[e] = l;
+            if (l >= 0)
+                next[static_cast<std::size_t>(l)][L[static_cast<std::size_t>(l)][0] == w ? 0 : 1] =
+                    static_cast<std::ptrdiff_t>(o);
+            l = static_cast<std::ptrdiff_t>(o);
+        }
+        pending[o] = (prev[0] >= 0 ? 1 : 0) + (prev[1] >= 0 && prev[1] != prev[0] ? 1 : 0);
+    }
+    using Ready = std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>>;
+    std::array<Ready, 4> ready;
+    for (std::size_t o = 0; o < n; ++o)
+        if (pending[o] == 0) ready[P[o].kind].push(o);
+    std::vector<std::size_t> order;
+    order.reserve(n);
+    std::size_t kind = 0;
+    while (order.size() < n) {
+        if (ready[kind].empty())
+            for (std::size_t c = 0; c < ready.size(); ++c)
+                if (!ready[c].empty() &&
+                    (ready[kind].empty() || ready[c].top() < ready[kind].top()))
+                    kind = c;
+        const std::size_t o = ready[kind].top();
+        ready[kind].pop();
+        order.push_back(o);
+        const auto [s0, s1] = next[o];
+        for (std::ptrdiff_t s : {s0, s1 == s0 ? -1 : s1})
+            if (s >= 0 && --pending[static_cast<std::size_t>(s)] == 0)
+                ready[P[static_cast<std::size_t>(s)].kind].push(static_cast<std::size_t>(s));
+    }
+    return order;
+}
+
+/// L placed at `at` as Code for wires of `bytes` bytes.
+Code encode(const Ops& L, int wires, const Wires& live_out, const Place& at, int bytes) {
+    const std::vector<Placed> P = place(L, wires, live_out, at);
+    Code code;
+    std::size_t count_at = 0;
+    Kind kind = kExchange;
+    auto off = [&](int w) { code.push_back(static_cast<std::uint32_t>(w * bytes)); };
+    for (std::size_t o : schedule(P, L, wires)) {
+        const Placed& p = P[o];
+        if (code.empty() || p.kind != kind) {
+            kind = p.kind;
+            code.push_back(kind);
+            count_at = code.size();
+            code.push_back(0);
+        }
+        ++code[count_at];
+        off(p.ra);
+        off(p.rb);
+        if (kind == kHandOver) {
+            off(p.wa);
+            off(p.wb);
+        }
+    }
+    return code;
+}
+
+/// The networks of one LargeNet as Code for blocks of B vectors of W bytes.
 struct Scaled {
-    std::vector<std::uint32_t> col, core, pair, mid, fin;
+    Code col, core, pair, mid, fin;
 };
 
 /// The networks of one box side k, R output rows per pass and groups of G
@@ -177,8 +308,12 @@ struct LargeNet {
     Wires need;   ///< mid wire of fin candidate x
     Ops fin;      ///< wires 0 .. kn - 1 the candidates, then R - 1 rows of k
     int out = 0;  ///< fin's median wire
-    double cost = 0;  ///< compare-exchanges and copies per output vector
-    /// Scaled lists per B = 1, 2, 4, 8 and W = 16, 32, 64, built when first used.
+    /// The arena (in wires): core (also the column sort's state), pair, mid
+    /// and fin's states at wires 0, at_pair, at_mid, at_fin.
+    int at_pair = 0, at_mid = 0, at_fin = 0, arena = 0;
+    /// Compare-exchanges, loads and candidates handed over per output vector.
+    double cost = 0;
+    /// Code per B = 1, 2, 4, 8 and W = 16, 32, 64, built when first used.
     std::array<std::array<std::unique_ptr<Scaled>, 3>, 4> by_block;
 };
 
@@ -257,9 +392,13 @@ LargeNet build(int k, int R, int G) {
     const Wires all = batcher_merge(kept, merge_all(rows, fin), fin);
     N.out = all[static_cast<std::size_t>(t - lo)];
     N.fin = layered(prune(fin, N.kn + extra, {N.out}), N.kn + extra);
+    N.at_pair = c2;
+    N.at_mid = N.at_pair + (G == 4 ? N.kn4 + 2 * m : 0);
+    N.at_fin = N.at_mid + N.kn2 + m;
+    N.arena = N.at_fin + N.kn + extra;
     // Per output: the column sort (shared by R rows), the core and its
-    // loads (G R boxes), pair and its copies (2 R boxes), mid and its copies
-    // (R rows), fin and its copies.
+    // loads (G R boxes), pair and its candidates (2 R boxes), mid and its
+    // candidates (R rows), fin and its candidates.
     N.cost = static_cast<double>(N.col.size() + m) / R +
              static_cast<double>(N.core.size() + c2) / (G * R) +
              (G == 4 ? static_cast<double>(N.pair.size() + N.kn4 + 2 * m) / (2 * R) : 0.0) +
@@ -270,8 +409,13 @@ LargeNet build(int k, int R, int G) {
 
 std::mutex nets_mutex;
 
+// The builders below are called from the kernels, which are flattened into
+// one function per level (with_vector_width): noinline keeps one compiled
+// copy of them instead of one inlined per kernel (compile time, and the
+// sanitizers' instrumentation of those giant functions).
+
 /// The cheapest R for side k and groups of G columns, built once per process.
-LargeNet& net_for(int k, int G) {
+[[gnu::noinline]] LargeNet& net_for(int k, int G) {
     static std::array<std::array<std::unique_ptr<LargeNet>, kLargeBoxMax + 1>, 2> nets;
     const std::lock_guard<std::mutex> lock(nets_mutex);
     auto& slot = nets[G == 4 ? 1 : 0][static_cast<std::size_t>(k)];
@@ -288,16 +432,24 @@ LargeNet& net_for(int k, int G) {
 
 /// N's comparator lists for blocks of B vectors of W bytes, built once per
 /// (k, G, B, W).
-const Scaled& scaled_for(LargeNet& N, int B, int W) {
+[[gnu::noinline]] const Scaled& scaled_for(LargeNet& N, int B, int W) {
     const std::lock_guard<std::mutex> lock(nets_mutex);
     auto& slot =
         N.by_block[static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(B)))]
                   [static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(W)) - 4)];
     const int bytes = B * W;
-    if (!slot)
-        slot = std::make_unique<Scaled>(Scaled{scaled(N.col, bytes), scaled(N.core, bytes),
-                                               scaled(N.pair, bytes), scaled(N.mid, bytes),
-                                               scaled(N.fin, bytes)});
+    if (!slot) {
+        const int m = N.m;
+        Wires column(static_cast<std::size_t>(m));
+        for (int r = 0; r < m; ++r) column[static_cast<std::size_t>(r)] = r;
+        const Wires& cand = N.G == 4 ? N.need2 : N.top;
+        slot = std::make_unique<Scaled>(Scaled{
+            encode(N.col, m, column, {}, bytes),
+            encode(N.core, (N.k - N.G + 1) * m, N.top, {}, bytes),
+            encode(N.pair, N.kn4 + 2 * m, N.need2, {N.at_pair, &N.top, 0}, bytes),
+            encode(N.mid, N.kn2 + m, N.need, {N.at_mid, &cand, N.G == 4 ? N.at_pair : 0}, bytes),
+            encode(N.fin, N.kn + (N.R - 1) * N.k, {N.out}, {N.at_fin, &N.need, N.at_mid}, bytes)});
+    }
     return *slot;
 }
 
@@ -305,47 +457,101 @@ const Scaled& scaled_for(LargeNet& N, int B, int W) {
 using net::load;
 using net::Vec;
 
-/// One comparator on B vectors per wire: a load, a min, a max and a store
-/// per wire and vector, with no spills. (restrict holds for one call: its
-/// two wires differ; consecutive calls may share wires, and GCC keeps the
-/// order between inlined calls.)
-template <int B, class V>
+/// One comparator of kind Kd (not kHandOver) on B vectors per wire: per
+/// vector, two loads, the min and/or max and their stores, with no spills.
+/// (restrict holds for one call: its two wires differ; consecutive calls may
+/// share wires, and GCC keeps the order between inlined calls.)
+template <Kind Kd, int B, class V>
 [[gnu::always_inline]] inline void compare_exchange(V* __restrict x, V* __restrict y) noexcept {
 #pragma GCC unroll 16
     for (int u = 0; u < B; ++u) {
         const V p = x[u], q = y[u];
-        x[u] = p < q ? p : q;
-        y[u] = p < q ? q : p;
+        if constexpr (Kd != kMax) x[u] = p < q ? p : q;
+        if constexpr (Kd != kMin) y[u] = p < q ? q : p;
     }
 }
 
-/// Runs the comparators L (byte offsets, two per comparator) on the state
-/// s, B vectors per wire, in order, two per loop step (one step per
-/// comparator ran about a fifth more instructions in all at k = 10; four
-/// per step ran more than two).
+/// A kHandOver comparator: reads x and y, writes the min to xo and the max
+/// to yo (x is xo, or y is yo, where that wire was used before).
 template <int B, class V>
-[[gnu::always_inline]] inline void run_ops(V* __restrict s,
-                                           const std::vector<std::uint32_t>& L) noexcept {
-    const std::uint32_t* ops = L.data();
-    const std::size_t n = L.size();
-    auto* base = reinterpret_cast<unsigned char*>(s);
-    std::size_t o = 0;
-    for (; o + 4 <= n; o += 4) {
-        V* x = reinterpret_cast<V*>(base + ops[o]);
-        V* y = reinterpret_cast<V*>(base + ops[o + 1]);
-        V* x2 = reinterpret_cast<V*>(base + ops[o + 2]);
-        V* y2 = reinterpret_cast<V*>(base + ops[o + 3]);
-        // Plain pointers in registers: otherwise GCC addresses every vector
-        // as base + offset + u * W and spends an lea on each.
-        asm("" : "+r"(x), "+r"(y), "+r"(x2), "+r"(y2));
-        compare_exchange<B>(x, y);
-        compare_exchange<B>(x2, y2);
+[[gnu::always_inline]] inline void hand_over(const V* x, const V* y, V* xo, V* yo) noexcept {
+#pragma GCC unroll 16
+    for (int u = 0; u < B; ++u) {
+        const V p = x[u], q = y[u];
+        xo[u] = p < q ? p : q;
+        yo[u] = p < q ? q : p;
     }
-    if (o < n) {
-        V* x = reinterpret_cast<V*>(base + ops[o]);
-        V* y = reinterpret_cast<V*>(base + ops[o + 1]);
-        asm("" : "+r"(x), "+r"(y));
-        compare_exchange<B>(x, y);
+}
+
+/// Code bound to an arena: the offsets turned into addresses, so that the
+/// interpreter loads a wire's address and adds nothing (an add per wire was
+/// about a tenth of its instructions at k = 10).
+using Bound = std::vector<std::uintptr_t>;
+
+/// Appends `code` bound to the arena at `base` to `out`; returns where it
+/// starts.
+[[gnu::noinline]] std::size_t bind(const Code& code, const void* base, Bound& out) {
+    const std::size_t start = out.size();
+    const auto at = reinterpret_cast<std::uintptr_t>(base);
+    for (std::size_t p = 0; p < code.size();) {
+        const std::uint32_t kind = code[p], n = code[p + 1];
+        out.push_back(kind);
+        out.push_back(n);
+        const std::size_t wires = n * (kind == kHandOver ? 4u : 2u);
+        for (std::size_t w = 0; w < wires; ++w) out.push_back(at + code[p + 2 + w]);
+        p += 2 + wires;
+    }
+    out.push_back(kEnd);
+    return start;
+}
+
+/// Runs the run of n comparators of kind Kd at ops; returns the end of the
+/// run. Two comparators per loop step (one per step ran about a fifth more
+/// instructions in all at k = 10; four per step ran more than two);
+/// kHandOver, with four wires each, one per step.
+template <Kind Kd, int B, class V>
+[[gnu::always_inline]] inline const std::uintptr_t* run_kind(const std::uintptr_t* ops,
+                                                             std::uintptr_t n) noexcept {
+    auto at = [](std::uintptr_t address) { return reinterpret_cast<V*>(address); };
+    if constexpr (Kd == kHandOver) {
+        for (std::uintptr_t o = 0; o < n; ++o, ops += 4)
+            hand_over<B>(at(ops[0]), at(ops[1]), at(ops[2]), at(ops[3]));
+    } else {
+        std::uintptr_t o = 0;
+        for (; o + 2 <= n; o += 2, ops += 4) {
+            compare_exchange<Kd, B>(at(ops[0]), at(ops[1]));
+            compare_exchange<Kd, B>(at(ops[2]), at(ops[3]));
+        }
+        if (o < n) {
+            compare_exchange<Kd, B>(at(ops[0]), at(ops[1]));
+            ops += 2;
+        }
+    }
+    return ops;
+}
+
+/// Runs bound code, B vectors per wire.
+template <int B, class V>
+[[gnu::always_inline]] inline void run_code(const std::uintptr_t* p) noexcept {
+    for (;;) {
+        const std::uintptr_t kind = p[0], n = p[1];
+        p += 2;
+        switch (kind) {
+            case kExchange:
+                p = run_kind<kExchange, B, V>(p, n);
+                break;
+            case kMin:
+                p = run_kind<kMin, B, V>(p, n);
+                break;
+            case kMax:
+                p = run_kind<kMax, B, V>(p, n);
+                break;
+            case kHandOver:
+                p = run_kind<kHandOver, B, V>(p, n);
+                break;
+            default:
+                return;
+        }
     }
 }
 
@@ -372,9 +578,9 @@ template <class V, std::size_t... I>
     std::memcpy(static_cast<K*>(p) + N, &hi, sizeof(V));
 }
 
-/// Aligned scratch of `bytes` bytes, reused by the thread.
+/// Scratch of `bytes` bytes aligned to W, reused by the thread.
 template <int W>
-void* scratch(std::vector<unsigned char>& buf, std::size_t bytes) {
+[[gnu::noinline]] void* scratch(std::vector<unsigned char>& buf, std::size_t bytes) {
     if (buf.size() < bytes + W) buf.resize(bytes + W);
     auto p = reinterpret_cast<std::uintptr_t>(buf.data());
     return reinterpret_cast<void*>((p + W - 1) / W * W);
@@ -434,27 +640,36 @@ FASTCPP_MEDIAN_KERNEL void large_kernel(const Tile<K>& tile, LargeNet& N) {  // 
     const Scaled& S = scaled_for(N, B, W);
     constexpr auto lane_seq = std::make_index_sequence<static_cast<std::size_t>(lanes)>{};
     const int k = N.k, R = N.R, G = N.G, m = N.m, kn4 = N.kn4, kn2 = N.kn2, kn = N.kn;
-    const int extra = (R - 1) * k, shared = k - G + 1;
+    const int shared = k - G + 1;
     const index_t groups = (t.cols + G - 1) / G;
     const index_t pw = t.cols + k - 1;  // padded columns the boxes read
     // Entries per phase row: the last block's reach (groups rounded up to
     // span, + (k + G - 2) / G + 1), in whole blocks.
     const index_t main = (groups + span - 1) / span * span, reach = (k + G - 2) / G;
     const index_t hl = main + (reach + span) / span * span;
-    const index_t half = (pw + 1) / 2 + lanes;  // a padded row's even or odd columns
+    // `halves` (G = 4): a padded row's ceil(pw / 2) even columns at 0, its
+    // odd ones at `half`, between the two splits; an output row's halves
+    // (t.cols <= pw) on the way back. Nothing reads or writes past them:
+    // (de)interleave take whole vectors only while they fit, then keys.
+    const index_t half = (pw + 1) / 2;
     const index_t prows = t.rows + k - 1;
-    thread_local std::vector<unsigned char> pbuf, sbuf, gbuf, hbuf, cbuf, qbuf, mbuf, fbuf;
+    thread_local std::vector<unsigned char> pbuf, sbuf, gbuf, hbuf, abuf;
     K* split =
         static_cast<K*>(scratch<W>(pbuf, static_cast<std::size_t>(G * prows * hl) * sizeof(K)));
     K* sorted = static_cast<K*>(scratch<W>(sbuf, static_cast<std::size_t>(G * m * hl) * sizeof(K)));
     K* got = static_cast<K*>(scratch<W>(gbuf, static_cast<std::size_t>(G * R * hl) * sizeof(K)));
     K* halves = static_cast<K*>(scratch<W>(hbuf, static_cast<std::size_t>(2 * half) * sizeof(K)));
-    V* cs = static_cast<V*>(scratch<W>(cbuf, static_cast<std::size_t>(shared * m * B) * sizeof(V)));
-    V* qs =
-        static_cast<V*>(scratch<W>(qbuf, static_cast<std::size_t>((kn4 + 2 * m) * B) * sizeof(V)));
-    V* ms = static_cast<V*>(scratch<W>(mbuf, static_cast<std::size_t>((kn2 + m) * B) * sizeof(V)));
-    V* fs =
-        static_cast<V*>(scratch<W>(fbuf, static_cast<std::size_t>((kn + extra) * B) * sizeof(V)));
+    V* arena = static_cast<V*>(scratch<W>(abuf, static_cast<std::size_t>(N.arena * B) * sizeof(V)));
+    V* const cs = arena;  // the column sort's and the core's state
+    V* const qs = arena + N.at_pair * B;
+    V* const ms = arena + N.at_mid * B;
+    V* const fs = arena + N.at_fin * B;
+    thread_local Bound bound;
+    bound.clear();
+    const std::size_t at_col = bind(S.col, arena, bound), at_core = bind(S.core, arena, bound),
+                      at_pair = bind(S.pair, arena, bound), at_mid = bind(S.mid, arena, bound),
+                      at_fin = bind(S.fin, arena, bound);
+    const std::uintptr_t* const code = bound.data();
     for (index_t p = 0; p < prows; ++p) {
         const K* src = t.pad + p * t.pad_stride;
         K* ph = split + G * p * hl;
@@ -466,7 +681,11 @@ FASTCPP_MEDIAN_KERNEL void large_kernel(const Tile<K>& tile, LargeNet& N) {  // 
             deinterleave<V>(halves + half, pw / 2, ph + hl, ph + 3 * hl, hl, lane_seq);
         }
     }
-    auto row_of = [&](index_t p, index_t c) { return split + (G * p + c % G) * hl + c / G; };
+    // Phase c % G and entry c / G of column c >= 0 (G = 2 or 4: no division)
+    const int g_shift = G == 4 ? 2 : 1;
+    auto row_of = [&](index_t p, index_t c) {
+        return split + (G * p + (c & (G - 1))) * hl + (c >> g_shift);
+    };
     for (index_t i = 0; i < t.rows; i += R) {
         // Sort the common rows i + R - 1 .. i + k - 1 of every padded column:
         // whole blocks up to the last group's block, then the few entries
@@ -480,7 +699,7 @@ FASTCPP_MEDIAN_KERNEL void large_kernel(const Tile<K>& tile, LargeNet& N) {  // 
 #pragma GCC unroll 16
                     for (int u = 0; u < B; ++u) cs[r * B + u] = load<V>(src + u * lanes);
                 }
-                run_ops<B>(cs, S.col);
+                run_code<B, V>(code + at_col);
                 for (int r = 0; r < m; ++r) {
                     K* dst = sorted + (G * r + a) * hl + q;
 #pragma GCC unroll 16
@@ -490,12 +709,14 @@ FASTCPP_MEDIAN_KERNEL void large_kernel(const Tile<K>& tile, LargeNet& N) {  // 
             }
             for (; q < main + reach; q += lanes) {
                 for (int r = 0; r < m; ++r) cs[r * B] = load<V>(row_of(i + r + R - 1, a) + q);
-                run_ops<1>(cs, S.col);
+                run_code<1, V>(code + at_col);
                 for (int r = 0; r < m; ++r)
                     std::memcpy(sorted + (G * r + a) * hl + q, &cs[r * B], sizeof(V));
             }
         }
-        auto sorted_of = [&](int r, index_t c) { return sorted + (G * r + c % G) * hl + c / G; };
+        auto sorted_of = [&](int r, index_t c) {
+            return sorted + (G * r + (c & (G - 1))) * hl + (c >> g_shift);
+        };
         // The sorted column c (m ranks) to wires w, w + 1 ... of state s.
         auto load_column = [&](V* s, int w, index_t c, index_t j) {
             for (int r = 0; r < m; ++r) {
@@ -504,40 +725,21 @@ FASTCPP_MEDIAN_KERNEL void large_kernel(const Tile<K>& tile, LargeNet& N) {  // 
                 for (int u = 0; u < B; ++u) s[(w + r) * B + u] = load<V>(src + u * lanes);
             }
         };
-        // Wires `need` of state s to wires 0, 1 ... of state d.
-        // (The list is read through local copies: stores of 8-bit key
-        // vectors may alias it.)
-        auto copy_wires = [&](V* __restrict d, const V* __restrict s, const Wires& need) {
-            const int* nd = need.data();
-            const std::size_t count = need.size();
-            for (std::size_t x = 0; x < count; ++x) {
-                const V* from = s + nd[x] * B;
-#pragma GCC unroll 16
-                for (int u = 0; u < B; ++u) d[static_cast<index_t>(x) * B + u] = from[u];
-            }
-        };
         const int nrows = static_cast<int>(std::min<index_t>(R, t.rows - i));
         for (index_t j = 0; j < groups; j += span) {
             for (int c = 0; c < shared; ++c) load_column(cs, c * m, G - 1 + c, j);
-            run_ops<B>(cs, S.core);
+            run_code<B, V>(code + at_core);
             for (int h = 0; h < G / 2; ++h) {  // boxes 2h and 2h + 1
-                const V* cand = cs;
-                const Wires* need2 = &N.top;
-                if (G == 4) {  // the two more columns boxes 2h and 2h + 1 share
-                    copy_wires(qs, cs, N.top);
+                if (G == 4) {                  // the two more columns boxes 2h and 2h + 1 share
                     load_column(qs, kn4, h == 0 ? 1 : k, j);
                     load_column(qs, kn4 + m, h == 0 ? 2 : k + 1, j);
-                    run_ops<B>(qs, S.pair);
-                    cand = qs;
-                    need2 = &N.need2;
+                    run_code<B, V>(code + at_pair);
                 }
                 for (int a = 0; a < 2; ++a) {
                     const int b = 2 * h + a;  // box columns b .. b + k - 1 of the group
-                    copy_wires(ms, cand, *need2);
                     load_column(ms, kn2, 2 * h + a * k, j);
-                    run_ops<B>(ms, S.mid);
+                    run_code<B, V>(code + at_mid);
                     for (int y = 0; y < nrows; ++y) {
-                        copy_wires(fs, ms, N.need);
                         // The box's own rows: above the common ones, then below.
                         for (int e = 0; e < R - 1; ++e) {
                             const index_t p = e < R - 1 - y ? i + y + e : i + k + (e - (R - 1 - y));
@@ -548,7 +750,7 @@ FASTCPP_MEDIAN_KERNEL void large_kernel(const Tile<K>& tile, LargeNet& N) {  // 
                                     fs[(kn + e * k + c) * B + u] = load<V>(src + u * lanes);
                             }
                         }
-                        run_ops<B>(fs, S.fin);
+                        run_code<B, V>(code + at_fin);
                         K* dst = got + (G * y + b) * hl + j;
 #pragma GCC unroll 16
                         for (int u = 0; u < B; ++u)
@@ -607,11 +809,30 @@ FASTCPP_MEDIAN_KERNEL void large_at(const Tile<K>& t) {
         large_kernel<K, W, 1>(t, N);
 }
 
+/// Whether this build runs vectors of W bytes: every level's width with
+/// per-level copies (FASTCPP_MEDIAN_LEVELS), else only the width the
+/// compiler targets (vector_bytes()). Wider vectors than the target's would
+/// be compiled lane by lane, never run: in sanitizer builds they were most
+/// of this file's compile time.
+constexpr bool runs_at(int W) {
+#if FASTCPP_MEDIAN_LEVELS
+    return W > 0;
+#elif defined(__AVX512BW__)
+    return W == 64;
+#elif defined(__AVX2__)
+    return W == 32;
+#else
+    return W == 16;
+#endif
+}
+
 }  // namespace
 
 template <class K>
 void large_box_tile(const Tile<K>& t) {
-    with_vector_width([&]<int W>() { large_at<K, W>(t); });
+    with_vector_width([&]<int W>() {
+        if constexpr (runs_at(W)) large_at<K, W>(t);
+    });
 }
 
 template void large_box_tile(const Tile<std::uint8_t>&);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <type_traits>
@@ -77,13 +78,16 @@ FASTCPP_MEDIAN_KERNEL void network_dynamic(const Tile<K>& tile, const OpList& L)
     }
 }
 
+// min and max by two different comparisons: from one shared a < b GCC
+// makes a compare and two blends (vblendvps, two uops each) where each
+// alone is one vminps / vmaxps (these are their exact operand rules).
 template <class V>
 [[gnu::always_inline]] inline V vmin(const V& a, const V& b) noexcept {
     return a < b ? a : b;
 }
 template <class V>
 [[gnu::always_inline]] inline V vmax(const V& a, const V& b) noexcept {
-    return a < b ? b : a;
+    return b < a ? a : b;
 }
 template <class V>
 [[gnu::always_inline]] inline V med3(const V& a, const V& b, const V& c) noexcept {
@@ -118,9 +122,9 @@ struct FloatTrouble {
     using VU = Vec<std::uint32_t, W>;  // unsigned: negation and - 1 wrap
     VU low = VU{} + std::numeric_limits<std::uint32_t>::max();
     VI high = VI{} + std::numeric_limits<std::int32_t>::min();
-    [[gnu::always_inline]] void add(const void* p) noexcept {
-        const VU b = load<VU>(p);
-        const VU a = reinterpret_cast<VI>(b) < 0 ? 0u - b : b;
+    [[gnu::always_inline]] void add(const VU b) noexcept {
+        const VU neg = 0u - b;
+        const VU a = neg < b ? neg : b;  // |bits| as a signed integer (INT_MIN stays)
         const VU a1 = a - 1u;
         low = a1 < low ? a1 : low;
         high = reinterpret_cast<VI>(a1) > high ? reinterpret_cast<VI>(a1) : high;
@@ -150,21 +154,33 @@ struct FloatTrouble {
 /// image: its elements become keys in registers, as OpenCV's medianBlur
 /// reads its rows (a padded copy cost about a fifth of the time), and only
 /// the border columns outside the image's run are gathered one by one.
-/// float32 image rows without NaN, -0.0 and subnormals (FloatTrouble,
-/// checked once per row) skip the keys: float min/max (vminps/vmaxps)
-/// order them as the keys do, and equal
-/// values have equal bits there, so the medians are the same bits; a pair
-/// of output rows whose four rows hold either runs on keys.
+/// float32 image rows without NaN, -0.0 and subnormals (FloatTrouble) skip
+/// the keys: float min/max (vminps/vmaxps) order them as the keys do, and
+/// equal values have equal bits there, so the medians are the same bits; a
+/// pair of output rows whose four rows hold any runs on keys. The pass that
+/// sorts the columns checks its two new rows as it reads them (the pair's
+/// first two rows were the previous pair's last two, or are checked alone).
 template <class K, int W>
 FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: allocates
     using V = Vec<K, W>;
     constexpr index_t lanes = W / sizeof(K);
     const Tile<K> t = tile;
     const index_t pw = t.cols + 2;
-    const index_t len = (pw + lanes - 1) / lanes * lanes + lanes;
+    // Sorted columns of the upper box (lo, mid, hi) and of the lower one
+    // (keys, or float bits on the float path), kStride keys apart: a
+    // compile-time stride, so that one index addresses all six. A row holds
+    // pw <= kMaxVectorTileCols + 2 columns and a vector of slack; the last
+    // 64 bytes keep the six rows apart modulo 4 KiB (store/load aliasing).
+    // The buffer starts on a cache line: whole-vector stores that straddle
+    // two lines cost about a tenth of the float path's time.
+    constexpr index_t kLine = 64 / static_cast<index_t>(sizeof(K));
+    constexpr index_t kStride = kMaxVectorTileCols + 2 * lanes + kLine;
     thread_local std::vector<K> buf;
-    const auto need = static_cast<std::size_t>(6 * len);
-    if (buf.size() < need) buf.resize(need);
+    if (buf.size() < static_cast<std::size_t>(6 * kStride + kLine))
+        buf.resize(static_cast<std::size_t>(6 * kStride + kLine));
+    const auto misaligned = static_cast<index_t>(reinterpret_cast<std::uintptr_t>(buf.data()) % 64);
+    K* const col = buf.data() + (misaligned == 0 ? 0 : kLine - misaligned / index_t{sizeof(K)});
+    auto column = [&](index_t box, int rank) { return col + (3 * box + rank) * kStride; };
     ImageRows<K> src;  // the padded tile: one run of columns, no border
     src.q1 = pw;
     if (t.image != nullptr) src = *t.image;
@@ -174,14 +190,12 @@ FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: 
     // A run narrower than a vector: only in the padded tile, whose slack
     // takes the last vector's loads.
     const index_t last = src.q1 - src.q0 >= lanes ? src.q1 - lanes : src.q1;
-    // Sorted columns of the upper box (lo, mid, hi) and of the lower one:
-    // keys, or float bits on the float path.
-    K* const col = buf.data();
-    auto column = [&](index_t box, int rank) { return col + (3 * box + rank) * len; };
-    // Sorts padded columns of rows r0 ... r3 into `column`. X: the kind of
-    // the rows' elements; U: K (keys) or float (the float path).
-    auto columns = [&]<KeyXform X, class U>(const K* r0, const K* r1, const K* r2,
-                                            const K* r3) __attribute__((always_inline)) {
+    // Sorts padded columns of rows r0 ... r3 into `column`, showing rows r2
+    // and r3 to watch(c, a1) as it reads them (vectors, or the border
+    // columns' single values). X: the kind of the rows' elements; U: K
+    // (keys) or float (the float path).
+    auto columns = [&]<KeyXform X, class U>(const K* r0, const K* r1, const K* r2, const K* r3,
+                                            auto&& watch) __attribute__((always_inline)) {
         using VU = Vec<U, W>;
         auto in = [&](const K* r, index_t x) __attribute__((always_inline)) {
             if constexpr (std::is_same_v<U, K>)
@@ -191,7 +205,8 @@ FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: 
         };
         for (index_t q = src.q0; q < src.q1; q += lanes) {
             const index_t at = std::min(q, last), x = src.col0 + at;
-            const VU b = in(r1, x), c = in(r2, x);
+            const VU b = in(r1, x), c = in(r2, x), a0 = in(r0, x), a1 = in(r3, x);
+            watch(c, a1);
             const VU s0 = vmin(b, c), s1 = vmax(b, c);
             auto complete = [&](index_t box, const VU a) __attribute__((always_inline)) {
                 const VU lo = vmin(a, s0), hi = vmax(a, s1), mid = vmax(s0, vmin(a, s1));
@@ -199,8 +214,8 @@ FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: 
                 std::memcpy(column(box, 1) + at, &mid, sizeof(VU));
                 std::memcpy(column(box, 2) + at, &hi, sizeof(VU));
             };
-            complete(0, in(r0, x));
-            complete(1, in(r3, x));
+            complete(0, a0);
+            complete(1, a1);
         }
         // Border columns (image rows only): element colmap[q] of each row.
         auto border = [&](index_t q) {
@@ -218,6 +233,7 @@ FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: 
                 return v;
             };
             const U a0 = key(r0), b = key(r1), c = key(r2), a1 = key(r3);
+            watch(c, a1);
             const U s0 = vmin(b, c), s1 = vmax(b, c);
             auto complete = [&](index_t box, const U a) {
                 const U v[3] = {vmin(a, s0), vmax(s0, vmin(a, s1)), vmax(a, s1)};
@@ -245,23 +261,26 @@ FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: 
     constexpr bool kFloats = sizeof(K) == 4;
     const bool floats = kFloats && t.image != nullptr && src.kind == KeyXform::floating &&
                         t.direct != nullptr && t.cols >= lanes;
-    thread_local std::vector<signed char> plain;  // per padded row: -1 unknown
-    auto plain_row = [&](index_t p) {
+    using Trouble = FloatTrouble<W>;
+    using VT = typename Trouble::VU;
+    // Per padded row: 1 plain (no trouble), 0 not, -1 not checked yet.
+    thread_local std::vector<signed char> plain;
+    auto plain_row = [&](index_t p) {  // checks row p alone if need be
         if constexpr (kFloats) {
             signed char& s = plain[static_cast<std::size_t>(p)];
             if (s < 0) {
                 const K* r = row(p);
-                FloatTrouble<W> ft;
+                Trouble ft;
                 const K* const run = r + src.col0;
                 index_t c = src.q0;
-                for (; c + lanes <= src.q1; c += lanes) ft.add(run + c);
-                if (c < src.q1) ft.add(run + last);
+                for (; c + lanes <= src.q1; c += lanes) ft.add(load<VT>(run + c));
+                if (c < src.q1) ft.add(load<VT>(run + last));
                 bool bad = ft.found();
                 auto border = [&](index_t q) {
                     const index_t m = src.colmap[q];
                     K v = std::bit_cast<K>(from_key<float>(src.ckey));
                     if (m >= 0) std::memcpy(&v, r + m, sizeof v);
-                    bad |= FloatTrouble<W>::trouble(v);
+                    bad |= Trouble::trouble(v);
                 };
                 for (index_t q = 0; q < src.q0; ++q) border(q);
                 for (index_t q = src.q1; q < pw; ++q) border(q);
@@ -273,34 +292,51 @@ FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: 
         return false;
     };
     if (floats) plain.assign(static_cast<std::size_t>(t.rows + 2), -1);
+    auto no_watch = [](const auto&, const auto&) __attribute__((always_inline)) {};
     for (index_t i = 0; i < t.rows; i += 2) {
         const bool two = i + 1 < t.rows;
         const K *r0 = row(i), *r1 = row(i + 1), *r2 = row(i + 2);
         const K* r3 = two ? row(i + 3) : r0;  // the lower box's own row
         if constexpr (kFloats) {
-            if (floats && plain_row(i) && plain_row(i + 1) && plain_row(i + 2) &&
-                (!two || plain_row(i + 3))) {
+            if (floats && plain_row(i) && plain_row(i + 1)) {
                 using VF = Vec<float, W>;
-                columns.template operator()<KeyXform::floating, float>(r0, r1, r2, r3);
-                K* const dst = static_cast<K*>(t.direct) + i * t.direct_stride;
-                auto store = [&](index_t j) __attribute__((always_inline)) {
-                    const VF a = median.template operator()<float>(0, j);
-                    const VF b = median.template operator()<float>(1, j);
-                    std::memcpy(dst + j, &a, sizeof(VF));
-                    if (two) std::memcpy(dst + t.direct_stride + j, &b, sizeof(VF));
+                Trouble ft;
+                bool border_bad = false;
+                auto watch = [&](const auto& c, const auto& a1) __attribute__((always_inline)) {
+                    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(c)>, float>) {
+                        border_bad |= Trouble::trouble(std::bit_cast<std::uint32_t>(c)) ||
+                                      Trouble::trouble(std::bit_cast<std::uint32_t>(a1));
+                    } else {
+                        ft.add(std::bit_cast<VT>(c));
+                        ft.add(std::bit_cast<VT>(a1));
+                    }
                 };
-                const index_t end = t.cols - lanes;
-                for (index_t j = 0; j < end; j += lanes) store(j);
-                store(end);
-                continue;
+                columns.template operator()<KeyXform::floating, float>(r0, r1, r2, r3, watch);
+                if (!border_bad && !ft.found()) {
+                    plain[static_cast<std::size_t>(i + 2)] = 1;
+                    if (two) plain[static_cast<std::size_t>(i + 3)] = 1;
+                    K* const dst = static_cast<K*>(t.direct) + i * t.direct_stride;
+                    auto store = [&](index_t j) __attribute__((always_inline)) {
+                        const VF a = median.template operator()<float>(0, j);
+                        const VF b = median.template operator()<float>(1, j);
+                        std::memcpy(dst + j, &a, sizeof(VF));
+                        if (two) std::memcpy(dst + t.direct_stride + j, &b, sizeof(VF));
+                    };
+                    const index_t end = t.cols - lanes;
+                    for (index_t j = 0; j < end; j += lanes) store(j);
+                    store(end);
+                    continue;
+                }
+                // Rows i + 2 and i + 3 stay unchecked: the next pair checks
+                // them one by one.
             }
         }
         if (src.kind == KeyXform::sign)
-            columns.template operator()<KeyXform::sign, K>(r0, r1, r2, r3);
+            columns.template operator()<KeyXform::sign, K>(r0, r1, r2, r3, no_watch);
         else if (kFloatKeys<K> && src.kind == KeyXform::floating)
-            columns.template operator()<KeyXform::floating, K>(r0, r1, r2, r3);
+            columns.template operator()<KeyXform::floating, K>(r0, r1, r2, r3, no_watch);
         else
-            columns.template operator()<KeyXform::identity, K>(r0, r1, r2, r3);
+            columns.template operator()<KeyXform::identity, K>(r0, r1, r2, r3, no_watch);
         emit_rows<K, W, 2, Copies::per_xform>(t, i, two ? 2 : 1,
                                               [&](index_t j, V* r) __attribute__((always_inline)) {
                                                   r[0] = median.template operator()<K>(0, j);
