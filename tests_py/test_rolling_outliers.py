@@ -238,3 +238,25 @@ def test_row_start_known_counts_same_bits_as_counting(call, w):
         y[-1] = np.nan
         counted = call(y, w)
         np.testing.assert_array_equal(clean[..., :-1], counted[..., :-1])
+
+
+@pytest.mark.parametrize("name", TILE_KINDS)
+@pytest.mark.parametrize(
+    ("n", "w"), [(34, 17), (100, 50), (150, 150), (260, 130), (300, 150), (301, 150)]
+)
+def test_rows_of_one_or_two_tiles_same_bits_as_the_batch(name, n, w):
+    """A row of one or two tiles (the 2-lane engine at x86-64-v3/v4, the
+    short-row path for argmin/argmax up to w = 128) equals the batch of four
+    rows (the 4-lane engine there) bit for bit, without NaN and with one."""
+    rng = np.random.default_rng(n + w)
+    f = getattr(fastcpp, f"move_{name}")
+    for x in (rng.standard_normal(n) + 1e3, _wide_range_values(rng, n)):
+        for pos in (None, 0, w // 2, n - 1):
+            y = x.copy()
+            if pos is not None:
+                y[pos] = np.nan
+            one = f(y, w, min_count=1)
+            rows = f(np.stack([y] * 4), w, min_count=1, axis=-1)
+            np.testing.assert_array_equal(
+                rows, np.stack([one] * 4), err_msg=f"NaN at {pos}"
+            )

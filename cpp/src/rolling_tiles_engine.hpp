@@ -728,7 +728,8 @@ template <Kind K>
 constexpr bool short_row_fits(index_t n, index_t w) noexcept {
     return (n <= kShortRow && w <= kShortRow) || (kArg<K> && w <= kShortPair && n <= 2 * w);
 }
-/// The kinds it computes (the sums, moments and extrema of the move_* family).
+/// The kinds it computes (the sums, moments and extrema of the move_* family;
+/// also those that take the 2-lane engine at x86-64-v3/v4, tiles_row_at_level).
 template <Kind K>
 constexpr bool kShortKind =
     K == Kind::sum || K == Kind::mean || K == Kind::var || K == Kind::std || kExtreme<K>;
@@ -935,7 +936,7 @@ FASTCPP_KERNEL void tiles_rows(const RowJob<T> (&js)[kLanes], int count, index_t
 /// level: N = 4 from x86-64-v3 on, N = 2 below (and on other CPUs: 16 bytes
 /// is NEON's width too), unless the baseline itself is built for AVX. One
 /// copy per level, as detail::dispatch makes: the 4-lane engine is not
-/// compiled for SSE2, nor the 2-lane one for AVX.
+/// compiled for SSE2 (the 2-lane one is for AVX too, see tiles_row_at_level).
 template <class F>
 void dispatch_lanes(F&& f) {
 #if defined(__AVX__)
@@ -949,10 +950,21 @@ void dispatch_lanes(F&& f) {
 
 /// One row by the lane engine, at the active level. The one dispatch site of
 /// tiles_row<K> (run_one and run_rows share it): each site is a copy of the
-/// engine per level, i.e. compile time.
+/// engine per level, i.e. compile time. At x86-64-v3/v4, outputs in one or
+/// two tiles (a call on n = 100, w = 50) take the 2-lane engine: the 4-lane
+/// one ran half its lanes idle, and its larger code and 4x4 transposes cost
+/// more than the lanes saved (wall time per call at v3, move_mean 340 ns ->
+/// 312, move_var 551 -> 439 ns; the same bits, lane by lane). The move_*
+/// tile kinds in float64 only: each is one more copy of the engine.
 template <Kind K, class T>
 void tiles_row_at_level(const RowJob<T>& j, index_t w, index_t minc, index_t ddof) {
-    dispatch_lanes([&](auto n) { tiles_row<K, decltype(n)::value>(j, w, minc, ddof); });
+    dispatch_lanes([&](auto n) {
+        constexpr int N = decltype(n)::value;
+        if constexpr (N == 4 && std::is_same_v<T, double> && kShortKind<K>) {
+            if ((j.end - 1) / w - j.begin / w < 2) return tiles_row<K, 2>(j, w, minc, ddof);
+        }
+        tiles_row<K, N>(j, w, minc, ddof);
+    });
 }
 
 template <Kind K, class T>
