@@ -783,13 +783,20 @@ FASTCPP_MEDIAN_KERNEL void large_kernel(const Tile<K>& tile, LargeNet& N) {  // 
 /// tile's column groups fill. Blocks of one vector only with 64-byte vectors
 /// (for k >= ~21); with narrower ones a tile of one vector of groups takes a
 /// block of two (half of it discarded: such tiles are small), which saves
-/// compiling a kernel per key and level.
-template <class K, int W>
+/// compiling a kernel per key and level. MaxB: the largest block compiled.
+template <class K, int W, int MaxB = 8>
 FASTCPP_MEDIAN_KERNEL void large_at(const Tile<K>& t) {
     constexpr index_t lanes = W / static_cast<index_t>(sizeof(K));
     auto vectors_at = [&](index_t G) {
         return static_cast<std::size_t>(((t.cols + G - 1) / G + lanes - 1) / lanes);
     };
+    // 8-bit keys, 257 ... 512 columns: two 64-byte vectors of groups of four,
+    // too few for them (else pairs); 32-byte vectors fill three or four, and
+    // with groups of four beat 64-byte ones with pairs (512 x 512 uint8,
+    // k = 10: 1.09 against 1.44 ms at x86-64-v3 and v4). Blocks of at most
+    // 4 vectors there: two kernels more to compile, not three.
+    if constexpr (W == 64 && sizeof(K) == 1)
+        if (vectors_at(4) == 2) return large_at<K, 32, 4>(t);
     const int G = vectors_at(4) >= 3 ? 4 : 2;
     LargeNet& N = net_for(static_cast<int>(t.kr), G);
     const std::size_t wires = static_cast<std::size_t>((N.k - G + 1) * N.m);
@@ -797,9 +804,9 @@ FASTCPP_MEDIAN_KERNEL void large_at(const Tile<K>& t) {
     auto fits = [&](std::size_t B) {
         return wires * B * W <= 40960 && (B == 1 || vectors > B / 2);
     };
-    if (fits(8))
-        large_kernel<K, W, 8>(t, N);
-    else if (fits(4))
+    if constexpr (MaxB >= 8)
+        if (fits(8)) return large_kernel<K, W, 8>(t, N);
+    if (fits(4))
         large_kernel<K, W, 4>(t, N);
     else if constexpr (W < 64)  // never beyond L1 here: B = 1 only for tiny tiles
         large_kernel<K, W, 2>(t, N);
