@@ -143,7 +143,8 @@ step "pytest"
 cd "$BUILD"  # import the installed wheel, not the source tree
 env -u FASTCPP_SIMD "$PY" -m pytest "$ROOT/tests_py" -p no:cacheprovider --durations=15
 KERNEL_TESTS=()
-for f in reduce rolling ema elementwise geo median_filter accumulator; do
+for f in reduce rolling rolling_outliers ema elementwise geo median_filter median_filter_small \
+    median_filter_pairs accumulator; do
     [ -f "$ROOT/tests_py/test_$f.py" ] && KERNEL_TESTS+=("$ROOT/tests_py/test_$f.py")
 done
 for level in $(lower_levels "$CPU_LEVEL"); do

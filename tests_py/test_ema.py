@@ -643,6 +643,40 @@ def test_adjust_false_same_bits_at_v3_and_v4():
     )
 
 
+def test_point_by_point_members_same_bits_at_every_level():
+    # Outside the blocked adjust=False runs every step is a separate multiply
+    # and add (ema.cpp is compiled with -ffp-contract=off): adjust=True, NaN
+    # gaps, times, ignore_na and the var/cov/corr recursions before their
+    # weights settle (150 points at alpha 0.1) give baseline's bits at v3/v4.
+    code = (
+        "import numpy as np, fastcpp;"
+        "r = np.random.default_rng(5);"
+        "a = r.standard_normal(150); b = r.standard_normal(150);"
+        "a[::13] = np.nan; b[5::17] = np.nan;"
+        "t = np.cumsum(r.integers(1, 4, 150)).astype('datetime64[s]');"
+        "outs = [fastcpp.ema(a, 0.1, adjust=True),"
+        " fastcpp.ema(a, 0.1, adjust=True, ignore_na=True),"
+        " fastcpp.ema(a, halflife=np.timedelta64(3, 's'), times=t),"
+        " fastcpp.ema_var(a, 0.1), fastcpp.ema_std(a, 0.1, bias=True),"
+        " fastcpp.ema_cov(a, b, 0.1), fastcpp.ema_corr(a, b, 0.1)];"
+        "print(np.concatenate(outs).tobytes().hex())"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FASTCPP_")}
+    outs = {}
+    for level in ["baseline", "x86-64-v3", "x86-64-v4"]:
+        r = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**env, "FASTCPP_SIMD": level},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        outs[level] = np.frombuffer(bytes.fromhex(r.stdout.strip()))
+    np.testing.assert_array_equal(outs["x86-64-v3"], outs["baseline"])
+    np.testing.assert_array_equal(outs["x86-64-v4"], outs["baseline"])
+
+
 @pytest.mark.parametrize("alpha", [0.001, 0.1, 0.5, 0.999])
 def test_var_std_blocked_steady_runs(alpha):
     # Long runs at the steady weights take blocks of 8 at x86-64-v3+

@@ -152,6 +152,21 @@ def test_large_square_boxes_column_groups_every_size(size):
     )
 
 
+@pytest.mark.parametrize("size", [16, 20, 22, 25])
+def test_large_square_boxes_uint8_tiles_of_two_wide_vectors(size):
+    """uint8 tiles of 257...512 columns hold two 64-byte vectors of groups of
+    four: x86-64-v4 runs them on 32-byte vectors, the larger sizes in blocks
+    of two vectors (the other tests on those widths use sizes 10...14)."""
+    rng = stable_rng(np.uint8, f"large_square_boxes_two_wide_{size}")
+    for cols in [257, 300, 511]:
+        check(
+            random_image((size + 3, cols), np.uint8, rng),
+            size,
+            MODES[size % len(MODES)],
+            cval=6,
+        )
+
+
 def test_large_square_boxes_nan_and_rank():
     """NaN sorts last in the large boxes; other ranks of the same boxes take
     the general paths."""

@@ -585,8 +585,8 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
     const index_t cs = L.col.in_stride;
     // The 3x3 median reads contiguous image rows in place (a run of at least
     // one 64-byte vector), with the border columns and rows as ImageRows.
-    const bool in_place = reads_image_rows(L, plan.algo, C.rank) &&
-                          (q1 - q0) * static_cast<index_t>(sizeof(K)) >= 64;
+    const bool in_place =
+        reads_image_rows(L, plan.algo, C.rank) && (q1 - q0) * static_cast<index_t>(sizeof(K)) >= 64;
     median_detail::ImageRows<K> image;
     if (in_place) {
         const T* base = static_cast<const T*>(s.plane_base[0]);
@@ -1096,7 +1096,13 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
         index_t slices = 1;
         for (const Axis& a : L.batch) slices *= a.n;
         for (const Axis& a : L.planes) slices *= plane_steps(a);
-        // Grain: a thread start (~20-50 us) must buy at least ~100 us of work.
+        // Grain: a helper thread must buy at least ~350 us of one thread's
+        // work. Threads start per call, and a new thread also builds its
+        // thread_local scratch (tiles, the 3x3's column buffer) from fresh
+        // pages: on an AMD EPYC VM (512², best of 150) two threads lost
+        // below ~400 us (float32 3x3 156 -> 245 us, 4x4 192 -> 237, uint8
+        // 5x5 89 -> 130, 7x7 173 -> 189) and won above (float32 7x7
+        // 843 -> 478, uint8 9x9 479 -> 309); with ~100 us they ran all of those.
         // Rough per-pixel costs measured on x86-64-v4: networks ~0.02 ns per
         // window element and key byte, histograms ~3 ns per window run,
         // ranks ~4 ns per window row + 20 ns, nth_element ~5 ns per window
@@ -1117,7 +1123,7 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
                 20.0 + (n <= static_cast<double>(median_detail::kMaxRadix16) ? 0.3 * n : 4.0 * kr);
         const double tile_ns =
             ns_per_pixel * static_cast<double>(G * plan.tile_rows * plan.tile_cols) + 1.0;
-        const auto grain = static_cast<index_t>(std::ceil(1e5 / tile_ns));
+        const auto grain = static_cast<index_t>(std::ceil(3.5e5 / tile_ns));
         const index_t np = static_cast<index_t>(L.planes.size());
         detail::parallel_for(slices * tiles_r * tiles_c, grain, [&](index_t lo, index_t hi) {
             thread_local Scratch<K> s;  // kept by the calling thread across calls

@@ -135,11 +135,11 @@ inline index_t map_index(index_t i, index_t n, BorderMode mode) noexcept {
 /// builds: the width the compiler targets.
 [[nodiscard]] int vector_bytes() noexcept;
 
+#if FASTCPP_MEDIAN_LEVELS
 template <class F>
 [[gnu::noinline, gnu::flatten]] void at_width16(F& f) {
     f.template operator()<16>();
 }
-#if FASTCPP_MEDIAN_LEVELS
 template <class F>
 [[gnu::noinline, gnu::flatten]] __attribute__((target("arch=x86-64-v3"))) void at_width32(F& f) {
     f.template operator()<32>();
@@ -148,16 +148,6 @@ template <class F>
 [[gnu::noinline, gnu::flatten]] __attribute__((target("arch=x86-64-v4"))) void at_width64(F& f) {
     f.template operator()<64>();
 }
-#else
-template <class F>
-[[gnu::noinline, gnu::flatten]] void at_width32(F& f) {
-    f.template operator()<32>();
-}
-template <class F>
-[[gnu::noinline, gnu::flatten]] void at_width64(F& f) {
-    f.template operator()<64>();
-}
-#endif
 
 template <class F>
 void with_vector_width(F&& f) {
@@ -170,6 +160,24 @@ void with_vector_width(F&& f) {
             return at_width16(f);
     }
 }
+#else
+/// Without per-level builds (sanitizers, other compilers and CPUs): the one
+/// width the compiler targets, the only one instantiated. Wider vectors would
+/// be compiled lane by lane and never run: in sanitizer builds those were
+/// most of median_filter_large.cpp's compile time.
+#if defined(__AVX512BW__)
+inline constexpr int kTargetVectorBytes = 64;
+#elif defined(__AVX2__)
+inline constexpr int kTargetVectorBytes = 32;
+#else
+inline constexpr int kTargetVectorBytes = 16;
+#endif
+
+template <class F>
+void with_vector_width(F&& f) {
+    f.template operator()<kTargetVectorBytes>();
+}
+#endif
 
 /// Widest tile of the SIMD kernels on keys (networks, radix selection), in
 /// output columns: make_plan's limit, which network_3x3's buffers rely on.

@@ -502,6 +502,7 @@ using Bound = std::vector<std::uintptr_t>;
         p += 2 + wires;
     }
     out.push_back(kEnd);
+    out.push_back(0);  // the end is a whole entry: run_code reads both words first
     return start;
 }
 
@@ -793,7 +794,7 @@ FASTCPP_MEDIAN_KERNEL void large_at(const Tile<K>& t) {
     // 8-bit keys, 257 ... 512 columns: two 64-byte vectors of groups of four,
     // too few for them (else pairs); 32-byte vectors fill three or four, and
     // with groups of four beat 64-byte ones with pairs (512 x 512 uint8,
-    // k = 10: 1.09 against 1.44 ms at x86-64-v3 and v4). Blocks of at most
+    // k = 10 at x86-64-v4: 1.69 ms with pairs, 1.14 ms so). Blocks of at most
     // 4 vectors there: two kernels more to compile, not three.
     if constexpr (W == 64 && sizeof(K) == 1)
         if (vectors_at(4) == 2) return large_at<K, 32, 4>(t);
@@ -816,30 +817,11 @@ FASTCPP_MEDIAN_KERNEL void large_at(const Tile<K>& t) {
         large_kernel<K, W, 1>(t, N);
 }
 
-/// Whether this build runs vectors of W bytes: every level's width with
-/// per-level copies (FASTCPP_MEDIAN_LEVELS), else only the width the
-/// compiler targets (vector_bytes()). Wider vectors than the target's would
-/// be compiled lane by lane, never run: in sanitizer builds they were most
-/// of this file's compile time.
-constexpr bool runs_at(int W) {
-#if FASTCPP_MEDIAN_LEVELS
-    return W > 0;
-#elif defined(__AVX512BW__)
-    return W == 64;
-#elif defined(__AVX2__)
-    return W == 32;
-#else
-    return W == 16;
-#endif
-}
-
 }  // namespace
 
 template <class K>
 void large_box_tile(const Tile<K>& t) {
-    with_vector_width([&]<int W>() {
-        if constexpr (runs_at(W)) large_at<K, W>(t);
-    });
+    with_vector_width([&]<int W>() { large_at<K, W>(t); });
 }
 
 template void large_box_tile(const Tile<std::uint8_t>&);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -112,8 +113,8 @@ K key_of(K bits) noexcept {
 /// and the key order can disagree: NaN (unordered), -0.0 (== +0.0), or a
 /// subnormal (taken as zero when the caller's MXCSR has DAZ set, as code
 /// built with -ffast-math leaves it). The bits' absolute value as a signed
-/// integer, less one, is below 0x007FFFFF (unsigned) for a subnormal or a
-/// negative NaN and at least 0x7F800000 (signed) for a positive NaN, -0.0
+/// integer, less one, is below 0x007FFFFF (unsigned) for a positive subnormal
+/// or a negative NaN and at least 0x7F800000 (signed) for a positive NaN, -0.0
 /// (INT_MIN) or a negative subnormal; for +0.0 it is -1, for other values
 /// in between (checked on all 2**32 patterns).
 template <int W>
@@ -175,6 +176,7 @@ FASTCPP_MEDIAN_KERNEL void network_3x3(const Tile<K>& tile) {  // not noexcept: 
     // two lines cost about a tenth of the float path's time.
     constexpr index_t kLine = 64 / static_cast<index_t>(sizeof(K));
     constexpr index_t kStride = kMaxVectorTileCols + 2 * lanes + kLine;
+    assert(t.cols <= kMaxVectorTileCols);  // make_plan's limit
     thread_local std::vector<K> buf;
     if (buf.size() < static_cast<std::size_t>(6 * kStride + kLine))
         buf.resize(static_cast<std::size_t>(6 * kStride + kLine));
@@ -420,12 +422,8 @@ int vector_bytes() noexcept {
             return 16;
     }
     return 16;
-#elif defined(__AVX512BW__)
-    return 64;
-#elif defined(__AVX2__)
-    return 32;
 #else
-    return 16;
+    return kTargetVectorBytes;
 #endif
 }
 index_t network_box_max(std::size_t key_bytes) noexcept {
