@@ -614,16 +614,8 @@ def test_adjust_false_blocked_bits_do_not_depend_on_layout(alpha):
         np.testing.assert_array_equal(got32, want32.astype(np.float32), err_msg=case)
 
 
-def test_adjust_false_same_bits_at_v3_and_v4():
-    # FMA levels run the same blocked operations (ema.cpp); baseline
-    # multiplies then adds: equal to rounding.
-    code = (
-        "import numpy as np, fastcpp;"
-        "a = np.random.default_rng(3).standard_normal(1000);"
-        "a[::37] = np.nan;"
-        "print(fastcpp.ema(a, 0.1).tobytes().hex())"
-    )
-    levels = ["x86-64-v3", "x86-64-v4", "baseline"]
+def _hex_floats_at_levels(code, levels):
+    """Runs `code` (printing float64 bytes as hex) in a child per FASTCPP_SIMD level."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FASTCPP_")}
     outs = {}
     for level in levels:
@@ -636,6 +628,20 @@ def test_adjust_false_same_bits_at_v3_and_v4():
             check=True,
         )
         outs[level] = np.frombuffer(bytes.fromhex(r.stdout.strip()))
+    return outs
+
+
+def test_adjust_false_same_bits_at_v3_and_v4():
+    # FMA levels run the same blocked operations (ema.cpp); baseline
+    # multiplies then adds: equal to rounding.
+    code = (
+        "import numpy as np, fastcpp;"
+        "a = np.random.default_rng(3).standard_normal(1000);"
+        "a[::37] = np.nan;"
+        "print(fastcpp.ema(a, 0.1).tobytes().hex())"
+    )
+    levels = ["x86-64-v3", "x86-64-v4", "baseline"]
+    outs = _hex_floats_at_levels(code, levels)
     if fastcpp._core._build_info()["cpu_simd_level"] == "x86-64-v4":
         np.testing.assert_array_equal(outs["x86-64-v3"], outs["x86-64-v4"])
     np.testing.assert_allclose(
@@ -661,18 +667,7 @@ def test_point_by_point_members_same_bits_at_every_level():
         " fastcpp.ema_cov(a, b, 0.1), fastcpp.ema_corr(a, b, 0.1)];"
         "print(np.concatenate(outs).tobytes().hex())"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FASTCPP_")}
-    outs = {}
-    for level in ["baseline", "x86-64-v3", "x86-64-v4"]:
-        r = subprocess.run(
-            [sys.executable, "-c", code],
-            env={**env, "FASTCPP_SIMD": level},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        )
-        outs[level] = np.frombuffer(bytes.fromhex(r.stdout.strip()))
+    outs = _hex_floats_at_levels(code, ["baseline", "x86-64-v3", "x86-64-v4"])
     np.testing.assert_array_equal(outs["x86-64-v3"], outs["baseline"])
     np.testing.assert_array_equal(outs["x86-64-v4"], outs["baseline"])
 
