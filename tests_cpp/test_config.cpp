@@ -8,6 +8,7 @@
 #include "fastcpp/config.hpp"
 #include "fastcpp/detail/dispatch.hpp"
 #include "fastcpp/detail/parallel.hpp"
+#include "fastcpp/detail/thread_pool.hpp"
 
 TEST_CASE("thread count setting", "[config]") {
     const int before = fastcpp::num_threads();
@@ -138,4 +139,44 @@ TEST_CASE("a thread's own count and the helper budget", "[config]") {
         }
         REQUIRE(fastcpp::detail::helpers_running().load() == 0);
     }
+}
+
+TEST_CASE("pooled helpers: reused, shared by concurrent callers, never above the budget",
+          "[config]") {
+    const int before = fastcpp::num_threads();
+    fastcpp::set_num_threads(4);
+    constexpr fastcpp::index_t n = 20000;
+    std::atomic<int> bad{0};
+    auto caller = [&] {
+        for (int call = 0; call < 200; ++call) {
+            std::vector<std::atomic<int>> hits(static_cast<std::size_t>(n));
+            fastcpp::detail::parallel_for(n, 100, [&](fastcpp::index_t b, fastcpp::index_t e) {
+                for (auto i = b; i < e; ++i) hits[static_cast<std::size_t>(i)]++;
+            });
+            for (auto& h : hits)
+                if (h.load() != 1) ++bad;
+        }
+    };
+    std::vector<std::thread> callers;
+    for (int t = 0; t < 4; ++t) callers.emplace_back(caller);
+    caller();
+    for (auto& t : callers) t.join();
+    REQUIRE(bad.load() == 0);
+    REQUIRE(fastcpp::detail::pool_threads() <= fastcpp::detail::helper_budget());
+    REQUIRE(fastcpp::detail::helpers_running().load() == 0);
+    SECTION("a helper's exception reaches its own caller only") {
+        for (int call = 0; call < 50; ++call) {
+            REQUIRE_THROWS_AS(
+                fastcpp::detail::parallel_for(64, 1,
+                                              [](fastcpp::index_t b, fastcpp::index_t) {
+                                                  if (b >= 32) throw std::invalid_argument("x");
+                                              }),
+                std::invalid_argument);
+            std::atomic<fastcpp::index_t> sum{0};
+            fastcpp::detail::parallel_for(
+                64, 1, [&](fastcpp::index_t b, fastcpp::index_t e) { sum += e - b; });
+            REQUIRE(sum.load() == 64);
+        }
+    }
+    fastcpp::set_num_threads(before);
 }

@@ -4,8 +4,10 @@ threads, and single-threaded kernels inside fastcpp.dask tasks."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -127,6 +129,50 @@ def test_many_python_threads_never_start_more_threads_than_cores():
     sampler.join()
     # main + whatever existed + the sampler + the callers + the helper budget
     assert peak[0] <= before + 1 + callers + (_cpus() - 1)
+
+
+@linux_only
+def test_helpers_are_pooled_not_started_per_call():
+    """Calls in a loop reuse the same parked helpers: after a first parallel
+    call, a hundred more start no thread."""
+    x = np.random.default_rng(3).standard_normal(1 << 20)
+    with fastcpp.threads(2):
+        fastcpp.move_std(x, 30)
+        before = set(os.listdir("/proc/self/task"))
+        for _ in range(100):
+            fastcpp.move_std(x, 30)
+            fastcpp.sum(x)
+    assert set(os.listdir("/proc/self/task")) <= before
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_helpers_of_its_own():
+    """The pool's threads do not cross fork(): the child starts its own and
+    computes the same result (no hang on a parent's parked helper)."""
+    x = np.random.default_rng(4).standard_normal(1 << 20)
+    with fastcpp.threads(2):
+        want = fastcpp.move_std(x, 30)  # the parent's pool is running now
+    pid = os.fork()
+    if pid == 0:  # the child: exit code says whether it matched
+        ok = False
+        try:
+            with fastcpp.threads(2):
+                ok = all(
+                    np.array_equal(fastcpp.move_std(x, 30), want, equal_nan=True)
+                    for _ in range(5)
+                )
+        finally:
+            os._exit(0 if ok else 1)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child hung in a parallel call")
 
 
 @linux_only

@@ -1096,13 +1096,13 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
         index_t slices = 1;
         for (const Axis& a : L.batch) slices *= a.n;
         for (const Axis& a : L.planes) slices *= plane_steps(a);
-        // Grain: a helper thread must buy at least ~350 us of one thread's
-        // work. Threads start per call, and a new thread also builds its
-        // thread_local scratch (tiles, the 3x3's column buffer) from fresh
-        // pages: on an AMD EPYC VM (512², best of 150) two threads lost
-        // below ~400 us (float32 3x3 156 -> 245 us, 4x4 192 -> 237, uint8
-        // 5x5 89 -> 130, 7x7 173 -> 189) and won above (float32 7x7
-        // 843 -> 478, uint8 9x9 479 -> 309); with ~100 us they ran all of those.
+        // Grain: a helper must buy at least ~25 us of one thread's work,
+        // so an image of less than ~50 us runs on the calling thread alone.
+        // Helpers are pooled (parked between calls, their thread_local
+        // scratch kept): on an AMD EPYC VM (512², median of 60) two threads
+        // with this grain ran float32 3x3 in 77-95 us against 146 on one,
+        // 5x5 in 160-200 against 300-400, uint8 5x5 in 41-51 against 77;
+        // when threads started per call, two lost below ~400 us of work.
         // Rough per-pixel costs measured on x86-64-v4: networks ~0.02 ns per
         // window element and key byte, histograms ~3 ns per window run,
         // ranks ~4 ns per window row + 20 ns, nth_element ~5 ns per window
@@ -1123,7 +1123,8 @@ void filter(const char* func, NdView<const T> in, NdView<T> out, const FilterWin
                 20.0 + (n <= static_cast<double>(median_detail::kMaxRadix16) ? 0.3 * n : 4.0 * kr);
         const double tile_ns =
             ns_per_pixel * static_cast<double>(G * plan.tile_rows * plan.tile_cols) + 1.0;
-        const auto grain = static_cast<index_t>(std::ceil(3.5e5 / tile_ns));
+        constexpr double kGrainNs = 2.5e4;
+        const auto grain = static_cast<index_t>(std::ceil(kGrainNs / tile_ns));
         const index_t np = static_cast<index_t>(L.planes.size());
         detail::parallel_for(slices * tiles_r * tiles_c, grain, [&](index_t lo, index_t hi) {
             thread_local Scratch<K> s;  // kept by the calling thread across calls

@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
-#include <thread>
 #include <vector>
 
 #include "fastcpp/config.hpp"
+#include "fastcpp/detail/thread_pool.hpp"
 #include "fastcpp/strided.hpp"
 
 namespace fastcpp::detail {
@@ -63,10 +63,10 @@ inline thread_local bool in_parallel_region = false;
 /// depend only on n, grain and the thread count, so per-chunk results are
 /// reproducible; taking them dynamically means a thread that the OS
 /// descheduled (a shared, busy machine) does not hold the others back.
-/// Threads are started per call (no pool): simple, fork-safe, ~20 us, which
-/// is why `grain` must stand for far more work than that (~50 us or more).
-/// The helpers come from the process-wide budget (HelperLease): when other
-/// calls hold it, fewer (or no) helpers start and this thread takes more
+/// The helpers are pooled threads (HelperCrew), parked between calls: one
+/// costs a wake-up of a few us, so `grain` should stand for ~20 us of work or
+/// more. Their number comes from the process-wide budget (HelperLease): when
+/// other calls hold it, fewer (or no) helpers join and this thread takes more
 /// chunks; the chunks themselves depend on the requested thread count only.
 /// The first exception thrown by any chunk is rethrown after all joined.
 template <class Fn>
@@ -95,21 +95,13 @@ void parallel_for(index_t n, index_t grain, Fn&& fn) {
         }
         in_parallel_region = was;
     };
+    using Worker = decltype(worker);
     const HelperLease lease(static_cast<int>(threads - 1));
-    std::vector<std::thread> pool;
-    pool.reserve(static_cast<std::size_t>(lease.count()));
-    // A thread that cannot start (EAGAIN, address-space cap) is not an error:
-    // the threads already running and this one take every chunk. Letting the
-    // exception leave here would destroy joinable threads: std::terminate.
-    for (int t = 0; t < lease.count(); ++t) {
-        try {
-            pool.emplace_back(worker);
-        } catch (...) {
-            break;
-        }
-    }
-    worker();
-    for (auto& t : pool) t.join();
+    {
+        const HelperCrew crew(
+            lease.count(), [](void* w) { (*static_cast<Worker*>(w))(); }, &worker);
+        worker();
+    }  // every helper that joined has finished here
     for (auto& e : errors)
         if (e) std::rethrow_exception(e);
 }
