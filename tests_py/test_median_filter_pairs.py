@@ -1,5 +1,5 @@
-"""median_filter's square boxes 4x4 ... 9x9 on the shared-row pair networks
-(median_filter_pair.cpp): every key type they serve (8-bit: uint8, int8,
+"""median_filter's square boxes 4x4 ... 11x11 on the shared-row pair networks
+(median_filter_pair.cpp, _11.cpp): every key type they serve (8-bit: uint8, int8,
 bool; 32-bit: float32, int32, uint32 -- on 16-byte vectors as signed lanes),
 run at every SIMD level the tests are run at. Specials in the key order
 (-0.0 below +0.0, NaN above +inf) checked bit for bit against sorting every
@@ -22,7 +22,7 @@ from reference_median_filter import (
 ndi = pytest.importorskip("scipy.ndimage")
 
 MODES = ["reflect", "nearest", "mirror", "constant", "wrap"]
-SIZES = [4, 5, 6, 7, 8, 9]
+SIZES = [4, 5, 6, 7, 8, 9, 10, 11]
 DTYPES = [np.uint8, np.int8, bool, np.float32, np.int32, np.uint32]
 
 

@@ -1,4 +1,5 @@
-// Median filter, square boxes 10 x 10 ... 25 x 25 (8- and 32-bit keys): the
+// Median filter, square boxes 12 x 12 ... 25 x 25 (8- and 32-bit keys; 10 and
+// 11 where the pair networks are not compiled, under the sanitizers): the
 // column-sharing separable sorting networks of Adams ("Fast median filters
 // using separable sorting networks", ACM TOG 40(4), 2021), generalised from
 // median_filter_pair.cpp's two output rows to R rows per pass, built at run

@@ -3,7 +3,7 @@
 // to the comparators the median wire depends on, evaluated on 64-byte SIMD
 // vectors (GCC vector extensions) of neighbouring output pixels. Common window
 // counts are fully unrolled so the whole network lives in registers. Square
-// boxes 4 x 4 ... 9 x 9 of some key types go to the pair networks
+// boxes 4 x 4 ... 11 x 11 of some key types go to the pair networks
 // (median_filter_pair.cpp); each kernel is compiled per level in its own
 // function (with_vector_width), which keeps GCC's per-function work small.
 #include "median_filter_network.hpp"

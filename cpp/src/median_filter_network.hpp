@@ -405,12 +405,16 @@ inline constexpr bool kUnrolledNetworks = true;
 
 /// Largest side of the square boxes the pair networks (median_filter_pair.cpp)
 /// serve at vector width W, by key bytes: 8-bit and 32-bit keys (uint8,
-/// float32 images) up to 9 x 9, where radix selection and rank compression
-/// take over. Not for 16- and 64-bit keys: compile time, as each size is
-/// unrolled per key type and vector width. The planner reads this table too
-/// (network_box_max), and only these kernels are compiled.
+/// float32 images) up to 11 x 11, where the interpreted networks of
+/// median_filter_large.cpp take over. Up to 9 x 9 only, the step from 9 to
+/// 10 cost 1.9-2.3x (512², x86-64-v3 and v4: the interpreted 10 x 10 ran at
+/// about half the unrolled speed); with 10 and 11 unrolled the sizes 9 ... 12
+/// step by 1.2-1.6x at two threads and 10 x 10 and 11 x 11 run 1.3-1.7x
+/// faster. 11 x 11 compiles in a file of its own (median_filter_pair_11.cpp). Not for 16- and
+/// 64-bit keys: compile time, as each size is unrolled per key type and vector width. The planner
+/// reads this table too (network_box_max), and only these kernels are compiled.
 inline constexpr int kBoxPairsMin = 4;  ///< 3 x 3 has its own kernel
-inline constexpr int kBoxPairsMax = 9;
+inline constexpr int kBoxPairsMax = 11;
 constexpr int box_pairs_max(std::size_t key_bytes, [[maybe_unused]] int W) noexcept {
     if (!kUnrolledNetworks) return 0;
     return key_bytes == 1 || key_bytes == 4 ? kBoxPairsMax : 0;

@@ -16,9 +16,11 @@ PLANS: dict[str, dict[str, Any]] = {
     "quick": dict(repeats=5, min_repeats=3, min_sample=0.005, budget=0.3),
     "tiny": dict(repeats=2, min_repeats=1, min_sample=0.0, budget=0.0),
 }
-#: --scaling times 7 sizes per workload: fewer, shorter samples.
+#: --scaling times 7 sizes per workload (the median filter 23): shorter
+#: samples, but at least 5 of them, so that one slow sample on a shared
+#: machine does not make a step between two neighbouring sizes.
 SCALING_PLANS: dict[str, dict[str, Any]] = {
-    "full": dict(repeats=5, min_repeats=3, min_sample=0.02, budget=1.0),
+    "full": dict(repeats=9, min_repeats=5, min_sample=0.02, budget=2.0),
     "quick": dict(repeats=3, min_repeats=2, min_sample=0.003, budget=0.1),
     "tiny": dict(repeats=1, min_repeats=1, min_sample=0.0, budget=0.0),
 }
