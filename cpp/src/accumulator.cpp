@@ -23,7 +23,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Values per block: 16 KiB of doubles stays in L1 if a block needs its
 // (rare) second pass.
 constexpr index_t kBlock = 2048;
-// Below this many values a batch is not worth a thread start (~50 us of work).
+// Below this many values a batch is not worth a helper (~50 us of work).
 constexpr index_t kGrain = index_t{1} << 17;
 
 /// NaN-sticky minimum: once NaN, stays NaN (IEEE propagation for min/max).

@@ -13,7 +13,7 @@
 
 namespace fastcpp::detail {
 
-/// Elements worth one thread start (~20 us), by the cost of one element.
+/// Elements worth one helper (~20 us of work), by the cost of one element.
 inline constexpr index_t kGrainArith = index_t{1} << 16;  ///< a*b+c: memory speed
 inline constexpr index_t kGrainExp = index_t{1} << 14;    ///< one libmvec call
 inline constexpr index_t kGrainTrig = index_t{1} << 12;   ///< several libmvec calls

@@ -34,7 +34,7 @@ constexpr double kChordSlack = 1e-9;
 /// Candidates beyond k asked of the tree: one is enough to see whether a
 /// near tie crosses the k-th place (then nearest_from asks for more).
 constexpr index_t kSlack = 1;
-/// Queries worth one thread start (a query is a few microseconds).
+/// Queries worth one helper (a query is a few microseconds).
 constexpr index_t kQueryGrain = 8;
 
 /// A point's Morton code (tree order), original index and unit vector.

@@ -82,8 +82,8 @@ decltype(auto) with_lanes(F&& f) {
 #endif
 }
 
-// Elements worth a thread start (~100 us of streaming at memory speed): no
-// thread is started for less.
+// Elements worth a helper (~100 us of streaming at memory speed): no helper
+// joins for less.
 constexpr index_t kGrain = index_t{1} << 17;
 
 template <class R, class Part>

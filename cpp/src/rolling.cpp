@@ -502,7 +502,7 @@ template <std::floating_point T>
     // Many short rows: the tile kernels take whole rows, four side by side in
     // the lanes of a vector.
     const index_t rows = a.count();
-    const index_t grain = row.member.grain;  // elements of work worth one thread start
+    const index_t grain = row.member.grain;  // elements of work worth one helper
     if (rows >= 4 && a.length < 64 * window && !options.center && detail::is_tile_stat(stat)) {
         const index_t rows_grain = std::max<index_t>(4, grain / a.length);
         detail::parallel_for(rows, rows_grain, [&](index_t lo, index_t hi) {

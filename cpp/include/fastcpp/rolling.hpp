@@ -91,7 +91,7 @@ struct MoveMember {
     const char* name;                  ///< public name, "move_sum"
     std::span<const MoveParam> extra;  ///< extra parameters, in signature order
     int inputs;                        ///< arrays in: 1 (a) or 2 (a, b)
-    index_t grain;                     ///< elements of work worth one thread start
+    index_t grain;                     ///< elements of work worth one helper
     const char* doc;                   ///< summary and notes (numpydoc text)
 };
 

@@ -128,7 +128,7 @@ std::vector<R> map_ranges(index_t n, index_t grain, Part&& part) {
 /// threads: whole rows batched together when rows are many, long rows cut
 /// into pieces of at least `grain` elements when they are few, so a single
 /// long row still uses every thread. Units go out dynamically (parallel_for),
-/// a few per thread. `grain` is the number of elements worth one thread start.
+/// a few per thread. `grain` is the number of elements worth one helper.
 template <class Fn>
 void parallel_rows(index_t rows, index_t length, index_t grain, Fn&& fn) {
     if (rows <= 0 || length <= 0) return;
