@@ -153,11 +153,12 @@ def _warm_up(case: Case, timing: Timing, plan: Plan) -> None:
         except Exception as exc:
             timing.ok, timing.detail = False, f"{type(exc).__name__}: {exc}"
     del got
-    if first < plan.min_sample:
+    if first < plan.budget / 4:
         # The sample size from a warm call: a first call that paid a one-time
-        # cost (lazy set-up, cold caches) would make every sample a few calls
-        # long, where cache misses after the other contenders' samples weigh
-        # far more than in a peer's samples of thousands of calls.
+        # cost (lazy set-up, cold caches, first-touch page faults) would make
+        # every sample a few calls long (or one), where the misses after the
+        # other contenders' samples weigh far more than in a peer's samples
+        # of many calls.
         try:
             start = time.perf_counter()
             c.run()
