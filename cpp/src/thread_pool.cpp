@@ -1,5 +1,6 @@
 #include "fastcpp/detail/thread_pool.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -50,12 +51,14 @@ public:
         const std::lock_guard lock(mutex_);
         start_threads(helpers);
         if (threads_ == 0) return;  // none could start: the caller does it all
-        job.open_slots = helpers;
+        // No more slots than threads: a slot no thread can take would only
+        // make a helper run the task a second time, to find no work left.
+        job.open_slots = std::min(helpers, threads_);
         job.next = nullptr;
         (tail_ == nullptr ? head_ : tail_->next) = &job;
         tail_ = &job;
-        open_slots_.fetch_add(helpers, std::memory_order_release);
-        for (int i = 0; i < helpers && i < sleeping_; ++i) work_ready_.notify_one();
+        open_slots_.fetch_add(job.open_slots, std::memory_order_release);
+        for (int i = 0; i < job.open_slots && i < sleeping_; ++i) work_ready_.notify_one();
     }
 
     void withdraw_and_wait(CrewJob& job) noexcept {
