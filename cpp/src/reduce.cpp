@@ -557,7 +557,11 @@ template <int N>
 /// a block takes the medium-only path when all its values have safe squares,
 /// Blue's otherwise, still one pass over memory.
 constexpr index_t kNormBlockSteps = 32;
-constexpr int kNormLows = 4;
+/// Chains of the minimum: 4 hide minpd's latency, but below AVX-512 (16
+/// vector registers) 8 squares + 4 minima + 2 constants spill to the stack,
+/// and a chain through memory costs more than the latency: 2 there.
+template <int N>
+constexpr int kNormLows = N >= 8 ? 4 : 2;
 
 template <int N, class T>
 FASTCPP_KERNEL void norm_feed(NormLanes& st, const T* x, index_t n, bool far) noexcept {
@@ -581,7 +585,7 @@ FASTCPP_KERNEL void norm_feed(NormLanes& st, const T* x, index_t n, bool far) no
                 // becomes a NaN, which the min skips, so zeros pass: sparse
                 // data and the zero-padded tail stay on this path) and its
                 // least value, in kNormLows chains (a min's latency).
-                Vec<N> t[K] = {}, low[kNormLows];
+                Vec<N> t[K] = {}, low[kNormLows<N>];
                 for (auto& v : low) v = Vec<N>{} + kTsml;
                 for (index_t i = j; i < end; ++i) {
                     fetch_ahead<K, N>(p, at, i);
@@ -589,7 +593,7 @@ FASTCPP_KERNEL void norm_feed(NormLanes& st, const T* x, index_t n, bool far) no
                         const Vec<N> v = load_at<N>(p[0], at, k, i);
                         const Vec<N> below = reinterpret_cast<Vec<N>>(
                             (reinterpret_cast<vu64>(v) & std::uint64_t{0x7FFFFFFFFFFFFFFF}) - 1);
-                        Vec<N>& m = low[k % kNormLows];
+                        Vec<N>& m = low[k % kNormLows<N>];
                         m = below < m ? below : m;  // minpd: a NaN keeps m
                         t[k] = madd<N>(v, v, t[k]);
                     });
