@@ -186,6 +186,25 @@ def test_sum_property_long_arrays(seed, n, spread):
     assert_exact(x)
 
 
+@pytest.mark.parametrize("n", [5_000, 70_000])
+def test_sum_blocks_of_changing_magnitude(n):
+    """Tier 1 anchors each block of values to a power of two above its
+    largest: magnitudes that grow or shrink along the array, a lone spike
+    among tiny values, and values too large to anchor (tier 2) all stay
+    exact."""
+    rng = np.random.default_rng(n)
+    signs = rng.choice([-1.0, 1.0], n)
+    assert_exact(np.exp(np.linspace(-300, 300, n)) * signs)  # growing
+    assert_exact(np.exp(np.linspace(300, -300, n)) * signs)  # shrinking
+    x = rng.standard_normal(n) * 1e-300
+    x[n // 3] = 1e300
+    assert_exact(x)
+    x = rng.standard_normal(n)
+    x[n // 2] = 1.5e308  # no anchor above it: tier 2
+    assert_exact(x)
+    assert_exact(rng.standard_normal(n).astype(np.float32))
+
+
 def test_sum_integers_are_exact_python_ints():
     assert fastcpp.sum([1, 2, 3]) == 6
     assert type(fastcpp.sum([1, 2, 3])) is int

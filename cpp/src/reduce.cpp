@@ -1,12 +1,14 @@
 // Whole-array reductions. The algorithms, and why:
 //
 // sum: correctly rounded (equal to math.fsum) at memory speed, in two tiers.
-//   1. One vectorised pass of Knuth's TwoSum in 16 lanes (Ogita, Rump & Oishi's
-//      Sum2, SIAM J. Sci. Comput. 26(6), 2005) that also adds up |error| of
-//      every step. The pair (sum, compensation) is then within a rigorous bound
-//      of the exact sum (see certify()); when that whole interval rounds to one
-//      double, that double is the correctly rounded sum. This holds for almost
-//      all data (the bound is ~n*u^2*|sum|, the rounding gap ~u*|sum|).
+//   1. One vectorised pass of error-free additions in 16 lanes (Ogita, Rump &
+//      Oishi's Sum2, SIAM J. Sci. Comput. 26(6), 2005), each block of values
+//      added to a power-of-two anchor above them all, so that Dekker's
+//      FastTwoSum is exact (see sum_feed). The pair (sum, compensation) is
+//      then within a rigorous bound of the exact sum (see certify()); when
+//      that whole interval rounds to one double, that double is the correctly
+//      rounded sum. This holds for almost all data (the bound is
+//      ~n^2*u^2*max|x|, the rounding gap ~u*|sum|).
 //   2. Otherwise (heavy cancellation, results near a rounding tie, overflowing
 //      intermediates, inf/NaN, exact zeros) an exact superaccumulator (Neal's
 //      small superaccumulator, superaccumulator.hpp) sums the input again.
@@ -238,19 +240,31 @@ template <int N>
 
 // ---------------------------------------------------------------- sum, tier 1
 
-// 8 streams; streams k and k + 4 share accumulator set k: three vectors a
-// set, 12 registers, within the 16 of AVX2 and SSE2.
+// 8 streams; streams k and k + 4 share accumulator set k.
 constexpr int kSumStreams = 8, kSumSets = 4;
 
-/// TwoSum lanes of the kSumSets sets: running sums, sums of the exact
-/// rounding errors, and sums of their magnitudes (for the error bound),
-/// carried between blocks.
+/// Steps per block: 8 streams of N values each, 16 KiB, in L1 cache for the
+/// second read. Each lane of a set takes 2 values a step.
+template <int N>
+constexpr index_t kSumBlockSteps = 256 / N;
+template <int N>
+constexpr int kSumBlockValues = 2 * kSumBlockSteps<N>;  // per lane of a set
+template <int N>
+constexpr int kSumBlockLog2 = std::bit_width(unsigned{kSumBlockValues<N>}) - 1;
+static_assert(std::endian::native == std::endian::little);  // sum_feed's int16 lanes
+
+/// Lanes carried between blocks, per set: the running sums s (TwoSum), the
+/// plain sums c of every exact error term, and a, an upper bound on the sum
+/// of their magnitudes (for the error bound of c). bad: a block whose values
+/// were inf, NaN or too large to anchor (tier 2 then sums the input).
 struct SumLanes {
     alignas(64) double s[kSumSets * kMaxLanes] = {};
     alignas(64) double c[kSumSets * kMaxLanes] = {};
     alignas(64) double a[kSumSets * kMaxLanes] = {};
+    bool bad = false;
 };
 
+/// Knuth's TwoSum: s + x == new s + e exactly; e goes into c, |e| into a.
 template <int N>
 [[gnu::always_inline]] inline void sum_step(Vec<N>& s, Vec<N>& c, Vec<N>& a, Vec<N> x) noexcept {
     const Vec<N> t = s + x;
@@ -261,27 +275,99 @@ template <int N>
     a += detail::Lanes<N>::abs(e);
 }
 
+/// a + b and a - b, computed as fma(a, +-1, b) where the level has FMA: the
+/// same rounded result, on the multiply ports (Zen: 2 FMA + 2 add pipes),
+/// so a kernel bound by its additions runs on all four. `one` is hidden
+/// from GCC, which would fold fma(a, 1, b) back into an addition.
+template <int N>
+[[gnu::always_inline]] inline Vec<N> unit() noexcept {
+    Vec<N> one = Vec<N>{} + 1.0;
+#if FASTCPP_DISPATCH_X86
+    if constexpr (kFma<N>) asm("" : "+v"(one));
+#endif
+    return one;
+}
+template <int N>
+[[gnu::always_inline]] inline Vec<N> add_on_fma(Vec<N> a, Vec<N> b) noexcept {
+    if constexpr (kFma<N>) return madd<N>(a, unit<N>(), b);
+    return a + b;
+}
+template <int N>
+[[gnu::always_inline]] inline Vec<N> sub_on_fma(Vec<N> a, Vec<N> b) noexcept {
+    if constexpr (kFma<N>) return madd<N>(b, -unit<N>(), a);
+    return a - b;
+}
+
+/// Each block is read twice: first for the exponent of M = max |x| (the top
+/// 16 bits of |x| -- sign, exponent, 4 mantissa bits -- as int16: pmaxsw, on
+/// the integer ports), then to sum. Every lane of a set starts the block from
+/// the anchor sigma, a power of two > 2 kSumBlockValues M: its running sum
+/// stays within
+/// [sigma/2, 3 sigma/2], above every |x|, so Dekker's FastTwoSum
+///     t = s + x;  e = x - (t - s)
+/// is exact (s + x == t + e), three additions where Knuth's TwoSum takes six,
+/// and |e| <= ulp(t)/2 <= sigma 2^-52: no |e| to add up, the bound is
+/// kSumBlockValues sigma 2^-52 a block (Rump, Ogita & Oishi's ExtractVector,
+/// SIAM J. Sci. Comput. 31(1), 2008, with a running sum). At the block's
+/// end s - sigma is exact (Sterbenz) and goes into the carried lanes by
+/// TwoSum. Four additions a value in place of eight (this pass was bound by
+/// the adder ports, not memory, wherever the data is in cache), two of them
+/// on the FMA ports. A block that reaches inf, NaN or values too large to
+/// anchor marks the range bad: tier 2 sums it.
 template <int N, class T>
 FASTCPP_KERNEL void sum_feed(SumLanes& st, const T* x, index_t n, bool far) noexcept {
     using L = detail::Lanes<N>;
+    using vh = typename L::vh;
     constexpr int A = kSumSets;
-    Vec<N> s[A], c[A], a[A];
-    for_streams<A>([&](auto k) __attribute__((always_inline)) {
-        s[k] = L::load(st.s + k * N), c[k] = L::load(st.c + k * N), a[k] = L::load(st.a + k * N);
-    });
+    Vec<N> c[A];
+    for_streams<A>([&](auto k) __attribute__((always_inline)) { c[k] = L::load(st.c + k * N); });
     walk_streams<kSumStreams, N>(
         std::array{x}, n, far,
         [&](const Streams& at, const auto& p) __attribute__((always_inline)) {
-            for (index_t j = 0; j < at.steps; ++j) {
-                fetch_ahead<kSumStreams, N>(p, at, j);
-                for_streams<kSumStreams>([&](auto k) __attribute__((always_inline)) {
-                    sum_step<N>(s[k % A], c[k % A], a[k % A], load_at<N>(p[0], at, k, j));
+            for (index_t j = 0; j < at.steps;) {
+                const index_t end = std::min(at.steps, j + kSumBlockSteps<N>);
+                vh m[A] = {};  // A chains of the maximum
+                for (index_t i = j; i < end; ++i) {
+                    fetch_ahead<kSumStreams, N>(p, at, i);
+                    for_streams<kSumStreams>([&](auto k) __attribute__((always_inline)) {
+                        const auto v = reinterpret_cast<vh>(L::abs(load_at<N>(p[0], at, k, i)));
+                        m[k % A] = v > m[k % A] ? v : m[k % A];
+                    });
+                }
+                const vh mm = m[0] > m[1] ? m[0] : m[1], mn = m[2] > m[3] ? m[2] : m[3];
+                const vh top = mm > mn ? mm : mn;
+                int high = 0;  // lane l's top 16 bits are element 4 l + 3
+                for (int l = 0; l < N; ++l) high = std::max<int>(high, top[4 * l + 3]);
+                const int e_m = high >> 4;  // biased exponent (0x7FF: inf, NaN)
+                // sigma = 2^(exponent of M + 2 + log2(kSumBlockValues)) >
+                // 2 kSumBlockValues M, as a biased exponent; a subnormal M
+                // anchors as the least normal.
+                const int e_sigma = std::max(e_m, 1) + 2 + kSumBlockLog2<N>;
+                if (e_m == 0x7FF || e_sigma >= 0x7FF) {  // inf/NaN, or too large
+                    st.bad = true;
+                    return;
+                }
+                const double sigma = std::bit_cast<double>(std::uint64_t(e_sigma) << 52);
+                Vec<N> s[A];
+                for (auto& v : s) v = Vec<N>{} + sigma;
+                for (index_t i = j; i < end; ++i)
+                    for_streams<kSumStreams>([&](auto k) __attribute__((always_inline)) {
+                        const Vec<N> v = load_at<N>(p[0], at, k, i);
+                        const Vec<N> t = s[k % A] + v;
+                        c[k % A] = add_on_fma<N>(v - sub_on_fma<N>(t, s[k % A]), c[k % A]);
+                        s[k % A] = t;
+                    });
+                // The block's sums into the carried lanes, with the bound.
+                const double bound = kSumBlockValues<N> * std::ldexp(sigma, -52);
+                for_streams<A>([&](auto k) __attribute__((always_inline)) {
+                    Vec<N> cs = L::load(st.s + k * N), ca = L::load(st.a + k * N);
+                    sum_step<N>(cs, c[k], ca, s[k] - sigma);
+                    L::store(st.s + k * N, cs), L::store(st.a + k * N, ca + bound);
                 });
+                j = end;
             }
         });
-    for_streams<A>([&](auto k) __attribute__((always_inline)) {
-        L::store(st.s + k * N, s[k]), L::store(st.c + k * N, c[k]), L::store(st.a + k * N, a[k]);
-    });
+    for_streams<A>([&](auto k) __attribute__((always_inline)) { L::store(st.c + k * N, c[k]); });
 }
 
 /// A compensated partial sum: the exact sum of a range is s + (exact sum of
@@ -322,14 +408,18 @@ SumPart sum_part(Strided<const T> x, index_t b, index_t e) noexcept {
             a += L::load(st.a + k * N);
         }
         SumPart part;
+        if (st.bad) {  // certify() fails: tier 2
+            part.a = std::numeric_limits<double>::infinity();
+            return part;
+        }
         for (int l = 0; l < N; ++l) {
             part.add(s[l]);
             part.c += c[l];
             part.a += a[l];
         }
-        // Every value and lane adds to c and a once or twice: an upper bound
-        // on the additions behind them.
-        part.terms += static_cast<double>(e - b + 2 * kSumSets * kMaxLanes + 2 * kMaxLanes);
+        // Every value adds to c once, every block and lane once more: twice
+        // the values bounds the additions behind c.
+        part.terms += static_cast<double>(2 * (e - b) + 2 * kSumSets * kMaxLanes + 2 * kMaxLanes);
         return part;
     });
 }

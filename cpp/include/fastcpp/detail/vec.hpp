@@ -54,6 +54,7 @@ struct LaneTypes;  // (vector_size with a dependent size is not honoured)
     struct LaneTypes<N> {                                                          \
         typedef double vd __attribute__((vector_size(N * sizeof(double))));        \
         typedef std::uint64_t vu __attribute__((vector_size(N * sizeof(double)))); \
+        typedef std::int16_t vh __attribute__((vector_size(N * sizeof(double))));  \
         typedef float vf __attribute__((vector_size(N * sizeof(float))));          \
         [[gnu::always_inline]] static vd widen(vf v) noexcept {                    \
             return __builtin_convertvector(v, vd);                                 \
@@ -68,6 +69,7 @@ template <int N>
 struct Lanes {
     using vd = typename LaneTypes<N>::vd;
     using vu = typename LaneTypes<N>::vu;
+    using vh = typename LaneTypes<N>::vh;  ///< the same bits as 4N int16
 
     [[gnu::always_inline]] static vd load(const double* p) noexcept {
         vd v;
