@@ -350,8 +350,13 @@ FASTCPP_KERNEL void sum_feed(SumLanes& st, const T* x, index_t n, bool far) noex
                 const double sigma = std::bit_cast<double>(std::uint64_t(e_sigma) << 52);
                 Vec<N> s[A];
                 for (auto& v : s) v = Vec<N>{} + sigma;
+                // From memory, the next block is fetched during this one's
+                // sum, so that the memory is busy while the adders are.
+                Streams next = at;
+                next.ahead = at.ahead > 0 ? kSumBlockSteps<N> * at.advance : 0;
                 for (index_t i = j; i < end; ++i)
                     for_streams<kSumStreams>([&](auto k) __attribute__((always_inline)) {
+                        if (k == 0) fetch_ahead<kSumStreams, N>(p, next, i);
                         const Vec<N> v = load_at<N>(p[0], at, k, i);
                         const Vec<N> t = s[k % A] + v;
                         c[k % A] = add_on_fma<N>(v - sub_on_fma<N>(t, s[k % A]), c[k % A]);
