@@ -132,24 +132,46 @@ constexpr Wires merge_ops(const Wires& a, const Wires& b, OpList& L) {
 /// lo .. t: box rank lo + x on wire `out[x]`. The plain median is lo = t
 /// (median_filter_pair.cpp); nan_policy="omit" takes lo <= t and picks per
 /// lane (median_filter_omit.cpp).
+/// `paired`: the core starts from sorted pairs of adjacent columns instead,
+/// which horizontally adjacent windows share (Adams's separable sorting
+/// carried one level further): `pair` merges column c (wires 0 .. m - 1)
+/// with column c + 1 (wires m .. 2m - 1), rank r of the pair on wire
+/// `pair_out[r]`, once per padded column; the core's pair p (columns 2p and
+/// 2p + 1 of the box) has rank r on wire 2p * m + r, and an odd k's last
+/// column rank r on wire (k - 1) * m + r. 10-20% fewer compare-exchanges a
+/// window for k = 4 ... 11.
 struct BoxPairNet {
-    OpList col, core, fin;
+    OpList col, pair, core, fin;
     int clo = 0;
     std::array<std::uint8_t, 64> need{}, out{};
+    std::array<std::uint8_t, 32> pair_out{};
 };
 
-constexpr BoxPairNet box_pair_net(int k, int lo) {
+constexpr BoxPairNet box_pair_net(int k, int lo, bool paired = false) {
     BoxPairNet P;
     const int m = k - 1, t = k * k / 2;
     P.clo = std::max(0, lo - k);
     Wires col;
     for (int r = 0; r < m; ++r) col.push(r);
     batcher_ops(col, P.col);
-    // Merge the k sorted columns pairwise, shortest lists first.
+    Wires left, right;
+    for (int r = 0; r < m; ++r) {
+        left.push(r);
+        right.push(m + r);
+    }
+    const Wires pair_order = merge_ops(left, right, P.pair);
+    for (int r = 0; r < 2 * m; ++r)
+        P.pair_out[static_cast<std::size_t>(r)] = static_cast<std::uint8_t>(pair_order[r]);
+    // Merge the k sorted columns (or pairs of them) pairwise, shortest
+    // lists first.
     std::array<Wires, 16> lists{};
-    int nl = k;
-    for (int c = 0; c < k; ++c)
-        for (int r = 0; r < m; ++r) lists[static_cast<std::size_t>(c)].push(c * m + r);
+    int nl = 0;
+    for (int c = 0; c < k; ++c) {
+        if (paired && c % 2 == 1) continue;  // in the pair of column c - 1
+        const int rows = paired && c + 1 < k ? 2 * m : m;
+        for (int r = 0; r < rows; ++r) lists[static_cast<std::size_t>(nl)].push(c * m + r);
+        ++nl;
+    }
     OpList core;
     while (nl > 1) {
         std::sort(lists.begin(), lists.begin() + nl,
@@ -182,9 +204,9 @@ constexpr BoxPairNet box_pair_net(int k, int lo) {
     return P;
 }
 
-template <int k, int lo>
+template <int k, int lo, bool paired = false>
 struct BoxPairNetOf {
-    static constexpr BoxPairNet value = box_pair_net(k, lo);
+    static constexpr BoxPairNet value = box_pair_net(k, lo, paired);
 };
 
 /// W bytes of keys K: 64 at x86-64-v4, 32 at v3, 16 at baseline (see

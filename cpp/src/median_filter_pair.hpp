@@ -20,10 +20,12 @@
 
 namespace fastcpp::median_detail::net {
 
-/// Median of k x k boxes, two output rows at a time (BoxPairNet, lo = t): per pair of
-/// rows, each padded column's k - 1 shared values are sorted once into
-/// `sorted` (rank r at sorted + r * len); each block of lanes then runs the
-/// core network once and the final one per row. An odd last row runs the
+/// Median of k x k boxes, two output rows at a time (BoxPairNet, lo = t,
+/// paired): per pair of rows, each padded column's k - 1 shared values are
+/// sorted once into `sorted` (rank r at sorted + r * len), and each padded
+/// column's sorted values are merged once with the next column's into
+/// `pairs` (rank r at pairs + r * len); each block of lanes then runs the
+/// core network once on the box's pairs and the final one per row. An odd last row runs the
 /// same code with its upper box standing in for the lower one (whose last
 /// row is not padded) and stores the upper box's medians only.
 /// The box's columns are `g` keys apart (g > 1: interleaved channels).
@@ -32,16 +34,17 @@ template <int k, class K, int W>
 FASTCPP_MEDIAN_KERNEL void network_box_pairs(const Tile<K>& tile, index_t g) {  // allocates
     using Lanes = NetLanes<K, W>;
     using V = Vec<typename Lanes::type, W>;  // `sorted` holds these lanes
-    using P = BoxPairNetOf<k, k * k / 2>;    // core ranks t - k .. t
+    using P = BoxPairNetOf<k, k * k / 2, true>;  // core ranks t - k .. t
     constexpr int m = k - 1;
     constexpr index_t lanes = W / sizeof(K);
     const Tile<K> t = tile;
     const index_t pw = t.cols + (k - 1) * g;
     const index_t len = (pw + lanes - 1) / lanes * lanes + lanes;
     thread_local std::vector<K> buf;
-    const auto need = static_cast<std::size_t>(m * len);
+    const auto need = static_cast<std::size_t>(3 * m * len);
     if (buf.size() < need) buf.resize(need);
-    K* sorted = buf.data();
+    K* const sorted = buf.data();
+    K* const pairs = sorted + m * len;
     auto key = [](const K* p) __attribute__((always_inline)) { return load<V>(p) ^ Lanes::flip; };
     for (index_t i = 0; i < t.rows; i += 2) {
         const K* top = t.pad + i * t.pad_stride;  // the upper box's first row
@@ -54,11 +57,30 @@ FASTCPP_MEDIAN_KERNEL void network_box_pairs(const Tile<K>& tile, index_t g) {  
 #pragma GCC unroll 16
             for (int r = 0; r < m; ++r) std::memcpy(sorted + r * len + q, &c[r], sizeof(V));
         }
+        // Columns q and q + g merged; the last pair a window reads starts
+        // at padded column pw - 1 - g.
+        for (index_t q = 0; q < pw - g; q += lanes) {
+            V c[2 * m];
+#pragma GCC unroll 32
+            for (int w = 0; w < 2 * m; ++w) c[w] = load<V>(sorted + (w % m) * len + q + (w / m) * g);
+            run_list<P::value.pair>(
+                c, std::make_index_sequence<static_cast<std::size_t>(P::value.pair.count)>{});
+#pragma GCC unroll 32
+            for (int r = 0; r < 2 * m; ++r)
+                std::memcpy(pairs + r * len + q, &c[P::value.pair_out[static_cast<std::size_t>(r)]],
+                            sizeof(V));
+        }
         auto core = [&](index_t j, V* f) __attribute__((always_inline)) {
             V r[k * m];
+            // Wire w: column c = w / m of the box, rank w % m; an even
+            // column's wires hold its pair's 2m ranks (BoxPairNet, paired).
 #pragma GCC unroll 128
-            for (int w = 0; w < k * m; ++w)
-                r[w] = load<V>(sorted + (w % m) * len + j + (w / m) * g);
+            for (int w = 0; w < k * m; ++w) {
+                const int c = w / m / 2 * 2;  // the pair's (or the odd last column's) first column
+                const bool single = c + 1 >= k;
+                r[w] = single ? load<V>(sorted + (w % m) * len + j + c * g)
+                              : load<V>(pairs + (w - c * m) * len + j + c * g);
+            }
             run_list<P::value.core>(
                 r, std::make_index_sequence<static_cast<std::size_t>(P::value.core.count)>{});
 #pragma GCC unroll 16
