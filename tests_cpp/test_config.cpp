@@ -1,5 +1,6 @@
 #include <atomic>
 #include <cstdio>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -40,6 +41,18 @@ TEST_CASE("parallel_for covers every item once", "[config]") {
                                                             throw std::invalid_argument("x");
                                                         }),
                           std::invalid_argument);
+    }
+    SECTION("chunks a multiple of the thread count when the work allows few") {
+        // 8 items worth 3 chunks of grain 3 on 2 threads: 4 equal chunks,
+        // not 3 (which left one thread 5 of the 8 items).
+        fastcpp::set_num_threads(2);
+        std::vector<fastcpp::index_t> sizes;
+        std::mutex m;
+        fastcpp::detail::parallel_for(8, 3, [&](fastcpp::index_t b, fastcpp::index_t e) {
+            const std::lock_guard<std::mutex> lock(m);
+            sizes.push_back(e - b);
+        });
+        REQUIRE(sizes == std::vector<fastcpp::index_t>{2, 2, 2, 2});
     }
     SECTION("parallel_rows covers every (row, element) once") {
         for (auto [rows, len] : {std::pair<fastcpp::index_t, fastcpp::index_t>{1, 100000},

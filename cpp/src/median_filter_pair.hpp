@@ -33,7 +33,7 @@ namespace fastcpp::median_detail::net {
 template <int k, class K, int W>
 FASTCPP_MEDIAN_KERNEL void network_box_pairs(const Tile<K>& tile, index_t g) {  // allocates
     using Lanes = NetLanes<K, W>;
-    using V = Vec<typename Lanes::type, W>;  // `sorted` holds these lanes
+    using V = Vec<typename Lanes::type, W>;      // `sorted` holds these lanes
     using P = BoxPairNetOf<k, k * k / 2, true>;  // core ranks t - k .. t
     constexpr int m = k - 1;
     constexpr index_t lanes = W / sizeof(K);
@@ -62,7 +62,8 @@ FASTCPP_MEDIAN_KERNEL void network_box_pairs(const Tile<K>& tile, index_t g) {  
         for (index_t q = 0; q < pw - g; q += lanes) {
             V c[2 * m];
 #pragma GCC unroll 32
-            for (int w = 0; w < 2 * m; ++w) c[w] = load<V>(sorted + (w % m) * len + q + (w / m) * g);
+            for (int w = 0; w < 2 * m; ++w)
+                c[w] = load<V>(sorted + (w % m) * len + q + (w / m) * g);
             run_list<P::value.pair>(
                 c, std::make_index_sequence<static_cast<std::size_t>(P::value.pair.count)>{});
 #pragma GCC unroll 32

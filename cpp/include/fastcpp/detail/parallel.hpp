@@ -58,16 +58,17 @@ inline thread_local bool in_parallel_region = false;
 /// Calls fn(begin, end) over contiguous ranges covering [0, n) on up to
 /// num_threads() threads (the calling thread is one of them).
 ///
-/// [0, n) is cut into fixed chunks of at least `grain` items, a few per
-/// thread; threads take the next chunk from an atomic counter. The chunks
-/// depend only on n, grain and the thread count, so per-chunk results are
-/// reproducible; taking them dynamically means a thread that the OS
-/// descheduled (a shared, busy machine) does not hold the others back.
-/// The helpers are pooled threads (HelperCrew), parked between calls: one
-/// costs a wake-up of a few us, so `grain` should stand for ~20 us of work or
-/// more. Their number comes from the process-wide budget (HelperLease): when
-/// other calls hold it, fewer (or no) helpers join and this thread takes more
-/// chunks; the chunks themselves depend on the requested thread count only.
+/// [0, n) is cut into fixed chunks of about `grain` items or more, a few
+/// per thread and a multiple of the thread count where n allows; threads
+/// take the next chunk from an atomic counter. The chunks depend only on n,
+/// grain and the thread count, so per-chunk results are reproducible; taking
+/// them dynamically means a thread that the OS descheduled (a shared, busy
+/// machine) does not hold the others back. The helpers are pooled threads
+/// (HelperCrew), parked between calls: one costs a wake-up of a few us, so
+/// `grain` should stand for ~20 us of work or more. Their number comes from
+/// the process-wide budget (HelperLease): when other calls hold it, fewer (or
+/// no) helpers join and this thread takes more chunks; the chunks themselves
+/// depend on the requested thread count only.
 /// The first exception thrown by any chunk is rethrown after all joined.
 template <class Fn>
 void parallel_for(index_t n, index_t grain, Fn&& fn) {
@@ -79,8 +80,13 @@ void parallel_for(index_t n, index_t grain, Fn&& fn) {
         fn(index_t{0}, n);
         return;
     }
+    // A few chunks per thread; when the work allows fewer, a multiple of
+    // the thread count (chunks a little under `grain`), so that the threads
+    // finish together: 3 chunks on 2 threads left one thread 5/8 of the work
+    // (a uint8 4x4 median of 512², 8 tiles: 47 us where 40 was due).
     constexpr index_t kChunksPerThread = 4;
-    const index_t chunks = std::min(by_work, threads * kChunksPerThread);
+    const index_t chunks =
+        std::min({n, (by_work + threads - 1) / threads * threads, threads * kChunksPerThread});
     std::atomic<index_t> next{0};
     std::vector<std::exception_ptr> errors(static_cast<std::size_t>(chunks));
     auto worker = [&] {
