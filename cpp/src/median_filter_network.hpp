@@ -136,7 +136,7 @@ constexpr Wires merge_ops(const Wires& a, const Wires& b, OpList& L) {
 /// which horizontally adjacent windows share (Adams's separable sorting
 /// carried one level further): `pair` merges column c (wires 0 .. m - 1)
 /// with column c + 1 (wires m .. 2m - 1), rank r of the pair on wire
-/// `pair_out[r]`, once per padded column; the core's pair p (columns 2p and
+/// `pair_out[r]`, once per padded column (empty unless paired); the core's pair p (columns 2p and
 /// 2p + 1 of the box) has rank r on wire 2p * m + r, and an odd k's last
 /// column rank r on wire (k - 1) * m + r. 10-20% fewer compare-exchanges a
 /// window for k = 4 ... 11.
@@ -154,14 +154,16 @@ constexpr BoxPairNet box_pair_net(int k, int lo, bool paired = false) {
     Wires col;
     for (int r = 0; r < m; ++r) col.push(r);
     batcher_ops(col, P.col);
-    Wires left, right;
-    for (int r = 0; r < m; ++r) {
-        left.push(r);
-        right.push(m + r);
+    if (paired) {
+        Wires left, right;
+        for (int r = 0; r < m; ++r) {
+            left.push(r);
+            right.push(m + r);
+        }
+        const Wires pair_order = merge_ops(left, right, P.pair);
+        for (int r = 0; r < 2 * m; ++r)
+            P.pair_out[static_cast<std::size_t>(r)] = static_cast<std::uint8_t>(pair_order[r]);
     }
-    const Wires pair_order = merge_ops(left, right, P.pair);
-    for (int r = 0; r < 2 * m; ++r)
-        P.pair_out[static_cast<std::size_t>(r)] = static_cast<std::uint8_t>(pair_order[r]);
     // Merge the k sorted columns (or pairs of them) pairwise, shortest
     // lists first.
     std::array<Wires, 16> lists{};

@@ -25,9 +25,10 @@ namespace fastcpp::median_detail::net {
 /// sorted once into `sorted` (rank r at sorted + r * len), and each padded
 /// column's sorted values are merged once with the next column's into
 /// `pairs` (rank r at pairs + r * len); each block of lanes then runs the
-/// core network once on the box's pairs and the final one per row. An odd last row runs the
-/// same code with its upper box standing in for the lower one (whose last
-/// row is not padded) and stores the upper box's medians only.
+/// core network once on the box's pairs and the final one per row. An odd
+/// last row runs the same code with its upper box standing in for the lower
+/// one (whose last row is not padded) and stores the upper box's medians
+/// only.
 /// The box's columns are `g` keys apart (g > 1: interleaved channels).
 /// The networks compare NetLanes (keys, or flipped keys in signed lanes).
 template <int k, class K, int W>
