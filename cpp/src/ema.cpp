@@ -153,6 +153,8 @@ using I4 = std::int64_t __attribute__((vector_size(4 * sizeof(std::int64_t))));
 
 /// The factors of the blocked step (alpha and powers of beta, broadcast).
 struct BlockFactors {
+    // b1, b2: beta and beta² in the lanes a shift by 1 or 2 reaches, 0 in
+    // the lanes it passes over (block_step).
     V4 alpha, b1, b2;
     // beta^(j+1) in lane j of the block, as an unevaluated sum carry + err
     // (double-double): an error ε in beta^8 would bias every result by
@@ -162,8 +164,8 @@ struct BlockFactors {
         double p = 1.0;
         for (int l = 0; l < 4; ++l) {
             alpha[l] = a;
-            b1[l] = beta;
-            b2[l] = beta * beta;
+            b1[l] = l < 1 ? 0.0 : beta;
+            b2[l] = l < 2 ? 0.0 : beta * beta;
         }
         double e = 0.0;
         for (int l = 0; l < kBlock; ++l) {  // (p + e)·beta, the error of p·beta kept
@@ -193,12 +195,15 @@ struct Block {
 /// y of one block after c (see above): s by shifts of 1 and 2 inside each
 /// half, then hi_k += beta^(k+1)·s_3, then the carry.
 [[gnu::always_inline]] inline Block block_step(Block x, V4 cv, const BlockFactors& f) noexcept {
-    const V4 zero = {};
+    // A shift brings lane k - 1 (k - 2) into lane k and adds 0 times a lane's
+    // own value into the lanes it passes over: no lane reads a later one (an
+    // inf at point j spoils nothing before j), and every operand is a whole
+    // vector (with zeros shifted in, GCC built lanes 0-1 by scalar FMAs).
     V4 lo = f.alpha * x.lo, hi = f.alpha * x.hi;
-    lo = fma(f.b1, __builtin_shuffle(lo, zero, I4{4, 0, 1, 2}), lo);
-    hi = fma(f.b1, __builtin_shuffle(hi, zero, I4{4, 0, 1, 2}), hi);
-    lo = fma(f.b2, __builtin_shuffle(lo, zero, I4{4, 5, 0, 1}), lo);
-    hi = fma(f.b2, __builtin_shuffle(hi, zero, I4{4, 5, 0, 1}), hi);
+    lo = fma(f.b1, __builtin_shuffle(lo, I4{0, 0, 1, 2}), lo);
+    hi = fma(f.b1, __builtin_shuffle(hi, I4{0, 0, 1, 2}), hi);
+    lo = fma(f.b2, __builtin_shuffle(lo, I4{0, 1, 0, 1}), lo);
+    hi = fma(f.b2, __builtin_shuffle(hi, I4{0, 1, 0, 1}), hi);
     hi = fma(f.carry_lo, __builtin_shuffle(lo, I4{3, 3, 3, 3}), hi);
     return {fma(f.carry_lo, cv, fma(f.err_lo, cv, lo)), fma(f.carry_hi, cv, fma(f.err_hi, cv, hi))};
 }
@@ -222,9 +227,10 @@ struct Flags {
     const V4 before_lo = __builtin_shuffle(y.lo, cv, I4{4, 0, 1, 2});
     const V4 before_hi = __builtin_shuffle(y.hi, y.lo, I4{7, 0, 1, 2});
     U4 lo = rejects(x.lo, before_lo), hi = rejects(x.hi, before_hi);
-    if (count < kBlock) {
-        for (index_t l = count; l < 4; ++l) lo[l] = 0;
-        for (index_t l = std::max<index_t>(count, 4); l < kBlock; ++l) hi[l - 4] = 0;
+    if (count < kBlock) {  // lanes compared with count, not indexed by it (see block_at)
+        const I4 lane = {0, 1, 2, 3};
+        lo &= reinterpret_cast<U4>(lane < count);
+        hi &= reinterpret_cast<U4>(lane + 4 < count);
     }
     return {lo, hi};
 }
@@ -255,7 +261,10 @@ template <bool Contig, class T>
         }
         return;
     }
-    for (index_t l = 0; l < count; ++l) y[i + l] = static_cast<T>(l < 4 ? v.lo[l] : v.hi[l - 4]);
+    double buf[kBlock];
+    Lanes4::store(buf, v.lo);
+    Lanes4::store(buf + 4, v.hi);
+    for (index_t l = 0; l < count; ++l) y[i + l] = static_cast<T>(buf[l]);
 }
 
 /// The blocked steps from i (a block boundary, state w observed and finite)
@@ -286,13 +295,19 @@ template <bool Contig, class T>
             return kBlock;
         }
     }
+    // The slow path reads lanes by a variable index through arrays: indexing
+    // a vector by a variable puts it in memory, and GCC then builds the fast
+    // path's results lane by lane too (scalar FMAs at x86-64-v3).
+    std::uint64_t flags[kBlock];
+    double ys[kBlock];
+    std::memcpy(flags, &bad.lo, sizeof bad.lo);
+    std::memcpy(flags + 4, &bad.hi, sizeof bad.hi);
+    Lanes4::store(ys, r.lo);
+    Lanes4::store(ys + 4, r.hi);
     index_t l = 0;
-    while (l < count && !(l < 4 ? bad.lo[l] : bad.hi[l - 4])) ++l;
-    store_block<false>(y, i, l, r);
-    if (l > 0) {
-        const double c = l <= 4 ? r.lo[l - 1] : r.hi[l - 5];
-        cv = V4{c, c, c, c};
-    }
+    while (l < count && flags[l] == 0) ++l;
+    for (index_t k = 0; k < l; ++k) y[i + k] = static_cast<T>(ys[k]);
+    if (l > 0) cv = V4{} + ys[l - 1];
     return l;
 }
 
