@@ -29,29 +29,6 @@ inline constexpr index_t kLanes = 8;
 /// m rounded up to a multiple of kLanes.
 constexpr index_t pad_lanes(index_t m) noexcept { return (m + kLanes - 1) / kLanes * kLanes; }
 
-/// detail::dispatch for kernels that fuse a*b + c where the level does
-/// (fuses_multiply_add in dispatch.hpp; detail/vmath.hpp's flag F): calls
-/// f(std::true_type{}) or f(std::false_type{}), so each level's copy holds
-/// only the variant it runs. x86-64 with dispatch: fused at v3/v4, plain at
-/// baseline and v2; one path (e.g. aarch64): as the predicate says.
-template <class F>
-decltype(auto) dispatch_fused(F&& f) {
-    auto plain = [&] { return f(std::false_type{}); };
-    auto fused = [&] { return f(std::true_type{}); };
-#if FASTCPP_DISPATCH_X86
-    static_assert(
-        fuses_multiply_add(SimdLevel::x86_64_v4) && fuses_multiply_add(SimdLevel::x86_64_v3) &&
-        !fuses_multiply_add(SimdLevel::x86_64_v2) && !fuses_multiply_add(SimdLevel::baseline));
-    return dispatch_split(fused, plain);
-#else
-    // One path: the predicate does not depend on the level here.
-    if constexpr (fuses_multiply_add(SimdLevel::baseline))
-        return at_baseline(fused);
-    else
-        return at_baseline(plain);
-#endif
-}
-
 /// Offsets of a one-row batch.
 inline constexpr index_t kZeroOffset[1] = {0};
 

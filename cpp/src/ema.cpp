@@ -138,7 +138,7 @@ FASTCPP_KERNEL void sequential_steps(Strided<const T> x, Strided<T> y, index_t i
 // _ema.py). Baseline runs the point-by-point loop (multiply then add).
 // The blocked value of point j stands unless x_j equals y_{j−1} (pandas then
 // keeps the state: a constant series stays exact), or x_j is NaN, inf or
-// huge (rejects()): from the first such point, sequential_steps takes over to
+// huge (stands()): from the first such point, sequential_steps takes over to
 // the end of that block, and on until the state is clean again at a block
 // boundary (last point observed, value finite).
 constexpr index_t kBlock = 8;
@@ -186,10 +186,17 @@ struct Block {
 /// a·b + c in each lane with one rounding (FMA: the blocked steps run only
 /// where it is an instruction; the file is compiled with -ffp-contract=off, so
 /// these are the only fused operations, the same at every level).
+/// x86-64 with dispatch: the vfmadd instruction itself (this runs only in
+/// the copies with FMA: dispatch_fused); GCC's vectoriser built some lane
+/// by lane from the generic form (scalar FMAs in ema_var's loop).
 [[gnu::always_inline]] inline V4 fma(V4 a, V4 b, V4 c) noexcept {
+#if FASTCPP_DISPATCH_X86
+    return __builtin_ia32_vfmaddpd256(a, b, c);
+#else
     V4 r;
     for (int l = 0; l < 4; ++l) r[l] = std::fma(a[l], b[l], c[l]);
     return r;
+#endif
 }
 
 /// y of one block after c (see above): s by shifts of 1 and 2 inside each
@@ -208,13 +215,14 @@ struct Block {
     return {fma(f.carry_lo, cv, fma(f.err_lo, cv, lo)), fma(f.carry_hi, cv, fma(f.err_hi, cv, hi))};
 }
 
-/// Nonzero in the lanes whose x equals the value before, or is NaN, ±inf or
-/// so large (≥ 2^1000) that a step could overflow: the points and carries
-/// the blocked steps see are otherwise finite and below 2^1000 (each value
-/// is a weighted mean of earlier ones), so are their results.
-[[gnu::always_inline]] inline U4 rejects(V4 x, V4 before) noexcept {
-    const V4 big = V4{} + 0x1p1000;
-    return reinterpret_cast<U4>((x - before == 0.0) | ~(Lanes4::abs(x) < big));
+/// Nonzero in the lanes whose blocked value stands: x differs from the
+/// value before and is below 2^1000 in magnitude (not NaN or ±inf, and not
+/// so large that a step could overflow): the points and carries the blocked
+/// steps see are then finite and below 2^1000 (each value is a weighted mean
+/// of earlier ones), so are their results.
+/// `big`: the bound (steady_blocks squares its points: 2^500).
+[[gnu::always_inline]] inline U4 stands(V4 x, V4 before, V4 big = V4{} + 0x1p1000) noexcept {
+    return reinterpret_cast<U4>((x - before != 0.0) & (Lanes4::abs(x) < big));
 }
 
 /// 8 flags for the points of a block.
@@ -222,15 +230,29 @@ struct Flags {
     U4 lo, hi;
 };
 
-/// The rejects of a block (see above) for points 0..count−1.
-[[gnu::always_inline]] inline Flags block_rejects(Block x, Block y, V4 cv, index_t count) noexcept {
+/// Whether every flag is set. x86-64 with dispatch: one movmskpd (this runs
+/// only in the copies with FMA, i.e. AVX: dispatch_fused); elsewhere the
+/// lanes folded by shuffles.
+[[gnu::always_inline]] inline bool all(Flags ok) noexcept {
+    U4 v = ok.lo & ok.hi;
+#if FASTCPP_DISPATCH_X86
+    return __builtin_ia32_movmskpd256(reinterpret_cast<V4>(v)) == 0xF;
+#else
+    v &= __builtin_shuffle(v, I4{2, 3, 0, 1});
+    v &= __builtin_shuffle(v, I4{1, 0, 3, 2});
+    return v[0] != 0;
+#endif
+}
+
+/// Which points of a block stand (see above), points count..7 included.
+[[gnu::always_inline]] inline Flags block_stands(Block x, Block y, V4 cv, index_t count) noexcept {
     const V4 before_lo = __builtin_shuffle(y.lo, cv, I4{4, 0, 1, 2});
     const V4 before_hi = __builtin_shuffle(y.hi, y.lo, I4{7, 0, 1, 2});
-    U4 lo = rejects(x.lo, before_lo), hi = rejects(x.hi, before_hi);
+    U4 lo = stands(x.lo, before_lo), hi = stands(x.hi, before_hi);
     if (count < kBlock) {  // lanes compared with count, not indexed by it (see block_at)
         const I4 lane = {0, 1, 2, 3};
-        lo &= reinterpret_cast<U4>(lane < count);
-        hi &= reinterpret_cast<U4>(lane + 4 < count);
+        lo |= reinterpret_cast<U4>(lane >= count);
+        hi |= reinterpret_cast<U4>(lane + 4 >= count);
     }
     return {lo, hi};
 }
@@ -267,17 +289,6 @@ template <bool Contig, class T>
     for (index_t l = 0; l < count; ++l) y[i + l] = static_cast<T>(buf[l]);
 }
 
-/// The blocked steps from i (a block boundary, state w observed and finite)
-/// to the end or to the first point whose blocked value does not stand
-/// (returned; w is then the value before it).
-/// Whether any flag is set.
-[[gnu::always_inline]] inline bool any(Flags bad) noexcept {
-    U4 v = bad.lo | bad.hi;
-    v |= __builtin_shuffle(v, I4{2, 3, 0, 1});
-    v |= __builtin_shuffle(v, I4{1, 0, 3, 2});
-    return v[0] != 0;
-}
-
 /// One block at i of `count` points after the value(s) cv: stores the
 /// points whose blocked value stands; returns how many do (count if all),
 /// and the value after them in cv.
@@ -287,8 +298,8 @@ template <bool Contig, class T>
                                                const BlockFactors& f) noexcept {
     const Block v = load_block<Contig>(x, i, count);
     const Block r = block_step(v, cv, f);
-    const Flags bad = block_rejects(v, r, cv, count);
-    if (!any(bad)) [[likely]] {
+    const Flags ok = block_stands(v, r, cv, count);
+    if (all(ok)) [[likely]] {
         store_block<Contig>(y, i, count, r);
         if (count == kBlock) {
             cv = __builtin_shuffle(r.hi, I4{3, 3, 3, 3});
@@ -300,12 +311,12 @@ template <bool Contig, class T>
     // path's results lane by lane too (scalar FMAs at x86-64-v3).
     std::uint64_t flags[kBlock];
     double ys[kBlock];
-    std::memcpy(flags, &bad.lo, sizeof bad.lo);
-    std::memcpy(flags + 4, &bad.hi, sizeof bad.hi);
+    std::memcpy(flags, &ok.lo, sizeof ok.lo);
+    std::memcpy(flags + 4, &ok.hi, sizeof ok.hi);
     Lanes4::store(ys, r.lo);
     Lanes4::store(ys + 4, r.hi);
     index_t l = 0;
-    while (l < count && flags[l] == 0) ++l;
+    while (l < count && flags[l] != 0) ++l;
     for (index_t k = 0; k < l; ++k) y[i + k] = static_cast<T>(ys[k]);
     if (l > 0) cv = V4{} + ys[l - 1];
     return l;
@@ -333,10 +344,12 @@ FASTCPP_KERNEL index_t blocked_run(Strided<const T> x, Strided<T> y, index_t i, 
 
 // The default options (no times, ignore_na=False, min_periods ≤ 1): the
 // recursion with the weights' bookkeeping folded into one decay factor.
-// `fused`: the adjust=False step is one multiply-add (see Step).
-template <class T>
-FASTCPP_KERNEL void mean_plain_row(Strided<const T> x, Strided<T> y, double alpha, bool adjust,
-                                   bool fused) noexcept {
+// Fused: the adjust=False step is one multiply-add (see Step), and full
+// blocks take the blocked steps (compiled only into the copies with FMA:
+// detail::dispatch_fused).
+template <bool Fused, class T>
+FASTCPP_KERNEL void mean_plain_row(Strided<const T> x, Strided<T> y, double alpha,
+                                   bool adjust) noexcept {
     const index_t n = x.size;
     const double beta = 1.0 - alpha;
     index_t i = 0;
@@ -351,20 +364,24 @@ FASTCPP_KERNEL void mean_plain_row(Strided<const T> x, Strided<T> y, double alph
     ++i;
     if (!adjust) {
         const double denom = beta + alpha;
-        const Step kind = denom != 1.0 ? Step::divide : fused ? Step::fma : Step::mul_add;
+        const Step kind = denom != 1.0 ? Step::divide : Fused ? Step::fma : Step::mul_add;
         PlainState st{w};
         std::optional<BlockFactors> factors;  // made on first use (short rows never use it)
         while (i < n) {
-            if (kind == Step::fma && i % kBlock == 0 && !st.gap &&
-                std::abs(st.w) < 0x1p1000) {  // finite, see rejects()
-                if (!factors) factors.emplace(alpha, beta);
-                i = x.contiguous() && y.contiguous() ? blocked_run<true>(x, y, i, st.w, *factors)
-                                                     : blocked_run<false>(x, y, i, st.w, *factors);
-                if (i == n) return;
+            index_t end = n;
+            if constexpr (Fused) {
+                if (kind == Step::fma && i % kBlock == 0 && !st.gap &&
+                    std::abs(st.w) < 0x1p1000) {  // finite, see stands()
+                    if (!factors) factors.emplace(alpha, beta);
+                    i = x.contiguous() && y.contiguous()
+                            ? blocked_run<true>(x, y, i, st.w, *factors)
+                            : blocked_run<false>(x, y, i, st.w, *factors);
+                    if (i == n) return;
+                }
+                // Point by point to the end of this block.
+                if (kind == Step::fma) end = std::min(n, (i / kBlock + 1) * kBlock);
             }
-            // Point by point to the end of this block (of the row without FMA).
-            const index_t end = kind == Step::fma ? std::min(n, (i / kBlock + 1) * kBlock) : n;
-            if (kind == Step::fma)
+            if (Fused && kind == Step::fma)
                 sequential_steps<Step::fma>(x, y, i, end, st, alpha, beta, denom);
             else if (kind == Step::mul_add)
                 sequential_steps<Step::mul_add>(x, y, i, end, st, alpha, beta, denom);
@@ -580,11 +597,7 @@ FASTCPP_KERNEL index_t steady_blocks(Strided<const T> x, Strided<T> y, index_t i
         const Block m = block_step(a, mv, *f.mean);
         const V4 before_lo = __builtin_shuffle(m.lo, mv, I4{4, 0, 1, 2});
         const V4 before_hi = __builtin_shuffle(m.hi, m.lo, I4{7, 0, 1, 2});
-        const U4 bad_lo =
-            reinterpret_cast<U4>((a.lo - before_lo == 0.0) | ~(Lanes4::abs(a.lo) < big));
-        const U4 bad_hi =
-            reinterpret_cast<U4>((a.hi - before_hi == 0.0) | ~(Lanes4::abs(a.hi) < big));
-        if (any(Flags{bad_lo, bad_hi})) break;
+        if (!all(Flags{stands(a.lo, before_lo, big), stands(a.hi, before_hi, big)})) break;
         const V4 dm_lo = before_lo - m.lo, da_lo = a.lo - m.lo;
         const V4 dm_hi = before_hi - m.hi, da_hi = a.hi - m.hi;
         const Block t = {c_old * (dm_lo * dm_lo) + c_new * (da_lo * da_lo),
@@ -608,23 +621,25 @@ FASTCPP_KERNEL index_t steady_blocks(Strided<const T> x, Strided<T> y, index_t i
 /// their fixed point, at least min_periods observations): step() and value()
 /// with the constant weights, ~15 operations a point instead of ~45. Returns
 /// the index of the first NaN (or the end), which step() then takes.
-template <EmaStat S, class T>
+template <EmaStat S, bool Fused, class T>
 FASTCPP_KERNEL index_t steady_run(CovState<true>& s, Strided<const T> x, Strided<T> y, index_t i,
-                                  bool bias, SteadyBlocks* blocks) noexcept {
+                                  bool bias, SteadyBlocks& blocks) noexcept {
     const double factor = bias ? 1.0 : s.bias_correction();
     const double c_old = s.c_old, c_new = s.c_new, sx = s.sx;
     double mx = s.mx, cov = s.cov;
     const index_t start = i;
     while (i < x.size) {
-        if (blocks && x.size - i >= kBlock) {
-            const SteadyBlocks& f = blocks->at(c_old, c_new);
-            i = x.contiguous() && y.contiguous()
-                    ? steady_blocks<S, true>(x, y, i, sx, factor, mx, cov, f)
-                    : steady_blocks<S, false>(x, y, i, sx, factor, mx, cov, f);
+        if constexpr (Fused) {
+            if (x.size - i >= kBlock) {
+                const SteadyBlocks& f = blocks.at(c_old, c_new);
+                i = x.contiguous() && y.contiguous()
+                        ? steady_blocks<S, true>(x, y, i, sx, factor, mx, cov, f)
+                        : steady_blocks<S, false>(x, y, i, sx, factor, mx, cov, f);
+            }
         }
         // Point by point: the block the blocked steps stopped before (or
         // the tail, or the whole run without FMA), up to a NaN.
-        const index_t end = blocks ? std::min(x.size, i + kBlock) : x.size;
+        const index_t end = Fused ? std::min(x.size, i + kBlock) : x.size;
         for (; i < end; ++i) {
             double a = static_cast<double>(x[i]);
             if (!(a == a)) break;
@@ -684,10 +699,10 @@ FASTCPP_KERNEL index_t steady_pair_run(CovState<false>& s, CovState<true>& va, C
     return i;
 }
 
-// `fused`: FMA is an instruction (the blocked steps of steady_blocks).
-template <EmaStat S, class T>
+// Fused: FMA is an instruction (the blocked steps of steady_blocks).
+template <EmaStat S, bool Fused, class T>
 FASTCPP_KERNEL void moments_row(Strided<const T> xa, Strided<const T> xb, Strided<T> y,
-                                const Weights& options, bool fused) noexcept {
+                                const Weights& options) noexcept {
     [[maybe_unused]] SteadyBlocks blocks;
     const Weights w = options;  // a local copy: the stores to y cannot change it
     CovState<S == EmaStat::var || S == EmaStat::std> s;
@@ -699,7 +714,7 @@ FASTCPP_KERNEL void moments_row(Strided<const T> xa, Strided<const T> xb, Stride
             const double v = s.value(w.bias, w.minp);
             y[i] = static_cast<T>(S == EmaStat::std ? zsqrt(v) : v);
             if (s.steady && s.nobs >= w.minp)
-                i = steady_run<S>(s, xa, y, i + 1, w.bias, fused ? &blocks : nullptr) - 1;
+                i = steady_run<S, Fused>(s, xa, y, i + 1, w.bias, blocks) - 1;
         } else {
             const double b = static_cast<double>(xb[i]);
             const bool obs = a == a && b == b;
@@ -721,19 +736,22 @@ FASTCPP_KERNEL void moments_row(Strided<const T> xa, Strided<const T> xb, Stride
 template <EmaStat S, class T>
 void run_rows(Rows<const T> a, Rows<const T> b, Rows<T> out, const Weights& w) {
     if (a.length == 0) return;
-    const bool fused = detail::fuses_multiply_add(detail::active_level());
     // Each row is one serial recursion: threads take whole rows.
     const index_t grain = std::max<index_t>(1, (index_t{1} << 15) / a.length);
     detail::parallel_for(a.count(), grain, [&](index_t lo, index_t hi) {
         for (index_t r = lo; r < hi; ++r) {
             if constexpr (S == EmaStat::mean) {
                 if (w.plain())
-                    detail::dispatch(
-                        [&] { mean_plain_row(a.row(r), out.row(r), w.alpha, w.adjust, fused); });
+                    detail::dispatch_fused([&](auto fused) {
+                        mean_plain_row<decltype(fused)::value>(a.row(r), out.row(r), w.alpha,
+                                                               w.adjust);
+                    });
                 else
                     detail::dispatch([&] { mean_row(a.row(r), out.row(r), w); });
             } else {
-                detail::dispatch([&] { moments_row<S>(a.row(r), b.row(r), out.row(r), w, fused); });
+                detail::dispatch_fused([&](auto fused) {
+                    moments_row<S, decltype(fused)::value>(a.row(r), b.row(r), out.row(r), w);
+                });
             }
         }
     });

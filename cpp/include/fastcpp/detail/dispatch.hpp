@@ -46,6 +46,7 @@
 /// so an arm user gets 128-bit vector code; SVE would be a further level.
 
 #include <string>
+#include <type_traits>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(__SANITIZE_ADDRESS__) && !defined(FASTCPP_NO_CLONES) && !defined(FASTCPP_NO_DISPATCH)
@@ -153,6 +154,29 @@ decltype(auto) dispatch_split([[maybe_unused]] Wide&& wide, Narrow&& narrow) {
 template <class F>
 decltype(auto) dispatch(F&& f) {
     return dispatch_split(f, f);
+}
+
+/// detail::dispatch for kernels that fuse a*b + c where the level does
+/// (fuses_multiply_add above; detail/vmath.hpp's flag F): calls
+/// f(std::true_type{}) or f(std::false_type{}), so each level's copy holds
+/// only the variant it runs. x86-64 with dispatch: fused at v3/v4, plain at
+/// baseline and v2; one path (e.g. aarch64): as the predicate says.
+template <class F>
+decltype(auto) dispatch_fused(F&& f) {
+    auto plain = [&] { return f(std::false_type{}); };
+    auto fused = [&] { return f(std::true_type{}); };
+#if FASTCPP_DISPATCH_X86
+    static_assert(
+        fuses_multiply_add(SimdLevel::x86_64_v4) && fuses_multiply_add(SimdLevel::x86_64_v3) &&
+        !fuses_multiply_add(SimdLevel::x86_64_v2) && !fuses_multiply_add(SimdLevel::baseline));
+    return dispatch_split(fused, plain);
+#else
+    // One path: the predicate does not depend on the level here.
+    if constexpr (fuses_multiply_add(SimdLevel::baseline))
+        return at_baseline(fused);
+    else
+        return at_baseline(plain);
+#endif
 }
 
 }  // namespace fastcpp::detail
