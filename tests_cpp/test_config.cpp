@@ -3,6 +3,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "catch_compat.hpp"
@@ -53,6 +54,14 @@ TEST_CASE("parallel_for covers every item once", "[config]") {
             sizes.push_back(e - b);
         });
         REQUIRE(sizes == std::vector<fastcpp::index_t>{2, 2, 2, 2});
+    }
+    SECTION("map_ranges: ranges a multiple of the thread count when the work allows few") {
+        // 10 items worth 3 ranges of grain 3 on 2 threads: 4 ranges, in order.
+        using Range = std::pair<fastcpp::index_t, fastcpp::index_t>;
+        fastcpp::set_num_threads(2);
+        const auto r = fastcpp::detail::map_ranges<Range>(
+            10, 3, [](fastcpp::index_t b, fastcpp::index_t e) { return Range{b, e}; });
+        REQUIRE(r == std::vector<Range>{{0, 2}, {2, 5}, {5, 7}, {7, 10}});
     }
     SECTION("parallel_rows covers every (row, element) once") {
         for (auto [rows, len] : {std::pair<fastcpp::index_t, fastcpp::index_t>{1, 100000},

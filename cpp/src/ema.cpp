@@ -368,26 +368,29 @@ FASTCPP_KERNEL void mean_plain_row(Strided<const T> x, Strided<T> y, double alph
         PlainState st{w};
         std::optional<BlockFactors> factors;  // made on first use (short rows never use it)
         while (i < n) {
-            index_t end = n;
             if constexpr (Fused) {
-                if (kind == Step::fma && i % kBlock == 0 && !st.gap &&
-                    std::abs(st.w) < 0x1p1000) {  // finite, see stands()
-                    if (!factors) factors.emplace(alpha, beta);
-                    i = x.contiguous() && y.contiguous()
-                            ? blocked_run<true>(x, y, i, st.w, *factors)
-                            : blocked_run<false>(x, y, i, st.w, *factors);
-                    if (i == n) return;
+                if (kind == Step::fma) {
+                    if (i % kBlock == 0 && !st.gap &&
+                        std::abs(st.w) < 0x1p1000) {  // finite, see stands()
+                        if (!factors) factors.emplace(alpha, beta);
+                        i = x.contiguous() && y.contiguous()
+                                ? blocked_run<true>(x, y, i, st.w, *factors)
+                                : blocked_run<false>(x, y, i, st.w, *factors);
+                        if (i == n) return;
+                    }
+                    // Point by point to the end of this block.
+                    const index_t end = std::min(n, (i / kBlock + 1) * kBlock);
+                    sequential_steps<Step::fma>(x, y, i, end, st, alpha, beta, denom);
+                    i = end;
+                    continue;
                 }
-                // Point by point to the end of this block.
-                if (kind == Step::fma) end = std::min(n, (i / kBlock + 1) * kBlock);
             }
-            if (Fused && kind == Step::fma)
-                sequential_steps<Step::fma>(x, y, i, end, st, alpha, beta, denom);
-            else if (kind == Step::mul_add)
-                sequential_steps<Step::mul_add>(x, y, i, end, st, alpha, beta, denom);
+            // Without the blocked steps: point by point to the end of the row.
+            if (kind == Step::mul_add)
+                sequential_steps<Step::mul_add>(x, y, i, n, st, alpha, beta, denom);
             else
-                sequential_steps<Step::divide>(x, y, i, end, st, alpha, beta, denom);
-            i = end;
+                sequential_steps<Step::divide>(x, y, i, n, st, alpha, beta, denom);
+            i = n;
         }
         return;
     }
