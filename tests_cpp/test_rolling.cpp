@@ -1,4 +1,5 @@
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -174,6 +175,35 @@ TEST_CASE("move_* drift and float32 state", "[rolling]") {
         const auto d = run<double>(MoveStat::var, x, 10);
         for (std::size_t i = 9; i < x.size(); ++i)
             REQUIRE(f[i] == Approx(static_cast<float>(d[i])).epsilon(1e-6));
+    }
+}
+
+TEST_CASE("move_mean is the window sum divided by its count, correctly rounded", "[rolling]") {
+    // The full windows' means are divided by a reciprocal and one Markstein
+    // correction where the engine has FMA: the same bits as the division, for
+    // sums from 2^-1000 to 2^1020, signed zeros and infinities (the blocks the
+    // correction may not take divide).
+    std::vector<double> x;
+    std::uint64_t state = 12345;
+    auto next = [&] {  // xorshift: the same values on every platform
+        state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+        return state;
+    };
+    for (int e = -1000; e <= 1010; e += 3)
+        for (int k = 0; k < 40; ++k)
+            x.push_back(std::ldexp(double(next() % (1u << 20)) - double(1u << 19), e));
+    for (std::size_t i = 0; i < 300; ++i) x.push_back(-0.0);
+    for (std::size_t i = 50; i < x.size(); i += 4099) x[i] = kInf;
+    for (index_t window : {1, 3, 7, 10, 49, 50, 64, 1000}) {
+        INFO("window " << window);
+        const auto sum = run<double>(MoveStat::sum, x, window);
+        const auto mean = run<double>(MoveStat::mean, x, window);
+        for (std::size_t i = static_cast<std::size_t>(window) - 1; i < x.size(); ++i) {
+            const double want = sum[i] / double(window);
+            INFO("i = " << i << " sum " << sum[i]);
+            REQUIRE((mean[i] == want || (std::isnan(mean[i]) && std::isnan(want))));
+            REQUIRE(std::signbit(mean[i]) == std::signbit(want));
+        }
     }
 }
 

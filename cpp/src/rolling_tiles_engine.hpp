@@ -177,6 +177,97 @@ FASTCPP_INLINE void transpose(const v2d (&r)[2], v2d (&c)[2]) noexcept {
     c[1] = FASTCPP_SHUFFLE2(r[0], r[1], 1, 3);
 }
 
+/// Whether the 4x4 float64 transposes below are x86 half-vector loads and
+/// stores: in the AVX copies of a dispatched build (the 4-lane engine is
+/// compiled only there, dispatch_lanes) or a build whose baseline has AVX.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    (FASTCPP_DISPATCH_X86 || defined(__AVX__))
+#define FASTCPP_TILES_HALVES 1
+#else
+#define FASTCPP_TILES_HALVES 0
+#endif
+
+/// cv[i][l] = q[l][k + i], i, l < 4: four lanes' next 4 float64 values,
+/// transposed. AVX's 4x4 transpose by 8 shuffles puts 4 lane-crossing ones
+/// (vperm2f128) on the one port that shuffles them on Intel cores; here the
+/// lane crossing is done by the loads (vinsertf128 of 16 bytes from memory
+/// is a load and a plain vector operation) and 4 in-lane unpacks remain.
+/// The same values in the same places: the bits do not depend on which
+/// transpose ran.
+FASTCPP_INLINE void load_transposed(const double* const (&q)[4], index_t k, v4d (&cv)[4]) noexcept {
+#if FASTCPP_TILES_HALVES
+    auto pair = [&](int a, int b, index_t at) {  // {q[a][at], q[a][at+1], q[b][at], q[b][at+1]}
+        const v4d lo = __builtin_ia32_pd256_pd(__builtin_ia32_loadupd(q[a] + at));
+        return __builtin_ia32_vinsertf128_pd256(lo, __builtin_ia32_loadupd(q[b] + at), 1);
+    };
+    const v4d a02 = pair(0, 2, k), a13 = pair(1, 3, k);
+    const v4d b02 = pair(0, 2, k + 2), b13 = pair(1, 3, k + 2);
+    cv[0] = __builtin_ia32_unpcklpd256(a02, a13);
+    cv[1] = __builtin_ia32_unpckhpd256(a02, a13);
+    cv[2] = __builtin_ia32_unpcklpd256(b02, b13);
+    cv[3] = __builtin_ia32_unpckhpd256(b02, b13);
+#else
+    v4d r[4];
+    for (int l = 0; l < 4; ++l) std::memcpy(&r[l], q[l] + k, sizeof r[l]);
+    transpose(r, cv);
+#endif
+}
+
+/// q[l][k + i] = r[i][l], i, l < 4: the inverse of load_transposed, the lane
+/// crossing done by the stores (16 bytes from each half of a vector).
+FASTCPP_INLINE void store_transposed(double* const (&q)[4], index_t k, const v4d (&r)[4]) noexcept {
+#if FASTCPP_TILES_HALVES
+    auto halves = [&](int a, int b, index_t at, v4d v) {  // v's halves to q[a] + at, q[b] + at
+        __builtin_ia32_storeupd(q[a] + at, __builtin_ia32_pd_pd256(v));
+        __builtin_ia32_storeupd(q[b] + at, __builtin_ia32_vextractf128_pd256(v, 1));
+    };
+    halves(0, 2, k, __builtin_ia32_unpcklpd256(r[0], r[1]));
+    halves(1, 3, k, __builtin_ia32_unpckhpd256(r[0], r[1]));
+    halves(0, 2, k + 2, __builtin_ia32_unpcklpd256(r[2], r[3]));
+    halves(1, 3, k + 2, __builtin_ia32_unpckhpd256(r[2], r[3]));
+#else
+    v4d o[4];
+    transpose(r, o);
+    for (int l = 0; l < 4; ++l) std::memcpy(q[l] + k, &o[l], sizeof o[l]);
+#endif
+}
+
+/// Whether the engine's 4-lane copies have FMA instructions (the v3/v4
+/// copies of a dispatched build, or a baseline built with FMA).
+#if FASTCPP_TILES_HALVES && (FASTCPP_DISPATCH_X86 || defined(__FMA__))
+#define FASTCPP_TILES_FMA 1
+#else
+#define FASTCPP_TILES_FMA 0
+#endif
+
+#if FASTCPP_TILES_FMA
+/// a[i] / w for 16 window sums a of w values, correctly rounded, the same
+/// bits as the division: q = a·y with y = 1/w rounded, then one Markstein
+/// correction q + (a - q·w)·y, both by FMA (y within half an ulp of 1/w
+/// and q within an ulp of a/w make a - q·w exact and the corrected q
+/// a/w rounded; Markstein 1990). The mean's division was the prefix
+/// loop's bottleneck (vdivpd's throughput: one per 2-8 cycles on AVX2
+/// cores, for 4 outputs). The theorem needs a - q·w clear of underflow and
+/// a finite and nonzero (an inf would give NaN, -0 give +0): if any of the
+/// 16 sums lies outside [2^-900, 2^1000) in magnitude, the block divides.
+FASTCPP_INLINE void divide_sums(v4d (&a)[4], double w) noexcept {
+    const v4d wv = v4d{} + w, y = v4d{} + 1.0 / w;
+    v4i ok = v4i{} - 1;
+    for (int i = 0; i < 4; ++i) {
+        const v4d m = __builtin_ia32_andnpd256(v4d{} - 0.0, a[i]);  // |a|
+        ok &= (m >= 0x1p-900) & (m < 0x1p1000);
+    }
+    if (__builtin_ia32_movmskpd256(reinterpret_cast<v4d>(ok)) == 0xF) [[likely]] {
+        for (int i = 0; i < 4; ++i) {
+            const v4d q = a[i] * y;
+            a[i] = __builtin_ia32_vfmaddpd256(__builtin_ia32_vfmaddpd256(-q, wv, a[i]), y, q);
+        }
+    } else {
+        for (int i = 0; i < 4; ++i) a[i] = a[i] / wv;
+    }
+}
+#endif
+
 /// N consecutive values at p (N: the lanes of V), as float64.
 template <class V, class T>
 FASTCPP_INLINE V load(const T* p) noexcept {
@@ -244,6 +335,11 @@ struct Engine {
 
     index_t w;
     double minc, ddof;
+
+    /// Whether a window of w values meets min_count (Count::full's steps
+    /// assume it; the callers clip w to the row and answer min_count > n
+    /// themselves, so this holds whenever a step runs).
+    [[nodiscard]] bool full_enough() const noexcept { return static_cast<double>(w) >= minc; }
     // The suffix scans from offset k (k = w: empty), one array per quantity,
     // N lanes at [Nk, Nk + N). Plain double arrays (unaligned vector
     // access): over-aligned allocation is not something to rely on in a
@@ -307,7 +403,7 @@ struct Engine {
     /// or skew/kurt (refine flags). Clean (no NaN: ns + np = w): cs == cp
     /// (see setup_lane), or the window holds an inf; the sums are added as
     /// they are, which is what moving them by δ = 0 gives, bit for bit.
-    template <bool Clean, class V, class A>
+    template <bool Clean, bool Full, class V, class A, bool Sums = false>
     FASTCPP_INLINE void result(const StateOf<V>& s, const StateOf<V>& p, V n, V ns, V np, V cs,
                                V cp, A a, V& r1, V& r2) const noexcept {
         const V zero{}, nan = zero + NAN;
@@ -315,19 +411,27 @@ struct Engine {
             r1 = s.a + p.a;
             return;
         }
+        // Full (Count::full): every window holds w >= minc values, the
+        // drivers take that path only then; no test, no blend.
         const auto enough = n >= minc;
+        auto keep = [&](V x, V other) {
+            if constexpr (Full)
+                return x;
+            else
+                return enough ? x : other;
+        };
         if constexpr (kExtreme<K> && !kArg<K>) {
             const V m = kMax<K> ? (s.a > p.a ? s.a : p.a) : (s.a < p.a ? s.a : p.a);
-            r1 = enough ? m : nan;
+            r1 = keep(m, nan);
         } else if constexpr (kArg<K>) {
             // The prefix holds the newer elements: it wins ties, and an empty
             // suffix (NaN) loses to it.
             const auto pick_p = (kMax<K> ? p.a >= s.a : p.a <= s.a) | (s.a != s.a);
             const V back = pick_p ? a - p.b : (static_cast<double>(w) + a) - s.b;
-            r1 = enough ? back : nan;
+            r1 = keep(back, nan);
         } else if constexpr (K == Kind::sum || K == Kind::mean) {
             const V a1 = s.a + p.a;
-            r1 = enough ? (K == Kind::sum ? a1 : a1 / n) : nan;
+            r1 = keep((K == Kind::sum || Sums ? a1 : a1 / n), nan);
         } else {
             // The window's shift c: cp if the prefix holds a value (then it
             // holds cp), else cs. The suffix sums move from cs to c: Σ(d+δ)^k
@@ -352,8 +456,8 @@ struct Engine {
                         p.d4;
             }
             if constexpr (kHigher<K>) {
-                r1 = enough ? higher(n, a1, a2, a3, a4, r2) : nan;
-                r2 = enough ? r2 : zero;
+                r1 = keep(higher(n, a1, a2, a3, a4, r2), nan);
+                r2 = keep(r2, zero);
             } else {
                 V m2 = a2 - a1 * (a1 / n);
                 m2 = m2 > zero ? m2 : (m2 == m2 ? zero : m2);  // NaN (inf in window) stays
@@ -361,14 +465,14 @@ struct Engine {
                 const V dn = n - ddof;
                 const V var = dn > zero ? m2 / dn : nan;
                 if constexpr (K == Kind::var) {
-                    r1 = enough ? var : nan;
+                    r1 = keep(var, nan);
                 } else {
                     const V sd = sqrt_lanes(var);
                     if constexpr (K == Kind::std) {
-                        r1 = enough ? sd : nan;
+                        r1 = keep(sd, nan);
                     } else {
-                        r1 = enough ? c + a1 / n : nan;
-                        r2 = enough ? sd : nan;
+                        r1 = keep(c + a1 / n, nan);
+                        r2 = keep(sd, nan);
                     }
                 }
             }
@@ -442,15 +546,23 @@ struct Engine {
         };
         // cv[i] = the N lanes' values at offset k + i, i < N.
         auto load_block = [](const T* const(&q)[N], index_t k, V(&cv)[N]) {
-            V r[N];
-            each_lane<N>([&](auto l) { r[l] = load<V>(q[l] + k); });
-            transpose(r, cv);
+            if constexpr (N == 4 && std::is_same_v<T, double>) {
+                load_transposed(q, k, cv);
+            } else {
+                V r[N];
+                each_lane<N>([&](auto l) { r[l] = load<V>(q[l] + k); });
+                transpose(r, cv);
+            }
         };
         // Lane l's results r[0..N)[l] to q[l][k, k + N).
         auto store_block = [](T* const(&q)[N], index_t k, const V(&r)[N]) {
-            V o[N];
-            transpose(r, o);
-            each_lane<N>([&](auto l) { store(q[l] + k, o[l]); });
+            if constexpr (N == 4 && std::is_same_v<T, double>) {
+                store_transposed(q, k, r);
+            } else {
+                V o[N];
+                transpose(r, o);
+                each_lane<N>([&](auto l) { store(q[l] + k, o[l]); });
+            }
         };
         double* const sn = sn_;
         double* const sa = sa_;
@@ -522,6 +634,10 @@ struct Engine {
                 save(k + i, s);
             }
         }
+        // Means of full windows (w values each) divide a block of sums at once
+        // (divide_sums), where the 4-lane copy has FMA.
+        constexpr bool kSums = K == Kind::mean && C == Count::full && N == 4 &&
+                               std::is_same_v<V, v4d> && FASTCPP_TILES_FMA;
         State p = empty<V>();
         index_t a = 0;
         for (; a + N <= w; a += N) {
@@ -532,8 +648,12 @@ struct Engine {
                 const double ai = static_cast<double>(a + i);
                 prefix_add(p, cv[i], ai);
                 const State st = restore(a + i + 1);
-                result<Clean>(st, p, count(st, p), st.n, p.n, cs, cp, ai, r1[i], r2[i]);
+                result<Clean, C == Count::full, V, double, kSums>(st, p, count(st, p), st.n, p.n,
+                                                                  cs, cp, ai, r1[i], r2[i]);
             }
+#if FASTCPP_TILES_FMA
+            if constexpr (kSums) divide_sums(r1, static_cast<double>(w));
+#endif
             store_block(op, a, r1);
             if constexpr (kTwoOut<K>) store_block(op2, a, r2);
         }
@@ -542,7 +662,7 @@ struct Engine {
             V r1, r2{};
             prefix_add(p, gather(pp, a), ad);
             const State st = restore(a + 1);
-            result<Clean>(st, p, count(st, p), st.n, p.n, cs, cp, ad, r1, r2);
+            result<Clean, C == Count::full>(st, p, count(st, p), st.n, p.n, cs, cp, ad, r1, r2);
             each_lane<N>([&](auto l) {
                 op[l][a] = static_cast<T>(r1[l()]);
                 if constexpr (kTwoOut<K>) op2[l][a] = static_cast<T>(r2[l()]);
@@ -801,7 +921,7 @@ FASTCPP_INLINE void short_tile(const Engine<K, T>& eng, ShortScans& sc, const Ro
             if constexpr (kB) st.b = sc.b[a + 1];
         }
         double r1, r2 = 0.0;
-        eng.template result<false>(st, p, st.n + p.n, st.n, p.n, cs, cp, ad, r1, r2);
+        eng.template result<false, false>(st, p, st.n + p.n, st.n, p.n, cs, cp, ad, r1, r2);
         j.y[lo + a - j.out_shift] = static_cast<T>(r1);
     }
 }
@@ -890,7 +1010,7 @@ FASTCPP_KERNEL void tiles_row(const RowJob<T>& j, index_t w, index_t minc, index
             clean = clean && (pc[l] || !data);  // a lane without data: any values do
         }
         before_clean = pc[N - 1];
-        if (!clean)
+        if (!clean || (t != 0 && !eng.full_enough()))
             eng.template step<Count::each>(g);
         else if (t == 0)
             eng.template step<Count::from_start>(start_lane<K>(g, w, buf));
@@ -921,7 +1041,7 @@ FASTCPP_KERNEL void tiles_rows(const RowJob<T> (&js)[kLanes], int count, index_t
             bool clean = true;
             for (int l = 0; l < N; ++l) clean = clean && before_clean[l] && pc[l];
             for (int l = 0; l < N; ++l) before_clean[l] = pc[l];
-            if (clean)
+            if (clean && eng.full_enough())
                 eng.template step<Count::full>(g);
             else
                 eng.template step<Count::each>(g);
