@@ -145,6 +145,31 @@ def test_helpers_are_pooled_not_started_per_call():
     assert set(os.listdir("/proc/self/task")) <= before
 
 
+@linux_only
+def test_woken_helpers_keep_the_process_cpus():
+    """A parked helper is woken on a CPU other than its caller's (its allowed
+    CPUs narrowed for the wake-up); once running it allows them all again:
+    after calls separated by pauses (helpers park after ~50 us), every
+    thread of the process may run on the CPUs the process may."""
+
+    def allowed(task: str) -> str:
+        with open(f"/proc/self/task/{task}/status") as f:
+            return next(
+                line.split(":", 1)[1].strip()
+                for line in f
+                if line.startswith("Cpus_allowed_list")
+            )
+
+    x = np.random.default_rng(4).standard_normal(1 << 21)
+    want = allowed(str(threading.get_native_id()))
+    with fastcpp.threads(max(2, _cpus())):
+        for _ in range(5):
+            time.sleep(0.01)
+            assert fastcpp.sum(x) == pytest.approx(float(np.sum(x)))
+    time.sleep(0.05)
+    assert {allowed(t) for t in os.listdir("/proc/self/task")} == {want}
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_gets_helpers_of_its_own():
     """The pool's threads do not cross fork(): the child starts its own and

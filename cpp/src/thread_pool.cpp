@@ -12,6 +12,9 @@
 #if defined(__unix__) || defined(__APPLE__)
 #include <pthread.h>
 #endif
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 namespace fastcpp::detail {
 namespace {
@@ -43,6 +46,49 @@ bool spin_until(Ready&& ready) noexcept {
     }
 }
 
+/// A parked helper: offer() wakes it by name, so it can steer it first.
+struct Sleeper {
+    std::condition_variable wake;
+    bool woken = false;
+    Sleeper* next = nullptr;
+#if defined(__linux__)
+    pthread_t self{};
+    bool steered = false;  // its CPUs were narrowed by steer(): widen them back
+    cpu_set_t restore{};   // to these
+#endif
+};
+
+#if defined(__linux__)
+/// Where a woken helper runs. Linux places a woken thread on an idle CPU
+/// only if it sees one as available; a VM's halted vCPU may count as busy
+/// (its host thread is preempted), and then the helper queues behind its
+/// caller on the caller's CPU until the load balancer moves it, a tick or
+/// more later (sched_switch traces on a 2-vCPU VM: a 10M-value dot after a
+/// 0.2 s pause ran at one thread's speed in about half its calls). So
+/// before waking a helper, the caller takes its own CPU out of the helper's
+/// allowed set; the helper, once running elsewhere, allows it again.
+class Steer {
+public:
+    /// For wakes from the calling thread: true if there is another CPU.
+    bool prepare() noexcept {
+        if (sched_getaffinity(0, sizeof all_, &all_) != 0) return false;
+        const int cpu = sched_getcpu();
+        if (cpu < 0 || !CPU_ISSET(cpu, &all_) || CPU_COUNT(&all_) < 2) return false;
+        others_ = all_;
+        CPU_CLR(cpu, &others_);
+        return true;
+    }
+    /// Narrows the parked helper s to the other CPUs.
+    void apply(Sleeper& s) const noexcept {
+        s.steered = pthread_setaffinity_np(s.self, sizeof others_, &others_) == 0;
+        s.restore = all_;
+    }
+
+private:
+    cpu_set_t all_{}, others_{};
+};
+#endif
+
 }  // namespace
 
 class Pool {
@@ -58,7 +104,21 @@ public:
         (tail_ == nullptr ? head_ : tail_->next) = &job;
         tail_ = &job;
         open_slots_.fetch_add(job.open_slots, std::memory_order_release);
-        for (int i = 0; i < job.open_slots && i < sleeping_; ++i) work_ready_.notify_one();
+        // Spinning helpers find the job themselves; parked ones are woken,
+        // one per slot left, the most recently parked first.
+#if defined(__linux__)
+        Steer steer;
+        const bool steering = sleepers_ != nullptr && steer.prepare();
+#endif
+        for (int i = 0; i < job.open_slots && sleepers_ != nullptr; ++i) {
+            Sleeper& s = *sleepers_;
+            sleepers_ = s.next;
+#if defined(__linux__)
+            if (steering) steer.apply(s);
+#endif
+            s.woken = true;
+            s.wake.notify_one();
+        }
     }
 
     void withdraw_and_wait(CrewJob& job) noexcept {
@@ -108,15 +168,29 @@ private:
     }
 
     [[noreturn]] void work() noexcept {
+        Sleeper me;
+#if defined(__linux__)
+        me.self = pthread_self();
+#endif
         for (;;) {
             spin_until([&] { return open_slots_.load(std::memory_order_acquire) > 0; });
             CrewJob* job = nullptr;
             {
                 std::unique_lock lock(mutex_);
                 while (head_ == nullptr) {
-                    ++sleeping_;
-                    work_ready_.wait(lock);
-                    --sleeping_;
+                    me.woken = false;
+                    me.next = sleepers_;
+                    sleepers_ = &me;
+                    me.wake.wait(lock, [&] { return me.woken; });  // offer() unlinked it
+#if defined(__linux__)
+                    if (me.steered) {  // running on another CPU now: allow them all again
+                        me.steered = false;
+                        const cpu_set_t all = me.restore;
+                        lock.unlock();
+                        pthread_setaffinity_np(me.self, sizeof all, &all);
+                        lock.lock();
+                    }
+#endif
                 }
                 job = head_;
                 job->running.fetch_add(1, std::memory_order_relaxed);
@@ -132,13 +206,12 @@ private:
     }
 
     std::mutex mutex_;
-    std::condition_variable work_ready_;  // a job was offered
-    std::condition_variable job_done_;    // a helper finished its task
-    CrewJob* head_ = nullptr;             // jobs with open slots, oldest first
+    std::condition_variable job_done_;  // a helper finished its task
+    CrewJob* head_ = nullptr;           // jobs with open slots, oldest first
     CrewJob* tail_ = nullptr;
     std::atomic<int> open_slots_{0};  // their open slots together: what spinners watch
+    Sleeper* sleepers_ = nullptr;     // parked helpers, the last parked first
     int threads_ = 0;
-    int sleeping_ = 0;
     int waiting_ = 0;
 };
 

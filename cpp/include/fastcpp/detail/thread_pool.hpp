@@ -3,7 +3,10 @@
 /// The helper threads behind parallel_for: started once, on first need, and
 /// parked between calls, so a parallel call costs a wake-up (a few us, none
 /// when a helper is still spinning after the previous call) instead of a
-/// thread start (~20-50 us on a VM) per helper.
+/// thread start (~20-50 us on a VM) per helper. On Linux a parked helper is
+/// woken on a CPU other than its caller's (thread_pool.cpp, Steer): left to
+/// the scheduler, a VM's helper could queue behind its caller on one CPU
+/// while the other stood idle.
 ///
 /// The pool holds at most helper_budget() threads: the HelperLease that
 /// parallel_for takes first bounds how many helpers all calls of the process
