@@ -57,7 +57,11 @@ inline Key<T> to_key(T x) noexcept {
         const K bits = std::bit_cast<K>(x);
         const auto flip = static_cast<K>(static_cast<K>(static_cast<S>(bits) >> top) | sign);
         const auto key = static_cast<K>(bits ^ flip);  // negative: ~bits; else bits | sign
-        return static_cast<K>(bits & ~sign) > inf ? std::numeric_limits<K>::max() : key;
+        // NaN: all ones. A signed comparison (|bits| fits) and an or: AVX2
+        // has no unsigned one (GCC made it a min, a compare and a blend).
+        const auto nan =
+            static_cast<K>(0 - static_cast<K>(static_cast<S>(bits & ~sign) > static_cast<S>(inf)));
+        return static_cast<K>(key | nan);
     } else if constexpr (std::is_signed_v<T>) {
         constexpr K sign = K(1) << (8 * sizeof(K) - 1);
         return static_cast<K>(static_cast<K>(x) ^ sign);
