@@ -12,6 +12,8 @@ import pytest
 
 import fastcpp
 from reference_median_filter import (
+    _from_keys,
+    _keys,
     assert_same_floats,
     median_filter_ref,
     median_filter_weighted_ref,
@@ -251,6 +253,31 @@ def test_nan_sorts_last(dtype, mode):
         got = fastcpp.median_filter(a, size, mode=mode, cval=np.nan)
         want = median_filter_ref(a, size, mode, np.nan)
         np.testing.assert_array_equal(got, want, err_msg=f"size={size}")
+
+
+@pytest.mark.parametrize("trouble", [None, -1.5, -0.0, np.nan, -np.inf, np.inf])
+@pytest.mark.parametrize("cval", [0.0, 2.5, -1.0, -0.0, np.nan])
+def test_float32_nonnegative_tiles(trouble, cval):
+    """float32 images of +0 ... +inf sort by their own bits (no key pass);
+    a tile whose later rows hold a negative value, -0.0 or NaN converts
+    the rows it had copied and goes on with keys: medians and bits equal
+    the reference's either way, whatever the border value. The reference
+    sorts the windows' keys (-0.0 below +0.0, NaN last: np.sort alone
+    leaves the sign of a zero median to the order of equal elements)."""
+    rng = stable_rng("float32_nonnegative", trouble, cval)
+    a = (rng.random((300, 140)) * 50).astype(np.float32)
+    a[rng.random(a.shape) < 0.05] = 0.0
+    if trouble is not None:
+        a[150:, :] = np.where(rng.random((150, 140)) < 0.5, a[150:, :], trouble)
+        a[17, 3] = trouble  # a single value in an early tile too
+    for size in [2, 4, 5, 7, 11]:
+        for mode in ["reflect", "constant", "nearest"]:
+            got = fastcpp.median_filter(a, size, mode=mode, cval=cval)
+            keys = median_filter_ref(
+                _keys(a), size, mode, _keys(np.array([cval], np.float32))[0]
+            )
+            want = _from_keys(keys, np.float32)
+            assert_same_floats(got, want, f"size={size} mode={mode}")
 
 
 def test_nan_count_rule():

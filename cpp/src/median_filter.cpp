@@ -606,16 +606,63 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
         }
         image = {s.rows.data(), c0 + L.col.lo, q0, q1, cm, median_detail::xform_of<T>, ckey};
     }
+    // float32 tiles of +0 ... +inf only (no sign bit, no NaN: most images)
+    // are their own sort keys for the networks: their bits order as their
+    // keys do (a key is such bits with the top bit set) and equal values
+    // have equal bits, so the pad is a plain copy and the medians need no
+    // conversion back (the conversion pass was a tenth of a 4 x 4 median).
+    // The first row that holds anything else converts the rows copied so
+    // far, and the rest of the tile takes keys.
+    bool raw = false;
+    K raw_ckey = ckey;
+    auto plain = [](std::uint64_t bits) { return bits <= 0x7F800000u; };  // float32 +0 ... +inf
+    if constexpr (std::is_same_v<T, float>) {
+        raw_ckey = std::bit_cast<K>(median_detail::from_key<T>(ckey));
+        raw = plan.algo == Algo::network && !in_place && cs == 1 && plain(raw_ckey);
+    }
+    auto to_keys = [&](index_t last_row) {  // pad rows [0, last_row]: raw bits -> keys
+        if constexpr (std::is_same_v<T, float>) {
+            for (index_t row = 0; row <= last_row; ++row) {
+                K* d = s.pad.data() + row * pad_stride;
+                for (index_t c = 0; c < pw; ++c)
+                    d[c] = median_detail::to_key(std::bit_cast<T>(d[c]));
+            }
+        }
+    };
     for (index_t q = 0; q < PP && !in_place; ++q) {
         const T* base = static_cast<const T*>(s.plane_base[static_cast<std::size_t>(q)]);
         for (index_t p = 0; p < prows; ++p) {
             K* dst = s.pad.data() + (q * prows + p) * pad_stride;
             const index_t r = C.rowmap[static_cast<std::size_t>(r0 + p)];
             if (r < 0 || !base) {
-                std::fill(dst, dst + pw, ckey);
+                std::fill(dst, dst + pw, raw ? raw_ckey : ckey);
                 continue;
             }
             const T* src = base + r * L.row.in_stride;
+            if constexpr (std::is_same_v<T, float>) {
+                if (raw) {
+                    K seen = 0;  // the OR of the row's bits and the largest of them
+                    std::int32_t top = 0;
+                    auto take = [&](K b) {
+                        seen |= b;
+                        top = std::max(top, static_cast<std::int32_t>(b));
+                        return b;
+                    };
+                    auto border = [&](index_t c) {
+                        return cm[c] < 0 ? raw_ckey : take(std::bit_cast<K>(src[cm[c]]));
+                    };
+                    for (index_t c = 0; c < q0; ++c) dst[c] = border(c);
+                    K* __restrict d = dst + q0;
+                    const T* __restrict from = q0 < q1 ? src + c0 + q0 + L.col.lo : src;
+                    for (index_t c = 0; c < q1 - q0; ++c) d[c] = take(std::bit_cast<K>(from[c]));
+                    for (index_t c = q1; c < pw; ++c) dst[c] = border(c);
+                    if (!plain(seen & ~K{0x7FFFFFFFu}) || !plain(static_cast<K>(top))) {
+                        raw = false;
+                        to_keys(q * prows + p);
+                    }
+                    continue;
+                }
+            }
             auto border = [&](index_t c) {
                 return cm[c] < 0 ? ckey : median_detail::to_key(src[cm[c] * cs]);
             };
@@ -721,7 +768,7 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
         if (out.col_stride != 1) return false;
         t.direct = &out(r0, c0);
         t.direct_stride = out.row_stride;
-        t.xform = median_detail::xform_of<T>;
+        t.xform = raw ? median_detail::KeyXform::identity : median_detail::xform_of<T>;
         return true;
     };
     switch (plan.algo) {
@@ -763,7 +810,12 @@ FASTCPP_KERNEL void run_tile(const Call<T>& C, index_t in_off, index_t out_off, 
             median_detail::select_tile(t);
             break;
     }
-    write(s.out.data(), [](K k) { return median_detail::from_key<T>(k); });
+    write(s.out.data(), [raw](K k) {
+        if constexpr (std::is_same_v<T, float>) {
+            if (raw) return std::bit_cast<T>(k);
+        }
+        return median_detail::from_key<T>(k);
+    });
 }
 
 /// Calls fn(in_offset, out_offset) for every index of the batch axes.
