@@ -268,6 +268,61 @@ FASTCPP_INLINE void divide_sums(v4d (&a)[4], double w) noexcept {
 }
 #endif
 
+/// load_transposed for float32 rows: each vector takes two lanes' next two
+/// values (8 bytes each: vmovq, vmovhps) and widens them in one conversion,
+/// [q[a][at], q[a][at+1], q[b][at], q[b][at+1]] as float64; the in-lane
+/// unpacks finish the transpose.
+FASTCPP_INLINE void load_transposed(const float* const (&q)[4], index_t k, v4d (&cv)[4]) noexcept {
+#if FASTCPP_TILES_HALVES
+    using v2f8 = float __attribute__((vector_size(8)));
+    auto pair = [&](int a, int b, index_t at) {
+        std::int64_t lo;
+        std::memcpy(&lo, q[a] + at, sizeof lo);
+        const v4f low = reinterpret_cast<v4f>(v2i{lo, 0});
+        const v4f both = __builtin_ia32_loadhps(low, reinterpret_cast<const v2f8*>(q[b] + at));
+        return __builtin_ia32_cvtps2pd256(both);
+    };
+    const v4d a02 = pair(0, 2, k), a13 = pair(1, 3, k);
+    const v4d b02 = pair(0, 2, k + 2), b13 = pair(1, 3, k + 2);
+    cv[0] = __builtin_ia32_unpcklpd256(a02, a13);
+    cv[1] = __builtin_ia32_unpckhpd256(a02, a13);
+    cv[2] = __builtin_ia32_unpcklpd256(b02, b13);
+    cv[3] = __builtin_ia32_unpckhpd256(b02, b13);
+#else
+    v4d r[4];
+    for (int l = 0; l < 4; ++l) {
+        v4f f;
+        std::memcpy(&f, q[l] + k, sizeof f);
+        r[l] = __builtin_convertvector(f, v4d);
+    }
+    transpose(r, cv);
+#endif
+}
+
+/// store_transposed for float32 rows: each unpacked vector is narrowed in
+/// one conversion and its halves stored to two lanes (vmovlps, vmovhps).
+FASTCPP_INLINE void store_transposed(float* const (&q)[4], index_t k, const v4d (&r)[4]) noexcept {
+#if FASTCPP_TILES_HALVES
+    using v2f8 = float __attribute__((vector_size(8)));
+    auto halves = [&](int a, int b, index_t at, v4d v) {
+        const v4f f = __builtin_ia32_cvtpd2ps256(v);
+        __builtin_ia32_storelps(reinterpret_cast<v2f8*>(q[a] + at), f);
+        __builtin_ia32_storehps(reinterpret_cast<v2f8*>(q[b] + at), f);
+    };
+    halves(0, 2, k, __builtin_ia32_unpcklpd256(r[0], r[1]));
+    halves(1, 3, k, __builtin_ia32_unpckhpd256(r[0], r[1]));
+    halves(0, 2, k + 2, __builtin_ia32_unpcklpd256(r[2], r[3]));
+    halves(1, 3, k + 2, __builtin_ia32_unpckhpd256(r[2], r[3]));
+#else
+    v4d o[4];
+    transpose(r, o);
+    for (int l = 0; l < 4; ++l) {
+        const v4f f = __builtin_convertvector(o[l], v4f);
+        std::memcpy(q[l] + k, &f, sizeof f);
+    }
+#endif
+}
+
 /// N consecutive values at p (N: the lanes of V), as float64.
 template <class V, class T>
 FASTCPP_INLINE V load(const T* p) noexcept {
@@ -546,7 +601,7 @@ struct Engine {
         };
         // cv[i] = the N lanes' values at offset k + i, i < N.
         auto load_block = [](const T* const(&q)[N], index_t k, V(&cv)[N]) {
-            if constexpr (N == 4 && std::is_same_v<T, double>) {
+            if constexpr (N == 4) {
                 load_transposed(q, k, cv);
             } else {
                 V r[N];
@@ -556,7 +611,7 @@ struct Engine {
         };
         // Lane l's results r[0..N)[l] to q[l][k, k + N).
         auto store_block = [](T* const(&q)[N], index_t k, const V(&r)[N]) {
-            if constexpr (N == 4 && std::is_same_v<T, double>) {
+            if constexpr (N == 4) {
                 store_transposed(q, k, r);
             } else {
                 V o[N];
