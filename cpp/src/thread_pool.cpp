@@ -53,7 +53,7 @@ struct Sleeper {
     Sleeper* next = nullptr;
 #if defined(__linux__)
     pthread_t self{};
-    bool steered = false;  // its CPUs were narrowed by steer(): widen them back
+    bool steered = false;  // its CPUs were narrowed by Steer::apply: widen them back
     cpu_set_t restore{};   // to these
 #endif
 };
