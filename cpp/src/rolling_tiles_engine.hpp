@@ -177,7 +177,7 @@ FASTCPP_INLINE void transpose(const v2d (&r)[2], v2d (&c)[2]) noexcept {
     c[1] = FASTCPP_SHUFFLE2(r[0], r[1], 1, 3);
 }
 
-/// Whether the 4x4 float64 transposes below are x86 half-vector loads and
+/// Whether the 4x4 transposes (load_transposed) are x86 half-vector loads and
 /// stores: in the AVX copies of a dispatched build (the 4-lane engine is
 /// compiled only there, dispatch_lanes) or a build whose baseline has AVX.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
@@ -186,51 +186,6 @@ FASTCPP_INLINE void transpose(const v2d (&r)[2], v2d (&c)[2]) noexcept {
 #else
 #define FASTCPP_TILES_HALVES 0
 #endif
-
-/// cv[i][l] = q[l][k + i], i, l < 4: four lanes' next 4 float64 values,
-/// transposed. AVX's 4x4 transpose by 8 shuffles puts 4 lane-crossing ones
-/// (vperm2f128) on the one port that shuffles them on Intel cores; here the
-/// lane crossing is done by the loads (vinsertf128 of 16 bytes from memory
-/// is a load and a plain vector operation) and 4 in-lane unpacks remain.
-/// The same values in the same places: the bits do not depend on which
-/// transpose ran.
-FASTCPP_INLINE void load_transposed(const double* const (&q)[4], index_t k, v4d (&cv)[4]) noexcept {
-#if FASTCPP_TILES_HALVES
-    auto pair = [&](int a, int b, index_t at) {  // {q[a][at], q[a][at+1], q[b][at], q[b][at+1]}
-        const v4d lo = __builtin_ia32_pd256_pd(__builtin_ia32_loadupd(q[a] + at));
-        return __builtin_ia32_vinsertf128_pd256(lo, __builtin_ia32_loadupd(q[b] + at), 1);
-    };
-    const v4d a02 = pair(0, 2, k), a13 = pair(1, 3, k);
-    const v4d b02 = pair(0, 2, k + 2), b13 = pair(1, 3, k + 2);
-    cv[0] = __builtin_ia32_unpcklpd256(a02, a13);
-    cv[1] = __builtin_ia32_unpckhpd256(a02, a13);
-    cv[2] = __builtin_ia32_unpcklpd256(b02, b13);
-    cv[3] = __builtin_ia32_unpckhpd256(b02, b13);
-#else
-    v4d r[4];
-    for (int l = 0; l < 4; ++l) std::memcpy(&r[l], q[l] + k, sizeof r[l]);
-    transpose(r, cv);
-#endif
-}
-
-/// q[l][k + i] = r[i][l], i, l < 4: the inverse of load_transposed, the lane
-/// crossing done by the stores (16 bytes from each half of a vector).
-FASTCPP_INLINE void store_transposed(double* const (&q)[4], index_t k, const v4d (&r)[4]) noexcept {
-#if FASTCPP_TILES_HALVES
-    auto halves = [&](int a, int b, index_t at, v4d v) {  // v's halves to q[a] + at, q[b] + at
-        __builtin_ia32_storeupd(q[a] + at, __builtin_ia32_pd_pd256(v));
-        __builtin_ia32_storeupd(q[b] + at, __builtin_ia32_vextractf128_pd256(v, 1));
-    };
-    halves(0, 2, k, __builtin_ia32_unpcklpd256(r[0], r[1]));
-    halves(1, 3, k, __builtin_ia32_unpckhpd256(r[0], r[1]));
-    halves(0, 2, k + 2, __builtin_ia32_unpcklpd256(r[2], r[3]));
-    halves(1, 3, k + 2, __builtin_ia32_unpckhpd256(r[2], r[3]));
-#else
-    v4d o[4];
-    transpose(r, o);
-    for (int l = 0; l < 4; ++l) std::memcpy(q[l] + k, &o[l], sizeof o[l]);
-#endif
-}
 
 /// Whether the engine's 4-lane copies have FMA instructions (the v3/v4
 /// copies of a dispatched build, or a baseline built with FMA).
@@ -268,61 +223,6 @@ FASTCPP_INLINE void divide_sums(v4d (&a)[4], double w) noexcept {
 }
 #endif
 
-/// load_transposed for float32 rows: each vector takes two lanes' next two
-/// values (8 bytes each: vmovq, vmovhps) and widens them in one conversion,
-/// [q[a][at], q[a][at+1], q[b][at], q[b][at+1]] as float64; the in-lane
-/// unpacks finish the transpose.
-FASTCPP_INLINE void load_transposed(const float* const (&q)[4], index_t k, v4d (&cv)[4]) noexcept {
-#if FASTCPP_TILES_HALVES
-    using v2f8 = float __attribute__((vector_size(8)));
-    auto pair = [&](int a, int b, index_t at) {
-        std::int64_t lo;
-        std::memcpy(&lo, q[a] + at, sizeof lo);
-        const v4f low = reinterpret_cast<v4f>(v2i{lo, 0});
-        const v4f both = __builtin_ia32_loadhps(low, reinterpret_cast<const v2f8*>(q[b] + at));
-        return __builtin_ia32_cvtps2pd256(both);
-    };
-    const v4d a02 = pair(0, 2, k), a13 = pair(1, 3, k);
-    const v4d b02 = pair(0, 2, k + 2), b13 = pair(1, 3, k + 2);
-    cv[0] = __builtin_ia32_unpcklpd256(a02, a13);
-    cv[1] = __builtin_ia32_unpckhpd256(a02, a13);
-    cv[2] = __builtin_ia32_unpcklpd256(b02, b13);
-    cv[3] = __builtin_ia32_unpckhpd256(b02, b13);
-#else
-    v4d r[4];
-    for (int l = 0; l < 4; ++l) {
-        v4f f;
-        std::memcpy(&f, q[l] + k, sizeof f);
-        r[l] = __builtin_convertvector(f, v4d);
-    }
-    transpose(r, cv);
-#endif
-}
-
-/// store_transposed for float32 rows: each unpacked vector is narrowed in
-/// one conversion and its halves stored to two lanes (vmovlps, vmovhps).
-FASTCPP_INLINE void store_transposed(float* const (&q)[4], index_t k, const v4d (&r)[4]) noexcept {
-#if FASTCPP_TILES_HALVES
-    using v2f8 = float __attribute__((vector_size(8)));
-    auto halves = [&](int a, int b, index_t at, v4d v) {
-        const v4f f = __builtin_ia32_cvtpd2ps256(v);
-        __builtin_ia32_storelps(reinterpret_cast<v2f8*>(q[a] + at), f);
-        __builtin_ia32_storehps(reinterpret_cast<v2f8*>(q[b] + at), f);
-    };
-    halves(0, 2, k, __builtin_ia32_unpcklpd256(r[0], r[1]));
-    halves(1, 3, k, __builtin_ia32_unpckhpd256(r[0], r[1]));
-    halves(0, 2, k + 2, __builtin_ia32_unpcklpd256(r[2], r[3]));
-    halves(1, 3, k + 2, __builtin_ia32_unpckhpd256(r[2], r[3]));
-#else
-    v4d o[4];
-    transpose(r, o);
-    for (int l = 0; l < 4; ++l) {
-        const v4f f = __builtin_convertvector(o[l], v4f);
-        std::memcpy(q[l] + k, &f, sizeof f);
-    }
-#endif
-}
-
 /// N consecutive values at p (N: the lanes of V), as float64.
 template <class V, class T>
 FASTCPP_INLINE V load(const T* p) noexcept {
@@ -347,6 +247,63 @@ FASTCPP_INLINE void store(T* p, V v) noexcept {
         std::memcpy(p, &f, sizeof f);
     }
 }
+
+#if FASTCPP_TILES_HALVES
+/// cv[i][l] = q[l][k + i], i, l < 4: four lanes' next 4 values as float64,
+/// transposed. AVX's 4x4 transpose by 8 shuffles puts 4 lane-crossing ones
+/// (vperm2f128) on the one port that shuffles them on Intel cores; here the
+/// loads cross the lanes and 4 in-lane unpacks remain. Each vector before
+/// the unpacks holds two lanes' next two values, {q[a][at], q[a][at+1],
+/// q[b][at], q[b][at+1]}: float64 by two 16-byte loads (vinsertf128 from
+/// memory is a load and a plain vector operation), float32 by two 8-byte
+/// loads (vmovq, vmovhps) widened in one conversion. The same values in the
+/// same places as the generic transpose: the bits do not depend on which ran.
+template <class T>
+FASTCPP_INLINE void load_transposed(const T* const (&q)[4], index_t k, v4d (&cv)[4]) noexcept {
+    auto pair = [&](int a, int b, index_t at) {
+        if constexpr (std::is_same_v<T, double>) {
+            const v4d lo = __builtin_ia32_pd256_pd(__builtin_ia32_loadupd(q[a] + at));
+            return __builtin_ia32_vinsertf128_pd256(lo, __builtin_ia32_loadupd(q[b] + at), 1);
+        } else {
+            using v2f8 = float __attribute__((vector_size(8)));
+            std::int64_t lo;
+            std::memcpy(&lo, q[a] + at, sizeof lo);
+            const v4f low = reinterpret_cast<v4f>(v2i{lo, 0});
+            const v4f both = __builtin_ia32_loadhps(low, reinterpret_cast<const v2f8*>(q[b] + at));
+            return __builtin_ia32_cvtps2pd256(both);
+        }
+    };
+    const v4d a02 = pair(0, 2, k), a13 = pair(1, 3, k);
+    const v4d b02 = pair(0, 2, k + 2), b13 = pair(1, 3, k + 2);
+    cv[0] = __builtin_ia32_unpcklpd256(a02, a13);
+    cv[1] = __builtin_ia32_unpckhpd256(a02, a13);
+    cv[2] = __builtin_ia32_unpcklpd256(b02, b13);
+    cv[3] = __builtin_ia32_unpckhpd256(b02, b13);
+}
+
+/// q[l][k + i] = r[i][l], i, l < 4: the inverse of load_transposed, the
+/// stores crossing the lanes: each unpacked vector's halves go to two lanes
+/// (float64: 16-byte stores, the upper by vextractf128; float32: narrowed
+/// in one conversion, stored by vmovlps and vmovhps).
+template <class T>
+FASTCPP_INLINE void store_transposed(T* const (&q)[4], index_t k, const v4d (&r)[4]) noexcept {
+    auto halves = [&](int a, int b, index_t at, v4d v) {
+        if constexpr (std::is_same_v<T, double>) {
+            __builtin_ia32_storeupd(q[a] + at, __builtin_ia32_pd_pd256(v));
+            __builtin_ia32_storeupd(q[b] + at, __builtin_ia32_vextractf128_pd256(v, 1));
+        } else {
+            using v2f8 = float __attribute__((vector_size(8)));
+            const v4f f = __builtin_ia32_cvtpd2ps256(v);
+            __builtin_ia32_storelps(reinterpret_cast<v2f8*>(q[a] + at), f);
+            __builtin_ia32_storehps(reinterpret_cast<v2f8*>(q[b] + at), f);
+        }
+    };
+    halves(0, 2, k, __builtin_ia32_unpcklpd256(r[0], r[1]));
+    halves(1, 3, k, __builtin_ia32_unpckhpd256(r[0], r[1]));
+    halves(0, 2, k + 2, __builtin_ia32_unpcklpd256(r[2], r[3]));
+    halves(1, 3, k + 2, __builtin_ia32_unpckhpd256(r[2], r[3]));
+}
+#endif
 
 /// Where the N lanes of one step read and write: lane l scans the suffix
 /// of suf[l][0, w) and the prefix of pre[l][0, w) and writes out[l][0, w)
@@ -600,9 +557,14 @@ struct Engine {
             return v;
         };
         // cv[i] = the N lanes' values at offset k + i, i < N.
+        // The 4-lane copies on x86 transpose by half-vector loads and stores
+        // (load_transposed); the generic path is the same values by shuffles.
+        constexpr bool kHalves = N == 4 && FASTCPP_TILES_HALVES;
         auto load_block = [](const T* const(&q)[N], index_t k, V(&cv)[N]) {
-            if constexpr (N == 4) {
+            if constexpr (kHalves) {
+#if FASTCPP_TILES_HALVES
                 load_transposed(q, k, cv);
+#endif
             } else {
                 V r[N];
                 each_lane<N>([&](auto l) { r[l] = load<V>(q[l] + k); });
@@ -611,8 +573,10 @@ struct Engine {
         };
         // Lane l's results r[0..N)[l] to q[l][k, k + N).
         auto store_block = [](T* const(&q)[N], index_t k, const V(&r)[N]) {
-            if constexpr (N == 4) {
+            if constexpr (kHalves) {
+#if FASTCPP_TILES_HALVES
                 store_transposed(q, k, r);
+#endif
             } else {
                 V o[N];
                 transpose(r, o);
