@@ -14,12 +14,17 @@
 // LeVeque's pairwise formula. A position counts only where both values are
 // non-NaN (pandas' pairwise rule); a window holding a ±inf pair gives NaN.
 //
-// Vectorisation: the two scans (a tile's suffix sums, the next tile's prefix
-// sums) are sequential and branch-free, stored structure-of-arrays; the
-// merge, where the divisions and the square root are, is then independent
-// per output and runs over consecutive outputs in the lanes of a vector (8
-// doubles at x86-64-v4, 4 at v3, 2 below), with one division for the three
-// reciprocals a merge needs.
+// Vectorisation: N consecutive tiles go in the N lanes of a float64 vector
+// (GCC vector extensions; 4 lanes from x86-64-v3 on, 2 below, one copy per
+// level), each lane reading its tile at a stride of `window`: the suffix
+// scan is stored (kSums x (window + 1) vectors, L1-resident for the usual
+// windows), the prefix scan merged with it as it goes, so the divisions and
+// the square root of the merge run in the lanes too (one division for the
+// three reciprocals a merge needs). The first tile of a row (whose suffix
+// is empty) and the ends of a range take the same code with loads outside
+// the row read as NaN pairs (which count for nothing) and stores limited to
+// the range, so every output is the same arithmetic whichever thread and
+// group computed it (bit for bit).
 
 // No FMA contraction: every SIMD level rounds alike (before the includes, so
 // that the per-level wrappers of detail/dispatch.hpp get the same option).
@@ -31,6 +36,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -41,92 +47,21 @@ namespace fastcpp::detail {
 
 namespace {
 
-/// The sums of the parts ending (suffix) or starting (prefix) at each place
-/// of a tile, structure of arrays: pairwise non-NaN count, finite count, and
-/// the shifted sums.
+/// The sums of a part (a suffix of one tile or a prefix of the next), one
+/// vector each: pairwise non-NaN count, finite count, and the shifted sums.
 enum Sum : int { kN, kM, kX, kY, kXX, kYY, kXY, kSums };
-/// The results of a tile (PairScan of the prefix).
-constexpr int kRes = kSums;
 
-struct PairScan {
-    std::vector<double> store;
-    double* at[kSums + 1] = {};  // + the results (kRes)
-    index_t cap = 0;
+/// N float64 lanes: tile t0 + l of a group of N consecutive tiles in lane l.
+template <int N>
+using Lanes [[gnu::vector_size(N * sizeof(double))]] = double;
 
-    /// Room for `size` places, zeros.
-    void reserve(index_t size) {
-        cap = size;
-        store.assign(static_cast<std::size_t>(cap * (kSums + 1)), 0.0);
-        for (int s = 0; s <= kSums; ++s) at[s] = store.data() + s * cap;
-    }
-};
-
-/// The arrays of a PairScan, as local pointers (the scan itself is
-/// thread_local: every access to it would be a TLS look-up).
-struct Places {
-    double* at[kSums + 1];
-};
-
-/// Adds one pair's counts (n: non-NaN, m: finite) and shifted values to the
-/// running sums r and stores them at place k.
-[[gnu::always_inline]] inline void add_pair(double (&r)[kSums], double n, double m, double dx,
-                                            double dy, const Places& s, index_t k) noexcept {
-    r[kN] += n;
-    r[kM] += m;
-    r[kX] += dx;
-    r[kY] += dy;
-    r[kXX] += dx * dx;
-    r[kYY] += dy * dy;
-    r[kXY] += dx * dy;
-#pragma GCC unroll 8
-    for (int q = 0; q < kSums; ++q) s.at[q][k] = r[q];
-}
-
-/// Accumulates pair (a, b) shifted by (cx, cy) into the running sums r and
-/// stores them at place k. Branch-free: a NaN pair adds nothing, an inf pair
-/// only to the count n.
-[[gnu::always_inline]] inline void scan_step(double (&r)[kSums], double a, double b, double cx,
-                                             double cy, const Places& s, index_t k) noexcept {
-    constexpr double inf = std::numeric_limits<double>::infinity();
-    const bool valid = a == a && b == b;
-    const bool finite = std::abs(a) < inf && std::abs(b) < inf;
-    add_pair(r, valid ? 1.0 : 0.0, finite ? 1.0 : 0.0, finite ? a - cx : 0.0, finite ? b - cy : 0.0,
-             s, k);
-}
-
-/// scan_step for a pair taken to be finite: no tests. Checked once after
-/// the scan: a non-finite pair leaves Σdxdy non-finite for good (inf·0 and
-/// NaN·anything are NaN, ±inf stays ±inf or turns NaN).
-[[gnu::always_inline]] inline void scan_step_finite(double (&r)[kSums], double a, double b,
-                                                    double cx, double cy, const Places& s,
-                                                    index_t k) noexcept {
-    add_pair(r, 1.0, 1.0, a - cx, b - cy, s, k);
-}
-
-/// Sums of the pairs of [lo, lo + len) shifted by (cx, cy) into places
-/// [0, len): of the prefix [lo, lo + k] at place k, or if `backward` of the
-/// suffix [lo + k, lo + len). `fast`: try the test-free steps first (kept
-/// while tiles are all finite; a tile that is not is scanned again).
-template <class T>
-void scan(Strided<const T> x, Strided<const T> y, index_t lo, index_t len, bool backward, double cx,
-          double cy, const Places& s, bool& fast) {
-    auto run = [&](auto step) {
-        double r[kSums] = {};
-        if (backward)
-            for (index_t k = len - 1; k >= 0; --k) step(r, x[lo + k], y[lo + k], cx, cy, s, k);
-        else
-            for (index_t k = 0; k < len; ++k) step(r, x[lo + k], y[lo + k], cx, cy, s, k);
-        return r[kM] == static_cast<double>(len) && std::isfinite(r[kXY]);
-    };
-    if (fast && run(scan_step_finite)) return;
-    fast = run(scan_step);  // all finite: try the fast steps again next time
-}
-
-/// The first (last if `backward`) finite pair of [lo, hi), to shift by
-/// (0, 0 if none).
+/// The first (last if `backward`) finite pair of [lo, hi) ∩ [0, size), to
+/// shift by (0, 0 if none).
 template <class T>
 void shifts(Strided<const T> x, Strided<const T> y, index_t lo, index_t hi, bool backward,
             double& cx, double& cy) {
+    lo = std::max<index_t>(lo, 0);
+    hi = std::min(hi, x.size);
     for (index_t k = 0; k < hi - lo; ++k) {
         const index_t i = backward ? hi - 1 - k : lo + k;
         const double a = x[i], b = y[i];
@@ -139,60 +74,153 @@ void shifts(Strided<const T> x, Strided<const T> y, index_t lo, index_t hi, bool
     cx = cy = 0;
 }
 
-/// Outputs [k0, k1) of a tile into res[k0, k1): output k merges suffix place
-/// k + 1 (shift sx, sy) with prefix place k (shift px, py). Branch-free, one
-/// output per lane (`omp simd`: vectorised at every level without -O3).
-template <bool Corr>
-FASTCPP_KERNEL void merge_parts(const Places& suf, const Places& pre, double sx, double sy,
-                                double px, double py, index_t min_count, index_t ddof, double* res,
-                                index_t k0, index_t k1) {
-    const double* an = suf.at[kN] + 1;
-    const double* am = suf.at[kM] + 1;
-    const double* ax = suf.at[kX] + 1;
-    const double* ay = suf.at[kY] + 1;
-    const double* axx = suf.at[kXX] + 1;
-    const double* ayy = suf.at[kYY] + 1;
-    const double* axy = suf.at[kXY] + 1;
-    const double* bn = pre.at[kN];
-    const double* bm = pre.at[kM];
-    const double* bx = pre.at[kX];
-    const double* by = pre.at[kY];
-    const double* bxx = pre.at[kXX];
-    const double* byy = pre.at[kYY];
-    const double* bxy = pre.at[kXY];
-    const double dcx = px - sx, dcy = py - sy;
+/// Square root of each lane.
+template <int N>
+[[gnu::always_inline]] inline Lanes<N> sqrt_of(Lanes<N> v) noexcept {
+    Lanes<N> r;
+    for (int l = 0; l < N; ++l) r[l] = std::sqrt(v[l]);
+    return r;
+}
+
+/// The pairs at i, i + w, ... i + (N - 1)·w: offset k of N consecutive
+/// tiles, one per lane. `Checked`: a place outside the row reads as a NaN
+/// pair, which counts for nothing (the row's first tile has an empty
+/// suffix; its last may be short).
+template <int N, bool Checked, class T>
+[[gnu::always_inline]] inline void load_lanes(Strided<const T> x, Strided<const T> y, index_t i,
+                                              index_t w, Lanes<N>& a, Lanes<N>& b) noexcept {
+    for (int l = 0; l < N; ++l) {
+        const index_t j = i + l * w;
+        const bool inside = !Checked || (j >= 0 && j < x.size);
+        a[l] = inside ? static_cast<double>(x[inside ? j : 0]) : kNaN;
+        b[l] = inside ? static_cast<double>(y[inside ? j : 0]) : kNaN;
+    }
+}
+
+/// Adds pair (a, b) shifted by (cx, cy) to the sums r, branch-free: a NaN
+/// pair adds nothing, an inf pair only to the count n.
+template <int N>
+[[gnu::always_inline]] inline void add_pair(Lanes<N> (&r)[kSums], Lanes<N> a, Lanes<N> b,
+                                            Lanes<N> cx, Lanes<N> cy) noexcept {
+    using V = Lanes<N>;
+    const V zero{}, one = zero + 1.0, inf = zero + std::numeric_limits<double>::infinity();
+    const auto valid = (a == a) & (b == b);
+    const auto finite = (a < inf) & (a > -inf) & (b < inf) & (b > -inf);
+    const V dx = finite ? a - cx : zero, dy = finite ? b - cy : zero;
+    r[kN] += valid ? one : zero;
+    r[kM] += finite ? one : zero;
+    r[kX] += dx;
+    r[kY] += dy;
+    r[kXX] += dx * dx;
+    r[kYY] += dy * dy;
+    r[kXY] += dx * dy;
+}
+
+/// One output per lane from the sums of its suffix part (a) and prefix part
+/// (b) and the difference of their shifts (dcx, dcy), by Chan, Golub &
+/// LeVeque's pairwise merge: covariance (correlation if Corr) of the
+/// window, NaN for too few pairs or a window holding an inf pair.
+/// Branch-free.
+template <bool Corr, int N>
+[[gnu::always_inline]] inline Lanes<N> merge(const Lanes<N> (&a)[kSums], const Lanes<N> (&b)[kSums],
+                                             Lanes<N> dcx, Lanes<N> dcy, double minc,
+                                             double dd) noexcept {
+    using V = Lanes<N>;
+    const V zero{}, one = zero + 1.0, nan = zero + kNaN;
+    const V na = a[kM], nb = b[kM];  // finite pairs
+    // 1/na, 1/nb and na·nb/(na + nb) from one division (an empty part
+    // counts as 1 there: its sums are 0, and f is 0 by the true counts).
+    const V ua = na > zero ? na : one, ub = nb > zero ? nb : one;
+    const V inv = one / (ua * ub * (ua + ub));
+    const V ia = ub * (ua + ub) * inv, ib = ua * (ua + ub) * inv;
+    const V f = na * nb * (na * nb) * inv;
+    const V mxa = a[kX] * ia, mya = a[kY] * ia, mxb = b[kX] * ib, myb = b[kY] * ib;
+    // the difference of the means: shifts' difference + offsets' difference
+    const V dx = dcx + (mxb - mxa), dy = dcy + (myb - mya);
+    const V cxy = (a[kXY] - a[kX] * mya) + (b[kXY] - b[kX] * myb) + (f > zero ? dx * dy * f : zero);
+    const V n = a[kN] + b[kN];  // non-NaN pairs
+    // too few pairs, or a window holding an inf pair: NaN
+    const auto bad = (n < minc) | (n > na + nb);
+    V r;
+    if constexpr (Corr) {
+        const V cxx =
+            (a[kXX] - a[kX] * mxa) + (b[kXX] - b[kX] * mxb) + (f > zero ? dx * dx * f : zero);
+        const V cyy =
+            (a[kYY] - a[kY] * mya) + (b[kYY] - b[kY] * myb) + (f > zero ? dy * dy * f : zero);
+        r = cxy / sqrt_of<N>(cxx * cyy);
+        r = r < -one ? -one : r;  // clamp to [-1, 1] (NaN stays NaN: masked below)
+        r = one < r ? one : r;
+        r = (cxx > zero) & (cyy > zero) ? r : nan;
+    } else {
+        const V div = n - dd;
+        r = div > zero ? cxy / div : nan;
+    }
+    return bad ? nan : r;
+}
+
+/// Outputs of the N consecutive tiles t0 .. t0 + N - 1 that lie in
+/// [begin, end), tile t0 + l in lane l: the suffix sums of the tiles before
+/// them (place k: the suffix from offset k, stored in `suf`, kSums x (w + 1)
+/// vectors; place w is empty), then their prefix sums, each output merged
+/// as its prefix place is reached. Each part is shifted by a pair it holds:
+/// the suffix by its tile's last finite pair, the prefix by its first.
+/// `Checked` for groups not made of whole tiles inside [begin, end) and
+/// past tile 0: reads outside the row are NaN pairs, outputs outside
+/// [begin, end) are not stored.
+template <bool Corr, int N, bool Checked, class T>
+FASTCPP_KERNEL void pair_tiles(Strided<const T> x, Strided<const T> y, Strided<T> out, index_t t0,
+                               index_t w, index_t min_count, index_t ddof, index_t begin,
+                               index_t end, Lanes<N>* suf) {
+    using V = Lanes<N>;
+    const V zero{};
+    V sx, sy, px, py;
+    for (int l = 0; l < N; ++l) {
+        const index_t lo = (t0 + l) * w;
+        double c[4];
+        shifts(x, y, lo - w, lo, true, c[0], c[1]);
+        shifts(x, y, lo, lo + w, false, c[2], c[3]);
+        sx[l] = c[0];
+        sy[l] = c[1];
+        px[l] = c[2];
+        py[l] = c[3];
+    }
+    V r[kSums] = {};
+    for (int q = 0; q < kSums; ++q) suf[q * (w + 1) + w] = zero;
+    for (index_t k = w - 1; k >= 0; --k) {
+        V a, b;
+        load_lanes<N, Checked>(x, y, (t0 - 1) * w + k, w, a, b);
+        add_pair<N>(r, a, b, sx, sy);
+        for (int q = 0; q < kSums; ++q) suf[q * (w + 1) + k] = r[q];
+    }
+    const V dcx = px - sx, dcy = py - sy;
     const auto minc = static_cast<double>(min_count), dd = static_cast<double>(ddof);
-#pragma omp simd
-    for (index_t k = k0; k < k1; ++k) {
-        const double na = am[k], nb = bm[k];  // finite pairs
-        // 1/na, 1/nb and na·nb/(na + nb) from one division (an empty part
-        // counts as 1 there: its sums are 0, and f is 0 by the true counts).
-        const double ua = na > 0 ? na : 1.0, ub = nb > 0 ? nb : 1.0;
-        const double inv = 1.0 / (ua * ub * (ua + ub));
-        const double ia = ub * (ua + ub) * inv, ib = ua * (ua + ub) * inv;
-        const double f = na * nb * (na * nb) * inv;
-        const double mxa = ax[k] * ia, mya = ay[k] * ia, mxb = bx[k] * ib, myb = by[k] * ib;
-        // the difference of the means: shifts' difference + offsets' difference
-        const double dx = dcx + (mxb - mxa), dy = dcy + (myb - mya);
-        const double cxy =
-            (axy[k] - ax[k] * mya) + (bxy[k] - bx[k] * myb) + (f > 0 ? dx * dy * f : 0.0);
-        const double n = an[k] + bn[k];  // non-NaN pairs
-        // too few pairs, or a window holding an inf pair: NaN
-        const bool bad = (n < minc) | (n > na + nb);  // `|`: no branch
-        double r;
-        if constexpr (Corr) {
-            const double cxx =
-                (axx[k] - ax[k] * mxa) + (bxx[k] - bx[k] * mxb) + (f > 0 ? dx * dx * f : 0.0);
-            const double cyy =
-                (ayy[k] - ay[k] * mya) + (byy[k] - by[k] * myb) + (f > 0 ? dy * dy * f : 0.0);
-            r = cxy / std::sqrt(cxx * cyy);
-            r = std::min(std::max(r, -1.0), 1.0);  // (NaN stays NaN: masked below)
-            r = (cxx > 0) & (cyy > 0) ? r : kNaN;
-        } else {
-            const double div = n - dd;
-            r = div > 0 ? cxy / div : kNaN;
+    V p[kSums] = {};
+    for (index_t k = 0; k < w; ++k) {
+        V a, b;
+        load_lanes<N, Checked>(x, y, t0 * w + k, w, a, b);
+        add_pair<N>(p, a, b, px, py);
+        V s[kSums];
+        for (int q = 0; q < kSums; ++q) s[q] = suf[q * (w + 1) + k + 1];
+        const V res = merge<Corr, N>(s, p, dcx, dcy, minc, dd);
+        for (int l = 0; l < N; ++l) {
+            const index_t i = (t0 + l) * w + k;
+            if (!Checked || (i >= begin && i < end)) out[i] = static_cast<T>(res[l]);
         }
-        res[k] = bad ? kNaN : r;
+    }
+}
+
+/// The tiles of outputs [begin, end), N at a time (N = 4 from x86-64-v3 on,
+/// 2 below: one copy per level, detail::dispatch_split); the groups at the
+/// ends of the range and the row's first take the checked loads and stores.
+template <bool Corr, int N, class T>
+FASTCPP_KERNEL void pair_row(Strided<const T> x, Strided<const T> y, Strided<T> out, index_t w,
+                             index_t min_count, index_t ddof, index_t begin, index_t end,
+                             Lanes<N>* suf) {
+    for (index_t t = begin / w; t * w < end; t += N) {
+        if (t >= 1 && t * w >= begin && (t + N) * w <= end)
+            pair_tiles<Corr, N, false>(x, y, out, t, w, min_count, ddof, begin, end, suf);
+        else
+            pair_tiles<Corr, N, true>(x, y, out, t, w, min_count, ddof, begin, end, suf);
     }
 }
 
@@ -201,40 +229,35 @@ FASTCPP_KERNEL void merge_parts(const Places& suf, const Places& pre, double sx,
 template <class T>
 void move_pair_row(MoveStat stat, Strided<const T> x, Strided<const T> y, Strided<T> out,
                    index_t window, index_t min_count, index_t ddof, index_t begin, index_t end) {
-    const index_t w = window;
-    thread_local PairScan suffix_scan, prefix_scan;
-    suffix_scan.reserve(w + 1);  // zeros: place w is the empty suffix
-    prefix_scan.reserve(w);
-    Places suf, pre;
-    std::copy_n(suffix_scan.at, kSums + 1, suf.at);
-    std::copy_n(prefix_scan.at, kSums + 1, pre.at);
-    bool fast = true;
-    for (index_t t = begin / w; t * w < end; ++t) {
-        const index_t lo = t * w, hi = std::min(lo + w, x.size);
-        double sx = 0, sy = 0, px = 0, py = 0;  // suffix and prefix shifts
-        if (t > 0) {  // suffix sums of the previous tile: place k covers [lo - w + k, lo)
-            shifts(x, y, lo - w, lo, true, sx, sy);
-            scan(x, y, lo - w, w, true, sx, sy, suf, fast);
-        }
-        shifts(x, y, lo, hi, false, px, py);
-        const index_t last = std::min(hi, end);
-        scan(x, y, lo, last - lo, false, px, py, pre, fast);
-        const index_t k0 = std::max(begin, lo) - lo, k1 = last - lo;
-        double* const res = pre.at[kRes];
-        if (stat == MoveStat::corr)
-            dispatch(
-                [&] { merge_parts<true>(suf, pre, sx, sy, px, py, min_count, ddof, res, k0, k1); });
-        else
-            dispatch([&] {
-                merge_parts<false>(suf, pre, sx, sy, px, py, min_count, ddof, res, k0, k1);
-            });
-        for (index_t k = k0; k < k1; ++k) out[lo + k] = static_cast<T>(res[k]);
-    }
-    // Kept for the next row only while small: a huge window's buffers are
-    // not held for the thread's (the pool's) life.
-    constexpr std::size_t kKeep = (64 << 10) / sizeof(double);
-    for (PairScan* s : {&suffix_scan, &prefix_scan})
-        if (s->store.capacity() > kKeep) *s = PairScan();
+    // pair_tiles' suffix sums: kSums x (window + 1) vectors of up to 4
+    // lanes, 32-byte aligned by hand (the allocator aligns doubles to 16).
+    thread_local std::vector<double> store;
+    store.resize(static_cast<std::size_t>(kSums * (window + 1) * 4 + 4));
+    const auto suf = (reinterpret_cast<std::uintptr_t>(store.data()) + 31) & ~std::uintptr_t{31};
+    const index_t tiles = (end - 1) / window - begin / window + 1;
+    auto row = [&](auto corr, auto n) {
+        constexpr int N = decltype(n)::value;
+        pair_row<decltype(corr)::value, N>(x, y, out, window, min_count, ddof, begin, end,
+                                           reinterpret_cast<Lanes<N>*>(suf));
+    };
+    auto at_level = [&](auto corr) {
+        dispatch_split(
+            [&] {
+                if (tiles <= 2)  // (a call on n = 100, w = 50): half the lanes would idle
+                    row(corr, std::integral_constant<int, 2>{});
+                else
+                    row(corr, std::integral_constant<int, 4>{});
+            },
+            [&] { row(corr, std::integral_constant<int, 2>{}); });
+    };
+    if (stat == MoveStat::corr)
+        at_level(std::true_type{});
+    else
+        at_level(std::false_type{});
+    // Kept for the next row only while small: a huge window's buffer is not
+    // held for the thread's (the pool's) life.
+    constexpr std::size_t kKeep = (256 << 10) / sizeof(double);
+    if (store.capacity() > kKeep) store = {};
 }
 
 template void move_pair_row<double>(MoveStat, Strided<const double>, Strided<const double>,
