@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "args.hpp"
@@ -239,6 +240,40 @@ Examples
 array([     nan, 2.      , 2.      , 2.      , 4.799378, 4.559565])
 )pbdoc";
 
+/// Private, for fastcpp.dask's sequential adjust=True chain: the rows of x
+/// (2-D float64) continued from the carried states (mean, weight: one per
+/// row), as ema_adjusted_from. Returns (y, mean, weight): the state after.
+py::tuple ema_adjusted_from_py(
+    const py::array_t<double, py::array::c_style | py::array::forcecast>& x, double alpha,
+    const py::array_t<double, py::array::c_style | py::array::forcecast>& mean,
+    const py::array_t<double, py::array::c_style | py::array::forcecast>& weight) {
+    constexpr const char* func = "_ema_adjusted_from";
+    if (x.ndim() != 2)
+        throw py::value_error(std::string(func) + ": x must be 2-D, got " +
+                              std::to_string(x.ndim()) + "-D");
+    const auto rows = static_cast<index_t>(x.shape(0)), n = static_cast<index_t>(x.shape(1));
+    for (const auto& [name, a] : {std::pair{"mean", &mean}, std::pair{"weight", &weight}})
+        if (a->ndim() != 1 || a->shape(0) != rows)
+            throw py::value_error(std::string(func) + ": " + name + " must be 1-D of length " +
+                                  std::to_string(rows) + " (x's rows)");
+    py::array_t<double> y({rows, n}), m_out(rows), w_out(rows);
+    const double* xd = x.data();
+    double* yd = y.mutable_data();
+    double* md = m_out.mutable_data();
+    double* wd = w_out.mutable_data();
+    {
+        py::gil_scoped_release nogil;
+        for (index_t r = 0; r < rows; ++r) {
+            EmaCarry carry{mean.data()[r], weight.data()[r]};
+            ema_adjusted_from<double>(Strided<const double>(xd + r * n, n, 1),
+                                      Strided<double>(yd + r * n, n, 1), alpha, carry);
+            md[r] = carry.mean;
+            wd[r] = carry.weight;
+        }
+    }
+    return py::make_tuple(y, m_out, w_out);
+}
+
 }  // namespace
 
 void register_ema(py::module_& m) {
@@ -257,6 +292,12 @@ void register_ema(py::module_& m) {
     }
     // The table for Python (fastcpp.dask): (name, inputs, takes times, takes bias).
     m.attr("_ema_family") = py::tuple(family);
+    m.def("_ema_adjusted_from", &ema_adjusted_from_py, py::arg("x"), py::arg("alpha"),
+          py::arg("mean"), py::arg("weight"),
+          "_ema_adjusted_from(x, alpha, mean, weight) -> (y, mean, weight)\n\n"
+          "Private (fastcpp.dask): adjust=True ema of the rows of x continued from\n"
+          "the carried mean and total weight per row (NaN weight: nothing yet),\n"
+          "bit for bit as one call on the whole rows; returns the state after.");
 }
 
 }  // namespace fastcpp::bind

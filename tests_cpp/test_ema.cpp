@@ -173,3 +173,41 @@ TEST_CASE("ema adjust=False in blocks of 8: every prefix, in place", "[ema]") {
     fastcpp::ema(std::span<const double>(inplace), std::span<double>(inplace), alpha);
     REQUIRE(inplace == y);
 }
+
+TEMPLATE_TEST_CASE("ema adjust=True carried across pieces is the whole call, bit for bit", "[ema]",
+                   float, double) {
+    using T = TestType;
+    const T nan = std::numeric_limits<T>::quiet_NaN();
+    std::vector<T> x(500);
+    for (std::size_t i = 0; i < x.size(); ++i)
+        x[i] = static_cast<T>(std::sin(0.37 * static_cast<double>(i)) * 10.0);
+    for (std::size_t i = 0; i < 30; ++i) x[i] = nan;     // starts late
+    for (std::size_t i = 200; i < 260; ++i) x[i] = nan;  // a gap
+    x[300] = std::numeric_limits<T>::infinity();
+    for (const double alpha : {0.01, 0.5, 1.0}) {
+        std::vector<T> whole(x.size()), pieces(x.size());
+        fastcpp::ema(std::span<const T>(x), std::span<T>(whole), alpha, true);
+        fastcpp::EmaCarry carry;
+        std::size_t at = 0;
+        for (const std::size_t len : {10, 0, 1, 25, 190, 74, 200}) {
+            fastcpp::ema_adjusted_from(
+                Strided<const T>(x.data() + at, static_cast<fastcpp::index_t>(len)),
+                Strided<T>(pieces.data() + at, static_cast<fastcpp::index_t>(len)), alpha, carry);
+            at += len;
+        }
+        REQUIRE(at == x.size());
+        for (std::size_t i = 0; i < x.size(); ++i) {
+            INFO("alpha " << alpha << " i " << i);
+            REQUIRE((std::isnan(whole[i]) ? std::isnan(pieces[i]) : whole[i] == pieces[i]));
+        }
+    }
+    fastcpp::EmaCarry bad{1.0, -1.0};
+    std::vector<T> y(x.size());
+    REQUIRE_THROWS_AS(fastcpp::ema_adjusted_from(Strided<const T>(x.data(), 5),
+                                                 Strided<T>(y.data(), 5), 0.5, bad),
+                      std::invalid_argument);
+    fastcpp::EmaCarry fresh;
+    REQUIRE_THROWS_AS(fastcpp::ema_adjusted_from(Strided<const T>(x.data(), 5),
+                                                 Strided<T>(y.data(), 5), 1.5, fresh),
+                      std::invalid_argument);
+}

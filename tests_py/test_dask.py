@@ -267,7 +267,7 @@ def test_ema_1d(adjust, alpha, chunks, method):
     got = fd.ema(x, alpha, adjust=adjust, method=method)
     assert got.chunks == x.chunks
     want = fastcpp.ema(a, alpha, adjust=adjust)
-    if method == "sequential" and not adjust:
+    if method == "sequential":
         np.testing.assert_array_equal(got.compute(), want)  # bit for bit
     else:
         _close(got.compute(), want)
@@ -285,8 +285,9 @@ def test_ema_nan_patterns(adjust, method):
     a[4, 299] = np.nan
     a[5, 1:] = np.nan  # one observation, then decay only
     x = da.from_array(a, chunks=(4, 23))
-    for alpha in [0.05, 0.5, 0.9]:
-        _close(
+    check = np.testing.assert_array_equal if method == "sequential" else _close
+    for alpha in [0.05, 0.5, 0.9, 1.0]:
+        check(
             fd.ema(x, alpha, adjust=adjust, method=method).compute(),
             fastcpp.ema(a, alpha, adjust=adjust),
         )
@@ -329,22 +330,34 @@ def test_ema_adjust_false_first_chunk_bit_identical():
     np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13 * np.nanmax(abs(want)))
 
 
+@pytest.mark.parametrize("adjust", [False, True])
 @pytest.mark.parametrize("alpha", [0.05, 0.5])
-def test_ema_sequential_bit_identical_any_chunking(alpha):
+def test_ema_sequential_bit_identical_any_chunking(alpha, adjust):
     # The in-memory adjust=False kernel runs in blocks of 8 at fixed positions
     # (x86-64-v3 and above); the sequential chain carries the state at the
-    # last block boundary plus the points after it: the same bits whatever
-    # the chunks, across NaN runs, constant runs and rows that start late.
+    # last block boundary plus the points after it; adjust=True carries the
+    # mean and total weight into the core's own steps: the same bits
+    # whatever the chunks, across NaN runs, constant runs and rows that
+    # start late, with min_periods, in float32 too.
     rng = np.random.default_rng(12)
     a = rng.standard_normal((3, 203)) * 3 + 10
     a[0, rng.random(203) < 0.1] = np.nan
     a[1, 50:90] = 4.25
     a[1, 120:133] = np.nan
     a[2, :21] = np.nan
-    want = fastcpp.ema(a, alpha)
-    for chunks in [(3, 5), (2, 8), (3, (1, 2, 13, 7, 100, 80)), (1, 64)]:
-        got = fd.ema(da.from_array(a, chunks=chunks), alpha, method="sequential")
-        np.testing.assert_array_equal(got.compute(), want, err_msg=str(chunks))
+    for dtype, min_periods in ((np.float64, 0), (np.float32, 4)):
+        b = a.astype(dtype)
+        want = fastcpp.ema(b, alpha, adjust=adjust, min_periods=min_periods)
+        for chunks in [(3, 5), (2, 8), (3, (1, 2, 13, 7, 100, 80)), (1, 64)]:
+            got = fd.ema(
+                da.from_array(b, chunks=chunks),
+                alpha,
+                adjust=adjust,
+                min_periods=min_periods,
+                method="sequential",
+            ).compute()
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want, err_msg=str(chunks))
 
 
 def test_ema_inf_follows_kernel():

@@ -690,3 +690,32 @@ def test_var_std_blocked_steady_runs(alpha):
         np.testing.assert_array_equal(fastcpp.ema_std(cols, alpha, axis=0)[:, 1], std)
     const = np.full(200, 3.5)
     assert (fastcpp.ema_var(const, alpha)[1:] == 0).all()
+
+
+def test_adjusted_carry_pieces_equal_the_whole_call():
+    # The private entry fastcpp.dask's sequential chain uses: rows resumed
+    # from (mean, weight) give the one call's bits; bad shapes are errors.
+    from fastcpp import _core
+
+    rng = np.random.default_rng(31)
+    a = rng.standard_normal((3, 400))
+    a[0, :90] = np.nan
+    a[1, 100:300] = np.nan
+    a[2, 17] = np.inf
+    for alpha in (0.02, 0.5, 1.0):
+        mean = weight = np.full(3, np.nan)
+        parts = []
+        for lo, hi in ((0, 1), (1, 1), (1, 95), (95, 400)):
+            y, mean, weight = _core._ema_adjusted_from(a[:, lo:hi], alpha, mean, weight)
+            parts.append(y)
+        np.testing.assert_array_equal(
+            np.concatenate(parts, axis=1), fastcpp.ema(a, alpha, adjust=True)
+        )
+    with pytest.raises(ValueError, match="x must be 2-D"):
+        _core._ema_adjusted_from(a[0], 0.5, mean, weight)
+    with pytest.raises(ValueError, match="weight must be 1-D of length 3"):
+        _core._ema_adjusted_from(a, 0.5, mean, weight[:2])
+    with pytest.raises(ValueError, match=r"alpha \(=0\) must be in \(0, 1\]"):
+        _core._ema_adjusted_from(a, 0.0, mean, weight)
+    with pytest.raises(ValueError, match=r"carry\.weight"):
+        _core._ema_adjusted_from(a, 0.5, mean, -weight)

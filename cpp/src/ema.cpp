@@ -342,6 +342,36 @@ FASTCPP_KERNEL index_t blocked_run(Strided<const T> x, Strided<T> y, index_t i, 
     return i;
 }
 
+/// Writes NaN for the leading NaNs of x; the index of its first observation
+/// (x.size if none).
+template <class T>
+FASTCPP_KERNEL index_t first_observation(Strided<const T> x, Strided<T> y) noexcept {
+    index_t i = 0;
+    for (; i < x.size; ++i) {
+        const double v = static_cast<double>(x[i]);
+        if (v == v) break;
+        y[i] = static_cast<T>(kNaN);
+    }
+    return i;
+}
+
+/// The adjust=True mean over [i, x.size) from the state after the points
+/// before i: the mean w and the total weight old_w of what came before (1
+/// right after the first observation). Point by point, as pandas.
+template <class T>
+FASTCPP_KERNEL void adjusted_steps(Strided<const T> x, Strided<T> y, index_t i, double beta,
+                                   double& w, double& old_w) noexcept {
+    for (; i < x.size; ++i) {
+        const double v = static_cast<double>(x[i]);
+        old_w *= beta;
+        if (v == v) {
+            if (w != v) w = (old_w * w + v) / (old_w + 1.0);
+            old_w += 1.0;
+        }
+        y[i] = static_cast<T>(w);
+    }
+}
+
 // The default options (no times, ignore_na=False, min_periods ≤ 1): the
 // recursion with the weights' bookkeeping folded into one decay factor.
 // Fused: the adjust=False step is one multiply-add (see Step), and full
@@ -352,12 +382,7 @@ FASTCPP_KERNEL void mean_plain_row(Strided<const T> x, Strided<T> y, double alph
                                    bool adjust) noexcept {
     const index_t n = x.size;
     const double beta = 1.0 - alpha;
-    index_t i = 0;
-    for (; i < n; ++i) {  // leading NaNs
-        const double v = static_cast<double>(x[i]);
-        if (v == v) break;
-        y[i] = static_cast<T>(kNaN);
-    }
+    index_t i = first_observation(x, y);
     if (i == n) return;
     double w = static_cast<double>(x[i]);
     y[i] = static_cast<T>(w);
@@ -395,15 +420,7 @@ FASTCPP_KERNEL void mean_plain_row(Strided<const T> x, Strided<T> y, double alph
         return;
     }
     double old_w = 1.0;
-    for (; i < n; ++i) {
-        const double v = static_cast<double>(x[i]);
-        old_w *= beta;
-        if (v == v) {
-            if (w != v) w = (old_w * w + v) / (old_w + 1.0);
-            old_w += 1.0;
-        }
-        y[i] = static_cast<T>(w);
-    }
+    adjusted_steps(x, y, i, beta, w, old_w);
 }
 
 // Every option: pandas' ewm loop as written (times, ignore_na, min_periods).
@@ -761,6 +778,29 @@ void run_rows(Rows<const T> a, Rows<const T> b, Rows<T> out, const Weights& w) {
 }
 
 }  // namespace
+
+template <std::floating_point T>
+void ema_adjusted_from(Strided<const T> x, Strided<T> y, double alpha, EmaCarry& carry) {
+    check_ema(alpha);
+    detail::require(y.size == x.size, "ema", "out has length ", y.size, ", expected ", x.size);
+    detail::require(carry.weight != carry.weight || carry.weight >= 0.0, "ema",
+                    "carry.weight (=", carry.weight, ") must be >= 0, or NaN for nothing yet");
+    detail::dispatch([&] {
+        index_t i = 0;
+        if (carry.weight != carry.weight) {  // nothing observed yet
+            i = first_observation(x, y);
+            if (i == x.size) return;
+            carry.mean = static_cast<double>(x[i]);
+            carry.weight = 1.0;
+            y[i] = static_cast<T>(carry.mean);
+            ++i;
+        }
+        adjusted_steps(x, y, i, 1.0 - alpha, carry.mean, carry.weight);
+    });
+}
+
+template void ema_adjusted_from<double>(Strided<const double>, Strided<double>, double, EmaCarry&);
+template void ema_adjusted_from<float>(Strided<const float>, Strided<float>, double, EmaCarry&);
 
 double ema_alpha(const char* func, const EmaOptions& opt, index_t length) {
     const int given = opt.alpha.has_value() + opt.span.has_value() + opt.halflife.has_value() +

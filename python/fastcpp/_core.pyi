@@ -283,6 +283,11 @@ _TimeDelta = np.timedelta64 | datetime.timedelta
 #: (name, inputs, takes times, takes bias) per member of the ema family.
 _ema_family: tuple[tuple[str, int, bool, bool], ...]
 
+#: fastcpp.dask's sequential adjust=True chain: rows resumed from the carried
+#: (mean, total weight) per row; returns (y, mean, weight) after them.
+def _ema_adjusted_from(
+    x: ArrayLike, alpha: float, mean: ArrayLike, weight: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...
 def ema(
     a: ArrayLike,
     alpha: float | None = None,

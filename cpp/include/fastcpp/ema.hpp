@@ -24,6 +24,7 @@
 /// the other's NaNs first).
 
 #include <concepts>
+#include <limits>
 #include <optional>
 #include <span>
 
@@ -81,6 +82,24 @@ double ema_alpha(const char* func, const EmaOptions& opt, index_t length);
 inline void check_ema(double alpha) {
     detail::require(alpha > 0.0 && alpha <= 1.0, "ema", "alpha (=", alpha, ") must be in (0, 1]");
 }
+
+/// The state an adjust=True EMA carries from one piece of a series to the
+/// next: the mean so far and the total weight of the points it holds
+/// (Σ (1 − alpha)^age over the observations; NaN before the first one).
+struct EmaCarry {
+    double mean = std::numeric_limits<double>::quiet_NaN();
+    double weight = std::numeric_limits<double>::quiet_NaN();
+};
+
+/// The adjust=True EMA (default options) of the next piece x of a series,
+/// continuing from `carry`, which it then updates: pieces fed in order give
+/// ema(whole series, alpha, true) bit for bit (the same steps in the same
+/// order), so a series can be streamed or split into chunks (fastcpp.dask's
+/// sequential method). Serial, at the active SIMD level.
+/// @throws std::invalid_argument if alpha is not in (0, 1], the lengths of
+///         x and y differ, or carry.weight is negative
+template <std::floating_point T>
+void ema_adjusted_from(Strided<const T> x, Strided<T> y, double alpha, EmaCarry& carry);
 
 /// The member `stat` over every row (rows in parallel, each row serial).
 /// @param a, b input rows (b is read by cov and corr only; pass a otherwise)

@@ -274,8 +274,9 @@ def ema(
     method="sequential": a chain of tasks along ``axis``, each block started
     from the exact state the previous one ended in (one kernel pass of work,
     but no parallelism along ``axis``; rows in other chunks still run in
-    parallel). With adjust=False this is bit-identical to the in-memory call;
-    adjust=True is combined as above. Faster on few workers.
+    parallel). Bit-identical to the in-memory call, adjust=False and True
+    alike (adjust=True: each row resumes from its carried mean and total
+    weight with the in-memory steps). Faster on few workers.
 
     A single chunk along ``axis`` is one in-memory call per block.
 

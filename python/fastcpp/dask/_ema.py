@@ -30,11 +30,14 @@ over the observation indicator). Equal to the in-memory call to a few ulp of
 the values.
 
 method="sequential" runs the blocks one after the other instead, each from
-the state the previous one left. adjust=False: the in-memory kernel works in
-blocks of _KBLOCK points at fixed positions along the row (ema.cpp), so the
-state is taken at the last block boundary, with the points after it, and the
-seed is padded to a multiple of _KBLOCK: the result equals the in-memory call
-bit for bit whatever the chunks.
+the state the previous one left, and equals the in-memory call bit for bit.
+adjust=True: the core continues a row from its carried mean and total weight
+(``_core._ema_adjusted_from``, the C++ ``ema_adjusted_from``) with the
+in-memory steps. (The parallel method cannot be bit-exact: its blocks start
+from an empty state and are combined afterwards.) adjust=False: the in-memory
+kernel works in blocks of _KBLOCK points at fixed positions along the row
+(ema.cpp), so the state is taken at the last block boundary, with the points
+after it, and the seed is padded to a multiple of _KBLOCK.
 
 All passes run in float64 (the kernel's state type); float32 input is rounded
 once at the end, as the in-memory call does.
@@ -305,14 +308,18 @@ def _chain_step(
     x = _rows(block, axis)
     if previous is None:  # first block: empty state
         rows = x.shape[0]
-        state: Any = (np.full(rows, np.nan), np.full(rows, 0.0 if adjust else -1))
-        if not adjust:
-            state = (state[0], state[1].astype(np.int64))
+        state: Any = (
+            (np.full(rows, np.nan), np.full(rows, np.nan))  # mean, weight: none yet
+            if adjust
+            else (np.full(rows, np.nan), np.full(rows, -1, dtype=np.int64))
+        )
     else:
         state = previous[1]
     if adjust:
-        out = _advance(x, state, alpha, adjust)
-        after = _state_after(x, out, state, alpha, adjust)
+        # The core continues each row from its carried mean and total
+        # weight with the in-memory call's own steps: bit for bit.
+        out, mean, weight = _core._ema_adjusted_from(x, alpha, *state)
+        after = (mean, weight)
     else:
         # The state is taken at the last block boundary of the core
         # (_KBLOCK), with the points after it (`tail`): every block then runs
