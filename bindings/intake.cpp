@@ -1,8 +1,10 @@
 #include "intake.hpp"
 
 #include <bit>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace fastcpp::bind {
 namespace {
@@ -198,6 +200,28 @@ bool same_view(const py::array& a, const py::array& b) {
             return false;
     return true;
 }
+
+/// The bytes [lo, hi) an array's elements span (empty for no elements).
+std::pair<std::uintptr_t, std::uintptr_t> extent(const py::array& a) {
+    const auto base = reinterpret_cast<std::uintptr_t>(a.data());
+    if (a.size() == 0) return {base, base};
+    py::ssize_t lo = 0, hi = a.itemsize();
+    for (py::ssize_t d = 0; d < a.ndim(); ++d) {
+        const py::ssize_t span = (a.shape(d) - 1) * a.strides(d);
+        (span < 0 ? lo : hi) += span;
+    }
+    return {base + static_cast<std::uintptr_t>(lo), base + static_cast<std::uintptr_t>(hi)};
+}
+
+/// numpy.may_share_memory's test (the default, MAY_SHARE_BOUNDS): whether
+/// the byte ranges the two arrays span intersect. In C++: the Python call
+/// cost ~0.8 us, most of a small call with out=.
+bool extents_overlap(const py::array& a, const py::array& b) {
+    const auto [alo, ahi] = extent(a);
+    const auto [blo, bhi] = extent(b);
+    return alo < ahi && blo < bhi && alo < bhi && blo < ahi;
+}
+
 }  // namespace
 
 bool can_write_directly(const py::array& out, const std::vector<py::array>& inputs,
@@ -205,10 +229,9 @@ bool can_write_directly(const py::array& out, const std::vector<py::array>& inpu
     if (!(out.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_)) return false;
     for (py::ssize_t d = 0; d < out.ndim(); ++d)
         if (out.strides(d) % static_cast<py::ssize_t>(itemsize) != 0) return false;
-    auto may_share = py::module_::import("numpy").attr("may_share_memory");
     for (const auto& in : inputs) {
         if (allow_exact_alias && same_view(out, in)) continue;
-        if (may_share(out, in).cast<bool>()) return false;
+        if (extents_overlap(out, in)) return false;
     }
     return true;
 }

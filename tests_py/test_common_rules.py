@@ -426,6 +426,36 @@ def test_out_may_alias_the_input(spec):
         assert same(b[:-1].copy(), parts(want2)[0])
 
 
+def test_out_overlap_found_for_any_strides():
+    """Whether out= may be written directly is decided by the byte ranges the
+    two views span (numpy.may_share_memory's bounds test, done in C++):
+    views of one buffer with negative, strided and 2-D steps, each call
+    equal to the call on a copy."""
+    rng = np.random.default_rng(41)
+
+    def view(base):
+        if rng.random() < 0.5:
+            return base[int(rng.integers(0, 64)) :: int(rng.choice([-3, -1, 1, 2]))]
+        grid = base[:60].reshape(6, 10)
+        return grid[:: int(rng.choice([1, -1, 2])), :: int(rng.choice([1, -1, 3]))]
+
+    for _ in range(400):
+        base = rng.standard_normal(64)
+        a, o = view(base), view(base)
+        if a.shape != o.shape:
+            if a.ndim != 1 or o.ndim != 1:
+                continue
+            k = min(a.size, o.size)
+            a, o = a[:k], o[:k]
+        want = fastcpp.scale_and_shift(a.copy(), 2.0, 1.0)
+        fastcpp.scale_and_shift(a, 2.0, 1.0, out=o)
+        assert np.array_equal(o, want)
+        if a.shape[-1] >= 2:
+            want = fastcpp.move_mean(a.copy(), 2, 1)
+            fastcpp.move_mean(a, 2, 1, out=o)
+            assert np.array_equal(o, want, equal_nan=True)
+
+
 # ---------------------------------------------------------------------------
 # Reference counts: a call never leaks or steals a reference to its inputs
 # ---------------------------------------------------------------------------
