@@ -226,15 +226,23 @@ FASTCPP_KERNEL void pair_row(Strided<const T> x, Strided<const T> y, Strided<T> 
 
 }  // namespace
 
+/// The longest window whose tiles go four at a time: their suffix sums then
+/// take up to 7 x 4 x 2049 doubles (459 KB, within a core's L2).
+constexpr index_t kFourLanesMax = 2048;
+
 template <class T>
 void move_pair_row(MoveStat stat, Strided<const T> x, Strided<const T> y, Strided<T> out,
                    index_t window, index_t min_count, index_t ddof, index_t begin, index_t end) {
-    // pair_tiles' suffix sums: kSums x (window + 1) vectors of up to 4
-    // lanes, 32-byte aligned by hand (the allocator aligns doubles to 16).
-    thread_local std::vector<double> store;
-    store.resize(static_cast<std::size_t>(kSums * (window + 1) * 4 + 4));
-    const auto suf = (reinterpret_cast<std::uintptr_t>(store.data()) + 31) & ~std::uintptr_t{31};
+    // Two lanes where four would idle (outputs in one or two tiles: a call
+    // on n = 100, w = 50) or where the suffix sums of four would outgrow the
+    // caches (and memory: 7 x 4 doubles per window element per thread).
     const index_t tiles = (end - 1) / window - begin / window + 1;
+    const bool two_lanes = tiles <= 2 || window > kFourLanesMax;
+    // pair_tiles' suffix sums: kSums x (window + 1) vectors, 32-byte aligned
+    // by hand (the allocator aligns doubles to 16).
+    thread_local std::vector<double> store;
+    store.resize(static_cast<std::size_t>(kSums * (window + 1) * (two_lanes ? 2 : 4) + 4));
+    const auto suf = (reinterpret_cast<std::uintptr_t>(store.data()) + 31) & ~std::uintptr_t{31};
     auto row = [&](auto corr, auto n) {
         constexpr int N = decltype(n)::value;
         pair_row<decltype(corr)::value, N>(x, y, out, window, min_count, ddof, begin, end,
@@ -243,7 +251,7 @@ void move_pair_row(MoveStat stat, Strided<const T> x, Strided<const T> y, Stride
     auto at_level = [&](auto corr) {
         dispatch_split(
             [&] {
-                if (tiles <= 2)  // (a call on n = 100, w = 50): half the lanes would idle
+                if (two_lanes)
                     row(corr, std::integral_constant<int, 2>{});
                 else
                     row(corr, std::integral_constant<int, 4>{});
@@ -256,7 +264,7 @@ void move_pair_row(MoveStat stat, Strided<const T> x, Strided<const T> y, Stride
         at_level(std::false_type{});
     // Kept for the next row only while small: a huge window's buffer is not
     // held for the thread's (the pool's) life.
-    constexpr std::size_t kKeep = (256 << 10) / sizeof(double);
+    constexpr std::size_t kKeep = (512 << 10) / sizeof(double);  // 4 lanes up to kFourLanesMax
     if (store.capacity() > kKeep) store = {};
 }
 
