@@ -342,17 +342,21 @@ FASTCPP_KERNEL index_t blocked_run(Strided<const T> x, Strided<T> y, index_t i, 
     return i;
 }
 
-/// Writes NaN for the leading NaNs of x; the index of its first observation
-/// (x.size if none).
+/// The start of a series: NaN for its leading NaNs, its first observation
+/// itself (the mean so far, into w). Returns the index after it, or -1 if x
+/// holds none.
 template <class T>
-FASTCPP_KERNEL index_t first_observation(Strided<const T> x, Strided<T> y) noexcept {
-    index_t i = 0;
-    for (; i < x.size; ++i) {
+FASTCPP_KERNEL index_t first_observation(Strided<const T> x, Strided<T> y, double& w) noexcept {
+    for (index_t i = 0; i < x.size; ++i) {
         const double v = static_cast<double>(x[i]);
-        if (v == v) break;
+        if (v == v) {
+            w = v;
+            y[i] = x[i];
+            return i + 1;
+        }
         y[i] = static_cast<T>(kNaN);
     }
-    return i;
+    return -1;
 }
 
 /// The adjust=True mean over [i, x.size) from the state after the points
@@ -382,11 +386,9 @@ FASTCPP_KERNEL void mean_plain_row(Strided<const T> x, Strided<T> y, double alph
                                    bool adjust) noexcept {
     const index_t n = x.size;
     const double beta = 1.0 - alpha;
-    index_t i = first_observation(x, y);
-    if (i == n) return;
-    double w = static_cast<double>(x[i]);
-    y[i] = static_cast<T>(w);
-    ++i;
+    double w = 0;
+    index_t i = first_observation(x, y, w);
+    if (i < 0) return;
     if (!adjust) {
         const double denom = beta + alpha;
         const Step kind = denom != 1.0 ? Step::divide : Fused ? Step::fma : Step::mul_add;
@@ -788,12 +790,9 @@ void ema_adjusted_from(Strided<const T> x, Strided<T> y, double alpha, EmaCarry&
     detail::dispatch([&] {
         index_t i = 0;
         if (carry.weight != carry.weight) {  // nothing observed yet
-            i = first_observation(x, y);
-            if (i == x.size) return;
-            carry.mean = static_cast<double>(x[i]);
+            i = first_observation(x, y, carry.mean);
+            if (i < 0) return;
             carry.weight = 1.0;
-            y[i] = static_cast<T>(carry.mean);
-            ++i;
         }
         adjusted_steps(x, y, i, 1.0 - alpha, carry.mean, carry.weight);
     });

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "fastcpp/detail/simd.hpp"
+#include "fastcpp/detail/vec.hpp"
 #include "rolling_kernels.hpp"
 
 namespace fastcpp::detail {
@@ -53,7 +54,7 @@ enum Sum : int { kN, kM, kX, kY, kXX, kYY, kXY, kSums };
 
 /// N float64 lanes: tile t0 + l of a group of N consecutive tiles in lane l.
 template <int N>
-using Lanes [[gnu::vector_size(N * sizeof(double))]] = double;
+using LaneVec = typename Lanes<N>::vd;
 
 /// The first (last if `backward`) finite pair of [lo, hi) ∩ [0, size), to
 /// shift by (0, 0 if none).
@@ -74,21 +75,13 @@ void shifts(Strided<const T> x, Strided<const T> y, index_t lo, index_t hi, bool
     cx = cy = 0;
 }
 
-/// Square root of each lane.
-template <int N>
-[[gnu::always_inline]] inline Lanes<N> sqrt_of(Lanes<N> v) noexcept {
-    Lanes<N> r;
-    for (int l = 0; l < N; ++l) r[l] = std::sqrt(v[l]);
-    return r;
-}
-
 /// The pairs at i, i + w, ... i + (N - 1)·w: offset k of N consecutive
 /// tiles, one per lane. `Checked`: a place outside the row reads as a NaN
 /// pair, which counts for nothing (the row's first tile has an empty
 /// suffix; its last may be short).
 template <int N, bool Checked, class T>
 [[gnu::always_inline]] inline void load_lanes(Strided<const T> x, Strided<const T> y, index_t i,
-                                              index_t w, Lanes<N>& a, Lanes<N>& b) noexcept {
+                                              index_t w, LaneVec<N>& a, LaneVec<N>& b) noexcept {
     for (int l = 0; l < N; ++l) {
         const index_t j = i + l * w;
         const bool inside = !Checked || (j >= 0 && j < x.size);
@@ -100,9 +93,9 @@ template <int N, bool Checked, class T>
 /// Adds pair (a, b) shifted by (cx, cy) to the sums r, branch-free: a NaN
 /// pair adds nothing, an inf pair only to the count n.
 template <int N>
-[[gnu::always_inline]] inline void add_pair(Lanes<N> (&r)[kSums], Lanes<N> a, Lanes<N> b,
-                                            Lanes<N> cx, Lanes<N> cy) noexcept {
-    using V = Lanes<N>;
+[[gnu::always_inline]] inline void add_pair(LaneVec<N> (&r)[kSums], LaneVec<N> a, LaneVec<N> b,
+                                            LaneVec<N> cx, LaneVec<N> cy) noexcept {
+    using V = LaneVec<N>;
     const V zero{}, one = zero + 1.0, inf = zero + std::numeric_limits<double>::infinity();
     const auto valid = (a == a) & (b == b);
     const auto finite = (a < inf) & (a > -inf) & (b < inf) & (b > -inf);
@@ -122,10 +115,10 @@ template <int N>
 /// window, NaN for too few pairs or a window holding an inf pair.
 /// Branch-free.
 template <bool Corr, int N>
-[[gnu::always_inline]] inline Lanes<N> merge(const Lanes<N> (&a)[kSums], const Lanes<N> (&b)[kSums],
-                                             Lanes<N> dcx, Lanes<N> dcy, double minc,
-                                             double dd) noexcept {
-    using V = Lanes<N>;
+[[gnu::always_inline]] inline LaneVec<N> merge(const LaneVec<N> (&a)[kSums],
+                                               const LaneVec<N> (&b)[kSums], LaneVec<N> dcx,
+                                               LaneVec<N> dcy, double minc, double dd) noexcept {
+    using V = LaneVec<N>;
     const V zero{}, one = zero + 1.0, nan = zero + kNaN;
     const V na = a[kM], nb = b[kM];  // finite pairs
     // 1/na, 1/nb and na·nb/(na + nb) from one division (an empty part
@@ -147,7 +140,7 @@ template <bool Corr, int N>
             (a[kXX] - a[kX] * mxa) + (b[kXX] - b[kX] * mxb) + (f > zero ? dx * dx * f : zero);
         const V cyy =
             (a[kYY] - a[kY] * mya) + (b[kYY] - b[kY] * myb) + (f > zero ? dy * dy * f : zero);
-        r = cxy / sqrt_of<N>(cxx * cyy);
+        r = cxy / Lanes<N>::sqrt(cxx * cyy);
         r = r < -one ? -one : r;  // clamp to [-1, 1] (NaN stays NaN: masked below)
         r = one < r ? one : r;
         r = (cxx > zero) & (cyy > zero) ? r : nan;
@@ -170,8 +163,8 @@ template <bool Corr, int N>
 template <bool Corr, int N, bool Checked, class T>
 FASTCPP_KERNEL void pair_tiles(Strided<const T> x, Strided<const T> y, Strided<T> out, index_t t0,
                                index_t w, index_t min_count, index_t ddof, index_t begin,
-                               index_t end, Lanes<N>* suf) {
-    using V = Lanes<N>;
+                               index_t end, LaneVec<N>* suf) {
+    using V = LaneVec<N>;
     const V zero{};
     V sx, sy, px, py;
     for (int l = 0; l < N; ++l) {
@@ -215,7 +208,7 @@ FASTCPP_KERNEL void pair_tiles(Strided<const T> x, Strided<const T> y, Strided<T
 template <bool Corr, int N, class T>
 FASTCPP_KERNEL void pair_row(Strided<const T> x, Strided<const T> y, Strided<T> out, index_t w,
                              index_t min_count, index_t ddof, index_t begin, index_t end,
-                             Lanes<N>* suf) {
+                             LaneVec<N>* suf) {
     for (index_t t = begin / w; t * w < end; t += N) {
         if (t >= 1 && t * w >= begin && (t + N) * w <= end)
             pair_tiles<Corr, N, false>(x, y, out, t, w, min_count, ddof, begin, end, suf);
@@ -239,14 +232,15 @@ void move_pair_row(MoveStat stat, Strided<const T> x, Strided<const T> y, Stride
     const index_t tiles = (end - 1) / window - begin / window + 1;
     const bool two_lanes = tiles <= 2 || window > kFourLanesMax;
     // pair_tiles' suffix sums: kSums x (window + 1) vectors, 32-byte aligned
-    // by hand (the allocator aligns doubles to 16).
+    // by hand: outside AVX code a 32-byte vector type is aligned to 16 only
+    // (its allocations too), while the AVX copies move it with aligned loads.
     thread_local std::vector<double> store;
     store.resize(static_cast<std::size_t>(kSums * (window + 1) * (two_lanes ? 2 : 4) + 4));
     const auto suf = (reinterpret_cast<std::uintptr_t>(store.data()) + 31) & ~std::uintptr_t{31};
     auto row = [&](auto corr, auto n) {
         constexpr int N = decltype(n)::value;
         pair_row<decltype(corr)::value, N>(x, y, out, window, min_count, ddof, begin, end,
-                                           reinterpret_cast<Lanes<N>*>(suf));
+                                           reinterpret_cast<LaneVec<N>*>(suf));
     };
     auto at_level = [&](auto corr) {
         dispatch_split(
@@ -264,7 +258,7 @@ void move_pair_row(MoveStat stat, Strided<const T> x, Strided<const T> y, Stride
         at_level(std::false_type{});
     // Kept for the next row only while small: a huge window's buffer is not
     // held for the thread's (the pool's) life.
-    constexpr std::size_t kKeep = (512 << 10) / sizeof(double);  // 4 lanes up to kFourLanesMax
+    constexpr std::size_t kKeep = kSums * (kFourLanesMax + 1) * 4 + 4;  // four lanes' largest
     if (store.capacity() > kKeep) store = {};
 }
 

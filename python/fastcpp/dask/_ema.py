@@ -257,19 +257,13 @@ def _advance(x: np.ndarray, state: Any, alpha: float, adjust: bool) -> np.ndarra
     return out
 
 
-def _state_after(
-    x: np.ndarray, out: np.ndarray, state: Any, alpha: float, adjust: bool
-) -> Any:
-    """The state leaving rows ``x`` (results ``out``) entered in ``state``."""
+def _state_after(x: np.ndarray, out: np.ndarray, state: Any) -> Any:
+    """The adjust=False state (last value, NaN steps since the last
+    observation) leaving rows ``x`` (results ``out``) entered in ``state``."""
     carry = state[1]
     n = x.shape[1]
     if n == 0:
         return state
-    if adjust:
-        tail = ~np.isnan(x[:, -min(n, _reach(alpha, 1.0)) :])
-        with np.errstate(under="ignore"):
-            w = carry * (1.0 - alpha) ** n + _running_weight(tail, alpha)[:, -1]
-        return out[:, -1].copy(), w
     if not np.isnan(x[:, -1]).any():  # common case: every row ends observed
         return out[:, -1].copy(), np.zeros(x.shape[0], dtype=np.int64)
     obs = ~np.isnan(x)
@@ -329,7 +323,7 @@ def _chain_step(
         both = np.concatenate([tail, x], axis=1)
         out = _advance(both, (y_in, carry), alpha, adjust)
         full = both.shape[1] // _KBLOCK * _KBLOCK
-        at = _state_after(both[:, :full], out[:, :full], (y_in, carry), alpha, adjust)
+        at = _state_after(both[:, :full], out[:, :full], (y_in, carry))
         after = (*at, both[:, full:].copy())  # not a view: frees the chunk
         out = out[:, tail.shape[1] :]
     result = np.moveaxis(out.astype(dtype, copy=False).reshape(shape), -1, axis)

@@ -88,6 +88,13 @@ struct Lanes {
     [[gnu::always_inline]] static vd abs(vd v) noexcept {
         return reinterpret_cast<vd>(reinterpret_cast<vu>(v) & std::uint64_t{0x7FFFFFFFFFFFFFFF});
     }
+    /// Square root of each lane (one vector instruction where the file is
+    /// compiled without math errno).
+    [[gnu::always_inline]] static vd sqrt(vd v) noexcept {
+        vd r;
+        for (int l = 0; l < N; ++l) r[l] = __builtin_sqrt(v[l]);
+        return r;
+    }
 };
 
 /// Lane-wise |v| (clears the sign bits; one AND).
